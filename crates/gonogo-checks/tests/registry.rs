@@ -1,0 +1,148 @@
+//! Every registered check kind is held to its documentation.
+
+use gonogo_core::Params;
+use gonogo_core::check::ItemRef;
+use std::collections::HashSet;
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+#[test]
+fn ids_are_unique_and_well_formed() {
+    let mut seen = HashSet::new();
+    for kind in gonogo_checks::KINDS {
+        let id = kind.id();
+        assert!(seen.insert(id), "duplicate check id {id}");
+        let (family, name) = id
+            .split_once('.')
+            .unwrap_or_else(|| panic!("{id}: id must be family.name"));
+        assert!(
+            is_kebab(family) && is_kebab(name),
+            "{id}: family and name must be kebab-case"
+        );
+    }
+}
+
+#[test]
+fn every_kind_is_documented() {
+    for kind in gonogo_checks::KINDS {
+        let doc = kind.doc();
+        let id = kind.id();
+        assert!(
+            doc.summary.len() > 10 && !doc.summary.contains("TODO"),
+            "{id}: summary missing"
+        );
+        assert!(
+            doc.description.len() > 40 && !doc.description.contains("TODO"),
+            "{id}: description missing"
+        );
+        assert!(
+            !doc.examples.is_empty(),
+            "{id}: at least one example annotation"
+        );
+        for p in doc.params {
+            assert!(
+                !p.description.is_empty(),
+                "{id}: parameter {} undocumented",
+                p.name
+            );
+        }
+        let mut codes = HashSet::new();
+        for (code, why) in doc.findings {
+            assert!(
+                is_kebab(code),
+                "{id}: finding code {code} must be kebab-case"
+            );
+            assert!(codes.insert(code), "{id}: finding code {code} listed twice");
+            assert!(!why.is_empty(), "{id}: finding code {code} unexplained");
+        }
+    }
+}
+
+#[test]
+fn finding_codes_are_unique_across_kinds() {
+    let mut seen = std::collections::HashMap::new();
+    for kind in gonogo_checks::KINDS {
+        for (code, _) in kind.doc().findings {
+            if let Some(other) = seen.insert(*code, kind.id()) {
+                panic!("finding code {code} used by both {other} and {}", kind.id());
+            }
+        }
+    }
+}
+
+/// Parses `id key=value key="quoted value"` the simple way (no `$VAR` here).
+fn example_params(example: &str) -> (String, Params) {
+    let mut parts = example.split_whitespace();
+    let id = parts.next().unwrap().to_string();
+    let rest: Vec<&str> = parts.collect();
+    let joined = rest.join(" ");
+    let mut params = Params::new();
+    let mut rest = joined.as_str();
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].trim();
+        let after = &rest[eq + 1..];
+        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"').expect("closing quote");
+            (&q[..end], &q[end + 1..])
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        params.insert(key, value);
+        rest = tail.trim_start();
+    }
+    (id, params)
+}
+
+#[test]
+fn documented_examples_prepare() {
+    for kind in gonogo_checks::KINDS {
+        for example in kind.doc().examples {
+            let (id, params) = example_params(example);
+            assert_eq!(id, kind.id(), "example `{example}` names another kind");
+            if let Err(e) = kind.prepare(&params) {
+                panic!("{}: example `{example}` does not prepare: {e}", kind.id());
+            }
+        }
+    }
+}
+
+#[test]
+fn documented_phrases_are_recognised() {
+    let context: Vec<String> = Vec::new();
+    for kind in gonogo_checks::KINDS {
+        for phrase in kind.doc().phrases {
+            let r = kind.recognise(ItemRef {
+                text: phrase,
+                context: &context,
+            });
+            let r = r.unwrap_or_else(|| {
+                panic!("{}: documented phrase {phrase:?} not recognised", kind.id())
+            });
+            if let Err(e) = kind.prepare(&r.params) {
+                panic!(
+                    "{}: phrase {phrase:?} binds parameters that do not prepare: {e}",
+                    kind.id()
+                );
+            }
+        }
+        for phrase in kind.doc().not_phrases {
+            assert!(
+                kind.recognise(ItemRef {
+                    text: phrase,
+                    context: &context
+                })
+                .is_none(),
+                "{}: must not recognise {phrase:?}",
+                kind.id()
+            );
+        }
+    }
+}

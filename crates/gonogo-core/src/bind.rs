@@ -1,0 +1,453 @@
+//! Binding: which check verifies which item.
+//!
+//! Precedence: an inline annotation, then a `[[bind]]` rule in `gonogo.toml`, then automatic
+//! recognition of the item's wording. Whatever stays unbound is manual, with the reason.
+
+use crate::check::{CheckKind, ItemRef, PreparedCheck, Registry};
+use crate::config::{Config, Diagnostic, Severity};
+use crate::decide::BindingSource;
+use crate::params::Params;
+use gonogo_checklist::{Checklist, ItemKind};
+use std::collections::BTreeMap;
+
+/// How one item is to be evaluated.
+pub enum ItemBinding {
+    Check(BoundCheck),
+    /// A person must attest it; the reason says why no check applies.
+    Manual {
+        reason: String,
+    },
+    /// A parent item whose status derives from its children.
+    Derived,
+}
+
+pub struct BoundCheck {
+    pub kind: &'static dyn CheckKind,
+    pub source: BindingSource,
+    /// Parameters as bound (after `$VAR` expansion).
+    pub params: Params,
+    /// The prepared check, or why it could not be prepared (an auto-binding whose parameters
+    /// do not prepare, or a `$VAR` that is not set: reported as `error` at run time).
+    pub prepared: Result<Box<dyn PreparedCheck>, String>,
+}
+
+pub struct BindingPlan {
+    /// One entry per checklist item, same order.
+    pub items: Vec<ItemBinding>,
+    /// Problems in the checklist's annotations or the config's rules. Errors stop `check`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl BindingPlan {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Expand `$VAR` and `${VAR}` from `env`. Returns the expanded string and the names that were
+/// not set (expanded to nothing). `$$` is a literal `$`.
+pub fn expand_vars(s: &str, env: &BTreeMap<String, String>) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(s.len());
+    let mut missing = Vec::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let rest = &s[i + 1..];
+        let (name, consumed) = if let Some(inner) = rest.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => {
+                    out.push(c);
+                    continue;
+                }
+            }
+        } else if rest.starts_with('$') {
+            out.push('$');
+            chars.next();
+            continue;
+        } else {
+            let end = rest
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                .unwrap_or(rest.len());
+            (&rest[..end], end)
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
+            out.push(c);
+            continue;
+        }
+        match env.get(name) {
+            Some(v) => out.push_str(v),
+            None => missing.push(name.to_string()),
+        }
+        // Skip the characters of the reference.
+        let target = i + 1 + consumed;
+        while chars.peek().is_some_and(|(j, _)| *j < target) {
+            chars.next();
+        }
+    }
+    (out, missing)
+}
+
+/// An annotation's content: `check.id key=value key="quoted value"`.
+#[derive(Debug, PartialEq)]
+pub struct ParsedAnnotation {
+    pub check: String,
+    pub params: Vec<(String, String)>,
+}
+
+/// Parse an annotation; the error names the column (1-based, within `content`).
+pub fn parse_annotation(content: &str) -> Result<ParsedAnnotation, (usize, String)> {
+    let content_trim = content.trim_end();
+    let mut pos = content_trim.len() - content_trim.trim_start().len();
+    let bytes = content_trim.as_bytes();
+    let word_end = |from: usize| {
+        content_trim[from..]
+            .find(char::is_whitespace)
+            .map_or(content_trim.len(), |e| from + e)
+    };
+    let end = word_end(pos);
+    let check = content_trim[pos..end].to_string();
+    if check.is_empty() {
+        return Err((
+            pos + 1,
+            "annotation names no check: write `gonogo: check.id key=value …`".into(),
+        ));
+    }
+    if check == "manual" {
+        // `gonogo: manual reason="…"` is allowed.
+    } else if !check.contains('.') || check.contains('=') {
+        return Err((
+            pos + 1,
+            format!("`{check}` is not a check id (ids look like `files.exists`)"),
+        ));
+    }
+    pos = end;
+    let mut params = Vec::new();
+    loop {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            break;
+        }
+        let start = pos;
+        let Some(eq) = content_trim[pos..].find('=').map(|e| pos + e) else {
+            return Err((
+                start + 1,
+                format!(
+                    "expected key=value, found `{}`",
+                    &content_trim[start..word_end(start)]
+                ),
+            ));
+        };
+        let key = &content_trim[start..eq];
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err((
+                start + 1,
+                format!(
+                    "expected key=value, found `{}`",
+                    &content_trim[start..word_end(start)]
+                ),
+            ));
+        }
+        pos = eq + 1;
+        let value = if content_trim[pos..].starts_with('"') {
+            let body = pos + 1;
+            let mut out = String::new();
+            let mut it = content_trim[body..].char_indices();
+            let mut closed = None;
+            while let Some((j, ch)) = it.next() {
+                match ch {
+                    '\\' => {
+                        if let Some((_, next)) = it.next() {
+                            out.push(next);
+                        }
+                    }
+                    '"' => {
+                        closed = Some(body + j + 1);
+                        break;
+                    }
+                    _ => out.push(ch),
+                }
+            }
+            let Some(after) = closed else {
+                return Err((pos + 1, format!("unterminated quoted value for `{key}`")));
+            };
+            pos = after;
+            out
+        } else {
+            let end = word_end(pos);
+            let v = content_trim[pos..end].to_string();
+            pos = end;
+            v
+        };
+        params.push((key.to_string(), value));
+    }
+    Ok(ParsedAnnotation { check, params })
+}
+
+/// Bind every item of `checklist`. `file` names the checklist in diagnostics; `env` expands
+/// `$VAR`s.
+pub fn bind(
+    checklist: &Checklist,
+    file: &str,
+    config: &Config,
+    registry: &Registry,
+    env: &BTreeMap<String, String>,
+) -> BindingPlan {
+    let mut diagnostics = Vec::new();
+    let mut items = Vec::with_capacity(checklist.items.len());
+    for (index, item) in checklist.items.iter().enumerate() {
+        let mut context: Vec<String> = item.section_path.clone();
+        let mut parents = Vec::new();
+        let mut p = item.parent;
+        while let Some(pi) = p {
+            parents.push(checklist.items[pi].text.clone());
+            p = checklist.items[pi].parent;
+        }
+        context.extend(parents.into_iter().rev());
+
+        // 1. Inline annotation.
+        if let Some(ann) = &item.annotation {
+            let locate = |col: usize, code: &'static str, message: String| Diagnostic {
+                severity: Severity::Error,
+                code,
+                file: file.to_string(),
+                line: ann.line,
+                column: ann.column + col.saturating_sub(1),
+                message,
+            };
+            match parse_annotation(&ann.content) {
+                Err((col, msg)) => {
+                    diagnostics.push(locate(col, "annotation-syntax", msg));
+                    items.push(ItemBinding::Manual {
+                        reason: "annotation could not be read".into(),
+                    });
+                }
+                Ok(parsed) if parsed.check == "manual" => {
+                    let reason = parsed
+                        .params
+                        .iter()
+                        .find(|(k, _)| k == "reason")
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_else(|| "marked manual by annotation".into());
+                    items.push(ItemBinding::Manual { reason });
+                }
+                Ok(parsed) => match registry.get(&parsed.check) {
+                    None => {
+                        diagnostics.push(locate(
+                            1,
+                            "unknown-check",
+                            format!("unknown check `{}` (see `gonogo checks`)", parsed.check),
+                        ));
+                        items.push(ItemBinding::Manual {
+                            reason: "annotation names an unknown check".into(),
+                        });
+                    }
+                    Some(kind) => {
+                        let mut params = Params::new();
+                        let mut missing = Vec::new();
+                        for (k, v) in &parsed.params {
+                            let (v, m) = expand_vars(v, env);
+                            missing.extend(m);
+                            params.insert(k, v);
+                        }
+                        let prepared = prepare(kind, &params, &missing);
+                        if let Err(e) = &prepared
+                            && missing.is_empty()
+                        {
+                            diagnostics.push(locate(
+                                1,
+                                "annotation-params",
+                                format!("{}: {e}", kind.id()),
+                            ));
+                        }
+                        items.push(ItemBinding::Check(BoundCheck {
+                            kind,
+                            source: BindingSource::Annotation,
+                            params,
+                            prepared,
+                        }));
+                    }
+                },
+            }
+            continue;
+        }
+
+        // 2. A `[[bind]]` rule.
+        if let Some(rule) = config
+            .binds
+            .iter()
+            .find(|r| r.matcher.matches(&item.id, &item.text))
+        {
+            if rule.check == "manual" {
+                let reason = rule
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "marked manual in the config".into());
+                items.push(ItemBinding::Manual { reason });
+                continue;
+            }
+            let kind = registry
+                .get(&rule.check)
+                .expect("config validated check ids");
+            let mut params = Params::new();
+            let mut missing = Vec::new();
+            for (k, v) in rule.params.iter() {
+                let (v, m) = expand_vars(v, env);
+                missing.extend(m);
+                params.insert(k, v);
+            }
+            let prepared = prepare(kind, &params, &missing);
+            if let Err(e) = &prepared
+                && missing.is_empty()
+            {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    code: "config-bind-params",
+                    file: config_file_name(file),
+                    line: rule.line,
+                    column: 1,
+                    message: format!("{} (bound to line {} of {file}): {e}", kind.id(), item.line),
+                });
+            }
+            items.push(ItemBinding::Check(BoundCheck {
+                kind,
+                source: BindingSource::Config,
+                params,
+                prepared,
+            }));
+            continue;
+        }
+
+        // 3. Automatic recognition; sign-off slots are always for people.
+        if item.kind != ItemKind::Signoff && config.auto_bind {
+            let item_ref = ItemRef {
+                text: &item.text,
+                context: &context,
+            };
+            let best = registry
+                .iter()
+                .filter_map(|k| k.recognise(item_ref).map(|r| (k, r)))
+                .max_by_key(|(_, r)| r.confidence);
+            if let Some((kind, rec)) = best {
+                let prepared = prepare(kind, &rec.params, &[]);
+                items.push(ItemBinding::Check(BoundCheck {
+                    kind,
+                    source: BindingSource::Auto,
+                    params: rec.params,
+                    prepared,
+                }));
+                continue;
+            }
+        }
+
+        if !item.children.is_empty() {
+            items.push(ItemBinding::Derived);
+            let _ = index;
+        } else if item.kind == ItemKind::Signoff {
+            let role = item.signoff_label.as_deref().unwrap_or("the named role");
+            items.push(ItemBinding::Manual {
+                reason: format!("sign-off: needs an approval by {role}"),
+            });
+        } else {
+            items.push(ItemBinding::Manual {
+                reason: "no check recognises this item: a person must attest it".into(),
+            });
+        }
+    }
+    BindingPlan { items, diagnostics }
+}
+
+/// Diagnostics about `[[bind]]` rules point at the config file; the CLI rewrites this
+/// placeholder to the config's real path.
+pub const CONFIG_FILE_PLACEHOLDER: &str = "<config>";
+
+fn config_file_name(_checklist: &str) -> String {
+    CONFIG_FILE_PLACEHOLDER.to_string()
+}
+
+fn prepare(
+    kind: &dyn CheckKind,
+    params: &Params,
+    missing: &[String],
+) -> Result<Box<dyn PreparedCheck>, String> {
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|m| format!("${m}")).collect();
+        return Err(format!(
+            "{} not set: set it in the environment or pass --env-file",
+            names.join(", ")
+        ));
+    }
+    kind.prepare(params).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_variables() {
+        let env: BTreeMap<String, String> =
+            [("API_URL".to_string(), "http://x".to_string())].into();
+        assert_eq!(
+            expand_vars("$API_URL/health", &env),
+            ("http://x/health".into(), vec![])
+        );
+        assert_eq!(
+            expand_vars("${API_URL}v1", &env),
+            ("http://xv1".into(), vec![])
+        );
+        assert_eq!(
+            expand_vars("$NOPE/x", &env),
+            ("/x".into(), vec!["NOPE".into()])
+        );
+        assert_eq!(
+            expand_vars("cost $$5 and $", &env),
+            ("cost $5 and $".into(), vec![])
+        );
+        assert_eq!(
+            expand_vars("é$API_URLé", &env),
+            ("éhttp://xé".into(), vec![])
+        );
+    }
+
+    #[test]
+    fn annotations() {
+        assert_eq!(
+            parse_annotation(
+                r#"http.status url=$API_URL/health expect=200 note="two words \"q\"""#
+            )
+            .unwrap(),
+            ParsedAnnotation {
+                check: "http.status".into(),
+                params: vec![
+                    ("url".into(), "$API_URL/health".into()),
+                    ("expect".into(), "200".into()),
+                    ("note".into(), "two words \"q\"".into())
+                ]
+            }
+        );
+        assert_eq!(parse_annotation("files.exists path").unwrap_err().0, 14);
+        assert!(parse_annotation("").is_err());
+        assert!(parse_annotation("filesexists").is_err());
+        assert!(parse_annotation("files.exists a=\"open").is_err());
+        assert_eq!(
+            parse_annotation("manual reason=legal").unwrap().check,
+            "manual"
+        );
+    }
+}

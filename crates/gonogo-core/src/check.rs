@@ -1,0 +1,213 @@
+//! What a check kind is.
+//!
+//! A kind is a unit struct implementing [`CheckKind`]: a stable id (`family.name`), its
+//! documentation, automatic recognition of checklist phrasings, a pure `prepare` step that
+//! validates parameters, and a [`PreparedCheck`] whose async `run` does the IO.
+
+use crate::outcome::Outcome;
+use crate::params::{ParamError, Params};
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Documentation of one parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamDoc {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The default, as the user would write it; `None` when required or when absent means off.
+    pub default: Option<&'static str>,
+    pub required: bool,
+}
+
+impl ParamDoc {
+    pub const fn required(name: &'static str, description: &'static str) -> Self {
+        ParamDoc {
+            name,
+            description,
+            default: None,
+            required: true,
+        }
+    }
+    pub const fn optional(name: &'static str, description: &'static str) -> Self {
+        ParamDoc {
+            name,
+            description,
+            default: None,
+            required: false,
+        }
+    }
+    pub const fn with_default(
+        name: &'static str,
+        description: &'static str,
+        default: &'static str,
+    ) -> Self {
+        ParamDoc {
+            name,
+            description,
+            default: Some(default),
+            required: false,
+        }
+    }
+}
+
+/// Documentation of a check kind; `gonogo explain ID` prints it, `docs/checks/` is generated
+/// from it, and tests hold every kind to it (examples must prepare, phrases must be recognised).
+#[derive(Debug, Clone, Copy)]
+pub struct CheckDoc {
+    /// One line: what the check verifies.
+    pub summary: &'static str,
+    /// A paragraph: how it decides, what it reads, what makes it fail, warn, error or skip.
+    pub description: &'static str,
+    pub params: &'static [ParamDoc],
+    /// Annotations that must prepare without diagnostics, e.g. `files.exists path=README.md`.
+    pub examples: &'static [&'static str],
+    /// Checklist item texts this kind recognises (auto-binding); each must be recognised.
+    pub phrases: &'static [&'static str],
+    /// Item texts this kind must *not* recognise (guards against over-eager patterns).
+    pub not_phrases: &'static [&'static str],
+    /// Every finding code the kind can emit, with a one-line explanation.
+    pub findings: &'static [(&'static str, &'static str)],
+}
+
+/// What auto-binding sees of an item.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemRef<'a> {
+    /// Markup-stripped text.
+    pub text: &'a str,
+    /// Section titles outermost first, then the texts of parent items outermost first.
+    pub context: &'a [String],
+}
+
+/// An automatic binding: the parameters read from the item's own text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recognition {
+    pub params: Params,
+    /// Higher wins when several kinds recognise the same item. Specific phrasings (naming a
+    /// file, a threshold) should score above generic ones. 0–100.
+    pub confidence: u8,
+}
+
+impl Recognition {
+    pub fn new(confidence: u8) -> Self {
+        Recognition {
+            params: Params::new(),
+            confidence,
+        }
+    }
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.params.insert(key, value);
+        self
+    }
+}
+
+/// A check kind. Implementations are unit structs registered in `gonogo-checks`'s static list.
+pub trait CheckKind: Send + Sync + 'static {
+    /// Stable id, `family.name`; never changes once released.
+    fn id(&self) -> &'static str;
+
+    fn doc(&self) -> &'static CheckDoc;
+
+    /// Automatic binding: `Some` when the item's wording asks for what this kind verifies.
+    fn recognise(&self, _item: ItemRef<'_>) -> Option<Recognition> {
+        None
+    }
+
+    /// Pure: validate parameters and build the runnable check. No IO, no network, no files.
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError>;
+}
+
+/// A check with validated parameters, ready to run.
+#[async_trait::async_trait]
+pub trait PreparedCheck: Send + Sync {
+    /// Do the IO and conclude. Must not mutate the target. Must return within reasonable time;
+    /// the runner also enforces a timeout. Long CPU-bound work belongs in
+    /// `tokio::task::spawn_blocking`.
+    async fn run(&self, ctx: &CheckContext) -> Outcome;
+}
+
+/// What a running check may know about the world.
+#[derive(Clone)]
+pub struct CheckContext {
+    /// The repository under check (`--repo`, default: the checklist's directory).
+    pub repo: PathBuf,
+    /// Shared targets from `gonogo.toml` `[targets]` (`api_url`, `database_url`, …), with
+    /// `$VAR` already expanded.
+    pub targets: BTreeMap<String, String>,
+    /// Environment seen by checks: the process environment overlaid with `--env-file`.
+    pub env: BTreeMap<String, String>,
+    /// Work shared between checks of one run (a file walk, a parsed report).
+    pub cache: Arc<Cache>,
+}
+
+impl CheckContext {
+    pub fn new(repo: PathBuf) -> Self {
+        CheckContext {
+            repo,
+            targets: BTreeMap::new(),
+            env: BTreeMap::new(),
+            cache: Arc::default(),
+        }
+    }
+
+    pub fn target(&self, name: &str) -> Option<&str> {
+        self.targets
+            .get(name)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A type-keyed store of values computed once per run and shared between checks.
+#[derive(Default)]
+pub struct Cache {
+    slots: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Cache {
+    /// The value of type `T`, computed by `init` the first time. Concurrent first callers may
+    /// both compute; one result is kept.
+    pub fn get_or_init<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let key = TypeId::of::<T>();
+        if let Some(v) = self
+            .slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return v.clone().downcast::<T>().expect("type-keyed slot");
+        }
+        let value: Arc<dyn Any + Send + Sync> = Arc::new(init());
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots
+            .entry(key)
+            .or_insert(value)
+            .clone()
+            .downcast::<T>()
+            .expect("type-keyed slot")
+    }
+}
+
+/// The catalogue of check kinds, in a fixed order.
+pub struct Registry {
+    kinds: Vec<&'static dyn CheckKind>,
+}
+
+impl Registry {
+    pub fn new(kinds: Vec<&'static dyn CheckKind>) -> Self {
+        Registry { kinds }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&'static dyn CheckKind> {
+        self.kinds.iter().copied().find(|k| k.id() == id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'static dyn CheckKind> + '_ {
+        self.kinds.iter().copied()
+    }
+
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.kinds.iter().map(|k| k.id()).collect()
+    }
+}

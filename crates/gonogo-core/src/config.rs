@@ -1,0 +1,507 @@
+//! `gonogo.toml`: shared targets, explicit bindings, policy and run settings.
+//!
+//! Parsing is pure (a string in, a config or located diagnostics out). Every problem found is
+//! reported with its line, not just the first one the TOML parser meets, where possible.
+
+use crate::params::Params;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A problem in a file the user wrote (checklist, config, env file): always located.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{sev}: {}:{}:{}: {} [{}]",
+            self.file, self.line, self.column, self.message, self.code
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub targets: BTreeMap<String, String>,
+    pub binds: Vec<BindRule>,
+    pub policy: Policy,
+    /// Recognise common phrasings automatically (default on).
+    pub auto_bind: bool,
+    /// How many checks run at once.
+    pub concurrency: usize,
+    /// Default timeout per check, in seconds.
+    pub timeout_secs: f64,
+}
+
+impl Config {
+    pub fn with_defaults() -> Self {
+        Config {
+            auto_bind: true,
+            concurrency: 8,
+            timeout_secs: 120.0,
+            ..Config::default()
+        }
+    }
+}
+
+/// A `[[bind]]` table: which items it matches and what it binds them to.
+#[derive(Debug, Clone)]
+pub struct BindRule {
+    pub matcher: ItemMatcher,
+    /// A check id, or `manual` to keep matching items manual.
+    pub check: String,
+    pub params: Params,
+    pub reason: Option<String>,
+    /// Line of the `[[bind]]` table in the config file.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum ItemMatcher {
+    Id(String),
+    /// Case-insensitive substring of the item's text.
+    Text(String),
+    Pattern(regex::Regex),
+}
+
+impl ItemMatcher {
+    pub fn matches(&self, id: &str, text: &str) -> bool {
+        match self {
+            ItemMatcher::Id(want) => want == id,
+            ItemMatcher::Text(t) => text.to_lowercase().contains(&t.to_lowercase()),
+            ItemMatcher::Pattern(re) => re.is_match(text),
+        }
+    }
+}
+
+/// Which items block Go.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Manual items without attestation block (default true).
+    pub manual_blocks: bool,
+    /// `warn` blocks (default false).
+    pub warn_blocks: bool,
+    /// Items matching these never block.
+    pub advisory: Vec<Selector>,
+    /// Items matching these always block (wins over `advisory`).
+    pub blocking: Vec<Selector>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            manual_blocks: true,
+            warn_blocks: false,
+            advisory: Vec::new(),
+            blocking: Vec::new(),
+        }
+    }
+}
+
+/// `section:TITLE`, `check:ID` (or `check:family.*`), `item:ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    Section(String),
+    Check(String),
+    Item(String),
+}
+
+impl Selector {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (kind, value) = s.split_once(':').ok_or_else(|| {
+            format!("selector `{s}` must be `section:TITLE`, `check:ID` or `item:ID`")
+        })?;
+        let value = value.trim().to_string();
+        if value.is_empty() {
+            return Err(format!("selector `{s}` has an empty value"));
+        }
+        match kind.trim() {
+            "section" => Ok(Selector::Section(value.to_lowercase())),
+            "check" => Ok(Selector::Check(value)),
+            "item" => Ok(Selector::Item(value)),
+            other => Err(format!(
+                "unknown selector kind `{other}` (use section, check or item)"
+            )),
+        }
+    }
+
+    /// `section` titles are matched case-insensitively as a substring of any enclosing section.
+    pub fn matches(&self, id: &str, section: &[String], check: Option<&str>) -> bool {
+        match self {
+            Selector::Section(want) => section
+                .iter()
+                .any(|s| s.to_lowercase().contains(want.as_str())),
+            Selector::Check(want) => check.is_some_and(|c| match want.strip_suffix(".*") {
+                Some(family) => c.split('.').next() == Some(family),
+                None => c == want,
+            }),
+            Selector::Item(want) => want == id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    targets: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    bind: Vec<Spanned<RawBind>>,
+    #[serde(default)]
+    policy: Option<RawPolicy>,
+    #[serde(default)]
+    run: Option<RawRun>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBind {
+    item: Option<String>,
+    text: Option<String>,
+    pattern: Option<Spanned<String>>,
+    check: Spanned<String>,
+    #[serde(default)]
+    params: BTreeMap<String, toml::Value>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    manual_blocks: Option<bool>,
+    warn_blocks: Option<bool>,
+    #[serde(default)]
+    advisory: Vec<Spanned<String>>,
+    #[serde(default)]
+    blocking: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    auto_bind: Option<bool>,
+    concurrency: Option<Spanned<i64>>,
+    timeout: Option<Spanned<String>>,
+}
+
+/// Maps byte offsets to 1-based line and column.
+pub struct LineIndex<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(src: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { src, starts }
+    }
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.src.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let col = self
+            .src
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, col)
+    }
+}
+
+/// Parse `gonogo.toml`. `file` names it in diagnostics; `known_check` says whether a check id
+/// exists; `expand` expands `$VAR` in values (see [`crate::bind::expand_vars`]).
+pub fn parse(
+    src: &str,
+    file: &str,
+    known_check: &dyn Fn(&str) -> bool,
+) -> Result<Config, Vec<Diagnostic>> {
+    let index = LineIndex::new(src);
+    let diag = |span: std::ops::Range<usize>, code: &'static str, message: String| {
+        let (line, column) = index.line_col(span.start);
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        }
+    };
+    let raw: RawConfig = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            return Err(vec![diag(
+                span,
+                "config-syntax",
+                e.message().trim().to_string(),
+            )]);
+        }
+    };
+    let mut diags = Vec::new();
+    let mut config = Config::with_defaults();
+    for (name, value) in raw.targets {
+        config.targets.insert(name, value.into_inner());
+    }
+    for bind in raw.bind {
+        let span = bind.span();
+        let line = index.line_col(span.start).0;
+        let b = bind.into_inner();
+        let matchers = [b.item.is_some(), b.text.is_some(), b.pattern.is_some()];
+        if matchers.iter().filter(|m| **m).count() != 1 {
+            diags.push(diag(
+                span.clone(),
+                "config-bind-matcher",
+                "a [[bind]] table needs exactly one of `item`, `text` or `pattern`".into(),
+            ));
+            continue;
+        }
+        let matcher = if let Some(id) = b.item {
+            ItemMatcher::Id(id)
+        } else if let Some(t) = b.text {
+            ItemMatcher::Text(t)
+        } else {
+            let p = b.pattern.expect("one matcher");
+            match regex::RegexBuilder::new(p.get_ref())
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(re) => ItemMatcher::Pattern(re),
+                Err(e) => {
+                    diags.push(diag(
+                        p.span(),
+                        "config-bad-pattern",
+                        format!("invalid pattern: {e}"),
+                    ));
+                    continue;
+                }
+            }
+        };
+        let check = b.check.get_ref().clone();
+        if check != "manual" && !known_check(&check) {
+            diags.push(diag(
+                b.check.span(),
+                "unknown-check",
+                format!("unknown check `{check}` (see `gonogo checks`)"),
+            ));
+            continue;
+        }
+        let mut params = Params::new();
+        for (k, v) in b.params {
+            let v = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Array(items) => items
+                    .into_iter()
+                    .map(|i| match i {
+                        toml::Value::String(s) => s,
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            params.insert(&k, v);
+        }
+        config.binds.push(BindRule {
+            matcher,
+            check,
+            params,
+            reason: b.reason,
+            line,
+        });
+    }
+    if let Some(p) = raw.policy {
+        config.policy.manual_blocks = p.manual_blocks.unwrap_or(true);
+        config.policy.warn_blocks = p.warn_blocks.unwrap_or(false);
+        for (list, out) in [
+            (p.advisory, &mut config.policy.advisory),
+            (p.blocking, &mut config.policy.blocking),
+        ] {
+            for s in list {
+                match Selector::parse(s.get_ref()) {
+                    Ok(sel) => out.push(sel),
+                    Err(m) => diags.push(diag(s.span(), "config-bad-selector", m)),
+                }
+            }
+        }
+    }
+    if let Some(run) = raw.run {
+        config.auto_bind = run.auto_bind.unwrap_or(true);
+        if let Some(c) = run.concurrency {
+            match usize::try_from(*c.get_ref()) {
+                Ok(n) if (1..=256).contains(&n) => config.concurrency = n,
+                _ => diags.push(diag(
+                    c.span(),
+                    "config-bad-value",
+                    "concurrency must be 1 to 256".into(),
+                )),
+            }
+        }
+        if let Some(t) = run.timeout {
+            match crate::params::parse_duration(t.get_ref()) {
+                Ok(d) if !d.is_zero() => config.timeout_secs = d.as_secs_f64(),
+                Ok(_) => diags.push(diag(
+                    t.span(),
+                    "config-bad-value",
+                    "timeout must be positive".into(),
+                )),
+                Err(m) => diags.push(diag(t.span(), "config-bad-value", m)),
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(config)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Parse a dotenv file: `KEY=VALUE`, `export KEY=VALUE`, comments, single or double quotes.
+/// Malformed lines are diagnostics with their line.
+pub fn parse_env_file(src: &str, file: &str) -> (BTreeMap<String, String>, Vec<Diagnostic>) {
+    let mut vars = BTreeMap::new();
+    let mut diags = Vec::new();
+    for (n, raw) in src.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            diags.push(Diagnostic {
+                severity: Severity::Error,
+                code: "env-file-syntax",
+                file: file.to_string(),
+                line: n + 1,
+                column: 1,
+                message: "expected KEY=VALUE".into(),
+            });
+            continue;
+        };
+        let k = k.trim();
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            diags.push(Diagnostic {
+                severity: Severity::Error,
+                code: "env-file-syntax",
+                file: file.to_string(),
+                line: n + 1,
+                column: 1,
+                message: format!("`{k}` is not a valid variable name"),
+            });
+            continue;
+        }
+        let v = v.trim();
+        let v = if v.len() >= 2
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
+        {
+            &v[1..v.len() - 1]
+        } else {
+            // An unquoted value ends at an inline comment.
+            v.split(" #").next().unwrap_or(v).trim_end()
+        };
+        vars.insert(k.to_string(), v.to_string());
+    }
+    (vars, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(id: &str) -> bool {
+        id == "files.exists"
+    }
+
+    #[test]
+    fn full_config() {
+        let src = r#"
+[targets]
+api_url = "http://127.0.0.1:8000"
+
+[[bind]]
+text = "runbook"
+check = "files.exists"
+params = { path = "docs/RUNBOOK.md", min_bytes = 10 }
+
+[[bind]]
+item = "a/b"
+check = "manual"
+reason = "judged by legal"
+
+[policy]
+advisory = ["section:Documentation", "check:docs.*"]
+
+[run]
+concurrency = 4
+timeout = "30s"
+"#;
+        let c = parse(src, "gonogo.toml", &known).unwrap();
+        assert_eq!(c.targets["api_url"], "http://127.0.0.1:8000");
+        assert_eq!(c.binds.len(), 2);
+        assert_eq!(c.binds[0].params.str("min_bytes"), Some("10"));
+        assert_eq!(c.binds[0].line, 5);
+        assert_eq!(c.concurrency, 4);
+        assert_eq!(c.timeout_secs, 30.0);
+        assert!(c.policy.advisory[1].matches("x", &[], Some("docs.fresh")));
+        assert!(c.policy.advisory[0].matches("x", &["8. Documentation 📚".into()], None));
+    }
+
+    #[test]
+    fn every_problem_is_located() {
+        let src =
+            "[[bind]]\ntext = \"x\"\ncheck = \"nope.nope\"\n\n[policy]\nadvisory = [\"bogus\"]\n";
+        let errs = parse(src, "g.toml", &known).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "error: g.toml:3:9: unknown check `nope.nope` (see `gonogo checks`) [unknown-check]",
+                "error: g.toml:6:13: selector `bogus` must be `section:TITLE`, `check:ID` or `item:ID` [config-bad-selector]",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let errs = parse("[targets]\napi_url = \n", "g.toml", &known).unwrap_err();
+        assert_eq!(errs[0].line, 2);
+        let errs = parse("[targts]\n", "g.toml", &known).unwrap_err();
+        assert_eq!(errs[0].code, "config-syntax");
+        assert_eq!(errs[0].line, 1);
+    }
+
+    #[test]
+    fn env_files() {
+        let (vars, diags) = parse_env_file(
+            "# c\nexport A=1\nB=\"two words\"\nC=x # note\nnot a line\n",
+            "e",
+        );
+        assert_eq!(vars["A"], "1");
+        assert_eq!(vars["B"], "two words");
+        assert_eq!(vars["C"], "x");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, 5);
+    }
+}

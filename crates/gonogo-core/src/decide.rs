@@ -1,0 +1,483 @@
+//! The Go/No-Go decision and the report model every renderer consumes.
+
+use crate::outcome::{Evidence, Status};
+use crate::params::Params;
+use gonogo_checklist::ItemKind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON report schema (`docs/report-schema.md`). Bumped on any breaking change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Decision {
+    #[serde(rename = "go")]
+    Go,
+    #[serde(rename = "no-go")]
+    NoGo,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Go => "go",
+            Decision::NoGo => "no-go",
+        }
+    }
+}
+
+/// How an item came to be bound to a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BindingSource {
+    /// `<!-- gonogo: … -->` on the item's line.
+    Annotation,
+    /// A `[[bind]]` table in `gonogo.toml`.
+    Config,
+    /// Recognised from the item's wording.
+    Auto,
+}
+
+/// One item of the report: what the checklist says, how it was bound, what was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemReport {
+    pub id: String,
+    pub line: usize,
+    /// Section titles, outermost first.
+    pub section: Vec<String>,
+    /// The item's text as displayed (markup kept, emoji repaired).
+    pub text: String,
+    pub kind: ItemKind,
+    /// The box as written in the file.
+    pub checked: bool,
+    pub status: Status,
+    /// The check kind id, or null for manual and derived items.
+    pub check: Option<&'static str>,
+    pub binding: Option<BindingSource>,
+    /// Parameters, with secret-looking values redacted.
+    pub params: Params,
+    pub evidence: Evidence,
+    pub duration_ms: u64,
+    /// Whether a non-passing status blocks Go under the policy.
+    pub blocking: bool,
+    /// Parent item whose status derives from its children.
+    pub derived: bool,
+    /// Index of the parent item in `items`, if nested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<usize>,
+    /// Signoff role label ("Engineering Lead").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// Score of one section: passing items over items that count (skipped and derived items don't).
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionScore {
+    pub section: Vec<String>,
+    pub line: usize,
+    /// 0–100, or null when nothing in the section counts.
+    pub score: Option<f64>,
+    pub counts: BTreeMap<Status, usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub counts: BTreeMap<Status, usize>,
+    /// 0–100 over every counted item.
+    pub score: Option<f64>,
+    pub sections: Vec<SectionScore>,
+}
+
+/// A finished run: the input every renderer takes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    /// The checklist path as given on the command line.
+    pub checklist: String,
+    pub title: Option<String>,
+    pub decision: Decision,
+    /// Why the decision is No-Go (blocking items not passing), one line each.
+    pub reasons: Vec<String>,
+    pub summary: Summary,
+    pub items: Vec<ItemReport>,
+    pub duration_ms: u64,
+}
+
+use crate::bind::{BindingPlan, ItemBinding};
+use crate::config::Policy;
+use crate::outcome::Outcome;
+use crate::redact::redact_params;
+use gonogo_checklist::Checklist;
+
+/// Assemble the report of a run: one entry per checklist item, then [`conclude`].
+pub fn build_report(
+    checklist_path: &str,
+    checklist: &Checklist,
+    plan: &BindingPlan,
+    outcomes: Vec<Option<Outcome>>,
+    policy: &Policy,
+    duration_ms: u64,
+) -> Report {
+    let items = checklist
+        .items
+        .iter()
+        .zip(&plan.items)
+        .zip(outcomes)
+        .map(|((item, binding), outcome)| {
+            let (status, check, binding_source, params, evidence, duration_ms, derived) =
+                match binding {
+                    ItemBinding::Check(bc) => {
+                        let o = outcome.unwrap_or_else(|| Outcome::error("check did not run"));
+                        (
+                            o.status,
+                            Some(bc.kind.id()),
+                            Some(bc.source),
+                            redact_params(&bc.params),
+                            o.evidence,
+                            o.duration.as_millis() as u64,
+                            false,
+                        )
+                    }
+                    ItemBinding::Manual { reason } => (
+                        Status::Manual,
+                        None,
+                        None,
+                        Params::new(),
+                        Evidence {
+                            summary: reason.clone(),
+                            ..Evidence::default()
+                        },
+                        0,
+                        false,
+                    ),
+                    ItemBinding::Derived => (
+                        Status::Skipped,
+                        None,
+                        None,
+                        Params::new(),
+                        Evidence::default(),
+                        0,
+                        true,
+                    ),
+                };
+            ItemReport {
+                id: item.id.clone(),
+                line: item.line,
+                section: item.section_path.clone(),
+                text: item.display.clone(),
+                kind: item.kind,
+                checked: item.checked,
+                status,
+                check,
+                binding: binding_source,
+                params,
+                evidence,
+                duration_ms,
+                blocking: false,
+                derived,
+                parent: item.parent,
+                role: item.signoff_label.clone(),
+            }
+        })
+        .collect();
+    let mut report = Report {
+        version: REPORT_SCHEMA_VERSION,
+        checklist: checklist_path.to_string(),
+        title: checklist.title.clone(),
+        decision: Decision::NoGo,
+        reasons: Vec::new(),
+        summary: Summary {
+            total: 0,
+            counts: BTreeMap::new(),
+            score: None,
+            sections: Vec::new(),
+        },
+        items,
+        duration_ms,
+    };
+    conclude(&mut report, policy);
+    report
+}
+
+/// Whether an item blocks Go when it is not passing, under `policy`.
+pub fn is_blocking(item: &ItemReport, policy: &Policy) -> bool {
+    if item.derived {
+        return false;
+    }
+    let matches = |sels: &[crate::config::Selector]| {
+        sels.iter()
+            .any(|s| s.matches(&item.id, &item.section, item.check))
+    };
+    if matches(&policy.blocking) {
+        return true;
+    }
+    if matches(&policy.advisory) {
+        return false;
+    }
+    if item.check.is_none() && item.status == Status::Manual {
+        return policy.manual_blocks;
+    }
+    true
+}
+
+/// Does this status stop Go on a blocking item?
+fn holds_back(status: Status, policy: &Policy) -> bool {
+    match status {
+        Status::Pass | Status::Attested | Status::Waived | Status::Skipped => false,
+        Status::Warn => policy.warn_blocks,
+        Status::Fail | Status::Error | Status::Manual => true,
+    }
+}
+
+fn points(status: Status) -> f64 {
+    match status {
+        Status::Pass | Status::Attested => 1.0,
+        Status::Warn => 0.5,
+        _ => 0.0,
+    }
+}
+
+/// Recompute everything that follows from item statuses: derived parents, blocking flags,
+/// the decision and its reasons, counts and scores. Run again after statuses change (an
+/// attestation or waiver applied).
+pub fn conclude(report: &mut Report, policy: &Policy) {
+    // Children follow their parent in document order: walk backwards so grandchildren are
+    // settled before their parents.
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); report.items.len()];
+    for (i, item) in report.items.iter().enumerate() {
+        if let Some(p) = item.parent
+            && p < children.len()
+        {
+            children[p].push(i);
+        }
+    }
+    for i in (0..report.items.len()).rev() {
+        if !report.items[i].derived {
+            continue;
+        }
+        let statuses: Vec<Status> = children[i]
+            .iter()
+            .map(|&c| report.items[c].status)
+            .collect();
+        let counted: Vec<Status> = statuses
+            .iter()
+            .copied()
+            .filter(|s| *s != Status::Skipped)
+            .collect();
+        let passing = counted.iter().filter(|s| s.is_passing()).count();
+        let status = if counted.is_empty() {
+            Status::Skipped
+        } else if passing == counted.len() {
+            Status::Pass
+        } else {
+            counted
+                .iter()
+                .copied()
+                .max_by_key(|s| s.severity_rank())
+                .unwrap_or(Status::Skipped)
+        };
+        let item = &mut report.items[i];
+        item.status = status;
+        item.evidence.summary = format!("{passing} of {} sub-items passing", statuses.len());
+    }
+
+    let mut reasons = Vec::new();
+    let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
+    let mut sections: Vec<SectionScore> = Vec::new();
+    let mut section_points: Vec<(f64, usize)> = Vec::new();
+    let (mut total_points, mut total_counted) = (0.0, 0usize);
+    for item in report.items.iter_mut() {
+        item.blocking = is_blocking(item, policy);
+        if item.derived {
+            continue;
+        }
+        *counts.entry(item.status).or_default() += 1;
+        if item.blocking && holds_back(item.status, policy) {
+            let why = if item.evidence.summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", item.evidence.summary)
+            };
+            reasons.push(format!(
+                "line {}: {} — {}{why}",
+                item.line,
+                plain(&item.text),
+                item.status
+            ));
+        }
+        let si = match sections.iter().position(|s| s.section == item.section) {
+            Some(si) => si,
+            None => {
+                sections.push(SectionScore {
+                    section: item.section.clone(),
+                    line: item.line,
+                    score: None,
+                    counts: BTreeMap::new(),
+                });
+                section_points.push((0.0, 0));
+                sections.len() - 1
+            }
+        };
+        *sections[si].counts.entry(item.status).or_default() += 1;
+        if item.status != Status::Skipped {
+            section_points[si].0 += points(item.status);
+            section_points[si].1 += 1;
+            total_points += points(item.status);
+            total_counted += 1;
+        }
+    }
+    for (s, (p, n)) in sections.iter_mut().zip(section_points) {
+        s.score = (n > 0).then(|| round1(100.0 * p / n as f64));
+    }
+    report.summary = Summary {
+        total: report.items.iter().filter(|i| !i.derived).count(),
+        counts,
+        score: (total_counted > 0).then(|| round1(100.0 * total_points / total_counted as f64)),
+        sections,
+    };
+    report.decision = if reasons.is_empty() {
+        Decision::Go
+    } else {
+        Decision::NoGo
+    };
+    report.reasons = reasons;
+}
+
+impl Report {
+    /// Items waived in this run: a Go with waivers lists them.
+    pub fn waived(&self) -> impl Iterator<Item = &ItemReport> {
+        self.items.iter().filter(|i| i.status == Status::Waived)
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Item text without the commonest Markdown markup, for one-line reasons.
+fn plain(text: &str) -> String {
+    text.replace("**", "").replace('`', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Selector;
+
+    fn item(id: &str, section: &str, status: Status, check: Option<&'static str>) -> ItemReport {
+        ItemReport {
+            id: id.into(),
+            line: 1,
+            section: vec![section.into()],
+            text: id.into(),
+            kind: ItemKind::Task,
+            checked: false,
+            status,
+            check,
+            binding: check.map(|_| BindingSource::Auto),
+            params: Params::new(),
+            evidence: Evidence::default(),
+            duration_ms: 0,
+            blocking: false,
+            derived: false,
+            parent: None,
+            role: None,
+        }
+    }
+
+    fn report(items: Vec<ItemReport>) -> Report {
+        Report {
+            version: REPORT_SCHEMA_VERSION,
+            checklist: "c.md".into(),
+            title: None,
+            decision: Decision::NoGo,
+            reasons: vec![],
+            summary: Summary {
+                total: 0,
+                counts: BTreeMap::new(),
+                score: None,
+                sections: vec![],
+            },
+            items,
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn go_needs_every_blocking_item_passing() {
+        let mut r = report(vec![
+            item("a", "Sec", Status::Pass, Some("secrets.scan")),
+            item("b", "Sec", Status::Skipped, Some("http.status")),
+            item("c", "Docs", Status::Warn, Some("docs.fresh")),
+        ]);
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.decision, Decision::Go);
+        assert_eq!(r.summary.score, Some(75.0));
+        assert_eq!(r.summary.sections[0].score, Some(100.0));
+
+        r.items[0].status = Status::Error;
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.decision, Decision::NoGo);
+        assert_eq!(r.reasons.len(), 1);
+        assert!(r.reasons[0].starts_with("line 1: a — error"));
+    }
+
+    #[test]
+    fn policy_decides_what_blocks() {
+        let mut r = report(vec![
+            item("m", "Compliance", Status::Manual, None),
+            item("f", "Docs", Status::Fail, Some("docs.fresh")),
+        ]);
+        let mut policy = Policy {
+            advisory: vec![Selector::parse("section:docs").unwrap()],
+            ..Policy::default()
+        };
+        conclude(&mut r, &policy);
+        assert_eq!(r.decision, Decision::NoGo, "manual blocks by default");
+        policy.manual_blocks = false;
+        conclude(&mut r, &policy);
+        assert_eq!(r.decision, Decision::Go);
+        policy.blocking = vec![Selector::parse("check:docs.*").unwrap()];
+        conclude(&mut r, &policy);
+        assert_eq!(r.decision, Decision::NoGo, "blocking wins over advisory");
+        policy.blocking.clear();
+        policy.warn_blocks = true;
+        r.items[1].status = Status::Warn;
+        r.items[1].blocking = true;
+        policy.advisory.clear();
+        conclude(&mut r, &policy);
+        assert_eq!(
+            r.decision,
+            Decision::NoGo,
+            "warn blocks when the policy says so"
+        );
+    }
+
+    #[test]
+    fn parents_derive_from_children() {
+        let mut parent = item("p", "S", Status::Skipped, None);
+        parent.derived = true;
+        let mut a = item("p/a", "S", Status::Pass, Some("files.exists"));
+        a.parent = Some(0);
+        let mut b = item("p/b", "S", Status::Fail, Some("files.exists"));
+        b.parent = Some(0);
+        let mut r = report(vec![parent, a, b]);
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.items[0].status, Status::Fail);
+        assert_eq!(r.items[0].evidence.summary, "1 of 2 sub-items passing");
+        assert_eq!(r.summary.total, 2, "derived parents are not counted twice");
+        r.items[2].status = Status::Attested;
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.items[0].status, Status::Pass);
+        assert_eq!(r.decision, Decision::Go);
+    }
+
+    #[test]
+    fn waived_items_do_not_block() {
+        let mut r = report(vec![item("w", "S", Status::Waived, Some("files.exists"))]);
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.decision, Decision::Go);
+        assert_eq!(r.waived().count(), 1);
+    }
+}

@@ -1,0 +1,21 @@
+//! The heart of gonogo: what a check kind is, what it produces, how items are bound to checks,
+//! how checks run, and how the Go/No-Go decision is taken.
+//!
+//! This crate does no IO against targets: check kinds live in `gonogo-checks`, renderers in
+//! `gonogo-report`, the command line in `gonogo`.
+
+pub mod bind;
+pub mod check;
+pub mod config;
+pub mod decide;
+pub mod outcome;
+pub mod params;
+pub mod redact;
+pub mod run;
+
+pub use check::{
+    CheckContext, CheckDoc, CheckKind, ParamDoc, PreparedCheck, Recognition, Registry,
+};
+pub use outcome::{Evidence, Finding, Location, Outcome, Status};
+pub use params::{ParamError, Params};
+pub use redact::redact_secret;

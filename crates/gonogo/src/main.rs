@@ -1,0 +1,55 @@
+//! The `gonogo` command line: parses arguments, wires the crates together, maps results to
+//! exit codes (0 Go, 1 No-Go, 2 gonogo could not run). Nothing else lives here.
+
+mod catalogue;
+mod check_cmd;
+mod inputs;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Production readiness, verified: runs your team's readiness checklist as automated checks
+/// and decides Go / No-Go.
+#[derive(Parser)]
+#[command(name = "gonogo", version, about, long_about = None, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 Go, 1 No-Go, 2 gonogo could not run (usage, unreadable checklist, bad config or annotation).";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a checklist: bind items to checks, run them, decide Go / No-Go.
+    Check(check_cmd::CheckArgs),
+    /// Parse and bind a checklist without running anything: every item, how it is bound, every diagnostic.
+    Validate(check_cmd::ValidateArgs),
+    /// List the catalogue of check kinds.
+    Checks(catalogue::ChecksArgs),
+    /// Show one check kind's documentation, parameters and example.
+    Explain(catalogue::ExplainArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => runtime().and_then(|rt| rt.block_on(check_cmd::check(args))),
+        Command::Validate(args) => check_cmd::validate(args),
+        Command::Checks(args) => catalogue::checks(args),
+        Command::Explain(args) => catalogue::explain(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
