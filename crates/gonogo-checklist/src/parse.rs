@@ -7,6 +7,7 @@
 
 use crate::model::*;
 use crate::repair::{is_check_mark, is_decoration, repair_mojibake};
+use crate::{NOTE_CLOSE, NOTE_OPEN};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 use std::collections::HashMap;
@@ -172,6 +173,10 @@ struct Frame {
     task: Option<bool>,
     /// Paragraphs seen: the text is the first paragraph only.
     paragraphs: usize,
+    /// Inside a write-back note (`<sub>gonogo: …</sub>`): not the author's text.
+    in_note: bool,
+    /// Just saw `<sub>`: a note if the text that follows starts with `gonogo:`.
+    sub_open: bool,
 }
 
 enum Capture {
@@ -320,6 +325,8 @@ impl<'s> State<'s> {
                     inline: None,
                     task: None,
                     paragraphs: 0,
+                    in_note: false,
+                    sub_open: false,
                 });
             }
             Event::End(TagEnd::Item) => {
@@ -385,6 +392,27 @@ impl<'s> State<'s> {
         let Some(f) = self.frames.last_mut() else {
             return;
         };
+        // Write-back notes are ours, not the author's: left out of the text.
+        match &event {
+            Event::InlineHtml(h) if h.trim() == "<sub>" => {
+                f.sub_open = true;
+                return;
+            }
+            Event::InlineHtml(h) if f.in_note && h.trim() == "</sub>" => {
+                f.in_note = false;
+                return;
+            }
+            Event::Text(t)
+                if f.sub_open && t.starts_with(NOTE_OPEN["<sub>".len()..].trim_end()) =>
+            {
+                f.in_note = true;
+            }
+            _ => {}
+        }
+        f.sub_open = false;
+        if f.in_note {
+            return;
+        }
         match &event {
             Event::Text(t) | Event::Code(t) => f.text.push_str(t),
             Event::SoftBreak | Event::HardBreak => f.text.push(' '),
@@ -559,6 +587,8 @@ impl<'s> State<'s> {
 /// The item's raw inline source as shown: annotation removed, lines joined, emoji repaired.
 /// Also returns where the annotation comment starts in `raw`.
 fn display_text(raw: &str) -> (String, Option<usize>) {
+    let raw_without_note = strip_note(raw);
+    let raw = raw_without_note.as_str();
     let mut shown = String::with_capacity(raw.len());
     let mut annotation = None;
     let mut rest = raw;
@@ -587,6 +617,24 @@ fn display_text(raw: &str) -> (String, Option<usize>) {
     shown.push_str(rest);
     let joined: Vec<&str> = shown.split('\n').map(str::trim).collect();
     (repair_mojibake(joined.join(" ").trim()), annotation)
+}
+
+/// `raw` without write-back notes (same length before the first note, so annotation offsets
+/// found in it hold in `raw`).
+fn strip_note(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(start) = rest.find(NOTE_OPEN) {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(NOTE_CLOSE) {
+            Some(end) => rest = &rest[start + end + NOTE_CLOSE.len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Text for matching: emoji repaired then dropped, whitespace collapsed.
@@ -764,6 +812,21 @@ mod tests {
             ]
         );
         assert!(c.items[2].checked);
+    }
+
+    #[test]
+    fn write_back_notes_are_not_the_authors_text() {
+        let plain = parse("- [ ] Health <!-- gonogo: http.status url=x -->\n");
+        let noted = parse(
+            "- [x] Health <!-- gonogo: http.status url=x --> <sub>gonogo: pass (http.status) — 200 OK in `3 ms`</sub>\n",
+        );
+        assert_eq!(noted.items[0].text, "Health");
+        assert_eq!(noted.items[0].display, "Health");
+        assert_eq!(noted.items[0].id, plain.items[0].id);
+        assert_eq!(
+            noted.items[0].annotation.as_ref().unwrap().content,
+            "http.status url=x"
+        );
     }
 
     #[test]
