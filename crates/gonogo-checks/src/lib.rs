@@ -1,11 +1,11 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
-//mod cmd_succeeds;
-//mod deps_pinned;
+mod cmd_succeeds;
+mod deps_pinned;
 mod env_strength;
 mod files_exists;
 mod git;
-//mod tests;
+mod tests;
 pub mod util;
 
 use gonogo_core::{CheckKind, Registry};
@@ -15,10 +15,10 @@ use gonogo_core::{CheckKind, Registry};
 pub static KINDS: &[&dyn CheckKind] = &[
     &files_exists::FilesExists,
     &env_strength::EnvStrength,
-    //&deps_pinned::DepsPinned,
-    //&tests::junit::TestsJunit,
-    //&tests::coverage::TestsCoverage,
-    //&cmd_succeeds::CmdSucceeds,
+    &deps_pinned::DepsPinned,
+    &tests::junit::TestsJunit,
+    &tests::coverage::TestsCoverage,
+    &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
 ];

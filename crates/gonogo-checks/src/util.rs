@@ -266,6 +266,8 @@ pub fn normalise(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")")
         .to_lowercase()
 }
 
