@@ -9,7 +9,10 @@ use std::process::Command;
 
 /// A token assembled at run time so this file does not itself look like a leak.
 fn token(seed: char) -> String {
-    format!("gh{}_{}{}", "p", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ", seed)
+    format!(
+        "gh{}_{}{}",
+        "p", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ", seed
+    )
 }
 
 fn git(dir: &Path, args: &[&str], date: &str) {
@@ -26,7 +29,11 @@ fn git(dir: &Path, args: &[&str], date: &str) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn commit_all(dir: &Path, msg: &str, date: &str) {
@@ -57,7 +64,11 @@ fn history_repo() -> tempfile::TempDir {
     std::fs::write(d.join("a.txt"), "same content\n").unwrap();
     std::fs::write(d.join("b.txt"), "same content\n").unwrap();
     commit_all(d, "copies", "2024-03-10T12:00:00Z");
-    git(d, &["checkout", "-q", "-b", "feature"], "2024-04-01T00:00:00Z");
+    git(
+        d,
+        &["checkout", "-q", "-b", "feature"],
+        "2024-04-01T00:00:00Z",
+    );
     std::fs::write(d.join("feature.env"), format!("GH={}\n", token('2'))).unwrap();
     commit_all(d, "feature", "2024-04-10T12:00:00Z");
     git(d, &["checkout", "-q", "main"], "2024-04-11T00:00:00Z");
@@ -76,14 +87,25 @@ fn since(s: &str) -> Option<i64> {
 fn deleted_secret_is_found_in_the_commit_that_added_it() {
     let repo = history_repo();
     let d = repo.path();
-    let r = scan_history(d, &scanner(d), &HistoryOptions::default(), &ScanOptions::default())
-        .unwrap();
+    let r = scan_history(
+        d,
+        &scanner(d),
+        &HistoryOptions::default(),
+        &ScanOptions::default(),
+    )
+    .unwrap();
     let found: Vec<_> = r
         .findings
         .iter()
         .map(|f| {
             let c = f.commit.as_ref().unwrap();
-            (f.file.as_str(), f.line, f.rule_id.as_str(), c.id.clone(), c.date.clone())
+            (
+                f.file.as_str(),
+                f.line,
+                f.rule_id.as_str(),
+                c.id.clone(),
+                c.date.clone(),
+            )
         })
         .collect();
     assert_eq!(
@@ -139,9 +161,21 @@ fn branch_and_since_select_history() {
         branches: vec!["nope".into()],
         since: None,
     };
-    assert!(scan_history(d, &s, &bad, &ScanOptions::default()).unwrap_err().contains("nope"));
+    assert!(
+        scan_history(d, &s, &bad, &ScanOptions::default())
+            .unwrap_err()
+            .contains("nope")
+    );
     let not_git = tempfile::tempdir().unwrap();
-    assert!(scan_history(not_git.path(), &s, &HistoryOptions::default(), &ScanOptions::default()).is_err());
+    assert!(
+        scan_history(
+            not_git.path(),
+            &s,
+            &HistoryOptions::default(),
+            &ScanOptions::default()
+        )
+        .is_err()
+    );
 }
 
 fn run_check(dir: &Path, params: Params) -> gonogo_core::Outcome {
@@ -176,7 +210,10 @@ fn the_check_reports_history_only_when_asked() {
     assert!(o.evidence.findings[0].message.contains("2024-01-10"));
     let o = run_check(
         d,
-        Params::new().with("history", "true").with("branch", "main").with("since", "2024-02-01"),
+        Params::new()
+            .with("history", "true")
+            .with("branch", "main")
+            .with("since", "2024-02-01"),
     );
     assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
 }
@@ -214,7 +251,11 @@ regexes = ['''^0000''']
     let key = format!("acme_sk_{}", "q8w7e6r5t4y3u2i1o9p8");
     let sample = format!("acme_sk_{}", "0000r5t4y3u2i1o9p8aa");
     std::fs::create_dir_all(d.join("fixtures")).unwrap();
-    std::fs::write(d.join("app.py"), format!("K = '{key}'\nS = '{sample}'\nG = '{}'\n", token('3'))).unwrap();
+    std::fs::write(
+        d.join("app.py"),
+        format!("K = '{key}'\nS = '{sample}'\nG = '{}'\n", token('3')),
+    )
+    .unwrap();
     std::fs::write(d.join("fixtures/f.py"), format!("K = '{key}'\n")).unwrap();
     let o = run_check(d, Params::new());
     let got: Vec<_> = o
