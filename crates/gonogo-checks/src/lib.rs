@@ -6,6 +6,7 @@ mod env_strength;
 mod files_exists;
 mod git;
 mod tests;
+pub mod secrets;
 pub mod util;
 
 use gonogo_core::{CheckKind, Registry};
@@ -21,6 +22,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
+    &secrets::scan::SecretsScan,
 ];
 
 pub fn registry() -> Registry {
