@@ -1,13 +1,27 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod ci_workflows;
+mod compose_lint;
+mod docker;
 mod files_exists;
+mod grafana_dashboards;
+mod k8s_workloads;
+mod prometheus_rules;
 pub mod util;
 
 use gonogo_core::{CheckKind, Registry};
 
 /// Every built-in kind, in catalogue order. Adding a kind means adding it here; the tests in
 /// `tests/registry.rs` hold each one to its documentation.
-pub static KINDS: &[&dyn CheckKind] = &[&files_exists::FilesExists];
+pub static KINDS: &[&dyn CheckKind] = &[
+    &files_exists::FilesExists,
+    &docker::dockerfile::DockerDockerfile,
+    &compose_lint::ComposeLint,
+    &k8s_workloads::K8sWorkloads,
+    &ci_workflows::CiWorkflows,
+    &prometheus_rules::PrometheusRules,
+    &grafana_dashboards::GrafanaDashboards,
+];
 
 pub fn registry() -> Registry {
     Registry::new(KINDS.to_vec())
