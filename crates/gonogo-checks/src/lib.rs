@@ -6,6 +6,8 @@ mod docker;
 mod files_exists;
 mod grafana_dashboards;
 mod k8s_workloads;
+pub mod migrations;
+mod openapi_complete;
 mod prometheus_rules;
 pub mod util;
 
@@ -21,6 +23,8 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &ci_workflows::CiWorkflows,
     &prometheus_rules::PrometheusRules,
     &grafana_dashboards::GrafanaDashboards,
+    &openapi_complete::OpenapiComplete,
+    &migrations::alembic::MigrationsAlembic,
 ];
 
 pub fn registry() -> Registry {

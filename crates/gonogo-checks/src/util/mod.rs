@@ -106,7 +106,8 @@ pub fn repo_files(ctx: &CheckContext) -> Arc<RepoFiles> {
     ctx.cache.get_or_init(|| walk(&root))
 }
 
-fn walk(root: &Path) -> RepoFiles {
+/// Walks `root` the way [`repo_files`] does, without the per-run cache.
+pub fn walk(root: &Path) -> RepoFiles {
     use std::sync::Mutex;
 
     // Each walker thread fills its own buffer and hands it over when dropped, so the shared
