@@ -1,14 +1,17 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
 mod ci_workflows;
+mod code_sql_concat;
 mod compose_lint;
 mod docker;
+mod docs;
 mod files_exists;
 mod grafana_dashboards;
 mod k8s_workloads;
 pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
+mod vulns_report;
 pub mod util;
 
 use gonogo_core::{CheckKind, Registry};
@@ -25,6 +28,10 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &grafana_dashboards::GrafanaDashboards,
     &openapi_complete::OpenapiComplete,
     &migrations::alembic::MigrationsAlembic,
+    &docs::env_documented::DocsEnvDocumented,
+    &docs::fresh::DocsFresh,
+    &vulns_report::VulnsReport,
+    &code_sql_concat::CodeSqlConcat,
 ];
 
 pub fn registry() -> Registry {
