@@ -12,7 +12,14 @@ use gonogo_core::{
 
 pub struct CiWorkflows;
 
-const RULES: &[&str] = &["build", "test", "security", "pinned", "permissions", "updates"];
+const RULES: &[&str] = &[
+    "build",
+    "test",
+    "security",
+    "pinned",
+    "permissions",
+    "updates",
+];
 
 static DOC: CheckDoc = CheckDoc {
     summary: "CI workflows build, test and security-scan; actions are pinned to commits; permissions are least-privilege; dependency updates are on.",
@@ -61,13 +68,34 @@ the rule groups. Fails on any failing finding; skips with \"no CI workflow found
         ("ci-parse-error", "A CI file is not valid YAML."),
         ("ci-no-build", "No CI job builds the project."),
         ("ci-no-tests", "No CI job runs the tests."),
-        ("ci-no-security-scan", "No CI job runs a security scan (SAST, dependency or image scanning)."),
-        ("ci-action-unpinned", "A third-party action is referenced by a tag or branch, which its owner can move."),
-        ("ci-permissions-missing", "A workflow does not declare `permissions`, so it gets the repository's default (often write-all)."),
-        ("ci-permissions-broad", "A workflow grants write-all, or write scopes at the workflow level instead of per job."),
-        ("ci-no-dependency-updates", "Neither Dependabot nor Renovate is configured."),
-        ("ci-dependency-updates-disabled", "The Dependabot/Renovate configuration disables updates."),
-        ("ci-not-found", "No CI configuration was found while `required=true`."),
+        (
+            "ci-no-security-scan",
+            "No CI job runs a security scan (SAST, dependency or image scanning).",
+        ),
+        (
+            "ci-action-unpinned",
+            "A third-party action is referenced by a tag or branch, which its owner can move.",
+        ),
+        (
+            "ci-permissions-missing",
+            "A workflow does not declare `permissions`, so it gets the repository's default (often write-all).",
+        ),
+        (
+            "ci-permissions-broad",
+            "A workflow grants write-all, or write scopes at the workflow level instead of per job.",
+        ),
+        (
+            "ci-no-dependency-updates",
+            "Neither Dependabot nor Renovate is configured.",
+        ),
+        (
+            "ci-dependency-updates-disabled",
+            "The Dependabot/Renovate configuration disables updates.",
+        ),
+        (
+            "ci-not-found",
+            "No CI configuration was found while `required=true`.",
+        ),
     ],
 };
 
@@ -118,28 +146,95 @@ struct Prepared {
 }
 
 const BUILD: &[&str] = &[
-    "cargo build", "npm run build", "yarn build", "pnpm build", "pnpm run build", "go build",
-    "docker build", "docker buildx", "docker compose build", "mvn package", "mvn install",
-    "mvn verify", "gradle build", "gradlew build", "python -m build", "pip wheel", "next build",
-    "tsc", "make build", "poetry build", "dotnet build", "uv build",
+    "cargo build",
+    "npm run build",
+    "yarn build",
+    "pnpm build",
+    "pnpm run build",
+    "go build",
+    "docker build",
+    "docker buildx",
+    "docker compose build",
+    "mvn package",
+    "mvn install",
+    "mvn verify",
+    "gradle build",
+    "gradlew build",
+    "python -m build",
+    "pip wheel",
+    "next build",
+    "tsc",
+    "make build",
+    "poetry build",
+    "dotnet build",
+    "uv build",
 ];
 const BUILD_ACTIONS: &[&str] = &["docker/build-push-action", "goreleaser/goreleaser-action"];
 const TEST: &[&str] = &[
-    "pytest", "npm test", "npm run test", "yarn test", "pnpm test", "cargo test", "cargo nextest",
-    "go test", "mvn test", "mvn verify", "gradle test", "gradlew test", "jest", "vitest", "make test",
-    "tox", "nox", "rspec", "phpunit", "dotnet test", "unittest", "playwright test", "npx cypress",
+    "pytest",
+    "npm test",
+    "npm run test",
+    "yarn test",
+    "pnpm test",
+    "cargo test",
+    "cargo nextest",
+    "go test",
+    "mvn test",
+    "mvn verify",
+    "gradle test",
+    "gradlew test",
+    "jest",
+    "vitest",
+    "make test",
+    "tox",
+    "nox",
+    "rspec",
+    "phpunit",
+    "dotnet test",
+    "unittest",
+    "playwright test",
+    "npx cypress",
 ];
 const SECURITY: &[&str] = &[
-    "trivy ", "grype ", "snyk test", "snyk container", "npm audit", "pip-audit", "cargo audit",
-    "cargo deny", "bandit", "safety check", "gosec", "govulncheck", "semgrep", "gitleaks",
-    "trufflehog", "osv-scanner", "checkov", "hadolint", "yarn audit", "pnpm audit", "zap-baseline",
+    "trivy ",
+    "grype ",
+    "snyk test",
+    "snyk container",
+    "npm audit",
+    "pip-audit",
+    "cargo audit",
+    "cargo deny",
+    "bandit",
+    "safety check",
+    "gosec",
+    "govulncheck",
+    "semgrep",
+    "gitleaks",
+    "trufflehog",
+    "osv-scanner",
+    "checkov",
+    "hadolint",
+    "yarn audit",
+    "pnpm audit",
+    "zap-baseline",
 ];
 const SECURITY_ACTIONS: &[&str] = &[
-    "github/codeql-action", "aquasecurity/trivy-action", "snyk/actions", "anchore/scan-action",
-    "returntocorp/semgrep-action", "semgrep/semgrep-action", "ossf/scorecard-action",
-    "actions/dependency-review-action", "gitleaks/gitleaks-action", "trufflesecurity/trufflehog",
-    "pypa/gh-action-pip-audit", "rustsec/audit-check", "google/osv-scanner-action",
-    "bridgecrewio/checkov-action", "hadolint/hadolint-action", "zaproxy/action",
+    "github/codeql-action",
+    "aquasecurity/trivy-action",
+    "snyk/actions",
+    "anchore/scan-action",
+    "returntocorp/semgrep-action",
+    "semgrep/semgrep-action",
+    "ossf/scorecard-action",
+    "actions/dependency-review-action",
+    "gitleaks/gitleaks-action",
+    "trufflesecurity/trufflehog",
+    "pypa/gh-action-pip-audit",
+    "rustsec/audit-check",
+    "google/osv-scanner-action",
+    "bridgecrewio/checkov-action",
+    "hadolint/hadolint-action",
+    "zaproxy/action",
 ];
 
 fn has_any(text: &str, words: &[&str]) -> bool {
@@ -173,9 +268,18 @@ impl PreparedCheck for Prepared {
                         && (f.rel.ends_with(".yml") || f.rel.ends_with(".yaml"))
                 })
                 .collect();
-            let gitlab: Vec<&RepoFile> = files.files.iter().filter(|f| f.rel == ".gitlab-ci.yml").collect();
+            let gitlab: Vec<&RepoFile> = files
+                .files
+                .iter()
+                .filter(|f| f.rel == ".gitlab-ci.yml")
+                .collect();
             if workflows.is_empty() && gitlab.is_empty() {
-                return absent(this.required, "ci-not-found", "no CI workflow found", "add a workflow under .github/workflows/");
+                return absent(
+                    this.required,
+                    "ci-not-found",
+                    "no CI workflow found",
+                    "add a workflow under .github/workflows/",
+                );
             }
             let mut findings = Vec::new();
             let mut seen = Seen::default();
@@ -191,7 +295,12 @@ impl PreparedCheck for Prepared {
                     Ok(mut d) if !d.is_empty() => d.swap_remove(0),
                     Ok(_) => continue,
                     Err(e) => {
-                        findings.push(unreadable("ci-parse-error", &f.rel, Some(e.line), &format!("{}: {e}", f.rel)));
+                        findings.push(unreadable(
+                            "ci-parse-error",
+                            &f.rel,
+                            Some(e.line),
+                            &format!("{}: {e}", f.rel),
+                        ));
                         continue;
                     }
                 };
@@ -201,20 +310,49 @@ impl PreparedCheck for Prepared {
                     this.github_file(&f.rel, &doc, &mut seen, &mut findings);
                 }
             }
-            let first = workflows.first().or(gitlab.first()).map(|f| f.rel.clone()).unwrap_or_default();
+            let first = workflows
+                .first()
+                .or(gitlab.first())
+                .map(|f| f.rel.clone())
+                .unwrap_or_default();
             for (group, ok, code, what, fix) in [
-                ("build", seen.build, "ci-no-build", "no CI job builds the project", "add a build step (cargo build, npm run build, docker build, …)"),
-                ("test", seen.test, "ci-no-tests", "no CI job runs the tests", "add a test step (pytest, npm test, cargo test, …)"),
-                ("security", seen.security, "ci-no-security-scan", "no CI job runs a security scan", "add CodeQL, Trivy, pip-audit/npm audit or similar to a workflow"),
+                (
+                    "build",
+                    seen.build,
+                    "ci-no-build",
+                    "no CI job builds the project",
+                    "add a build step (cargo build, npm run build, docker build, …)",
+                ),
+                (
+                    "test",
+                    seen.test,
+                    "ci-no-tests",
+                    "no CI job runs the tests",
+                    "add a test step (pytest, npm test, cargo test, …)",
+                ),
+                (
+                    "security",
+                    seen.security,
+                    "ci-no-security-scan",
+                    "no CI job runs a security scan",
+                    "add CodeQL, Trivy, pip-audit/npm audit or similar to a workflow",
+                ),
             ] {
                 if wants(&this.rules, group) && !ok {
-                    findings.push(Finding::fail(code, what).at(Location::file(first.clone())).fix(fix));
+                    findings.push(
+                        Finding::fail(code, what)
+                            .at(Location::file(first.clone()))
+                            .fix(fix),
+                    );
                 }
             }
             if wants(&this.rules, "updates") && !workflows.is_empty() {
                 dependency_updates(&files, &mut findings);
             }
-            let failing = findings.iter().filter(|f| f.severity == Status::Fail).count();
+            let failing = findings
+                .iter()
+                .filter(|f| f.severity == Status::Fail)
+                .count();
             Outcome::from_findings(
                 format!(
                     "{} CI file(s): build {}, tests {}, security scan {}; {failing} problem(s)",
@@ -241,7 +379,10 @@ impl Prepared {
         let jobs = doc.get("jobs");
         let top_perm = doc.entry("permissions");
         let mut jobs_without_perm = 0;
-        for (_, _, job) in jobs.map(|j| j.entries().collect::<Vec<_>>()).unwrap_or_default() {
+        for (_, _, job) in jobs
+            .map(|j| j.entries().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
             if job.entry("permissions").is_none() {
                 jobs_without_perm += 1;
             }
@@ -320,7 +461,8 @@ impl Prepared {
         }
         let (name, r) = s.split_once('@').unwrap_or((s, ""));
         let owner = name.split('/').next().unwrap_or("");
-        let first_party = owner.eq_ignore_ascii_case("actions") || owner.eq_ignore_ascii_case("github");
+        let first_party =
+            owner.eq_ignore_ascii_case("actions") || owner.eq_ignore_ascii_case("github");
         if wants(&self.rules, "pinned") && !first_party && !is_full_sha(r) {
             out.push(
                 Finding::fail(
@@ -328,24 +470,48 @@ impl Prepared {
                     format!("third-party action {s} is not pinned to a commit SHA"),
                 )
                 .at(Location::at(rel, u.line))
-                .fix(format!("use {name}@<40-hex commit> # {}", if r.is_empty() { "tag" } else { r })),
+                .fix(format!(
+                    "use {name}@<40-hex commit> # {}",
+                    if r.is_empty() { "tag" } else { r }
+                )),
             );
         }
     }
 }
 
 const GITLAB_RESERVED: &[&str] = &[
-    "stages", "variables", "include", "default", "workflow", "image", "services", "before_script",
-    "after_script", "cache",
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
 ];
 
 fn gitlab_file(doc: &Node, seen: &mut Seen) {
-    for inc in doc.get("include").map(|i| match i.as_seq() {
-        Some(v) => v.to_vec(),
-        None => vec![i.clone()],
-    }).unwrap_or_default() {
-        let t = inc.str_of("template").or(inc.as_str()).unwrap_or("").to_ascii_lowercase();
-        if t.contains("security/") || t.contains("sast") || t.contains("dependency-scanning") || t.contains("container-scanning") || t.contains("secret-detection") {
+    for inc in doc
+        .get("include")
+        .map(|i| match i.as_seq() {
+            Some(v) => v.to_vec(),
+            None => vec![i.clone()],
+        })
+        .unwrap_or_default()
+    {
+        let t = inc
+            .str_of("template")
+            .or(inc.as_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if t.contains("security/")
+            || t.contains("sast")
+            || t.contains("dependency-scanning")
+            || t.contains("container-scanning")
+            || t.contains("secret-detection")
+        {
             seen.security = true;
         }
     }
@@ -378,9 +544,17 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
         .iter()
         .find(|f| f.rel == ".github/dependabot.yml" || f.rel == ".github/dependabot.yaml");
     if let Some(f) = dependabot {
-        let doc = read_text(f).ok().and_then(|s| parse_documents(&s).ok()).and_then(|mut d| (!d.is_empty()).then(|| d.swap_remove(0)));
+        let doc = read_text(f)
+            .ok()
+            .and_then(|s| parse_documents(&s).ok())
+            .and_then(|mut d| (!d.is_empty()).then(|| d.swap_remove(0)));
         let Some(doc) = doc else {
-            out.push(unreadable("ci-parse-error", &f.rel, None, &format!("{} does not parse", f.rel)));
+            out.push(unreadable(
+                "ci-parse-error",
+                &f.rel,
+                None,
+                &format!("{} does not parse", f.rel),
+            ));
             return;
         };
         let updates = doc.get("updates").map(Node::items).unwrap_or(&[]);
@@ -401,26 +575,45 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
         return;
     }
     const RENOVATE: &[&str] = &[
-        "renovate.json", "renovate.json5", ".github/renovate.json", ".github/renovate.json5",
-        ".gitlab/renovate.json", ".renovaterc", ".renovaterc.json",
+        "renovate.json",
+        "renovate.json5",
+        ".github/renovate.json",
+        ".github/renovate.json5",
+        ".gitlab/renovate.json",
+        ".renovaterc",
+        ".renovaterc.json",
     ];
-    if let Some(f) = files.files.iter().find(|f| RENOVATE.contains(&f.rel.as_str())) {
+    if let Some(f) = files
+        .files
+        .iter()
+        .find(|f| RENOVATE.contains(&f.rel.as_str()))
+    {
         let text = read_text(f).unwrap_or_default();
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.contains("\"enabled\":false") || compact.contains("enabled:false") {
-            let line = text.find("enabled").map(|p| crate::util::line_of(&text, p)).unwrap_or(1);
+            let line = text
+                .find("enabled")
+                .map(|p| crate::util::line_of(&text, p))
+                .unwrap_or(1);
             out.push(
-                Finding::fail("ci-dependency-updates-disabled", format!("{} disables Renovate", f.rel))
-                    .at(Location::at(&f.rel, line))
-                    .fix("remove `\"enabled\": false`"),
+                Finding::fail(
+                    "ci-dependency-updates-disabled",
+                    format!("{} disables Renovate", f.rel),
+                )
+                .at(Location::at(&f.rel, line))
+                .fix("remove `\"enabled\": false`"),
             );
         }
         return;
     }
-    let pkg_renovate = files.files.iter().find(|f| f.rel == "package.json").and_then(|f| {
-        let v: serde_json::Value = serde_json::from_str(&read_text(f).ok()?).ok()?;
-        v.get("renovate").map(|_| ())
-    });
+    let pkg_renovate = files
+        .files
+        .iter()
+        .find(|f| f.rel == "package.json")
+        .and_then(|f| {
+            let v: serde_json::Value = serde_json::from_str(&read_text(f).ok()?).ok()?;
+            v.get("renovate").map(|_| ())
+        });
     if pkg_renovate.is_some() {
         return;
     }
@@ -480,7 +673,10 @@ jobs:
             &CiWorkflows,
             &[
                 (".github/workflows/ci.yml", GOOD),
-                (".github/dependabot.yml", "version: 2\nupdates:\n  - package-ecosystem: cargo\n    directory: /\n    schedule: {interval: weekly}\n"),
+                (
+                    ".github/dependabot.yml",
+                    "version: 2\nupdates:\n  - package-ecosystem: cargo\n    directory: /\n    schedule: {interval: weekly}\n",
+                ),
             ],
             &[],
         );
@@ -509,10 +705,18 @@ jobs:
 
     #[test]
     fn security_item_checks_only_scans() {
-        let r = CiWorkflows.recognise(ItemRef { text: "Security scanning enabled", context: &[] }).unwrap();
+        let r = CiWorkflows
+            .recognise(ItemRef {
+                text: "Security scanning enabled",
+                context: &[],
+            })
+            .unwrap();
         let kv: Vec<(&str, &str)> = r.params.iter().collect();
         let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", BAD)], &kv);
-        assert_eq!(codes(&o), at(&[("ci-no-security-scan", ".github/workflows/ci.yml")]));
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-no-security-scan", ".github/workflows/ci.yml")])
+        );
         let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", GOOD)], &kv);
         assert_eq!(o.status, Status::Pass);
     }
@@ -521,21 +725,34 @@ jobs:
     fn gitlab_and_renovate() {
         let o = run(
             &CiWorkflows,
-            &[(".gitlab-ci.yml", "include:\n  - template: Security/SAST.gitlab-ci.yml\nbuild:\n  script: [docker build .]\ntest:\n  script:\n    - pytest\n")],
+            &[(
+                ".gitlab-ci.yml",
+                "include:\n  - template: Security/SAST.gitlab-ci.yml\nbuild:\n  script: [docker build .]\ntest:\n  script:\n    - pytest\n",
+            )],
             &[],
         );
         assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
         let o = run(
             &CiWorkflows,
-            &[(".github/workflows/ci.yml", GOOD), ("renovate.json", "{\n  \"enabled\": false\n}\n")],
+            &[
+                (".github/workflows/ci.yml", GOOD),
+                ("renovate.json", "{\n  \"enabled\": false\n}\n"),
+            ],
             &[],
         );
-        assert_eq!(codes(&o), at(&[("ci-dependency-updates-disabled", "renovate.json:2")]));
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-dependency-updates-disabled", "renovate.json:2")])
+        );
     }
 
     #[test]
     fn broken_and_missing() {
-        let o = run(&CiWorkflows, &[(".github/workflows/x.yml", "jobs:\n  a: [\n")], &[("rules", "pinned")]);
+        let o = run(
+            &CiWorkflows,
+            &[(".github/workflows/x.yml", "jobs:\n  a: [\n")],
+            &[("rules", "pinned")],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o)[0].0, "ci-parse-error");
         let o = run(&CiWorkflows, &[("README.md", "x")], &[]);

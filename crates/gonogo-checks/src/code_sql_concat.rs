@@ -28,7 +28,10 @@ repository has no Python or JS/TS code.",
         ParamDoc::with_default("tests", "Also scan test files.", "true"),
         ParamDoc::optional("path", "Only files under this folder."),
     ],
-    examples: &["code.sql-concat", "code.sql-concat tests=false path=backend"],
+    examples: &[
+        "code.sql-concat",
+        "code.sql-concat tests=false path=backend",
+    ],
     phrases: &[
         "SQL injection audit completed",
         "No SQL injection vulnerabilities",
@@ -57,7 +60,10 @@ impl CheckKind for CodeSqlConcat {
         if t.contains("sql injection") && !t.contains("probe") && !t.contains("endpoint") {
             return Some(Recognition::new(80));
         }
-        if t.contains("parameterized quer") || t.contains("parametrized quer") || t.contains("prepared statements") {
+        if t.contains("parameterized quer")
+            || t.contains("parametrized quer")
+            || t.contains("prepared statements")
+        {
             return Some(Recognition::new(75));
         }
         None
@@ -87,7 +93,12 @@ fn lang(rel: &str) -> Option<Lang> {
     let l = rel.to_ascii_lowercase();
     if l.ends_with(".py") {
         Some(Lang::Python)
-    } else if [".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"].iter().any(|e| l.ends_with(e)) && !l.ends_with(".d.ts") && !l.contains(".min.") {
+    } else if [".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"]
+        .iter()
+        .any(|e| l.ends_with(e))
+        && !l.ends_with(".d.ts")
+        && !l.contains(".min.")
+    {
         Some(Lang::Js)
     } else {
         None
@@ -96,7 +107,14 @@ fn lang(rel: &str) -> Option<Lang> {
 
 fn is_test(rel: &str) -> bool {
     let l = rel.to_ascii_lowercase();
-    l.starts_with("tests/") || l.contains("/tests/") || l.starts_with("test/") || l.contains("/test/") || l.contains("__tests__") || l.contains(".test.") || l.contains(".spec.") || l.rsplit('/').next().is_some_and(|n| n.starts_with("test_"))
+    l.starts_with("tests/")
+        || l.contains("/tests/")
+        || l.starts_with("test/")
+        || l.contains("/test/")
+        || l.contains("__tests__")
+        || l.contains(".test.")
+        || l.contains(".spec.")
+        || l.rsplit('/').next().is_some_and(|n| n.starts_with("test_"))
 }
 
 static PY_CALL: LazyLock<Regex> = LazyLock::new(|| {
@@ -108,7 +126,8 @@ static JS_CALL: LazyLock<Regex> = LazyLock::new(|| {
 static SQL_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(select|insert\s+into|update|delete\s+from|from|where|values|drop\s+table|order\s+by)\b").expect("valid pattern")
 });
-static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_$][A-Za-z0-9_$.]*$").expect("valid pattern"));
+static IDENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_$][A-Za-z0-9_$.]*$").expect("valid pattern"));
 
 /// The first argument of the call whose `(` is at `open`, up to the top-level `,` or `)`.
 fn first_arg(src: &str, open: usize) -> &str {
@@ -120,10 +139,13 @@ fn first_arg(src: &str, open: usize) -> &str {
         let c = bytes[i];
         match c {
             b'"' | b'\'' | b'`' => {
-                let triple = i + 2 < bytes.len() && bytes[i + 1] == c && bytes[i + 2] == c && c != b'`';
+                let triple =
+                    i + 2 < bytes.len() && bytes[i + 1] == c && bytes[i + 2] == c && c != b'`';
                 if triple {
                     i += 3;
-                    while i + 2 < limit && !(bytes[i] == c && bytes[i + 1] == c && bytes[i + 2] == c) {
+                    while i + 2 < limit
+                        && !(bytes[i] == c && bytes[i + 1] == c && bytes[i + 2] == c)
+                    {
                         i += 1;
                     }
                     i += 3;
@@ -164,8 +186,12 @@ fn dynamic_sql(expr: &str, lang: Lang) -> Option<&'static str> {
     match lang {
         Lang::Python => {
             let lower = e.to_ascii_lowercase();
-            let fstring = ["f\"", "f'", "rf\"", "fr\"", "rf'", "fr'"].iter().any(|p| lower.starts_with(p))
-                || Regex::new(r#"(?i)(^|[\s(+])[rb]?f["']"#).ok().is_some_and(|r| r.is_match(e));
+            let fstring = ["f\"", "f'", "rf\"", "fr\"", "rf'", "fr'"]
+                .iter()
+                .any(|p| lower.starts_with(p))
+                || Regex::new(r#"(?i)(^|[\s(+])[rb]?f["']"#)
+                    .ok()
+                    .is_some_and(|r| r.is_match(e));
             if fstring && e.replace("{{", "").contains('{') {
                 return Some("an f-string");
             }
@@ -251,7 +277,10 @@ fn concatenates(e: &str) -> bool {
 
 /// The dynamic SQL assigned to `name` before byte `before`: (how, line).
 fn tainted(src: &str, name: &str, before: usize, lang: Lang) -> Option<(&'static str, usize)> {
-    let pat = format!(r"(?m)^[ \t]*(?:(?:const|let|var)\s+)?{}\s*(?::\s*[A-Za-z_\[\], ]+)?\s*\+?=[^=]", regex::escape(name));
+    let pat = format!(
+        r"(?m)^[ \t]*(?:(?:const|let|var)\s+)?{}\s*(?::\s*[A-Za-z_\[\], ]+)?\s*\+?=[^=]",
+        regex::escape(name)
+    );
     let re = Regex::new(&pat).ok()?;
     let mut found = None;
     for m in re.find_iter(&src[..before]) {
@@ -312,7 +341,10 @@ fn scan(src: &str, lang: Lang) -> (usize, Vec<(usize, String)>) {
         } else if IDENT.is_match(arg)
             && let Some((how, at)) = tainted(src, arg, m.start(), lang)
         {
-            hits.push((line, format!("{call}({arg}) runs SQL built with {how} at line {at}")));
+            hits.push((
+                line,
+                format!("{call}({arg}) runs SQL built with {how} at line {at}"),
+            ));
         }
     }
     (calls, hits)
@@ -397,14 +429,28 @@ mod tests {
 
     #[test]
     fn parameterised_code_passes() {
-        let o = run(&CodeSqlConcat, &[("app/db.py", SAFE_PY), ("web/db.ts", "db.query('SELECT 1 WHERE a = $1', [a]);\n")], &[]);
+        let o = run(
+            &CodeSqlConcat,
+            &[
+                ("app/db.py", SAFE_PY),
+                ("web/db.ts", "db.query('SELECT 1 WHERE a = $1', [a]);\n"),
+            ],
+            &[],
+        );
         assert_eq!(o.status, Status::Pass, "{:?}", o.evidence.findings);
-        assert_eq!(o.evidence.summary, "6 SQL call(s) in 2 file(s); 0 build SQL from strings");
+        assert_eq!(
+            o.evidence.summary,
+            "6 SQL call(s) in 2 file(s); 0 build SQL from strings"
+        );
     }
 
     #[test]
     fn formatted_and_concatenated_sql_fails_at_the_call() {
-        let o = run(&CodeSqlConcat, &[("app/db.py", BAD_PY), ("web/db.ts", BAD_TS)], &[]);
+        let o = run(
+            &CodeSqlConcat,
+            &[("app/db.py", BAD_PY), ("web/db.ts", BAD_TS)],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
             codes(&o),
@@ -419,14 +465,21 @@ mod tests {
                 ("sql-concat-injection", "web/db.ts:5"),
             ])
         );
-        assert_eq!(o.evidence.findings[3].message, ".execute(query) runs SQL built with string concatenation at line 5");
+        assert_eq!(
+            o.evidence.findings[3].message,
+            ".execute(query) runs SQL built with string concatenation at line 5"
+        );
     }
 
     #[test]
     fn no_code_is_skipped_and_tests_can_be_left_out() {
         let o = run(&CodeSqlConcat, &[("README.md", "x")], &[]);
         assert_eq!(o.status, Status::Skipped);
-        let o = run(&CodeSqlConcat, &[("tests/test_db.py", BAD_PY), ("app/x.py", "")], &[("tests", "false")]);
+        let o = run(
+            &CodeSqlConcat,
+            &[("tests/test_db.py", BAD_PY), ("app/x.py", "")],
+            &[("tests", "false")],
+        );
         assert_eq!(o.status, Status::Pass);
     }
 }

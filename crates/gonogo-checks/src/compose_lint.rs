@@ -73,16 +73,46 @@ with `required=true`. A file that does not parse is `compose-parse-error` at its
         "Redis configured for session storage",
     ],
     findings: &[
-        ("compose-parse-error", "A compose file is not valid YAML or has no `services` mapping."),
-        ("compose-image-unpinned", "A service's image has no tag or uses `latest`."),
-        ("compose-no-healthcheck", "A service declares no healthcheck (or disables it)."),
-        ("compose-no-restart", "A service has no restart policy (or `restart: \"no\"`), so it stays down after a crash or reboot."),
-        ("compose-db-no-volume", "A database or cache service keeps its data inside the container (no named volume or bind mount on its data directory)."),
-        ("compose-depends-not-healthy", "`depends_on` only waits for the dependency to start, not to be healthy."),
-        ("compose-inline-secret", "An environment value is a literal secret committed in the compose file."),
-        ("compose-weak-fallback", "A secret falls back to a default (`${DB_PASSWORD:-password}`) when the variable is unset."),
-        ("compose-db-port-published", "A database port is published on all interfaces."),
-        ("compose-not-found", "No compose file was found while `required=true`."),
+        (
+            "compose-parse-error",
+            "A compose file is not valid YAML or has no `services` mapping.",
+        ),
+        (
+            "compose-image-unpinned",
+            "A service's image has no tag or uses `latest`.",
+        ),
+        (
+            "compose-no-healthcheck",
+            "A service declares no healthcheck (or disables it).",
+        ),
+        (
+            "compose-no-restart",
+            "A service has no restart policy (or `restart: \"no\"`), so it stays down after a crash or reboot.",
+        ),
+        (
+            "compose-db-no-volume",
+            "A database or cache service keeps its data inside the container (no named volume or bind mount on its data directory).",
+        ),
+        (
+            "compose-depends-not-healthy",
+            "`depends_on` only waits for the dependency to start, not to be healthy.",
+        ),
+        (
+            "compose-inline-secret",
+            "An environment value is a literal secret committed in the compose file.",
+        ),
+        (
+            "compose-weak-fallback",
+            "A secret falls back to a default (`${DB_PASSWORD:-password}`) when the variable is unset.",
+        ),
+        (
+            "compose-db-port-published",
+            "A database port is published on all interfaces.",
+        ),
+        (
+            "compose-not-found",
+            "No compose file was found while `required=true`.",
+        ),
     ],
 };
 
@@ -117,7 +147,9 @@ impl CheckKind for ComposeLint {
             }
             return Some(Recognition::new(60).with("rules", "volumes"));
         }
-        if (t.contains("docker compose") || t.contains("docker-compose") || t.contains("compose file"))
+        if (t.contains("docker compose")
+            || t.contains("docker-compose")
+            || t.contains("compose file"))
             && (t.contains("validated") || t.contains("lint") || t.contains("healthcheck"))
         {
             return Some(Recognition::new(50));
@@ -150,9 +182,18 @@ pub fn is_compose_file(name: &str) -> bool {
 
 /// Data directories of well-known stateful images.
 const STATEFUL: &[(&str, &[&str])] = &[
-    ("postgres", &["/var/lib/postgresql/data", "/var/lib/postgresql"]),
-    ("postgis", &["/var/lib/postgresql/data", "/var/lib/postgresql"]),
-    ("timescale", &["/var/lib/postgresql/data", "/home/postgres/pgdata"]),
+    (
+        "postgres",
+        &["/var/lib/postgresql/data", "/var/lib/postgresql"],
+    ),
+    (
+        "postgis",
+        &["/var/lib/postgresql/data", "/var/lib/postgresql"],
+    ),
+    (
+        "timescale",
+        &["/var/lib/postgresql/data", "/home/postgres/pgdata"],
+    ),
     ("mysql", &["/var/lib/mysql"]),
     ("mariadb", &["/var/lib/mysql"]),
     ("mongo", &["/data/db"]),
@@ -254,7 +295,10 @@ impl PreparedCheck for Prepared {
                 for &i in &idx {
                     let (f, doc) = &parsed[i];
                     for (name, _, svc) in doc.get("services").unwrap_or(Node::null()).entries() {
-                        services.entry(name).or_default().push(Layer { rel: &f.rel, node: svc });
+                        services.entry(name).or_default().push(Layer {
+                            rel: &f.rel,
+                            node: svc,
+                        });
                     }
                 }
                 for (name, layers) in &services {
@@ -273,9 +317,17 @@ impl PreparedCheck for Prepared {
                     Some(i) => format!("no compose service uses a {i} image"),
                     None => "the compose files define no services".into(),
                 };
-                return absent(this.required, "compose-not-found", &reason, "declare the service in the compose file");
+                return absent(
+                    this.required,
+                    "compose-not-found",
+                    &reason,
+                    "declare the service in the compose file",
+                );
             }
-            let failing = findings.iter().filter(|f| f.severity == Status::Fail).count();
+            let failing = findings
+                .iter()
+                .filter(|f| f.severity == Status::Fail)
+                .count();
             Outcome::from_findings(
                 format!(
                     "{services_checked} service(s) in {} compose file(s): {failing} problem(s)",
@@ -307,7 +359,8 @@ impl Prepared {
             && let Some((rel, _, v)) = image
         {
             let (tag, digest) = crate::docker::dockerfile::image_tag_digest(image_name);
-            if !image_name.contains('$') && digest.is_none() && matches!(tag, None | Some("latest")) {
+            if !image_name.contains('$') && digest.is_none() && matches!(tag, None | Some("latest"))
+            {
                 out.push(
                     Finding::fail(
                         "compose-image-unpinned",
@@ -328,21 +381,22 @@ impl Prepared {
                     .at(svc_loc.clone())
                     .fix("add a healthcheck (test: [\"CMD\", \"pg_isready\"], interval, retries)"),
                 ),
-                Some((rel, k, v)) if v.get("disable").and_then(Node::as_bool) == Some(true) => out.push(
-                    Finding::fail(
-                        "compose-no-healthcheck",
-                        format!("service {name} disables its healthcheck"),
-                    )
-                    .at(Location::at(rel, k.line))
-                    .fix("remove `disable: true` and declare a test"),
-                ),
+                Some((rel, k, v)) if v.get("disable").and_then(Node::as_bool) == Some(true) => out
+                    .push(
+                        Finding::fail(
+                            "compose-no-healthcheck",
+                            format!("service {name} disables its healthcheck"),
+                        )
+                        .at(Location::at(rel, k.line))
+                        .fix("remove `disable: true` and declare a test"),
+                    ),
                 Some(_) => {}
             }
         }
         if wants(&self.rules, "restart") {
             let restart = lookup(layers, "restart");
-            let deploy = lookup(layers, "deploy")
-                .is_some_and(|(_, _, d)| d.get("restart_policy").is_some());
+            let deploy =
+                lookup(layers, "deploy").is_some_and(|(_, _, d)| d.get("restart_policy").is_some());
             match restart {
                 None if !deploy => out.push(
                     Finding::fail(
@@ -373,7 +427,11 @@ impl Prepared {
                     let (source, target) = volume_source_target(item);
                     let target_ok = target.as_deref().is_some_and(|t| {
                         let t = t.trim_end_matches('/');
-                        dirs.iter().any(|d| t == *d || t.starts_with(&format!("{d}/")) || d.starts_with(&format!("{t}/")))
+                        dirs.iter().any(|d| {
+                            t == *d
+                                || t.starts_with(&format!("{d}/"))
+                                || d.starts_with(&format!("{t}/"))
+                        })
                     });
                     if target_ok && source.is_some() {
                         ok = true;
@@ -444,7 +502,9 @@ impl Prepared {
                     .collect()
             } else {
                 env.entries()
-                    .filter_map(|(k, kn, v)| Some((k.to_string(), v.scalar()?.to_string(), kn.line)))
+                    .filter_map(|(k, kn, v)| {
+                        Some((k.to_string(), v.scalar()?.to_string(), kn.line))
+                    })
                     .collect()
             };
             for (k, v, line) in pairs {
@@ -459,13 +519,16 @@ impl Prepared {
                 let spec = p
                     .as_str()
                     .map(str::to_string)
-                    .or_else(|| p.get("published").and_then(|n| n.scalar()).map(|pub_| {
-                        let host = p.str_of("host_ip").unwrap_or("");
-                        format!("{host}:{pub_}:{}", p.str_of("target").unwrap_or(""))
-                    }))
+                    .or_else(|| {
+                        p.get("published").and_then(|n| n.scalar()).map(|pub_| {
+                            let host = p.str_of("host_ip").unwrap_or("");
+                            format!("{host}:{pub_}:{}", p.str_of("target").unwrap_or(""))
+                        })
+                    })
                     .unwrap_or_default();
                 let parts: Vec<&str> = spec.split(':').collect();
-                let loopback = parts.len() >= 3 && (parts[0] == "127.0.0.1" || parts[0] == "localhost" || parts[0] == "[::1]");
+                let loopback = parts.len() >= 3
+                    && (parts[0] == "127.0.0.1" || parts[0] == "localhost" || parts[0] == "[::1]");
                 let container = parts.last().unwrap_or(&"").split('/').next().unwrap_or("");
                 if parts.len() >= 2 && !loopback && DB_PORTS.contains(&container) {
                     out.push(
@@ -494,19 +557,32 @@ fn volume_source_target(item: &Node) -> (Option<String>, Option<String>) {
         };
     }
     let ty = item.str_of("type").unwrap_or("volume");
-    let source = item.str_of("source").map(str::to_string).filter(|_| ty != "tmpfs");
+    let source = item
+        .str_of("source")
+        .map(str::to_string)
+        .filter(|_| ty != "tmpfs");
     (source, item.str_of("target").map(str::to_string))
 }
 
 /// Findings for one environment value: a literal secret, or a weak `${X:-default}` fallback.
-fn secret_value_findings(svc: &str, rel: &str, key: &str, value: &str, line: usize, out: &mut Vec<Finding>) {
+fn secret_value_findings(
+    svc: &str,
+    rel: &str,
+    key: &str,
+    value: &str,
+    line: usize,
+    out: &mut Vec<Finding>,
+) {
     // Weak fallbacks: ${NAME:-default} / ${NAME-default} with a secret-like name or key.
     let mut rest = value;
     let mut weak = false;
     while let Some(p) = rest.find("${") {
         let inner_end = rest[p..].find('}').map(|e| p + e).unwrap_or(rest.len());
         let inner = &rest[p + 2..inner_end];
-        let name: String = inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         let op = &inner[name.len()..];
         let default = op.strip_prefix(":-").or_else(|| op.strip_prefix('-'));
         if let Some(d) = default
@@ -536,17 +612,26 @@ fn secret_value_findings(svc: &str, rel: &str, key: &str, value: &str, line: usi
         let after = &value[p + 3..];
         after.split('@').next().is_some_and(|cred| {
             after.contains('@')
-                && cred.split_once(':').is_some_and(|(_, pw)| !pw.is_empty() && !pw.starts_with('$'))
+                && cred
+                    .split_once(':')
+                    .is_some_and(|(_, pw)| !pw.is_empty() && !pw.starts_with('$'))
         })
     });
-    if (secret_like_name(key) && !is_reference(value) && !value.contains("${")) || literal_url_password {
+    if (secret_like_name(key) && !is_reference(value) && !value.contains("${"))
+        || literal_url_password
+    {
         out.push(
             Finding::fail(
                 "compose-inline-secret",
-                format!("service {svc}: {key} is a literal secret in the compose file ({})", redact_secret(value)),
+                format!(
+                    "service {svc}: {key} is a literal secret in the compose file ({})",
+                    redact_secret(value)
+                ),
             )
             .at(Location::at(rel, line))
-            .fix(format!("read it from the environment or a secret: {key}: ${{{key}:?{key} must be set}}")),
+            .fix(format!(
+                "read it from the environment or a secret: {key}: ${{{key}:?{key} must be set}}"
+            )),
         );
     }
 }
@@ -623,7 +708,12 @@ volumes:
                 ("compose-db-port-published", &format!("{f}:15")),
             ])
         );
-        assert!(o.evidence.findings.iter().all(|f| !f.message.contains("hunter2hunter2")));
+        assert!(
+            o.evidence
+                .findings
+                .iter()
+                .all(|f| !f.message.contains("hunter2hunter2"))
+        );
     }
 
     #[test]
@@ -631,7 +721,10 @@ volumes:
         let o = run(
             &ComposeLint,
             &[
-                ("docker-compose.yml", "services:\n  db:\n    image: postgres:16\n"),
+                (
+                    "docker-compose.yml",
+                    "services:\n  db:\n    image: postgres:16\n",
+                ),
                 (
                     "docker-compose.override.yml",
                     "services:\n  db:\n    restart: always\n    healthcheck:\n      test: pg_isready\n    volumes: [\"pg:/var/lib/postgresql/data\"]\n",
@@ -645,22 +738,43 @@ volumes:
     #[test]
     fn persistent_volume_item_checks_only_postgres_volumes() {
         let r = ComposeLint
-            .recognise(ItemRef { text: "PostgreSQL persistent volumes configured", context: &[] })
+            .recognise(ItemRef {
+                text: "PostgreSQL persistent volumes configured",
+                context: &[],
+            })
             .unwrap();
         let kv: Vec<(&str, &str)> = r.params.iter().collect();
         let o = run(&ComposeLint, &[("compose.yaml", BAD)], &kv);
-        assert_eq!(codes(&o), at(&[("compose-db-no-volume", "compose.yaml:12")]));
-        let o = run(&ComposeLint, &[("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")], &kv);
+        assert_eq!(
+            codes(&o),
+            at(&[("compose-db-no-volume", "compose.yaml:12")])
+        );
+        let o = run(
+            &ComposeLint,
+            &[("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")],
+            &kv,
+        );
         assert_eq!(o.status, Status::Skipped);
-        assert_eq!(o.evidence.summary, "no compose service uses a postgres image");
+        assert_eq!(
+            o.evidence.summary,
+            "no compose service uses a postgres image"
+        );
     }
 
     #[test]
     fn broken_yaml_is_a_located_finding() {
-        let o = run(&ComposeLint, &[("compose.yml", "services:\n  db:\n    image: [postgres\n")], &[]);
+        let o = run(
+            &ComposeLint,
+            &[("compose.yml", "services:\n  db:\n    image: [postgres\n")],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o)[0].0, "compose-parse-error");
-        assert!(codes(&o)[0].1.starts_with("compose.yml:"), "{:?}", codes(&o));
+        assert!(
+            codes(&o)[0].1.starts_with("compose.yml:"),
+            "{:?}",
+            codes(&o)
+        );
     }
 
     #[test]

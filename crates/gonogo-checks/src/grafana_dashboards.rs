@@ -24,9 +24,16 @@ dashboard\" → `title=SLA`). Fails on any failing finding; skips with \"no Graf
 found\" (fails with `required=true`). A file that does not parse is `grafana-parse-error` at its \
 line.",
     params: &[
-        ParamDoc::optional("title", "A dashboard whose title contains this (case-insensitive) must exist."),
+        ParamDoc::optional(
+            "title",
+            "A dashboard whose title contains this (case-insensitive) must exist.",
+        ),
         ParamDoc::with_default("provisioning", "Require a provisioning config.", "true"),
-        ParamDoc::with_default("required", "Fail instead of skipping when no dashboard is found.", "false"),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when no dashboard is found.",
+            "false",
+        ),
     ],
     examples: &[
         "grafana.dashboards",
@@ -45,14 +52,38 @@ line.",
         "**PR #10** merged (All 5 dashboards complete)",
     ],
     findings: &[
-        ("grafana-parse-error", "A dashboard or provisioning file is not valid JSON/YAML."),
-        ("grafana-dashboard-invalid", "A dashboard has no title or no panels."),
-        ("grafana-panel-no-query", "A graph/stat/table panel has no query (`targets`)."),
-        ("grafana-duplicate-uid", "Two dashboards share a uid, so one overwrites the other on import."),
-        ("grafana-no-provisioning", "No provisioning config (providers:, or a grafana_dashboard ConfigMap) loads the dashboards."),
-        ("grafana-provisioning-invalid", "A dashboard provider has no `options.path`."),
-        ("grafana-dashboard-missing", "No dashboard has the title the item names."),
-        ("grafana-not-found", "No dashboard was found while `required=true`."),
+        (
+            "grafana-parse-error",
+            "A dashboard or provisioning file is not valid JSON/YAML.",
+        ),
+        (
+            "grafana-dashboard-invalid",
+            "A dashboard has no title or no panels.",
+        ),
+        (
+            "grafana-panel-no-query",
+            "A graph/stat/table panel has no query (`targets`).",
+        ),
+        (
+            "grafana-duplicate-uid",
+            "Two dashboards share a uid, so one overwrites the other on import.",
+        ),
+        (
+            "grafana-no-provisioning",
+            "No provisioning config (providers:, or a grafana_dashboard ConfigMap) loads the dashboards.",
+        ),
+        (
+            "grafana-provisioning-invalid",
+            "A dashboard provider has no `options.path`.",
+        ),
+        (
+            "grafana-dashboard-missing",
+            "No dashboard has the title the item names.",
+        ),
+        (
+            "grafana-not-found",
+            "No dashboard was found while `required=true`.",
+        ),
     ],
 };
 
@@ -65,7 +96,11 @@ impl CheckKind for GrafanaDashboards {
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let t = norm(item.text);
-        if !t.contains("dashboard") || t.contains("pr #") || t.contains("check ") || t.contains("showing") {
+        if !t.contains("dashboard")
+            || t.contains("pr #")
+            || t.contains("check ")
+            || t.contains("showing")
+        {
             return None;
         }
         let ctx_grafana = item.context.iter().any(|c| {
@@ -100,7 +135,17 @@ struct Prepared {
     required: bool,
 }
 
-const QUERY_PANELS: &[&str] = &["graph", "timeseries", "stat", "gauge", "table", "bargauge", "heatmap", "piechart", "singlestat"];
+const QUERY_PANELS: &[&str] = &[
+    "graph",
+    "timeseries",
+    "stat",
+    "gauge",
+    "table",
+    "bargauge",
+    "heatmap",
+    "piechart",
+    "singlestat",
+];
 
 /// Byte offset of the first `"key"` occurrence, for a line number.
 fn key_line(src: &str, key: &str, from: usize) -> usize {
@@ -272,7 +317,10 @@ mod tests {
     fn provisioned_dashboards_pass() {
         let o = run(
             &GrafanaDashboards,
-            &[("grafana/dashboards/api.json", DASH), ("grafana/provisioning/dashboards/default.yaml", PROV)],
+            &[
+                ("grafana/dashboards/api.json", DASH),
+                ("grafana/provisioning/dashboards/default.yaml", PROV),
+            ],
             &[],
         );
         assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
@@ -280,13 +328,19 @@ mod tests {
 
     #[test]
     fn bad_dashboards_fail_with_lines() {
-        let empty_panel = DASH.replace("\"API overview\"", "\"Copy\"").replace(", \"targets\": [{\"expr\": \"rate(http_requests_total[5m])\"}]", "");
+        let empty_panel = DASH.replace("\"API overview\"", "\"Copy\"").replace(
+            ", \"targets\": [{\"expr\": \"rate(http_requests_total[5m])\"}]",
+            "",
+        );
         let o = run(
             &GrafanaDashboards,
             &[
                 ("grafana/dashboards/a.json", DASH),
                 ("grafana/dashboards/b.json", &empty_panel),
-                ("grafana/dashboards/broken.json", "{\n  \"title\": \"x\",\n  \"panels\": [\n}\n"),
+                (
+                    "grafana/dashboards/broken.json",
+                    "{\n  \"title\": \"x\",\n  \"panels\": [\n}\n",
+                ),
             ],
             &[("title", "SLA")],
         );
@@ -305,10 +359,25 @@ mod tests {
 
     #[test]
     fn context_binds_dashboard_items() {
-        let ctx = vec!["Monitoring & Observability".to_string(), "Dashboards".to_string()];
-        let r = GrafanaDashboards.recognise(ItemRef { text: "SLA tracking dashboard", context: &ctx }).unwrap();
+        let ctx = vec![
+            "Monitoring & Observability".to_string(),
+            "Dashboards".to_string(),
+        ];
+        let r = GrafanaDashboards
+            .recognise(ItemRef {
+                text: "SLA tracking dashboard",
+                context: &ctx,
+            })
+            .unwrap();
         assert_eq!(r.params.str("title"), Some("SLA"));
-        assert!(GrafanaDashboards.recognise(ItemRef { text: "SLA tracking dashboard", context: &[] }).is_none());
+        assert!(
+            GrafanaDashboards
+                .recognise(ItemRef {
+                    text: "SLA tracking dashboard",
+                    context: &[]
+                })
+                .is_none()
+        );
     }
 
     #[test]

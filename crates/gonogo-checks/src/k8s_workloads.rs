@@ -77,16 +77,46 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
     ],
     findings: &[
         ("k8s-parse-error", "A manifest is not valid YAML."),
-        ("k8s-no-requests", "A container does not request CPU and memory, so the scheduler cannot place it reliably."),
-        ("k8s-no-limits", "A container has no CPU or memory limit, so it can starve its neighbours."),
-        ("k8s-no-liveness-probe", "A long-running container has no livenessProbe, so a hung process is never restarted."),
-        ("k8s-no-readiness-probe", "A long-running container has no readinessProbe, so traffic reaches it before it is ready."),
-        ("k8s-runs-as-root", "Neither the pod nor the container sets runAsNonRoot or a non-zero runAsUser."),
-        ("k8s-image-unpinned", "A container image has no tag or uses `latest`."),
-        ("k8s-no-pdb", "A replicated Deployment/StatefulSet is not selected by any PodDisruptionBudget."),
-        ("k8s-no-network-policy", "A namespace with workloads has no NetworkPolicy, so all traffic is allowed."),
-        ("k8s-no-replica-floor", "A Deployment behind a Service has neither an HPA nor 2+ replicas."),
-        ("k8s-not-found", "No Kubernetes manifests were found while `required=true`."),
+        (
+            "k8s-no-requests",
+            "A container does not request CPU and memory, so the scheduler cannot place it reliably.",
+        ),
+        (
+            "k8s-no-limits",
+            "A container has no CPU or memory limit, so it can starve its neighbours.",
+        ),
+        (
+            "k8s-no-liveness-probe",
+            "A long-running container has no livenessProbe, so a hung process is never restarted.",
+        ),
+        (
+            "k8s-no-readiness-probe",
+            "A long-running container has no readinessProbe, so traffic reaches it before it is ready.",
+        ),
+        (
+            "k8s-runs-as-root",
+            "Neither the pod nor the container sets runAsNonRoot or a non-zero runAsUser.",
+        ),
+        (
+            "k8s-image-unpinned",
+            "A container image has no tag or uses `latest`.",
+        ),
+        (
+            "k8s-no-pdb",
+            "A replicated Deployment/StatefulSet is not selected by any PodDisruptionBudget.",
+        ),
+        (
+            "k8s-no-network-policy",
+            "A namespace with workloads has no NetworkPolicy, so all traffic is allowed.",
+        ),
+        (
+            "k8s-no-replica-floor",
+            "A Deployment behind a Service has neither an HPA nor 2+ replicas.",
+        ),
+        (
+            "k8s-not-found",
+            "No Kubernetes manifests were found while `required=true`.",
+        ),
     ],
 };
 
@@ -149,7 +179,10 @@ struct Obj<'a> {
 
 impl Obj<'_> {
     fn label(&self) -> String {
-        format!("{}/{} in namespace {}", self.kind, self.name, self.namespace)
+        format!(
+            "{}/{} in namespace {}",
+            self.kind, self.name, self.namespace
+        )
     }
     fn loc(&self) -> Location {
         Location::at(self.rel, self.node.line)
@@ -169,7 +202,9 @@ const WORKLOADS: &[&str] = &[
 fn pod_spec<'a>(o: &Obj<'a>) -> Option<&'a Node> {
     match o.kind.as_str() {
         "Pod" => o.node.get("spec"),
-        "CronJob" => o.node.path(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        "CronJob" => o
+            .node
+            .path(&["spec", "jobTemplate", "spec", "template", "spec"]),
         _ => o.node.path(&["spec", "template", "spec"]),
     }
 }
@@ -177,7 +212,9 @@ fn pod_spec<'a>(o: &Obj<'a>) -> Option<&'a Node> {
 fn pod_labels<'a>(o: &Obj<'a>) -> BTreeMap<&'a str, &'a str> {
     let meta = match o.kind.as_str() {
         "Pod" => o.node.get("metadata"),
-        "CronJob" => o.node.path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+        "CronJob" => o
+            .node
+            .path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
         _ => o.node.path(&["spec", "template", "metadata"]),
     };
     labels(meta.and_then(|m| m.get("labels")))
@@ -254,9 +291,15 @@ impl PreparedCheck for Prepared {
                     "commit the manifests (or the rendered Helm chart) the cluster runs",
                 );
             }
-            let workloads = objs.iter().filter(|o| WORKLOADS.contains(&o.kind.as_str())).count();
+            let workloads = objs
+                .iter()
+                .filter(|o| WORKLOADS.contains(&o.kind.as_str()))
+                .count();
             this.check(&objs, &mut findings);
-            let failing = findings.iter().filter(|f| f.severity == Status::Fail).count();
+            let failing = findings
+                .iter()
+                .filter(|f| f.severity == Status::Fail)
+                .count();
             Outcome::from_findings(
                 format!(
                     "{} Kubernetes object(s), {workloads} workload(s): {failing} problem(s)",
@@ -279,7 +322,10 @@ fn obj<'a>(rel: &'a str, n: &'a Node, default_ns: &str) -> Option<Obj<'a>> {
         rel,
         node: n,
         kind: kind.to_string(),
-        name: meta.and_then(|m| m.str_of("name")).unwrap_or("?").to_string(),
+        name: meta
+            .and_then(|m| m.str_of("name"))
+            .unwrap_or("?")
+            .to_string(),
         namespace: meta
             .and_then(|m| m.str_of("namespace"))
             .unwrap_or(default_ns)
@@ -294,8 +340,14 @@ fn is_pinned(image: &str) -> bool {
 
 impl Prepared {
     fn check(&self, objs: &[Obj], out: &mut Vec<Finding>) {
-        let pdbs: Vec<&Obj> = objs.iter().filter(|o| o.kind == "PodDisruptionBudget").collect();
-        let hpas: Vec<&Obj> = objs.iter().filter(|o| o.kind == "HorizontalPodAutoscaler").collect();
+        let pdbs: Vec<&Obj> = objs
+            .iter()
+            .filter(|o| o.kind == "PodDisruptionBudget")
+            .collect();
+        let hpas: Vec<&Obj> = objs
+            .iter()
+            .filter(|o| o.kind == "HorizontalPodAutoscaler")
+            .collect();
         let services: Vec<&Obj> = objs.iter().filter(|o| o.kind == "Service").collect();
         let netpol_ns: BTreeSet<&str> = objs
             .iter()
@@ -314,7 +366,9 @@ impl Prepared {
                 let cloc = Location::at(o.rel, c.line);
                 if wants(&self.rules, "resources") {
                     let res = c.get("resources");
-                    for (section, code) in [("requests", "k8s-no-requests"), ("limits", "k8s-no-limits")] {
+                    for (section, code) in
+                        [("requests", "k8s-no-requests"), ("limits", "k8s-no-limits")]
+                    {
                         let s = res.and_then(|r| r.get(section));
                         let missing: Vec<&str> = ["cpu", "memory"]
                             .into_iter()
@@ -322,9 +376,17 @@ impl Prepared {
                             .collect();
                         if !missing.is_empty() {
                             out.push(
-                                Finding::fail(code, format!("{who} has no {section} for {}", missing.join(" and ")))
-                                    .at(Location::at(o.rel, c.key_line("resources").unwrap_or(c.line)))
-                                    .fix(format!("set resources.{section}.cpu and resources.{section}.memory")),
+                                Finding::fail(
+                                    code,
+                                    format!("{who} has no {section} for {}", missing.join(" and ")),
+                                )
+                                .at(Location::at(
+                                    o.rel,
+                                    c.key_line("resources").unwrap_or(c.line),
+                                ))
+                                .fix(format!(
+                                    "set resources.{section}.cpu and resources.{section}.memory"
+                                )),
                             );
                         }
                     }
@@ -355,9 +417,17 @@ impl Prepared {
                     let verdict = non_root(sc).or_else(|| non_root(pod_sc)).unwrap_or(false);
                     if !verdict {
                         out.push(
-                            Finding::fail("k8s-runs-as-root", format!("{who} may run as root (no runAsNonRoot or non-zero runAsUser)"))
-                                .at(Location::at(o.rel, c.key_line("securityContext").unwrap_or(c.line)))
-                                .fix("set securityContext.runAsNonRoot: true and runAsUser: 10001"),
+                            Finding::fail(
+                                "k8s-runs-as-root",
+                                format!(
+                                    "{who} may run as root (no runAsNonRoot or non-zero runAsUser)"
+                                ),
+                            )
+                            .at(Location::at(
+                                o.rel,
+                                c.key_line("securityContext").unwrap_or(c.line),
+                            ))
+                            .fix("set securityContext.runAsNonRoot: true and runAsUser: 10001"),
                         );
                     }
                 }
@@ -367,20 +437,38 @@ impl Prepared {
                     && !is_pinned(s)
                 {
                     out.push(
-                        Finding::fail("k8s-image-unpinned", format!("{who} uses unpinned image {s}"))
-                            .at(Location::at(o.rel, img.line))
-                            .fix("pin a version tag or a digest"),
+                        Finding::fail(
+                            "k8s-image-unpinned",
+                            format!("{who} uses unpinned image {s}"),
+                        )
+                        .at(Location::at(o.rel, img.line))
+                        .fix("pin a version tag or a digest"),
                     );
                 }
             }
-            let replicas = o.node.path(&["spec", "replicas"]).and_then(Node::as_i64).unwrap_or(1);
+            let replicas = o
+                .node
+                .path(&["spec", "replicas"])
+                .and_then(Node::as_i64)
+                .unwrap_or(1);
             let hpa = hpas.iter().find(|h| {
                 h.namespace == o.namespace
-                    && h.node.path(&["spec", "scaleTargetRef", "name"]).and_then(Node::as_str) == Some(&o.name)
-                    && h.node.path(&["spec", "scaleTargetRef", "kind"]).and_then(Node::as_str).is_none_or(|k| k == o.kind)
+                    && h.node
+                        .path(&["spec", "scaleTargetRef", "name"])
+                        .and_then(Node::as_str)
+                        == Some(&o.name)
+                    && h.node
+                        .path(&["spec", "scaleTargetRef", "kind"])
+                        .and_then(Node::as_str)
+                        .is_none_or(|k| k == o.kind)
             });
             let min_replicas = hpa
-                .map(|h| h.node.path(&["spec", "minReplicas"]).and_then(Node::as_i64).unwrap_or(1))
+                .map(|h| {
+                    h.node
+                        .path(&["spec", "minReplicas"])
+                        .and_then(Node::as_i64)
+                        .unwrap_or(1)
+                })
                 .unwrap_or(replicas);
             let pod = pod_labels(o);
             if wants(&self.rules, "pdb")
@@ -389,7 +477,10 @@ impl Prepared {
             {
                 let covered = pdbs.iter().any(|p| {
                     p.namespace == o.namespace
-                        && selects(&labels(p.node.path(&["spec", "selector", "matchLabels"])), &pod)
+                        && selects(
+                            &labels(p.node.path(&["spec", "selector", "matchLabels"])),
+                            &pod,
+                        )
                 });
                 if !covered {
                     out.push(
@@ -402,9 +493,14 @@ impl Prepared {
                     );
                 }
             }
-            if wants(&self.rules, "scaling") && o.kind == "Deployment" && hpa.is_none() && replicas < 2 {
+            if wants(&self.rules, "scaling")
+                && o.kind == "Deployment"
+                && hpa.is_none()
+                && replicas < 2
+            {
                 let exposed = services.iter().any(|s| {
-                    s.namespace == o.namespace && selects(&labels(s.node.path(&["spec", "selector"])), &pod)
+                    s.namespace == o.namespace
+                        && selects(&labels(s.node.path(&["spec", "selector"])), &pod)
                 });
                 if exposed {
                     out.push(
@@ -551,7 +647,9 @@ spec:
             ("Pod disruption budgets configured", "k8s-no-pdb"),
             ("Network policies applied", "k8s-no-network-policy"),
         ] {
-            let r = K8sWorkloads.recognise(ItemRef { text, context: &[] }).unwrap();
+            let r = K8sWorkloads
+                .recognise(ItemRef { text, context: &[] })
+                .unwrap();
             let kv: Vec<(&str, &str)> = r.params.iter().collect();
             let o = run(&K8sWorkloads, &[("k8s/app.yaml", BAD)], &kv);
             assert_eq!(codes(&o), at(&[(code, "k8s/app.yaml:1")]), "{text}");
@@ -568,13 +666,24 @@ spec:
 
     #[test]
     fn broken_manifest_and_absence() {
-        let o = run(&K8sWorkloads, &[("k8s/x.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n")], &[]);
+        let o = run(
+            &K8sWorkloads,
+            &[(
+                "k8s/x.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n",
+            )],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o)[0].0, "k8s-parse-error");
         let o = run(&K8sWorkloads, &[("config.yaml", "a: 1\n")], &[]);
         assert_eq!(o.status, Status::Skipped);
         assert_eq!(o.evidence.summary, "no Kubernetes manifests found");
-        let o = run(&K8sWorkloads, &[("config.yaml", "a: 1\n")], &[("required", "true")]);
+        let o = run(
+            &K8sWorkloads,
+            &[("config.yaml", "a: 1\n")],
+            &[("required", "true")],
+        );
         assert_eq!(codes(&o), at(&[("k8s-not-found", "")]));
     }
 }

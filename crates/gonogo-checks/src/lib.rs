@@ -6,13 +6,14 @@ mod compose_lint;
 mod docker;
 mod docs;
 mod files_exists;
+mod git_merge_order;
 mod grafana_dashboards;
 mod k8s_workloads;
 pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
-mod vulns_report;
 pub mod util;
+mod vulns_report;
 
 use gonogo_core::{CheckKind, Registry};
 
@@ -32,6 +33,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docs::fresh::DocsFresh,
     &vulns_report::VulnsReport,
     &code_sql_concat::CodeSqlConcat,
+    &git_merge_order::GitMergeOrder,
 ];
 
 pub fn registry() -> Registry {

@@ -25,9 +25,16 @@ with \"no OpenAPI document found\" (fails with `required=true`); `error` when th
 fetched. A document that does not parse is `openapi-parse-error` at its line. Fetching is bounded: \
 10 s, 5 MiB, 3 redirects.",
     params: &[
-        ParamDoc::optional("url", "Fetch the document from this URL (wins over the `api_url` target)."),
+        ParamDoc::optional(
+            "url",
+            "Fetch the document from this URL (wins over the `api_url` target).",
+        ),
         ParamDoc::optional("path", "The document's path in the repository."),
-        ParamDoc::with_default("required", "Fail instead of skipping when no document is found.", "false"),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when no document is found.",
+            "false",
+        ),
     ],
     examples: &[
         "openapi.complete",
@@ -46,13 +53,34 @@ fetched. A document that does not parse is `openapi-parse-error` at its line. Fe
         "Input validation on all API endpoints",
     ],
     findings: &[
-        ("openapi-parse-error", "The document is not valid YAML/JSON, or has no `paths`."),
-        ("openapi-not-v3", "The document is Swagger 2.0, not OpenAPI 3."),
-        ("openapi-op-no-summary", "An operation has neither summary nor description."),
-        ("openapi-op-no-responses", "An operation declares no responses."),
-        ("openapi-body-no-schema", "A request body media type has no schema, so clients and validators cannot know its shape."),
-        ("openapi-op-no-security", "An operation has no security requirement and there is no global one (use `security: []` for public endpoints)."),
-        ("openapi-not-found", "No OpenAPI document was found while `required=true`."),
+        (
+            "openapi-parse-error",
+            "The document is not valid YAML/JSON, or has no `paths`.",
+        ),
+        (
+            "openapi-not-v3",
+            "The document is Swagger 2.0, not OpenAPI 3.",
+        ),
+        (
+            "openapi-op-no-summary",
+            "An operation has neither summary nor description.",
+        ),
+        (
+            "openapi-op-no-responses",
+            "An operation declares no responses.",
+        ),
+        (
+            "openapi-body-no-schema",
+            "A request body media type has no schema, so clients and validators cannot know its shape.",
+        ),
+        (
+            "openapi-op-no-security",
+            "An operation has no security requirement and there is no global one (use `security: []` for public endpoints).",
+        ),
+        (
+            "openapi-not-found",
+            "No OpenAPI document was found while `required=true`.",
+        ),
     ],
 };
 
@@ -65,8 +93,19 @@ impl CheckKind for OpenapiComplete {
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let t = norm(item.text);
-        let names = t.contains("api documentation") || t.contains("api docs") || t.contains("openapi") || t.contains("swagger");
-        let done = ["generated", "complete", "up to date", "published", "documented"].iter().any(|w| t.contains(w));
+        let names = t.contains("api documentation")
+            || t.contains("api docs")
+            || t.contains("openapi")
+            || t.contains("swagger");
+        let done = [
+            "generated",
+            "complete",
+            "up to date",
+            "published",
+            "documented",
+        ]
+        .iter()
+        .any(|w| t.contains(w));
         (names && done).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
@@ -101,12 +140,20 @@ async fn fetch(url: &str) -> Result<String, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let shown = redact_url(url);
-    let mut resp = client.get(url).send().await.map_err(|e| format!("cannot fetch {shown}: {e}"))?;
+    let mut resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch {shown}: {e}"))?;
     if !resp.status().is_success() {
         return Err(format!("{shown} answered {}", resp.status()));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("reading {shown}: {e}"))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading {shown}: {e}"))?
+    {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_BYTES {
             return Err(format!("{shown} is larger than {MAX_BYTES} bytes"));
@@ -134,17 +181,25 @@ impl PreparedCheck for Prepared {
         let this = self.clone();
         let local = blocking(move || {
             let candidates: Vec<_> = match &this.path {
-                Some(p) => files.files.iter().filter(|f| f.rel == p.trim_start_matches("./")).collect(),
+                Some(p) => files
+                    .files
+                    .iter()
+                    .filter(|f| f.rel == p.trim_start_matches("./"))
+                    .collect(),
                 None => {
                     let named: Vec<_> = files.named(is_openapi_name).collect();
                     if named.is_empty() {
                         files
-                            .named(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+                            .named(|n| {
+                                n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json")
+                            })
                             .filter(|f| f.size < 2 * 1024 * 1024)
                             .filter(|f| {
                                 read_text(f).is_ok_and(|s| {
                                     let head: String = s.chars().take(4096).collect();
-                                    head.contains("openapi") && head.contains("3.") && s.contains("paths")
+                                    head.contains("openapi")
+                                        && head.contains("3.")
+                                        && s.contains("paths")
                                 })
                             })
                             .collect()
@@ -160,7 +215,10 @@ impl PreparedCheck for Prepared {
             for f in candidates {
                 match read_text(f) {
                     Ok(src) => outcomes.push(judge(&f.rel, &src)),
-                    Err(why) => outcomes.push(Outcome::from_findings(why.clone(), vec![unreadable("openapi-parse-error", &f.rel, None, &why)])),
+                    Err(why) => outcomes.push(Outcome::from_findings(
+                        why.clone(),
+                        vec![unreadable("openapi-parse-error", &f.rel, None, &why)],
+                    )),
                 }
             }
             merge(outcomes)
@@ -173,10 +231,17 @@ impl PreparedCheck for Prepared {
             let url = format!("{}/openapi.json", api.trim_end_matches('/'));
             return match fetch(&url).await {
                 Ok(src) => blocking(move || judge(&redact_url(&url), &src)).await,
-                Err(why) => Outcome::error(format!("no OpenAPI document in the repository, and {why}")),
+                Err(why) => {
+                    Outcome::error(format!("no OpenAPI document in the repository, and {why}"))
+                }
             };
         }
-        absent(self.required, "openapi-not-found", "no OpenAPI document found", "commit the generated openapi.json (FastAPI: app.openapi()) or give url=")
+        absent(
+            self.required,
+            "openapi-not-found",
+            "no OpenAPI document found",
+            "commit the generated openapi.json (FastAPI: app.openapi()) or give url=",
+        )
     }
 }
 
@@ -184,20 +249,36 @@ fn merge(mut outcomes: Vec<Outcome>) -> Outcome {
     if outcomes.len() == 1 {
         return outcomes.remove(0);
     }
-    let summary = outcomes.iter().map(|o| o.evidence.summary.clone()).collect::<Vec<_>>().join("; ");
-    let findings = outcomes.into_iter().flat_map(|o| o.evidence.findings).collect();
+    let summary = outcomes
+        .iter()
+        .map(|o| o.evidence.summary.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let findings = outcomes
+        .into_iter()
+        .flat_map(|o| o.evidence.findings)
+        .collect();
     Outcome::from_findings(summary, findings)
 }
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "options", "head", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "patch", "options", "head", "trace",
+];
 
 /// Follows a local `$ref` (`#/components/requestBodies/X`).
 fn deref<'a>(root: &'a Node, n: &'a Node) -> &'a Node {
     let mut cur = n;
     for _ in 0..8 {
-        let Some(r) = cur.str_of("$ref") else { return cur };
-        let Some(path) = r.strip_prefix("#/") else { return cur };
-        let keys: Vec<String> = path.split('/').map(|k| k.replace("~1", "/").replace("~0", "~")).collect();
+        let Some(r) = cur.str_of("$ref") else {
+            return cur;
+        };
+        let Some(path) = r.strip_prefix("#/") else {
+            return cur;
+        };
+        let keys: Vec<String> = path
+            .split('/')
+            .map(|k| k.replace("~1", "/").replace("~0", "~"))
+            .collect();
         let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         match root.path(&refs) {
             Some(t) => cur = t,
@@ -213,24 +294,53 @@ fn judge(place: &str, src: &str) -> Outcome {
     let doc = match parse_documents(src) {
         Ok(mut d) if !d.is_empty() => d.swap_remove(0),
         Ok(_) => {
-            return Outcome::from_findings(format!("{place} is empty"), vec![unreadable("openapi-parse-error", place, Some(1), &format!("{place} is empty"))]);
+            return Outcome::from_findings(
+                format!("{place} is empty"),
+                vec![unreadable(
+                    "openapi-parse-error",
+                    place,
+                    Some(1),
+                    &format!("{place} is empty"),
+                )],
+            );
         }
         Err(e) => match serde_json::from_str::<serde_json::Value>(src) {
             // Valid JSON that the YAML reader refuses (tabs, for instance): no lines, still judged.
             Ok(v) => crate::util::yaml::from_json(&v),
             Err(_) => {
-            let why = format!("{place}: {e}");
-            return Outcome::from_findings(why.clone(), vec![unreadable("openapi-parse-error", place, Some(e.line), &why)]);
+                let why = format!("{place}: {e}");
+                return Outcome::from_findings(
+                    why.clone(),
+                    vec![unreadable("openapi-parse-error", place, Some(e.line), &why)],
+                );
             }
         },
     };
     let mut findings = Vec::new();
     if doc.get("swagger").is_some() {
-        findings.push(Finding::warn("openapi-not-v3", format!("{place} is Swagger {}, not OpenAPI 3", doc.get("swagger").and_then(Node::scalar).unwrap_or("2.0"))).at(loc(doc.key_line("swagger").unwrap_or(1))).fix("convert to OpenAPI 3 (most frameworks can emit it)"));
+        findings.push(
+            Finding::warn(
+                "openapi-not-v3",
+                format!(
+                    "{place} is Swagger {}, not OpenAPI 3",
+                    doc.get("swagger").and_then(Node::scalar).unwrap_or("2.0")
+                ),
+            )
+            .at(loc(doc.key_line("swagger").unwrap_or(1)))
+            .fix("convert to OpenAPI 3 (most frameworks can emit it)"),
+        );
     }
     let Some(paths) = doc.get("paths").filter(|p| p.is_map()) else {
         let why = format!("{place} has no `paths` mapping");
-        return Outcome::from_findings(why.clone(), vec![unreadable("openapi-parse-error", place, Some(doc.line), &why)]);
+        return Outcome::from_findings(
+            why.clone(),
+            vec![unreadable(
+                "openapi-parse-error",
+                place,
+                Some(doc.line),
+                &why,
+            )],
+        );
     };
     let global_security = doc.get("security").is_some() || doc.entry("security").is_some();
     let (mut ops, mut complete) = (0, 0);
@@ -244,22 +354,59 @@ fn judge(place: &str, src: &str) -> Outcome {
             let before = findings.len();
             let what = format!("{} {path}", method.to_uppercase());
             let at = loc(mk.line);
-            if op.get("summary").or(op.get("description")).and_then(Node::as_str).is_none_or(|s| s.trim().is_empty()) {
-                findings.push(Finding::fail("openapi-op-no-summary", format!("{what} has no summary or description")).at(at.clone()).fix("add a one-line summary saying what the operation does"));
+            if op
+                .get("summary")
+                .or(op.get("description"))
+                .and_then(Node::as_str)
+                .is_none_or(|s| s.trim().is_empty())
+            {
+                findings.push(
+                    Finding::fail(
+                        "openapi-op-no-summary",
+                        format!("{what} has no summary or description"),
+                    )
+                    .at(at.clone())
+                    .fix("add a one-line summary saying what the operation does"),
+                );
             }
-            if op.get("responses").is_none_or(|r| r.as_map().is_none_or(<[_]>::is_empty)) {
-                findings.push(Finding::fail("openapi-op-no-responses", format!("{what} declares no responses")).at(at.clone()).fix("declare the success and error responses with their schemas"));
+            if op
+                .get("responses")
+                .is_none_or(|r| r.as_map().is_none_or(<[_]>::is_empty))
+            {
+                findings.push(
+                    Finding::fail(
+                        "openapi-op-no-responses",
+                        format!("{what} declares no responses"),
+                    )
+                    .at(at.clone())
+                    .fix("declare the success and error responses with their schemas"),
+                );
             }
             if let Some(body) = op.get("requestBody") {
                 let body = deref(&doc, body);
                 let content = body.get("content");
-                let media: Vec<(&str, &Node, &Node)> = content.map(|c| c.entries().collect()).unwrap_or_default();
+                let media: Vec<(&str, &Node, &Node)> =
+                    content.map(|c| c.entries().collect()).unwrap_or_default();
                 if media.is_empty() {
-                    findings.push(Finding::fail("openapi-body-no-schema", format!("{what} has a request body with no content")).at(loc(body.line)).fix("describe the body under content: application/json: schema: …"));
+                    findings.push(
+                        Finding::fail(
+                            "openapi-body-no-schema",
+                            format!("{what} has a request body with no content"),
+                        )
+                        .at(loc(body.line))
+                        .fix("describe the body under content: application/json: schema: …"),
+                    );
                 }
                 for (mt, mtk, m) in media {
                     if m.get("schema").is_none() {
-                        findings.push(Finding::fail("openapi-body-no-schema", format!("{what}: request body {mt} has no schema")).at(loc(mtk.line)).fix("add a schema (a $ref to components/schemas)"));
+                        findings.push(
+                            Finding::fail(
+                                "openapi-body-no-schema",
+                                format!("{what}: request body {mt} has no schema"),
+                            )
+                            .at(loc(mtk.line))
+                            .fix("add a schema (a $ref to components/schemas)"),
+                        );
                     }
                 }
             }
@@ -271,10 +418,13 @@ fn judge(place: &str, src: &str) -> Outcome {
             }
         }
     }
-    Outcome::from_findings(format!("{place}: {complete} of {ops} operation(s) fully documented"), findings)
-        .observed(format!("{complete}/{ops} complete"))
-        .expected(format!("{ops}/{ops}"))
-        .at(Location::file(place))
+    Outcome::from_findings(
+        format!("{place}: {complete} of {ops} operation(s) fully documented"),
+        findings,
+    )
+    .observed(format!("{complete}/{ops} complete"))
+    .expected(format!("{ops}/{ops}"))
+    .at(Location::file(place))
 }
 
 #[cfg(test)]
@@ -328,7 +478,10 @@ components:
     fn complete_document_passes() {
         let o = run(&OpenapiComplete, &[("docs/openapi.yaml", GOOD)], &[]);
         assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
-        assert_eq!(o.evidence.summary, "docs/openapi.yaml: 2 of 2 operation(s) fully documented");
+        assert_eq!(
+            o.evidence.summary,
+            "docs/openapi.yaml: 2 of 2 operation(s) fully documented"
+        );
     }
 
     #[test]
@@ -351,7 +504,11 @@ components:
     fn found_by_content_and_broken_files() {
         let o = run(&OpenapiComplete, &[("api/spec.yml", GOOD)], &[]);
         assert_eq!(o.status, Status::Pass);
-        let o = run(&OpenapiComplete, &[("openapi.yaml", "openapi: 3.0.0\npaths:\n  /x: {get: [\n")], &[]);
+        let o = run(
+            &OpenapiComplete,
+            &[("openapi.yaml", "openapi: 3.0.0\npaths:\n  /x: {get: [\n")],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o)[0].0, "openapi-parse-error");
         let o = run(&OpenapiComplete, &[("README.md", "x")], &[]);
@@ -374,7 +531,10 @@ components:
         let o = run(&OpenapiComplete, &[], &[("url", &url)]);
         server.join().unwrap();
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(codes(&o)[0], (String::from("openapi-op-no-summary"), format!("{url}:6")));
+        assert_eq!(
+            codes(&o)[0],
+            (String::from("openapi-op-no-summary"), format!("{url}:6"))
+        );
         // Nothing listens here any more: gonogo could not tell.
         let o = run(&OpenapiComplete, &[], &[("url", &url)]);
         assert_eq!(o.status, Status::Error);

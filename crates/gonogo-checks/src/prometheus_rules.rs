@@ -2,7 +2,9 @@
 //! severity, summary, runbook); an Alertmanager config routes to real receivers.
 
 use crate::util::yaml::{Node, parse_documents};
-use crate::util::{RepoFile, absent, blocking, norm, read_text, repo_files, rule_groups, unreadable, wants};
+use crate::util::{
+    RepoFile, absent, blocking, norm, read_text, repo_files, rule_groups, unreadable, wants,
+};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -26,9 +28,19 @@ runbook, alertmanager). Fails on any failing finding; skips when no rule file (o
 `rules=alertmanager`, no Alertmanager config) is found, fails then with `required=true`. A file \
 that does not parse is `prometheus-parse-error` at its line.",
     params: &[
-        ParamDoc::optional("rules", "Comma list of rule groups: alerts, runbook, alertmanager (default: all)."),
-        ParamDoc::optional("severity", "At least one alert must have this `labels.severity` (`critical`)."),
-        ParamDoc::with_default("required", "Fail instead of skipping when nothing is found.", "false"),
+        ParamDoc::optional(
+            "rules",
+            "Comma list of rule groups: alerts, runbook, alertmanager (default: all).",
+        ),
+        ParamDoc::optional(
+            "severity",
+            "At least one alert must have this `labels.severity` (`critical`).",
+        ),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when nothing is found.",
+            "false",
+        ),
     ],
     examples: &[
         "prometheus.rules",
@@ -49,17 +61,50 @@ that does not parse is `prometheus-parse-error` at its line.",
         "Prometheus deployed and configured",
     ],
     findings: &[
-        ("prometheus-parse-error", "A rule or Alertmanager file is not valid YAML."),
-        ("prometheus-rule-invalid", "A rule lacks `expr`, is neither `alert` nor `record`, or has an invalid `for` duration."),
-        ("prometheus-expr-invalid", "An alert expression has unbalanced brackets or quotes."),
-        ("prometheus-alert-no-for", "An alert fires on the first evaluation (no `for`), so it pages on blips."),
-        ("prometheus-alert-no-severity", "An alert has no `labels.severity`, so it cannot be routed by urgency."),
-        ("prometheus-alert-no-summary", "An alert has no `annotations.summary` (or `description`) telling the responder what broke."),
-        ("prometheus-alert-no-runbook", "An alert has no runbook link (`annotations.runbook_url`)."),
-        ("prometheus-no-severity-alert", "No alert has the severity the item asks for (e.g. critical)."),
-        ("prometheus-alertmanager-invalid", "The Alertmanager config has no route, or routes to an undefined receiver."),
-        ("prometheus-receiver-empty", "An Alertmanager receiver has no integration (Slack, PagerDuty, webhook, …)."),
-        ("prometheus-not-found", "No rule file (or Alertmanager config) was found while `required=true`."),
+        (
+            "prometheus-parse-error",
+            "A rule or Alertmanager file is not valid YAML.",
+        ),
+        (
+            "prometheus-rule-invalid",
+            "A rule lacks `expr`, is neither `alert` nor `record`, or has an invalid `for` duration.",
+        ),
+        (
+            "prometheus-expr-invalid",
+            "An alert expression has unbalanced brackets or quotes.",
+        ),
+        (
+            "prometheus-alert-no-for",
+            "An alert fires on the first evaluation (no `for`), so it pages on blips.",
+        ),
+        (
+            "prometheus-alert-no-severity",
+            "An alert has no `labels.severity`, so it cannot be routed by urgency.",
+        ),
+        (
+            "prometheus-alert-no-summary",
+            "An alert has no `annotations.summary` (or `description`) telling the responder what broke.",
+        ),
+        (
+            "prometheus-alert-no-runbook",
+            "An alert has no runbook link (`annotations.runbook_url`).",
+        ),
+        (
+            "prometheus-no-severity-alert",
+            "No alert has the severity the item asks for (e.g. critical).",
+        ),
+        (
+            "prometheus-alertmanager-invalid",
+            "The Alertmanager config has no route, or routes to an undefined receiver.",
+        ),
+        (
+            "prometheus-receiver-empty",
+            "An Alertmanager receiver has no integration (Slack, PagerDuty, webhook, …).",
+        ),
+        (
+            "prometheus-not-found",
+            "No rule file (or Alertmanager config) was found while `required=true`.",
+        ),
     ],
 };
 
@@ -116,7 +161,9 @@ pub fn valid_duration(s: &str) -> bool {
             return false;
         }
         rest = &rest[digits..];
-        let unit = ["ms", "s", "m", "h", "d", "w", "y"].into_iter().find(|u| rest.starts_with(u));
+        let unit = ["ms", "s", "m", "h", "d", "w", "y"]
+            .into_iter()
+            .find(|u| rest.starts_with(u));
         match unit {
             Some(u) => rest = &rest[u.len()..],
             None => return false,
@@ -167,9 +214,21 @@ pub fn balanced(expr: &str) -> Result<(), String> {
 }
 
 const RECEIVER_KEYS: &[&str] = &[
-    "slack_configs", "pagerduty_configs", "webhook_configs", "email_configs", "opsgenie_configs",
-    "msteams_configs", "msteamsv2_configs", "victorops_configs", "pushover_configs", "sns_configs",
-    "telegram_configs", "discord_configs", "webex_configs", "wechat_configs", "rocketchat_configs",
+    "slack_configs",
+    "pagerduty_configs",
+    "webhook_configs",
+    "email_configs",
+    "opsgenie_configs",
+    "msteams_configs",
+    "msteamsv2_configs",
+    "victorops_configs",
+    "pushover_configs",
+    "sns_configs",
+    "telegram_configs",
+    "discord_configs",
+    "webex_configs",
+    "wechat_configs",
+    "rocketchat_configs",
     "jira_configs",
 ];
 
@@ -260,10 +319,24 @@ impl Prepared {
         let expr = r.get("expr");
         if want_alerts {
             if alert.is_none() && r.str_of("record").is_none() {
-                out.push(Finding::fail("prometheus-rule-invalid", "a rule has neither `alert` nor `record`").at(loc(r)).fix("name the rule with alert: or record:"));
+                out.push(
+                    Finding::fail(
+                        "prometheus-rule-invalid",
+                        "a rule has neither `alert` nor `record`",
+                    )
+                    .at(loc(r))
+                    .fix("name the rule with alert: or record:"),
+                );
             }
             match expr.and_then(Node::scalar) {
-                None => out.push(Finding::fail("prometheus-rule-invalid", format!("rule {name} has no expr")).at(loc(r)).fix("add the PromQL expression")),
+                None => out.push(
+                    Finding::fail(
+                        "prometheus-rule-invalid",
+                        format!("rule {name} has no expr"),
+                    )
+                    .at(loc(r))
+                    .fix("add the PromQL expression"),
+                ),
                 Some(e) => {
                     if let Err(why) = balanced(e) {
                         out.push(
@@ -277,30 +350,64 @@ impl Prepared {
         }
         let Some(alert) = alert else { return (0, 0) };
         let sev = r.path(&["labels", "severity"]).and_then(Node::scalar);
-        let wanted = self.severity.as_deref().is_some_and(|w| sev.is_some_and(|s| s.eq_ignore_ascii_case(w)));
+        let wanted = self
+            .severity
+            .as_deref()
+            .is_some_and(|w| sev.is_some_and(|s| s.eq_ignore_ascii_case(w)));
         let ann = r.get("annotations");
         if want_alerts {
             match r.get("for") {
-                None => out.push(Finding::fail("prometheus-alert-no-for", format!("alert {alert} has no `for`, so it fires on a single evaluation")).at(loc(r)).fix("add `for: 5m` (how long the condition must hold)")),
+                None => out.push(
+                    Finding::fail(
+                        "prometheus-alert-no-for",
+                        format!("alert {alert} has no `for`, so it fires on a single evaluation"),
+                    )
+                    .at(loc(r))
+                    .fix("add `for: 5m` (how long the condition must hold)"),
+                ),
                 Some(d) if !d.scalar().is_some_and(valid_duration) => out.push(
-                    Finding::fail("prometheus-rule-invalid", format!("alert {alert}: `for: {}` is not a duration", d.scalar().unwrap_or("?")))
-                        .at(loc(d))
-                        .fix("use a Prometheus duration such as 5m or 1h"),
+                    Finding::fail(
+                        "prometheus-rule-invalid",
+                        format!(
+                            "alert {alert}: `for: {}` is not a duration",
+                            d.scalar().unwrap_or("?")
+                        ),
+                    )
+                    .at(loc(d))
+                    .fix("use a Prometheus duration such as 5m or 1h"),
                 ),
                 Some(_) => {}
             }
             if sev.is_none() {
-                out.push(Finding::fail("prometheus-alert-no-severity", format!("alert {alert} has no labels.severity")).at(loc(r)).fix("add labels: {severity: critical|warning}"));
+                out.push(
+                    Finding::fail(
+                        "prometheus-alert-no-severity",
+                        format!("alert {alert} has no labels.severity"),
+                    )
+                    .at(loc(r))
+                    .fix("add labels: {severity: critical|warning}"),
+                );
             }
-            if ann.and_then(|a| a.get("summary").or(a.get("description"))).is_none() {
-                out.push(Finding::fail("prometheus-alert-no-summary", format!("alert {alert} has no annotations.summary")).at(loc(r)).fix("add annotations.summary saying what is wrong, with {{ $labels }}"));
+            if ann
+                .and_then(|a| a.get("summary").or(a.get("description")))
+                .is_none()
+            {
+                out.push(
+                    Finding::fail(
+                        "prometheus-alert-no-summary",
+                        format!("alert {alert} has no annotations.summary"),
+                    )
+                    .at(loc(r))
+                    .fix("add annotations.summary saying what is wrong, with {{ $labels }}"),
+                );
             }
         }
         if wants(&self.rules, "runbook") {
             let has_runbook = ann.is_some_and(|a| {
                 a.entries().any(|(k, _, v)| {
                     let k = k.to_ascii_lowercase();
-                    (k.contains("runbook") || k.contains("playbook")) && v.as_str().is_some_and(|s| !s.trim().is_empty())
+                    (k.contains("runbook") || k.contains("playbook"))
+                        && v.as_str().is_some_and(|s| !s.trim().is_empty())
                 })
             });
             if !has_runbook {
@@ -316,11 +423,24 @@ fn alertmanager(f: &RepoFile, d: &Node, out: &mut Vec<Finding>) {
     let names: Vec<&str> = receivers.iter().filter_map(|r| r.str_of("name")).collect();
     let route = d.get("route").unwrap_or(Node::null());
     match route.str_of("receiver") {
-        None => out.push(Finding::fail("prometheus-alertmanager-invalid", "the top-level route names no receiver").at(Location::at(&f.rel, route.line)).fix("set route.receiver to a defined receiver")),
+        None => out.push(
+            Finding::fail(
+                "prometheus-alertmanager-invalid",
+                "the top-level route names no receiver",
+            )
+            .at(Location::at(&f.rel, route.line))
+            .fix("set route.receiver to a defined receiver"),
+        ),
         Some(r) if !names.contains(&r) => out.push(
-            Finding::fail("prometheus-alertmanager-invalid", format!("route receiver {r} is not defined"))
-                .at(Location::at(&f.rel, route.get("receiver").map_or(route.line, |n| n.line)))
-                .fix("define the receiver under receivers:"),
+            Finding::fail(
+                "prometheus-alertmanager-invalid",
+                format!("route receiver {r} is not defined"),
+            )
+            .at(Location::at(
+                &f.rel,
+                route.get("receiver").map_or(route.line, |n| n.line),
+            ))
+            .fix("define the receiver under receivers:"),
         ),
         _ => {}
     }
@@ -338,16 +458,32 @@ fn alertmanager(f: &RepoFile, d: &Node, out: &mut Vec<Finding>) {
         if let Some(r) = n.as_str()
             && !names.contains(&r)
         {
-            out.push(Finding::fail("prometheus-alertmanager-invalid", format!("a route sends to undefined receiver {r}")).at(Location::at(&f.rel, n.line)).fix("define the receiver under receivers:"));
+            out.push(
+                Finding::fail(
+                    "prometheus-alertmanager-invalid",
+                    format!("a route sends to undefined receiver {r}"),
+                )
+                .at(Location::at(&f.rel, n.line))
+                .fix("define the receiver under receivers:"),
+            );
         }
     }
     for r in receivers {
-        let integrations = r.entries().filter(|(k, _, v)| RECEIVER_KEYS.contains(k) && !v.items().is_empty()).count();
+        let integrations = r
+            .entries()
+            .filter(|(k, _, v)| RECEIVER_KEYS.contains(k) && !v.items().is_empty())
+            .count();
         if integrations == 0 {
             out.push(
-                Finding::warn("prometheus-receiver-empty", format!("receiver {} has no integration, alerts sent to it go nowhere", r.str_of("name").unwrap_or("?")))
-                    .at(Location::at(&f.rel, r.line))
-                    .fix("add slack_configs, pagerduty_configs or webhook_configs"),
+                Finding::warn(
+                    "prometheus-receiver-empty",
+                    format!(
+                        "receiver {} has no integration, alerts sent to it go nowhere",
+                        r.str_of("name").unwrap_or("?")
+                    ),
+                )
+                .at(Location::at(&f.rel, r.line))
+                .fix("add slack_configs, pagerduty_configs or webhook_configs"),
             );
         }
     }
@@ -403,7 +539,11 @@ receivers:
 
     #[test]
     fn good_rules_pass() {
-        let o = run(&PrometheusRules, &[("monitoring/alerts.yml", GOOD)], &[("severity", "critical")]);
+        let o = run(
+            &PrometheusRules,
+            &[("monitoring/alerts.yml", GOOD)],
+            &[("severity", "critical")],
+        );
         assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
     }
 
@@ -429,28 +569,55 @@ receivers:
 
     #[test]
     fn alertmanager_routes_and_receivers() {
-        let o = run(&PrometheusRules, &[("alertmanager.yml", AM)], &[("rules", "alertmanager")]);
+        let o = run(
+            &PrometheusRules,
+            &[("alertmanager.yml", AM)],
+            &[("rules", "alertmanager")],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
             codes(&o),
-            at(&[("prometheus-alertmanager-invalid", "alertmanager.yml:4"), ("prometheus-receiver-empty", "alertmanager.yml:9")])
+            at(&[
+                ("prometheus-alertmanager-invalid", "alertmanager.yml:4"),
+                ("prometheus-receiver-empty", "alertmanager.yml:9")
+            ])
         );
-        let o = run(&PrometheusRules, &[("x.yml", GOOD)], &[("rules", "alertmanager")]);
+        let o = run(
+            &PrometheusRules,
+            &[("x.yml", GOOD)],
+            &[("rules", "alertmanager")],
+        );
         assert_eq!(o.status, Status::Skipped);
         assert_eq!(o.evidence.summary, "no Alertmanager configuration found");
     }
 
     #[test]
     fn critical_item_binds_severity() {
-        let r = PrometheusRules.recognise(ItemRef { text: "Alert rules defined for critical errors", context: &[] }).unwrap();
+        let r = PrometheusRules
+            .recognise(ItemRef {
+                text: "Alert rules defined for critical errors",
+                context: &[],
+            })
+            .unwrap();
         assert_eq!(r.params.str("severity"), Some("critical"));
-        let o = run(&PrometheusRules, &[("rules.yml", &GOOD.replace("critical", "warning"))], &r.params.iter().collect::<Vec<_>>());
-        assert_eq!(codes(&o), at(&[("prometheus-no-severity-alert", "rules.yml")]));
+        let o = run(
+            &PrometheusRules,
+            &[("rules.yml", &GOOD.replace("critical", "warning"))],
+            &r.params.iter().collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            codes(&o),
+            at(&[("prometheus-no-severity-alert", "rules.yml")])
+        );
     }
 
     #[test]
     fn broken_and_missing() {
-        let o = run(&PrometheusRules, &[("rules.yml", "groups:\n  - name: x\n    rules: [\n")], &[]);
+        let o = run(
+            &PrometheusRules,
+            &[("rules.yml", "groups:\n  - name: x\n    rules: [\n")],
+            &[],
+        );
         assert_eq!(codes(&o)[0].0, "prometheus-parse-error");
         assert_eq!(o.status, Status::Fail);
         let o = run(&PrometheusRules, &[("a.yml", "a: 1\n")], &[]);

@@ -24,10 +24,22 @@ which fails unless `unknown=ignore`, because an unrated vulnerability is not kno
 Skips when no report is found (fails with `required=true`); a report that does not parse is \
 `vulns-report-invalid` at its line.",
     params: &[
-        ParamDoc::with_default("severity", "Fail at or above: critical, high, medium, low, or none.", "high"),
+        ParamDoc::with_default(
+            "severity",
+            "Fail at or above: critical, high, medium, low, or none.",
+            "high",
+        ),
         ParamDoc::optional("path", "The report file, relative to the repository."),
-        ParamDoc::with_default("unknown", "How to treat vulnerabilities without a severity: fail or ignore.", "fail"),
-        ParamDoc::with_default("required", "Fail instead of skipping when no report is found.", "false"),
+        ParamDoc::with_default(
+            "unknown",
+            "How to treat vulnerabilities without a severity: fail or ignore.",
+            "fail",
+        ),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when no report is found.",
+            "false",
+        ),
     ],
     examples: &[
         "vulns.report",
@@ -46,9 +58,18 @@ Skips when no report is found (fails with `required=true`); a report that does n
         "Security scanning enabled",
     ],
     findings: &[
-        ("vulns-found", "A vulnerability at or above the severity threshold is reported."),
-        ("vulns-report-invalid", "A report is not valid JSON or is in no known format."),
-        ("vulns-no-report", "No vulnerability report was found while `required=true`."),
+        (
+            "vulns-found",
+            "A vulnerability at or above the severity threshold is reported.",
+        ),
+        (
+            "vulns-report-invalid",
+            "A report is not valid JSON or is in no known format.",
+        ),
+        (
+            "vulns-no-report",
+            "No vulnerability report was found while `required=true`.",
+        ),
     ],
 };
 
@@ -64,26 +85,43 @@ impl CheckKind for VulnsReport {
         if !t.contains("vulnerabilit") || t.contains("penetration") {
             return None;
         }
-        let sev = ["critical", "high", "medium", "low"].into_iter().rev().find(|s| t.contains(s));
+        let sev = ["critical", "high", "medium", "low"]
+            .into_iter()
+            .rev()
+            .find(|s| t.contains(s));
         if t.contains("no ") && sev.is_some() {
             // "No high or critical vulnerabilities": the lowest named severity is the threshold.
             return Some(Recognition::new(85).with("severity", sev.unwrap_or("high")));
         }
-        if t.contains("scan") && (t.contains("completed") || t.contains("done") || t.contains("run")) {
-            return Some(Recognition::new(80).with("severity", "none").with("required", "true"));
+        if t.contains("scan")
+            && (t.contains("completed") || t.contains("done") || t.contains("run"))
+        {
+            return Some(
+                Recognition::new(80)
+                    .with("severity", "none")
+                    .with("required", "true"),
+            );
         }
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         params.reject_unknown(&["severity", "path", "unknown", "required"])?;
-        let severity = params.str("severity").unwrap_or("high").to_ascii_lowercase();
+        let severity = params
+            .str("severity")
+            .unwrap_or("high")
+            .to_ascii_lowercase();
         let threshold = match severity.as_str() {
             "critical" => Some(4),
             "high" => Some(3),
             "medium" | "moderate" => Some(2),
             "low" => Some(1),
             "none" => None,
-            _ => return Err(ParamError::new("severity", "one of critical, high, medium, low, none")),
+            _ => {
+                return Err(ParamError::new(
+                    "severity",
+                    "one of critical, high, medium, low, none",
+                ));
+            }
         };
         let ignore_unknown = match params.str("unknown").unwrap_or("fail") {
             "fail" => false,
@@ -140,8 +178,22 @@ pub fn parse_report(v: &Value) -> Option<(&'static str, Vec<Vuln>)> {
     let mut out = Vec::new();
     if let Some(results) = v.get("Results").and_then(Value::as_array) {
         for r in results {
-            for x in r.get("Vulnerabilities").and_then(Value::as_array).into_iter().flatten() {
-                out.push(Vuln { id: s(x, "VulnerabilityID"), package: s(x, "PkgName"), version: s(x, "InstalledVersion"), rank: rank(&s(x, "Severity")), fixed: x.get("FixedVersion").and_then(Value::as_str).map(str::to_string) });
+            for x in r
+                .get("Vulnerabilities")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                out.push(Vuln {
+                    id: s(x, "VulnerabilityID"),
+                    package: s(x, "PkgName"),
+                    version: s(x, "InstalledVersion"),
+                    rank: rank(&s(x, "Severity")),
+                    fixed: x
+                        .get("FixedVersion")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                });
             }
         }
         return Some(("trivy", out));
@@ -150,33 +202,101 @@ pub fn parse_report(v: &Value) -> Option<(&'static str, Vec<Vuln>)> {
         for m in matches {
             let vuln = m.get("vulnerability").unwrap_or(&Value::Null);
             let art = m.get("artifact").unwrap_or(&Value::Null);
-            let fixed = vuln.pointer("/fix/versions").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).map(str::to_string);
-            out.push(Vuln { id: s(vuln, "id"), package: s(art, "name"), version: s(art, "version"), rank: rank(&s(vuln, "severity")), fixed });
+            let fixed = vuln
+                .pointer("/fix/versions")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            out.push(Vuln {
+                id: s(vuln, "id"),
+                package: s(art, "name"),
+                version: s(art, "version"),
+                rank: rank(&s(vuln, "severity")),
+                fixed,
+            });
         }
         return Some(("grype", out));
     }
-    if v.get("auditReportVersion").is_some() || (v.get("vulnerabilities").is_some_and(Value::is_object) && v.get("metadata").is_some()) {
-        for (name, x) in v.get("vulnerabilities").and_then(Value::as_object).into_iter().flatten() {
-            let id = x.get("via").and_then(Value::as_array).and_then(|via| via.iter().find_map(|e| e.get("url").and_then(Value::as_str).or(e.get("source").and_then(Value::as_str)).map(str::to_string))).unwrap_or_else(|| name.clone());
-            out.push(Vuln { id, package: name.clone(), version: s(x, "range"), rank: rank(&s(x, "severity")), fixed: None });
+    if v.get("auditReportVersion").is_some()
+        || (v.get("vulnerabilities").is_some_and(Value::is_object) && v.get("metadata").is_some())
+    {
+        for (name, x) in v
+            .get("vulnerabilities")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let id = x
+                .get("via")
+                .and_then(Value::as_array)
+                .and_then(|via| {
+                    via.iter().find_map(|e| {
+                        e.get("url")
+                            .and_then(Value::as_str)
+                            .or(e.get("source").and_then(Value::as_str))
+                            .map(str::to_string)
+                    })
+                })
+                .unwrap_or_else(|| name.clone());
+            out.push(Vuln {
+                id,
+                package: name.clone(),
+                version: s(x, "range"),
+                rank: rank(&s(x, "severity")),
+                fixed: None,
+            });
         }
         return Some(("npm audit", out));
     }
     if let Some(adv) = v.get("advisories").and_then(Value::as_object) {
         for (id, x) in adv {
-            let cve = x.get("cves").and_then(Value::as_array).and_then(|c| c.first()).and_then(Value::as_str).map(str::to_string);
-            out.push(Vuln { id: cve.unwrap_or_else(|| id.clone()), package: s(x, "module_name"), version: s(x, "vulnerable_versions"), rank: rank(&s(x, "severity")), fixed: x.get("patched_versions").and_then(Value::as_str).map(str::to_string) });
+            let cve = x
+                .get("cves")
+                .and_then(Value::as_array)
+                .and_then(|c| c.first())
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            out.push(Vuln {
+                id: cve.unwrap_or_else(|| id.clone()),
+                package: s(x, "module_name"),
+                version: s(x, "vulnerable_versions"),
+                rank: rank(&s(x, "severity")),
+                fixed: x
+                    .get("patched_versions")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            });
         }
         return Some(("npm audit", out));
     }
-    let pip_deps = v.get("dependencies").and_then(Value::as_array).or_else(|| v.as_array().filter(|a| a.iter().any(|d| d.get("vulns").is_some())));
+    let pip_deps = v.get("dependencies").and_then(Value::as_array).or_else(|| {
+        v.as_array()
+            .filter(|a| a.iter().any(|d| d.get("vulns").is_some()))
+    });
     if let Some(deps) = pip_deps
         && deps.iter().all(|d| d.get("name").is_some())
     {
         for d in deps {
-            for x in d.get("vulns").and_then(Value::as_array).into_iter().flatten() {
-                let fixed = x.get("fix_versions").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).map(str::to_string);
-                out.push(Vuln { id: s(x, "id"), package: s(d, "name"), version: s(d, "version"), rank: x.get("severity").and_then(Value::as_str).map_or(0, rank), fixed });
+            for x in d
+                .get("vulns")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let fixed = x
+                    .get("fix_versions")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                out.push(Vuln {
+                    id: s(x, "id"),
+                    package: s(d, "name"),
+                    version: s(d, "version"),
+                    rank: x.get("severity").and_then(Value::as_str).map_or(0, rank),
+                    fixed,
+                });
             }
         }
         return Some(("pip-audit", out));
@@ -186,14 +306,36 @@ pub fn parse_report(v: &Value) -> Option<(&'static str, Vec<Vuln>)> {
             let adv = x.get("advisory").unwrap_or(&Value::Null);
             let pkg = x.get("package").unwrap_or(&Value::Null);
             let sev = adv.get("severity").and_then(Value::as_str).map_or(0, rank);
-            let fixed = x.pointer("/versions/patched").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).map(str::to_string);
-            out.push(Vuln { id: s(adv, "id"), package: s(pkg, "name"), version: s(pkg, "version"), rank: sev, fixed });
+            let fixed = x
+                .pointer("/versions/patched")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            out.push(Vuln {
+                id: s(adv, "id"),
+                package: s(pkg, "name"),
+                version: s(pkg, "version"),
+                rank: sev,
+                fixed,
+            });
         }
         return Some(("cargo-audit", out));
     }
     if let Some(list) = v.get("vulnerabilities").and_then(Value::as_array) {
         for x in list {
-            out.push(Vuln { id: s(x, "id"), package: s(x, "packageName"), version: s(x, "version"), rank: rank(&s(x, "severity")), fixed: x.get("fixedIn").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str).map(str::to_string) });
+            out.push(Vuln {
+                id: s(x, "id"),
+                package: s(x, "packageName"),
+                version: s(x, "version"),
+                rank: rank(&s(x, "severity")),
+                fixed: x
+                    .get("fixedIn")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            });
         }
         return Some(("snyk", out));
     }
@@ -204,7 +346,9 @@ fn report_like(rel: &str) -> bool {
     let l = rel.to_ascii_lowercase();
     let name = l.rsplit('/').next().unwrap_or(&l);
     name.ends_with(".json")
-        && ["trivy", "grype", "audit", "snyk", "vuln", "osv", "scan"].iter().any(|w| name.contains(w))
+        && ["trivy", "grype", "audit", "snyk", "vuln", "osv", "scan"]
+            .iter()
+            .any(|w| name.contains(w))
         && name != "package.json"
 }
 
@@ -312,15 +456,35 @@ mod tests {
 
     #[test]
     fn counts_and_thresholds() {
-        let files = [("reports/trivy.json", TRIVY), ("reports/grype.json", GRYPE), ("reports/npm-audit.json", NPM)];
+        let files = [
+            ("reports/trivy.json", TRIVY),
+            ("reports/grype.json", GRYPE),
+            ("reports/npm-audit.json", NPM),
+        ];
         let o = run(&VulnsReport, &files, &[]);
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.evidence.observed.as_deref(), Some("critical 1, high 1, medium 1, low 1, unknown 0"));
-        assert_eq!(codes(&o), at(&[("vulns-found", "reports/grype.json:1"), ("vulns-found", "reports/trivy.json:7")]));
-        assert_eq!(o.evidence.findings[1].message, "CVE-2024-0001 in django@4.2.0 (critical), fixed in 4.2.11");
+        assert_eq!(
+            o.evidence.observed.as_deref(),
+            Some("critical 1, high 1, medium 1, low 1, unknown 0")
+        );
+        assert_eq!(
+            codes(&o),
+            at(&[
+                ("vulns-found", "reports/grype.json:1"),
+                ("vulns-found", "reports/trivy.json:7")
+            ])
+        );
+        assert_eq!(
+            o.evidence.findings[1].message,
+            "CVE-2024-0001 in django@4.2.0 (critical), fixed in 4.2.11"
+        );
         let o = run(&VulnsReport, &files, &[("severity", "critical")]);
         assert_eq!(codes(&o), at(&[("vulns-found", "reports/trivy.json:7")]));
-        let o = run(&VulnsReport, &[("reports/npm-audit.json", NPM)], &[("severity", "critical")]);
+        let o = run(
+            &VulnsReport,
+            &[("reports/npm-audit.json", NPM)],
+            &[("severity", "critical")],
+        );
         assert_eq!(o.status, Status::Pass);
         let o = run(&VulnsReport, &files, &[("severity", "none")]);
         assert_eq!(o.status, Status::Pass);
@@ -330,28 +494,66 @@ mod tests {
     fn unrated_vulnerabilities_fail_unless_ignored() {
         let files = [("pip-audit.json", PIP), ("cargo-audit.json", CARGO)];
         let o = run(&VulnsReport, &files, &[("severity", "critical")]);
-        assert_eq!(codes(&o), at(&[("vulns-found", "cargo-audit.json:1"), ("vulns-found", "pip-audit.json:1")]));
-        let o = run(&VulnsReport, &files, &[("severity", "critical"), ("unknown", "ignore")]);
+        assert_eq!(
+            codes(&o),
+            at(&[
+                ("vulns-found", "cargo-audit.json:1"),
+                ("vulns-found", "pip-audit.json:1")
+            ])
+        );
+        let o = run(
+            &VulnsReport,
+            &files,
+            &[("severity", "critical"), ("unknown", "ignore")],
+        );
         assert_eq!(o.status, Status::Pass);
-        assert_eq!(o.evidence.observed.as_deref(), Some("critical 0, high 0, medium 0, low 0, unknown 2"));
+        assert_eq!(
+            o.evidence.observed.as_deref(),
+            Some("critical 0, high 0, medium 0, low 0, unknown 2")
+        );
     }
 
     #[test]
     fn broken_missing_and_the_scan_completed_item() {
-        let o = run(&VulnsReport, &[("trivy.json", "{\n  \"Results\": [\n")], &[]);
+        let o = run(
+            &VulnsReport,
+            &[("trivy.json", "{\n  \"Results\": [\n")],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(codes(&o)[0], ("vulns-report-invalid".to_string(), "trivy.json:3".to_string()));
+        assert_eq!(
+            codes(&o)[0],
+            (
+                "vulns-report-invalid".to_string(),
+                "trivy.json:3".to_string()
+            )
+        );
         let o = run(&VulnsReport, &[("README.md", "x")], &[]);
         assert_eq!(o.status, Status::Skipped);
-        let r = VulnsReport.recognise(ItemRef { text: "Vulnerability scan completed (Trivy/Snyk)", context: &[] }).unwrap();
+        let r = VulnsReport
+            .recognise(ItemRef {
+                text: "Vulnerability scan completed (Trivy/Snyk)",
+                context: &[],
+            })
+            .unwrap();
         let kv: Vec<(&str, &str)> = r.params.iter().collect();
         let o = run(&VulnsReport, &[("README.md", "x")], &kv);
         assert_eq!(codes(&o), at(&[("vulns-no-report", "")]));
         let o = run(&VulnsReport, &[("trivy.json", TRIVY)], &kv);
         assert_eq!(o.status, Status::Pass);
-        let r = VulnsReport.recognise(ItemRef { text: "No critical vulnerabilities", context: &[] }).unwrap();
+        let r = VulnsReport
+            .recognise(ItemRef {
+                text: "No critical vulnerabilities",
+                context: &[],
+            })
+            .unwrap();
         assert_eq!(r.params.str("severity"), Some("critical"));
-        let r = VulnsReport.recognise(ItemRef { text: "No high or critical vulnerabilities", context: &[] }).unwrap();
+        let r = VulnsReport
+            .recognise(ItemRef {
+                text: "No high or critical vulnerabilities",
+                context: &[],
+            })
+            .unwrap();
         assert_eq!(r.params.str("severity"), Some("high"));
     }
 }

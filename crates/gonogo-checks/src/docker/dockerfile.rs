@@ -13,7 +13,14 @@ use gonogo_core::{
 
 pub struct DockerDockerfile;
 
-const RULES: &[&str] = &["pinned", "user", "healthcheck", "secrets", "add", "dev-deps"];
+const RULES: &[&str] = &[
+    "pinned",
+    "user",
+    "healthcheck",
+    "secrets",
+    "add",
+    "dev-deps",
+];
 
 static DOC: CheckDoc = CheckDoc {
     summary: "Dockerfiles use pinned base images, run as non-root, have a HEALTHCHECK, and carry no secrets, remote ADDs or dev dependencies.",
@@ -66,17 +73,50 @@ on any failing finding, warns on warnings only, skips when no Dockerfile is foun
         "Docker compose stack validated",
     ],
     findings: &[
-        ("dockerfile-parse-error", "The Dockerfile has a syntax error (unknown instruction, unterminated heredoc, instruction before FROM)."),
-        ("dockerfile-image-unpinned", "A base image has no tag or uses `latest`, so builds are not reproducible."),
-        ("dockerfile-image-unresolved", "A base image is a build argument without a default, so its tag cannot be checked."),
-        ("dockerfile-image-no-digest", "A base image is not pinned by digest while `require_digest=true`."),
-        ("dockerfile-runs-as-root", "The final stage never switches to a non-root USER (or switches back to root)."),
-        ("dockerfile-no-healthcheck", "The final stage has no HEALTHCHECK (or disables it with HEALTHCHECK NONE)."),
-        ("dockerfile-secret-in-env", "An ENV or ARG holds a literal secret, which stays readable in the image and its history."),
-        ("dockerfile-secret-build-arg", "A secret is passed as a build ARG, which is recorded in the image history."),
-        ("dockerfile-remote-add", "ADD downloads a URL: use curl/wget with a checksum in RUN, or ADD --checksum."),
-        ("dockerfile-dev-deps-in-final", "The final stage installs development dependencies."),
-        ("dockerfile-not-found", "No Dockerfile was found while `required=true`."),
+        (
+            "dockerfile-parse-error",
+            "The Dockerfile has a syntax error (unknown instruction, unterminated heredoc, instruction before FROM).",
+        ),
+        (
+            "dockerfile-image-unpinned",
+            "A base image has no tag or uses `latest`, so builds are not reproducible.",
+        ),
+        (
+            "dockerfile-image-unresolved",
+            "A base image is a build argument without a default, so its tag cannot be checked.",
+        ),
+        (
+            "dockerfile-image-no-digest",
+            "A base image is not pinned by digest while `require_digest=true`.",
+        ),
+        (
+            "dockerfile-runs-as-root",
+            "The final stage never switches to a non-root USER (or switches back to root).",
+        ),
+        (
+            "dockerfile-no-healthcheck",
+            "The final stage has no HEALTHCHECK (or disables it with HEALTHCHECK NONE).",
+        ),
+        (
+            "dockerfile-secret-in-env",
+            "An ENV or ARG holds a literal secret, which stays readable in the image and its history.",
+        ),
+        (
+            "dockerfile-secret-build-arg",
+            "A secret is passed as a build ARG, which is recorded in the image history.",
+        ),
+        (
+            "dockerfile-remote-add",
+            "ADD downloads a URL: use curl/wget with a checksum in RUN, or ADD --checksum.",
+        ),
+        (
+            "dockerfile-dev-deps-in-final",
+            "The final stage installs development dependencies.",
+        ),
+        (
+            "dockerfile-not-found",
+            "No Dockerfile was found while `required=true`.",
+        ),
     ],
 };
 
@@ -317,9 +357,11 @@ impl Prepared {
         let mut bases = 0;
         // Pinning.
         for (i, st) in df.stages.iter().enumerate() {
-            let earlier = df.stages[..i]
-                .iter()
-                .any(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&st.image)));
+            let earlier = df.stages[..i].iter().any(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&st.image))
+            });
             if earlier || st.image.eq_ignore_ascii_case("scratch") {
                 continue;
             }
@@ -346,7 +388,11 @@ impl Prepared {
                 continue;
             }
             if digest.is_none() && matches!(tag, None | Some("latest")) {
-                let what = if tag.is_none() { "has no tag" } else { "uses the `latest` tag" };
+                let what = if tag.is_none() {
+                    "has no tag"
+                } else {
+                    "uses the `latest` tag"
+                };
                 out.push(
                     Finding::fail(
                         "dockerfile-image-unpinned",
@@ -378,7 +424,9 @@ impl Prepared {
                     });
                     let n = srcs.len().saturating_sub(1);
                     if let Some(url) = srcs[..n].iter().find(|s| {
-                        s.starts_with("http://") || s.starts_with("https://") || s.starts_with("git@")
+                        s.starts_with("http://")
+                            || s.starts_with("https://")
+                            || s.starts_with("git@")
                     }) {
                         out.push(
                             Finding::fail(
@@ -435,7 +483,10 @@ impl Prepared {
                 None => out.push(
                     Finding::fail(
                         "dockerfile-no-healthcheck",
-                        format!("the final stage (FROM {}) has no HEALTHCHECK", final_stage.image),
+                        format!(
+                            "the final stage (FROM {}) has no HEALTHCHECK",
+                            final_stage.image
+                        ),
                     )
                     .at(at(final_stage.line))
                     .fix("add `HEALTHCHECK CMD curl -fsS http://localhost:8000/health || exit 1`"),
@@ -454,11 +505,15 @@ impl Prepared {
         if wants(&self.rules, "dev-deps") {
             let production_env = chain.iter().flat_map(|s| &s.instructions).any(|i| {
                 i.keyword == "ENV"
-                    && key_values(&i.args).iter().any(|(k, v)| {
-                        k == "NODE_ENV" && v.as_deref() == Some("production")
-                    })
+                    && key_values(&i.args)
+                        .iter()
+                        .any(|(k, v)| k == "NODE_ENV" && v.as_deref() == Some("production"))
             });
-            for ins in final_stage.instructions.iter().filter(|i| i.keyword == "RUN") {
+            for ins in final_stage
+                .instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+            {
                 if let Some(what) = dev_install(&ins.command_text()) {
                     if production_env && what.starts_with("npm") {
                         continue;
@@ -484,10 +539,11 @@ fn stage_chain(df: &Dockerfile, idx: usize) -> Vec<&Stage> {
     let mut cur = idx;
     for _ in 0..df.stages.len() {
         let image = &df.stages[cur].image;
-        match df.stages[..cur]
-            .iter()
-            .rposition(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(image)))
-        {
+        match df.stages[..cur].iter().rposition(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(image))
+        }) {
             Some(p) => {
                 chain.push(&df.stages[p]);
                 cur = p;
@@ -558,7 +614,10 @@ mod tests {
             .map(|f| {
                 (
                     f.code.to_string(),
-                    f.location.as_ref().map(|l| l.to_string()).unwrap_or_default(),
+                    f.location
+                        .as_ref()
+                        .map(|l| l.to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect()
@@ -591,7 +650,13 @@ CMD node server.js\n";
     fn good_dockerfile_passes() {
         let o = run(&[("Dockerfile", GOOD)], &[]);
         assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
-        assert!(o.evidence.summary.contains("1 of 2 base image(s) pinned by digest"), "{}", o.evidence.summary);
+        assert!(
+            o.evidence
+                .summary
+                .contains("1 of 2 base image(s) pinned by digest"),
+            "{}",
+            o.evidence.summary
+        );
     }
 
     #[test]
@@ -601,13 +666,25 @@ CMD node server.js\n";
         assert_eq!(
             codes(&o),
             vec![
-                ("dockerfile-image-unpinned".into(), "api/Dockerfile:1".into()),
+                (
+                    "dockerfile-image-unpinned".into(),
+                    "api/Dockerfile:1".into()
+                ),
                 ("dockerfile-secret-in-env".into(), "api/Dockerfile:4".into()),
-                ("dockerfile-secret-build-arg".into(), "api/Dockerfile:5".into()),
+                (
+                    "dockerfile-secret-build-arg".into(),
+                    "api/Dockerfile:5".into()
+                ),
                 ("dockerfile-remote-add".into(), "api/Dockerfile:6".into()),
                 ("dockerfile-runs-as-root".into(), "api/Dockerfile:8".into()),
-                ("dockerfile-no-healthcheck".into(), "api/Dockerfile:3".into()),
-                ("dockerfile-dev-deps-in-final".into(), "api/Dockerfile:7".into()),
+                (
+                    "dockerfile-no-healthcheck".into(),
+                    "api/Dockerfile:3".into()
+                ),
+                (
+                    "dockerfile-dev-deps-in-final".into(),
+                    "api/Dockerfile:7".into()
+                ),
             ]
         );
         let msg = &o.evidence.findings[1].message;
@@ -617,13 +694,19 @@ CMD node server.js\n";
     #[test]
     fn rule_groups_select_findings() {
         let o = run(&[("Dockerfile", BAD)], &[("rules", "user")]);
-        assert_eq!(codes(&o), vec![("dockerfile-runs-as-root".into(), "Dockerfile:8".into())]);
+        assert_eq!(
+            codes(&o),
+            vec![("dockerfile-runs-as-root".into(), "Dockerfile:8".into())]
+        );
     }
 
     #[test]
     fn digest_required_and_unresolved_args() {
         let o = run(
-            &[("Dockerfile", "ARG BASE\nFROM $BASE\nFROM alpine:3.20\nUSER app\nHEALTHCHECK CMD true\n")],
+            &[(
+                "Dockerfile",
+                "ARG BASE\nFROM $BASE\nFROM alpine:3.20\nUSER app\nHEALTHCHECK CMD true\n",
+            )],
             &[("require_digest", "true")],
         );
         assert_eq!(o.status, Status::Fail);
@@ -638,10 +721,29 @@ CMD node server.js\n";
 
     #[test]
     fn syntax_errors_are_findings_with_lines() {
-        let o = run(&[("Dockerfile", "FROM alpine:3.20\nRUNN echo\nUSER app\nHEALTHCHECK CMD true\n")], &[]);
+        let o = run(
+            &[(
+                "Dockerfile",
+                "FROM alpine:3.20\nRUNN echo\nUSER app\nHEALTHCHECK CMD true\n",
+            )],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(codes(&o), vec![("dockerfile-parse-error".into(), "Dockerfile:2".into())]);
-        let o = run(&[("Dockerfile", [0u8, 1, 2].iter().map(|&b| b as char).collect::<String>().as_str())], &[]);
+        assert_eq!(
+            codes(&o),
+            vec![("dockerfile-parse-error".into(), "Dockerfile:2".into())]
+        );
+        let o = run(
+            &[(
+                "Dockerfile",
+                [0u8, 1, 2]
+                    .iter()
+                    .map(|&b| b as char)
+                    .collect::<String>()
+                    .as_str(),
+            )],
+            &[],
+        );
         assert_eq!(o.status, Status::Fail);
     }
 
@@ -658,7 +760,10 @@ CMD node server.js\n";
     #[test]
     fn tags_and_digests() {
         assert_eq!(image_tag_digest("localhost:5000/app"), (None, None));
-        assert_eq!(image_tag_digest("localhost:5000/app:1.2"), (Some("1.2"), None));
+        assert_eq!(
+            image_tag_digest("localhost:5000/app:1.2"),
+            (Some("1.2"), None)
+        );
         assert_eq!(image_tag_digest("app@sha256:ab"), (None, Some("sha256:ab")));
         assert!(is_dockerfile("Dockerfile.prod"));
         assert!(is_dockerfile("api.Dockerfile"));

@@ -262,10 +262,8 @@ pub fn parse(src: &str) -> Dockerfile {
         } else if ins.keyword == "ARG" {
             df.global_args.push(ins);
         } else {
-            df.errors.push((
-                start_line,
-                format!("{} before the first FROM", ins.keyword),
-            ));
+            df.errors
+                .push((start_line, format!("{} before the first FROM", ins.keyword)));
         }
     }
     if df.stages.is_empty() && df.errors.is_empty() {

@@ -27,11 +27,24 @@ process variables (PATH, HOME, NODE_ENV, CI, …) are left out; `ignore=` adds n
 listing each undocumented variable at its first use (file:line); skips when the repository uses \
 no environment variable.",
     params: &[
-        ParamDoc::optional("ignore", "Comma list of variable names that need no documentation."),
-        ParamDoc::with_default("required", "Fail instead of skipping when no variable is used.", "false"),
+        ParamDoc::optional(
+            "ignore",
+            "Comma list of variable names that need no documentation.",
+        ),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when no variable is used.",
+            "false",
+        ),
     ],
-    examples: &["docs.env-documented", "docs.env-documented ignore=SENTRY_DSN,LOG_LEVEL"],
-    phrases: &["Environment variables documented", "All env vars documented in README"],
+    examples: &[
+        "docs.env-documented",
+        "docs.env-documented ignore=SENTRY_DSN,LOG_LEVEL",
+    ],
+    phrases: &[
+        "Environment variables documented",
+        "All env vars documented in README",
+    ],
     not_phrases: &[
         "Environment variables noted (URL, Anon Key, Service Role Key)",
         "Environment variables properly configured",
@@ -39,8 +52,14 @@ no environment variable.",
         "`.env.production` file created and secured",
     ],
     findings: &[
-        ("env-undocumented", "The code reads an environment variable that no README, docs page or .env.example comment explains."),
-        ("env-none-used", "No environment variable is used while `required=true`."),
+        (
+            "env-undocumented",
+            "The code reads an environment variable that no README, docs page or .env.example comment explains.",
+        ),
+        (
+            "env-none-used",
+            "No environment variable is used while `required=true`.",
+        ),
     ],
 };
 
@@ -71,9 +90,30 @@ struct Prepared {
 }
 
 const WELL_KNOWN: &[&str] = &[
-    "PATH", "HOME", "USER", "PWD", "SHELL", "TERM", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP",
-    "HOSTNAME", "CI", "NODE_ENV", "PYTHONPATH", "PYTHONUNBUFFERED", "RUST_BACKTRACE", "RUST_LOG_STYLE",
-    "OUT_DIR", "TZ", "EDITOR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+    "PATH",
+    "HOME",
+    "USER",
+    "PWD",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "HOSTNAME",
+    "CI",
+    "NODE_ENV",
+    "PYTHONPATH",
+    "PYTHONUNBUFFERED",
+    "RUST_BACKTRACE",
+    "RUST_LOG_STYLE",
+    "OUT_DIR",
+    "TZ",
+    "EDITOR",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
 ];
 
 fn well_known(name: &str) -> bool {
@@ -108,14 +148,35 @@ static WORD: LazyLock<Regex> =
 
 fn is_code(rel: &str) -> bool {
     let l = rel.to_ascii_lowercase();
-    let code = [".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".rs", ".go"].iter().any(|e| l.ends_with(e));
-    let test = l.contains("/tests/") || l.starts_with("tests/") || l.starts_with("test/") || l.contains("/test/") || l.contains("__tests__") || l.contains(".test.") || l.contains(".spec.") || l.ends_with("_test.go") || l.rsplit('/').next().is_some_and(|n| n.starts_with("test_"));
+    let code = [
+        ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".rs", ".go",
+    ]
+    .iter()
+    .any(|e| l.ends_with(e));
+    let test = l.contains("/tests/")
+        || l.starts_with("tests/")
+        || l.starts_with("test/")
+        || l.contains("/test/")
+        || l.contains("__tests__")
+        || l.contains(".test.")
+        || l.contains(".spec.")
+        || l.ends_with("_test.go")
+        || l.rsplit('/').next().is_some_and(|n| n.starts_with("test_"));
     code && !test
 }
 
 fn is_env_example(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
-    matches!(name.as_str(), ".env.example" | ".env.sample" | ".env.template" | ".env.dist" | "env.example" | "example.env" | ".env.defaults")
+    matches!(
+        name.as_str(),
+        ".env.example"
+            | ".env.sample"
+            | ".env.template"
+            | ".env.dist"
+            | "env.example"
+            | "example.env"
+            | ".env.defaults"
+    )
 }
 
 #[async_trait::async_trait]
@@ -243,15 +304,27 @@ mod tests {
                 ("app/settings.py", APP),
                 ("web/api.ts", WEB),
                 ("docker-compose.yml", COMPOSE),
-                ("README.md", "## Configuration\n\n| `DATABASE_URL` | PostgreSQL DSN |\n| `JWT_SECRET` | signing key |\n"),
-                ("docs/frontend.md", "Set NEXT_PUBLIC_API_URL and STRIPE_KEY.\n"),
-                (".env.example", "# The database superuser password\nPOSTGRES_PASSWORD=\n"),
+                (
+                    "README.md",
+                    "## Configuration\n\n| `DATABASE_URL` | PostgreSQL DSN |\n| `JWT_SECRET` | signing key |\n",
+                ),
+                (
+                    "docs/frontend.md",
+                    "Set NEXT_PUBLIC_API_URL and STRIPE_KEY.\n",
+                ),
+                (
+                    ".env.example",
+                    "# The database superuser password\nPOSTGRES_PASSWORD=\n",
+                ),
                 ("tests/test_x.py", "os.environ['ONLY_IN_TESTS']\n"),
             ],
             &[],
         );
         assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
-        assert_eq!(o.evidence.summary, "all 5 environment variable(s) documented");
+        assert_eq!(
+            o.evidence.summary,
+            "all 5 environment variable(s) documented"
+        );
     }
 
     #[test]
@@ -263,7 +336,10 @@ mod tests {
                 ("web/api.ts", WEB),
                 ("docker-compose.yml", COMPOSE),
                 ("README.md", "Set DATABASE_URL.\n"),
-                (".env.example", "POSTGRES_PASSWORD=\nREDIS_URL=redis://localhost # cache and sessions\n"),
+                (
+                    ".env.example",
+                    "POSTGRES_PASSWORD=\nREDIS_URL=redis://localhost # cache and sessions\n",
+                ),
             ],
             &[],
         );
@@ -277,7 +353,10 @@ mod tests {
                 ("env-undocumented", "web/api.ts:2"),
             ])
         );
-        assert_eq!(o.evidence.summary, "4 of 6 environment variable(s) undocumented: POSTGRES_PASSWORD, JWT_SECRET, NEXT_PUBLIC_API_URL, STRIPE_KEY");
+        assert_eq!(
+            o.evidence.summary,
+            "4 of 6 environment variable(s) undocumented: POSTGRES_PASSWORD, JWT_SECRET, NEXT_PUBLIC_API_URL, STRIPE_KEY"
+        );
     }
 
     #[test]

@@ -24,10 +24,24 @@ missing from the work tree (`docs-missing`) or was never committed (`docs-not-co
 when the repository folder is not itself the root of a git repository (an enclosing repository \
 is never read). `error` when the history cannot be read.",
     params: &[
-        ParamDoc::required("path", "The document, relative to the repository root (README.md)."),
-        ParamDoc::optional("code", "Comma list of paths (files or folders) the document describes; default: everything but docs."),
-        ParamDoc::with_default("max_days", "Days the code may run ahead of the document.", "30"),
-        ParamDoc::with_default("max_commits", "Code-changing commits the document may lag behind.", "20"),
+        ParamDoc::required(
+            "path",
+            "The document, relative to the repository root (README.md).",
+        ),
+        ParamDoc::optional(
+            "code",
+            "Comma list of paths (files or folders) the document describes; default: everything but docs.",
+        ),
+        ParamDoc::with_default(
+            "max_days",
+            "Days the code may run ahead of the document.",
+            "30",
+        ),
+        ParamDoc::with_default(
+            "max_commits",
+            "Code-changing commits the document may lag behind.",
+            "20",
+        ),
     ],
     examples: &[
         "docs.fresh path=README.md",
@@ -45,9 +59,18 @@ is never read). `error` when the history cannot be read.",
         "Architecture diagrams updated",
     ],
     findings: &[
-        ("docs-stale", "The code changed well after the document last did (beyond both the day and the commit allowance)."),
-        ("docs-missing", "The document does not exist in the work tree."),
-        ("docs-not-committed", "The document exists but no commit contains it."),
+        (
+            "docs-stale",
+            "The code changed well after the document last did (beyond both the day and the commit allowance).",
+        ),
+        (
+            "docs-missing",
+            "The document does not exist in the work tree.",
+        ),
+        (
+            "docs-not-committed",
+            "The document exists but no commit contains it.",
+        ),
     ],
 };
 
@@ -67,17 +90,28 @@ impl CheckKind for DocsFresh {
         if t.contains("pr #") || t.contains("merged") {
             return None;
         }
-        let fresh = t.contains("up to date") || t.contains("updated") || t.contains("current") || t.contains("fresh");
+        let fresh = t.contains("up to date")
+            || t.contains("updated")
+            || t.contains("current")
+            || t.contains("fresh");
         if !fresh {
             return None;
         }
-        let file = FILE.captures(item.text)?.get(1)?.as_str().trim_start_matches("./").to_string();
+        let file = FILE
+            .captures(item.text)?
+            .get(1)?
+            .as_str()
+            .trim_start_matches("./")
+            .to_string();
         Some(Recognition::new(85).with("path", file))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         params.reject_unknown(&["path", "code", "max_days", "max_commits"])?;
         Ok(Box::new(Prepared {
-            path: params.required("path")?.trim_start_matches("./").to_string(),
+            path: params
+                .required("path")?
+                .trim_start_matches("./")
+                .to_string(),
             code: params.list("code"),
             max_days: params.u64("max_days")?.unwrap_or(30) as i64,
             max_commits: params.u64("max_commits")?.unwrap_or(20) as usize,
@@ -97,7 +131,10 @@ const MAX_COMMITS_READ: usize = 20_000;
 
 fn is_doc_top(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
-    l.ends_with(".md") || matches!(l.as_str(), "docs" | "doc" | ".github") || l.starts_with("license") || l.starts_with("changelog")
+    l.ends_with(".md")
+        || matches!(l.as_str(), "docs" | "doc" | ".github")
+        || l.starts_with("license")
+        || l.starts_with("changelog")
 }
 
 fn day(secs: i64) -> String {
@@ -115,7 +152,11 @@ impl PreparedCheck for Prepared {
             if !root.join(&this.path).is_file() {
                 return Outcome::from_findings(
                     format!("{} not found", this.path),
-                    vec![Finding::fail("docs-missing", format!("{} does not exist", this.path)).at(Location::file(&this.path)).fix(format!("write {}", this.path))],
+                    vec![
+                        Finding::fail("docs-missing", format!("{} does not exist", this.path))
+                            .at(Location::file(&this.path))
+                            .fix(format!("write {}", this.path)),
+                    ],
                 );
             }
             let repo = match git::open(&root) {
@@ -135,9 +176,16 @@ impl PreparedCheck for Prepared {
 
 impl Prepared {
     /// The fingerprint of the code paths in `tree`.
-    fn code_key(&self, repo: &gix::Repository, tree: gix::ObjectId) -> Result<Vec<Option<gix::ObjectId>>, GitError> {
+    fn code_key(
+        &self,
+        repo: &gix::Repository,
+        tree: gix::ObjectId,
+    ) -> Result<Vec<Option<gix::ObjectId>>, GitError> {
         match &self.code {
-            Some(paths) => paths.iter().map(|p| git::entry_at(repo, tree, p.trim_matches('/'))).collect(),
+            Some(paths) => paths
+                .iter()
+                .map(|p| git::entry_at(repo, tree, p.trim_matches('/')))
+                .collect(),
             None => Ok(git::top_level(repo, tree)?
                 .into_iter()
                 .filter(|(n, _)| !is_doc_top(n))
@@ -157,12 +205,20 @@ impl Prepared {
         let n = history.len();
         // commit i changed X when X differs from commit i+1 (its parent); the oldest read commit
         // changed whatever it contains.
-        let doc_changed = |i: usize| doc_ids[i].is_some() && (i + 1 == n || doc_ids[i] != doc_ids[i + 1]);
+        let doc_changed =
+            |i: usize| doc_ids[i].is_some() && (i + 1 == n || doc_ids[i] != doc_ids[i + 1]);
         let code_changed = |i: usize| i + 1 == n || code_keys[i] != code_keys[i + 1];
         let Some(last_doc) = (0..n).find(|&i| doc_changed(i)) else {
             return Ok(Outcome::from_findings(
                 format!("{} is not in any commit", self.path),
-                vec![Finding::fail("docs-not-committed", format!("{} exists but was never committed", self.path)).at(Location::file(&self.path)).fix(format!("commit {}", self.path))],
+                vec![
+                    Finding::fail(
+                        "docs-not-committed",
+                        format!("{} exists but was never committed", self.path),
+                    )
+                    .at(Location::file(&self.path))
+                    .fix(format!("commit {}", self.path)),
+                ],
             ));
         };
         let code_commits_since = (0..last_doc).filter(|&i| code_changed(i)).count();
@@ -178,7 +234,10 @@ impl Prepared {
             ))
             .at(Location::file(&self.path))
             .observed("0 code commits since")
-            .expected(format!("≤ {} commits or ≤ {} days", self.max_commits, self.max_days)));
+            .expected(format!(
+                "≤ {} commits or ≤ {} days",
+                self.max_commits, self.max_days
+            )));
         };
         let code_c = &history[lc];
         let days = (code_c.time - doc_c.time).max(0) / 86_400;
@@ -194,19 +253,33 @@ impl Prepared {
         let o = if stale {
             Outcome::from_findings(
                 summary,
-                vec![Finding::fail(
-                    "docs-stale",
-                    format!("{} lags the code by {days} day(s) and {code_commits_since} commit(s)", self.path),
-                )
-                .at(Location::file(&self.path))
-                .fix(format!("review {} against the changes since {} and commit the update", self.path, short(&doc_c.id)))],
+                vec![
+                    Finding::fail(
+                        "docs-stale",
+                        format!(
+                            "{} lags the code by {days} day(s) and {code_commits_since} commit(s)",
+                            self.path
+                        ),
+                    )
+                    .at(Location::file(&self.path))
+                    .fix(format!(
+                        "review {} against the changes since {} and commit the update",
+                        self.path,
+                        short(&doc_c.id)
+                    )),
+                ],
             )
         } else {
             Outcome::pass(summary)
         };
         Ok(o.at(Location::file(&self.path))
-            .observed(format!("{days} day(s), {code_commits_since} commit(s) behind"))
-            .expected(format!("≤ {} days or ≤ {} commits", self.max_days, self.max_commits)))
+            .observed(format!(
+                "{days} day(s), {code_commits_since} commit(s) behind"
+            ))
+            .expected(format!(
+                "≤ {} days or ≤ {} commits",
+                self.max_days, self.max_commits
+            )))
     }
 }
 
@@ -234,7 +307,11 @@ pub(crate) mod tests {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
             .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Commits `files` on day `days`.
@@ -257,26 +334,71 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         init(d);
-        commit(d, 0, &[("README.md", "# app\n"), ("src/main.py", "v0\n")], "init");
+        commit(
+            d,
+            0,
+            &[("README.md", "# app\n"), ("src/main.py", "v0\n")],
+            "init",
+        );
         for i in 1..=5 {
             commit(d, i, &[("src/main.py", &format!("v{i}\n"))], "code");
         }
         let o = run_in(&DocsFresh, d, &[("path", "README.md")]);
         assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
-        assert!(o.evidence.summary.contains("code changed in 5 commit(s) since"), "{}", o.evidence.summary);
-        let o = run_in(&DocsFresh, d, &[("path", "README.md"), ("max_days", "2"), ("max_commits", "3")]);
+        assert!(
+            o.evidence
+                .summary
+                .contains("code changed in 5 commit(s) since"),
+            "{}",
+            o.evidence.summary
+        );
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("max_days", "2"),
+                ("max_commits", "3"),
+            ],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o), at(&[("docs-stale", "README.md")]));
         // Docs-only commits do not count as code; a README change makes it fresh again.
         commit(d, 40, &[("docs/guide.md", "x\n")], "docs");
         commit(d, 41, &[("README.md", "# app v2\n")], "readme");
-        let o = run_in(&DocsFresh, d, &[("path", "README.md"), ("max_days", "2"), ("max_commits", "3")]);
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("max_days", "2"),
+                ("max_commits", "3"),
+            ],
+        );
         assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
         // `code=` narrows what the document describes.
         commit(d, 90, &[("deploy/k8s.yaml", "a: 1\n")], "deploy");
-        let o = run_in(&DocsFresh, d, &[("path", "README.md"), ("code", "src"), ("max_days", "2"), ("max_commits", "0")]);
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("code", "src"),
+                ("max_days", "2"),
+                ("max_commits", "0"),
+            ],
+        );
         assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
-        let o = run_in(&DocsFresh, d, &[("path", "README.md"), ("code", "deploy"), ("max_days", "2"), ("max_commits", "0")]);
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("code", "deploy"),
+                ("max_days", "2"),
+                ("max_commits", "0"),
+            ],
+        );
         assert_eq!(o.status, Status::Fail, "{}", o.evidence.summary);
     }
 
@@ -296,12 +418,23 @@ pub(crate) mod tests {
         std::fs::write(d.join("sub/README.md"), "x\n").unwrap();
         let o = run_in(&DocsFresh, &d.join("sub"), &[("path", "README.md")]);
         assert_eq!(o.status, Status::Skipped);
-        assert!(o.evidence.summary.contains("is not the root of a git repository"), "{}", o.evidence.summary);
+        assert!(
+            o.evidence
+                .summary
+                .contains("is not the root of a git repository"),
+            "{}",
+            o.evidence.summary
+        );
     }
 
     #[test]
     fn recognises_the_file_it_names() {
-        let r = DocsFresh.recognise(ItemRef { text: "Deployment runbook updated (OPERATIONS_RUNBOOK.md)", context: &[] }).unwrap();
+        let r = DocsFresh
+            .recognise(ItemRef {
+                text: "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+                context: &[],
+            })
+            .unwrap();
         assert_eq!(r.params.str("path"), Some("OPERATIONS_RUNBOOK.md"));
     }
 }

@@ -41,9 +41,15 @@ impl Tool {
         }
     }
     pub fn parse(s: &str) -> Option<Tool> {
-        [Tool::Alembic, Tool::Django, Tool::Sqlx, Tool::Prisma, Tool::Flyway]
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+        [
+            Tool::Alembic,
+            Tool::Django,
+            Tool::Sqlx,
+            Tool::Prisma,
+            Tool::Flyway,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(s))
     }
     /// Whether the tool has down migrations that can be empty.
     pub fn has_downgrades(self) -> bool {
@@ -98,19 +104,41 @@ pub fn detect_in(files: &RepoFiles) -> Vec<MigrationSet> {
         let (dir, name) = f.rel.rsplit_once('/').unwrap_or(("", &f.rel));
         let parent = dir.rsplit('/').next().unwrap_or(dir);
         if name.ends_with(".py") && parent == "versions" && name != "__init__.py" {
-            by_dir.entry((Tool::Alembic, dir.to_string())).or_default().push(f);
+            by_dir
+                .entry((Tool::Alembic, dir.to_string()))
+                .or_default()
+                .push(f);
         } else if name.ends_with(".py")
             && parent == "migrations"
             && name.as_bytes().first().is_some_and(u8::is_ascii_digit)
         {
-            by_dir.entry((Tool::Django, dir.to_string())).or_default().push(f);
-        } else if name == "migration.sql" && dir.contains("prisma/migrations/") || name == "migration.sql" && dir.starts_with("migrations/") && files.files.iter().any(|x| x.rel.ends_with("migration_lock.toml")) {
+            by_dir
+                .entry((Tool::Django, dir.to_string()))
+                .or_default()
+                .push(f);
+        } else if name == "migration.sql" && dir.contains("prisma/migrations/")
+            || name == "migration.sql"
+                && dir.starts_with("migrations/")
+                && files
+                    .files
+                    .iter()
+                    .any(|x| x.rel.ends_with("migration_lock.toml"))
+        {
             let set_dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
-            by_dir.entry((Tool::Prisma, set_dir.to_string())).or_default().push(f);
+            by_dir
+                .entry((Tool::Prisma, set_dir.to_string()))
+                .or_default()
+                .push(f);
         } else if name.ends_with(".sql") && flyway_version(name).is_some() {
-            by_dir.entry((Tool::Flyway, dir.to_string())).or_default().push(f);
+            by_dir
+                .entry((Tool::Flyway, dir.to_string()))
+                .or_default()
+                .push(f);
         } else if name.ends_with(".sql") && sqlx_version(name).is_some() && parent == "migrations" {
-            by_dir.entry((Tool::Sqlx, dir.to_string())).or_default().push(f);
+            by_dir
+                .entry((Tool::Sqlx, dir.to_string()))
+                .or_default()
+                .push(f);
         }
     }
     // Prisma folders that only lack migration.sql still count: look for their folders.
@@ -131,17 +159,30 @@ pub fn detect_in(files: &RepoFiles) -> Vec<MigrationSet> {
 }
 
 fn problem(code: &'static str, message: String, file: &str, line: Option<usize>) -> Problem {
-    Problem { code, message, file: file.to_string(), line }
+    Problem {
+        code,
+        message,
+        file: file.to_string(),
+        line,
+    }
 }
 
 /// Heads and chain problems of a graph of revisions.
-fn finish(tool: Tool, dir: &str, revisions: Vec<Revision>, mut problems: Vec<Problem>) -> MigrationSet {
+fn finish(
+    tool: Tool,
+    dir: &str,
+    revisions: Vec<Revision>,
+    mut problems: Vec<Problem>,
+) -> MigrationSet {
     let mut seen: BTreeMap<&str, &Revision> = BTreeMap::new();
     for r in &revisions {
         if let Some(first) = seen.get(r.id.as_str()) {
             problems.push(problem(
                 "migrations-duplicate-id",
-                format!("revision {} is declared twice ({} and {})", r.id, first.file, r.file),
+                format!(
+                    "revision {} is declared twice ({} and {})",
+                    r.id, first.file, r.file
+                ),
                 &r.file,
                 Some(r.line),
             ));
@@ -149,7 +190,10 @@ fn finish(tool: Tool, dir: &str, revisions: Vec<Revision>, mut problems: Vec<Pro
             seen.insert(&r.id, r);
         }
     }
-    let referenced: BTreeSet<&str> = revisions.iter().flat_map(|r| r.parents.iter().map(String::as_str)).collect();
+    let referenced: BTreeSet<&str> = revisions
+        .iter()
+        .flat_map(|r| r.parents.iter().map(String::as_str))
+        .collect();
     for r in &revisions {
         for p in &r.parents {
             if !seen.contains_key(p.as_str()) {
@@ -168,7 +212,13 @@ fn finish(tool: Tool, dir: &str, revisions: Vec<Revision>, mut problems: Vec<Pro
             heads.push(r.id.clone());
         }
     }
-    MigrationSet { tool, dir: dir.to_string(), revisions, heads, problems }
+    MigrationSet {
+        tool,
+        dir: dir.to_string(),
+        revisions,
+        heads,
+        problems,
+    }
 }
 
 /// The quoted string (or `None`/tuple of strings) assigned to `name` in Python source:
@@ -176,7 +226,9 @@ fn finish(tool: Tool, dir: &str, revisions: Vec<Revision>, mut problems: Vec<Pro
 fn py_assign(src: &str, name: &str) -> Option<(Vec<String>, usize)> {
     for (i, line) in src.lines().enumerate() {
         let t = line.trim_start();
-        let Some(rest) = t.strip_prefix(name) else { continue };
+        let Some(rest) = t.strip_prefix(name) else {
+            continue;
+        };
         let rest = rest.trim_start();
         let rest = if let Some(r) = rest.strip_prefix(':') {
             // type annotation: up to the `=`
@@ -187,7 +239,9 @@ fn py_assign(src: &str, name: &str) -> Option<(Vec<String>, usize)> {
         } else {
             rest
         };
-        let Some(value) = rest.strip_prefix('=') else { continue };
+        let Some(value) = rest.strip_prefix('=') else {
+            continue;
+        };
         if value.starts_with('=') {
             continue;
         }
@@ -196,7 +250,11 @@ fn py_assign(src: &str, name: &str) -> Option<(Vec<String>, usize)> {
         let mut chars = value.char_indices().peekable();
         while let Some((_, c)) = chars.next() {
             if c == '\'' || c == '"' {
-                let s: String = chars.by_ref().map(|(_, c)| c).take_while(|&x| x != c).collect();
+                let s: String = chars
+                    .by_ref()
+                    .map(|(_, c)| c)
+                    .take_while(|&x| x != c)
+                    .collect();
                 ids.push(s);
             } else if c == '#' {
                 break;
@@ -265,17 +323,37 @@ fn alembic_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
         };
         let Some((ids, line)) = py_assign(&src, "revision") else {
             if src.contains("down_revision") {
-                problems.push(problem("migrations-parse-error", format!("{} has down_revision but no revision id", f.rel), &f.rel, Some(1)));
+                problems.push(problem(
+                    "migrations-parse-error",
+                    format!("{} has down_revision but no revision id", f.rel),
+                    &f.rel,
+                    Some(1),
+                ));
             }
             continue;
         };
         let Some(id) = ids.into_iter().next() else {
-            problems.push(problem("migrations-parse-error", format!("{}: revision is not a string", f.rel), &f.rel, Some(line)));
+            problems.push(problem(
+                "migrations-parse-error",
+                format!("{}: revision is not a string", f.rel),
+                &f.rel,
+                Some(line),
+            ));
             continue;
         };
-        let parents = py_assign(&src, "down_revision").map(|(p, _)| p).unwrap_or_default();
-        let reversible = py_function_empty(&src, "downgrade").map(|(empty, _)| !empty).or(Some(false));
-        revisions.push(Revision { id, parents, file: f.rel.clone(), line, reversible });
+        let parents = py_assign(&src, "down_revision")
+            .map(|(p, _)| p)
+            .unwrap_or_default();
+        let reversible = py_function_empty(&src, "downgrade")
+            .map(|(empty, _)| !empty)
+            .or(Some(false));
+        revisions.push(Revision {
+            id,
+            parents,
+            file: f.rel.clone(),
+            line,
+            reversible,
+        });
     }
     if revisions.is_empty() && problems.is_empty() {
         return None;
@@ -284,11 +362,21 @@ fn alembic_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
 }
 
 fn django_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
-    let app = dir.trim_end_matches("/migrations").rsplit('/').next().unwrap_or("").to_string();
+    let app = dir
+        .trim_end_matches("/migrations")
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
     let mut revisions = Vec::new();
     let mut problems = Vec::new();
     for f in files {
-        let name = f.rel.rsplit('/').next().unwrap_or("").trim_end_matches(".py");
+        let name = f
+            .rel
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".py");
         let src = match read_text(f) {
             Ok(s) => s,
             Err(why) => {
@@ -296,7 +384,9 @@ fn django_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
                 continue;
             }
         };
-        let Some(class_at) = src.find("class Migration") else { continue };
+        let Some(class_at) = src.find("class Migration") else {
+            continue;
+        };
         let line = line_of(&src, class_at);
         // dependencies = [("app", "0001_initial"), ...] — may span lines.
         let mut parents = Vec::new();
@@ -324,7 +414,10 @@ fn django_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
             let mut from = 0;
             while let Some(p) = src[from..].find(op) {
                 let at = from + p;
-                let call_end = src[at..].find("\n    ),").or_else(|| src[at..].find(")\n")).map_or(src.len(), |e| at + e);
+                let call_end = src[at..]
+                    .find("\n    ),")
+                    .or_else(|| src[at..].find(")\n"))
+                    .map_or(src.len(), |e| at + e);
                 let call = &src[at..call_end];
                 let positional = call.split(',').count() >= 2 && op == "RunPython(";
                 if !call.contains(reverse) && !positional {
@@ -333,7 +426,13 @@ fn django_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
                 from = at + op.len();
             }
         }
-        revisions.push(Revision { id: format!("{app}.{name}"), parents, file: f.rel.clone(), line, reversible });
+        revisions.push(Revision {
+            id: format!("{app}.{name}"),
+            parents,
+            file: f.rel.clone(),
+            line,
+            reversible,
+        });
     }
     if revisions.is_empty() && problems.is_empty() {
         return None;
@@ -362,7 +461,9 @@ fn sqlx_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
     let mut reversible_layout = false;
     for f in files {
         let name = f.rel.rsplit('/').next().unwrap_or("");
-        let Some((v, kind)) = sqlx_version(name) else { continue };
+        let Some((v, kind)) = sqlx_version(name) else {
+            continue;
+        };
         match kind {
             Some(true) => {
                 downs.insert(v, f);
@@ -380,13 +481,26 @@ fn sqlx_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
     let mut prev: Option<String> = None;
     for (v, fs) in &ups {
         for extra in fs.iter().skip(1) {
-            problems.push(problem("migrations-duplicate-id", format!("version {v} is used by {} and {}", fs[0].rel, extra.rel), &extra.rel, Some(1)));
+            problems.push(problem(
+                "migrations-duplicate-id",
+                format!("version {v} is used by {} and {}", fs[0].rel, extra.rel),
+                &extra.rel,
+                Some(1),
+            ));
         }
         let f = fs[0];
         let reversible = reversible_layout.then(|| {
-            downs.get(v).is_some_and(|d| read_text(d).is_ok_and(|s| sql_has_statement(&s)))
+            downs
+                .get(v)
+                .is_some_and(|d| read_text(d).is_ok_and(|s| sql_has_statement(&s)))
         });
-        revisions.push(Revision { id: v.to_string(), parents: prev.iter().cloned().collect(), file: f.rel.clone(), line: 1, reversible });
+        revisions.push(Revision {
+            id: v.to_string(),
+            parents: prev.iter().cloned().collect(),
+            file: f.rel.clone(),
+            line: 1,
+            reversible,
+        });
         prev = Some(v.to_string());
     }
     if revisions.is_empty() {
@@ -425,10 +539,21 @@ fn flyway_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
         let id = v.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
         if prev.as_deref() == Some(id.as_str()) {
             let first = revisions.last().map(|r| r.file.clone()).unwrap_or_default();
-            problems.push(problem("migrations-duplicate-id", format!("version {id} is used by {first} and {}", f.rel), &f.rel, Some(1)));
+            problems.push(problem(
+                "migrations-duplicate-id",
+                format!("version {id} is used by {first} and {}", f.rel),
+                &f.rel,
+                Some(1),
+            ));
             continue;
         }
-        revisions.push(Revision { id: id.clone(), parents: prev.iter().cloned().collect(), file: f.rel.clone(), line: 1, reversible: None });
+        revisions.push(Revision {
+            id: id.clone(),
+            parents: prev.iter().cloned().collect(),
+            file: f.rel.clone(),
+            line: 1,
+            reversible: None,
+        });
         prev = Some(id);
     }
     if revisions.is_empty() {
@@ -448,11 +573,22 @@ fn prisma_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
     for f in sorted {
         let folder = f.rel.rsplit('/').nth(1).unwrap_or("").to_string();
         match read_text(f) {
-            Ok(s) if !sql_has_statement(&s) => problems.push(problem("migrations-empty", format!("{} has no SQL statement", f.rel), &f.rel, Some(1))),
+            Ok(s) if !sql_has_statement(&s) => problems.push(problem(
+                "migrations-empty",
+                format!("{} has no SQL statement", f.rel),
+                &f.rel,
+                Some(1),
+            )),
             Ok(_) => {}
             Err(why) => problems.push(problem("migrations-parse-error", why, &f.rel, None)),
         }
-        revisions.push(Revision { id: folder.clone(), parents: prev.iter().cloned().collect(), file: f.rel.clone(), line: 1, reversible: None });
+        revisions.push(Revision {
+            id: folder.clone(),
+            parents: prev.iter().cloned().collect(),
+            file: f.rel.clone(),
+            line: 1,
+            reversible: None,
+        });
         prev = Some(folder);
     }
     if revisions.is_empty() {
@@ -469,17 +605,35 @@ mod tests {
     #[test]
     fn alembic_heads_merges_and_annotations() {
         let dir = repo(&[
-            ("alembic/versions/a1_init.py", "revision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    op.create_table('t')\n\ndef downgrade():\n    op.drop_table('t')\n"),
-            ("alembic/versions/b2.py", "revision: str = \"b2\"\ndown_revision: Union[str, None] = \"a1\"\ndef downgrade() -> None:\n    \"\"\"Nothing.\"\"\"\n    pass\n"),
-            ("alembic/versions/c3.py", "revision = 'c3'\ndown_revision = 'a1'\ndef downgrade():\n    op.drop_column('t', 'c')\n"),
-            ("alembic/versions/m4.py", "revision = 'm4'\ndown_revision = ('b2', 'c3')\ndef downgrade():\n    pass\n"),
+            (
+                "alembic/versions/a1_init.py",
+                "revision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    op.create_table('t')\n\ndef downgrade():\n    op.drop_table('t')\n",
+            ),
+            (
+                "alembic/versions/b2.py",
+                "revision: str = \"b2\"\ndown_revision: Union[str, None] = \"a1\"\ndef downgrade() -> None:\n    \"\"\"Nothing.\"\"\"\n    pass\n",
+            ),
+            (
+                "alembic/versions/c3.py",
+                "revision = 'c3'\ndown_revision = 'a1'\ndef downgrade():\n    op.drop_column('t', 'c')\n",
+            ),
+            (
+                "alembic/versions/m4.py",
+                "revision = 'm4'\ndown_revision = ('b2', 'c3')\ndef downgrade():\n    pass\n",
+            ),
         ]);
         let sets = detect(dir.path());
         assert_eq!(sets.len(), 1);
         let s = &sets[0];
-        assert_eq!((s.tool, s.dir.as_str()), (Tool::Alembic, "alembic/versions"));
+        assert_eq!(
+            (s.tool, s.dir.as_str()),
+            (Tool::Alembic, "alembic/versions")
+        );
         assert_eq!(s.heads, vec!["m4".to_string()]);
-        assert_eq!(s.revisions[3].parents, vec!["b2".to_string(), "c3".to_string()]);
+        assert_eq!(
+            s.revisions[3].parents,
+            vec!["b2".to_string(), "c3".to_string()]
+        );
         assert_eq!(s.revisions[1].reversible, Some(false));
         assert_eq!(s.revisions[2].reversible, Some(true));
         assert!(s.problems.is_empty(), "{:?}", s.problems);
@@ -489,36 +643,91 @@ mod tests {
     fn django_sqlx_prisma_flyway_layouts() {
         let dir = repo(&[
             ("shop/migrations/__init__.py", ""),
-            ("shop/migrations/0001_initial.py", "from django.db import migrations\nclass Migration(migrations.Migration):\n    dependencies = []\n"),
-            ("shop/migrations/0002_price.py", "class Migration(migrations.Migration):\n    dependencies = [\n        ('shop', '0001_initial'),\n        ('auth', '0012_alter'),\n    ]\n    operations = [migrations.RunPython(forwards)]\n"),
-            ("migrations/20240101000000_users.up.sql", "create table users(id int);\n"),
-            ("migrations/20240101000000_users.down.sql", "drop table users;\n"),
-            ("migrations/20240202000000_items.up.sql", "create table items(id int);\n"),
+            (
+                "shop/migrations/0001_initial.py",
+                "from django.db import migrations\nclass Migration(migrations.Migration):\n    dependencies = []\n",
+            ),
+            (
+                "shop/migrations/0002_price.py",
+                "class Migration(migrations.Migration):\n    dependencies = [\n        ('shop', '0001_initial'),\n        ('auth', '0012_alter'),\n    ]\n    operations = [migrations.RunPython(forwards)]\n",
+            ),
+            (
+                "migrations/20240101000000_users.up.sql",
+                "create table users(id int);\n",
+            ),
+            (
+                "migrations/20240101000000_users.down.sql",
+                "drop table users;\n",
+            ),
+            (
+                "migrations/20240202000000_items.up.sql",
+                "create table items(id int);\n",
+            ),
             ("migrations/20240202000000_items.down.sql", "-- nothing\n"),
-            ("prisma/migrations/20240101_init/migration.sql", "CREATE TABLE a(id int);\n"),
-            ("prisma/migrations/20240301_more/migration.sql", "-- empty\n"),
-            ("prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n"),
+            (
+                "prisma/migrations/20240101_init/migration.sql",
+                "CREATE TABLE a(id int);\n",
+            ),
+            (
+                "prisma/migrations/20240301_more/migration.sql",
+                "-- empty\n",
+            ),
+            (
+                "prisma/migrations/migration_lock.toml",
+                "provider = \"postgresql\"\n",
+            ),
             ("db/migration/V1__init.sql", "create table x(id int);\n"),
-            ("db/migration/V1.10__later.sql", "alter table x add y int;\n"),
+            (
+                "db/migration/V1.10__later.sql",
+                "alter table x add y int;\n",
+            ),
             ("db/migration/V1.2__mid.sql", "alter table x add z int;\n"),
             ("db/migration/R__views.sql", "create view v as select 1;\n"),
         ]);
         let sets = detect(dir.path());
-        let summary: Vec<(Tool, &str, Vec<String>)> = sets.iter().map(|s| (s.tool, s.dir.as_str(), s.heads.clone())).collect();
+        let summary: Vec<(Tool, &str, Vec<String>)> = sets
+            .iter()
+            .map(|s| (s.tool, s.dir.as_str(), s.heads.clone()))
+            .collect();
         assert_eq!(
             summary,
             vec![
-                (Tool::Django, "shop/migrations", vec!["shop.0002_price".to_string()]),
+                (
+                    Tool::Django,
+                    "shop/migrations",
+                    vec!["shop.0002_price".to_string()]
+                ),
                 (Tool::Sqlx, "migrations", vec!["20240202000000".to_string()]),
-                (Tool::Prisma, "prisma/migrations", vec!["20240301_more".to_string()]),
+                (
+                    Tool::Prisma,
+                    "prisma/migrations",
+                    vec!["20240301_more".to_string()]
+                ),
                 (Tool::Flyway, "db/migration", vec!["1.10".to_string()]),
             ]
         );
         let django = &sets[0];
-        assert_eq!(django.revisions[1].reversible, Some(false), "RunPython without reverse_code");
+        assert_eq!(
+            django.revisions[1].reversible,
+            Some(false),
+            "RunPython without reverse_code"
+        );
         let sqlx = &sets[1];
-        assert_eq!(sqlx.revisions.iter().map(|r| r.reversible).collect::<Vec<_>>(), vec![Some(true), Some(false)]);
+        assert_eq!(
+            sqlx.revisions
+                .iter()
+                .map(|r| r.reversible)
+                .collect::<Vec<_>>(),
+            vec![Some(true), Some(false)]
+        );
         assert_eq!(sets[2].problems[0].code, "migrations-empty");
-        assert_eq!(sets[3].revisions.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec!["1", "1.2", "1.10"]);
+        assert_eq!(
+            sets[3]
+                .revisions
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["1", "1.2", "1.10"]
+        );
     }
 }

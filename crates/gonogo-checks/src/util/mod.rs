@@ -52,7 +52,11 @@ pub fn absent(required: bool, code: &'static str, reason: &str, fix: &str) -> Ou
 /// 1-based line of byte offset `at` in `text`.
 pub fn line_of(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
-    text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Runs CPU-heavy work off the async runtime; a panic in it becomes an `error` outcome.

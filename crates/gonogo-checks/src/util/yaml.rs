@@ -23,7 +23,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar as written; `plain` is false for quoted and block scalars.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -157,21 +160,44 @@ impl Node {
 /// A JSON value as a tree whose nodes all sit on line 1 (for JSON the YAML reader refuses).
 pub fn from_json(v: &serde_json::Value) -> Node {
     let value = match v {
-        serde_json::Value::Null => Value::Scalar { text: "null".into(), plain: true },
-        serde_json::Value::Bool(b) => Value::Scalar { text: b.to_string(), plain: true },
-        serde_json::Value::Number(n) => Value::Scalar { text: n.to_string(), plain: true },
-        serde_json::Value::String(s) => Value::Scalar { text: s.clone(), plain: false },
+        serde_json::Value::Null => Value::Scalar {
+            text: "null".into(),
+            plain: true,
+        },
+        serde_json::Value::Bool(b) => Value::Scalar {
+            text: b.to_string(),
+            plain: true,
+        },
+        serde_json::Value::Number(n) => Value::Scalar {
+            text: n.to_string(),
+            plain: true,
+        },
+        serde_json::Value::String(s) => Value::Scalar {
+            text: s.clone(),
+            plain: false,
+        },
         serde_json::Value::Array(a) => Value::Seq(a.iter().map(from_json).collect()),
         serde_json::Value::Object(o) => Value::Map(
             o.iter()
                 .map(|(k, v)| {
-                    let key = Node { line: 1, col: 1, value: Value::Scalar { text: k.clone(), plain: false } };
+                    let key = Node {
+                        line: 1,
+                        col: 1,
+                        value: Value::Scalar {
+                            text: k.clone(),
+                            plain: false,
+                        },
+                    };
                     (key, from_json(v))
                 })
                 .collect(),
         ),
     };
-    Node { line: 1, col: 1, value }
+    Node {
+        line: 1,
+        col: 1,
+        value,
+    }
 }
 
 /// Parses every document of a YAML stream. Empty documents are dropped.
