@@ -1,13 +1,25 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod ci_workflows;
 mod cmd_succeeds;
+mod code_sql_concat;
+mod compose_lint;
 mod deps_pinned;
+mod docker;
+mod docs;
 mod env_strength;
 mod files_exists;
 mod git;
-mod tests;
+mod git_merge_order;
+mod grafana_dashboards;
+mod k8s_workloads;
+pub mod migrations;
+mod openapi_complete;
+mod prometheus_rules;
 pub mod secrets;
+mod tests;
 pub mod util;
+mod vulns_report;
 
 use gonogo_core::{CheckKind, Registry};
 
@@ -23,6 +35,19 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &git::merged::GitMerged,
     &git::tag::GitTag,
     &secrets::scan::SecretsScan,
+    &docker::dockerfile::DockerDockerfile,
+    &compose_lint::ComposeLint,
+    &k8s_workloads::K8sWorkloads,
+    &ci_workflows::CiWorkflows,
+    &prometheus_rules::PrometheusRules,
+    &grafana_dashboards::GrafanaDashboards,
+    &openapi_complete::OpenapiComplete,
+    &migrations::alembic::MigrationsAlembic,
+    &docs::env_documented::DocsEnvDocumented,
+    &docs::fresh::DocsFresh,
+    &vulns_report::VulnsReport,
+    &code_sql_concat::CodeSqlConcat,
+    &git_merge_order::GitMergeOrder,
 ];
 
 pub fn registry() -> Registry {
