@@ -1,17 +1,21 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
 mod ci_workflows;
+mod cmd_succeeds;
 mod code_sql_concat;
 mod compose_lint;
+mod deps_pinned;
 mod docker;
 mod docs;
+mod env_strength;
 mod files_exists;
-mod git_merge_order;
+mod git;
 mod grafana_dashboards;
 mod k8s_workloads;
 pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
+mod tests;
 pub mod util;
 mod vulns_report;
 
@@ -21,6 +25,14 @@ use gonogo_core::{CheckKind, Registry};
 /// `tests/registry.rs` hold each one to its documentation.
 pub static KINDS: &[&dyn CheckKind] = &[
     &files_exists::FilesExists,
+    &env_strength::EnvStrength,
+    &deps_pinned::DepsPinned,
+    &tests::junit::TestsJunit,
+    &tests::coverage::TestsCoverage,
+    &cmd_succeeds::CmdSucceeds,
+    &git::merged::GitMerged,
+    &git::tag::GitTag,
+    &git::merge_order::GitMergeOrder,
     &docker::dockerfile::DockerDockerfile,
     &compose_lint::ComposeLint,
     &k8s_workloads::K8sWorkloads,
@@ -33,7 +45,6 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docs::fresh::DocsFresh,
     &vulns_report::VulnsReport,
     &code_sql_concat::CodeSqlConcat,
-    &git_merge_order::GitMergeOrder,
 ];
 
 pub fn registry() -> Registry {
