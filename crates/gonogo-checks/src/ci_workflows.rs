@@ -3,7 +3,8 @@
 
 use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, norm, read_text, repo_files, rule_groups, unreadable, wants,
+    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -107,7 +108,7 @@ impl CheckKind for CiWorkflows {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if t.contains("pr #") || t.contains("deploy") {
             return None;
         }
@@ -284,7 +285,7 @@ impl PreparedCheck for Prepared {
             let mut findings = Vec::new();
             let mut seen = Seen::default();
             for f in workflows.iter().chain(&gitlab) {
-                let src = match read_text(f) {
+                let src = match read_repo_text(f) {
                     Ok(s) => s,
                     Err(why) => {
                         findings.push(unreadable("ci-parse-error", &f.rel, None, &why));
@@ -380,7 +381,7 @@ impl Prepared {
         let top_perm = doc.entry("permissions");
         let mut jobs_without_perm = 0;
         for (_, _, job) in jobs
-            .map(|j| j.entries().collect::<Vec<_>>())
+            .map(|j| j.keyed().collect::<Vec<_>>())
             .unwrap_or_default()
         {
             if job.entry("permissions").is_none() {
@@ -434,7 +435,7 @@ impl Prepared {
         }
         if top {
             let writes: Vec<&str> = p
-                .entries()
+                .keyed()
                 .filter(|(_, _, v)| v.as_str() == Some("write"))
                 .map(|(k, _, _)| k)
                 .collect();
@@ -515,7 +516,7 @@ fn gitlab_file(doc: &Node, seen: &mut Seen) {
             seen.security = true;
         }
     }
-    for (name, _, job) in doc.entries() {
+    for (name, _, job) in doc.keyed() {
         if GITLAB_RESERVED.contains(&name) || name.starts_with('.') {
             continue;
         }
@@ -544,7 +545,7 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
         .iter()
         .find(|f| f.rel == ".github/dependabot.yml" || f.rel == ".github/dependabot.yaml");
     if let Some(f) = dependabot {
-        let doc = read_text(f)
+        let doc = read_repo_text(f)
             .ok()
             .and_then(|s| parse_documents(&s).ok())
             .and_then(|mut d| (!d.is_empty()).then(|| d.swap_remove(0)));
@@ -588,12 +589,12 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
         .iter()
         .find(|f| RENOVATE.contains(&f.rel.as_str()))
     {
-        let text = read_text(f).unwrap_or_default();
+        let text = read_repo_text(f).unwrap_or_default();
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.contains("\"enabled\":false") || compact.contains("enabled:false") {
             let line = text
                 .find("enabled")
-                .map(|p| crate::util::line_of(&text, p))
+                .map(|p| crate::util::line_of(text.as_bytes(), p))
                 .unwrap_or(1);
             out.push(
                 Finding::fail(
@@ -611,7 +612,7 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
         .iter()
         .find(|f| f.rel == "package.json")
         .and_then(|f| {
-            let v: serde_json::Value = serde_json::from_str(&read_text(f).ok()?).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&read_repo_text(f).ok()?).ok()?;
             v.get("renovate").map(|_| ())
         });
     if pkg_renovate.is_some() {
@@ -629,7 +630,7 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     const GOOD: &str = "name: ci
 on: [push]

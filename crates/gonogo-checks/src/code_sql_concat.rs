@@ -1,7 +1,7 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, line_of, norm, read_text, repo_files};
+use crate::util::{blocking, line_of, normalise, read_repo_text, repo_files};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -56,7 +56,7 @@ impl CheckKind for CodeSqlConcat {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if t.contains("sql injection") && !t.contains("probe") && !t.contains("endpoint") {
             return Some(Recognition::new(80));
         }
@@ -289,7 +289,7 @@ fn tainted(src: &str, name: &str, before: usize, lang: Lang) -> Option<(&'static
         // The assigned expression: to the end of the statement (balanced brackets / multi-line strings).
         let end = statement_end(rest);
         if let Some(how) = dynamic_sql(&rest[..end], lang) {
-            found = Some((how, line_of(src, m.start())));
+            found = Some((how, line_of(src.as_bytes(), m.start())));
         }
     }
     found
@@ -331,7 +331,7 @@ fn scan(src: &str, lang: Lang) -> (usize, Vec<(usize, String)>) {
         calls += 1;
         let open = m.end() - 1;
         let arg = first_arg(src, open).trim();
-        let line = line_of(src, open);
+        let line = line_of(src.as_bytes(), open);
         let call = m.as_str().trim_end_matches('(').trim();
         if lang == Lang::Js && (arg.starts_with("sql`") || arg.starts_with("Prisma.sql`")) {
             continue;
@@ -370,7 +370,7 @@ impl PreparedCheck for Prepared {
                     continue;
                 }
                 code_files += 1;
-                let Ok(src) = read_text(f) else { continue };
+                let Ok(src) = read_repo_text(f) else { continue };
                 let (c, hits) = scan(&src, lang);
                 calls += c;
                 for (line, msg) in hits {
@@ -402,7 +402,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
     use gonogo_core::Status;
 
     const SAFE_PY: &str = "def get(cur, uid):\n    cur.execute(\"SELECT * FROM u WHERE name = '%s'\", (uid,))\n    cur.execute(\"SELECT * FROM users WHERE id = %s\", (uid,))\n    cur.execute(f\"SELECT 1\")\n    q = \"SELECT * FROM t WHERE a = :a\"\n    session.execute(text(q), {\"a\": 1})\n";

@@ -4,7 +4,7 @@
 
 use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, is_reference, norm, read_text, repo_files, rule_groups,
+    RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
     secret_like_name, unreadable, wants,
 };
 use gonogo_core::{
@@ -124,7 +124,7 @@ impl CheckKind for ComposeLint {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         let in_k8s = item
             .context
             .iter()
@@ -247,7 +247,7 @@ impl PreparedCheck for Prepared {
             let mut findings = Vec::new();
             let mut parsed: Vec<(&RepoFile, Node)> = Vec::new();
             for f in &found {
-                let src = match read_text(f) {
+                let src = match read_repo_text(f) {
                     Ok(s) => s,
                     Err(why) => {
                         findings.push(unreadable("compose-parse-error", &f.rel, None, &why));
@@ -294,7 +294,7 @@ impl PreparedCheck for Prepared {
                 let mut services: BTreeMap<&str, Vec<Layer>> = BTreeMap::new();
                 for &i in &idx {
                     let (f, doc) = &parsed[i];
-                    for (name, _, svc) in doc.get("services").unwrap_or(Node::null()).entries() {
+                    for (name, _, svc) in doc.get("services").unwrap_or(Node::null()).keyed() {
                         services.entry(name).or_default().push(Layer {
                             rel: &f.rel,
                             node: svc,
@@ -474,7 +474,7 @@ impl Prepared {
                     );
                 }
             } else {
-                for (dep, k, v) in deps.entries() {
+                for (dep, k, v) in deps.keyed() {
                     let cond = v.str_of("condition").unwrap_or("service_started");
                     if cond == "service_started" {
                         out.push(
@@ -501,7 +501,7 @@ impl Prepared {
                     })
                     .collect()
             } else {
-                env.entries()
+                env.keyed()
                     .filter_map(|(k, kn, v)| {
                         Some((k.to_string(), v.scalar()?.to_string(), kn.line))
                     })
@@ -639,7 +639,7 @@ fn secret_value_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     const GOOD: &str = "services:
   api:

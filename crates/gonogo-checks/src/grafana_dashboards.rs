@@ -2,7 +2,7 @@
 //! loads them.
 
 use crate::util::yaml::{Node, parse_documents};
-use crate::util::{absent, blocking, norm, read_text, repo_files, unreadable};
+use crate::util::{absent, blocking, normalise, read_repo_text, repo_files, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -95,7 +95,7 @@ impl CheckKind for GrafanaDashboards {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if !t.contains("dashboard")
             || t.contains("pr #")
             || t.contains("check ")
@@ -152,7 +152,7 @@ fn key_line(src: &str, key: &str, from: usize) -> usize {
     let needle = format!("\"{key}\"");
     src[from.min(src.len())..]
         .find(&needle)
-        .map(|p| crate::util::line_of(src, from + p))
+        .map(|p| crate::util::line_of(src.as_bytes(), from + p))
         .unwrap_or(1)
 }
 
@@ -170,7 +170,7 @@ impl PreparedCheck for Prepared {
                 let lower = f.rel.to_ascii_lowercase();
                 let in_dash_dir = lower.contains("dashboards/") || lower.contains("grafana/");
                 if lower.ends_with(".json") {
-                    let Ok(src) = read_text(f) else { continue };
+                    let Ok(src) = read_repo_text(f) else { continue };
                     let looks = src.contains("\"panels\"") && (src.contains("\"schemaVersion\"") || src.contains("\"dashboard\""));
                     if !looks && !in_dash_dir {
                         continue;
@@ -212,7 +212,7 @@ impl PreparedCheck for Prepared {
                             let at = src.find(&format!("\"{ptitle}\"")).unwrap_or(0);
                             findings.push(
                                 Finding::warn("grafana-panel-no-query", format!("dashboard {title:?}: {ty} panel {ptitle:?} has no query"))
-                                    .at(Location::at(&f.rel, crate::util::line_of(&src, at)))
+                                    .at(Location::at(&f.rel, crate::util::line_of(src.as_bytes(), at)))
                                     .fix("add the PromQL/SQL target the panel should show, or remove the panel"),
                             );
                         }
@@ -230,7 +230,7 @@ impl PreparedCheck for Prepared {
                     }
                     dashboards.push((f.rel.clone(), title.to_string(), 1));
                 } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-                    let Ok(src) = read_text(f) else { continue };
+                    let Ok(src) = read_repo_text(f) else { continue };
                     let provider_file = src.contains("providers:");
                     let sidecar = src.contains("grafana_dashboard") && src.contains("ConfigMap");
                     if !provider_file && !sidecar {
@@ -259,7 +259,7 @@ impl PreparedCheck for Prepared {
                         if d.str_of("kind") == Some("ConfigMap") && d.path(&["metadata", "labels", "grafana_dashboard"]).is_some() {
                             providers += 1;
                             if let Some(data) = d.get("data") {
-                                for (name, _, _) in data.entries().filter(|(n, _, _)| n.ends_with(".json")) {
+                                for (name, _, _) in data.keyed().filter(|(n, _, _)| n.ends_with(".json")) {
                                     dashboards.push((f.rel.clone(), name.to_string(), d.line));
                                 }
                             }
@@ -300,7 +300,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     const DASH: &str = r#"{
   "uid": "api-overview",

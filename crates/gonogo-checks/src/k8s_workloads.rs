@@ -4,7 +4,8 @@
 
 use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, norm, read_text, repo_files, rule_groups, unreadable, wants,
+    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -128,7 +129,7 @@ impl CheckKind for K8sWorkloads {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if t.contains("resource") && t.contains("limit") && t.contains("request") {
             return Some(Recognition::new(80).with("rules", "resources"));
         }
@@ -222,7 +223,7 @@ fn pod_labels<'a>(o: &Obj<'a>) -> BTreeMap<&'a str, &'a str> {
 
 fn labels(n: Option<&Node>) -> BTreeMap<&str, &str> {
     n.map(|n| {
-        n.entries()
+        n.keyed()
             .filter_map(|(k, _, v)| Some((k, v.scalar()?)))
             .collect()
     })
@@ -256,7 +257,7 @@ impl PreparedCheck for Prepared {
                         .as_ref()
                         .is_none_or(|p| p.is_empty() || f.rel.starts_with(&format!("{p}/")))
             }) {
-                let Ok(src) = read_text(f) else { continue };
+                let Ok(src) = read_repo_text(f) else { continue };
                 // Only files that look like Kubernetes objects; unrendered Helm templates are not YAML.
                 if !(src.contains("apiVersion") && src.contains("kind")) || src.contains("{{") {
                     continue;
@@ -534,7 +535,7 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     const GOOD: &str = "apiVersion: apps/v1
 kind: Deployment

@@ -10,13 +10,11 @@ mod docs;
 mod env_strength;
 mod files_exists;
 mod git;
-mod git_merge_order;
 mod grafana_dashboards;
 mod k8s_workloads;
 pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
-pub mod secrets;
 mod tests;
 pub mod util;
 mod vulns_report;
@@ -34,7 +32,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
-    &secrets::scan::SecretsScan,
+    &git::merge_order::GitMergeOrder,
     &docker::dockerfile::DockerDockerfile,
     &compose_lint::ComposeLint,
     &k8s_workloads::K8sWorkloads,
@@ -47,7 +45,6 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docs::fresh::DocsFresh,
     &vulns_report::VulnsReport,
     &code_sql_concat::CodeSqlConcat,
-    &git_merge_order::GitMergeOrder,
 ];
 
 pub fn registry() -> Registry {

@@ -2,7 +2,7 @@
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
 use crate::util::yaml::{Node, parse_documents};
-use crate::util::{absent, blocking, norm, read_text, repo_files, unreadable};
+use crate::util::{absent, blocking, normalise, read_repo_text, repo_files, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
@@ -92,7 +92,7 @@ impl CheckKind for OpenapiComplete {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         let names = t.contains("api documentation")
             || t.contains("api docs")
             || t.contains("openapi")
@@ -195,7 +195,7 @@ impl PreparedCheck for Prepared {
                             })
                             .filter(|f| f.size < 2 * 1024 * 1024)
                             .filter(|f| {
-                                read_text(f).is_ok_and(|s| {
+                                read_repo_text(f).is_ok_and(|s| {
                                     let head: String = s.chars().take(4096).collect();
                                     head.contains("openapi")
                                         && head.contains("3.")
@@ -213,7 +213,7 @@ impl PreparedCheck for Prepared {
             }
             let mut outcomes: Vec<Outcome> = Vec::new();
             for f in candidates {
-                match read_text(f) {
+                match read_repo_text(f) {
                     Ok(src) => outcomes.push(judge(&f.rel, &src)),
                     Err(why) => outcomes.push(Outcome::from_findings(
                         why.clone(),
@@ -344,9 +344,9 @@ fn judge(place: &str, src: &str) -> Outcome {
     };
     let global_security = doc.get("security").is_some() || doc.entry("security").is_some();
     let (mut ops, mut complete) = (0, 0);
-    for (path, _, item) in paths.entries() {
+    for (path, _, item) in paths.keyed() {
         let item = deref(&doc, item);
-        for (method, mk, op) in item.entries() {
+        for (method, mk, op) in item.keyed() {
             if !METHODS.contains(&method) {
                 continue;
             }
@@ -386,7 +386,7 @@ fn judge(place: &str, src: &str) -> Outcome {
                 let body = deref(&doc, body);
                 let content = body.get("content");
                 let media: Vec<(&str, &Node, &Node)> =
-                    content.map(|c| c.entries().collect()).unwrap_or_default();
+                    content.map(|c| c.keyed().collect()).unwrap_or_default();
                 if media.is_empty() {
                     findings.push(
                         Finding::fail(
@@ -430,7 +430,7 @@ fn judge(place: &str, src: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     const GOOD: &str = "openapi: 3.1.0
 info: {title: acme, version: '1'}

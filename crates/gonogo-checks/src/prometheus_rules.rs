@@ -3,7 +3,8 @@
 
 use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, norm, read_text, repo_files, rule_groups, unreadable, wants,
+    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -116,7 +117,7 @@ impl CheckKind for PrometheusRules {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if t.contains("runbook") && t.contains("alert") {
             return Some(Recognition::new(80).with("rules", "runbook"));
         }
@@ -242,7 +243,7 @@ impl PreparedCheck for Prepared {
             let (mut rule_files, mut am_files, mut alerts, mut with_severity) = (0, 0, 0, 0);
             let mut first_rule_file: Option<String> = None;
             for f in files.named(|n| n.ends_with(".yml") || n.ends_with(".yaml")) {
-                let Ok(src) = read_text(f) else { continue };
+                let Ok(src) = read_repo_text(f) else { continue };
                 let maybe_rules = src.contains("groups:") && src.contains("rules:");
                 let maybe_am = src.contains("receivers:") && src.contains("route:");
                 if !maybe_rules && !maybe_am {
@@ -404,7 +405,7 @@ impl Prepared {
         }
         if wants(&self.rules, "runbook") {
             let has_runbook = ann.is_some_and(|a| {
-                a.entries().any(|(k, _, v)| {
+                a.keyed().any(|(k, _, v)| {
                     let k = k.to_ascii_lowercase();
                     (k.contains("runbook") || k.contains("playbook"))
                         && v.as_str().is_some_and(|s| !s.trim().is_empty())
@@ -470,7 +471,7 @@ fn alertmanager(f: &RepoFile, d: &Node, out: &mut Vec<Finding>) {
     }
     for r in receivers {
         let integrations = r
-            .entries()
+            .keyed()
             .filter(|(k, _, v)| RECEIVER_KEYS.contains(k) && !v.items().is_empty())
             .count();
         if integrations == 0 {
@@ -492,7 +493,7 @@ fn alertmanager(f: &RepoFile, d: &Node, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     const GOOD: &str = "groups:
   - name: api

@@ -1,7 +1,9 @@
 //! `vulns.report`: vulnerability scanner reports (Trivy, Grype, npm audit, pip-audit,
 //! cargo-audit, Snyk JSON) hold no finding at or above a severity.
 
-use crate::util::{RepoFile, absent, blocking, line_of, norm, read_text, repo_files, unreadable};
+use crate::util::{
+    RepoFile, absent, blocking, line_of, normalise, read_repo_text, repo_files, unreadable,
+};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -81,7 +83,7 @@ impl CheckKind for VulnsReport {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if !t.contains("vulnerabilit") || t.contains("penetration") {
             return None;
         }
@@ -373,7 +375,7 @@ impl PreparedCheck for Prepared {
             let mut counts = [0usize; 5];
             let mut scanners = Vec::new();
             for f in reports {
-                let src = match read_text(f) {
+                let src = match read_repo_text(f) {
                     Ok(s) => s,
                     Err(why) => {
                         findings.push(unreadable("vulns-report-invalid", &f.rel, None, &why));
@@ -401,7 +403,7 @@ impl PreparedCheck for Prepared {
                         Some(t) => x.rank >= t || (x.rank == 0 && !this.ignore_unknown),
                     };
                     if failing && findings.len() < 500 {
-                        let line = src.find(&format!("\"{}\"", x.id)).map_or(1, |p| line_of(&src, p));
+                        let line = src.find(&format!("\"{}\"", x.id)).map_or(1, |p| line_of(src.as_bytes(), p));
                         let fixed = x.fixed.as_deref().map(|v| format!(", fixed in {v}")).unwrap_or_default();
                         findings.push(
                             Finding::fail("vulns-found", format!("{} in {}@{} ({}){fixed}", x.id, x.package, x.version, NAMES[x.rank as usize]))
@@ -433,7 +435,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
     use gonogo_core::Status;
 
     const TRIVY: &str = r#"{

@@ -3,7 +3,7 @@
 
 use super::{Dockerfile, Instruction, Stage, key_values, parse};
 use crate::util::{
-    RepoFile, absent, blocking, is_reference, norm, read_text, repo_files, rule_groups,
+    RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
     secret_like_name, unreadable, wants,
 };
 use gonogo_core::{
@@ -128,7 +128,7 @@ impl CheckKind for DockerDockerfile {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if t.contains("development dependencies") && t.contains("production") {
             return Some(Recognition::new(60).with("rules", "dev-deps"));
         }
@@ -204,7 +204,7 @@ impl PreparedCheck for Prepared {
             let mut digests = 0;
             let mut bases = 0;
             for f in &found {
-                let src = match read_text(f) {
+                let src = match read_repo_text(f) {
                     Ok(s) => s,
                     Err(why) => {
                         findings.push(unreadable("dockerfile-parse-error", &f.rel, None, &why));

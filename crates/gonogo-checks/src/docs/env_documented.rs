@@ -3,7 +3,7 @@
 
 use super::is_doc_file;
 use crate::compose_lint::is_compose_file;
-use crate::util::{absent, blocking, line_of, norm, read_text, repo_files};
+use crate::util::{absent, blocking, line_of, normalise, read_repo_text, repo_files};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -71,7 +71,7 @@ impl CheckKind for DocsEnvDocumented {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         let names = t.contains("environment variable") || t.contains("env var");
         (names && t.contains("documented")).then(|| Recognition::new(85))
     }
@@ -197,27 +197,27 @@ impl PreparedCheck for Prepared {
             for f in &files.files {
                 let rel = f.rel.as_str();
                 if is_code(rel) {
-                    let Ok(src) = read_text(f) else { continue };
+                    let Ok(src) = read_repo_text(f) else { continue };
                     if !src.contains("env") && !src.contains("Getenv") && !src.contains("LookupEnv") {
                         continue;
                     }
                     for re in CODE_PATTERNS.iter() {
                         for c in re.captures_iter(&src) {
                             let m = c.get(1).expect("group");
-                            note(m.as_str(), rel, line_of(&src, m.start()), &mut used);
+                            note(m.as_str(), rel, line_of(src.as_bytes(), m.start()), &mut used);
                         }
                     }
                 } else if is_compose_file(rel.rsplit('/').next().unwrap_or(rel)) {
-                    let Ok(src) = read_text(f) else { continue };
+                    let Ok(src) = read_repo_text(f) else { continue };
                     for c in INTERPOLATION.captures_iter(&src) {
                         let m = c.get(1).expect("group");
-                        note(m.as_str(), rel, line_of(&src, m.start()), &mut used);
+                        note(m.as_str(), rel, line_of(src.as_bytes(), m.start()), &mut used);
                     }
                     if let Ok(docs) = crate::util::yaml::parse_documents(&src) {
                         for d in &docs {
-                            for (_, _, svc) in d.get("services").map(|s| s.entries().collect::<Vec<_>>()).unwrap_or_default() {
+                            for (_, _, svc) in d.get("services").map(|s| s.keyed().collect::<Vec<_>>()).unwrap_or_default() {
                                 let Some(env) = svc.get("environment") else { continue };
-                                for (k, kn, _) in env.entries() {
+                                for (k, kn, _) in env.keyed() {
                                     note(k, rel, kn.line, &mut used);
                                 }
                                 for item in env.items() {
@@ -229,7 +229,7 @@ impl PreparedCheck for Prepared {
                         }
                     }
                 } else if is_env_example(rel) {
-                    let Ok(src) = read_text(f) else { continue };
+                    let Ok(src) = read_repo_text(f) else { continue };
                     let mut block_commented = false;
                     for (i, line) in src.lines().enumerate() {
                         let t = line.trim();
@@ -250,7 +250,7 @@ impl PreparedCheck for Prepared {
                         }
                     }
                 } else if is_doc_file(rel) {
-                    let Ok(src) = read_text(f) else { continue };
+                    let Ok(src) = read_repo_text(f) else { continue };
                     for m in WORD.find_iter(&src) {
                         if m.as_str().len() > 1 && m.as_str().chars().any(|c| c.is_ascii_uppercase()) {
                             documented.insert(m.as_str().to_string());
@@ -289,7 +289,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
     use gonogo_core::Status;
 
     const APP: &str = "import os\n\nDB = os.environ[\"DATABASE_URL\"]\nSECRET = os.getenv('JWT_SECRET', '')\nHOME = os.environ.get(\"HOME\")\n";

@@ -1,8 +1,8 @@
 //! `docs.fresh`: a document (README, runbook) was changed in git within N days or N commits of
 //! the code it describes.
 
-use crate::util::git::{self, GitError};
-use crate::util::{blocking, norm};
+use crate::git::{self, GitError, history};
+use crate::util::{blocking, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -86,7 +86,7 @@ impl CheckKind for DocsFresh {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         if t.contains("pr #") || t.contains("merged") {
             return None;
         }
@@ -161,13 +161,13 @@ impl PreparedCheck for Prepared {
             }
             let repo = match git::open(&root) {
                 Ok(r) => r,
-                Err(GitError::NotARepo(why)) => return Outcome::skipped(why),
-                Err(GitError::Broken(why)) => return Outcome::error(why),
+                Err(GitError::NotARepository(why)) => return Outcome::skipped(why),
+                Err(GitError::Unreadable(why)) => return Outcome::error(why),
             };
             match this.judge(&repo) {
                 Ok(o) => o,
-                Err(GitError::NotARepo(why)) => Outcome::skipped(why),
-                Err(GitError::Broken(why)) => Outcome::error(why),
+                Err(GitError::NotARepository(why)) => Outcome::skipped(why),
+                Err(GitError::Unreadable(why)) => Outcome::error(why),
             }
         })
         .await
@@ -184,9 +184,9 @@ impl Prepared {
         match &self.code {
             Some(paths) => paths
                 .iter()
-                .map(|p| git::entry_at(repo, tree, p.trim_matches('/')))
+                .map(|p| history::entry_at(repo, tree, p.trim_matches('/')))
                 .collect(),
-            None => Ok(git::top_level(repo, tree)?
+            None => Ok(history::top_level(repo, tree)?
                 .into_iter()
                 .filter(|(n, _)| !is_doc_top(n))
                 .map(|(_, id)| Some(id))
@@ -195,11 +195,11 @@ impl Prepared {
     }
 
     fn judge(&self, repo: &gix::Repository) -> Result<Outcome, GitError> {
-        let history = git::first_parent_history(repo, MAX_COMMITS_READ)?;
+        let history = history::first_parent_history(repo, MAX_COMMITS_READ)?;
         let mut doc_ids = Vec::with_capacity(history.len());
         let mut code_keys = Vec::with_capacity(history.len());
         for c in &history {
-            doc_ids.push(git::entry_at(repo, c.tree, &self.path)?);
+            doc_ids.push(history::entry_at(repo, c.tree, &self.path)?);
             code_keys.push(self.code_key(repo, c.tree)?);
         }
         let n = history.len();
@@ -286,7 +286,7 @@ impl Prepared {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run_in};
+    use crate::util::testing::{at, check_in as run_in, found as codes};
     use gonogo_core::Status;
     use std::path::Path;
     use std::process::Command;

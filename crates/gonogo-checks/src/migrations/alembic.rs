@@ -2,7 +2,7 @@
 //! form one unbroken chain with exactly one head, no duplicate ids and real downgrades.
 
 use super::{MigrationSet, Tool, detect_in};
-use crate::util::{absent, blocking, norm, repo_files};
+use crate::util::{absent, blocking, normalise, repo_files};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -93,7 +93,7 @@ impl CheckKind for MigrationsAlembic {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         let in_migrations = t.contains("migration")
             || item
                 .context
@@ -269,7 +269,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::{at, codes, run};
+    use crate::util::testing::{at, check as run, found as codes};
 
     fn rev(id: &str, down: &str, downgrade: &str) -> String {
         format!(

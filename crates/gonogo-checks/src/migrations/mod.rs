@@ -16,7 +16,7 @@
 
 pub mod alembic;
 
-use crate::util::{RepoFile, RepoFiles, line_of, read_text};
+use crate::util::{RepoFile, RepoFiles, line_of, read_repo_text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -94,7 +94,7 @@ pub struct MigrationSet {
 
 /// Every migration set in the repository at `repo` (walks it, honouring `.gitignore`).
 pub fn detect(repo: &Path) -> Vec<MigrationSet> {
-    detect_in(&crate::util::walk(repo))
+    detect_in(&crate::util::walk(repo, true))
 }
 
 /// Every migration set among already-walked files.
@@ -314,7 +314,7 @@ fn alembic_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
     let mut revisions = Vec::new();
     let mut problems = Vec::new();
     for f in files {
-        let src = match read_text(f) {
+        let src = match read_repo_text(f) {
             Ok(s) => s,
             Err(why) => {
                 problems.push(problem("migrations-parse-error", why, &f.rel, None));
@@ -377,7 +377,7 @@ fn django_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
             .next()
             .unwrap_or("")
             .trim_end_matches(".py");
-        let src = match read_text(f) {
+        let src = match read_repo_text(f) {
             Ok(s) => s,
             Err(why) => {
                 problems.push(problem("migrations-parse-error", why, &f.rel, None));
@@ -387,7 +387,7 @@ fn django_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
         let Some(class_at) = src.find("class Migration") else {
             continue;
         };
-        let line = line_of(&src, class_at);
+        let line = line_of(src.as_bytes(), class_at);
         // dependencies = [("app", "0001_initial"), ...] — may span lines.
         let mut parents = Vec::new();
         if let Some(p) = src.find("dependencies") {
@@ -492,7 +492,7 @@ fn sqlx_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
         let reversible = reversible_layout.then(|| {
             downs
                 .get(v)
-                .is_some_and(|d| read_text(d).is_ok_and(|s| sql_has_statement(&s)))
+                .is_some_and(|d| read_repo_text(d).is_ok_and(|s| sql_has_statement(&s)))
         });
         revisions.push(Revision {
             id: v.to_string(),
@@ -572,7 +572,7 @@ fn prisma_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
     let mut prev: Option<String> = None;
     for f in sorted {
         let folder = f.rel.rsplit('/').nth(1).unwrap_or("").to_string();
-        match read_text(f) {
+        match read_repo_text(f) {
             Ok(s) if !sql_has_statement(&s) => problems.push(problem(
                 "migrations-empty",
                 format!("{} has no SQL statement", f.rel),

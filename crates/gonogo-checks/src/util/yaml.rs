@@ -144,7 +144,12 @@ impl Node {
     }
 
     /// The entries of a mapping (empty for anything else), merge keys not expanded.
-    pub fn entries(&self) -> impl Iterator<Item = (&str, &Node, &Node)> {
+    pub fn entries(&self) -> &[(Node, Node)] {
+        self.as_map().unwrap_or(&[])
+    }
+
+    /// The entries of a mapping with string keys: (key, key node, value).
+    pub fn keyed(&self) -> impl Iterator<Item = (&str, &Node, &Node)> {
         self.as_map()
             .unwrap_or(&[])
             .iter()
@@ -198,6 +203,11 @@ pub fn from_json(v: &serde_json::Value) -> Node {
         col: 1,
         value,
     }
+}
+
+/// Parses every document of a YAML stream (the name other kinds use).
+pub fn parse(src: &str) -> Result<Vec<Node>, YamlError> {
+    parse_documents(src)
 }
 
 /// Parses every document of a YAML stream. Empty documents are dropped.

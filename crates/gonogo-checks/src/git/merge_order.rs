@@ -1,8 +1,8 @@
 //! `git.merge-order`: pull requests were merged in an order that respects their dependencies
 //! (`17 after 14`, or the deployment sequence's "depends on #14").
 
-use crate::util::git::{self, GitError};
-use crate::util::{blocking, norm, read_text, repo_files};
+use crate::git::{self, GitError, history};
+use crate::util::{blocking, normalise, read_repo_text, repo_files};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -159,7 +159,7 @@ impl CheckKind for GitMergeOrder {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = norm(item.text);
+        let t = normalise(item.text);
         let explicit = parse_order(item.text);
         if !explicit.is_empty() {
             let order = explicit
@@ -236,7 +236,7 @@ impl PreparedCheck for Prepared {
                     .files
                     .iter()
                     .filter(|f| f.rel.to_ascii_lowercase().ends_with(".md"))
-                    .filter_map(|f| read_text(f).ok().map(|t| (f, t)))
+                    .filter_map(|f| read_repo_text(f).ok().map(|t| (f, t)))
                     .filter(|(_, t)| t.contains("depends on") && MERGE_CMD.is_match(t))
                     .flat_map(|(f, t)| parse_sequence(&f.rel, &t))
                     .collect(),
@@ -246,13 +246,13 @@ impl PreparedCheck for Prepared {
             }
             let repo = match git::open(&root) {
                 Ok(r) => r,
-                Err(GitError::NotARepo(why)) => return Outcome::skipped(why),
-                Err(GitError::Broken(why)) => return Outcome::error(why),
+                Err(GitError::NotARepository(why)) => return Outcome::skipped(why),
+                Err(GitError::Unreadable(why)) => return Outcome::error(why),
             };
-            let history = match git::first_parent_history(&repo, 50_000) {
+            let history = match history::first_parent_history(&repo, 50_000) {
                 Ok(h) => h,
-                Err(GitError::NotARepo(why)) => return Outcome::skipped(why),
-                Err(GitError::Broken(why)) => return Outcome::error(why),
+                Err(GitError::NotARepository(why)) => return Outcome::skipped(why),
+                Err(GitError::Unreadable(why)) => return Outcome::error(why),
             };
             // PR -> (position from the oldest commit, short id)
             let n = history.len();
@@ -300,7 +300,7 @@ impl PreparedCheck for Prepared {
 mod tests {
     use super::*;
     use crate::docs::fresh::tests::{commit, init};
-    use crate::util::fixtures::{at, codes, run_in};
+    use crate::util::testing::{at, check_in as run_in, found as codes};
     use gonogo_core::Status;
 
     const SEQ: &str = "### Step 1: Merge PRs in Order

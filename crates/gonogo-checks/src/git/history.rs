@@ -1,11 +1,8 @@
-//! Reading git history with `gix`, for the kinds that judge history (`docs.fresh`,
-//! `git.merge-order`).
-//!
-//! Only the repository under check is read: a directory that is not itself the root of a git
-//! work tree (it has no `.git` of its own) is reported as such, so an enclosing repository is
-//! never read by accident.
+//! First-parent history and tree look-ups, for the kinds that judge history (`docs.fresh`,
+//! `git.merge-order`). Open the repository with [`super::open`], which never reads an
+//! enclosing repository.
 
-use std::path::Path;
+use super::GitError;
 
 /// One commit of the first-parent history.
 #[derive(Debug, Clone)]
@@ -17,34 +14,13 @@ pub struct CommitInfo {
     pub tree: gix::ObjectId,
 }
 
-/// Why history could not be read: `NotARepo` is "not applicable", `Broken` is an error.
-#[derive(Debug)]
-pub enum GitError {
-    NotARepo(String),
-    Broken(String),
-}
-
-/// Opens the repository whose work tree root is `root`, without looking at parent folders
-/// and without reading the user's or the system's git configuration.
-pub fn open(root: &Path) -> Result<gix::Repository, GitError> {
-    let dot_git = root.join(".git");
-    if !dot_git.exists() {
-        return Err(GitError::NotARepo(format!(
-            "{} is not the root of a git repository (no .git)",
-            root.display()
-        )));
-    }
-    gix::open_opts(root, gix::open::Options::isolated())
-        .map_err(|e| GitError::Broken(format!("cannot open the git repository: {e}")))
-}
-
 /// The first-parent history from `HEAD`, newest first, at most `max` commits. An unborn
 /// `HEAD` (no commit yet) gives an empty history.
 pub fn first_parent_history(
     repo: &gix::Repository,
     max: usize,
 ) -> Result<Vec<CommitInfo>, GitError> {
-    let broken = |e: &dyn std::fmt::Display| GitError::Broken(format!("reading history: {e}"));
+    let broken = |e: &dyn std::fmt::Display| GitError::Unreadable(format!("reading history: {e}"));
     let mut out = Vec::new();
     let mut next = match repo.head_id() {
         Ok(id) => Some(id.detach()),
@@ -80,13 +56,13 @@ pub fn entry_at(
 ) -> Result<Option<gix::ObjectId>, GitError> {
     let tree = repo
         .find_tree(tree)
-        .map_err(|e| GitError::Broken(format!("reading tree: {e}")))?;
+        .map_err(|e| GitError::Unreadable(format!("reading tree: {e}")))?;
     if path.is_empty() {
         return Ok(Some(tree.id));
     }
     let entry = tree
         .lookup_entry_by_path(path)
-        .map_err(|e| GitError::Broken(format!("reading tree: {e}")))?;
+        .map_err(|e| GitError::Unreadable(format!("reading tree: {e}")))?;
     Ok(entry.map(|e| e.object_id()))
 }
 
@@ -97,10 +73,10 @@ pub fn top_level(
 ) -> Result<Vec<(String, gix::ObjectId)>, GitError> {
     let tree = repo
         .find_tree(tree)
-        .map_err(|e| GitError::Broken(format!("reading tree: {e}")))?;
+        .map_err(|e| GitError::Unreadable(format!("reading tree: {e}")))?;
     let decoded = tree
         .decode()
-        .map_err(|e| GitError::Broken(format!("reading tree: {e}")))?;
+        .map_err(|e| GitError::Unreadable(format!("reading tree: {e}")))?;
     Ok(decoded
         .entries
         .iter()
