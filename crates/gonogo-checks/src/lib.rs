@@ -15,6 +15,7 @@ mod k8s_workloads;
 pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
+pub mod secrets;
 mod tests;
 pub mod util;
 mod vulns_report;
@@ -32,6 +33,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
+    &secrets::scan::SecretsScan,
     &git::merge_order::GitMergeOrder,
     &docker::dockerfile::DockerDockerfile,
     &compose_lint::ComposeLint,
