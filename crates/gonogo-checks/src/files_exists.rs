@@ -170,6 +170,8 @@ impl CheckKind for FilesExists {
         };
         let min_bytes = params.u64("min_bytes")?.unwrap_or(16);
         Ok(Box::new(Prepared {
+            count: alternatives.len(),
+            first: alternatives[0].clone(),
             shown: alternatives.join(", "),
             plain: alternatives.into_iter().filter(|a| !is_glob(a)).collect(),
             glob_set,
@@ -179,6 +181,9 @@ impl CheckKind for FilesExists {
 }
 
 struct Prepared {
+    /// How many alternatives, and the first, for short summaries.
+    count: usize,
+    first: String,
     shown: String,
     plain: Vec<String>,
     glob_set: Option<globset::GlobSet>,
@@ -254,7 +259,15 @@ impl PreparedCheck for Prepared {
             );
         }
         if candidates.is_empty() {
-            return Outcome::fail(format!("{} not found", self.shown))
+            let summary = if self.count > 2 {
+                format!(
+                    "not found: no file matches any of {} patterns ({}, …)",
+                    self.count, self.first
+                )
+            } else {
+                format!("{} not found", self.shown)
+            };
+            return Outcome::fail(summary)
                 .expected(format!("{} present", self.shown))
                 .with_findings(vec![
                     Finding::fail("files-missing", format!("no file matches {}", self.shown))
