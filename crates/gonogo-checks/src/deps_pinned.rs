@@ -793,4 +793,14 @@ mod tests {
             Some("python")
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_requirements_never_panic(text in "(?s).{0,300}") {
+            for (_, line) in logical_lines(&text) {
+                let _ = parse_req_line(&line);
+            }
+            let _ = normalise_rel(&text);
+        }
+    }
 }

@@ -1631,4 +1631,29 @@ mod tests {
         let p = recognise(&EnvStrength, "SECRET_KEY is at least 50 characters").unwrap();
         assert_eq!(p.str("min_length"), Some("50"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_env_files_never_panic(text in "(?s).{0,400}") {
+            let (entries, _) = parse_dotenv(&text);
+            for (k, v, _) in entries {
+                let _ = interpret(&v);
+                let _ = is_default_value(&v, &k);
+                let _ = db_credentials(&v);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn binary_env_file_is_an_error_naming_it() {
+        let dir = repo(&[]);
+        std::fs::write(dir.path().join(".env"), b"JWT_SECRET=\x00\x01\x02").unwrap();
+        let o = run(&EnvStrength, &[], dir.path()).await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        assert!(
+            o.evidence.summary.contains(".env: not a text file"),
+            "{}",
+            o.evidence.summary
+        );
+    }
 }

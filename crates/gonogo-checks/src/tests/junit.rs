@@ -698,4 +698,11 @@ mod tests {
             .is_none()
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_reports_never_panic(text in "(?s)(<testsuites?>|<testcase name='a'>|<failure>|</testcase>|</testsuite>|<skipped/>|<!\\[CDATA\\[|x|\n|&amp;|<){0,40}") {
+            let _ = parse(&text);
+        }
+    }
 }

@@ -166,4 +166,11 @@ mod tests {
         let e = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert!(e.line >= 2, "{e:?}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_yaml_never_panics(text in "(?s)[a-z: \n\\[\\]{}\"'&*!|>-]{0,200}") {
+            let _ = parse(&text);
+        }
+    }
 }
