@@ -281,13 +281,11 @@ impl Scanner {
                 if is_placeholder(&secret) {
                     continue;
                 }
-                if rule.assignment {
-                    if let Some(name) = caps.get(1) {
-                        let name_start = from + name.start();
-                        if !name_boundary_ok(bytes, name_start) {
-                            continue;
-                        }
-                    }
+                if rule.assignment
+                    && let Some(name) = caps.get(1)
+                    && !name_boundary_ok(bytes, from + name.start())
+                {
+                    continue;
                 }
                 if rule.generic {
                     let quoted = start > 0 && matches!(bytes[start - 1], b'"' | b'\'' | b'`');
@@ -573,7 +571,9 @@ pub fn plausible_generic_secret(secret: &str, quoted: bool) -> bool {
     if secret.contains('.') && secret.split('.').all(ident) && !has_digit {
         return false;
     }
-    if secret.starts_with(':') || secret.contains("::") || secret.contains("://")
+    if secret.starts_with(':')
+        || secret.contains("::")
+        || secret.contains("://")
         || secret.starts_with('/')
         || secret.starts_with("./")
         || secret.starts_with("~/")
@@ -709,7 +709,10 @@ mod tests {
             assert!(scan(code).is_empty(), "{code}: {:?}", scan(code));
         }
         assert_eq!(scan("DB_PASSWORD=Tr0ub4dor#3xyzQ"), ["generic-password"]);
-        for code in ["pass_len: ::std::os::raw::c_int,", "f(password, Other123Value)"] {
+        for code in [
+            "pass_len: ::std::os::raw::c_int,",
+            "f(password, Other123Value)",
+        ] {
             assert!(scan(code).is_empty(), "{code}");
         }
         // In program source only a quoted literal is a value.

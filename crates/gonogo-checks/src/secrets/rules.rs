@@ -70,7 +70,9 @@ impl RuleSpec {
     pub fn regex_source(&self) -> Result<String, String> {
         match (&self.regex, &self.value) {
             (Some(r), None) if self.names.is_empty() => Ok(r.clone()),
-            (None, Some(v)) if !self.names.is_empty() => Ok(assignment_regex(&self.names, v, self.generic)),
+            (None, Some(v)) if !self.names.is_empty() => {
+                Ok(assignment_regex(&self.names, v, self.generic))
+            }
             _ => Err(format!(
                 "rule {}: give either `regex`, or `names` and `value`",
                 self.id
