@@ -2,7 +2,7 @@
 
 use gonogo_checks::secrets::history::{HistoryOptions, scan_history};
 use gonogo_checks::secrets::{RuleSource, ScanOptions, Scanner, load_rules};
-use gonogo_core::{CheckContext, CheckKind, Params, Status};
+use gonogo_core::{CheckContext, Params, Status};
 use proptest::prelude::*;
 use std::path::Path;
 use std::process::Command;

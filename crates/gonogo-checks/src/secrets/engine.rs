@@ -281,16 +281,18 @@ impl Scanner {
                 if is_placeholder(&secret) {
                     continue;
                 }
-                if rule.assignment {
-                    if let Some(name) = caps.get(1) {
-                        let name_start = from + name.start();
-                        if !name_boundary_ok(bytes, name_start) {
-                            continue;
-                        }
-                    }
+                if rule.assignment
+                    && let Some(name) = caps.get(1)
+                    && !name_boundary_ok(bytes, from + name.start())
+                {
+                    continue;
                 }
                 if rule.generic {
                     let quoted = start > 0 && matches!(bytes[start - 1], b'"' | b'\'' | b'`');
+                    // In program source an unquoted value is an expression, not a literal.
+                    if !quoted && is_code_file(path) {
+                        continue;
+                    }
                     if !plausible_generic_secret(&secret, quoted) {
                         continue;
                     }
@@ -569,7 +571,9 @@ pub fn plausible_generic_secret(secret: &str, quoted: bool) -> bool {
     if secret.contains('.') && secret.split('.').all(ident) && !has_digit {
         return false;
     }
-    if secret.contains("://")
+    if secret.starts_with(':')
+        || secret.contains("::")
+        || secret.contains("://")
         || secret.starts_with('/')
         || secret.starts_with("./")
         || secret.starts_with("~/")
@@ -582,6 +586,19 @@ pub fn plausible_generic_secret(secret: &str, quoted: bool) -> bool {
     }
     // Calls, indexing and templates are code.
     !secret.contains(['(', ')', '[', ']', '{', '}'])
+}
+
+/// Program source, where a literal value is quoted (config files and shell need not quote).
+fn is_code_file(path: &str) -> bool {
+    const CODE: &[&str] = &[
+        "rs", "py", "pyi", "js", "jsx", "mjs", "cjs", "ts", "tsx", "go", "java", "kt", "kts",
+        "scala", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "m", "mm", "cs", "fs", "swift", "rb",
+        "php", "pl", "pm", "lua", "dart", "ex", "exs", "erl", "hs", "ml", "clj", "groovy", "vue",
+        "svelte", "zig", "nim", "jl", "r", "sql", "html", "htm", "xml", "css",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| CODE.iter().any(|c| ext.eq_ignore_ascii_case(c)))
 }
 
 /// A name matched by an assignment rule must start a word: `db_password`, `dbPassword`,
@@ -605,7 +622,7 @@ mod tests {
 
     fn scan(text: &str) -> Vec<String> {
         let s = Scanner::new(builtin_rules());
-        s.scan_bytes("a.txt", text.as_bytes())
+        s.scan_bytes("config.env", text.as_bytes())
             .findings
             .iter()
             .map(|f| s.rule(f.rule).id.clone())
@@ -692,6 +709,17 @@ mod tests {
             assert!(scan(code).is_empty(), "{code}: {:?}", scan(code));
         }
         assert_eq!(scan("DB_PASSWORD=Tr0ub4dor#3xyzQ"), ["generic-password"]);
+        for code in [
+            "pass_len: ::std::os::raw::c_int,",
+            "f(password, Other123Value)",
+        ] {
+            assert!(scan(code).is_empty(), "{code}");
+        }
+        // In program source only a quoted literal is a value.
+        let s = Scanner::new(builtin_rules());
+        let unquoted = b"let k: PrivateKeyDer2 = x;\nsecret = Tr0ub4dor3xyzQ9wLm\n";
+        assert!(s.scan_bytes("src/a.rs", unquoted).findings.is_empty());
+        assert_eq!(s.scan_bytes("conf/a.ini", unquoted).findings.len(), 1);
         assert_eq!(
             scan("userPassword: 'Tr0ub4dor#3xyzQ'"),
             ["generic-password"]

@@ -251,15 +251,16 @@ fn compile_rule(rc: &RuleCfg) -> Result<Rule, String> {
         }
         _ => None,
     };
-    if let Some(re) = &regex {
-        if rc.secret_group > 0 && rc.secret_group >= re.captures_len() {
-            return Err(format!(
-                "rule {}: secretGroup {} but the regex has {} group(s)",
-                rc.id,
-                rc.secret_group,
-                re.captures_len() - 1
-            ));
-        }
+    if let Some(re) = &regex
+        && rc.secret_group > 0
+        && rc.secret_group >= re.captures_len()
+    {
+        return Err(format!(
+            "rule {}: secretGroup {} but the regex has {} group(s)",
+            rc.id,
+            rc.secret_group,
+            re.captures_len() - 1
+        ));
     }
     if rc.allowlist.is_some() && !rc.allowlists.is_empty() {
         return Err(format!(

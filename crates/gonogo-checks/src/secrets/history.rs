@@ -95,21 +95,20 @@ pub fn scan_history(
             }
         }
         for p in boundary {
-            if let Ok(c) = repo.find_commit(p) {
-                if c.time().map(|t| t.seconds).unwrap_or(0) < since {
-                    if let Ok(tree) = c.tree_id() {
-                        let mut sink = Vec::new();
-                        walk_tree(
-                            &repo,
-                            tree.detach(),
-                            "",
-                            usize::MAX,
-                            &mut seen_trees,
-                            &mut seen_blobs,
-                            &mut sink,
-                        )?;
-                    }
-                }
+            if let Ok(c) = repo.find_commit(p)
+                && c.time().map(|t| t.seconds).unwrap_or(0) < since
+                && let Ok(tree) = c.tree_id()
+            {
+                let mut sink = Vec::new();
+                walk_tree(
+                    &repo,
+                    tree.detach(),
+                    "",
+                    usize::MAX,
+                    &mut seen_trees,
+                    &mut seen_blobs,
+                    &mut sink,
+                )?;
             }
         }
     }
@@ -233,16 +232,16 @@ fn tips(repo: &gix::Repository, branches: &[String]) -> Result<Vec<ObjectId>, St
     let refs = repo.references().map_err(|e| e.to_string())?;
     for r in refs.all().map_err(|e| e.to_string())? {
         let Ok(mut r) = r else { continue };
-        if let Ok(c) = r.peel_to_commit() {
-            if !out.contains(&c.id) {
-                out.push(c.id);
-            }
+        if let Ok(c) = r.peel_to_commit()
+            && !out.contains(&c.id)
+        {
+            out.push(c.id);
         }
     }
-    if let Ok(head) = repo.head_commit() {
-        if !out.contains(&head.id) {
-            out.push(head.id);
-        }
+    if let Ok(head) = repo.head_commit()
+        && !out.contains(&head.id)
+    {
+        out.push(head.id);
     }
     Ok(out)
 }
@@ -255,10 +254,10 @@ fn resolve(repo: &gix::Repository, name: &str) -> Result<ObjectId, String> {
             .map(|c| c.id)
             .map_err(|e| format!("branch {name:?}: not a commit ({e})"));
     }
-    if let Ok(id) = ObjectId::from_hex(name.as_bytes()) {
-        if let Ok(c) = repo.find_commit(id) {
-            return Ok(c.id);
-        }
+    if let Ok(id) = ObjectId::from_hex(name.as_bytes())
+        && let Ok(c) = repo.find_commit(id)
+    {
+        return Ok(c.id);
     }
     Err(format!("branch {name:?}: no such branch, tag or commit"))
 }

@@ -51,10 +51,16 @@ pub fn parse_rule_file(text: &str) -> Result<Vec<RuleSpec>, String> {
     Ok(file.rule)
 }
 
-/// The regex an assignment rule stands for. Group 1 is the name, group 2 the value.
-pub fn assignment_regex(names: &[String], value: &str) -> String {
+/// The regex an assignment rule stands for. Group 1 is the name, group 2 the value. Generic
+/// rules do not take `,` as an assignment (`f(password, other)` is a call, not a secret).
+pub fn assignment_regex(names: &[String], value: &str, generic: bool) -> String {
+    let ops = if generic {
+        r"=|:=|:|=>|->|\?=|\|\|"
+    } else {
+        r"=|:=|:|=>|->|\?=|\|\||,"
+    };
     format!(
-        r#"((?i:{names}))[\w.-]{{0,20}}?[\s'"]{{0,3}}(?:=|:=|::=|:|=>|->|\?=|\|\||,)[\s'"`=]{{0,5}}({value})(?:[\s'"`;,)\]}}<>&|]|\\[nrt]|$)"#,
+        r#"((?i:{names}))[\w.-]{{0,20}}?[\s'"]{{0,3}}(?:{ops})[\s'"`=]{{0,5}}({value})(?:[\s'"`;,)\]}}<>&|]|\\[nrt]|$)"#,
         names = names.join("|"),
     )
 }
@@ -64,7 +70,9 @@ impl RuleSpec {
     pub fn regex_source(&self) -> Result<String, String> {
         match (&self.regex, &self.value) {
             (Some(r), None) if self.names.is_empty() => Ok(r.clone()),
-            (None, Some(v)) if !self.names.is_empty() => Ok(assignment_regex(&self.names, v)),
+            (None, Some(v)) if !self.names.is_empty() => {
+                Ok(assignment_regex(&self.names, v, self.generic))
+            }
             _ => Err(format!(
                 "rule {}: give either `regex`, or `names` and `value`",
                 self.id
@@ -272,7 +280,7 @@ mod tests {
         for s in &specs {
             for (i, ex) in s.examples.iter().enumerate() {
                 let text = expand_template(ex, seed_of(&s.id, i));
-                let found = scanner.scan_bytes("src/config.txt", text.as_bytes());
+                let found = scanner.scan_bytes("src/config.env", text.as_bytes());
                 if !found
                     .findings
                     .iter()
@@ -288,7 +296,7 @@ mod tests {
             }
             for (i, neg) in s.negatives.iter().enumerate() {
                 let text = expand_template(neg, seed_of(&s.id, 100 + i));
-                let found = scanner.scan_bytes("src/config.txt", text.as_bytes());
+                let found = scanner.scan_bytes("src/config.env", text.as_bytes());
                 if let Some(f) = found
                     .findings
                     .iter()
@@ -322,7 +330,7 @@ mod tests {
                         }
                     })
                     .collect::<String>();
-                let found = scanner.scan_bytes("src/config.txt", text.as_bytes());
+                let found = scanner.scan_bytes("src/config.env", text.as_bytes());
                 if found
                     .findings
                     .iter()
