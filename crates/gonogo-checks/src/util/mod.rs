@@ -390,8 +390,6 @@ pub fn is_reference(value: &str) -> bool {
     v.is_empty() || (v.starts_with('$') && !v.contains(' '))
 }
 
-/// Fixtures for the kinds' tests: a repository in a temporary folder, one run, the findings.
-
 /// Test fixtures shared by the kinds' tests: a repository in a temp dir, a kind run on it.
 #[cfg(test)]
 pub(crate) mod testing {
