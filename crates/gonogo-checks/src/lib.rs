@@ -1,13 +1,26 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
 mod files_exists;
+pub mod http;
+pub mod tls;
 pub mod util;
 
 use gonogo_core::{CheckKind, Registry};
 
 /// Every built-in kind, in catalogue order. Adding a kind means adding it here; the tests in
 /// `tests/registry.rs` hold each one to its documentation.
-pub static KINDS: &[&dyn CheckKind] = &[&files_exists::FilesExists];
+pub static KINDS: &[&dyn CheckKind] = &[
+    &files_exists::FilesExists,
+    &http::status::HttpStatus,
+    &http::latency::HttpLatency,
+    &http::headers::HttpHeaders,
+    &http::cors::HttpCors,
+    &http::rate_limit::HttpRateLimit,
+    &http::cookies::HttpCookies,
+    &http::auth::HttpAuth,
+    &http::input_validation::HttpInputValidation,
+    &tls::cert::TlsCert,
+];
 
 pub fn registry() -> Registry {
     Registry::new(KINDS.to_vec())
