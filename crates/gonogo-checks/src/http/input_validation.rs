@@ -245,8 +245,8 @@ pub fn probes(spec: &Spec, op: &Operation) -> Vec<Probe> {
     out
 }
 
-/// Text in an answer that betrays an unhandled error, with the finding it makes.
-pub fn leak(body: &str) -> Option<(&'static str, &'static str)> {
+/// Text in an answer that betrays an unhandled error: at most one marker per finding code.
+pub fn leaks(body: &str) -> Vec<(&'static str, &'static str)> {
     const STACK: &[&str] = &[
         "Traceback (most recent call last)",
         "Exception in thread",
@@ -275,17 +275,15 @@ pub fn leak(body: &str) -> Option<(&'static str, &'static str)> {
         "SqlException",
     ];
     let lower = body.to_ascii_lowercase();
-    for s in STACK {
-        if lower.contains(&s.to_ascii_lowercase()) {
-            return Some(("input-leaks-stack-trace", s));
-        }
+    let find = |list: &[&'static str]| list.iter().copied().find(|s| lower.contains(&s.to_ascii_lowercase()));
+    let mut out = Vec::new();
+    if let Some(s) = find(STACK) {
+        out.push(("input-leaks-stack-trace", s));
     }
-    for s in DB {
-        if lower.contains(&s.to_ascii_lowercase()) {
-            return Some(("input-leaks-db-error", s));
-        }
+    if let Some(s) = find(DB) {
+        out.push(("input-leaks-db-error", s));
     }
-    None
+    out
 }
 
 #[async_trait::async_trait]
@@ -370,7 +368,7 @@ impl PreparedCheck for Prepared {
                         "validate request bodies and parameters against the schema",
                     );
                 }
-                if let Some((code, marker)) = leak(&resp.text()) {
+                for (code, marker) in leaks(&resp.text()) {
                     add(
                         code,
                         format!("{opname}: the answer to {} contains `{marker}`", probe.what),
@@ -418,8 +416,8 @@ mod tests {
 
     #[test]
     fn leaks_are_recognised() {
-        assert_eq!(leak("Traceback (most recent call last):\n  File").unwrap().0, "input-leaks-stack-trace");
-        assert_eq!(leak("ERROR: syntax error at or near \"OR\"").unwrap().0, "input-leaks-db-error");
-        assert_eq!(leak("{\"detail\":\"invalid id\"}"), None);
+        assert_eq!(leaks("Traceback (most recent call last):\n  File")[0].0, "input-leaks-stack-trace");
+        assert_eq!(leaks("ERROR: syntax error at or near \"OR\"")[0].0, "input-leaks-db-error");
+        assert!(leaks("{\"detail\":\"invalid id\"}").is_empty());
     }
 }
