@@ -1,6 +1,11 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod cmd_succeeds;
+mod deps_pinned;
+mod env_strength;
 mod files_exists;
+mod git;
+mod tests;
 pub mod http;
 pub mod tls;
 pub mod util;
@@ -11,6 +16,13 @@ use gonogo_core::{CheckKind, Registry};
 /// `tests/registry.rs` hold each one to its documentation.
 pub static KINDS: &[&dyn CheckKind] = &[
     &files_exists::FilesExists,
+    &env_strength::EnvStrength,
+    &deps_pinned::DepsPinned,
+    &tests::junit::TestsJunit,
+    &tests::coverage::TestsCoverage,
+    &cmd_succeeds::CmdSucceeds,
+    &git::merged::GitMerged,
+    &git::tag::GitTag,
     &http::status::HttpStatus,
     &http::latency::HttpLatency,
     &http::headers::HttpHeaders,

@@ -395,3 +395,38 @@ async fn input_validation_reads_a_yaml_spec_from_the_repository() {
     assert_eq!(o.status, Status::Error);
     assert!(o.evidence.summary.starts_with("broken.json: not valid JSON (line 1"), "{}", o.evidence.summary);
 }
+
+// ---- what a reader sees --------------------------------------------------------------------
+
+/// Every HTTP kind against the bad profile, as the evidence reads: status, summary, findings.
+#[tokio::test]
+async fn evidence_against_the_bad_profile_reads_well() {
+    let (_b, ctx) = demo(with_password(DemoConfig::bad())).await;
+    let cases: Vec<(&dyn CheckKind, Vec<(&str, &str)>)> = vec![
+        (&HttpStatus, vec![("path", "/api/me"), ("expect", "401")]),
+        (&HttpHeaders, vec![("require", "hsts,csp")]),
+        (&HttpCors, vec![]),
+        (&HttpRateLimit, vec![("path", "/api/ping"), ("burst", "25")]),
+        (&HttpCookies, vec![]),
+        (&HttpAuth, vec![("login_path", "/login"), ("username", "demo"), ("password", PASSWORD), ("session_timeout", "1h")]),
+        (&HttpInputValidation, vec![("max_requests", "60")]),
+    ];
+    let mut out = String::new();
+    for (kind, params) in cases {
+        let o = run(kind, &params, &ctx).await;
+        out.push_str(&format!("{} [{}] {}\n", kind.id(), o.status, o.evidence.summary));
+        if let (Some(obs), Some(exp)) = (&o.evidence.observed, &o.evidence.expected) {
+            out.push_str(&format!("  observed: {obs}\n  expected: {exp}\n"));
+        }
+        for f in &o.evidence.findings {
+            out.push_str(&format!("  {} {}: {}\n", f.severity, f.code, f.message));
+        }
+    }
+    assert!(!out.contains(PASSWORD));
+    insta::with_settings!({filters => vec![
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
+        (r"\d+ ms", "N ms"),
+    ]}, {
+        insta::assert_snapshot!(out);
+    });
+}
