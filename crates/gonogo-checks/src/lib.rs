@@ -5,8 +5,8 @@ mod deps_pinned;
 mod env_strength;
 mod files_exists;
 mod git;
-mod tests;
 pub mod http;
+mod tests;
 pub mod tls;
 pub mod util;
 

@@ -17,7 +17,8 @@ fn pki() -> Pki {
     let key = KeyPair::generate().unwrap();
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.distinguished_name.push(DnType::CommonName, "gonogo test CA");
+    p.distinguished_name
+        .push(DnType::CommonName, "gonogo test CA");
     let cert = p.self_signed(&key).unwrap();
     Pki {
         ca_pem: cert.pem(),
@@ -26,9 +27,15 @@ fn pki() -> Pki {
 }
 
 /// A leaf for `names`, valid from `from_days` to `to_days` relative to now.
-fn leaf(pki: &Pki, names: &[&str], from_days: i64, to_days: i64) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+fn leaf(
+    pki: &Pki,
+    names: &[&str],
+    from_days: i64,
+    to_days: i64,
+) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
     let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let mut p =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     p.distinguished_name.push(DnType::CommonName, names[0]);
     let now = OffsetDateTime::now_utc();
     p.not_before = now + TDuration::days(from_days);
@@ -54,11 +61,15 @@ async fn serve_tls(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 if let Ok(mut tls) = acceptor.accept(tcp).await {
-                    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await;
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                        .await;
                     let _ = tls.shutdown().await;
                 }
             });
@@ -81,7 +92,9 @@ async fn check(port: u16, ca_pem: Option<&str>, extra: &[(&str, &str)]) -> Outco
         params.insert(k, *v);
     }
     let prepared = gonogo_checks::tls::cert::TlsCert.prepare(&params).unwrap();
-    prepared.run(&CheckContext::new(dir.path().to_path_buf())).await
+    prepared
+        .run(&CheckContext::new(dir.path().to_path_buf()))
+        .await
 }
 
 fn codes(o: &Outcome) -> Vec<&'static str> {
@@ -97,8 +110,14 @@ async fn valid_certificate_passes_with_protocol_and_cipher_as_evidence() {
     assert_eq!(o.status, Status::Pass, "{o:?}");
     let observed = o.evidence.observed.as_deref().unwrap();
     assert!(observed.starts_with("TLS 1.3, TLS13_"), "{observed}");
-    assert!(o.evidence.summary.contains("TLS 1.0/1.1 refused"), "{}", o.evidence.summary);
-    assert!(o.evidence.summary.contains("89 days left") || o.evidence.summary.contains("90 days left"));
+    assert!(
+        o.evidence.summary.contains("TLS 1.0/1.1 refused"),
+        "{}",
+        o.evidence.summary
+    );
+    assert!(
+        o.evidence.summary.contains("89 days left") || o.evidence.summary.contains("90 days left")
+    );
 }
 
 #[tokio::test]
@@ -158,7 +177,11 @@ async fn a_server_that_never_answers_is_an_error_within_the_timeout() {
     let started = std::time::Instant::now();
     let o = check(port, None, &[("timeout", "300ms")]).await;
     assert_eq!(o.status, Status::Error);
-    assert!(o.evidence.summary.contains("no TLS handshake"), "{}", o.evidence.summary);
+    assert!(
+        o.evidence.summary.contains("no TLS handshake"),
+        "{}",
+        o.evidence.summary
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
 
@@ -177,17 +200,29 @@ async fn legacy_probe_sees_a_server_hello_for_tls_1_0() {
             let _ = s.write_all(&rec).await;
         }
     });
-    let l = gonogo_checks::tls::probe_legacy(&addr, Some("localhost"), 0x0301, std::time::Duration::from_secs(2)).await;
+    let l = gonogo_checks::tls::probe_legacy(
+        &addr,
+        Some("localhost"),
+        0x0301,
+        std::time::Duration::from_secs(2),
+    )
+    .await;
     assert_eq!(l, gonogo_checks::tls::Legacy::Accepted(0x0301));
 }
 
 #[tokio::test]
 async fn skipped_without_an_https_target() {
-    let prepared = gonogo_checks::tls::cert::TlsCert.prepare(&Params::new()).unwrap();
+    let prepared = gonogo_checks::tls::cert::TlsCert
+        .prepare(&Params::new())
+        .unwrap();
     let mut ctx = CheckContext::new(std::env::temp_dir());
     let o = prepared.run(&ctx).await;
-    assert_eq!((o.status, o.evidence.summary.as_str()), (Status::Skipped, "no tls_url or https api_url configured"));
-    ctx.targets.insert("api_url".into(), "http://127.0.0.1:1".into());
+    assert_eq!(
+        (o.status, o.evidence.summary.as_str()),
+        (Status::Skipped, "no tls_url or https api_url configured")
+    );
+    ctx.targets
+        .insert("api_url".into(), "http://127.0.0.1:1".into());
     let o = prepared.run(&ctx).await;
     assert_eq!(o.status, Status::Skipped);
 }

@@ -139,7 +139,10 @@ pub fn router(cfg: DemoConfig) -> Router {
         .route("/api/items/{id}", get(get_item))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), cors))
-        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), record))
         .with_state(state)
 }
@@ -184,7 +187,8 @@ async fn record(State(st): State<Shared>, req: Request, next: Next) -> Response 
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let label = match path.as_str() {
-        "/" | "/health" | "/metrics" | "/openapi.json" | "/login" | "/api/me" | "/api/ping" | "/api/items" => path,
+        "/" | "/health" | "/metrics" | "/openapi.json" | "/login" | "/api/me" | "/api/ping"
+        | "/api/items" => path,
         p if p.starts_with("/api/items/") => "/api/items/{id}".into(),
         _ => "other".into(),
     };
@@ -219,7 +223,10 @@ async fn security_headers(State(st): State<Shared>, req: Request, next: Next) ->
             "strict-transport-security",
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
-        h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        h.insert(
+            "x-content-type-options",
+            HeaderValue::from_static("nosniff"),
+        );
         h.insert("x-frame-options", HeaderValue::from_static("DENY"));
         h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     }
@@ -252,7 +259,10 @@ async fn cors(State(st): State<Shared>, req: Request, next: Next) -> Response {
             h.insert("access-control-allow-origin", v);
         }
         if creds {
-            h.insert("access-control-allow-credentials", HeaderValue::from_static("true"));
+            h.insert(
+                "access-control-allow-credentials",
+                HeaderValue::from_static("true"),
+            );
         }
         h.insert("vary", HeaderValue::from_static("Origin"));
         if preflight {
@@ -322,13 +332,17 @@ fn cookie(st: &AppState, name: &str, value: &str) -> HeaderValue {
 }
 
 async fn index(State(st): State<Shared>) -> Response {
-    let sid = format!("{:016x}", st.started.elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15);
+    let sid = format!(
+        "{:016x}",
+        st.started.elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15
+    );
     let mut resp = (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         "<!doctype html><html><head><title>gonogo demo</title></head><body><h1>gonogo demo service</h1></body></html>",
     )
         .into_response();
-    resp.headers_mut().append(header::SET_COOKIE, cookie(&st, "session", &sid));
+    resp.headers_mut()
+        .append(header::SET_COOKIE, cookie(&st, "session", &sid));
     resp
 }
 
@@ -363,7 +377,10 @@ async fn metrics(State(st): State<Shared>) -> impl IntoResponse {
         m.count
     ));
     out.push_str(&format!("http_request_duration_seconds_sum {}\n", m.sum));
-    out.push_str(&format!("http_request_duration_seconds_count {}\n", m.count));
+    out.push_str(&format!(
+        "http_request_duration_seconds_count {}\n",
+        m.count
+    ));
     out.push_str("# HELP process_uptime_seconds Seconds since the service started.\n");
     out.push_str("# TYPE process_uptime_seconds gauge\n");
     out.push_str(&format!(
@@ -371,7 +388,10 @@ async fn metrics(State(st): State<Shared>) -> impl IntoResponse {
         st.started.elapsed().as_secs_f64()
     ));
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         out,
     )
 }
@@ -424,7 +444,10 @@ async fn openapi() -> impl IntoResponse {
 fn stack_trace(what: &str) -> Response {
     let body = format!(
         "Internal Server Error\n\nTraceback (most recent call last):\n  File \"/app/api/items.py\", line 42, in handler\n    cursor.execute(\"SELECT * FROM items WHERE id = \" + raw)\npsycopg2.errors.SyntaxError: syntax error at or near \"{}\"\n",
-        what.chars().filter(|c| c.is_ascii_alphanumeric()).take(16).collect::<String>()
+        what.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(16)
+            .collect::<String>()
     );
     (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
 }
@@ -437,12 +460,17 @@ fn unprocessable(detail: &str) -> Response {
         .into_response()
 }
 
-async fn list_items(State(st): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list_items(
+    State(st): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let limit = match q.get("limit") {
         None => 10,
         Some(v) => match v.parse::<u32>() {
             Ok(n) if (1..=100).contains(&n) => n,
-            _ if st.cfg.validation => return unprocessable("limit must be an integer from 1 to 100"),
+            _ if st.cfg.validation => {
+                return unprocessable("limit must be an integer from 1 to 100");
+            }
             _ => return stack_trace(v),
         },
     };
@@ -454,8 +482,13 @@ async fn list_items(State(st): State<Shared>, Query(q): Query<HashMap<String, St
 
 async fn get_item(State(st): State<Shared>, Path(id): Path<String>) -> Response {
     match id.parse::<u32>() {
-        Ok(n @ 1..=3) => axum::Json(json!({"id": n, "name": format!("item {n}"), "price": n * 10})).into_response(),
-        Ok(_) => (StatusCode::NOT_FOUND, axum::Json(json!({"detail": "no such item"}))).into_response(),
+        Ok(n @ 1..=3) => axum::Json(json!({"id": n, "name": format!("item {n}"), "price": n * 10}))
+            .into_response(),
+        Ok(_) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"detail": "no such item"})),
+        )
+            .into_response(),
         Err(_) if st.cfg.validation => unprocessable("id must be an integer"),
         Err(_) => stack_trace(&id),
     }
@@ -516,21 +549,30 @@ fn issue_jwt(cfg: &DemoConfig, sub: &str) -> String {
 /// The subject of a valid, unexpired token signed with the demo's key.
 fn verify_jwt(cfg: &DemoConfig, token: &str) -> Option<String> {
     let (signing_input, sig) = token.rsplit_once('.')?;
-    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig).ok()?;
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sig)
+        .ok()?;
     let mut mac = HmacSha256::new_from_slice(&cfg.jwt_key).ok()?;
     mac.update(signing_input.as_bytes());
     mac.verify_slice(&sig).ok()?;
     let payload = signing_input.split('.').nth(1)?;
     let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?,
     )
     .ok()?;
-    if let Some(exp) = claims.get("exp").and_then(Value::as_u64) {
-        if exp <= now_unix() {
-            return None;
-        }
+    if claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .is_some_and(|exp| exp <= now_unix())
+    {
+        return None;
     }
-    claims.get("sub").and_then(Value::as_str).map(str::to_string)
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 async fn login(State(st): State<Shared>, body: Bytes) -> Response {
@@ -548,7 +590,8 @@ async fn login(State(st): State<Shared>, body: Bytes) -> Response {
             .into_response();
     }
     let token = issue_jwt(&st.cfg, user);
-    let mut resp = axum::Json(json!({"access_token": token, "token_type": "bearer"})).into_response();
+    let mut resp =
+        axum::Json(json!({"access_token": token, "token_type": "bearer"})).into_response();
     resp.headers_mut()
         .append(header::SET_COOKIE, cookie(&st, "session", "authenticated"));
     resp
@@ -561,7 +604,9 @@ async fn me(State(st): State<Shared>, headers: HeaderMap) -> Response {
         .and_then(|v| v.strip_prefix("Bearer "));
     match token.and_then(|t| verify_jwt(&st.cfg, t)) {
         Some(sub) => axum::Json(json!({"username": sub})).into_response(),
-        None if !st.cfg.auth_required => axum::Json(json!({"username": "anonymous"})).into_response(),
+        None if !st.cfg.auth_required => {
+            axum::Json(json!({"username": "anonymous"})).into_response()
+        }
         None => {
             let mut r = (
                 StatusCode::UNAUTHORIZED,

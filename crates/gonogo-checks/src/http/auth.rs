@@ -29,16 +29,44 @@ cookies and the password never appear in evidence. Skipped when nothing protecte
 when `require_login` is set (items about the login flow or the session timeout) and no login is \
 configured; error when the target does not answer.",
     params: http_params![
-        ParamDoc::optional("protected", "Comma-separated paths that need credentials (`/api/me,/api/admin`)."),
-        ParamDoc::optional("spec", "OpenAPI document in the repository, used when `protected` is not given."),
-        ParamDoc::with_default("openapi", "Path of the OpenAPI document on the target.", "/openapi.json"),
-        ParamDoc::optional("login_path", "Login endpoint (`/login`), POSTed the credentials."),
+        ParamDoc::optional(
+            "protected",
+            "Comma-separated paths that need credentials (`/api/me,/api/admin`)."
+        ),
+        ParamDoc::optional(
+            "spec",
+            "OpenAPI document in the repository, used when `protected` is not given."
+        ),
+        ParamDoc::with_default(
+            "openapi",
+            "Path of the OpenAPI document on the target.",
+            "/openapi.json"
+        ),
+        ParamDoc::optional(
+            "login_path",
+            "Login endpoint (`/login`), POSTed the credentials."
+        ),
         ParamDoc::optional("username", "Login user name."),
         ParamDoc::optional("password", "Login password (use `$VAR`; never shown)."),
-        ParamDoc::with_default("login_format", "How the credentials are sent: `json` or `form`.", "json"),
-        ParamDoc::with_default("token_field", "JSON field of the login answer holding the token.", "access_token"),
-        ParamDoc::optional("session_timeout", "Longest acceptable token lifetime (`1h`)."),
-        ParamDoc::with_default("require_login", "Skip unless a login flow is configured.", "false"),
+        ParamDoc::with_default(
+            "login_format",
+            "How the credentials are sent: `json` or `form`.",
+            "json"
+        ),
+        ParamDoc::with_default(
+            "token_field",
+            "JSON field of the login answer holding the token.",
+            "access_token"
+        ),
+        ParamDoc::optional(
+            "session_timeout",
+            "Longest acceptable token lifetime (`1h`)."
+        ),
+        ParamDoc::with_default(
+            "require_login",
+            "Skip unless a login flow is configured.",
+            "false"
+        ),
     ],
     examples: &[
         "http.auth protected=/api/me",
@@ -57,14 +85,38 @@ configured; error when the target does not answer.",
         "JWT secrets rotated and secured",
     ],
     findings: &[
-        ("auth-unprotected", "A protected endpoint answered 2xx without credentials."),
-        ("auth-forged-token-accepted", "A protected endpoint answered 2xx to a forged bearer token."),
-        ("auth-server-error", "A protected endpoint answered 5xx instead of 401/403."),
-        ("auth-unexpected-status", "A protected endpoint answered neither 401/403 nor a redirect (e.g. 404)."),
-        ("auth-login-failed", "The configured login did not succeed or returned no token."),
-        ("auth-token-rejected", "The token from the login was refused by a protected endpoint."),
-        ("auth-jwt-no-exp", "The JWT has no `exp`: the session never expires."),
-        ("auth-jwt-too-long", "The JWT lives longer than `session_timeout`."),
+        (
+            "auth-unprotected",
+            "A protected endpoint answered 2xx without credentials.",
+        ),
+        (
+            "auth-forged-token-accepted",
+            "A protected endpoint answered 2xx to a forged bearer token.",
+        ),
+        (
+            "auth-server-error",
+            "A protected endpoint answered 5xx instead of 401/403.",
+        ),
+        (
+            "auth-unexpected-status",
+            "A protected endpoint answered neither 401/403 nor a redirect (e.g. 404).",
+        ),
+        (
+            "auth-login-failed",
+            "The configured login did not succeed or returned no token.",
+        ),
+        (
+            "auth-token-rejected",
+            "The token from the login was refused by a protected endpoint.",
+        ),
+        (
+            "auth-jwt-no-exp",
+            "The JWT has no `exp`: the session never expires.",
+        ),
+        (
+            "auth-jwt-too-long",
+            "The JWT lives longer than `session_timeout`.",
+        ),
     ],
 };
 
@@ -77,13 +129,21 @@ impl CheckKind for HttpAuth {
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let t = item.text.trim().to_ascii_lowercase();
-        let flow = (t.starts_with("authentication flow") || t.starts_with("login flow") || t.starts_with("auth flow"))
-            && ["functional", "working", "works", "tested", "verified"].iter().any(|w| t.contains(w));
-        let session = t.starts_with("session timeout") && ["configured", "set", "enforced"].iter().any(|w| t.contains(w));
+        let flow = (t.starts_with("authentication flow")
+            || t.starts_with("login flow")
+            || t.starts_with("auth flow"))
+            && ["functional", "working", "works", "tested", "verified"]
+                .iter()
+                .any(|w| t.contains(w));
+        let session = t.starts_with("session timeout")
+            && ["configured", "set", "enforced"]
+                .iter()
+                .any(|w| t.contains(w));
         if flow || session {
             return Some(Recognition::new(75).with("require_login", "true"));
         }
-        let protected = t.contains("endpoints require authentication") || t.contains("endpoints require auth");
+        let protected =
+            t.contains("endpoints require authentication") || t.contains("endpoints require auth");
         protected.then(|| Recognition::new(75))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
@@ -103,26 +163,44 @@ impl CheckKind for HttpAuth {
         let protected = params.list("protected").unwrap_or_default();
         for p in &protected {
             if !p.starts_with('/') {
-                return Err(ParamError::new("protected", format!("`{p}` must be a path starting with `/`")));
+                return Err(ParamError::new(
+                    "protected",
+                    format!("`{p}` must be a path starting with `/`"),
+                ));
             }
         }
-        let login = match (params.str("login_path"), params.str("username"), params.str("password")) {
+        let login = match (
+            params.str("login_path"),
+            params.str("username"),
+            params.str("password"),
+        ) {
             (None, None, None) => None,
             (Some(path), Some(user), Some(pass)) => {
                 if !path.starts_with('/') {
-                    return Err(ParamError::new("login_path", "must be a path starting with `/`"));
+                    return Err(ParamError::new(
+                        "login_path",
+                        "must be a path starting with `/`",
+                    ));
                 }
                 let form = match params.str("login_format").unwrap_or("json") {
                     "json" => false,
                     "form" => true,
-                    other => return Err(ParamError::new("login_format", format!("`{other}`: use json or form"))),
+                    other => {
+                        return Err(ParamError::new(
+                            "login_format",
+                            format!("`{other}`: use json or form"),
+                        ));
+                    }
                 };
                 Some(Login {
                     path: path.to_string(),
                     username: user.to_string(),
                     password: pass.to_string(),
                     form,
-                    token_field: params.str("token_field").unwrap_or("access_token").to_string(),
+                    token_field: params
+                        .str("token_field")
+                        .unwrap_or("access_token")
+                        .to_string(),
                 })
             }
             _ => {
@@ -130,7 +208,10 @@ impl CheckKind for HttpAuth {
                     .into_iter()
                     .find(|k| !params.contains(k))
                     .unwrap_or("login_path");
-                return Err(ParamError::new(missing, "a login needs login_path, username and password"));
+                return Err(ParamError::new(
+                    missing,
+                    "a login needs login_path, username and password",
+                ));
             }
         };
         Ok(Box::new(Prepared {
@@ -196,7 +277,11 @@ fn now_unix() -> i64 {
 }
 
 impl Prepared {
-    async fn protected_paths(&self, ctx: &CheckContext, client: &Client) -> Result<(Vec<String>, String), Box<Outcome>> {
+    async fn protected_paths(
+        &self,
+        ctx: &CheckContext,
+        client: &Client,
+    ) -> Result<(Vec<String>, String), Box<Outcome>> {
         if !self.protected.is_empty() {
             return Ok((self.protected.clone(), "protected=".into()));
         }
@@ -218,34 +303,53 @@ impl Prepared {
         Ok((paths, spec.source))
     }
 
-    async fn login(&self, login: &Login, ctx: &CheckContext, client: &Client) -> Result<Credential, Finding> {
-        let url = self.target.resolve_path(ctx, Some(&login.path)).map_err(|o| {
-            Finding::fail("auth-login-failed", o.evidence.summary)
-        })?;
+    async fn login(
+        &self,
+        login: &Login,
+        ctx: &CheckContext,
+        client: &Client,
+    ) -> Result<Credential, Finding> {
+        let url = self
+            .target
+            .resolve_path(ctx, Some(&login.path))
+            .map_err(|o| Finding::fail("auth-login-failed", o.evidence.summary))?;
         let req = client.request(reqwest::Method::POST, url.clone());
         let req = if login.form {
-            req.header("content-type", "application/x-www-form-urlencoded").body(format!(
-                "username={}&password={}",
-                super::openapi::encode(&login.username),
-                super::openapi::encode(&login.password)
-            ))
+            req.header("content-type", "application/x-www-form-urlencoded")
+                .body(format!(
+                    "username={}&password={}",
+                    super::openapi::encode(&login.username),
+                    super::openapi::encode(&login.password)
+                ))
         } else {
             req.json(&serde_json::json!({"username": login.username, "password": login.password}))
         };
         let resp = client.send(req).await.map_err(|e| {
-            Finding::fail("auth-login-failed", format!("POST {}: {e}", super::shown(&url))).at(location(&url))
+            Finding::fail(
+                "auth-login-failed",
+                format!("POST {}: {e}", super::shown(&url)),
+            )
+            .at(location(&url))
         })?;
         if !(200..300).contains(&resp.status) {
             return Err(Finding::fail(
                 "auth-login-failed",
-                format!("POST {} answered {}", super::shown(&url), super::status_text(resp.status)),
+                format!(
+                    "POST {} answered {}",
+                    super::shown(&url),
+                    super::status_text(resp.status)
+                ),
             )
             .at(location(&url))
             .fix("check the login credentials given to the check"));
         }
         let token = serde_json::from_slice::<serde_json::Value>(&resp.body)
             .ok()
-            .and_then(|v| v.get(&login.token_field).and_then(|t| t.as_str()).map(str::to_string));
+            .and_then(|v| {
+                v.get(&login.token_field)
+                    .and_then(|t| t.as_str())
+                    .map(str::to_string)
+            });
         if let Some(t) = token {
             return Ok(Credential::Bearer(t));
         }
@@ -257,7 +361,10 @@ impl Prepared {
         if cookies.is_empty() {
             return Err(Finding::fail(
                 "auth-login-failed",
-                format!("the login answered without a `{}` field or a cookie", login.token_field),
+                format!(
+                    "the login answered without a `{}` field or a cookie",
+                    login.token_field
+                ),
             )
             .at(location(&url))
             .fix("set token_field= to the field holding the token"));
@@ -280,7 +387,7 @@ impl PreparedCheck for Prepared {
         }
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let (mut paths, source) = match self.protected_paths(ctx, &client).await {
             Ok(p) => p,
@@ -309,15 +416,28 @@ impl PreparedCheck for Prepared {
                 requests += 1;
                 let resp = match client.send(req).await {
                     Ok(r) => r,
-                    Err(e) => return Outcome::error(format!("GET {shown}: {e}")).at(location(&url)),
+                    Err(e) => {
+                        return Outcome::error(format!("GET {shown}: {e}")).at(location(&url));
+                    }
                 };
-                let what = if forged { "with a forged token" } else { "without credentials" };
+                let what = if forged {
+                    "with a forged token"
+                } else {
+                    "without credentials"
+                };
                 match resp.status {
                     401 | 403 | 300..=399 => refused += 1,
                     200..=299 => findings.push(
                         Finding::fail(
-                            if forged { "auth-forged-token-accepted" } else { "auth-unprotected" },
-                            format!("GET {shown} {what} answered {}", super::status_text(resp.status)),
+                            if forged {
+                                "auth-forged-token-accepted"
+                            } else {
+                                "auth-unprotected"
+                            },
+                            format!(
+                                "GET {shown} {what} answered {}",
+                                super::status_text(resp.status)
+                            ),
                         )
                         .at(location(&url))
                         .fix("require and verify credentials on this endpoint"),
@@ -325,7 +445,10 @@ impl PreparedCheck for Prepared {
                     500..=599 => findings.push(
                         Finding::fail(
                             "auth-server-error",
-                            format!("GET {shown} {what} answered {}", super::status_text(resp.status)),
+                            format!(
+                                "GET {shown} {what} answered {}",
+                                super::status_text(resp.status)
+                            ),
                         )
                         .at(location(&url))
                         .fix("answer 401 to missing or invalid credentials"),
@@ -333,7 +456,10 @@ impl PreparedCheck for Prepared {
                     s => findings.push(
                         Finding::warn(
                             "auth-unexpected-status",
-                            format!("GET {shown} {what} answered {}, not 401/403", super::status_text(s)),
+                            format!(
+                                "GET {shown} {what} answered {}, not 401/403",
+                                super::status_text(s)
+                            ),
                         )
                         .at(location(&url)),
                     ),
@@ -362,33 +488,47 @@ impl PreparedCheck for Prepared {
                         Ok(r) => findings.push(
                             Finding::fail(
                                 "auth-token-rejected",
-                                format!("GET {} with the login's token answered {}", super::shown(&url), super::status_text(r.status)),
+                                format!(
+                                    "GET {} with the login's token answered {}",
+                                    super::shown(&url),
+                                    super::status_text(r.status)
+                                ),
                             )
                             .at(location(&url)),
                         ),
-                        Err(e) => return Outcome::error(format!("GET {}: {e}", super::shown(&url))),
+                        Err(e) => {
+                            return Outcome::error(format!("GET {}: {e}", super::shown(&url)));
+                        }
                     }
                     if let Credential::Bearer(t) = &cred {
                         match jwt_times(t) {
                             Some((_, None)) => findings.push(
-                                Finding::fail("auth-jwt-no-exp", "the login's JWT has no `exp` claim: it never expires")
-                                    .at(location(&base))
-                                    .fix("issue tokens with an `exp` claim"),
+                                Finding::fail(
+                                    "auth-jwt-no-exp",
+                                    "the login's JWT has no `exp` claim: it never expires",
+                                )
+                                .at(location(&base))
+                                .fix("issue tokens with an `exp` claim"),
                             ),
                             Some((iat, Some(exp))) => {
                                 let life = exp - iat.unwrap_or_else(now_unix);
-                                login_note.push_str(&format!("; JWT lifetime {}", human_secs(life)));
-                                if let Some(max) = self.session_timeout {
-                                    if life > max.as_secs() as i64 {
-                                        findings.push(
-                                            Finding::fail(
-                                                "auth-jwt-too-long",
-                                                format!("the JWT lives {}, over the session timeout {}", human_secs(life), human_secs(max.as_secs() as i64)),
-                                            )
-                                            .at(location(&base))
-                                            .fix("shorten the token lifetime to the session timeout"),
-                                        );
-                                    }
+                                login_note
+                                    .push_str(&format!("; JWT lifetime {}", human_secs(life)));
+                                if let Some(max) = self.session_timeout
+                                    && life > max.as_secs() as i64
+                                {
+                                    findings.push(
+                                        Finding::fail(
+                                            "auth-jwt-too-long",
+                                            format!(
+                                                "the JWT lives {}, over the session timeout {}",
+                                                human_secs(life),
+                                                human_secs(max.as_secs() as i64)
+                                            ),
+                                        )
+                                        .at(location(&base))
+                                        .fix("shorten the token lifetime to the session timeout"),
+                                    );
                                 }
                             }
                             None => login_note.push_str("; opaque token (lifetime not readable)"),
@@ -397,7 +537,10 @@ impl PreparedCheck for Prepared {
                 }
             }
         }
-        let fails = findings.iter().filter(|f| f.severity == Status::Fail).count();
+        let fails = findings
+            .iter()
+            .filter(|f| f.severity == Status::Fail)
+            .count();
         Outcome::from_findings(
             format!(
                 "{refused} of {} anonymous/forged requests refused on {} endpoint(s); {login_note}",
@@ -429,7 +572,11 @@ mod tests {
     #[test]
     fn jwt_claims() {
         let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let tok = format!("{}.{}.sig", e.encode(b"{\"alg\":\"HS256\"}"), e.encode(b"{\"iat\":100,\"exp\":3700}"));
+        let tok = format!(
+            "{}.{}.sig",
+            e.encode(b"{\"alg\":\"HS256\"}"),
+            e.encode(b"{\"iat\":100,\"exp\":3700}")
+        );
         assert_eq!(jwt_times(&tok), Some((Some(100), Some(3700))));
         assert_eq!(jwt_times("opaque-token"), None);
         assert_eq!(human_secs(3600), "1 h");

@@ -21,7 +21,11 @@ only warn. Cookie values are never read into evidence: only names and attributes
 the URL sets no cookie (nothing to judge; name the endpoint that does), error when it does not \
 answer, skipped without a target.",
     params: http_params![
-        ParamDoc::with_default("method", "HTTP method of the request that sets cookies.", "GET"),
+        ParamDoc::with_default(
+            "method",
+            "HTTP method of the request that sets cookies.",
+            "GET"
+        ),
         ParamDoc::optional(
             "session",
             "Comma-separated names of session cookies (default: names containing session, sid, auth, token or jwt).",
@@ -39,9 +43,18 @@ answer, skipped without a target.",
         "Session timeout configured",
     ],
     findings: &[
-        ("cookies-no-secure", "A cookie is set without the Secure flag (sent over plain http)."),
-        ("cookies-session-no-httponly", "A session cookie is readable by scripts (no HttpOnly)."),
-        ("cookies-no-samesite", "A cookie has no SameSite attribute, or SameSite=None."),
+        (
+            "cookies-no-secure",
+            "A cookie is set without the Secure flag (sent over plain http).",
+        ),
+        (
+            "cookies-session-no-httponly",
+            "A session cookie is readable by scripts (no HttpOnly).",
+        ),
+        (
+            "cookies-no-samesite",
+            "A cookie has no SameSite attribute, or SameSite=None.",
+        ),
     ],
 };
 
@@ -123,7 +136,9 @@ pub fn parse_set_cookie(header: &str) -> Option<CookieAttrs> {
 
 fn looks_like_session(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["session", "sid", "auth", "token", "jwt"].iter().any(|w| n.contains(w))
+    ["session", "sid", "auth", "token", "jwt"]
+        .iter()
+        .any(|w| n.contains(w))
 }
 
 #[async_trait::async_trait]
@@ -135,12 +150,17 @@ impl PreparedCheck for Prepared {
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let shown = super::shown(&url);
-        let resp = match client.send(client.request(self.method.clone(), url.clone())).await {
+        let resp = match client
+            .send(client.request(self.method.clone(), url.clone()))
+            .await
+        {
             Ok(r) => r,
-            Err(e) => return Outcome::error(format!("{} {shown}: {e}", self.method)).at(location(&url)),
+            Err(e) => {
+                return Outcome::error(format!("{} {shown}: {e}", self.method)).at(location(&url));
+            }
         };
         let cookies: Vec<CookieAttrs> = resp
             .header_all("set-cookie")
@@ -162,9 +182,12 @@ impl PreparedCheck for Prepared {
             };
             if !c.secure {
                 findings.push(
-                    Finding::fail("cookies-no-secure", format!("cookie `{}` is set without Secure", c.name))
-                        .at(location(&url))
-                        .fix("add the Secure attribute"),
+                    Finding::fail(
+                        "cookies-no-secure",
+                        format!("cookie `{}` is set without Secure", c.name),
+                    )
+                    .at(location(&url))
+                    .fix("add the Secure attribute"),
                 );
             }
             if session && !c.http_only {
@@ -183,9 +206,12 @@ impl PreparedCheck for Prepared {
                 Some(_) => None,
             };
             if let Some(w) = weak {
-                let mut f = Finding::fail("cookies-no-samesite", format!("cookie `{}` has {w}", c.name))
-                    .at(location(&url))
-                    .fix("add SameSite=Lax (or Strict)");
+                let mut f = Finding::fail(
+                    "cookies-no-samesite",
+                    format!("cookie `{}` has {w}", c.name),
+                )
+                .at(location(&url))
+                .fix("add SameSite=Lax (or Strict)");
                 if !session {
                     f.severity = Status::Warn;
                 }
@@ -208,10 +234,13 @@ impl PreparedCheck for Prepared {
                 a.join(" ")
             })
             .collect();
-        Outcome::from_findings(format!("{shown}: {} cookie(s) set", cookies.len()), findings)
-            .observed(observed.join("; "))
-            .expected("Secure; HttpOnly and SameSite on session cookies")
-            .at(location(&url))
+        Outcome::from_findings(
+            format!("{shown}: {} cookie(s) set", cookies.len()),
+            findings,
+        )
+        .observed(observed.join("; "))
+        .expected("Secure; HttpOnly and SameSite on session cookies")
+        .at(location(&url))
     }
 }
 

@@ -23,8 +23,15 @@ otherwise the item warns. This is the live half of \"CORS origins restricted\": 
 (`CORS_ORIGINS=*` in env files) belongs to `env.strength`; this kind wins that item's binding \
 and is skipped when no `api_url` is configured. Error when the target does not answer.",
     params: http_params![
-        ParamDoc::with_default("origin", "The hostile origin sent.", "https://gonogo-hostile.example"),
-        ParamDoc::optional("allowed", "Comma-separated origins that must be allowed (`https://app.example.com`)."),
+        ParamDoc::with_default(
+            "origin",
+            "The hostile origin sent.",
+            "https://gonogo-hostile.example"
+        ),
+        ParamDoc::optional(
+            "allowed",
+            "Comma-separated origins that must be allowed (`https://app.example.com`)."
+        ),
     ],
     examples: &[
         "http.cors",
@@ -41,11 +48,26 @@ and is skipped when no `api_url` is configured. Error when the target does not a
         "CORS_ORIGINS documented in README",
     ],
     findings: &[
-        ("cors-origin-reflected", "The hostile origin is echoed in Access-Control-Allow-Origin: any site may read the answers."),
-        ("cors-wildcard", "Access-Control-Allow-Origin is `*`: every origin is allowed."),
-        ("cors-wildcard-credentials", "`*` together with Access-Control-Allow-Credentials: true."),
-        ("cors-null-origin", "Access-Control-Allow-Origin is `null` (sandboxed frames and files are allowed)."),
-        ("cors-allowed-origin-refused", "An origin listed in `allowed` is not allowed by the preflight."),
+        (
+            "cors-origin-reflected",
+            "The hostile origin is echoed in Access-Control-Allow-Origin: any site may read the answers.",
+        ),
+        (
+            "cors-wildcard",
+            "Access-Control-Allow-Origin is `*`: every origin is allowed.",
+        ),
+        (
+            "cors-wildcard-credentials",
+            "`*` together with Access-Control-Allow-Credentials: true.",
+        ),
+        (
+            "cors-null-origin",
+            "Access-Control-Allow-Origin is `null` (sandboxed frames and files are allowed).",
+        ),
+        (
+            "cors-allowed-origin-refused",
+            "An origin listed in `allowed` is not allowed by the preflight.",
+        ),
     ],
 };
 
@@ -71,10 +93,16 @@ impl CheckKind for HttpCors {
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         params.reject_unknown(&known_params(&["origin", "allowed"]))?;
         let target = TargetSpec::from_params(params)?;
-        let origin = params.str("origin").unwrap_or("https://gonogo-hostile.example").to_string();
+        let origin = params
+            .str("origin")
+            .unwrap_or("https://gonogo-hostile.example")
+            .to_string();
         for o in std::iter::once(origin.clone()).chain(params.list("allowed").unwrap_or_default()) {
             if !(o.starts_with("http://") || o.starts_with("https://")) {
-                return Err(ParamError::new("origin", format!("`{o}` is not an origin like https://host")));
+                return Err(ParamError::new(
+                    "origin",
+                    format!("`{o}` is not an origin like https://host"),
+                ));
             }
         }
         Ok(Box::new(Prepared {
@@ -103,25 +131,37 @@ fn verdict(resp: &super::Response, origin: &str, what: &str, url: &url::Url) -> 
         Some(a) if a == origin => out.push(
             Finding::fail(
                 "cors-origin-reflected",
-                format!("{what}: Access-Control-Allow-Origin echoes the hostile origin {origin}{}", if creds { " with credentials" } else { "" }),
+                format!(
+                    "{what}: Access-Control-Allow-Origin echoes the hostile origin {origin}{}",
+                    if creds { " with credentials" } else { "" }
+                ),
             )
             .at(location(url))
             .fix(fix),
         ),
         Some("*") if creds => out.push(
-            Finding::fail("cors-wildcard-credentials", format!("{what}: `*` with Access-Control-Allow-Credentials: true"))
-                .at(location(url))
-                .fix(fix),
+            Finding::fail(
+                "cors-wildcard-credentials",
+                format!("{what}: `*` with Access-Control-Allow-Credentials: true"),
+            )
+            .at(location(url))
+            .fix(fix),
         ),
         Some("*") => out.push(
-            Finding::fail("cors-wildcard", format!("{what}: Access-Control-Allow-Origin is `*`"))
-                .at(location(url))
-                .fix(fix),
+            Finding::fail(
+                "cors-wildcard",
+                format!("{what}: Access-Control-Allow-Origin is `*`"),
+            )
+            .at(location(url))
+            .fix(fix),
         ),
         Some(a) if a.eq_ignore_ascii_case("null") => out.push(
-            Finding::fail("cors-null-origin", format!("{what}: Access-Control-Allow-Origin is `null`"))
-                .at(location(url))
-                .fix(fix),
+            Finding::fail(
+                "cors-null-origin",
+                format!("{what}: Access-Control-Allow-Origin is `null`"),
+            )
+            .at(location(url))
+            .fix(fix),
         ),
         _ => {}
     }
@@ -133,7 +173,10 @@ fn preflight(client: &super::Client, url: &url::Url, origin: &str) -> reqwest::R
         .request(reqwest::Method::OPTIONS, url.clone())
         .header("origin", origin)
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization, content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
 }
 
 #[async_trait::async_trait]
@@ -145,7 +188,7 @@ impl PreparedCheck for Prepared {
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let shown = super::shown(&url);
         let (pre, simple) = futures::join!(

@@ -25,7 +25,11 @@ names, e.g. \"HSTS, CSP\"), otherwise it warns. The item fails when the score is
 `min_score`. Over plain http the HSTS header is scored as sent (a TLS terminator in front is \
 assumed) and the summary says so. Error when the URL gives no answer; skipped without a target.",
     params: http_params![
-        ParamDoc::with_default("min_score", "Lowest acceptable score (Observatory grade B is 70).", "70"),
+        ParamDoc::with_default(
+            "min_score",
+            "Lowest acceptable score (Observatory grade B is 70).",
+            "70"
+        ),
         ParamDoc::optional(
             "require",
             "Headers that must be set well: any of csp, hsts, xcto, xfo, referrer.",
@@ -47,13 +51,34 @@ assumed) and the summary says so. Error when the URL gives no answer; skipped wi
         "API keys rotated and secured",
     ],
     findings: &[
-        ("headers-csp-missing", "No Content-Security-Policy header (Observatory -25)."),
-        ("headers-csp-unsafe", "The CSP allows 'unsafe-inline' or 'unsafe-eval' scripts, or http: sources (-10 to -20)."),
-        ("headers-hsts-missing", "No valid Strict-Transport-Security header (-20)."),
-        ("headers-hsts-short", "HSTS max-age under six months, 15768000 s (-10)."),
-        ("headers-xcto-missing", "X-Content-Type-Options is not `nosniff` (-5)."),
-        ("headers-xfo-missing", "Neither X-Frame-Options nor CSP frame-ancestors protects against framing (-20)."),
-        ("headers-referrer-unsafe", "Referrer-Policy leaks full URLs (`unsafe-url`, `no-referrer-when-downgrade`) or is invalid (-5)."),
+        (
+            "headers-csp-missing",
+            "No Content-Security-Policy header (Observatory -25).",
+        ),
+        (
+            "headers-csp-unsafe",
+            "The CSP allows 'unsafe-inline' or 'unsafe-eval' scripts, or http: sources (-10 to -20).",
+        ),
+        (
+            "headers-hsts-missing",
+            "No valid Strict-Transport-Security header (-20).",
+        ),
+        (
+            "headers-hsts-short",
+            "HSTS max-age under six months, 15768000 s (-10).",
+        ),
+        (
+            "headers-xcto-missing",
+            "X-Content-Type-Options is not `nosniff` (-5).",
+        ),
+        (
+            "headers-xfo-missing",
+            "Neither X-Frame-Options nor CSP frame-ancestors protects against framing (-20).",
+        ),
+        (
+            "headers-referrer-unsafe",
+            "Referrer-Policy leaks full URLs (`unsafe-url`, `no-referrer-when-downgrade`) or is invalid (-5).",
+        ),
         ("headers-score-low", "The score is below `min_score`."),
     ],
 };
@@ -78,7 +103,10 @@ fn named_headers(text: &str) -> Vec<&'static str> {
         }
     };
     add("hsts", &["hsts", "strict-transport", "strict transport"]);
-    add("csp", &["csp", "content-security-policy", "content security policy"]);
+    add(
+        "csp",
+        &["csp", "content-security-policy", "content security policy"],
+    );
     add("xfo", &["x-frame-options", "clickjacking"]);
     add("xcto", &["x-content-type-options", "nosniff"]);
     add("referrer", &["referrer"]);
@@ -145,32 +173,127 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
     mods.push(score_csp(csp));
     mods.push(score_hsts(get("strict-transport-security")));
     mods.push(match get("x-content-type-options") {
-        Some(v) if v.eq_ignore_ascii_case("nosniff") => m("xcto", "x-content-type-options-nosniff", 0, None, "nosniff"),
-        Some(v) => m("xcto", "x-content-type-options-header-invalid", -5, Some("headers-xcto-missing"), &format!("X-Content-Type-Options is `{}`, not `nosniff`", super::status::clip(v))),
-        None => m("xcto", "x-content-type-options-not-implemented", -5, Some("headers-xcto-missing"), "X-Content-Type-Options header not set"),
+        Some(v) if v.eq_ignore_ascii_case("nosniff") => {
+            m("xcto", "x-content-type-options-nosniff", 0, None, "nosniff")
+        }
+        Some(v) => m(
+            "xcto",
+            "x-content-type-options-header-invalid",
+            -5,
+            Some("headers-xcto-missing"),
+            &format!(
+                "X-Content-Type-Options is `{}`, not `nosniff`",
+                super::status::clip(v)
+            ),
+        ),
+        None => m(
+            "xcto",
+            "x-content-type-options-not-implemented",
+            -5,
+            Some("headers-xcto-missing"),
+            "X-Content-Type-Options header not set",
+        ),
     });
-    let frame_ancestors = csp.is_some_and(|c| directives(c).iter().any(|(d, _)| d == "frame-ancestors"));
+    let frame_ancestors =
+        csp.is_some_and(|c| directives(c).iter().any(|(d, _)| d == "frame-ancestors"));
     mods.push(if frame_ancestors {
-        m("xfo", "x-frame-options-implemented-via-csp", 5, None, "framing restricted by CSP frame-ancestors")
+        m(
+            "xfo",
+            "x-frame-options-implemented-via-csp",
+            5,
+            None,
+            "framing restricted by CSP frame-ancestors",
+        )
     } else {
         match get("x-frame-options").map(str::to_ascii_lowercase) {
-            Some(v) if v == "deny" || v == "sameorigin" => m("xfo", "x-frame-options-sameorigin-or-deny", 0, None, &format!("X-Frame-Options {}", v.to_uppercase())),
-            Some(v) if v.starts_with("allow-from") => m("xfo", "x-frame-options-allow-from-origin", 0, None, "X-Frame-Options ALLOW-FROM"),
-            Some(v) => m("xfo", "x-frame-options-header-invalid", -20, Some("headers-xfo-missing"), &format!("X-Frame-Options `{}` is not recognised", super::status::clip(&v))),
-            None => m("xfo", "x-frame-options-not-implemented", -20, Some("headers-xfo-missing"), "neither X-Frame-Options nor CSP frame-ancestors set"),
+            Some(v) if v == "deny" || v == "sameorigin" => m(
+                "xfo",
+                "x-frame-options-sameorigin-or-deny",
+                0,
+                None,
+                &format!("X-Frame-Options {}", v.to_uppercase()),
+            ),
+            Some(v) if v.starts_with("allow-from") => m(
+                "xfo",
+                "x-frame-options-allow-from-origin",
+                0,
+                None,
+                "X-Frame-Options ALLOW-FROM",
+            ),
+            Some(v) => m(
+                "xfo",
+                "x-frame-options-header-invalid",
+                -20,
+                Some("headers-xfo-missing"),
+                &format!(
+                    "X-Frame-Options `{}` is not recognised",
+                    super::status::clip(&v)
+                ),
+            ),
+            None => m(
+                "xfo",
+                "x-frame-options-not-implemented",
+                -20,
+                Some("headers-xfo-missing"),
+                "neither X-Frame-Options nor CSP frame-ancestors set",
+            ),
         }
     });
     mods.push(match get("referrer-policy") {
-        None => m("referrer", "referrer-policy-not-implemented", 0, None, "Referrer-Policy not set (browsers default to strict-origin-when-cross-origin)"),
+        None => m(
+            "referrer",
+            "referrer-policy-not-implemented",
+            0,
+            None,
+            "Referrer-Policy not set (browsers default to strict-origin-when-cross-origin)",
+        ),
         Some(v) => {
             // The last recognised token wins, as in browsers.
-            let tokens: Vec<String> = v.split(',').map(|t| t.trim().to_ascii_lowercase()).collect();
-            let private = ["no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"];
-            let unsafe_ = ["origin", "origin-when-cross-origin", "unsafe-url", "no-referrer-when-downgrade"];
-            match tokens.iter().rev().find(|t| private.contains(&t.as_str()) || unsafe_.contains(&t.as_str())) {
-                Some(t) if private.contains(&t.as_str()) => m("referrer", "referrer-policy-private", 5, None, &format!("Referrer-Policy {t}")),
-                Some(t) => m("referrer", "referrer-policy-unsafe", -5, Some("headers-referrer-unsafe"), &format!("Referrer-Policy `{t}` sends the full URL or origin to other sites")),
-                None => m("referrer", "referrer-policy-header-invalid", -5, Some("headers-referrer-unsafe"), &format!("Referrer-Policy `{}` is not recognised", super::status::clip(v))),
+            let tokens: Vec<String> = v
+                .split(',')
+                .map(|t| t.trim().to_ascii_lowercase())
+                .collect();
+            let private = [
+                "no-referrer",
+                "same-origin",
+                "strict-origin",
+                "strict-origin-when-cross-origin",
+            ];
+            let unsafe_ = [
+                "origin",
+                "origin-when-cross-origin",
+                "unsafe-url",
+                "no-referrer-when-downgrade",
+            ];
+            match tokens
+                .iter()
+                .rev()
+                .find(|t| private.contains(&t.as_str()) || unsafe_.contains(&t.as_str()))
+            {
+                Some(t) if private.contains(&t.as_str()) => m(
+                    "referrer",
+                    "referrer-policy-private",
+                    5,
+                    None,
+                    &format!("Referrer-Policy {t}"),
+                ),
+                Some(t) => m(
+                    "referrer",
+                    "referrer-policy-unsafe",
+                    -5,
+                    Some("headers-referrer-unsafe"),
+                    &format!("Referrer-Policy `{t}` sends the full URL or origin to other sites"),
+                ),
+                None => m(
+                    "referrer",
+                    "referrer-policy-header-invalid",
+                    -5,
+                    Some("headers-referrer-unsafe"),
+                    &format!(
+                        "Referrer-Policy `{}` is not recognised",
+                        super::status::clip(v)
+                    ),
+                ),
             }
         }
     });
@@ -180,7 +303,13 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
     (total.max(0), mods)
 }
 
-fn m(header: &'static str, result: &'static str, points: i32, code: Option<&'static str>, message: &str) -> Modifier {
+fn m(
+    header: &'static str,
+    result: &'static str,
+    points: i32,
+    code: Option<&'static str>,
+    message: &str,
+) -> Modifier {
     Modifier {
         header,
         result,
@@ -203,7 +332,13 @@ fn directives(csp: &str) -> Vec<(String, Vec<String>)> {
 
 fn score_csp(csp: Option<&str>) -> Modifier {
     let Some(csp) = csp.filter(|c| !c.is_empty()) else {
-        return m("csp", "csp-not-implemented", -25, Some("headers-csp-missing"), "Content-Security-Policy header not set");
+        return m(
+            "csp",
+            "csp-not-implemented",
+            -25,
+            Some("headers-csp-missing"),
+            "Content-Security-Policy header not set",
+        );
     };
     let dirs = directives(csp);
     let find = |name: &str| dirs.iter().find(|(d, _)| d == name).map(|(_, s)| s.clone());
@@ -211,43 +346,122 @@ fn score_csp(csp: Option<&str>) -> Modifier {
     let script = find("script-src").or_else(|| default.clone());
     let style = find("style-src").or_else(|| default.clone());
     let Some(script) = script else {
-        return m("csp", "csp-implemented-with-unsafe-inline", -20, Some("headers-csp-unsafe"), "CSP sets neither script-src nor default-src, so scripts are unrestricted");
+        return m(
+            "csp",
+            "csp-implemented-with-unsafe-inline",
+            -20,
+            Some("headers-csp-unsafe"),
+            "CSP sets neither script-src nor default-src, so scripts are unrestricted",
+        );
     };
     let has = |srcs: &[String], s: &str| srcs.iter().any(|x| x == s);
-    let unsafe_inline_script = (has(&script, "'unsafe-inline'") && !script.iter().any(|s| s.starts_with("'nonce-") || s.starts_with("'sha")))
+    let unsafe_inline_script = (has(&script, "'unsafe-inline'")
+        && !script
+            .iter()
+            .any(|s| s.starts_with("'nonce-") || s.starts_with("'sha")))
         || has(&script, "*")
         || has(&script, "data:");
-    let insecure = dirs.iter().any(|(_, s)| s.iter().any(|x| x == "http:" || x.starts_with("http://")));
+    let insecure = dirs
+        .iter()
+        .any(|(_, s)| s.iter().any(|x| x == "http:" || x.starts_with("http://")));
     if unsafe_inline_script {
-        return m("csp", "csp-implemented-with-unsafe-inline", -20, Some("headers-csp-unsafe"), "CSP allows 'unsafe-inline' (or any source) in script-src");
+        return m(
+            "csp",
+            "csp-implemented-with-unsafe-inline",
+            -20,
+            Some("headers-csp-unsafe"),
+            "CSP allows 'unsafe-inline' (or any source) in script-src",
+        );
     }
     if insecure {
-        return m("csp", "csp-implemented-with-insecure-scheme", -20, Some("headers-csp-unsafe"), "CSP allows resources over http:");
+        return m(
+            "csp",
+            "csp-implemented-with-insecure-scheme",
+            -20,
+            Some("headers-csp-unsafe"),
+            "CSP allows resources over http:",
+        );
     }
     if has(&script, "'unsafe-eval'") {
-        return m("csp", "csp-implemented-with-unsafe-eval", -10, Some("headers-csp-unsafe"), "CSP allows 'unsafe-eval'");
+        return m(
+            "csp",
+            "csp-implemented-with-unsafe-eval",
+            -10,
+            Some("headers-csp-unsafe"),
+            "CSP allows 'unsafe-eval'",
+        );
     }
     if style.as_ref().is_some_and(|s| has(s, "'unsafe-inline'")) {
-        return m("csp", "csp-implemented-with-unsafe-inline-in-style-src-only", 0, None, "CSP set ('unsafe-inline' in style-src only)");
+        return m(
+            "csp",
+            "csp-implemented-with-unsafe-inline-in-style-src-only",
+            0,
+            None,
+            "CSP set ('unsafe-inline' in style-src only)",
+        );
     }
-    if default.as_ref().is_some_and(|d| d.len() == 1 && d[0] == "'none'") {
-        return m("csp", "csp-implemented-with-no-unsafe-default-src-none", 10, None, "CSP with default-src 'none' and no unsafe sources");
+    if default
+        .as_ref()
+        .is_some_and(|d| d.len() == 1 && d[0] == "'none'")
+    {
+        return m(
+            "csp",
+            "csp-implemented-with-no-unsafe-default-src-none",
+            10,
+            None,
+            "CSP with default-src 'none' and no unsafe sources",
+        );
     }
-    m("csp", "csp-implemented-with-no-unsafe", 5, None, "CSP without unsafe sources")
+    m(
+        "csp",
+        "csp-implemented-with-no-unsafe",
+        5,
+        None,
+        "CSP without unsafe sources",
+    )
 }
 
 fn score_hsts(v: Option<&str>) -> Modifier {
     let Some(v) = v else {
-        return m("hsts", "hsts-not-implemented", -20, Some("headers-hsts-missing"), "Strict-Transport-Security header not set");
+        return m(
+            "hsts",
+            "hsts-not-implemented",
+            -20,
+            Some("headers-hsts-missing"),
+            "Strict-Transport-Security header not set",
+        );
     };
     let max_age = v.split(';').find_map(|d| {
         let (k, val) = d.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("max-age").then(|| val.trim().trim_matches('"').parse::<u64>().ok())?
+        k.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| val.trim().trim_matches('"').parse::<u64>().ok())?
     });
     match max_age {
-        None => m("hsts", "hsts-header-invalid", -20, Some("headers-hsts-missing"), &format!("Strict-Transport-Security `{}` has no valid max-age", super::status::clip(v))),
-        Some(a) if a < 15_768_000 => m("hsts", "hsts-implemented-max-age-less-than-six-months", -10, Some("headers-hsts-short"), &format!("HSTS max-age={a} is under six months (15768000)")),
-        Some(a) => m("hsts", "hsts-implemented-max-age-at-least-six-months", 0, None, &format!("HSTS max-age={a}")),
+        None => m(
+            "hsts",
+            "hsts-header-invalid",
+            -20,
+            Some("headers-hsts-missing"),
+            &format!(
+                "Strict-Transport-Security `{}` has no valid max-age",
+                super::status::clip(v)
+            ),
+        ),
+        Some(a) if a < 15_768_000 => m(
+            "hsts",
+            "hsts-implemented-max-age-less-than-six-months",
+            -10,
+            Some("headers-hsts-short"),
+            &format!("HSTS max-age={a} is under six months (15768000)"),
+        ),
+        Some(a) => m(
+            "hsts",
+            "hsts-implemented-max-age-at-least-six-months",
+            0,
+            None,
+            &format!("HSTS max-age={a}"),
+        ),
     }
 }
 
@@ -266,11 +480,14 @@ impl PreparedCheck for Prepared {
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let resp = match client.send(client.get(url.clone())).await {
             Ok(r) => r,
-            Err(e) => return Outcome::error(format!("GET {}: {e}", super::shown(&url))).at(location(&url)),
+            Err(e) => {
+                return Outcome::error(format!("GET {}: {e}", super::shown(&url)))
+                    .at(location(&url));
+            }
         };
         let (score, mods) = score(&resp.headers);
         let mut findings = Vec::new();
@@ -288,13 +505,23 @@ impl PreparedCheck for Prepared {
         }
         if (score as f64) < self.min_score {
             findings.push(
-                Finding::fail("headers-score-low", format!("score {score} is below {}", self.min_score))
-                    .at(location(&url))
-                    .fix("set the headers listed above"),
+                Finding::fail(
+                    "headers-score-low",
+                    format!("score {score} is below {}", self.min_score),
+                )
+                .at(location(&url))
+                .fix("set the headers listed above"),
             );
         }
-        let set: Vec<String> = mods.iter().map(|x| format!("{} {:+}", x.result, x.points)).collect();
-        let plain = if url.scheme() == "http" { "; served over http, HSTS scored as sent" } else { "" };
+        let set: Vec<String> = mods
+            .iter()
+            .map(|x| format!("{} {:+}", x.result, x.points))
+            .collect();
+        let plain = if url.scheme() == "http" {
+            "; served over http, HSTS scored as sent"
+        } else {
+            ""
+        };
         Outcome::from_findings(
             format!("security headers score {score} ({}){plain}", grade(score)),
             findings,
@@ -307,7 +534,9 @@ impl PreparedCheck for Prepared {
 
 fn fix_for(header: &str) -> &'static str {
     match header {
-        "csp" => "send Content-Security-Policy: default-src 'self' (no 'unsafe-inline'/'unsafe-eval' in script-src)",
+        "csp" => {
+            "send Content-Security-Policy: default-src 'self' (no 'unsafe-inline'/'unsafe-eval' in script-src)"
+        }
         "hsts" => "send Strict-Transport-Security: max-age=63072000; includeSubDomains",
         "xcto" => "send X-Content-Type-Options: nosniff",
         "xfo" => "send X-Frame-Options: DENY or CSP frame-ancestors 'none'",
@@ -353,15 +582,24 @@ mod tests {
         let (s, _) = score(&HeaderMap::new());
         assert_eq!((s, grade(s)), (30, "D"));
         let good = hm(&[
-            ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
-            ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+            (
+                "content-security-policy",
+                "default-src 'none'; frame-ancestors 'none'",
+            ),
+            (
+                "strict-transport-security",
+                "max-age=63072000; includeSubDomains",
+            ),
             ("x-content-type-options", "nosniff"),
             ("referrer-policy", "no-referrer"),
         ]);
         // 100 + 10 (default-src 'none') + 5 (frame-ancestors) + 5 (referrer) = 120.
         assert_eq!(score(&good).0, 120);
         let unsafe_csp = hm(&[
-            ("content-security-policy", "script-src 'self' 'unsafe-inline'"),
+            (
+                "content-security-policy",
+                "script-src 'self' 'unsafe-inline'",
+            ),
             ("strict-transport-security", "max-age=300"),
             ("x-frame-options", "DENY"),
             ("x-content-type-options", "nosniff"),
@@ -371,11 +609,21 @@ mod tests {
         let (s, mods) = score(&unsafe_csp);
         assert_eq!(s, 65);
         let codes: Vec<_> = mods.iter().filter_map(|m| m.code).collect();
-        assert_eq!(codes, ["headers-csp-unsafe", "headers-hsts-short", "headers-referrer-unsafe"]);
+        assert_eq!(
+            codes,
+            [
+                "headers-csp-unsafe",
+                "headers-hsts-short",
+                "headers-referrer-unsafe"
+            ]
+        );
     }
 
     #[test]
     fn items_name_required_headers() {
-        assert_eq!(named_headers("Security headers configured (HSTS, CSP, etc.)"), ["hsts", "csp"]);
+        assert_eq!(
+            named_headers("Security headers configured (HSTS, CSP, etc.)"),
+            ["hsts", "csp"]
+        );
     }
 }

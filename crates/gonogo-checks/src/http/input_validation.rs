@@ -30,8 +30,16 @@ the evidence. Warns when every answer was 401/403 (nothing reached validation). 
 document cannot be read, skipped without a target.",
     params: http_params![
         ParamDoc::optional("spec", "OpenAPI document in the repository (JSON or YAML)."),
-        ParamDoc::with_default("openapi", "Path of the OpenAPI document on the target.", "/openapi.json"),
-        ParamDoc::with_default("methods", "Operations probed, by method.", "GET,POST,PUT,PATCH"),
+        ParamDoc::with_default(
+            "openapi",
+            "Path of the OpenAPI document on the target.",
+            "/openapi.json"
+        ),
+        ParamDoc::with_default(
+            "methods",
+            "Operations probed, by method.",
+            "GET,POST,PUT,PATCH"
+        ),
         ParamDoc::with_default("max_requests", "Most requests sent (at most 2000).", "200"),
     ],
     examples: &[
@@ -50,12 +58,30 @@ document cannot be read, skipped without a target.",
     ],
     findings: &[
         ("input-server-error", "Invalid input caused a 5xx."),
-        ("input-leaks-stack-trace", "An answer carries a stack trace or exception text."),
-        ("input-leaks-db-error", "An answer carries database error text (SQL syntax, driver messages)."),
-        ("input-accepted-invalid", "A request violating the schema (malformed JSON, wrong types, missing fields, oversize) got a 2xx."),
-        ("input-budget-exhausted", "`max_requests` was reached before every operation was probed."),
-        ("input-all-unauthorized", "Every probe was refused 401/403: validation behind authentication was not reached."),
-        ("input-no-operations", "The OpenAPI document lists no operation that can be probed."),
+        (
+            "input-leaks-stack-trace",
+            "An answer carries a stack trace or exception text.",
+        ),
+        (
+            "input-leaks-db-error",
+            "An answer carries database error text (SQL syntax, driver messages).",
+        ),
+        (
+            "input-accepted-invalid",
+            "A request violating the schema (malformed JSON, wrong types, missing fields, oversize) got a 2xx.",
+        ),
+        (
+            "input-budget-exhausted",
+            "`max_requests` was reached before every operation was probed.",
+        ),
+        (
+            "input-all-unauthorized",
+            "Every probe was refused 401/403: validation behind authentication was not reached.",
+        ),
+        (
+            "input-no-operations",
+            "The OpenAPI document lists no operation that can be probed.",
+        ),
     ],
 };
 
@@ -68,12 +94,24 @@ impl CheckKind for HttpInputValidation {
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let t = item.text.to_ascii_lowercase();
-        let validation = t.starts_with("input validation") && (t.contains("endpoint") || t.contains("api") || t.contains("enabled") || t.contains("implemented"));
-        let sqli = t.contains("sql injection") && ["prevented", "protected", "tested", "blocked", "mitigated"].iter().any(|w| t.contains(w));
+        let validation = t.starts_with("input validation")
+            && (t.contains("endpoint")
+                || t.contains("api")
+                || t.contains("enabled")
+                || t.contains("implemented"));
+        let sqli = t.contains("sql injection")
+            && ["prevented", "protected", "tested", "blocked", "mitigated"]
+                .iter()
+                .any(|w| t.contains(w));
         (validation || sqli).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&["spec", "openapi", "methods", "max_requests"]))?;
+        params.reject_unknown(&known_params(&[
+            "spec",
+            "openapi",
+            "methods",
+            "max_requests",
+        ]))?;
         let target = TargetSpec::from_params(params)?;
         let methods = params
             .list("methods")
@@ -82,13 +120,19 @@ impl CheckKind for HttpInputValidation {
         for m in methods {
             let up = m.to_ascii_uppercase();
             if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&up.as_str()) {
-                return Err(ParamError::new("methods", format!("`{m}`: use GET, POST, PUT, PATCH or DELETE")));
+                return Err(ParamError::new(
+                    "methods",
+                    format!("`{m}`: use GET, POST, PUT, PATCH or DELETE"),
+                ));
             }
             ms.push(reqwest::Method::from_bytes(up.as_bytes()).expect("known method"));
         }
         let max_requests = params.u64("max_requests")?.unwrap_or(200);
         if max_requests == 0 || max_requests > MAX_REQUESTS {
-            return Err(ParamError::new("max_requests", format!("must be between 1 and {MAX_REQUESTS}")));
+            return Err(ParamError::new(
+                "max_requests",
+                format!("must be between 1 and {MAX_REQUESTS}"),
+            ));
         }
         Ok(Box::new(Prepared {
             target,
@@ -153,18 +197,36 @@ pub fn probes(spec: &Spec, op: &Operation) -> Vec<Probe> {
         let ty = p.schema.get("type").and_then(Value::as_str);
         let mut payloads: Vec<(String, String, bool)> = Vec::new();
         if matches!(ty, Some("integer") | Some("number")) {
-            payloads.push((format!("path `{}` not a number", p.name), "not-a-number".into(), true));
+            payloads.push((
+                format!("path `{}` not a number", p.name),
+                "not-a-number".into(),
+                true,
+            ));
         }
         if read_only {
             for s in SQLI {
-                payloads.push((format!("path `{}` SQL injection", p.name), s.to_string(), matches!(ty, Some("integer") | Some("number"))));
+                payloads.push((
+                    format!("path `{}` SQL injection", p.name),
+                    s.to_string(),
+                    matches!(ty, Some("integer") | Some("number")),
+                ));
             }
             for s in TRAVERSAL {
-                payloads.push((format!("path `{}` path traversal", p.name), s.to_string(), false));
+                payloads.push((
+                    format!("path `{}` path traversal", p.name),
+                    s.to_string(),
+                    false,
+                ));
             }
         }
         for (what, payload, must_reject) in payloads {
-            let path = fill_path(&op.path, &|n| if n == p.name { payload.clone() } else { valid(n) });
+            let path = fill_path(&op.path, &|n| {
+                if n == p.name {
+                    payload.clone()
+                } else {
+                    valid(n)
+                }
+            });
             out.push(Probe {
                 what,
                 path,
@@ -179,11 +241,23 @@ pub fn probes(spec: &Spec, op: &Operation) -> Vec<Probe> {
             let ty = p.schema.get("type").and_then(Value::as_str);
             let mut payloads: Vec<(String, String, bool)> = Vec::new();
             if matches!(ty, Some("integer") | Some("number")) {
-                payloads.push((format!("query `{}` not a number", p.name), "not-a-number".into(), true));
+                payloads.push((
+                    format!("query `{}` not a number", p.name),
+                    "not-a-number".into(),
+                    true,
+                ));
             }
             for s in SQLI.iter().chain(TRAVERSAL) {
-                let kind = if SQLI.contains(s) { "SQL injection" } else { "path traversal" };
-                payloads.push((format!("query `{}` {kind}", p.name), s.to_string(), matches!(ty, Some("integer") | Some("number"))));
+                let kind = if SQLI.contains(s) {
+                    "SQL injection"
+                } else {
+                    "path traversal"
+                };
+                payloads.push((
+                    format!("query `{}` {kind}", p.name),
+                    s.to_string(),
+                    matches!(ty, Some("integer") | Some("number")),
+                ));
             }
             for (what, payload, must_reject) in payloads {
                 out.push(Probe {
@@ -217,10 +291,16 @@ pub fn probes(spec: &Spec, op: &Operation) -> Vec<Probe> {
             });
             for (k, s) in props {
                 let s = spec.deref(s);
-                let over = if let Some(max) = s.get("maxLength").and_then(Value::as_u64).filter(|m| *m < 1 << 20) {
+                let over = if let Some(max) = s
+                    .get("maxLength")
+                    .and_then(Value::as_u64)
+                    .filter(|m| *m < 1 << 20)
+                {
                     Some(json!("A".repeat(max as usize + 1)))
                 } else {
-                    s.get("maximum").and_then(Value::as_f64).map(|m| json!(m * 10.0 + 1e6))
+                    s.get("maximum")
+                        .and_then(Value::as_f64)
+                        .map(|m| json!(m * 10.0 + 1e6))
                 };
                 if let Some(v) = over {
                     out.push(Probe {
@@ -232,7 +312,10 @@ pub fn probes(spec: &Spec, op: &Operation) -> Vec<Probe> {
                 }
             }
         }
-        let required = schema.get("required").and_then(Value::as_array).is_some_and(|r| !r.is_empty());
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|r| !r.is_empty());
         if required {
             out.push(Probe {
                 what: "body missing required fields".into(),
@@ -275,7 +358,11 @@ pub fn leaks(body: &str) -> Vec<(&'static str, &'static str)> {
         "SqlException",
     ];
     let lower = body.to_ascii_lowercase();
-    let find = |list: &[&'static str]| list.iter().copied().find(|s| lower.contains(&s.to_ascii_lowercase()));
+    let find = |list: &[&'static str]| {
+        list.iter()
+            .copied()
+            .find(|s| lower.contains(&s.to_ascii_lowercase()))
+    };
     let mut out = Vec::new();
     if let Some(s) = find(STACK) {
         out.push(("input-leaks-stack-trace", s));
@@ -295,7 +382,7 @@ impl PreparedCheck for Prepared {
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let spec = match self.spec.load(ctx, &self.target, &client).await {
             Ok(s) => s,
@@ -316,8 +403,14 @@ impl PreparedCheck for Prepared {
             .collect();
         if planned.is_empty() {
             return Outcome::from_findings(
-                format!("{}: no operation with parameters or a body to probe", spec.source),
-                vec![Finding::warn("input-no-operations", format!("{} lists no probeable operation", spec.source))],
+                format!(
+                    "{}: no operation with parameters or a body to probe",
+                    spec.source
+                ),
+                vec![Finding::warn(
+                    "input-no-operations",
+                    format!("{} lists no probeable operation", spec.source),
+                )],
             );
         }
         let total_probes: usize = planned.iter().map(|(_, p)| p.len()).sum();
@@ -337,13 +430,20 @@ impl PreparedCheck for Prepared {
                 };
                 let mut req = client.request(op.method.clone(), url.clone());
                 if let Some(b) = &probe.body {
-                    req = req.header("content-type", "application/json").body(b.clone());
+                    req = req
+                        .header("content-type", "application/json")
+                        .body(b.clone());
                 }
                 sent += 1;
                 let resp = match client.send(req).await {
                     Ok(r) => r,
                     Err(e) => {
-                        return Outcome::error(format!("{} {}: {e}", op.method, super::shown(&url))).at(location(&url));
+                        return Outcome::error(format!(
+                            "{} {}: {e}",
+                            op.method,
+                            super::shown(&url)
+                        ))
+                        .at(location(&url));
                     }
                 };
                 if resp.status == 401 || resp.status == 403 {
@@ -358,13 +458,21 @@ impl PreparedCheck for Prepared {
                 if resp.status >= 500 {
                     add(
                         "input-server-error",
-                        format!("{opname}: {} answered {}", probe.what, super::status_text(resp.status)),
+                        format!(
+                            "{opname}: {} answered {}",
+                            probe.what,
+                            super::status_text(resp.status)
+                        ),
                         "validate input before using it and answer 400/422",
                     );
                 } else if probe.must_reject && (200..300).contains(&resp.status) {
                     add(
                         "input-accepted-invalid",
-                        format!("{opname}: {} was accepted ({})", probe.what, super::status_text(resp.status)),
+                        format!(
+                            "{opname}: {} was accepted ({})",
+                            probe.what,
+                            super::status_text(resp.status)
+                        ),
                         "validate request bodies and parameters against the schema",
                     );
                 }
@@ -399,8 +507,7 @@ impl PreparedCheck for Prepared {
         Outcome::from_findings(
             format!(
                 "{sent} requests to {} operation(s) from {}",
-                ops_done,
-                spec.source
+                ops_done, spec.source
             ),
             findings,
         )
@@ -416,8 +523,14 @@ mod tests {
 
     #[test]
     fn leaks_are_recognised() {
-        assert_eq!(leaks("Traceback (most recent call last):\n  File")[0].0, "input-leaks-stack-trace");
-        assert_eq!(leaks("ERROR: syntax error at or near \"OR\"")[0].0, "input-leaks-db-error");
+        assert_eq!(
+            leaks("Traceback (most recent call last):\n  File")[0].0,
+            "input-leaks-stack-trace"
+        );
+        assert_eq!(
+            leaks("ERROR: syntax error at or near \"OR\"")[0].0,
+            "input-leaks-db-error"
+        );
         assert!(leaks("{\"detail\":\"invalid id\"}").is_empty());
     }
 }

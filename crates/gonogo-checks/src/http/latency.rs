@@ -44,8 +44,14 @@ under a load-testing or success-criteria heading bind here only weakly.",
         "Error rate < 0.5%",
     ],
     findings: &[
-        ("http-latency-over-bound", "The percentile exceeds the bound."),
-        ("http-latency-bad-status", "Samples answered with a status outside `expect`."),
+        (
+            "http-latency-over-bound",
+            "The percentile exceeds the bound.",
+        ),
+        (
+            "http-latency-bad-status",
+            "Samples answered with a status outside `expect`.",
+        ),
     ],
 };
 
@@ -82,9 +88,17 @@ impl CheckKind for HttpLatency {
         // Under a load-testing or success-criteria heading the number is a load-test target.
         let load = item.context.iter().any(|c| {
             let c = c.to_ascii_lowercase();
-            ["load test", "load-test", "performance test", "stress", "success criteria", "performance metrics", "rollback"]
-                .iter()
-                .any(|w| c.contains(w))
+            [
+                "load test",
+                "load-test",
+                "performance test",
+                "stress",
+                "success criteria",
+                "performance metrics",
+                "rollback",
+            ]
+            .iter()
+            .any(|w| c.contains(w))
         });
         if load {
             r.confidence = 20;
@@ -103,7 +117,10 @@ impl CheckKind for HttpLatency {
         }
         let samples = params.u64("samples")?.unwrap_or(20);
         if samples == 0 || samples > MAX_SAMPLES {
-            return Err(ParamError::new("samples", format!("must be between 1 and {MAX_SAMPLES}")));
+            return Err(ParamError::new(
+                "samples",
+                format!("must be between 1 and {MAX_SAMPLES}"),
+            ));
         }
         let expect = StatusSet::parse("expect", params.str("expect").unwrap_or("2xx,3xx"))?;
         Ok(Box::new(Prepared {
@@ -146,7 +163,7 @@ impl PreparedCheck for Prepared {
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let shown = super::shown(&url);
         // Warm-up: connection set-up is not the service's latency.
@@ -164,7 +181,8 @@ impl PreparedCheck for Prepared {
                     times.push(r.elapsed);
                 }
                 Err(e) => {
-                    return Outcome::error(format!("GET {shown}: sample {n}: {e}")).at(location(&url));
+                    return Outcome::error(format!("GET {shown}: sample {n}: {e}"))
+                        .at(location(&url));
                 }
             }
         }
@@ -230,17 +248,29 @@ mod tests {
     fn load_test_sections_bind_weakly() {
         let ctx = vec!["Testing".to_string(), "Load Testing".to_string()];
         let r = HttpLatency
-            .recognise(ItemRef { text: "Response time < 2s (p95)", context: &ctx })
+            .recognise(ItemRef {
+                text: "Response time < 2s (p95)",
+                context: &ctx,
+            })
             .unwrap();
         assert_eq!(r.confidence, 20);
         assert_eq!(r.params.str("max"), Some("2s"));
-        let ctx = vec!["Success Criteria".to_string(), "Performance Metrics".to_string()];
+        let ctx = vec![
+            "Success Criteria".to_string(),
+            "Performance Metrics".to_string(),
+        ];
         let r = HttpLatency
-            .recognise(ItemRef { text: "Response time p95 < 2000ms", context: &ctx })
+            .recognise(ItemRef {
+                text: "Response time p95 < 2000ms",
+                context: &ctx,
+            })
             .unwrap();
         assert_eq!(r.confidence, 20);
         let r = HttpLatency
-            .recognise(ItemRef { text: "Backend API response times < 200ms (p95)", context: &[] })
+            .recognise(ItemRef {
+                text: "Backend API response times < 200ms (p95)",
+                context: &[],
+            })
             .unwrap();
         assert_eq!(r.confidence, 70);
         assert_eq!(r.params.str("percentile"), Some("95"));

@@ -103,10 +103,10 @@ impl TargetSpec {
             }
         }
         let path = params.str("path").map(str::to_string);
-        if let Some(p) = &path {
-            if !p.starts_with('/') {
-                return Err(ParamError::new("path", "must start with `/`"));
-            }
+        if let Some(p) = &path
+            && !p.starts_with('/')
+        {
+            return Err(ParamError::new("path", "must start with `/`"));
         }
         let timeout = params.duration("timeout")?.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
@@ -134,11 +134,16 @@ impl TargetSpec {
     }
 
     /// Like [`resolve`](Self::resolve), with `path` replacing the configured path.
-    pub fn resolve_path(&self, ctx: &CheckContext, path: Option<&str>) -> Result<Url, Box<Outcome>> {
-        if let Some(u) = &self.url {
-            if u.contains("://") && path.is_none() {
-                return Url::parse(u).map_err(|e| Box::new(Outcome::error(format!("url: {e}"))));
-            }
+    pub fn resolve_path(
+        &self,
+        ctx: &CheckContext,
+        path: Option<&str>,
+    ) -> Result<Url, Box<Outcome>> {
+        if let Some(u) = &self.url
+            && u.contains("://")
+            && path.is_none()
+        {
+            return Url::parse(u).map_err(|e| Box::new(Outcome::error(format!("url: {e}"))));
         }
         let base = match (&self.url, ctx.target(&self.target)) {
             (Some(u), _) if u.contains("://") => u.clone(),
@@ -163,9 +168,9 @@ impl TargetSpec {
         })
     }
 
-    pub fn client(&self) -> Result<Client, Outcome> {
+    pub fn client(&self) -> Result<Client, Box<Outcome>> {
         Client::new(self.timeout, self.max_bytes, self.follow_redirects)
-            .map_err(|e| Outcome::error(format!("cannot build the HTTP client: {e}")))
+            .map_err(|e| Box::new(Outcome::error(format!("cannot build the HTTP client: {e}"))))
     }
 }
 
@@ -257,7 +262,10 @@ pub enum ProbeError {
     /// No connection (refused, unreachable, DNS, TLS).
     Connect(String),
     /// The deadline passed before the response was complete.
-    Timeout { after: Duration, stage: &'static str },
+    Timeout {
+        after: Duration,
+        stage: &'static str,
+    },
     /// Anything else (protocol error, reset mid-body).
     Other(String),
 }
@@ -413,7 +421,10 @@ impl StatusSet {
             }
         }
         if out.is_empty() {
-            return Err(ParamError::new(key, "expected status codes like 200 or 2xx"));
+            return Err(ParamError::new(
+                key,
+                "expected status codes like 200 or 2xx",
+            ));
         }
         Ok(StatusSet(out))
     }
@@ -462,8 +473,10 @@ pub fn status_text(code: u16) -> String {
 pub fn duration_in_text(text: &str) -> Option<String> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)(?:<|≤|<=|under|below|within)\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?)\b")
-            .expect("valid regex")
+        regex::Regex::new(
+            r"(?i)(?:<|≤|<=|under|below|within)\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?)\b",
+        )
+        .expect("valid regex")
     });
     let c = re.captures(text)?;
     let unit = match c[2].to_ascii_lowercase().as_str() {
@@ -484,7 +497,9 @@ mod tests {
             "http://h:1/health"
         );
         assert_eq!(
-            join_url("http://h:1/api/", Some("/v1/x?a=1")).unwrap().as_str(),
+            join_url("http://h:1/api/", Some("/v1/x?a=1"))
+                .unwrap()
+                .as_str(),
             "http://h:1/api/v1/x?a=1"
         );
         assert!(join_url("ftp://h", None).is_err());
@@ -507,7 +522,10 @@ mod tests {
             duration_in_text("Backend API response times < 200ms (p95)").as_deref(),
             Some("200ms")
         );
-        assert_eq!(duration_in_text("Response time < 2s (p95)").as_deref(), Some("2s"));
+        assert_eq!(
+            duration_in_text("Response time < 2s (p95)").as_deref(),
+            Some("2s")
+        );
         assert_eq!(duration_in_text("API response times within SLA"), None);
     }
 

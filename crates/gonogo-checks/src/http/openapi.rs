@@ -56,13 +56,21 @@ impl SpecSource {
     ) -> Result<Spec, Box<Outcome>> {
         if let Some(file) = &self.file {
             let path = ctx.repo.join(file);
-            let meta = std::fs::metadata(&path)
-                .map_err(|e| Box::new(Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))))?;
+            let meta = std::fs::metadata(&path).map_err(|e| {
+                Box::new(Outcome::error(format!(
+                    "{file}: cannot read the OpenAPI document: {e}"
+                )))
+            })?;
             if meta.len() > 16 << 20 {
-                return Err(Box::new(Outcome::error(format!("{file}: OpenAPI document over 16 MiB"))));
+                return Err(Box::new(Outcome::error(format!(
+                    "{file}: OpenAPI document over 16 MiB"
+                ))));
             }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Box::new(Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Box::new(Outcome::error(format!(
+                    "{file}: cannot read the OpenAPI document: {e}"
+                )))
+            })?;
             let doc = parse(&text).map_err(|e| Box::new(Outcome::error(format!("{file}: {e}"))))?;
             return Ok(Spec {
                 doc,
@@ -87,7 +95,8 @@ impl SpecSource {
                 client.max_bytes
             ))));
         }
-        let doc = parse(&resp.text()).map_err(|e| Box::new(Outcome::error(format!("{shown}: {e}"))))?;
+        let doc =
+            parse(&resp.text()).map_err(|e| Box::new(Outcome::error(format!("{shown}: {e}"))))?;
         Ok(Spec { doc, source: shown })
     }
 }
@@ -128,7 +137,11 @@ fn yaml_to_json(text: &str) -> Result<Value, String> {
             return Value::Null;
         }
         match y {
-            Yaml::Real(s) => s.parse::<f64>().ok().map(Value::from).unwrap_or(Value::Null),
+            Yaml::Real(s) => s
+                .parse::<f64>()
+                .ok()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
             Yaml::Integer(i) => Value::from(*i),
             Yaml::String(s) => Value::String(s.clone()),
             Yaml::Boolean(b) => Value::Bool(*b),
@@ -192,7 +205,11 @@ impl Spec {
             for m in ["get", "post", "put", "patch", "delete"] {
                 let Some(op) = item.get(m) else { continue };
                 let mut params = Vec::new();
-                let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+                let own = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for p in shared.iter().chain(own.iter()) {
                     let p = self.deref(p);
                     let location = match p.get("in").and_then(Value::as_str) {
@@ -200,11 +217,16 @@ impl Spec {
                         Some("query") => ParamIn::Query,
                         _ => continue,
                     };
-                    let Some(name) = p.get("name").and_then(Value::as_str) else { continue };
+                    let Some(name) = p.get("name").and_then(Value::as_str) else {
+                        continue;
+                    };
                     params.push(Param {
                         name: name.to_string(),
                         location,
-                        required: p.get("required").and_then(Value::as_bool).unwrap_or(location == ParamIn::Path),
+                        required: p
+                            .get("required")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(location == ParamIn::Path),
                         schema: self.deref(p.get("schema").unwrap_or(&Value::Null)).clone(),
                     });
                 }
@@ -213,11 +235,16 @@ impl Spec {
                     .and_then(|b| b.pointer("/content/application~1json/schema"))
                     .map(|s| self.deref(s).clone());
                 let secured = match op.get("security").and_then(Value::as_array) {
-                    Some(a) => !a.is_empty() && a.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())),
+                    Some(a) => {
+                        !a.is_empty()
+                            && a.iter()
+                                .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+                    }
                     None => global_security,
                 };
                 out.push(Operation {
-                    method: reqwest::Method::from_bytes(m.to_ascii_uppercase().as_bytes()).expect("known method"),
+                    method: reqwest::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                        .expect("known method"),
                     path: path.clone(),
                     params,
                     body_required: body_obj
@@ -235,8 +262,15 @@ impl Spec {
 
 /// A value that satisfies `schema` (for path parameters of otherwise valid requests).
 pub fn sample_value(schema: &Value) -> String {
-    if let Some(e) = schema.get("enum").and_then(Value::as_array).and_then(|a| a.first()) {
-        return e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
+    if let Some(e) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return e
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| e.to_string());
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("integer") | Some("number") => schema
@@ -291,18 +325,30 @@ mod tests {
           "components":{"schemas":{"Item":{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}}},
           "paths":{"/items/{id}":{"get":{"security":[],"parameters":[{"name":"id","in":"path","schema":{"type":"integer"}}]}},
                    "/items":{"post":{"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Item"}}}}}}}}"##;
-        let spec = Spec { doc: parse(json).unwrap(), source: "x".into() };
+        let spec = Spec {
+            doc: parse(json).unwrap(),
+            source: "x".into(),
+        };
         let ops = spec.operations();
         assert_eq!(ops.len(), 2);
-        let get = ops.iter().find(|o| o.method == reqwest::Method::GET).unwrap();
+        let get = ops
+            .iter()
+            .find(|o| o.method == reqwest::Method::GET)
+            .unwrap();
         assert!(!get.secured);
         assert_eq!(get.params[0].location, ParamIn::Path);
-        let post = ops.iter().find(|o| o.method == reqwest::Method::POST).unwrap();
+        let post = ops
+            .iter()
+            .find(|o| o.method == reqwest::Method::POST)
+            .unwrap();
         assert!(post.secured && post.body_required);
         assert_eq!(post.body.as_ref().unwrap()["required"][0], "name");
 
         let yaml = "openapi: 3.0.0\npaths:\n  /health:\n    get: {}\n";
-        let spec = Spec { doc: parse(yaml).unwrap(), source: "y".into() };
+        let spec = Spec {
+            doc: parse(yaml).unwrap(),
+            source: "y".into(),
+        };
         assert_eq!(spec.operations().len(), 1);
         assert!(parse("{ not json").unwrap_err().contains("line 1"));
         assert!(parse("a: [1, 2").is_err());
@@ -311,6 +357,9 @@ mod tests {
 
     #[test]
     fn paths_fill_and_encode() {
-        assert_eq!(fill_path("/items/{id}/x", &|_| "../etc".into()), "/items/..%2Fetc/x");
+        assert_eq!(
+            fill_path("/items/{id}/x", &|_| "../etc".into()),
+            "/items/..%2Fetc/x"
+        );
     }
 }

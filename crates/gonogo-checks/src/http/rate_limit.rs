@@ -28,7 +28,10 @@ The burst is the only load it adds; it sends GET requests only.",
         "Most requests sent before concluding that no limit applies (at most 1000).",
         "100"
     )],
-    examples: &["http.rate-limit", "http.rate-limit path=/api/items burst=50"],
+    examples: &[
+        "http.rate-limit",
+        "http.rate-limit path=/api/items burst=50",
+    ],
     phrases: &[
         "Rate limiting active (slowapi middleware)",
         "Rate limiting enabled on all endpoints",
@@ -41,9 +44,18 @@ The burst is the only load it adds; it sends GET requests only.",
         "Target throughput achieved (>100 req/s)",
     ],
     findings: &[
-        ("rate-limit-none", "The whole burst was served without a 429."),
-        ("rate-limit-no-retry-after", "A 429 came without Retry-After or RateLimit headers."),
-        ("rate-limit-server-error", "The service answered 5xx under the burst instead of limiting it."),
+        (
+            "rate-limit-none",
+            "The whole burst was served without a 429.",
+        ),
+        (
+            "rate-limit-no-retry-after",
+            "A 429 came without Retry-After or RateLimit headers.",
+        ),
+        (
+            "rate-limit-server-error",
+            "The service answered 5xx under the burst instead of limiting it.",
+        ),
     ],
 };
 
@@ -70,7 +82,10 @@ impl CheckKind for HttpRateLimit {
         let target = TargetSpec::from_params(params)?;
         let burst = params.u64("burst")?.unwrap_or(100);
         if burst == 0 || burst > MAX_BURST {
-            return Err(ParamError::new("burst", format!("must be between 1 and {MAX_BURST}")));
+            return Err(ParamError::new(
+                "burst",
+                format!("must be between 1 and {MAX_BURST}"),
+            ));
         }
         Ok(Box::new(Prepared { target, burst }))
     }
@@ -101,7 +116,7 @@ impl PreparedCheck for Prepared {
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let shown = super::shown(&url);
         let mut server_errors = 0u64;
@@ -160,9 +175,12 @@ impl PreparedCheck for Prepared {
                 .at(location(&url)),
             );
         }
-        Outcome::from_findings(format!("{shown}: no 429 in {} requests", self.burst), findings)
-            .observed(format!("{} requests, no 429", self.burst))
-            .expected(format!("429 within {} requests", self.burst))
-            .at(location(&url))
+        Outcome::from_findings(
+            format!("{shown}: no 429 in {} requests", self.burst),
+            findings,
+        )
+        .observed(format!("{} requests, no 429", self.burst))
+        .expected(format!("429 within {} requests", self.burst))
+        .at(location(&url))
     }
 }

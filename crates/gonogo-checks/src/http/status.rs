@@ -28,7 +28,10 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
             "Expected status: codes, ranges and classes (`200`, `200,204`, `2xx`).",
             "2xx"
         ),
-        ParamDoc::optional("max_latency", "Longest acceptable time for the whole exchange (`500ms`)."),
+        ParamDoc::optional(
+            "max_latency",
+            "Longest acceptable time for the whole exchange (`500ms`)."
+        ),
         ParamDoc::optional(
             "header",
             "Expected response headers, `;`-separated: `Name` (present) or `Name: text` (value contains text).",
@@ -60,13 +63,34 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
         "Service health checks failing",
     ],
     findings: &[
-        ("http-status-unreachable", "No connection could be made (refused, unreachable, DNS or TLS failure)."),
-        ("http-status-timeout", "No complete answer within the timeout."),
-        ("http-status-unexpected", "The status is not one of the expected ones."),
-        ("http-status-slow", "The exchange took longer than `max_latency`."),
-        ("http-status-header-missing", "An expected header is absent or does not contain the expected text."),
-        ("http-status-body-mismatch", "The body does not contain the expected text (or was cut at `max_bytes`)."),
-        ("http-status-json-mismatch", "The body is not JSON, or the JSON-path expectation does not hold."),
+        (
+            "http-status-unreachable",
+            "No connection could be made (refused, unreachable, DNS or TLS failure).",
+        ),
+        (
+            "http-status-timeout",
+            "No complete answer within the timeout.",
+        ),
+        (
+            "http-status-unexpected",
+            "The status is not one of the expected ones.",
+        ),
+        (
+            "http-status-slow",
+            "The exchange took longer than `max_latency`.",
+        ),
+        (
+            "http-status-header-missing",
+            "An expected header is absent or does not contain the expected text.",
+        ),
+        (
+            "http-status-body-mismatch",
+            "The body does not contain the expected text (or was cut at `max_bytes`).",
+        ),
+        (
+            "http-status-json-mismatch",
+            "The body is not JSON, or the JSON-path expectation does not hold.",
+        ),
     ],
 };
 
@@ -81,8 +105,10 @@ fn health_re() -> &'static Regex {
 fn frontend_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)^(?:the\s+)?frontend\s+(?:is\s+)?(?:accessible|reachable|up|loading|serving)\b")
-            .expect("valid regex")
+        Regex::new(
+            r"(?i)^(?:the\s+)?frontend\s+(?:is\s+)?(?:accessible|reachable|up|loading|serving)\b",
+        )
+        .expect("valid regex")
     })
 }
 
@@ -103,14 +129,16 @@ impl CheckKind for HttpStatus {
         }
         // An explicit path in the item's text wins over the conventional `/health`.
         static PATH: OnceLock<Regex> = OnceLock::new();
-        let path_re = PATH.get_or_init(|| Regex::new(r"(?:^|\s)(/[A-Za-z0-9_./-]+)").expect("valid regex"));
+        let path_re =
+            PATH.get_or_init(|| Regex::new(r"(?:^|\s)(/[A-Za-z0-9_./-]+)").expect("valid regex"));
         let path = path_re
             .captures(text)
             .map(|c| c[1].to_string())
             .unwrap_or_else(|| "/health".into());
         let mut r = Recognition::new(70).with("path", path);
         static CODE: OnceLock<Regex> = OnceLock::new();
-        let code_re = CODE.get_or_init(|| Regex::new(r"\(([1-5]\d\d)\b[^)]*\)").expect("valid regex"));
+        let code_re =
+            CODE.get_or_init(|| Regex::new(r"\(([1-5]\d\d)\b[^)]*\)").expect("valid regex"));
         if let Some(c) = code_re.captures(text) {
             r = r.with("expect", &c[1]);
             r.confidence = 80;
@@ -157,7 +185,10 @@ fn parse_header_expectations(s: &str) -> Result<Vec<(String, Option<String>)>, P
             None => (part, None),
         };
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err(ParamError::new("header", format!("`{name}` is not a header name")));
+            return Err(ParamError::new(
+                "header",
+                format!("`{name}` is not a header name"),
+            ));
         }
         out.push((name.to_ascii_lowercase(), value));
     }
@@ -198,10 +229,9 @@ impl JsonExpect {
                 let end = r
                     .find(']')
                     .ok_or_else(|| ParamError::new("json", format!("unclosed `[` in `{s}`")))?;
-                let idx = r[..end]
-                    .trim()
-                    .parse::<usize>()
-                    .map_err(|_| ParamError::new("json", format!("`{}` is not an index", &r[..end])))?;
+                let idx = r[..end].trim().parse::<usize>().map_err(|_| {
+                    ParamError::new("json", format!("`{}` is not an index", &r[..end]))
+                })?;
                 steps.push(PathStep::Index(idx));
                 rest = &r[end + 1..];
             }
@@ -267,10 +297,13 @@ impl PreparedCheck for Prepared {
         };
         let client: Client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let shown = super::shown(&url);
-        let resp = match client.send(client.request(self.method.clone(), url.clone())).await {
+        let resp = match client
+            .send(client.request(self.method.clone(), url.clone()))
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 let code = match e {
@@ -295,34 +328,43 @@ impl PreparedCheck for Prepared {
             findings.push(
                 Finding::fail(
                     "http-status-unexpected",
-                    format!("answered {}, expected {}", super::status_text(resp.status), self.expect.describe()),
+                    format!(
+                        "answered {}, expected {}",
+                        super::status_text(resp.status),
+                        self.expect.describe()
+                    ),
                 )
                 .at(location(&url))
                 .fix("make the endpoint answer the expected status"),
             );
         }
-        if let Some(max) = self.max_latency {
-            if resp.elapsed > max {
-                findings.push(
-                    Finding::fail(
-                        "http-status-slow",
-                        format!("took {ms} ms, bound {} ms", max.as_millis()),
-                    )
-                    .at(location(&url))
-                    .fix("make the endpoint faster or raise max_latency"),
-                );
-            }
+        if let Some(max) = self.max_latency
+            && resp.elapsed > max
+        {
+            findings.push(
+                Finding::fail(
+                    "http-status-slow",
+                    format!("took {ms} ms, bound {} ms", max.as_millis()),
+                )
+                .at(location(&url))
+                .fix("make the endpoint faster or raise max_latency"),
+            );
         }
         for (name, want) in &self.headers {
             let got = resp.header_all(name);
             let ok = match want {
                 None => !got.is_empty(),
-                Some(w) => got.iter().any(|g| g.to_ascii_lowercase().contains(&w.to_ascii_lowercase())),
+                Some(w) => got
+                    .iter()
+                    .any(|g| g.to_ascii_lowercase().contains(&w.to_ascii_lowercase())),
             };
             if !ok {
                 let msg = match (want, got.first()) {
                     (None, _) | (Some(_), None) => format!("header `{name}` absent"),
-                    (Some(w), Some(g)) => format!("header `{name}` is `{}`, expected it to contain `{w}`", clip(g)),
+                    (Some(w), Some(g)) => format!(
+                        "header `{name}` is `{}`, expected it to contain `{w}`",
+                        clip(g)
+                    ),
                 };
                 findings.push(
                     Finding::fail("http-status-header-missing", msg)
@@ -331,33 +373,37 @@ impl PreparedCheck for Prepared {
                 );
             }
         }
-        if let Some(want) = &self.body {
-            if !resp.text().contains(want.as_str()) {
-                let cut = if resp.truncated {
-                    format!(" (only the first {} bytes were read)", resp.body.len())
-                } else {
-                    String::new()
-                };
-                findings.push(
-                    Finding::fail(
-                        "http-status-body-mismatch",
-                        format!("the body does not contain `{}`{cut}", clip(want)),
-                    )
-                    .at(location(&url)),
-                );
-            }
+        if let Some(want) = &self.body
+            && !resp.text().contains(want.as_str())
+        {
+            let cut = if resp.truncated {
+                format!(" (only the first {} bytes were read)", resp.body.len())
+            } else {
+                String::new()
+            };
+            findings.push(
+                Finding::fail(
+                    "http-status-body-mismatch",
+                    format!("the body does not contain `{}`{cut}", clip(want)),
+                )
+                .at(location(&url)),
+            );
         }
-        if let Some(j) = &self.json {
-            if let Err(why) = j.check(&resp.body) {
-                findings.push(Finding::fail("http-status-json-mismatch", why).at(location(&url)));
-            }
+        if let Some(j) = &self.json
+            && let Err(why) = j.check(&resp.body)
+        {
+            findings.push(Finding::fail("http-status-json-mismatch", why).at(location(&url)));
         }
         let mut expected = self.expect.describe();
         if let Some(max) = self.max_latency {
             expected.push_str(&format!(" within {} ms", max.as_millis()));
         }
         Outcome::from_findings(
-            format!("{} {shown}: {} in {ms} ms", self.method, super::status_text(resp.status)),
+            format!(
+                "{} {shown}: {} in {ms} ms",
+                self.method,
+                super::status_text(resp.status)
+            ),
             findings,
         )
         .observed(format!("{} in {ms} ms", resp.status))
@@ -383,13 +429,48 @@ mod tests {
     #[test]
     fn json_expectations() {
         let body = br#"{"status":"ok","checks":{"db":true},"items":[{"n":3}]}"#;
-        assert!(JsonExpect::parse("$.status == ok").unwrap().check(body).is_ok());
-        assert!(JsonExpect::parse("$.status == \"ok\"").unwrap().check(body).is_ok());
-        assert!(JsonExpect::parse("$.checks.db == true").unwrap().check(body).is_ok());
-        assert!(JsonExpect::parse("$.items[0].n == 3").unwrap().check(body).is_ok());
-        assert!(JsonExpect::parse("$.items[1]").unwrap().check(body).is_err());
-        assert!(JsonExpect::parse("$.status == down").unwrap().check(body).is_err());
-        assert!(JsonExpect::parse("$.status").unwrap().check(b"<html>").is_err());
+        assert!(
+            JsonExpect::parse("$.status == ok")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.status == \"ok\"")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.checks.db == true")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.items[0].n == 3")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.items[1]")
+                .unwrap()
+                .check(body)
+                .is_err()
+        );
+        assert!(
+            JsonExpect::parse("$.status == down")
+                .unwrap()
+                .check(body)
+                .is_err()
+        );
+        assert!(
+            JsonExpect::parse("$.status")
+                .unwrap()
+                .check(b"<html>")
+                .is_err()
+        );
         assert!(JsonExpect::parse("$").is_err());
     }
 }

@@ -26,12 +26,29 @@ version means accepted, an alert or a close means refused, no answer within the 
 it unknown (a warning). Error when no handshake can be made; skipped when no https target is \
 configured.",
     params: &[
-        ParamDoc::optional("url", "The https URL (`https://api.example.com`); default the tls_url or an https api_url target."),
-        ParamDoc::optional("host", "Host name the certificate must be valid for (default: the URL's host)."),
-        ParamDoc::optional("ca", "PEM file of trust anchors in the repository (private CAs); default: the Mozilla roots."),
+        ParamDoc::optional(
+            "url",
+            "The https URL (`https://api.example.com`); default the tls_url or an https api_url target.",
+        ),
+        ParamDoc::optional(
+            "host",
+            "Host name the certificate must be valid for (default: the URL's host).",
+        ),
+        ParamDoc::optional(
+            "ca",
+            "PEM file of trust anchors in the repository (private CAs); default: the Mozilla roots.",
+        ),
         ParamDoc::with_default("min_days", "Fewest days to expiry accepted.", "14"),
-        ParamDoc::with_default("legacy_probe", "Probe whether TLS 1.0/1.1 are refused.", "true"),
-        ParamDoc::with_default("timeout", "Deadline of the handshake and of each probe.", "5s"),
+        ParamDoc::with_default(
+            "legacy_probe",
+            "Probe whether TLS 1.0/1.1 are refused.",
+            "true",
+        ),
+        ParamDoc::with_default(
+            "timeout",
+            "Deadline of the handshake and of each probe.",
+            "5s",
+        ),
     ],
     examples: &[
         "tls.cert",
@@ -50,12 +67,27 @@ configured.",
         "Secrets encrypted at rest",
     ],
     findings: &[
-        ("tls-chain-invalid", "The chain does not verify against the trust anchors (unknown issuer, bad signature, not yet valid)."),
-        ("tls-name-mismatch", "The certificate is not valid for the host name."),
+        (
+            "tls-chain-invalid",
+            "The chain does not verify against the trust anchors (unknown issuer, bad signature, not yet valid).",
+        ),
+        (
+            "tls-name-mismatch",
+            "The certificate is not valid for the host name.",
+        ),
         ("tls-cert-expired", "The certificate has expired."),
-        ("tls-cert-expiring", "The certificate expires in fewer than `min_days` days."),
-        ("tls-legacy-protocol", "The server accepts TLS 1.0 or TLS 1.1."),
-        ("tls-legacy-unknown", "Whether TLS 1.0/1.1 are refused could not be told."),
+        (
+            "tls-cert-expiring",
+            "The certificate expires in fewer than `min_days` days.",
+        ),
+        (
+            "tls-legacy-protocol",
+            "The server accepts TLS 1.0 or TLS 1.1.",
+        ),
+        (
+            "tls-legacy-unknown",
+            "Whether TLS 1.0/1.1 are refused could not be told.",
+        ),
     ],
 };
 
@@ -70,9 +102,17 @@ impl CheckKind for TlsCert {
         let t = item.text.to_ascii_lowercase();
         let tls = t.contains("tls") || t.contains("ssl") || t.contains("https");
         let cert = t.contains("certificate") || t.contains(" cert");
-        let verb = ["configured", "valid", "installed", "expir", "renew", "enforced", "in place"]
-            .iter()
-            .any(|w| t.contains(w));
+        let verb = [
+            "configured",
+            "valid",
+            "installed",
+            "expir",
+            "renew",
+            "enforced",
+            "in place",
+        ]
+        .iter()
+        .any(|w| t.contains(w));
         if !(tls && cert && verb) {
             return None;
         }
@@ -87,16 +127,20 @@ impl CheckKind for TlsCert {
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         params.reject_unknown(&["url", "host", "ca", "min_days", "legacy_probe"])?;
         if let Some(u) = params.str("url") {
-            let parsed = url::Url::parse(u).map_err(|e| ParamError::new("url", format!("not a URL ({e})")))?;
+            let parsed = url::Url::parse(u)
+                .map_err(|e| ParamError::new("url", format!("not a URL ({e})")))?;
             if parsed.scheme() != "https" {
                 return Err(ParamError::new("url", "must be an https URL"));
             }
         }
         let host = params.str("host").map(str::to_string);
         if let Some(h) = &host {
-            ServerName::try_from(h.clone()).map_err(|_| ParamError::new("host", format!("`{h}` is not a host name")))?;
+            ServerName::try_from(h.clone())
+                .map_err(|_| ParamError::new("host", format!("`{h}` is not a host name")))?;
         }
-        let timeout = params.duration("timeout")?.unwrap_or(Duration::from_secs(5));
+        let timeout = params
+            .duration("timeout")?
+            .unwrap_or(Duration::from_secs(5));
         Ok(Box::new(Prepared {
             url: params.str("url").map(str::to_string),
             host,
@@ -131,14 +175,26 @@ fn classify(e: &rustls::Error) -> (&'static str, String) {
     use rustls::CertificateError as C;
     match e {
         rustls::Error::InvalidCertificate(c) => match c {
-            C::Expired | C::ExpiredContext { .. } => ("tls-cert-expired", "the certificate has expired".into()),
-            C::NotValidForName | C::NotValidForNameContext { .. } => {
-                ("tls-name-mismatch", "the certificate is not valid for this host name".into())
+            C::Expired | C::ExpiredContext { .. } => {
+                ("tls-cert-expired", "the certificate has expired".into())
             }
-            C::UnknownIssuer => ("tls-chain-invalid", "the chain ends at an unknown issuer (not a trusted root)".into()),
-            other => ("tls-chain-invalid", format!("the chain does not verify: {other:?}")),
+            C::NotValidForName | C::NotValidForNameContext { .. } => (
+                "tls-name-mismatch",
+                "the certificate is not valid for this host name".into(),
+            ),
+            C::UnknownIssuer => (
+                "tls-chain-invalid",
+                "the chain ends at an unknown issuer (not a trusted root)".into(),
+            ),
+            other => (
+                "tls-chain-invalid",
+                format!("the chain does not verify: {other:?}"),
+            ),
         },
-        other => ("tls-chain-invalid", format!("the chain does not verify: {other}")),
+        other => (
+            "tls-chain-invalid",
+            format!("the chain does not verify: {other}"),
+        ),
     }
 }
 
@@ -152,14 +208,19 @@ impl PreparedCheck for Prepared {
             (None, None, Some(_)) => {
                 return Outcome::skipped("no tls_url configured and api_url is not https");
             }
-            (None, None, None) => return Outcome::skipped("no tls_url or https api_url configured"),
+            (None, None, None) => {
+                return Outcome::skipped("no tls_url or https api_url configured");
+            }
         };
         let url = match url::Url::parse(&raw) {
             Ok(u) if u.scheme() == "https" => u,
             Ok(_) => return Outcome::error(format!("{} is not an https URL", redact_url(&raw))),
             Err(e) => return Outcome::error(format!("{}: not a URL ({e})", redact_url(&raw))),
         };
-        let Some(url_host) = url.host_str().map(|h| h.trim_matches(['[', ']']).to_string()) else {
+        let Some(url_host) = url
+            .host_str()
+            .map(|h| h.trim_matches(['[', ']']).to_string())
+        else {
             return Outcome::error("the URL has no host");
         };
         let port = url.port_or_known_default().unwrap_or(443);
@@ -182,7 +243,9 @@ impl PreparedCheck for Prepared {
         };
         let roots = match roots(ca.as_deref()) {
             Ok(r) => r,
-            Err(e) => return Outcome::error(format!("{}: {e}", self.ca.as_deref().unwrap_or("roots"))),
+            Err(e) => {
+                return Outcome::error(format!("{}: {e}", self.ca.as_deref().unwrap_or("roots")));
+            }
         };
         let shown = format!("https://{addr}");
         let loc = Location::file(shown.clone());
@@ -204,14 +267,19 @@ impl PreparedCheck for Prepared {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        let days_left = facts.as_ref().map(|(_, _, exp)| (exp - now).div_euclid(86_400));
+        let days_left = facts
+            .as_ref()
+            .map(|(_, _, exp)| (exp - now).div_euclid(86_400));
         if let Some(days) = days_left {
             let expired = findings.iter().any(|f| f.code == "tls-cert-expired");
             if days < self.min_days && !expired {
                 findings.push(
                     Finding::fail(
                         "tls-cert-expiring",
-                        format!("the certificate expires in {days} days (minimum {})", self.min_days),
+                        format!(
+                            "the certificate expires in {days} days (minimum {})",
+                            self.min_days
+                        ),
                     )
                     .at(loc.clone())
                     .fix("renew the certificate (automate it: certbot/cert-manager)"),
@@ -220,7 +288,10 @@ impl PreparedCheck for Prepared {
         }
         let mut legacy_note = String::new();
         if self.legacy_probe {
-            let sni = self.host.clone().or_else(|| url.domain().map(str::to_string));
+            let sni = self
+                .host
+                .clone()
+                .or_else(|| url.domain().map(str::to_string));
             let mut accepted = Vec::new();
             let mut unknown = Vec::new();
             for (v, label) in [(0x0301u16, "TLS 1.0"), (0x0302, "TLS 1.1")] {
@@ -232,15 +303,24 @@ impl PreparedCheck for Prepared {
             }
             if !accepted.is_empty() {
                 findings.push(
-                    Finding::fail("tls-legacy-protocol", format!("the server accepts {}", accepted.join(" and ")))
-                        .at(loc.clone())
-                        .fix("allow only TLS 1.2 and 1.3 (ssl_protocols TLSv1.2 TLSv1.3)"),
+                    Finding::fail(
+                        "tls-legacy-protocol",
+                        format!("the server accepts {}", accepted.join(" and ")),
+                    )
+                    .at(loc.clone())
+                    .fix("allow only TLS 1.2 and 1.3 (ssl_protocols TLSv1.2 TLSv1.3)"),
                 );
             }
             if !unknown.is_empty() {
                 findings.push(
-                    Finding::warn("tls-legacy-unknown", format!("legacy protocol probe inconclusive ({})", unknown.join("; ")))
-                        .at(loc.clone()),
+                    Finding::warn(
+                        "tls-legacy-unknown",
+                        format!(
+                            "legacy protocol probe inconclusive ({})",
+                            unknown.join("; ")
+                        ),
+                    )
+                    .at(loc.clone()),
                 );
             }
             legacy_note = if accepted.is_empty() && unknown.is_empty() {
@@ -253,9 +333,14 @@ impl PreparedCheck for Prepared {
             .as_ref()
             .map(|(s, i, _)| (s.clone(), i.clone()))
             .unwrap_or_else(|| ("?".into(), "?".into()));
-        let days_text = days_left.map(|d| format!("{d} days left")).unwrap_or_else(|| "expiry unreadable".into());
+        let days_text = days_left
+            .map(|d| format!("{d} days left"))
+            .unwrap_or_else(|| "expiry unreadable".into());
         Outcome::from_findings(
-            format!("{shown}: {}, {}; {days_text}{legacy_note}", hs.protocol, hs.cipher),
+            format!(
+                "{shown}: {}, {}; {days_text}{legacy_note}",
+                hs.protocol, hs.cipher
+            ),
             findings,
         )
         .observed(format!(

@@ -141,15 +141,22 @@ pub async fn handshake(
             .unwrap_or_default();
         Ok::<_, String>((protocol, cipher, chain))
     };
-    let (protocol, cipher, chain) = tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| format!("no TLS handshake with {addr} within {} s", timeout.as_secs_f64()))??;
+    let (protocol, cipher, chain) = tokio::time::timeout(timeout, work).await.map_err(|_| {
+        format!(
+            "no TLS handshake with {addr} within {} s",
+            timeout.as_secs_f64()
+        )
+    })??;
     let verdict = verifier
         .verdict
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take()
-        .unwrap_or_else(|| Err(rustls::Error::General("the certificate was not verified".into())));
+        .unwrap_or_else(|| {
+            Err(rustls::Error::General(
+                "the certificate was not verified".into(),
+            ))
+        });
     Ok(Handshake {
         verdict,
         protocol,
@@ -177,7 +184,9 @@ pub fn legacy_client_hello(version: u16, host: Option<&str>) -> Vec<u8> {
     // Random: fixed bytes are fine for a probe that never completes a handshake.
     body.extend((0u8..32).map(|i| i.wrapping_mul(37).wrapping_add(11)));
     body.push(0); // session id
-    let suites: [u16; 8] = [0xc013, 0xc014, 0xc009, 0xc00a, 0x002f, 0x0035, 0x000a, 0x00ff];
+    let suites: [u16; 8] = [
+        0xc013, 0xc014, 0xc009, 0xc00a, 0x002f, 0x0035, 0x000a, 0x00ff,
+    ];
     body.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
     for s in suites {
         body.extend_from_slice(&s.to_be_bytes());
@@ -196,7 +205,9 @@ pub fn legacy_client_hello(version: u16, host: Option<&str>) -> Vec<u8> {
         ext.extend_from_slice(&sni);
     }
     // supported_groups: secp256r1, secp384r1, x25519
-    ext.extend_from_slice(&[0x00, 0x0a, 0x00, 0x08, 0x00, 0x06, 0x00, 0x17, 0x00, 0x18, 0x00, 0x1d]);
+    ext.extend_from_slice(&[
+        0x00, 0x0a, 0x00, 0x08, 0x00, 0x06, 0x00, 0x17, 0x00, 0x18, 0x00, 0x1d,
+    ]);
     // ec_point_formats: uncompressed
     ext.extend_from_slice(&[0x00, 0x0b, 0x00, 0x02, 0x01, 0x00]);
     body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
@@ -211,7 +222,12 @@ pub fn legacy_client_hello(version: u16, host: Option<&str>) -> Vec<u8> {
 }
 
 /// Offer only `version` and read the first record of the answer (at most 16 KiB).
-pub async fn probe_legacy(addr: &str, host: Option<&str>, version: u16, timeout: Duration) -> Legacy {
+pub async fn probe_legacy(
+    addr: &str,
+    host: Option<&str>,
+    version: u16,
+    timeout: Duration,
+) -> Legacy {
     let work = async {
         let mut s = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
         s.write_all(&legacy_client_hello(version, host))
@@ -233,7 +249,11 @@ pub async fn probe_legacy(addr: &str, host: Option<&str>, version: u16, timeout:
             return Ok(Legacy::Unknown("no ServerHello".into()));
         }
         let v = u16::from_be_bytes([frag[4], frag[5]]);
-        Ok::<_, String>(if v <= 0x0302 { Legacy::Accepted(v) } else { Legacy::Refused })
+        Ok::<_, String>(if v <= 0x0302 {
+            Legacy::Accepted(v)
+        } else {
+            Legacy::Refused
+        })
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(Ok(l)) => l,
