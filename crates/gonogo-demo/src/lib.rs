@@ -37,7 +37,8 @@ pub struct DemoConfig {
     /// Send CSP, HSTS, X-Content-Type-Options, X-Frame-Options and Referrer-Policy.
     pub security_headers: bool,
     pub cors: Cors,
-    /// Requests allowed per path per window; `None` disables rate limiting.
+    /// Requests allowed per path per window on `/api/*` and `/login`; `None` disables rate
+    /// limiting.
     pub rate_limit: Option<u32>,
     pub rate_window: Duration,
     /// Cookies carry Secure, HttpOnly and SameSite=Lax.
@@ -284,7 +285,8 @@ async fn rate_limit(State(st): State<Shared>, req: Request, next: Next) -> Respo
     let Some(limit) = st.cfg.rate_limit else {
         return next.run(req).await;
     };
-    if path == "/health" || path == "/metrics" {
+    // The API and the login are limited; the page, health, metrics and the document are not.
+    if !(path.starts_with("/api/") || path == "/login") {
         return next.run(req).await;
     }
     let window = st.cfg.rate_window;
