@@ -653,3 +653,55 @@ async fn evidence_against_the_bad_profile_reads_well() {
         insta::assert_snapshot!(out);
     });
 }
+
+#[tokio::test]
+async fn passwords_in_the_target_url_never_reach_the_evidence() {
+    let (d, _) = demo(DemoConfig::bad()).await;
+    let url = format!("http://ops:hunter2-target-pass@{}", d.addr);
+    let ctx = ctx_for(&url);
+    for kind in [
+        &HttpStatus as &dyn CheckKind,
+        &HttpHeaders,
+        &HttpCors,
+        &HttpCookies,
+        &HttpInputValidation,
+    ] {
+        let o = run(kind, &[], &ctx).await;
+        let json = serde_json::to_string(&o).unwrap();
+        assert!(!json.contains("hunter2"), "{}: {json}", kind.id());
+        assert!(
+            json.contains("http://ops:…@127.0.0.1:"),
+            "{}: {json}",
+            kind.id()
+        );
+    }
+}
+
+#[tokio::test]
+async fn redirects_to_other_hosts_are_not_followed() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 302 Found\r\nlocation: http://gonogo-elsewhere.invalid/\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    let ctx = ctx_for(&format!("http://{addr}"));
+    let o = run(&HttpStatus, &[], &ctx).await;
+    assert_eq!(codes(&o), ["http-status-unexpected"]);
+    assert!(
+        o.evidence.findings[0]
+            .message
+            .starts_with("answered 302 Found"),
+        "{:?}",
+        o.evidence.findings
+    );
+    let o = run(&HttpStatus, &[("expect", "302")], &ctx).await;
+    assert_eq!(o.status, Status::Pass);
+}
