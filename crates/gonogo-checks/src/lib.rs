@@ -16,7 +16,9 @@ pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
 pub mod secrets;
+pub mod http;
 mod tests;
+pub mod tls;
 pub mod util;
 mod vulns_report;
 
@@ -47,6 +49,15 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docs::fresh::DocsFresh,
     &vulns_report::VulnsReport,
     &code_sql_concat::CodeSqlConcat,
+    &http::status::HttpStatus,
+    &http::latency::HttpLatency,
+    &http::headers::HttpHeaders,
+    &http::cors::HttpCors,
+    &http::rate_limit::HttpRateLimit,
+    &http::cookies::HttpCookies,
+    &http::auth::HttpAuth,
+    &http::input_validation::HttpInputValidation,
+    &tls::cert::TlsCert,
 ];
 
 pub fn registry() -> Registry {
