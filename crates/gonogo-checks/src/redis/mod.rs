@@ -60,8 +60,9 @@ impl Failure {
     }
     /// The server asked for authentication.
     pub fn is_auth(&self) -> bool {
-        let m = self.message();
-        m.contains("NOAUTH") || m.contains("Authentication required") || m.contains("WRONGPASS")
+        let m = self.message().to_ascii_lowercase();
+        matches!(self, Failure::Refused(_))
+            && (m.contains("noauth") || m.contains("wrongpass") || m.contains("authentication"))
     }
     pub fn into_outcome(self) -> Outcome {
         Outcome::error(self.message().to_string())
