@@ -1,10 +1,16 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod cmd_succeeds;
+mod deps_pinned;
+mod env_strength;
 mod files_exists;
+mod git;
 pub mod live;
 pub mod pg;
 pub mod prom;
 pub mod redis;
+pub mod secrets;
+mod tests;
 pub mod util;
 
 use gonogo_core::{CheckKind, Registry};
@@ -13,6 +19,14 @@ use gonogo_core::{CheckKind, Registry};
 /// `tests/registry.rs` hold each one to its documentation.
 pub static KINDS: &[&dyn CheckKind] = &[
     &files_exists::FilesExists,
+    &env_strength::EnvStrength,
+    &deps_pinned::DepsPinned,
+    &tests::junit::TestsJunit,
+    &tests::coverage::TestsCoverage,
+    &cmd_succeeds::CmdSucceeds,
+    &git::merged::GitMerged,
+    &git::tag::GitTag,
+    &secrets::scan::SecretsScan,
     &pg::migrations_applied::MigrationsApplied,
     &pg::fk_indexed::FkIndexed,
     &pg::fk_validated::FkValidated,
