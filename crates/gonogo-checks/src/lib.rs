@@ -1,17 +1,28 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod ci_workflows;
 mod cmd_succeeds;
+mod code_sql_concat;
+mod compose_lint;
 mod deps_pinned;
+mod docker;
+mod docs;
 mod env_strength;
 mod files_exists;
 mod git;
+mod grafana_dashboards;
+mod k8s_workloads;
 pub mod live;
+pub mod migrations;
+mod openapi_complete;
 pub mod pg;
 pub mod prom;
+mod prometheus_rules;
 pub mod redis;
 pub mod secrets;
 mod tests;
 pub mod util;
+mod vulns_report;
 
 use gonogo_core::{CheckKind, Registry};
 
@@ -26,6 +37,19 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
+    &git::merge_order::GitMergeOrder,
+    &docker::dockerfile::DockerDockerfile,
+    &compose_lint::ComposeLint,
+    &k8s_workloads::K8sWorkloads,
+    &ci_workflows::CiWorkflows,
+    &prometheus_rules::PrometheusRules,
+    &grafana_dashboards::GrafanaDashboards,
+    &openapi_complete::OpenapiComplete,
+    &migrations::alembic::MigrationsAlembic,
+    &docs::env_documented::DocsEnvDocumented,
+    &docs::fresh::DocsFresh,
+    &vulns_report::VulnsReport,
+    &code_sql_concat::CodeSqlConcat,
     &secrets::scan::SecretsScan,
     &pg::migrations_applied::MigrationsApplied,
     &pg::fk_indexed::FkIndexed,

@@ -1,7 +1,8 @@
 //! `pg.migrations-applied`: the database's recorded migrations equal the repository's.
 //!
-//! The repository side (which migrations exist, which is the head) is read here with small
-//! readers per tool; the database side is each tool's own bookkeeping table.
+//! The repository side (which migrations exist, which is the head) comes from
+//! [`crate::migrations::detect_in`], shared with the static `migrations.*` kinds; the database
+//! side is each tool's own bookkeeping table.
 
 use super::{DSN_PARAM, plural, re};
 use crate::util::{RepoFiles, repo_files};
@@ -147,16 +148,14 @@ struct Prepared {
 #[derive(Debug, Default)]
 pub(crate) struct RepoMigrations {
     pub tool: &'static str,
-    /// Migration id → the file that defines it (relative path).
-    pub ids: BTreeMap<String, String>,
-    /// Alembic only: revision → the revisions it revises.
+    /// Migration id → the file and line that declare it (relative path).
+    pub ids: BTreeMap<String, (String, usize)>,
+    /// Migration id → the ids it builds on (Alembic's `down_revision`).
     pub parents: BTreeMap<String, Vec<String>>,
-    /// Files that looked like migrations and could not be read, with why.
-    pub problems: Vec<String>,
 }
 
 impl RepoMigrations {
-    /// Alembic heads: revisions no other revision revises.
+    /// Heads: migrations nothing builds on.
     pub fn heads(&self) -> BTreeSet<String> {
         let revised: BTreeSet<&String> = self.parents.values().flatten().collect();
         self.ids
@@ -166,7 +165,7 @@ impl RepoMigrations {
             .collect()
     }
 
-    /// Alembic: every ancestor of `rev`, itself included.
+    /// Every ancestor of `rev`, itself included.
     fn ancestors(&self, rev: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         let mut stack = vec![rev.to_string()];
@@ -181,94 +180,46 @@ impl RepoMigrations {
     }
 }
 
-static ALEMBIC_REV: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"(?m)^revision\s*(?::\s*[\w\[\], ]+)?=\s*['"]([^'"]+)['"]"#)
-        .expect("valid regex")
-});
-static ALEMBIC_DOWN: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"(?m)^down_revision\s*(?::\s*[^=]+)?=\s*(.+)$"#).expect("valid regex")
-});
-static QUOTED: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r#"['"]([^'"]+)['"]"#).expect("valid regex"));
-static DJANGO: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|/)([^/]+)/migrations/(\d{4}_\w+)\.py$").expect("valid regex")
-});
-static SQLX: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|/)migrations/(\d+)_[^/]*?(?:\.up)?\.sql$").expect("valid regex")
-});
-static PRISMA: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|/)prisma/migrations/([^/]+)/migration\.sql$").expect("valid regex")
-});
-static FLYWAY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|/)V(\d+(?:[._]\d+)*)__[^/]*\.sql$").expect("valid regex")
-});
-
-/// Alembic's `versions/*.py` files (larger than 1 MiB are skipped as not migrations).
-fn read_alembic(files: &RepoFiles) -> RepoMigrations {
-    let mut m = RepoMigrations {
-        tool: "alembic",
-        ..Default::default()
+/// The repository's migrations for `tool`, or for the first tool that has any. Several sets
+/// of one tool (Django's one folder per app, several Alembic trees) are merged.
+pub(crate) fn read_repo(files: &RepoFiles, tool: Option<&'static str>) -> Option<RepoMigrations> {
+    let sets = crate::migrations::detect_in(files);
+    let tool = match tool {
+        Some(t) => t,
+        None => TOOLS.iter().copied().find(|t| {
+            sets.iter()
+                .any(|s| s.tool.as_str() == *t && !s.revisions.is_empty())
+        })?,
     };
-    for f in files
-        .files
-        .iter()
-        .filter(|f| f.rel.contains("versions/") && f.rel.ends_with(".py") && f.size < 1 << 20)
-    {
-        let Ok(text) = std::fs::read_to_string(&f.path) else {
-            m.problems.push(format!("{}: not readable as UTF-8", f.rel));
-            continue;
-        };
-        let Some(rev) = ALEMBIC_REV.captures(&text) else {
-            continue;
-        };
-        let rev = rev[1].to_string();
-        let parents = ALEMBIC_DOWN
-            .captures(&text)
-            .map(|c| {
-                QUOTED
-                    .captures_iter(&c[1])
-                    .map(|q| q[1].to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        m.parents.insert(rev.clone(), parents);
-        m.ids.insert(rev, f.rel.clone());
-    }
-    m
-}
-
-fn read_by_pattern(
-    files: &RepoFiles,
-    tool: &'static str,
-    re: &regex::Regex,
-    id: impl Fn(&regex::Captures<'_>) -> String,
-) -> RepoMigrations {
     let mut m = RepoMigrations {
         tool,
         ..Default::default()
     };
-    for f in files.files.iter().filter(|f| !f.rel.ends_with(".down.sql")) {
-        if let Some(c) = re.captures(&f.rel) {
-            m.ids.insert(id(&c), f.rel.clone());
+    for set in sets.iter().filter(|s| s.tool.as_str() == tool) {
+        for r in &set.revisions {
+            let id = normalise(tool, &r.id);
+            m.ids.insert(id.clone(), (r.file.clone(), r.line));
+            m.parents
+                .insert(id, r.parents.iter().map(|p| normalise(tool, p)).collect());
         }
     }
-    m
+    Some(m)
 }
 
-/// The repository's migrations for `tool`, or for the first tool that has any.
-pub(crate) fn read_repo(files: &RepoFiles, tool: Option<&'static str>) -> Option<RepoMigrations> {
-    let read = |t: &'static str| match t {
-        "alembic" => read_alembic(files),
-        "django" => read_by_pattern(files, t, &DJANGO, |c| format!("{}.{}", &c[1], &c[2])),
-        "sqlx" => read_by_pattern(files, t, &SQLX, |c| {
-            c[1].trim_start_matches('0').to_string()
-        }),
-        "prisma" => read_by_pattern(files, t, &PRISMA, |c| c[1].to_string()),
-        _ => read_by_pattern(files, t, &FLYWAY, |c| flyway_version(&c[1])),
-    };
+/// Ids as both sides write them: sqlx versions without leading zeros, Flyway versions by
+/// numeric parts.
+fn normalise(tool: &str, id: &str) -> String {
     match tool {
-        Some(t) => Some(read(t)),
-        None => TOOLS.iter().map(|t| read(t)).find(|m| !m.ids.is_empty()),
+        "sqlx" => {
+            let t = id.trim_start_matches('0');
+            if t.is_empty() {
+                "0".into()
+            } else {
+                t.to_string()
+            }
+        }
+        "flyway" => flyway_version(id),
+        _ => id.to_string(),
     }
 }
 
@@ -392,17 +343,12 @@ impl PreparedCheck for Prepared {
             Err(o) => return o,
         };
         pg.close().await;
-        let normalise = |id: String| match repo.tool {
-            "sqlx" => id.trim_start_matches('0').to_string(),
-            "flyway" => flyway_version(&id),
-            _ => id,
-        };
         let mut db = DbMigrations {
             applied: BTreeSet::new(),
             failed: BTreeSet::new(),
         };
         for (id, ok) in rows {
-            let id = normalise(id);
+            let id = normalise(repo.tool, &id);
             if ok {
                 db.applied.insert(id);
             } else {
