@@ -523,12 +523,12 @@ fn compose_environment(doc: &yaml::Node) -> Vec<(String, String, usize)> {
     let Some(services) = doc.get("services") else {
         return out;
     };
-    for (_, _, service) in services.entries() {
+    for (_, service) in services.entries() {
         let Some(env) = service.get("environment") else {
             continue;
         };
-        for (key, _, v) in env.entries() {
-            if let Some(value) = v.as_str()
+        for (k, v) in env.entries() {
+            if let (Some(key), Some(value)) = (k.as_str(), v.as_str())
                 && !["", "~", "null"].contains(&value)
             {
                 out.push((key.to_string(), value.to_string(), v.line));
@@ -1051,7 +1051,7 @@ impl Prepared {
             if is_compose_file(&name)
                 || ((name.ends_with(".yml") || name.ends_with(".yaml")) && !is_env_file(&name))
             {
-                match yaml::parse_documents(&text) {
+                match yaml::parse(&text) {
                     Ok(docs) => {
                         for doc in &docs {
                             for (key, value, line) in compose_environment(doc) {

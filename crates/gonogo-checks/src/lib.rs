@@ -37,6 +37,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
+    &secrets::scan::SecretsScan,
     &git::merge_order::GitMergeOrder,
     &docker::dockerfile::DockerDockerfile,
     &compose_lint::ComposeLint,

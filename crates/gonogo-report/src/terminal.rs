@@ -91,7 +91,7 @@ fn fit(s: &str, width: usize) -> String {
 }
 
 /// A section's path as shown under the report's title: the title itself is not repeated.
-pub(crate) fn section_heading(section: &[String], title: Option<&str>) -> String {
+pub fn section_heading(section: &[String], title: Option<&str>) -> String {
     let path = match (section.first(), title) {
         (Some(first), Some(t)) if first == t && section.len() > 1 => &section[1..],
         _ => section,
