@@ -51,7 +51,6 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docs::fresh::DocsFresh,
     &vulns_report::VulnsReport,
     &code_sql_concat::CodeSqlConcat,
-    &secrets::scan::SecretsScan,
     &pg::migrations_applied::MigrationsApplied,
     &pg::fk_indexed::FkIndexed,
     &pg::fk_validated::FkValidated,
