@@ -402,13 +402,13 @@ fn conclude(repo: &RepoMigrations, db: &DbMigrations, table: &str) -> Outcome {
             .collect()
     };
     for id in &pending {
-        let file = &repo.ids[*id];
+        let (file, line) = &repo.ids[*id];
         findings.push(
             Finding::fail(
                 "pg-migrations-pending",
                 format!("{tool} migration {id} is not applied"),
             )
-            .at(Location::file(file.clone()))
+            .at(Location::at(file.clone(), *line))
             .fix(upgrade_fix(tool)),
         );
     }
@@ -531,7 +531,7 @@ mod tests {
                     "create table b();",
                 ),
                 ("migrations/20240102030405_users.down.sql", "drop table b;"),
-                ("db/migration/V1_1__x.sql", ""),
+                ("db/migration/V1_1__x.sql", "create table c();"),
             ],
         );
         let m = read_repo(&f, Some("sqlx")).unwrap();
