@@ -12,9 +12,13 @@ mod files_exists;
 mod git;
 mod grafana_dashboards;
 mod k8s_workloads;
+pub mod live;
 pub mod migrations;
 mod openapi_complete;
+pub mod pg;
+pub mod prom;
 mod prometheus_rules;
+pub mod redis;
 pub mod secrets;
 pub mod http;
 mod tests;
@@ -58,6 +62,25 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &http::auth::HttpAuth,
     &http::input_validation::HttpInputValidation,
     &tls::cert::TlsCert,
+    &pg::migrations_applied::MigrationsApplied,
+    &pg::fk_indexed::FkIndexed,
+    &pg::fk_validated::FkValidated,
+    &pg::rls::Rls,
+    &pg::connections::Connections,
+    &pg::deadlocks::Deadlocks,
+    &pg::slow_queries::SlowQueries,
+    &pg::replication::Replication,
+    &pg::backups::Backups,
+    &redis::config::Config,
+    &redis::auth::Auth,
+    &redis::memory::Memory,
+    &redis::hit_rate::HitRate,
+    &redis::ping::Ping,
+    &prom::metrics_exposed::MetricsExposed,
+    &prom::targets_up::TargetsUp,
+    &prom::rules_loaded::RulesLoaded,
+    &prom::query::Query,
+    &prom::alertmanager::Alertmanager,
 ];
 
 pub fn registry() -> Registry {
