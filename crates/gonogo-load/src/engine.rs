@@ -398,10 +398,7 @@ impl Worker {
             shared.cumulative.partition_point(|&c| c <= pick)
         };
         let p = &shared.prepared[index];
-        let templated = p.uri_h1.is_none()
-            || p.body.is_none()
-            || p.spec.headers.iter().any(|(_, t)| t.as_static().is_none());
-        let fill = if templated {
+        let fill = if p.templated {
             Some(Fill {
                 seq: shared.seq.fetch_add(1, Ordering::Relaxed),
                 rand: self.next_rand() as u32,

@@ -412,6 +412,8 @@ pub(crate) struct Prepared {
     pub uri_h2: Option<Uri>,
     pub headers: hyper::HeaderMap,
     pub body: Option<Bytes>,
+    /// Something in it changes per request.
+    pub templated: bool,
     pub spec: RequestSpec,
 }
 
@@ -435,7 +437,11 @@ impl Prepared {
             Some(p) => (Some(origin_form(p)?), Some(absolute(origin, p)?)),
             None => (None, None),
         };
+        let templated = uri_h1.is_none()
+            || spec.body.as_static().is_none()
+            || spec.headers.iter().any(|(_, t)| t.as_static().is_none());
         Ok(Prepared {
+            templated,
             method: spec.method.clone(),
             uri_h1,
             uri_h2,

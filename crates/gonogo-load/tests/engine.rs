@@ -100,6 +100,19 @@ fn target() -> Target {
                     }),
                 )
                 .route(
+                    // Every fourth request fails.
+                    "/mixed",
+                    get(|State(s): State<AppState>| async move {
+                        count(&s, "/mixed").await;
+                        let n = s.seen.by_path.lock().unwrap()["/mixed"];
+                        if n % 4 == 0 {
+                            (StatusCode::SERVICE_UNAVAILABLE, "down")
+                        } else {
+                            (StatusCode::OK, "fine!")
+                        }
+                    }),
+                )
+                .route(
                     "/missing",
                     get(|State(s): State<AppState>| async move {
                         count(&s, "/missing").await;
@@ -455,4 +468,64 @@ fn bad_configurations_are_refused_before_any_traffic() {
     };
     let e = gonogo_load::run(&cfg, &Control::new(), &mut |_| {}).unwrap_err();
     assert!(e.to_string().contains("rate"), "{e}");
+}
+
+/// The summary with the figures that vary between runs (times, rates, connection peaks)
+/// replaced.
+fn filtered(text: &str, counts_vary: bool) -> String {
+    let re = |p: &str| regex_lite(p);
+    let mut out = text.to_string();
+    for (pattern, with) in [
+        (r"http://127\.0\.0\.1:\d+", "http://[target]"),
+        (r"\d+(\.\d+)?(ms|s)\b", "[t]"),
+        (r"\d+(\.\d+)?(/s| req/s)", "[r]$2"),
+        (r"peak \d+", "peak [n]"),
+        (r"\d+ sent late", "[n] sent late"),
+        (r" +\[t\]", " [t]"),
+        (r" +observed", " observed"),
+    ] {
+        out = re(pattern).replace_all(&out, with).into_owned();
+    }
+    if counts_vary {
+        out = re(r"([ (×])\d+(\.\d+)?%?")
+            .replace_all(&out, "${1}N")
+            .into_owned();
+    }
+    out
+}
+
+fn regex_lite(p: &str) -> regex::Regex {
+    regex::Regex::new(p).unwrap()
+}
+
+#[test]
+fn summary_text_closed_model() {
+    let t = target();
+    let mut cfg = config(&t.url("/mixed"));
+    cfg.model = Model::Closed { connections: 2 };
+    cfg.stop = Stop::Requests(40);
+    let mut r = run(&cfg);
+    assert_eq!(r.errors.status_5xx, 10);
+    r.evaluate(&[
+        Threshold::parse("p95<10s").unwrap(),
+        Threshold::parse("rps>1000000").unwrap(),
+        Threshold::parse("error_rate<30%").unwrap(),
+    ]);
+    insta::assert_snapshot!(filtered(&r.render_text(), false));
+}
+
+#[test]
+fn summary_text_open_model_that_falls_short() {
+    let t = target();
+    let mut cfg = config(&t.url("/slow"));
+    cfg.model = Model::Open {
+        rate: 40.0,
+        connections: 1,
+        max_connections: 1,
+    };
+    cfg.stop = Stop::Duration(Duration::from_millis(500));
+    let mut r = run(&cfg);
+    r.evaluate(&[Threshold::parse("rps>=40").unwrap()]);
+    assert!(r.schedule.as_ref().unwrap().shortfall);
+    insta::assert_snapshot!(filtered(&r.render_text(), true));
 }

@@ -4,6 +4,7 @@
 mod catalogue;
 mod check_cmd;
 mod inputs;
+mod load_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     Checks(catalogue::ChecksArgs),
     /// Show one check kind's documentation, parameters and example.
     Explain(catalogue::ExplainArgs),
+    /// Load-test one HTTP target (closed or open model) and check latency, throughput and error thresholds.
+    Load(load_cmd::LoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => check_cmd::validate(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
+        Command::Load(args) => load_cmd::load(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
