@@ -20,6 +20,7 @@ const PARAMS: &[&str] = &[
     "warmup",
     "connections",
     "rate",
+    "max_connections",
     "p50",
     "p90",
     "p95",
@@ -60,6 +61,11 @@ change the target.",
         ParamDoc::optional(
             "rate",
             "Open model: a constant arrival rate in requests per second.",
+        ),
+        ParamDoc::with_default(
+            "max_connections",
+            "With `rate`: the most connections opened to keep the schedule.",
+            "1000",
         ),
         ParamDoc::optional("p50", "Upper bound on the median latency (`500ms`, `2s`)."),
         ParamDoc::optional("p90", "Upper bound on the 90th percentile latency."),
@@ -228,11 +234,12 @@ impl CheckKind for LoadRun {
         }
         let connections = params.u64("connections")?.unwrap_or(10) as usize;
         let rate = params.f64("rate")?;
+        let max_connections = params.u64("max_connections")?.unwrap_or(1000) as usize;
         let model = match rate {
             Some(rate) => Model::Open {
                 rate,
                 connections,
-                max_connections: 1000.max(connections),
+                max_connections: max_connections.max(connections),
             },
             None => Model::Closed { connections },
         };

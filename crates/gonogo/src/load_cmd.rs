@@ -33,6 +33,7 @@ pub struct LoadArgs {
     /// A TOML scenario: several requests with weights, headers, bodies and variables.
     #[arg(long, short = 's', value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// The HTTP method.
     #[arg(long, short = 'm', default_value = "GET", conflicts_with = "scenario")]
     pub method: String,
     /// A request header, `Name: value` (repeatable).
