@@ -472,20 +472,22 @@ fn judge(mut report: LoadReport, thresholds: &[Threshold], shown: &str) -> Outco
             .fix("fix the failing responses, or state the acceptable rate with max_error_rate="),
         );
     }
-    if let Some(s) = report.schedule.as_ref().filter(|s| s.shortfall) {
-        if !report.thresholds.iter().any(|t| t.metric == "rps") {
-            findings.push(
-                Finding::warn(
-                    "load-rate-shortfall",
-                    format!(
-                        "achieved {:.1} req/s of the {} req/s requested ({} dropped, {} late)",
-                        report.rps, s.requested_rps, s.dropped, s.late
-                    ),
-                )
-                .at(location.clone())
-                .fix("the target (or the connection cap) could not keep the rate; lower rate= or scale"),
-            );
-        }
+    if let Some(s) = report.schedule.as_ref().filter(|s| s.shortfall)
+        && !report.thresholds.iter().any(|t| t.metric == "rps")
+    {
+        findings.push(
+            Finding::warn(
+                "load-rate-shortfall",
+                format!(
+                    "achieved {:.1} req/s of the {} req/s requested ({} dropped, {} late)",
+                    report.rps, s.requested_rps, s.dropped, s.late
+                ),
+            )
+            .at(location.clone())
+            .fix(
+                "the target (or the connection cap) could not keep the rate; lower rate= or scale",
+            ),
+        );
     }
     if report.unfinished > 0 && report.requests > 0 {
         findings.push(

@@ -297,18 +297,17 @@ fn worker_thread(
     drop(local);
     let mut stats = worker.stats.take();
     let cfg = &worker.shared.cfg;
-    if let (Model::Open { rate, .. }, Stop::Duration(d)) = (&cfg.model, cfg.stop) {
-        if !worker.shared.stop.load(Ordering::Relaxed) {
-            // Slots due within the window that no connection got to before the end.
-            let threads = cfg.threads.min(cfg.connections()).max(1) as f64;
-            let first_slot =
-                |secs: f64| ((secs * rate - id as f64) / threads).ceil().max(0.0) as u64;
-            let warmup = cfg.warmup.as_secs_f64();
-            let expected = first_slot(warmup + d.as_secs_f64()) - first_slot(warmup);
-            if expected > stats.due {
-                stats.dropped += expected - stats.due;
-                stats.due = expected;
-            }
+    if let (Model::Open { rate, .. }, Stop::Duration(d)) = (&cfg.model, cfg.stop)
+        && !worker.shared.stop.load(Ordering::Relaxed)
+    {
+        // Slots due within the window that no connection got to before the end.
+        let threads = cfg.threads.min(cfg.connections()).max(1) as f64;
+        let first_slot = |secs: f64| ((secs * rate - id as f64) / threads).ceil().max(0.0) as u64;
+        let warmup = cfg.warmup.as_secs_f64();
+        let expected = first_slot(warmup + d.as_secs_f64()) - first_slot(warmup);
+        if expected > stats.due {
+            stats.dropped += expected - stats.due;
+            stats.due = expected;
         }
     }
     stats.peak_connections = worker.open.get().max(stats.peak_connections);
@@ -332,11 +331,11 @@ async fn supervise(w: Rc<Worker>, conns: usize) {
         if ended_at.is_none() && w.ending(now) {
             ended_at = Some(now);
         }
-        if let Some(t) = ended_at {
-            if now >= t + w.shared.cfg.drain {
-                w.stats.borrow_mut().unfinished += w.in_flight.get();
-                break;
-            }
+        if let Some(t) = ended_at
+            && now >= t + w.shared.cfg.drain
+        {
+            w.stats.borrow_mut().unfinished += w.in_flight.get();
+            break;
         }
     }
 }
@@ -436,10 +435,10 @@ impl Worker {
         }
         if let Some(f) = fill {
             for (name, t) in &p.spec.headers {
-                if t.as_static().is_none() {
-                    if let Ok(v) = HeaderValue::from_str(&t.render(f)) {
-                        headers.append(name.clone(), v);
-                    }
+                if t.as_static().is_none()
+                    && let Ok(v) = HeaderValue::from_str(&t.render(f))
+                {
+                    headers.append(name.clone(), v);
                 }
             }
         }
@@ -501,10 +500,10 @@ impl Worker {
     /// Returns whether the connection is still usable.
     async fn send_one(&self, conn: &mut Option<Sender>, due: Instant, measured: bool) {
         // A connection the server closed between requests is replaced without an error.
-        if let Some(c) = conn.as_mut() {
-            if !c.ready().await {
-                *conn = None;
-            }
+        if let Some(c) = conn.as_mut()
+            && !c.ready().await
+        {
+            *conn = None;
         }
         let sender = match conn {
             Some(c) => c,

@@ -203,14 +203,14 @@ impl LoadReport {
             };
             let mut pass = self.requests > 0 && t.op.holds(observed, t.value);
             let mut note = None;
-            if t.metric == Metric::Rps {
-                if let Some(s) = self.schedule.as_ref().filter(|s| s.shortfall) {
-                    pass = false;
-                    note = Some(format!(
-                        "achieved {:.1}/s of the {}/s requested",
-                        self.rps, s.requested_rps
-                    ));
-                }
+            if t.metric == Metric::Rps
+                && let Some(s) = self.schedule.as_ref().filter(|s| s.shortfall)
+            {
+                pass = false;
+                note = Some(format!(
+                    "achieved {:.1}/s of the {}/s requested",
+                    self.rps, s.requested_rps
+                ));
             }
             if !pass {
                 failures.push(format!(

@@ -31,7 +31,7 @@ enum Command {
     /// Show one check kind's documentation, parameters and example.
     Explain(catalogue::ExplainArgs),
     /// Load-test one HTTP target (closed or open model) and check latency, throughput and error thresholds.
-    Load(load_cmd::LoadArgs),
+    Load(Box<load_cmd::LoadArgs>),
 }
 
 fn main() -> ExitCode {
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => check_cmd::validate(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
-        Command::Load(args) => load_cmd::load(args),
+        Command::Load(args) => load_cmd::load(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
