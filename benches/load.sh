@@ -21,10 +21,13 @@ WRK=${WRK:-wrk}
 OHA=${OHA:-oha}
 NGINX=${NGINX:-/usr/sbin/nginx}
 URL="http://127.0.0.1:${PORT}/index.html"
+TOOLS=${TOOLS:-"wrk oha gonogo"}   # which generators to compare
+LONG_TOOLS=${LONG_TOOLS:-"wrk oha gonogo gonogo-long"}
 
 work=$(mktemp -d)
-trap '[ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'if [ -f "$work/nginx.pid" ]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 mkdir -p "$work/www" "$work/tmp"
+chmod 755 "$work" "$work/www"
 # A small static file: 612 bytes, like nginx's default page.
 python3 -c "print('<!doctype html><title>ok</title>' + 'x' * 579)" > "$work/www/index.html"
 cat > "$work/nginx.conf" <<CONF
@@ -81,12 +84,12 @@ run_tool() {
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), wrk $("$WRK" -v 2>&1 | head -1 | awk '{print $2}'), oha $("$OHA" --version | awk '{print $2}'), gonogo $("$GONOGO" --version | awk '{print $2}')"
+echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), wrk $("$WRK" -v 2>&1 | head -1 | awk '{print $2}'), oha $("$OHA" --version 2>/dev/null | awk '{print $2}'), gonogo $("$GONOGO" --version | awk '{print $2}')"
 echo
 echo "| run | tool | requests | req/s | CPU s (user+sys) | CPU µs/request | peak RSS MiB |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 for rep in $(seq "$REPS"); do
-    for tool in wrk oha gonogo; do
+    for tool in $TOOLS; do
         out="$work/$tool-$rep.out"
         read -r cpu rss < <(run_tool "$tool" "$SHORT" "$out")
         n=$(requests_of "$tool" "$out")
@@ -98,7 +101,7 @@ done
 echo
 echo "| long run | tool | seconds | requests | req/s | peak RSS MiB |"
 echo "|---|---|---:|---:|---:|---:|"
-for tool in wrk oha gonogo gonogo-long; do
+for tool in $LONG_TOOLS; do
     secs=$PEER_LONG; t=$tool
     if [ "$tool" = gonogo-long ]; then secs=$LONG; t=gonogo; fi
     out="$work/$tool-long.out"
