@@ -5,6 +5,7 @@ mod catalogue;
 mod check_cmd;
 mod inputs;
 mod load_cmd;
+mod secrets_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     Checks(catalogue::ChecksArgs),
     /// Show one check kind's documentation, parameters and example.
     Explain(catalogue::ExplainArgs),
+    /// Scan a directory (and with --history its git history) for hardcoded secrets; exit 1 when any is found.
+    Secrets(secrets_cmd::SecretsArgs),
     /// Load-test one HTTP target (closed or open model) and check latency, throughput and error thresholds.
     Load(Box<load_cmd::LoadArgs>),
 }
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => check_cmd::validate(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
+        Command::Secrets(args) => secrets_cmd::secrets(args),
         Command::Load(args) => load_cmd::load(*args),
     };
     match result {

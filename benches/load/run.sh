@@ -4,7 +4,7 @@
 #
 #   cargo build --release -p gonogo
 #   apt-get install -y nginx-light wrk time && cargo install oha --locked
-#   benches/load.sh                 # SHORT=10 REPS=3 LONG=300 by default
+#   benches/load/run.sh                 # SHORT=10 REPS=3 LONG=300 by default
 #
 # nginx is pinned to CPU 0 and the generator to CPU 1 (taskset). Each run is measured by
 # /usr/bin/time -v: user+sys CPU seconds and peak RSS of the generator process.
