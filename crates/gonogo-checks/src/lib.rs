@@ -13,6 +13,7 @@ mod git;
 mod grafana_dashboards;
 mod k8s_workloads;
 pub mod live;
+mod load_run;
 pub mod migrations;
 mod openapi_complete;
 pub mod pg;
@@ -81,6 +82,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &prom::rules_loaded::RulesLoaded,
     &prom::query::Query,
     &prom::alertmanager::Alertmanager,
+    &load_run::LoadRun,
 ];
 
 pub fn registry() -> Registry {

@@ -4,6 +4,7 @@
 mod catalogue;
 mod check_cmd;
 mod inputs;
+mod load_cmd;
 mod secrets_cmd;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     Explain(catalogue::ExplainArgs),
     /// Scan a directory (and with --history its git history) for hardcoded secrets; exit 1 when any is found.
     Secrets(secrets_cmd::SecretsArgs),
+    /// Load-test one HTTP target (closed or open model) and check latency, throughput and error thresholds.
+    Load(Box<load_cmd::LoadArgs>),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
         Command::Secrets(args) => secrets_cmd::secrets(args),
+        Command::Load(args) => load_cmd::load(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
