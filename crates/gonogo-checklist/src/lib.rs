@@ -9,3 +9,10 @@ pub mod repair;
 
 pub use model::*;
 pub use parse::parse;
+
+/// Opens the evidence note that Markdown write-back appends to an evaluated item's line
+/// (`<sub>gonogo: pass (files.exists) — README.md exists</sub>`). The parser leaves notes out
+/// of an item's text, so a written-back checklist keeps its ids and bindings.
+pub const NOTE_OPEN: &str = "<sub>gonogo: ";
+/// Closes the evidence note.
+pub const NOTE_CLOSE: &str = "</sub>";

@@ -1,12 +1,863 @@
+//! Markdown → [`Checklist`].
+//!
+//! pulldown-cmark does the CommonMark + GFM work (task lists, tables, fences, HTML comments);
+//! this module turns its events into items, sections, code blocks and tables, and adds what
+//! real checklists need on top: criteria bullets, sign-off slots, annotations, mojibake repair
+//! and tolerance of malformed boxes.
+
 use crate::model::*;
+use crate::repair::{is_check_mark, is_decoration, repair_mojibake};
+use crate::{NOTE_CLOSE, NOTE_OPEN};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Parse checklist Markdown. Never panics; problems are returned as diagnostics.
 pub fn parse(source: &str) -> Checklist {
-    let _ = source;
-    Checklist {
-        title: None,
-        items: Vec::new(),
-        sections: Vec::new(),
-        diagnostics: Vec::new(),
+    let lines = LineIndex::new(source);
+    let (fixed, mut diagnostics) = fix_malformed_boxes(source, &lines);
+    // Fixing boxes inserts spaces and drops a BOM, never a line break: line numbers agree.
+    let fixed_lines = LineIndex::new(&fixed);
+    let mut state = State::new(source, &lines, &fixed_lines);
+    let options =
+        Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    for (event, range) in Parser::new_ext(&fixed, options).into_offset_iter() {
+        state.event(event, range, &fixed);
+    }
+    state.finish_all(&fixed);
+    diagnostics.append(&mut state.diagnostics);
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    let mut checklist = Checklist {
+        title: state.title,
+        items: state.items,
+        sections: state.sections,
+        diagnostics,
+    };
+    assign_ids(&mut checklist);
+    checklist
+}
+
+/// 1-based line numbers of byte offsets. Inserting spaces (as [`fix_malformed_boxes`] does)
+/// never changes line numbers, so one index serves the original and the fixed source.
+struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    fn new(src: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            starts,
+            len: src.len(),
+        }
+    }
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+    /// Byte range of line `line` (1-based) without its line ending.
+    fn span(&self, src: &str, line: usize) -> Range<usize> {
+        let start = self.starts.get(line - 1).copied().unwrap_or(self.len);
+        let mut end = self.starts.get(line).map_or(self.len, |&n| n - 1);
+        if end > start && src.as_bytes().get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+}
+
+fn malformed_patterns() -> &'static [(Regex, &'static str); 3] {
+    static RE: OnceLock<[(Regex, &'static str); 3]> = OnceLock::new();
+    RE.get_or_init(|| {
+        let re = |s: &str| Regex::new(s).expect("valid pattern");
+        [
+            // `-[ ] item`: no space between the bullet and the box.
+            (re(r"^(\s*(?:[-*+]|\d{1,9}[.)]))\[[ xX]\]\s"), "bullet"),
+            // `- [] item`: an empty box.
+            (re(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+\[)\]\s"), "empty"),
+            // `- [x]item`: no space after the box.
+            (
+                re(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+\[[ xX]\])[^\s\]]"),
+                "after",
+            ),
+        ]
+    })
+}
+
+/// Malformed task boxes are real items with a typo: each gets a warning with its line, and a
+/// space is inserted so the parser reads it as the task the author meant. Lines inside code
+/// blocks and HTML blocks are left alone. Returns the source to parse.
+fn fix_malformed_boxes(source: &str, lines: &LineIndex) -> (String, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let body = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let bom = source.len() - body.len();
+    let looks_suspicious = body.lines().any(|l| {
+        let t = l.trim_start();
+        t.contains("[]") || t.contains("[ ]") || t.contains("[x]") || t.contains("[X]")
+    });
+    if !looks_suspicious {
+        return (body.to_string(), diagnostics);
+    }
+    // Where code and HTML blocks are: their lines are content, not checklist.
+    let mut opaque: Vec<Range<usize>> = Vec::new();
+    for (event, range) in Parser::new_ext(body, Options::ENABLE_TASKLISTS).into_offset_iter() {
+        if let Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) = event {
+            opaque.push(range);
+        }
+    }
+    let mut fixed = String::with_capacity(body.len() + 16);
+    let mut offset = 0;
+    for raw in body.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let inside = opaque.iter().any(|r| r.contains(&start));
+        let line_text = raw.trim_end_matches(['\n', '\r']);
+        let mut insert_at = None;
+        if !inside {
+            for (re, what) in malformed_patterns() {
+                if let Some(c) = re.captures(line_text) {
+                    let at = c.get(1).map_or(0, |m| m.end());
+                    let message = match *what {
+                        "bullet" => {
+                            "malformed task box: no space between the bullet and `[ ]`; read as `- [ ]`"
+                        }
+                        "empty" => {
+                            "malformed task box: `[]` is empty; read as `[ ]` (write `[ ]` or `[x]`)"
+                        }
+                        _ => "malformed task box: no space after the box; read as a task item",
+                    };
+                    let line = lines.line_of(bom + start);
+                    diagnostics.push(Diagnostic {
+                        severity: Severity::Warning,
+                        code: "malformed-task-box",
+                        message: message.into(),
+                        line,
+                        column: line_text[..at].chars().count().max(1),
+                    });
+                    insert_at = Some(at);
+                    break;
+                }
+            }
+        }
+        match insert_at {
+            Some(at) => {
+                fixed.push_str(&raw[..at]);
+                fixed.push(' ');
+                fixed.push_str(&raw[at..]);
+            }
+            None => fixed.push_str(raw),
+        }
+    }
+    (fixed, diagnostics)
+}
+
+/// An open list item while its events stream by.
+struct Frame {
+    numbered: bool,
+    /// Line of the item's marker.
+    line: usize,
+    /// Index in `items` once the item is known to be a checklist item.
+    item: Option<usize>,
+    /// Still reading the item's own text (before a nested block).
+    collecting: bool,
+    /// Seen the first inline content (a criterion is decided there).
+    decided: bool,
+    /// The item's own text, for matching.
+    text: String,
+    /// Source range of the item's own inline content.
+    inline: Option<Range<usize>>,
+    /// The box, when the item has one.
+    task: Option<bool>,
+    /// Paragraphs seen: the text is the first paragraph only.
+    paragraphs: usize,
+    /// Inside a write-back note (`<sub>gonogo: …</sub>`): not the author's text.
+    in_note: bool,
+    /// Just saw `<sub>`: a note if the text that follows starts with `gonogo:`.
+    sub_open: bool,
+}
+
+enum Capture {
+    Heading {
+        level: u8,
+        line: usize,
+        text: String,
+    },
+    Code {
+        lang: String,
+        line: usize,
+        text: String,
+    },
+    Table {
+        table: Table,
+        row: Vec<String>,
+        cell: String,
+        in_head: bool,
+    },
+}
+
+struct State<'s> {
+    source: &'s str,
+    /// Lines of the original source (for spans shown and rewritten).
+    lines: &'s LineIndex,
+    /// Lines of the parsed source (for offsets from the parser).
+    fixed_lines: &'s LineIndex,
+    title: Option<String>,
+    items: Vec<Item>,
+    sections: Vec<Section>,
+    diagnostics: Vec<Diagnostic>,
+    /// Open sections, outermost first (indices into `sections`).
+    heading_stack: Vec<usize>,
+    /// Open lists: whether each is numbered.
+    lists: Vec<bool>,
+    frames: Vec<Frame>,
+    capture: Option<Capture>,
+}
+
+impl<'s> State<'s> {
+    fn new(source: &'s str, lines: &'s LineIndex, fixed_lines: &'s LineIndex) -> Self {
+        State {
+            source,
+            lines,
+            fixed_lines,
+            title: None,
+            items: Vec::new(),
+            sections: Vec::new(),
+            diagnostics: Vec::new(),
+            heading_stack: Vec::new(),
+            lists: Vec::new(),
+            frames: Vec::new(),
+            capture: None,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>, fixed: &str) {
+        // Headings, code blocks and tables capture their own text.
+        if let Some(capture) = &mut self.capture {
+            match (&event, capture) {
+                (Event::End(TagEnd::Heading(_)), _) => return self.end_heading(),
+                (Event::End(TagEnd::CodeBlock), _) => return self.end_code(),
+                (Event::End(TagEnd::Table), _) => return self.end_table(),
+                (Event::Text(t) | Event::Code(t), Capture::Heading { text, .. }) => {
+                    text.push_str(t)
+                }
+                (Event::SoftBreak | Event::HardBreak, Capture::Heading { text, .. }) => {
+                    text.push(' ')
+                }
+                (Event::Text(t), Capture::Code { text, .. }) => text.push_str(t),
+                (Event::Start(Tag::TableHead), Capture::Table { in_head, .. }) => *in_head = true,
+                (
+                    Event::End(TagEnd::TableHead),
+                    Capture::Table {
+                        table,
+                        row,
+                        in_head,
+                        ..
+                    },
+                ) => {
+                    table.header = std::mem::take(row);
+                    *in_head = false;
+                }
+                (Event::End(TagEnd::TableRow), Capture::Table { table, row, .. }) => {
+                    table.rows.push(std::mem::take(row));
+                }
+                (Event::End(TagEnd::TableCell), Capture::Table { row, cell, .. }) => {
+                    row.push(clean_text(&std::mem::take(cell)));
+                }
+                (Event::Text(t) | Event::Code(t), Capture::Table { cell, .. }) => cell.push_str(t),
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                self.stop_collecting(fixed);
+                self.capture = Some(Capture::Heading {
+                    level: level as u8,
+                    line: self.fixed_lines.line_of(range.start),
+                    text: String::new(),
+                });
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                self.stop_collecting(fixed);
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.capture = Some(Capture::Code {
+                    lang,
+                    line: self.fixed_lines.line_of(range.start),
+                    text: String::new(),
+                });
+            }
+            Event::Start(Tag::Table(_)) => {
+                self.stop_collecting(fixed);
+                self.capture = Some(Capture::Table {
+                    table: Table {
+                        header: Vec::new(),
+                        rows: Vec::new(),
+                        line: self.fixed_lines.line_of(range.start),
+                    },
+                    row: Vec::new(),
+                    cell: String::new(),
+                    in_head: false,
+                });
+            }
+            Event::Start(Tag::List(start)) => {
+                self.stop_collecting(fixed);
+                self.lists.push(start.is_some());
+            }
+            Event::End(TagEnd::List(_)) => {
+                self.lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                self.frames.push(Frame {
+                    numbered: self.lists.last().copied().unwrap_or(false),
+                    line: self.fixed_lines.line_of(range.start),
+                    item: None,
+                    collecting: true,
+                    decided: false,
+                    text: String::new(),
+                    inline: None,
+                    task: None,
+                    paragraphs: 0,
+                    in_note: false,
+                    sub_open: false,
+                });
+            }
+            Event::End(TagEnd::Item) => {
+                self.stop_collecting(fixed);
+                self.frames.pop();
+            }
+            Event::Start(Tag::Paragraph) => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.paragraphs += 1;
+                    if f.paragraphs > 1 {
+                        self.stop_collecting(fixed);
+                    }
+                }
+            }
+            Event::End(TagEnd::Paragraph) => self.stop_collecting(fixed),
+            Event::Start(Tag::BlockQuote(_) | Tag::HtmlBlock) => self.stop_collecting(fixed),
+            Event::TaskListMarker(checked) => {
+                if let Some(f) = self.frames.last_mut()
+                    && f.collecting
+                    && !f.decided
+                {
+                    f.task = Some(checked);
+                    f.decided = true;
+                    self.open_item(ItemKind::Task, checked);
+                }
+            }
+            Event::Text(_)
+            | Event::Code(_)
+            | Event::InlineHtml(_)
+            | Event::SoftBreak
+            | Event::HardBreak
+            | Event::FootnoteReference(_)
+            | Event::InlineMath(_)
+            | Event::Start(_)
+            | Event::End(_) => self.inline(event, range),
+            _ => {}
+        }
+    }
+
+    /// Inline content of the innermost open item.
+    fn inline(&mut self, event: Event<'_>, range: Range<usize>) {
+        let Some(f) = self.frames.last_mut() else {
+            return;
+        };
+        if !f.collecting {
+            return;
+        }
+        if !f.decided {
+            f.decided = true;
+            // A bullet that opens with a check mark is a success criterion.
+            if let Event::Text(t) = &event {
+                let repaired = repair_mojibake(t);
+                if repaired
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(is_check_mark)
+                {
+                    self.open_item(ItemKind::Criterion, false);
+                }
+            }
+        }
+        let Some(f) = self.frames.last_mut() else {
+            return;
+        };
+        // Write-back notes are ours, not the author's: left out of the text.
+        match &event {
+            Event::InlineHtml(h) if h.trim() == "<sub>" => {
+                f.sub_open = true;
+                return;
+            }
+            Event::InlineHtml(h) if f.in_note && h.trim() == "</sub>" => {
+                f.in_note = false;
+                return;
+            }
+            Event::Text(t)
+                if f.sub_open && t.starts_with(NOTE_OPEN["<sub>".len()..].trim_end()) =>
+            {
+                f.in_note = true;
+            }
+            _ => {}
+        }
+        f.sub_open = false;
+        if f.in_note {
+            return;
+        }
+        match &event {
+            Event::Text(t) | Event::Code(t) => f.text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => f.text.push(' '),
+            _ => {}
+        }
+        f.inline = Some(match f.inline.take() {
+            Some(r) => r.start.min(range.start)..r.end.max(range.end),
+            None => range,
+        });
+    }
+
+    fn open_item(&mut self, kind: ItemKind, checked: bool) {
+        let index = self.items.len();
+        let parent = self.frames.iter().rev().skip(1).find_map(|f| f.item);
+        let Some(f) = self.frames.last_mut() else {
+            return;
+        };
+        f.item = Some(index);
+        let line = f.line;
+        if let Some(p) = parent {
+            self.items[p].children.push(index);
+        }
+        self.items.push(Item {
+            id: String::new(),
+            kind,
+            line,
+            line_span: self.lines.span(self.source, line),
+            section: self.heading_stack.last().copied(),
+            section_path: self
+                .heading_stack
+                .iter()
+                .map(|&s| self.sections[s].title.clone())
+                .collect(),
+            display: String::new(),
+            text: String::new(),
+            checked,
+            numbered: f.numbered,
+            parent,
+            children: Vec::new(),
+            annotation: None,
+            signoff_label: None,
+        });
+    }
+
+    /// The innermost item's own text is complete: settle its display text, matching text,
+    /// annotation and kind.
+    fn stop_collecting(&mut self, fixed: &str) {
+        let Some(f) = self.frames.last_mut() else {
+            return;
+        };
+        if !f.collecting {
+            return;
+        }
+        f.collecting = false;
+        let Some(index) = f.item else {
+            return;
+        };
+        let raw = f
+            .inline
+            .clone()
+            .and_then(|r| fixed.get(r))
+            .unwrap_or_default();
+        let text = std::mem::take(&mut f.text);
+        let annotation = display_text(raw)
+            .1
+            .and_then(|rel| self.annotation(raw, rel, self.items[index].line));
+        let item = &mut self.items[index];
+        item.display = display_text(raw).0;
+        item.text = clean_text(&text);
+        if item.kind == ItemKind::Criterion {
+            item.display = strip_check_mark(&item.display);
+            item.text = strip_check_mark(&item.text);
+        }
+        item.annotation = annotation;
+        if item.kind == ItemKind::Task
+            && let Some(label) = signoff_label(&item.text)
+        {
+            item.kind = ItemKind::Signoff;
+            item.signoff_label = Some(label);
+        }
+    }
+
+    /// The `<!-- gonogo: … -->` comment at `rel` in the item's raw text, located in the
+    /// original source so columns match what the user sees.
+    fn annotation(&self, raw: &str, rel: usize, item_line: usize) -> Option<Annotation> {
+        let comment = &raw[rel..];
+        let end = comment.find("-->")?;
+        let inner = &comment[4..end];
+        let after_prefix = inner.trim_start().strip_prefix("gonogo:")?;
+        let content = after_prefix.trim();
+        // The comment may sit on a continuation line of the item.
+        let line = item_line + raw[..rel].matches('\n').count();
+        let span = self.lines.span(self.source, line);
+        let line_text = self.source.get(span).unwrap_or_default();
+        let column = line_text
+            .find("gonogo:")
+            .map(|p| {
+                let after = &line_text[p + "gonogo:".len()..];
+                let skipped = after.len() - after.trim_start().len();
+                line_text[..p + "gonogo:".len() + skipped].chars().count() + 1
+            })
+            .unwrap_or(1);
+        Some(Annotation {
+            content: content.to_string(),
+            line,
+            column,
+        })
+    }
+
+    fn end_heading(&mut self) {
+        let Some(Capture::Heading { level, line, text }) = self.capture.take() else {
+            return;
+        };
+        let title = clean_title(&text);
+        while let Some(&top) = self.heading_stack.last() {
+            if self.sections[top].level >= level {
+                self.heading_stack.pop();
+            } else {
+                break;
+            }
+        }
+        if level == 1 && self.title.is_none() {
+            self.title = Some(title.clone());
+        }
+        self.sections.push(Section {
+            level,
+            title,
+            line,
+            parent: self.heading_stack.last().copied(),
+            code_blocks: Vec::new(),
+            tables: Vec::new(),
+        });
+        self.heading_stack.push(self.sections.len() - 1);
+    }
+
+    fn end_code(&mut self) {
+        let Some(Capture::Code { lang, line, text }) = self.capture.take() else {
+            return;
+        };
+        if let Some(&s) = self.heading_stack.last() {
+            self.sections[s].code_blocks.push(CodeBlock {
+                lang,
+                content: text,
+                line,
+            });
+        }
+    }
+
+    fn end_table(&mut self) {
+        let Some(Capture::Table { table, .. }) = self.capture.take() else {
+            return;
+        };
+        if let Some(&s) = self.heading_stack.last() {
+            self.sections[s].tables.push(table);
+        }
+    }
+
+    fn finish_all(&mut self, fixed: &str) {
+        while !self.frames.is_empty() {
+            self.stop_collecting(fixed);
+            self.frames.pop();
+        }
+        match self.capture {
+            Some(Capture::Heading { .. }) => self.end_heading(),
+            Some(Capture::Code { .. }) => self.end_code(),
+            Some(Capture::Table { .. }) => self.end_table(),
+            None => {}
+        }
+    }
+}
+
+/// The item's raw inline source as shown: annotation removed, lines joined, emoji repaired.
+/// Also returns where the annotation comment starts in `raw`.
+fn display_text(raw: &str) -> (String, Option<usize>) {
+    let raw_without_note = strip_note(raw);
+    let raw = raw_without_note.as_str();
+    let mut shown = String::with_capacity(raw.len());
+    let mut annotation = None;
+    let mut rest = raw;
+    let mut consumed = 0;
+    while let Some(start) = rest.find("<!--") {
+        let after = &rest[start + 4..];
+        let is_gonogo = after.trim_start().starts_with("gonogo:");
+        if !is_gonogo {
+            shown.push_str(&rest[..start + 4]);
+            consumed += start + 4;
+            rest = after;
+            continue;
+        }
+        shown.push_str(&rest[..start]);
+        annotation.get_or_insert(consumed + start);
+        match after.find("-->") {
+            Some(end) => {
+                consumed += start + 4 + end + 3;
+                rest = &after[end + 3..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    shown.push_str(rest);
+    let joined: Vec<&str> = shown.split('\n').map(str::trim).collect();
+    (repair_mojibake(joined.join(" ").trim()), annotation)
+}
+
+/// `raw` without write-back notes (same length before the first note, so annotation offsets
+/// found in it hold in `raw`).
+fn strip_note(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(start) = rest.find(NOTE_OPEN) {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(NOTE_CLOSE) {
+            Some(end) => rest = &rest[start + end + NOTE_CLOSE.len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Text for matching: emoji repaired then dropped, whitespace collapsed.
+fn clean_text(text: &str) -> String {
+    let repaired = repair_mojibake(text);
+    let kept: String = repaired
+        .chars()
+        .map(|c| {
+            if is_decoration(c) && !is_check_mark(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A heading title as shown: repaired, emoji kept, whitespace collapsed.
+fn clean_title(text: &str) -> String {
+    repair_mojibake(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn strip_check_mark(s: &str) -> String {
+    let t = s.trim_start();
+    let t = t.strip_prefix(|c: char| is_check_mark(c)).unwrap_or(t);
+    t.trim_start_matches(['\u{FE0F}', ' ']).to_string()
+}
+
+/// `Engineering Lead: ____ Date: ____` → `Engineering Lead`. A line is a sign-off slot when
+/// it holds a fill-in blank (three or more underscores).
+fn signoff_label(text: &str) -> Option<String> {
+    let blank = text.find("___")?;
+    let before = &text[..blank];
+    let label = match before.find(':') {
+        Some(colon) => &before[..colon],
+        None => before,
+    };
+    let label = label
+        .trim()
+        .trim_matches(|c: char| c == '*' || c == '_')
+        .trim();
+    (!label.is_empty()).then(|| label.to_string())
+}
+
+/// Lowercase ASCII slug, at most `max` bytes, cut at a word boundary.
+fn slug(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.len() <= max {
+        return out.to_string();
+    }
+    let cut = out[..max]
+        .rfind('-')
+        .filter(|&p| p > max / 2)
+        .unwrap_or(max);
+    out[..cut].to_string()
+}
+
+/// Section titles lose their leading numbering in ids (`3. Security Hardening`).
+fn section_slug(title: &str) -> String {
+    let t = title.trim_start();
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    let t = if digits > 0 && t[digits..].starts_with(". ") {
+        &t[digits + 2..]
+    } else {
+        t
+    };
+    slug(t, 40)
+}
+
+/// Stable ids: the innermost section, the parent items and the item's own text, as slugs;
+/// a repeat in the same place gets `-2`, `-3`.
+fn assign_ids(checklist: &mut Checklist) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for i in 0..checklist.items.len() {
+        let mut parts = Vec::new();
+        let mut p = checklist.items[i].parent;
+        while let Some(pi) = p {
+            parts.push(slug(&checklist.items[pi].text, 40));
+            p = checklist.items[pi].parent;
+        }
+        if let Some(s) = checklist.items[i].section {
+            parts.push(section_slug(&checklist.sections[s].title));
+        }
+        parts.reverse();
+        let own = slug(&checklist.items[i].text, 60);
+        parts.push(if own.is_empty() { "item".into() } else { own });
+        let base: String = parts
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        checklist.items[i].id = if *n == 1 { base } else { format!("{base}-{n}") };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_criteria_and_signoffs() {
+        let src = "# Release\n\n## Security 🔒\n- [ ] **No** hardcoded `secrets`\n  - [x] nested one\n* [X] star\n+ [ ] plus\n1. [ ] numbered\n- ✅ Error rate < 0.5%\n- plain bullet\n- [ ] Engineering Lead: ______ Date: _____\n";
+        let c = parse(src);
+        let kinds: Vec<_> = c.items.iter().map(|i| (i.kind, i.text.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ItemKind::Task, "No hardcoded secrets"),
+                (ItemKind::Task, "nested one"),
+                (ItemKind::Task, "star"),
+                (ItemKind::Task, "plus"),
+                (ItemKind::Task, "numbered"),
+                (ItemKind::Criterion, "Error rate < 0.5%"),
+                (ItemKind::Signoff, "Engineering Lead: ______ Date: _____"),
+            ]
+        );
+        assert_eq!(c.items[0].display, "**No** hardcoded `secrets`");
+        assert_eq!(c.items[0].children, vec![1]);
+        assert_eq!(c.items[1].parent, Some(0));
+        assert!(c.items[1].checked && c.items[2].checked && !c.items[3].checked);
+        assert!(c.items[4].numbered);
+        assert_eq!(
+            c.items[6].signoff_label.as_deref(),
+            Some("Engineering Lead")
+        );
+        assert_eq!(c.items[0].section_path, vec!["Release", "Security 🔒"]);
+        assert_eq!(c.items[0].id, "security/no-hardcoded-secrets");
+        assert_eq!(c.items[1].id, "security/no-hardcoded-secrets/nested-one");
+        assert_eq!(c.title.as_deref(), Some("Release"));
+        assert_eq!(c.items[0].line, 4);
+        assert_eq!(
+            &src[c.items[0].line_span.clone()],
+            "- [ ] **No** hardcoded `secrets`"
+        );
+    }
+
+    #[test]
+    fn annotations_are_read_and_hidden() {
+        let src = "- [ ] Health <!-- gonogo: http.status url=$API_URL/health expect=200 -->\n";
+        let c = parse(src);
+        let a = c.items[0].annotation.as_ref().unwrap();
+        assert_eq!(a.content, "http.status url=$API_URL/health expect=200");
+        assert_eq!((a.line, a.column), (1, 27));
+        assert_eq!(c.items[0].display, "Health");
+        assert_eq!(c.items[0].text, "Health");
+    }
+
+    #[test]
+    fn comments_hide_items_and_malformed_boxes_are_reported() {
+        let src = "<!--\n- [ ] hidden\n-->\n\n-[ ] no space\n\n- [] empty box\n- [x]glued\n```\n-[ ] in code\n```\n";
+        let c = parse(src);
+        let texts: Vec<_> = c.items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, ["no space", "empty box", "glued"]);
+        let lines: Vec<_> = c.diagnostics.iter().map(|d| (d.line, d.code)).collect();
+        assert_eq!(
+            lines,
+            [
+                (5, "malformed-task-box"),
+                (7, "malformed-task-box"),
+                (8, "malformed-task-box")
+            ]
+        );
+        assert!(c.items[2].checked);
+    }
+
+    #[test]
+    fn write_back_notes_are_not_the_authors_text() {
+        let plain = parse("- [ ] Health <!-- gonogo: http.status url=x -->\n");
+        let noted = parse(
+            "- [x] Health <!-- gonogo: http.status url=x --> <sub>gonogo: pass (http.status) — 200 OK in `3 ms`</sub>\n",
+        );
+        assert_eq!(noted.items[0].text, "Health");
+        assert_eq!(noted.items[0].display, "Health");
+        assert_eq!(noted.items[0].id, plain.items[0].id);
+        assert_eq!(
+            noted.items[0].annotation.as_ref().unwrap().content,
+            "http.status url=x"
+        );
+    }
+
+    #[test]
+    fn duplicate_items_get_distinct_ids() {
+        let c = parse("## A\n- [ ] same\n- [ ] same\n");
+        assert_eq!(c.items[0].id, "a/same");
+        assert_eq!(c.items[1].id, "a/same-2");
+    }
+
+    #[test]
+    fn code_blocks_and_tables_attach_to_sections() {
+        let src =
+            "## Steps\n```bash\ngh pr merge 14\n```\n\n| Role | Name |\n|---|---|\n| Lead | Jo |\n";
+        let c = parse(src);
+        let s = &c.sections[0];
+        assert_eq!(s.code_blocks[0].lang, "bash");
+        assert_eq!(s.code_blocks[0].content, "gh pr merge 14\n");
+        assert_eq!(s.code_blocks[0].line, 2);
+        assert_eq!(s.tables[0].header, ["Role", "Name"]);
+        assert_eq!(
+            s.tables[0].rows,
+            [vec!["Lead".to_string(), "Jo".to_string()]]
+        );
+    }
+
+    #[test]
+    fn crlf_and_bom() {
+        let src = "\u{feff}# T\r\n- [ ] a\r\n- [x] b\r\n";
+        let c = parse(src);
+        assert_eq!(c.items.len(), 2);
+        assert_eq!(&src[c.items[1].line_span.clone()], "- [x] b");
+        assert_eq!(c.title.as_deref(), Some("T"));
     }
 }

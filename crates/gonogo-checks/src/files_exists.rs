@@ -1,28 +1,123 @@
 //! `files.exists`: a path or glob exists in the repository and is not trivially empty.
 
-use crate::util::rel_path;
+use crate::util::{check_relative, glob_set, is_glob, normalise, rel_path, repo_files};
 use gonogo_core::{
-    CheckContext, CheckDoc, CheckKind, Location, Outcome, ParamDoc, ParamError, Params,
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use regex::Regex;
+use std::path::Path;
+use std::sync::LazyLock;
 
 pub struct FilesExists;
 
 static DOC: CheckDoc = CheckDoc {
     summary: "A file (or a glob) exists in the repository and is not trivially empty.",
-    description: "TODO",
+    description: "Looks for `path` in the repository. `path` is a repository-relative path, a \
+        glob (`docs/*.md`: `*` stays within a directory, `**` crosses directories), or a \
+        comma-separated list of alternatives, any one of which satisfies the check. A plain \
+        path is looked up directly (even when gitignored); a glob is matched against the \
+        working tree as git sees it (`.gitignore` honoured), so required documents must be \
+        part of the repository. A directory counts when it holds a file that counts. A file \
+        counts when it has at least `min_bytes` bytes and some non-whitespace content. \
+        Passes when one alternative has a file that counts; fails with `files-missing` when \
+        nothing matches, and with `files-empty` when every match is empty or nearly so. Errors \
+        when a matched file cannot be read. Auto-binding reads a file name from the item's \
+        text (\"Deployment runbook updated (OPERATIONS_RUNBOOK.md)\") and knows the usual \
+        names of a few documents (disaster recovery plan, incident response plan, runbooks, \
+        deployment guide), matched case-insensitively; it only says the document exists, not \
+        that it is current.",
     params: &[
         ParamDoc::required(
             "path",
-            "Path or glob relative to the repository root (`docs/*.md`).",
+            "Path or glob relative to the repository root (`docs/*.md`); comma-separated \
+             alternatives pass when any one matches.",
         ),
         ParamDoc::with_default("min_bytes", "Smallest size that counts as not empty.", "16"),
+        ParamDoc::with_default(
+            "ignore_case",
+            "Match globs case-insensitively (`**/*runbook*` finds `RUNBOOK.md`).",
+            "false",
+        ),
     ],
-    examples: &["files.exists path=README.md"],
-    phrases: &[],
-    not_phrases: &[],
-    findings: &[],
+    examples: &[
+        "files.exists path=README.md",
+        "files.exists path=docs/*.md",
+        "files.exists path=\"**/*disaster*recovery*,**/DR.md\" ignore_case=true",
+    ],
+    phrases: &[
+        "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+        "README.md up to date",
+        "Disaster recovery plan documented",
+        "Incident response plan documented",
+        "Runbooks created for common issues",
+        "Deployment guide written",
+    ],
+    not_phrases: &[
+        "PR #15 merged (STATUS.md complete)",
+        "All Python dependencies pinned (`requirements.txt`)",
+        "Database schema applied (`scripts/setup-supabase.sql`)",
+        "`.env.production` file created and secured",
+        "Runbooks linked to alerts",
+        "Environment variables documented",
+        "Data retention policies documented",
+        "API documentation generated",
+        "Release notes prepared",
+        "Privacy policy updated",
+    ],
+    findings: &[
+        (
+            "files-missing",
+            "No file matches the path or any of the globs.",
+        ),
+        (
+            "files-empty",
+            "The file exists but is empty or nearly so (below `min_bytes` or whitespace only).",
+        ),
+    ],
 };
+
+/// A documentation file named in the item's text: `OPERATIONS_RUNBOOK.md`, `docs/DEPLOY.rst`.
+static DOC_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[\s(])((?:[\w.-]+/)*[\w.-]*[a-z0-9_-]\.(?:md|markdown|rst|adoc|txt))(?:$|[\s),.;:])")
+        .expect("regex")
+});
+
+/// Words saying a document must exist and be written.
+static DOC_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(updated|up to date|up-to-date|present|exists?|created|written|documented|complete|in place|available|added)\b")
+        .expect("regex")
+});
+
+/// Items that name a file but are about something else (a PR, a pin, a schema).
+static NOT_A_DOC_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(pr\s*#\d+|pull request|merged|pinned|applied|dependencies)\b").expect("regex")
+});
+
+/// Documents known by what they are rather than by a file name, and where they usually live.
+static KNOWN_DOCS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (
+            r"^disaster recovery (plan|procedure|runbook)s? (is )?(documented|written|created|in place)$",
+            "**/*disaster*recovery*,**/*disaster*recovery*/**,**/DR.md,**/DR_PLAN*,**/DR-PLAN*",
+        ),
+        (
+            r"^incident response (plan|procedure|runbook)s? (is )?(documented|written|created|in place)$",
+            "**/*incident*response*,**/*incident*response*/**",
+        ),
+        (
+            r"^runbooks? (created|written|documented)( for common (issues|incidents|problems))?$",
+            "**/*runbook*,**/runbooks/**",
+        ),
+        (
+            r"^deployment (guide|documentation|docs) (is )?(written|documented|created|in place)$",
+            "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**",
+        ),
+    ]
+    .into_iter()
+    .map(|(re, globs)| (Regex::new(re).expect("regex"), globs))
+    .collect()
+});
 
 impl CheckKind for FilesExists {
     fn id(&self) -> &'static str {
@@ -31,33 +126,323 @@ impl CheckKind for FilesExists {
     fn doc(&self) -> &'static CheckDoc {
         &DOC
     }
-    fn recognise(&self, _item: ItemRef<'_>) -> Option<Recognition> {
-        None
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = normalise(item.text);
+        for (re, globs) in KNOWN_DOCS.iter() {
+            if re.is_match(&text) {
+                return Some(
+                    Recognition::new(60)
+                        .with("path", *globs)
+                        .with("ignore_case", "true"),
+                );
+            }
+        }
+        if NOT_A_DOC_ITEM.is_match(&text) || !DOC_VERB.is_match(&text) {
+            return None;
+        }
+        // The file name as written (case kept): look in the stripped original text.
+        let original = item.text.replace(['`', '*'], " ");
+        let name = DOC_FILE.captures(&original)?.get(1)?.as_str();
+        if check_relative("path", name).is_err() {
+            return None;
+        }
+        Some(Recognition::new(70).with("path", name))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["path", "min_bytes"])?;
-        let path = params.required("path")?.to_string();
+        params.reject_unknown(&["path", "min_bytes", "ignore_case"])?;
+        let alternatives = params.list("path").unwrap_or_default();
+        if alternatives.is_empty() {
+            return Err(ParamError::new("path", "is required"));
+        }
+        for a in &alternatives {
+            check_relative("path", a)?;
+        }
+        let ignore_case = params.bool("ignore_case")?.unwrap_or(false);
+        let globs: Vec<String> = alternatives
+            .iter()
+            .filter(|a| is_glob(a))
+            .cloned()
+            .collect();
+        let glob_set = if globs.is_empty() {
+            None
+        } else {
+            Some(glob_set("path", &globs, ignore_case)?)
+        };
         let min_bytes = params.u64("min_bytes")?.unwrap_or(16);
-        Ok(Box::new(Prepared { path, min_bytes }))
+        Ok(Box::new(Prepared {
+            shown: alternatives.join(", "),
+            plain: alternatives.into_iter().filter(|a| !is_glob(a)).collect(),
+            glob_set,
+            min_bytes,
+        }))
     }
 }
 
 struct Prepared {
-    path: String,
+    shown: String,
+    plain: Vec<String>,
+    glob_set: Option<globset::GlobSet>,
     min_bytes: u64,
+}
+
+/// What one candidate file is worth.
+enum Verdict {
+    Counts(u64),
+    Empty(u64),
+    Unreadable(String),
+}
+
+/// Whether a file has at least `min_bytes` bytes and some non-whitespace content.
+fn weigh(path: &Path, min_bytes: u64) -> Verdict {
+    use std::io::Read;
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return Verdict::Unreadable(e.to_string()),
+    };
+    if size < min_bytes {
+        return Verdict::Empty(size);
+    }
+    // Whitespace-only files are empty whatever their size; a bounded read settles it.
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut buf)) {
+        Ok(n) => n,
+        Err(e) => return Verdict::Unreadable(e.to_string()),
+    };
+    if buf[..n].iter().all(u8::is_ascii_whitespace) && size as usize <= n {
+        Verdict::Empty(size)
+    } else {
+        Verdict::Counts(size)
+    }
+}
+
+/// The files a directory holds, for a plain path naming a directory (bounded).
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .max_depth(Some(8))
+        .filter_entry(|e| e.file_name() != ".git")
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .take(10_000)
+        .map(|e| e.into_path())
+        .collect()
 }
 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let p = ctx.repo.join(&self.path);
-        match std::fs::metadata(&p) {
-            Ok(m) if m.len() >= self.min_bytes => {
-                Outcome::pass(format!("{} exists ({} bytes)", self.path, m.len()))
-                    .at(Location::file(rel_path(&ctx.repo, &p)))
+        let mut candidates: Vec<std::path::PathBuf> = Vec::new();
+        for p in &self.plain {
+            let full = ctx.repo.join(p);
+            if full.is_dir() {
+                candidates.extend(files_under(&full));
+            } else if full.exists() {
+                candidates.push(full);
             }
-            Ok(m) => Outcome::fail(format!("{} is nearly empty ({} bytes)", self.path, m.len())),
-            Err(_) => Outcome::fail(format!("{} not found", self.path)),
         }
+        if let Some(set) = &self.glob_set {
+            let files = repo_files(ctx);
+            candidates.extend(
+                files
+                    .files
+                    .iter()
+                    .filter(|f| set.is_match(&f.rel))
+                    .map(|f| f.path.clone()),
+            );
+        }
+        if candidates.is_empty() {
+            return Outcome::fail(format!("{} not found", self.shown))
+                .expected(format!("{} present", self.shown))
+                .with_findings(vec![
+                    Finding::fail("files-missing", format!("no file matches {}", self.shown))
+                        .fix(format!("add {} to the repository", self.shown)),
+                ]);
+        }
+        let mut empty = Vec::new();
+        let mut unreadable = Vec::new();
+        for path in &candidates {
+            let rel = rel_path(&ctx.repo, path);
+            match weigh(path, self.min_bytes) {
+                Verdict::Counts(size) => {
+                    let more = candidates.len() - 1;
+                    let also = if more > 0 {
+                        format!(
+                            " (and {more} more match{})",
+                            if more == 1 { "" } else { "es" }
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Outcome::pass(format!("{rel} exists ({size} bytes){also}"))
+                        .observed(format!("{rel}, {size} bytes"))
+                        .expected(format!(
+                            "{} present, ≥ {} bytes",
+                            self.shown, self.min_bytes
+                        ))
+                        .at(Location::file(rel));
+                }
+                Verdict::Empty(size) => empty.push(
+                    Finding::fail(
+                        "files-empty",
+                        format!("{rel} is empty or nearly so ({size} bytes)"),
+                    )
+                    .at(Location::file(rel.clone()))
+                    .fix(format!("write the content {rel} is meant to hold")),
+                ),
+                Verdict::Unreadable(e) => unreadable.push(format!("{rel}: {e}")),
+            }
+        }
+        if !unreadable.is_empty() {
+            return Outcome::error(format!("cannot read {}", unreadable.join("; ")));
+        }
+        let summary = if empty.len() == 1 {
+            empty[0].message.clone()
+        } else {
+            format!(
+                "all {} matches of {} are empty or nearly so",
+                empty.len(),
+                self.shown
+            )
+        };
+        let first = empty[0].location.clone();
+        let mut o = Outcome::from_findings(summary, empty).expected(format!(
+            "{} present, ≥ {} bytes",
+            self.shown, self.min_bytes
+        ));
+        o.evidence.location = first;
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::testing::{codes, locations, recognise, repo, run};
+    use gonogo_core::Status;
+
+    const README: &str = "# Service\n\nWhat it does and how to run it.\n";
+
+    #[tokio::test]
+    async fn plain_path_passes_when_present_and_fails_when_missing() {
+        let dir = repo(&[("README.md", README)]);
+        let o = run(&FilesExists, &[("path", "README.md")], dir.path()).await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.evidence.location.unwrap().path, "README.md");
+
+        let o = run(&FilesExists, &[("path", "RUNBOOK.md")], dir.path()).await;
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o), ["files-missing"]);
+    }
+
+    #[tokio::test]
+    async fn empty_and_whitespace_files_fail() {
+        let dir = repo(&[("README.md", "# x\n"), ("NOTES.md", &" \n".repeat(40))]);
+        let o = run(&FilesExists, &[("path", "README.md")], dir.path()).await;
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o), ["files-empty"]);
+        assert_eq!(locations(&o), ["README.md"]);
+        let o = run(&FilesExists, &[("path", "NOTES.md")], dir.path()).await;
+        assert_eq!(codes(&o), ["files-empty"]);
+        let o = run(
+            &FilesExists,
+            &[("path", "README.md"), ("min_bytes", "1")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Pass);
+    }
+
+    #[tokio::test]
+    async fn globs_match_within_and_across_directories() {
+        let dir = repo(&[
+            ("docs/guide.md", README),
+            ("docs/deep/ops/Disaster-Recovery.md", README),
+            ("notes.txt", README),
+        ]);
+        let o = run(&FilesExists, &[("path", "docs/*.md")], dir.path()).await;
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.evidence.location.unwrap().path, "docs/guide.md");
+        let o = run(&FilesExists, &[("path", "*.md")], dir.path()).await;
+        assert_eq!(
+            codes(&o),
+            ["files-missing"],
+            "`*` must not cross directories"
+        );
+        let o = run(
+            &FilesExists,
+            &[("path", "**/*disaster*recovery*")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Fail, "case-sensitive by default");
+        let o = run(
+            &FilesExists,
+            &[
+                ("path", "nope.md,**/*disaster*recovery*"),
+                ("ignore_case", "true"),
+            ],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(
+            o.evidence.location.unwrap().path,
+            "docs/deep/ops/Disaster-Recovery.md"
+        );
+    }
+
+    #[tokio::test]
+    async fn globs_honour_gitignore_and_directories_count_by_content() {
+        let dir = repo(&[
+            (".gitignore", "build/\n"),
+            ("build/runbook.md", README),
+            ("runbooks/db.md", README),
+            ("empty/.keep", ""),
+        ]);
+        let o = run(&FilesExists, &[("path", "build/*.md")], dir.path()).await;
+        assert_eq!(codes(&o), ["files-missing"]);
+        let o = run(&FilesExists, &[("path", "runbooks")], dir.path()).await;
+        assert_eq!(o.status, Status::Pass);
+        let o = run(&FilesExists, &[("path", "empty")], dir.path()).await;
+        assert_eq!(codes(&o), ["files-empty"]);
+    }
+
+    #[test]
+    fn paths_must_stay_inside_the_repository() {
+        for bad in ["/etc/passwd", "../x.md", "docs/../../x", ""] {
+            assert!(
+                FilesExists
+                    .prepare(&Params::new().with("path", bad))
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        assert!(
+            FilesExists
+                .prepare(&Params::new().with("path", "docs/[x.md"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn recognition_reads_the_file_name() {
+        let p = recognise(
+            &FilesExists,
+            "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+        )
+        .unwrap();
+        assert_eq!(p.str("path"), Some("OPERATIONS_RUNBOOK.md"));
+        let p = recognise(&FilesExists, "`docs/DEPLOY.md` written").unwrap();
+        assert_eq!(p.str("path"), Some("docs/DEPLOY.md"));
+        let p = recognise(&FilesExists, "Disaster recovery plan documented").unwrap();
+        assert!(p.str("path").unwrap().contains("**/*disaster*recovery*"));
+        assert_eq!(p.str("ignore_case"), Some("true"));
+        assert!(
+            recognise(&FilesExists, "README.md").is_none(),
+            "a bare name says nothing"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! Helpers shared by check kinds.
 
+pub mod yaml;
+
 use gonogo_core::CheckContext;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,10 +46,10 @@ impl RepoFiles {
 /// The shared walk of `ctx.repo`; computed on first use.
 pub fn repo_files(ctx: &CheckContext) -> Arc<RepoFiles> {
     let root = ctx.repo.clone();
-    ctx.cache.get_or_init(|| walk(&root))
+    ctx.cache.get_or_init(|| walk(&root, true))
 }
 
-fn walk(root: &Path) -> RepoFiles {
+fn walk(root: &Path, honour_ignores: bool) -> RepoFiles {
     use std::sync::Mutex;
 
     // Each walker thread fills its own buffer and hands it over when dropped, so the shared
@@ -99,14 +101,231 @@ fn walk(root: &Path) -> RepoFiles {
     let out = Mutex::new(RepoFiles::default());
     ignore::WalkBuilder::new(root)
         .hidden(false)
-        .git_ignore(true)
-        .git_exclude(true)
+        .ignore(honour_ignores)
+        .git_ignore(honour_ignores)
+        .git_global(honour_ignores)
+        .git_exclude(honour_ignores)
+        .parents(honour_ignores)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry(move |e| {
+            e.file_name() != ".git"
+                && (honour_ignores
+                    || !e.file_type().is_some_and(|t| t.is_dir())
+                    || !is_dependency_or_cache_dir(e.path()))
+        })
         .build_parallel()
         .visit(&mut Builder { root, out: &out });
     let mut files = out.into_inner().unwrap_or_else(|e| e.into_inner());
     files.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     files
+}
+
+/// Every file of the working tree *including* ignored ones, walked once per run: test reports,
+/// coverage reports and local `.env` files are usually gitignored, yet they are exactly what
+/// some checks must read. Dependency and cache directories are left out (`node_modules`,
+/// virtualenvs, `__pycache__`, and any directory holding a `CACHEDIR.TAG`, such as Cargo's
+/// `target/`), and so is `.git/`.
+#[derive(Debug, Default)]
+pub struct AllFiles(pub RepoFiles);
+
+/// The shared walk of `ctx.repo` that ignores `.gitignore`; computed on first use.
+pub fn all_files(ctx: &CheckContext) -> Arc<AllFiles> {
+    let root = ctx.repo.clone();
+    ctx.cache.get_or_init(|| AllFiles(walk(&root, false)))
+}
+
+/// Directory names never worth reading for evidence: installed dependencies and caches.
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".next",
+    ".nuxt",
+    ".cache",
+    ".gradle",
+    ".terraform",
+    "site-packages",
+];
+
+fn is_dependency_or_cache_dir(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| SKIPPED_DIRS.contains(&n))
+        || path.join("CACHEDIR.TAG").is_file()
+}
+
+/// True when `p` uses glob syntax (`*`, `?`, `[…]`, `{…}`).
+pub fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '[', '{'])
+}
+
+/// A repository-relative path parameter must stay inside the repository: relative, no `..`.
+pub fn check_relative(key: &str, p: &str) -> Result<(), gonogo_core::ParamError> {
+    let path = Path::new(p);
+    if p.is_empty() {
+        return Err(gonogo_core::ParamError::new(key, "is empty"));
+    }
+    if path.is_absolute() || p.starts_with('/') || p.starts_with('\\') {
+        return Err(gonogo_core::ParamError::new(
+            key,
+            format!("must be relative to the repository root, got `{p}`"),
+        ));
+    }
+    if path
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err(gonogo_core::ParamError::new(
+            key,
+            format!("must stay inside the repository (no `..`), got `{p}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Compile glob patterns (`docs/*.md`, `**/junit*.xml`) matched against repository-relative
+/// paths with forward slashes. `*` does not cross `/`; `**` does.
+pub fn glob_set(
+    key: &str,
+    patterns: &[String],
+    ignore_case: bool,
+) -> Result<globset::GlobSet, gonogo_core::ParamError> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::GlobBuilder::new(p.trim_start_matches("./"))
+            .literal_separator(true)
+            .case_insensitive(ignore_case)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| gonogo_core::ParamError::new(key, format!("bad glob `{p}`: {e}")))?;
+        b.add(glob);
+    }
+    b.build()
+        .map_err(|e| gonogo_core::ParamError::new(key, e.to_string()))
+}
+
+/// The 1-based line holding byte offset `at` of `text`.
+pub fn line_of(text: &[u8], at: usize) -> usize {
+    let at = at.min(text.len());
+    text[..at].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Io(String),
+    TooLarge(u64),
+    Binary,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "cannot read: {e}"),
+            ReadError::TooLarge(n) => write!(f, "too large to read ({n} bytes)"),
+            ReadError::Binary => f.write_str("not a text file"),
+        }
+    }
+}
+
+/// Read a file as UTF-8 text (invalid sequences replaced), refusing files larger than
+/// `max_bytes` and binary files (a NUL byte in the first 8 KiB).
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    if meta.len() > max_bytes {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(ReadError::Binary);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Item text prepared for matching: lowercase, Markdown emphasis and code marks removed,
+/// whitespace collapsed.
+pub fn normalise(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| match c {
+            '`' | '*' => ' ',
+            c => c,
+        })
+        .collect();
+    cleaned
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .to_lowercase()
+}
+
+/// Test fixtures shared by the kinds' tests: a repository in a temp dir, a kind run on it.
+#[cfg(test)]
+pub(crate) mod testing {
+    use gonogo_core::{CheckContext, CheckKind, Outcome, Params};
+    use std::path::Path;
+
+    /// A fresh directory holding `files` (path, content).
+    pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (path, content) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, content).expect("write fixture");
+        }
+        dir
+    }
+
+    pub fn params(pairs: &[(&str, &str)]) -> Params {
+        let mut p = Params::new();
+        for (k, v) in pairs {
+            p.insert(k, *v);
+        }
+        p
+    }
+
+    /// Prepare `kind` with `pairs` and run it on `root`.
+    pub async fn run(kind: &dyn CheckKind, pairs: &[(&str, &str)], root: &Path) -> Outcome {
+        let prepared = kind
+            .prepare(&params(pairs))
+            .unwrap_or_else(|e| panic!("{}: {e}", kind.id()));
+        prepared.run(&CheckContext::new(root.to_path_buf())).await
+    }
+
+    /// The finding codes of an outcome, in order.
+    pub fn codes(o: &Outcome) -> Vec<&'static str> {
+        o.evidence.findings.iter().map(|f| f.code).collect()
+    }
+
+    /// The locations (`path:line`) of an outcome's findings, in order.
+    pub fn locations(o: &Outcome) -> Vec<String> {
+        o.evidence
+            .findings
+            .iter()
+            .map(|f| {
+                f.location
+                    .as_ref()
+                    .map(|l| l.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// What auto-binding gives for `text` (no context).
+    pub fn recognise(kind: &dyn CheckKind, text: &str) -> Option<Params> {
+        kind.recognise(gonogo_core::check::ItemRef { text, context: &[] })
+            .map(|r| r.params)
+    }
 }

@@ -60,6 +60,8 @@ pub struct ItemReport {
     pub duration_ms: u64,
     /// Whether a non-passing status blocks Go under the policy.
     pub blocking: bool,
+    /// Whether this item holds Go back: blocking and not passing (one of `reasons`).
+    pub holds_back: bool,
     /// Parent item whose status derives from its children.
     pub derived: bool,
     /// Index of the parent item in `items`, if nested.
@@ -236,6 +238,7 @@ pub fn build_report(
                 evidence,
                 duration_ms,
                 blocking: false,
+                holds_back: false,
                 derived,
                 parent: item.parent,
                 role: item.signoff_label.clone(),
@@ -356,11 +359,12 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
     let (mut total_points, mut total_counted) = (0.0, 0usize);
     for item in report.items.iter_mut() {
         item.blocking = is_blocking(item, policy);
+        item.holds_back = item.blocking && !item.derived && holds_back(item.status, policy);
         if item.derived {
             continue;
         }
         *counts.entry(item.status).or_default() += 1;
-        if item.blocking && holds_back(item.status, policy) {
+        if item.holds_back {
             let mut why = if item.evidence.summary.is_empty() {
                 String::new()
             } else {
@@ -481,6 +485,7 @@ mod tests {
             evidence: Evidence::default(),
             duration_ms: 0,
             blocking: false,
+            holds_back: false,
             derived: false,
             parent: None,
             role: None,

@@ -1,22 +1,29 @@
-//! Renderers (placeholder until the renderers land).
+//! Renderers of a finished run. Each takes a [`Report`] (and, where the format needs it, the
+//! checklist source or the registry) and returns the text to write; none does IO or decides
+//! anything.
+
+mod junit;
+mod markdown;
+mod sarif;
+mod terminal;
+
+pub use junit::junit;
+pub use markdown::{NOTE_CLOSE, NOTE_OPEN, markdown};
+pub use sarif::sarif;
+pub use terminal::{TerminalOptions, terminal};
+
 use gonogo_core::decide::Report;
-pub struct TerminalOptions {
-    pub color: bool,
-    pub width: usize,
-    pub verbose: bool,
+
+/// The JSON report: the [`Report`] model as documented in `docs/report-schema.md`.
+pub fn json(report: &Report) -> String {
+    let mut out = serde_json::to_string_pretty(report)
+        .unwrap_or_else(|e| format!("{{\"error\": \"report could not be serialised: {e}\"}}"));
+    out.push('\n');
+    out
 }
-pub fn terminal(r: &Report, _o: &TerminalOptions) -> String {
-    json(r)
-}
-pub fn json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_default()
-}
-pub fn junit(r: &Report) -> String {
-    json(r)
-}
-pub fn sarif(r: &Report, _reg: &gonogo_core::Registry, _v: &str) -> String {
-    json(r)
-}
-pub fn markdown(s: &str, _c: &gonogo_checklist::Checklist, _r: &Report) -> String {
-    s.to_string()
+
+/// One line of item text without Markdown strong-emphasis and code markers. (`__` stays: in
+/// checklists it is far more often a fill-in blank than emphasis.)
+pub(crate) fn plain(text: &str) -> String {
+    text.replace("**", "").replace('`', "")
 }

@@ -280,6 +280,7 @@ mod tests {
             evidence: Evidence::default(),
             duration_ms: 0,
             blocking: false,
+            holds_back: false,
             derived: false,
             parent: None,
             role: role.map(str::to_string),

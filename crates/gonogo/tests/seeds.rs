@@ -5,21 +5,39 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn gonogo() -> Command {
     let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
-    cmd.current_dir(root()).env("NO_COLOR", "1").env("COLUMNS", "100").env_remove("GONOGO_STORE");
+    cmd.current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("GONOGO_STORE");
     cmd
 }
 
 fn validate_json(seed: &str) -> serde_json::Value {
     let out = gonogo()
-        .args(["validate", &format!("examples/checklists/{seed}"), "--repo", "examples/acme-api", "--format", "json"])
+        .args([
+            "validate",
+            &format!("examples/checklists/{seed}"),
+            "--repo",
+            "examples/acme-api",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -41,7 +59,11 @@ fn seeds_bind_a_fifth_of_their_items_automatically() {
         total += t;
     }
     let share = bound as f64 / total as f64;
-    assert!(share >= 0.20, "only {bound} of {total} seed items bound ({:.0}%)", share * 100.0);
+    assert!(
+        share >= 0.20,
+        "only {bound} of {total} seed items bound ({:.0}%)",
+        share * 100.0
+    );
 }
 
 /// Every binding of both seeds, one line per item: reviewing this snapshot is reviewing
@@ -65,7 +87,11 @@ fn seed_bindings_snapshot() {
                 (_, Some(true)) => "(derived)".into(),
                 _ => "manual".into(),
             };
-            lines.push(format!("{:>3} {:<60} {how}", item["line"], item["text"].as_str().unwrap_or_default()));
+            lines.push(format!(
+                "{:>3} {:<60} {how}",
+                item["line"],
+                item["text"].as_str().unwrap_or_default()
+            ));
         }
         insta::assert_snapshot!(format!("bindings-{seed}"), lines.join("\n"));
     }
@@ -74,13 +100,28 @@ fn seed_bindings_snapshot() {
 #[test]
 fn seed_000_against_the_example_is_a_mixed_no_go() {
     let out = gonogo()
-        .args(["check", "examples/checklists/seed-000.md", "--repo", "examples/acme-api", "--format", "json"])
+        .args([
+            "check",
+            "examples/checklists/seed-000.md",
+            "--repo",
+            "examples/acme-api",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let counts = &v["summary"]["counts"];
     for status in ["pass", "fail", "manual"] {
-        assert!(counts[status].as_u64().unwrap_or(0) > 0, "expected some `{status}` items: {counts}");
+        assert!(
+            counts[status].as_u64().unwrap_or(0) > 0,
+            "expected some `{status}` items: {counts}"
+        );
     }
 }

@@ -1,0 +1,739 @@
+//! `cmd.succeeds`: a command run in the repository exits 0.
+
+use crate::util::{check_relative, normalise, repo_files};
+use gonogo_core::redact::redact_url;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef, redact_secret,
+};
+use regex::Regex;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+
+pub struct CmdSucceeds;
+
+/// Shorter than the runner's default timeout (120 s), so that the kind, not the runner, stops
+/// a slow command and kills its whole process group.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(110);
+/// Output kept (the tail): the rest is read and dropped, so a chatty command never blocks.
+const MAX_CAPTURE: usize = 64 * 1024;
+/// How long to wait for the output pipes to close once the command exited (a background
+/// process it left behind may hold them open).
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "A command run in the repository (a linter, a type checker, a build) exits with status 0.",
+    description: "Runs `cmd` in the repository — in `dir`, or in the directory found by \
+        `near` — and passes when it exits 0. Without `shell=true` the command is split like \
+        a shell would (quotes honoured) but run directly, with no shell: no globbing, no \
+        pipes, no `&&`; `shell=true` runs it with `sh -c`. `near` is a comma-separated list \
+        of files, tried in order: a path (`frontend/package.json`) must exist as written, a \
+        bare name (`package.json`) picks the shallowest such file in the repository; the \
+        command runs in that file's directory, and when none exists the check is `skipped` \
+        (nothing to build or lint). The command inherits the environment, overlaid with \
+        `--env-file`; stdin is empty. Fails when the command exits non-zero or is killed by \
+        a signal, with the exit status and the last lines of its output (stdout and stderr \
+        interleaved, at most 64 KiB kept) as evidence; output is scrubbed of the \
+        environment's secret values, `password=`/`token=`-style assignments and URL \
+        passwords before it is shown. Errors, never fails, when gonogo could not tell: the \
+        program is not found or not executable (also exit 126 or 127 from a script whose \
+        own commands are missing), `dir` does not exist, or the command outlives `timeout` \
+        (default 110 s) — its whole process group is then killed. Commands may write their \
+        usual caches and build outputs; auto-binding never picks commands that install, \
+        push or deploy (`npm install`, `docker push`). Auto-binding chooses the command from \
+        the item's wording: \"All MyPy checks passing\" runs `mypy .` near the Python \
+        project (`mypy.ini`, `pyproject.toml`, `setup.cfg`, `requirements.txt`); \"No ESLint \
+        errors in frontend\" runs `node_modules/.bin/eslint .` near `frontend/package.json` \
+        or `package.json`; \"Black/Flake8 passing for backend\" runs `black --check . && \
+        flake8 .` (shell) in the backend; \"`npm run build` completes without errors\" and \
+        \"Next.js production build successful\" run `npm run build`; \"TypeScript \
+        compilation successful\" runs `node_modules/.bin/tsc --noEmit` near `tsconfig.json`; \
+        \"Frontend tests passing (`npm test`)\" runs `npm test`; \"Docker images build \
+        successfully\" runs `docker build .` near `Dockerfile`; a script named in the item \
+        (`scripts/validate_docker_stack.sh`) is run as is.",
+    params: &[
+        ParamDoc::required("cmd", "The command line: `mypy .`, `npm run build`."),
+        ParamDoc::with_default(
+            "dir",
+            "Directory to run in, relative to the repository.",
+            ".",
+        ),
+        ParamDoc::optional(
+            "near",
+            "Run beside the first of these files that exists (comma-separated paths or names); skipped when none does.",
+        ),
+        ParamDoc::with_default(
+            "shell",
+            "Run through `sh -c` (pipes, `&&`, globs).",
+            "false",
+        ),
+        ParamDoc::with_default(
+            "timeout",
+            "Longest run; the process group is killed after it.",
+            "110s",
+        ),
+        ParamDoc::with_default("tail", "Lines of output kept as evidence.", "20"),
+    ],
+    examples: &[
+        "cmd.succeeds cmd=\"mypy .\" dir=backend",
+        "cmd.succeeds cmd=\"npm run build\" near=package.json timeout=5m",
+        "cmd.succeeds cmd=\"black --check . && flake8 .\" shell=true near=pyproject.toml",
+    ],
+    phrases: &[
+        "All MyPy checks passing",
+        "No ESLint errors in frontend",
+        "Black/Flake8 passing for backend",
+        "`npm run build` completes without errors",
+        "Next.js production build successful",
+        "TypeScript compilation successful",
+        "Frontend tests passing (`npm test`)",
+        "Frontend component tests passing",
+        "Docker images build successfully",
+        "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
+    ],
+    not_phrases: &[
+        "`npm install` runs successfully",
+        "Build and push Docker images",
+        "Backend tests passing (`pytest`)",
+        "Run database migrations",
+        "No console errors in production build",
+        "All services start without errors",
+        "Run smoke tests",
+    ],
+    findings: &[(
+        "cmd-failed",
+        "The command exited with a non-zero status or was killed by a signal.",
+    )],
+};
+
+const PYTHON_NEAR: &str = "mypy.ini,.mypy.ini,pyproject.toml,setup.cfg,requirements.txt";
+
+/// Wording → (command, near, shell). Checked in order; the first match binds.
+static RULES: LazyLock<Vec<(Regex, &'static str, &'static str, bool)>> = LazyLock::new(|| {
+    let backend_py = "backend/pyproject.toml,backend/setup.cfg,backend/requirements.txt,pyproject.toml,setup.cfg,requirements.txt";
+    let frontend = "frontend/package.json,package.json";
+    [
+        (r"^(all )?mypy (checks? )?(passing|pass|passes|clean)|^no mypy errors", "mypy .", PYTHON_NEAR, false),
+        (r"^no eslint (errors|warnings|issues)( in (the )?frontend)?$|^eslint (checks? )?(passing|passes|clean)", "node_modules/.bin/eslint .", frontend, false),
+        (r"^(black ?/ ?flake8|flake8 ?/ ?black|black and flake8) (checks? )?(passing|pass|passes|clean)( for (the )?backend)?$", "black --check . && flake8 .", backend_py, true),
+        (r"^(black|black formatting) (checks? )?(passing|passes|clean)( for (the )?backend)?$", "black --check .", backend_py, false),
+        (r"^(flake8|ruff)( lint(ing)?)? (checks? )?(passing|passes|clean)( for (the )?backend)?$", "flake8 .", backend_py, false),
+        (r"^npm run build (completes|succeeds|passes|runs)( successfully)?( without errors)?$", "npm run build", frontend, false),
+        (r"^(next\.?js|frontend) (production )?build (successful|succeeds|passes|completes)( without errors)?$", "npm run build", frontend, false),
+        (r"^typescript (compilation|compiles|type ?check(s|ing)?) (successful|succeeds|passing|passes|clean)$|^no typescript errors$", "node_modules/.bin/tsc --noEmit", "frontend/tsconfig.json,tsconfig.json", false),
+        (r"^frontend (unit |component )?tests (passing|pass|passed)( \(npm test\))?$", "npm test", frontend, false),
+        (r"^docker images? (build|builds|built) (successfully|without errors)$", "docker build .", "Dockerfile", false),
+    ]
+    .into_iter()
+    .map(|(re, cmd, near, shell)| (Regex::new(re).expect("regex"), cmd, near, shell))
+    .collect()
+});
+
+/// A script named in the item: "Docker compose stack validated (scripts/validate_docker_stack.sh)".
+static SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(validated|passing|passes|succeeds|successful|green)\b.*\(\s*((?:\./)?(?:[\w.-]+/)*[\w.-]+\.sh)\s*\)").expect("regex")
+});
+
+impl CheckKind for CmdSucceeds {
+    fn id(&self) -> &'static str {
+        "cmd.succeeds"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = normalise(item.text);
+        for (re, cmd, near, shell) in RULES.iter() {
+            if re.is_match(&text) {
+                let mut r = Recognition::new(80).with("cmd", *cmd).with("near", *near);
+                if *shell {
+                    r = r.with("shell", "true");
+                }
+                return Some(r);
+            }
+        }
+        let original = item.text.replace(['`', '*'], " ");
+        let c = SCRIPT.captures(&original)?;
+        let script = c.get(2)?.as_str().trim_start_matches("./");
+        check_relative("cmd", script).ok()?;
+        Some(Recognition::new(75).with("cmd", script))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["cmd", "dir", "near", "shell", "tail"])?;
+        let cmd = params.required("cmd")?.trim().to_string();
+        if cmd.is_empty() {
+            return Err(ParamError::new("cmd", "is empty"));
+        }
+        let shell = params.bool("shell")?.unwrap_or(false);
+        let argv = if shell {
+            vec!["sh".to_string(), "-c".to_string(), cmd.clone()]
+        } else {
+            match shlex::split(&cmd) {
+                Some(a) if !a.is_empty() => a,
+                _ => {
+                    return Err(ParamError::new(
+                        "cmd",
+                        format!("cannot split `{cmd}` into words (unbalanced quotes?)"),
+                    ));
+                }
+            }
+        };
+        let dir = params.str("dir").unwrap_or(".").trim().to_string();
+        check_relative("dir", &dir)?;
+        let near = params.list("near");
+        if let Some(n) = &near {
+            for one in n {
+                check_relative("near", one)?;
+            }
+        }
+        let timeout = params.duration("timeout")?.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(ParamError::new("timeout", "must be more than zero"));
+        }
+        let tail = params.u64("tail")?.unwrap_or(20).clamp(1, 500) as usize;
+        Ok(Box::new(Prepared {
+            cmd,
+            argv,
+            dir,
+            near,
+            timeout,
+            tail,
+        }))
+    }
+}
+
+struct Prepared {
+    cmd: String,
+    argv: Vec<String>,
+    dir: String,
+    near: Option<Vec<String>>,
+    timeout: Duration,
+    tail: usize,
+}
+
+/// Kills the command's process group unless it was reaped: covers the runner's own timeout
+/// and cancellation, which drop the future mid-run.
+struct GroupGuard {
+    pgid: Option<i32>,
+}
+
+impl GroupGuard {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.pgid.take()
+            && let Some(pid) = rustix::process::Pid::from_raw(pgid)
+        {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The last `MAX_CAPTURE` bytes written to stdout and stderr, in arrival order.
+#[derive(Default)]
+struct Tail {
+    bytes: VecDeque<u8>,
+    total: usize,
+}
+
+impl Tail {
+    fn push(&mut self, chunk: &[u8]) {
+        self.total += chunk.len();
+        self.bytes.extend(chunk);
+        let excess = self.bytes.len().saturating_sub(MAX_CAPTURE);
+        self.bytes.drain(..excess);
+    }
+}
+
+async fn drain(mut r: impl tokio::io::AsyncRead + Unpin, tail: Arc<Mutex<Tail>>) {
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => tail
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(&buf[..n]),
+        }
+    }
+}
+
+/// The directory holding the first `near` candidate that exists.
+fn find_near(ctx: &CheckContext, base: &str, near: &[String]) -> Option<String> {
+    let files = repo_files(ctx);
+    let base_prefix = if base == "." || base.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", base.trim_end_matches('/'))
+    };
+    for cand in near {
+        if cand.contains('/') {
+            let rel = format!("{base_prefix}{cand}");
+            if ctx.repo.join(&rel).is_file() {
+                return Some(
+                    rel.rsplit_once('/')
+                        .map_or(String::new(), |(d, _)| d.to_string()),
+                );
+            }
+            continue;
+        }
+        let best = files
+            .files
+            .iter()
+            .filter(|f| f.rel.starts_with(&base_prefix))
+            .filter(|f| f.rel.rsplit('/').next() == Some(cand.as_str()))
+            .filter(|f| !f.rel.split('/').any(|p| p == "node_modules"))
+            .min_by_key(|f| (f.rel.matches('/').count(), f.rel.clone()));
+        if let Some(f) = best {
+            return Some(
+                f.rel
+                    .rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| d.to_string()),
+            );
+        }
+    }
+    None
+}
+
+/// `program` as found: relative to `dir` when it has a slash, else on `PATH`.
+fn resolve(program: &str, dir: &Path, path_var: Option<&str>) -> Option<PathBuf> {
+    if program.contains('/') {
+        let p = dir.join(program);
+        return p.is_file().then_some(p);
+    }
+    let path_var = path_var
+        .map(str::to_string)
+        .or_else(|| std::env::var("PATH").ok())?;
+    std::env::split_paths(&path_var)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Output as it may be shown: ANSI codes stripped, secrets replaced by their redaction.
+fn scrub(text: &str, env: &std::collections::BTreeMap<String, String>) -> String {
+    static ANSI: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07").expect("regex")
+    });
+    static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)((?:password|passwd|secret|token|api[_-]?key|authorization|bearer)[\w-]*["']?\s*[:=]?\s*["']?(?:bearer\s+)?)([^\s"',;]{4,})"#).expect("regex")
+    });
+    static URL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*:[^\s/@]+@[^\s]*").expect("regex")
+    });
+    let mut out = ANSI.replace_all(text, "").into_owned();
+    for (k, v) in env {
+        let ku = k.to_ascii_uppercase();
+        let secretish = [
+            "SECRET",
+            "PASSWORD",
+            "PASSWD",
+            "TOKEN",
+            "KEY",
+            "CREDENTIAL",
+            "AUTH",
+            "DSN",
+            "PRIVATE",
+        ]
+        .iter()
+        .any(|s| ku.contains(s));
+        if secretish && v.len() >= 6 {
+            out = out.replace(v.as_str(), &redact_secret(v));
+        }
+    }
+    out = URL
+        .replace_all(&out, |c: &regex::Captures<'_>| redact_url(&c[0]))
+        .into_owned();
+    ASSIGN
+        .replace_all(&out, |c: &regex::Captures<'_>| {
+            if c[2].contains('…') {
+                c[0].to_string()
+            } else {
+                format!("{}{}", &c[1], redact_secret(&c[2]))
+            }
+        })
+        .into_owned()
+}
+
+/// The last `n` non-empty lines, each at most 300 characters.
+fn last_lines(text: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| {
+            let mut s: String = l.chars().take(300).collect();
+            if l.chars().count() > 300 {
+                s.push('…');
+            }
+            s
+        })
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        // The command line itself may hold a secret: it is shown scrubbed too.
+        let shown = scrub(&self.cmd, &ctx.env);
+        let base = self.dir.trim_end_matches('/').to_string();
+        let rel_dir = match &self.near {
+            None => base.clone(),
+            Some(near) => {
+                let c = ctx.clone();
+                let (b, n) = (base.clone(), near.clone());
+                match tokio::task::spawn_blocking(move || find_near(&c, &b, &n)).await {
+                    Ok(Some(d)) => {
+                        if d.is_empty() {
+                            ".".into()
+                        } else {
+                            d
+                        }
+                    }
+                    Ok(None) => {
+                        return Outcome::skipped(format!(
+                            "no {} found: nothing to run `{}` in",
+                            near.join(" or "),
+                            shown
+                        ));
+                    }
+                    Err(e) => return Outcome::error(format!("cmd.succeeds stopped: {e}")),
+                }
+            }
+        };
+        let workdir = ctx.repo.join(&rel_dir);
+        if !workdir.is_dir() {
+            return Outcome::error(format!("directory {rel_dir} not found in the repository"));
+        }
+        let in_dir = if rel_dir == "." {
+            String::new()
+        } else {
+            format!(" (in {rel_dir})")
+        };
+        let path_var = ctx.env.get("PATH").map(String::as_str);
+        let program = &self.argv[0];
+        let Some(resolved) = resolve(program, &workdir, path_var) else {
+            let why = if program.contains('/') {
+                format!(
+                    "`{program}` not found in {rel_dir} (install the project's dependencies first?)"
+                )
+            } else {
+                format!("`{program}` is not installed (not found on PATH)")
+            };
+            return Outcome::error(format!("cannot run `{}`: {why}", shown));
+        };
+
+        let mut command = tokio::process::Command::new(&resolved);
+        command
+            .args(&self.argv[1..])
+            .current_dir(&workdir)
+            .envs(&ctx.env)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let mut child = match command.spawn() {
+            Ok(c) => c,
+            Err(e) => return Outcome::error(format!("cannot run `{}`: {e}", shown)),
+        };
+        let mut guard = GroupGuard {
+            pgid: child.id().map(|id| id as i32),
+        };
+        let tail = Arc::new(Mutex::new(Tail::default()));
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            readers.push(tokio::spawn(drain(out, tail.clone())));
+        }
+        if let Some(err) = child.stderr.take() {
+            readers.push(tokio::spawn(drain(err, tail.clone())));
+        }
+        let status = match tokio::time::timeout(self.timeout, child.wait()).await {
+            Ok(Ok(s)) => Some(s),
+            Ok(Err(e)) => return Outcome::error(format!("cannot wait for `{}`: {e}", shown)),
+            Err(_) => None,
+        };
+        if status.is_none() {
+            guard.kill();
+            let _ = child.wait().await;
+        } else {
+            // The group leader is reaped; leftovers are the command's own business.
+            guard.pgid = None;
+        }
+        let drained = tokio::time::timeout(DRAIN_GRACE, futures_join(readers))
+            .await
+            .is_ok();
+        let elapsed = started.elapsed();
+        let captured = {
+            let t = tail.lock().unwrap_or_else(|e| e.into_inner());
+            let bytes: Vec<u8> = t.bytes.iter().copied().collect();
+            (String::from_utf8_lossy(&bytes).into_owned(), t.total)
+        };
+        let text = scrub(&captured.0, &ctx.env);
+        let lines = last_lines(&text, self.tail);
+        let secs = format!("{:.1} s", elapsed.as_secs_f64());
+        let shown_tail = if lines.is_empty() {
+            "(no output)".to_string()
+        } else {
+            lines.join("\n")
+        };
+        let note = if drained {
+            ""
+        } else {
+            " (output still open when it exited: a background process holds it)"
+        };
+
+        let Some(status) = status else {
+            return Outcome::error(format!(
+                "`{}` did not finish within {}{in_dir}; its process group was killed. Last output:\n{shown_tail}",
+                shown,
+                gonogo_core::run::human_duration(self.timeout)
+            ))
+            .expected("exit status 0")
+            .observed(format!("still running after {}", gonogo_core::run::human_duration(self.timeout)));
+        };
+        let location = Location::file(if rel_dir == "." {
+            ".".to_string()
+        } else {
+            rel_dir.clone()
+        });
+        match status.code() {
+            Some(0) => {
+                let last = lines.last().cloned().unwrap_or_else(|| "no output".into());
+                Outcome::pass(format!("`{}` succeeded in {secs}{in_dir}{note}", shown))
+                    .observed(format!("exit status 0; last line: {last}"))
+                    .expected("exit status 0")
+                    .at(location)
+            }
+            Some(code @ (126 | 127)) => Outcome::error(format!(
+                "`{}` exited {code}{in_dir}: a command it runs was {} — gonogo cannot tell whether the check itself passes. Last output:\n{shown_tail}",
+                shown,
+                if code == 127 { "not found" } else { "not executable" }
+            ))
+            .observed(format!("exit status {code}"))
+            .expected("exit status 0"),
+            code => {
+                use std::os::unix::process::ExitStatusExt;
+                let how = match code {
+                    Some(c) => format!("exit status {c}"),
+                    None => format!("killed by signal {}", status.signal().unwrap_or(0)),
+                };
+                Outcome::fail(format!("`{}` failed ({how}) after {secs}{in_dir}{note}", shown))
+                    .observed(how.clone())
+                    .expected("exit status 0")
+                    .at(location.clone())
+                    .with_findings(vec![Finding::fail("cmd-failed", format!("`{}` {how}; last output:\n{shown_tail}", shown))
+                        .at(location)
+                        .fix(format!("run `{}`{in_dir} and fix what it reports", shown))])
+            }
+        }
+    }
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::testing::{codes, recognise, repo, run};
+    use gonogo_core::Status;
+
+    #[tokio::test]
+    async fn exit_status_decides() {
+        let dir = repo(&[("backend/app.py", "print('hi')\n")]);
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", "sh -c 'echo checked 3 files; exit 0'")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.evidence.observed.as_deref(),
+            Some("exit status 0; last line: checked 3 files")
+        );
+        let o = run(
+            &CmdSucceeds,
+            &[
+                ("cmd", "echo 'error: 2 problems' >&2; exit 3"),
+                ("shell", "true"),
+                ("dir", "backend"),
+            ],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o), ["cmd-failed"]);
+        assert_eq!(o.evidence.observed.as_deref(), Some("exit status 3"));
+        assert!(o.evidence.findings[0].message.contains("error: 2 problems"));
+        assert_eq!(
+            o.evidence.findings[0].location.as_ref().unwrap().path,
+            "backend"
+        );
+        assert!(o.evidence.summary.contains("(in backend)"));
+    }
+
+    #[tokio::test]
+    async fn not_found_and_missing_dirs_are_errors() {
+        let dir = repo(&[("README.md", "x")]);
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", "gonogo-no-such-tool --check")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Error);
+        assert!(
+            o.evidence.summary.contains("not installed"),
+            "{}",
+            o.evidence.summary
+        );
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", "node_modules/.bin/eslint .")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Error);
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", "gonogo-no-such-tool"), ("shell", "true")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Error, "exit 127 from the shell: {o:?}");
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", "true"), ("dir", "nope")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Error);
+    }
+
+    #[tokio::test]
+    async fn near_picks_the_directory_or_skips() {
+        let dir = repo(&[("web/package.json", "{}"), ("web/deep/package.json", "{}")]);
+        let o = run(
+            &CmdSucceeds,
+            &[
+                ("cmd", "pwd"),
+                ("near", "frontend/package.json,package.json"),
+            ],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Pass);
+        assert!(
+            o.evidence.observed.as_deref().unwrap().ends_with("/web"),
+            "{o:?}"
+        );
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", "pwd"), ("near", "Dockerfile")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Skipped);
+    }
+
+    #[tokio::test]
+    async fn timeout_kills_the_process_group() {
+        let dir = repo(&[]);
+        let marker = dir.path().join("survived");
+        let script = format!("(sleep 3; touch {}) & sleep 30", marker.display());
+        let started = Instant::now();
+        let o = run(
+            &CmdSucceeds,
+            &[("cmd", &script), ("shell", "true"), ("timeout", "300ms")],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        assert!(o.evidence.summary.contains("process group was killed"));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // The background child was in the group: it must be gone, not finish its work.
+        // Wait on a condition (the group has no member left) rather than sleeping blindly.
+        let pgid_gone = || {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "ps -eo args | grep -v grep | grep -q 'touch {}'",
+                    marker.display()
+                ))
+                .status()
+                .map(|s| !s.success())
+                .unwrap_or(true)
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !pgid_gone() && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert!(
+            pgid_gone(),
+            "a process of the killed group is still running"
+        );
+        assert!(!marker.exists());
+    }
+
+    #[tokio::test]
+    async fn output_is_bounded_and_scrubbed() {
+        let dir = repo(&[]);
+        let token = format!("{}{}", "s3cr3t-", "Vq2LmN9pR4sT6uW8");
+        let prepared = CmdSucceeds
+            .prepare(&Params::new().with("cmd", "yes line | head -n 200000; echo \"token=$API_TOKEN\"; echo \"$API_TOKEN\"; echo postgres://app:hunter22@db/x; exit 1").with("shell", "true"))
+            .unwrap();
+        let mut ctx = CheckContext::new(dir.path().to_path_buf());
+        ctx.env = std::env::vars().collect();
+        ctx.env.insert("API_TOKEN".into(), token.clone());
+        let o = prepared.run(&ctx).await;
+        assert_eq!(o.status, Status::Fail);
+        let all = serde_json::to_string(&o).unwrap();
+        assert!(!all.contains(&token), "{all}");
+        assert!(!all.contains("hunter22"), "{all}");
+        assert!(all.contains("s3cr…(23 chars)"), "{all}");
+        assert!(o.evidence.findings[0].message.lines().count() <= 21);
+    }
+
+    #[test]
+    fn recognition_chooses_the_command() {
+        let p = recognise(&CmdSucceeds, "All MyPy checks passing").unwrap();
+        assert_eq!(p.str("cmd"), Some("mypy ."));
+        let p = recognise(&CmdSucceeds, "Black/Flake8 passing for backend").unwrap();
+        assert_eq!(
+            (p.str("cmd"), p.str("shell")),
+            (Some("black --check . && flake8 ."), Some("true"))
+        );
+        assert!(p.str("near").unwrap().starts_with("backend/"));
+        let p = recognise(
+            &CmdSucceeds,
+            "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
+        )
+        .unwrap();
+        assert_eq!(p.str("cmd"), Some("scripts/validate_docker_stack.sh"));
+        assert!(
+            CmdSucceeds
+                .prepare(&Params::new().with("cmd", "echo 'open"))
+                .is_err()
+        );
+        assert!(
+            CmdSucceeds
+                .prepare(&Params::new().with("cmd", "x").with("dir", "../up"))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,293 @@
+//! `git.tag`: a release tag exists (optionally on the commit being released).
+
+use super::{GitError, open, short};
+use crate::util::normalise;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef,
+};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub struct GitTag;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "A git tag exists — by name or pattern (`v*`), optionally pointing at a given commit.",
+    description: "Lists the repository's tags with gitoxide and matches their names against \
+        `name`: an exact name (`v0.3.0`) or a glob (`v*`, `release-*`; default `*`, any tag). \
+        With `at` (a revision such as `HEAD`), a matching tag must point at that commit \
+        (annotated tags are peeled to their commit). Passes naming the tag; fails with \
+        `git-tag-missing` when no tag matches, or `git-tag-not-at-commit` when tags match but \
+        none is on `at`. Skipped when the repository under check is not itself a git \
+        repository (no `.git` at its root: an enclosing repository's tags are never read). \
+        Errors when the repository or `at` cannot be read. Auto-binding of \"Tag release in \
+        Git\" sets `at=HEAD` (the release is what is checked out); a version in the item's \
+        text (`Tag v1.2.0`) becomes `name`.",
+    params: &[
+        ParamDoc::with_default("name", "Tag name or glob (`v*`).", "*"),
+        ParamDoc::optional(
+            "at",
+            "A revision (`HEAD`, a branch, a commit) that a matching tag must point at.",
+        ),
+    ],
+    examples: &[
+        "git.tag name=v*",
+        "git.tag name=v0.3.0",
+        "git.tag name=v* at=HEAD",
+    ],
+    phrases: &[
+        "Tag release in Git",
+        "Release tagged in git",
+        "Git tag v0.3.0 created",
+    ],
+    not_phrases: &[
+        "Docker images tagged and pushed",
+        "Review and merge all PRs",
+        "Release notes prepared",
+    ],
+    findings: &[
+        ("git-tag-missing", "No tag matches the name or pattern."),
+        (
+            "git-tag-not-at-commit",
+            "Tags match, but none points at the commit being released.",
+        ),
+    ],
+};
+
+static TAG_RELEASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(tag (the )?release( in git)?|release tagged( in git)?|(create|push) (a |the )?(git |release )?tag|git tag (v?\d+\.\d+(\.\d+)?\S*) (created|pushed)|release (v?\d+\.\d+(\.\d+)?\S*) tagged)$")
+        .expect("regex")
+});
+static VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bv?\d+\.\d+(\.\d+)?[\w.-]*").expect("regex"));
+
+impl CheckKind for GitTag {
+    fn id(&self) -> &'static str {
+        "git.tag"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = normalise(item.text);
+        if !TAG_RELEASE.is_match(&text) {
+            return None;
+        }
+        let mut r = Recognition::new(80).with("at", "HEAD");
+        if let Some(v) = VERSION.find(item.text) {
+            r = r.with("name", v.as_str());
+        }
+        Some(r)
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["name", "at"])?;
+        let name = params.str("name").unwrap_or("*").trim().to_string();
+        if name.is_empty() {
+            return Err(ParamError::new("name", "is empty"));
+        }
+        let matcher = globset::GlobBuilder::new(&name)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| ParamError::new("name", format!("bad pattern `{name}`: {e}")))?
+            .compile_matcher();
+        let at = params.str("at").map(|s| s.trim().to_string());
+        if at
+            .as_deref()
+            .is_some_and(|a| a.is_empty() || a.contains(char::is_whitespace))
+        {
+            return Err(ParamError::new("at", "must name a revision such as HEAD"));
+        }
+        Ok(Box::new(Prepared { name, matcher, at }))
+    }
+}
+
+#[derive(Clone)]
+struct Prepared {
+    name: String,
+    matcher: globset::GlobMatcher,
+    at: Option<String>,
+}
+
+impl Prepared {
+    fn evaluate(&self, ctx: &CheckContext) -> Outcome {
+        let repo = match open(&ctx.repo) {
+            Ok(r) => r,
+            Err(GitError::NotARepository(why)) => return Outcome::skipped(why),
+            Err(GitError::Unreadable(why)) => return Outcome::error(why),
+        };
+        let at = match &self.at {
+            None => None,
+            Some(rev) => match repo.rev_parse_single(rev.as_str()) {
+                Ok(id) => match repo
+                    .find_object(id.detach())
+                    .ok()
+                    .and_then(|o| o.peel_to_commit().ok())
+                {
+                    Some(c) => Some(c.id),
+                    None => return Outcome::error(format!("`{rev}` does not name a commit")),
+                },
+                Err(e) => return Outcome::error(format!("cannot resolve `{rev}`: {e}")),
+            },
+        };
+        let platform = match repo.references() {
+            Ok(p) => p,
+            Err(e) => return Outcome::error(format!("cannot read references: {e}")),
+        };
+        let tags = match platform.tags() {
+            Ok(t) => t,
+            Err(e) => return Outcome::error(format!("cannot read tags: {e}")),
+        };
+        let mut matching: Vec<(String, Option<gix::ObjectId>)> = Vec::new();
+        let mut total = 0usize;
+        for r in tags {
+            let mut r = match r {
+                Ok(r) => r,
+                Err(e) => return Outcome::error(format!("cannot read a tag: {e}")),
+            };
+            total += 1;
+            let name = r.name().shorten().to_string();
+            if !self.matcher.is_match(&name) {
+                continue;
+            }
+            let target = r.peel_to_id().ok().map(|id| id.detach());
+            // A tag on a tree or a blob is not a release tag; keep it as not on any commit.
+            let commit = target.and_then(|id| {
+                repo.find_object(id)
+                    .ok()
+                    .and_then(|o| o.peel_to_commit().ok())
+                    .map(|c| c.id)
+            });
+            matching.push((name, commit));
+        }
+        matching.sort();
+        let expected = match &self.at {
+            Some(a) => format!("a tag matching `{}` on {a}", self.name),
+            None => format!("a tag matching `{}`", self.name),
+        };
+        if matching.is_empty() {
+            return Outcome::fail(format!("no tag matches `{}` ({total} tags in the repository)", self.name))
+                .expected(expected)
+                .with_findings(vec![Finding::fail(
+                    "git-tag-missing",
+                    format!("no tag matches `{}`", self.name),
+                )
+                .fix("tag the release: git tag -a vX.Y.Z -m \"Release vX.Y.Z\" && git push origin vX.Y.Z")]);
+        }
+        match at {
+            None => {
+                let names: Vec<&str> = matching.iter().map(|(n, _)| n.as_str()).take(5).collect();
+                Outcome::pass(format!(
+                    "{} tag{} match `{}`: {}",
+                    matching.len(),
+                    if matching.len() == 1 { "" } else { "s" },
+                    self.name,
+                    names.join(", ")
+                ))
+                .observed(names.join(", "))
+                .expected(expected)
+            }
+            Some(commit) => match matching.iter().find(|(_, c)| *c == Some(commit)) {
+                Some((name, _)) => Outcome::pass(format!(
+                    "{name} points at {} ({})",
+                    short(&commit),
+                    self.at.as_deref().unwrap_or("HEAD")
+                ))
+                .observed(name.clone())
+                .expected(expected),
+                None => {
+                    let at = self.at.as_deref().unwrap_or("HEAD");
+                    let names: Vec<&str> =
+                        matching.iter().map(|(n, _)| n.as_str()).take(5).collect();
+                    Outcome::fail(format!(
+                        "no tag matching `{}` is on {at} ({})",
+                        self.name,
+                        short(&commit)
+                    ))
+                    .observed(format!("matching tags elsewhere: {}", names.join(", ")))
+                    .expected(expected)
+                    .with_findings(vec![
+                        Finding::fail(
+                            "git-tag-not-at-commit",
+                            format!(
+                                "{} match `{}` but none points at {at} ({})",
+                                names.join(", "),
+                                self.name,
+                                short(&commit)
+                            ),
+                        )
+                        .fix(format!("tag {at}: git tag -a vX.Y.Z {at}")),
+                    ])
+                }
+            },
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let this = self.clone();
+        let ctx = ctx.clone();
+        tokio::task::spawn_blocking(move || this.evaluate(&ctx))
+            .await
+            .unwrap_or_else(|e| Outcome::error(format!("git.tag stopped: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::tests::GitFixture;
+    use crate::util::testing::{codes, recognise, repo, run};
+    use gonogo_core::Status;
+
+    #[tokio::test]
+    async fn tags_by_name_pattern_and_commit() {
+        let g = GitFixture::new();
+        g.commit("first");
+        g.git(&["tag", "-a", "v0.2.0", "-m", "Release v0.2.0"]);
+        g.commit("second");
+        let dir = g.path();
+        let o = run(&GitTag, &[("name", "v*")], dir).await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert!(o.evidence.summary.contains("v0.2.0"));
+        let o = run(&GitTag, &[("name", "v0.3.0")], dir).await;
+        assert_eq!(codes(&o), ["git-tag-missing"]);
+        let o = run(&GitTag, &[("name", "v*"), ("at", "HEAD")], dir).await;
+        assert_eq!(codes(&o), ["git-tag-not-at-commit"]);
+        g.git(&["tag", "v0.3.0"]);
+        let o = run(&GitTag, &[("name", "v*"), ("at", "HEAD")], dir).await;
+        assert_eq!(o.status, Status::Pass, "lightweight tag on HEAD: {o:?}");
+        let o = run(&GitTag, &[("at", "HEAD~1")], dir).await;
+        assert_eq!(
+            o.status,
+            Status::Pass,
+            "annotated tag peeled to its commit: {o:?}"
+        );
+        let o = run(&GitTag, &[("at", "nope")], dir).await;
+        assert_eq!(o.status, Status::Error);
+    }
+
+    #[tokio::test]
+    async fn no_tags_fails_and_no_repository_skips() {
+        let g = GitFixture::new();
+        g.commit("first");
+        assert_eq!(
+            codes(&run(&GitTag, &[], g.path()).await),
+            ["git-tag-missing"]
+        );
+        let plain = repo(&[("README.md", "x")]);
+        assert_eq!(
+            run(&GitTag, &[], plain.path()).await.status,
+            Status::Skipped
+        );
+    }
+
+    #[test]
+    fn recognition() {
+        let p = recognise(&GitTag, "Tag release in Git").unwrap();
+        assert_eq!((p.str("at"), p.str("name")), (Some("HEAD"), None));
+        let p = recognise(&GitTag, "Git tag v0.3.0 created").unwrap();
+        assert_eq!(p.str("name"), Some("v0.3.0"));
+    }
+}

@@ -1,0 +1,142 @@
+//! Markdown write-back: the checklist as the author wrote it, with `[x]` on passing items and
+//! a short evidence note at the end of each evaluated item's first line.
+//!
+//! Only those lines change, and only by the box and the note; a note from an earlier
+//! write-back is replaced, so writing back twice gives the same file.
+
+use gonogo_checklist::{Checklist, ItemKind};
+use gonogo_core::Status;
+use gonogo_core::decide::{ItemReport, Report};
+
+/// The note's delimiters. The parser recognises them and leaves them out of the item's text,
+/// so ids and bindings do not change when a written-back checklist is checked again.
+pub const NOTE_OPEN: &str = gonogo_checklist::NOTE_OPEN;
+pub const NOTE_CLOSE: &str = gonogo_checklist::NOTE_CLOSE;
+
+/// Longest note summary, in characters.
+const NOTE_MAX: usize = 140;
+
+fn note(item: &ItemReport) -> String {
+    let mut summary: String = item
+        .evidence
+        .summary
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c => c,
+        })
+        .collect();
+    if summary.chars().count() > NOTE_MAX {
+        summary = summary.chars().take(NOTE_MAX - 1).collect::<String>() + "…";
+    }
+    // The note must not open markup of its own.
+    let summary = summary
+        .replace('<', "‹")
+        .replace('>', "›")
+        .replace('|', "¦");
+    let what = match item.check {
+        Some(check) => format!("{} ({check})", item.status),
+        None => item.status.to_string(),
+    };
+    if summary.is_empty() {
+        format!("{NOTE_OPEN}{what}{NOTE_CLOSE}")
+    } else {
+        format!("{NOTE_OPEN}{what} — {summary}{NOTE_CLOSE}")
+    }
+}
+
+/// Whether write-back touches this item: it was evaluated (a check ran, or its status derives
+/// from sub-items that did), or a person's attestation or a waiver decided it.
+fn evaluated(item: &ItemReport) -> bool {
+    item.check.is_some()
+        || matches!(item.status, Status::Attested | Status::Waived)
+        || (item.derived && item.status != Status::Skipped)
+}
+
+/// Replace the box of a task line (`- [ ]`, `1. [x]`, `> - [ ]`, tolerant of `- []`).
+fn set_box(line: &str, checked: bool) -> String {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    // Indentation and blockquote markers.
+    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t' || bytes[i] == b'>') {
+        i += 1;
+    }
+    // The bullet or the number.
+    if i < bytes.len() && matches!(bytes[i], b'-' | b'*' | b'+') {
+        i += 1;
+    } else {
+        let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || !matches!(bytes.get(i + digits), Some(b'.' | b')')) {
+            return line.to_string();
+        }
+        i += digits + 1;
+    }
+    while i < bytes.len() && bytes[i] == b' ' {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'[') {
+        return line.to_string();
+    }
+    let Some(close) = line[i..].find(']').map(|c| i + c) else {
+        return line.to_string();
+    };
+    if close - i > 2 {
+        return line.to_string();
+    }
+    let mark = if checked { "[x]" } else { "[ ]" };
+    format!("{}{mark}{}", &line[..i], &line[close + 1..])
+}
+
+/// The line without a note left by an earlier write-back.
+fn strip_note(line: &str) -> &str {
+    match line.rfind(NOTE_OPEN) {
+        Some(start) if line[start..].trim_end().ends_with(NOTE_CLOSE) => line[..start].trim_end(),
+        _ => line,
+    }
+}
+
+pub fn markdown(source: &str, checklist: &Checklist, report: &Report) -> String {
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    for (item, result) in checklist.items.iter().zip(&report.items) {
+        if !evaluated(result) {
+            continue;
+        }
+        let Some(line) = source.get(item.line_span.clone()) else {
+            continue;
+        };
+        let base = strip_note(line);
+        let base = match item.kind {
+            ItemKind::Task | ItemKind::Signoff => set_box(base, result.status.is_passing()),
+            ItemKind::Criterion => base.to_string(),
+        };
+        let rewritten = format!("{} {}", base.trim_end(), note(result));
+        if rewritten != line {
+            edits.push((item.line_span.clone(), rewritten));
+        }
+    }
+    let mut out = String::with_capacity(source.len() + edits.len() * 64);
+    let mut at = 0;
+    for (span, text) in edits {
+        out.push_str(&source[at..span.start]);
+        out.push_str(&text);
+        at = span.end;
+    }
+    out.push_str(&source[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxes() {
+        assert_eq!(set_box("- [ ] a", true), "- [x] a");
+        assert_eq!(set_box("  * [X] a", false), "  * [ ] a");
+        assert_eq!(set_box("12. [ ] a", true), "12. [x] a");
+        assert_eq!(set_box("> - [ ] a", true), "> - [x] a");
+        assert_eq!(set_box("- [] a", true), "- [x] a");
+        assert_eq!(set_box("- ✅ a", true), "- ✅ a");
+        assert_eq!(set_box("- [link](x) a", true), "- [link](x) a");
+    }
+}
