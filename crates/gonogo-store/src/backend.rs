@@ -100,6 +100,23 @@ impl PgStore {
             url: shown.clone(),
             why: format!("{e}"),
         })?;
+        // One direct connection first: a pool only says "timed out"; this says why.
+        let probe = tokio::time::timeout(PG_CONNECT_TIMEOUT, async {
+            use sqlx::Connection;
+            sqlx::PgConnection::connect_with(&opts).await?.close().await
+        })
+        .await;
+        let why = match probe {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!(
+                "no answer within {} s",
+                PG_CONNECT_TIMEOUT.as_secs()
+            )),
+        };
+        if let Some(why) = why {
+            return Err(Error::Open { url: shown, why });
+        }
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(PG_CONNECT_TIMEOUT)

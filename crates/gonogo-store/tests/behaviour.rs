@@ -334,14 +334,12 @@ async fn concurrent_writers_all_succeed_and_the_chain_holds() {
         // Separate pools, as separate processes would have.
         let a = gonogo_store::open(&place.url()).await.unwrap();
         let b = gonogo_store::open(&place.url()).await.unwrap();
-        let write = |s: &dyn Store, tag: &'static str| {
+        async fn write(s: &dyn Store, tag: &'static str) {
             let r = run(tag, &[("a", "pass"), ("b", "fail"), ("c", "manual")]);
-            async move {
-                for i in 0..25 {
-                    s.record_run(&r, tag, NOW + i).await.unwrap();
-                }
+            for i in 0..25 {
+                s.record_run(&r, tag, NOW + i).await.unwrap();
             }
-        };
+        }
         tokio::join!(write(a.as_ref(), "A.md"), write(b.as_ref(), "B.md"));
         assert_eq!(a.runs(None, 100).await.unwrap().len(), 50, "{backend}");
         assert_eq!(audit::verify(&a.audit_snapshot().await.unwrap()).unwrap().entries, 50);

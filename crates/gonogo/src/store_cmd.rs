@@ -550,8 +550,8 @@ pub async fn waive(args: WaiveArgs) -> anyhow::Result<u8> {
             item.id
         );
     }
-    let by = identity(args.by.as_deref(), t.loaded.path.parent().unwrap_or(Path::new(".")))?;
     let expires_at = expiry(&args.until, t.now, "--until")?;
+    let by = identity(args.by.as_deref(), t.loaded.path.parent().unwrap_or(Path::new(".")))?;
     let store = open(&t.url).await?;
     let id = store
         .add_waiver(
