@@ -39,7 +39,11 @@ fn note(item: &ItemReport) -> String {
         None => item.status.to_string(),
     };
     if let Some(n) = &item.signoff {
-        what = signed(n);
+        what = signed(n).replace('<', "‹").replace('>', "›").replace('|', "¦");
+        if !n.expired && item.check.is_none() {
+            // A person decided this item: who and until when is the whole note.
+            return format!("{NOTE_OPEN}{what}{NOTE_CLOSE}");
+        }
     }
     if summary.is_empty() {
         format!("{NOTE_OPEN}{what}{NOTE_CLOSE}")

@@ -921,7 +921,8 @@ pub fn render_diff(a: &gonogo_store::StoredRun, b: &gonogo_store::StoredRun) -> 
             let _ = writeln!(out, "{l}");
         }
     }
-    let _ = writeln!(out, "\n{unchanged} items unchanged");
+    let s = if unchanged == 1 { "" } else { "s" };
+    let _ = writeln!(out, "\n{unchanged} item{s} unchanged");
     out
 }
 
