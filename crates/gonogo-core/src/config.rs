@@ -551,7 +551,10 @@ timeout = "30s"
     fn policy_for_sign_offs_and_the_store() {
         let src = "[policy]\nrequired_roles = [\"Engineering Lead\", \"Security Team\"]\nno_waivers = [\"section:Security\"]\nmax_waivers = 2\n\n[store]\nurl = \"postgres://gonogo@db/gonogo\"\n";
         let c = parse(src, "g.toml", &known).unwrap();
-        assert_eq!(c.policy.required_roles, ["Engineering Lead", "Security Team"]);
+        assert_eq!(
+            c.policy.required_roles,
+            ["Engineering Lead", "Security Team"]
+        );
         assert!(c.policy.no_waivers[0].matches("x", &["🔒 Security".into()], None));
         assert_eq!(c.policy.max_waivers, Some(2));
         assert_eq!(c.store_url.as_deref(), Some("postgres://gonogo@db/gonogo"));

@@ -39,7 +39,10 @@ fn note(item: &ItemReport) -> String {
         None => item.status.to_string(),
     };
     if let Some(n) = &item.signoff {
-        what = signed(n).replace('<', "‹").replace('>', "›").replace('|', "¦");
+        what = signed(n)
+            .replace('<', "‹")
+            .replace('>', "›")
+            .replace('|', "¦");
         if !n.expired && item.check.is_none() {
             // A person decided this item: who and until when is the whole note.
             return format!("{NOTE_OPEN}{what}{NOTE_CLOSE}");
@@ -208,14 +211,20 @@ mod tests {
             expired: false,
         };
         assert_eq!(
-            fill_slot("- [ ] Engineering Lead: ___________________ Date: ___________", &n),
+            fill_slot(
+                "- [ ] Engineering Lead: ___________________ Date: ___________",
+                &n
+            ),
             "- [ ] Engineering Lead: Jane Roe Date: 2026-11-22"
         );
         assert_eq!(
             fill_slot("- [ ] Go/No-Go Decision: ___________", &n),
             "- [ ] Go/No-Go Decision: Jane Roe"
         );
-        assert_eq!(signed(&n), "approved by Jane Roe <jane@example.com> on 2026-11-22");
+        assert_eq!(
+            signed(&n),
+            "approved by Jane Roe <jane@example.com> on 2026-11-22"
+        );
     }
 
     #[test]

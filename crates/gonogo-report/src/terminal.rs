@@ -202,7 +202,11 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
             let _ = writeln!(out, "{detail_indent}{}", p.dim(&fit(&summary, detail_room)));
         }
         if let Some(note) = &item.signoff {
-            let _ = writeln!(out, "{detail_indent}{}", p.dim(&fit(&signoff_text(note), detail_room)));
+            let _ = writeln!(
+                out,
+                "{detail_indent}{}",
+                p.dim(&fit(&signoff_text(note), detail_room))
+            );
         }
         if matches!(item.status, Status::Fail | Status::Warn | Status::Error) || opts.verbose {
             let findings = &item.evidence.findings;
@@ -378,11 +382,22 @@ fn signoff_text(note: &gonogo_core::decide::SignoffNote) -> String {
         SignoffKind::Approved => "approved",
         SignoffKind::Waived => "waived",
     };
-    let role = note.role.as_deref().map(|r| format!(" as {r}")).unwrap_or_default();
-    let until = note.until.as_deref().map(|u| format!(", until {u}")).unwrap_or_default();
+    let role = note
+        .role
+        .as_deref()
+        .map(|r| format!(" as {r}"))
+        .unwrap_or_default();
+    let until = note
+        .until
+        .as_deref()
+        .map(|u| format!(", until {u}"))
+        .unwrap_or_default();
     let reason = match (note.kind, note.reason.as_deref()) {
         (SignoffKind::Waived, Some(r)) => format!(": {r}"),
         _ => String::new(),
     };
-    format!("{what} by {}{role} on {}{until}{reason}", note.by, note.date)
+    format!(
+        "{what} by {}{role} on {}{until}{reason}",
+        note.by, note.date
+    )
 }

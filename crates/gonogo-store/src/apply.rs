@@ -99,7 +99,8 @@ pub fn apply(report: &mut Report, records: &Records, policy: &Policy, now: i64) 
         if item.derived {
             continue;
         }
-        let is_item = |id: &str, text: &str| id == item.id || (!text.is_empty() && text == item.text);
+        let is_item =
+            |id: &str, text: &str| id == item.id || (!text.is_empty() && text == item.text);
         let live = |revoked: Option<i64>| revoked.is_none();
 
         // A sign-off slot is filled by an approval for its role.
@@ -352,7 +353,7 @@ mod tests {
             by: "Sam Poe".into(),
             at,
             expires_at,
-        revoked_at: None,
+            revoked_at: None,
         }
     }
 
@@ -361,7 +362,12 @@ mod tests {
         let now = 1_800_000_000;
         let mut r = report(vec![
             item("privacy", ItemKind::Task, Status::Manual, None),
-            item("lead", ItemKind::Signoff, Status::Manual, Some("Engineering Lead")),
+            item(
+                "lead",
+                ItemKind::Signoff,
+                Status::Manual,
+                Some("Engineering Lead"),
+            ),
             item("tls", ItemKind::Task, Status::Fail, None),
         ]);
         assert_eq!(r.decision, Decision::NoGo);
@@ -374,7 +380,10 @@ mod tests {
         assert_eq!(r.verdict, "Go with 1 waiver", "{:?}", r.reasons);
         assert_eq!(r.items[0].status, Status::Attested);
         assert_eq!(r.items[1].status, Status::Attested);
-        assert_eq!(r.items[1].signoff.as_ref().unwrap().kind, SignoffKind::Approved);
+        assert_eq!(
+            r.items[1].signoff.as_ref().unwrap().kind,
+            SignoffKind::Approved
+        );
         assert_eq!(r.items[2].status, Status::Waived);
 
         // A day later the waiver no longer holds: No-Go, and the reason says why.
@@ -389,10 +398,10 @@ mod tests {
         assert_eq!(later.verdict, "No-Go");
         assert_eq!(
             later.reasons,
-            ["line 1: text of tls — fail (waiver by Sam Poe expired after 1970-01-01)".replace(
-                "1970-01-01",
-                &last_day(now + DAY)
-            )]
+            [
+                "line 1: text of tls — fail (waiver by Sam Poe expired after 1970-01-01)"
+                    .replace("1970-01-01", &last_day(now + DAY))
+            ]
         );
         assert_eq!(later.expired().count(), 1);
     }
@@ -404,7 +413,10 @@ mod tests {
         let mut revoked = attestation("privacy", now - DAY, None);
         revoked.revoked_at = Some(now - 1);
         let records = Records {
-            attestations: vec![revoked, attestation("privacy", now - 3 * DAY, Some(now - DAY))],
+            attestations: vec![
+                revoked,
+                attestation("privacy", now - 3 * DAY, Some(now - DAY)),
+            ],
             ..Records::default()
         };
         apply(&mut r, &records, &Policy::default(), now);
@@ -447,7 +459,11 @@ mod tests {
         };
         let mut r = report(items);
         apply(&mut r, &records, &policy, now);
-        assert_eq!(r.items[0].status, Status::Fail, "a forbidden waiver is not applied");
+        assert_eq!(
+            r.items[0].status,
+            Status::Fail,
+            "a forbidden waiver is not applied"
+        );
         assert_eq!(
             r.violations[0],
             "line 1: the waiver by Sam Poe for `a` does not count: the policy forbids waivers for section `security`"
@@ -468,8 +484,14 @@ mod tests {
             status: status.into(),
             evidence: "{}".into(),
         };
-        let regs = regressions(&[prev("a", "pass"), prev("b", "fail"), prev("c", "pass")], &r);
+        let regs = regressions(
+            &[prev("a", "pass"), prev("b", "fail"), prev("c", "pass")],
+            &r,
+        );
         assert_eq!(regs.len(), 1);
-        assert_eq!((regs[0].id.as_str(), regs[0].was, regs[0].now), ("a", Status::Pass, Status::Fail));
+        assert_eq!(
+            (regs[0].id.as_str(), regs[0].was, regs[0].now),
+            ("a", Status::Pass, Status::Fail)
+        );
     }
 }

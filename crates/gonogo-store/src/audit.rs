@@ -79,7 +79,11 @@ pub enum Broken {
     #[error(
         "audit entry {expected} is missing (entry {found} follows entry {prev}): an entry was deleted or entries were reordered"
     )]
-    Gap { prev: i64, expected: i64, found: i64 },
+    Gap {
+        prev: i64,
+        expected: i64,
+        found: i64,
+    },
     #[error(
         "audit entry {seq} does not follow entry {prev}: its previous-hash does not match (an entry was deleted, reordered or altered)"
     )]
@@ -201,11 +205,21 @@ mod tests {
         let mut entries: Vec<AuditEntry> = Vec::new();
         let mut records = Vec::new();
         for seq in 1..=n {
-            let prev_hash = entries.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
+            let prev_hash = entries
+                .last()
+                .map_or(GENESIS.to_string(), |e| e.hash.clone());
             let subject = format!("waiver:{seq}");
             let fp = format!("fp{seq}");
             let detail = serde_json::json!({ "sha256": fp }).to_string();
-            let hash = entry_hash(seq, 100 + seq, "a", "waiver.added", &subject, &detail, &prev_hash);
+            let hash = entry_hash(
+                seq,
+                100 + seq,
+                "a",
+                "waiver.added",
+                &subject,
+                &detail,
+                &prev_hash,
+            );
             entries.push(AuditEntry {
                 seq,
                 at: 100 + seq,

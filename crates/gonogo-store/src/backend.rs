@@ -86,7 +86,9 @@ impl SqliteStore {
         }
     }
 
-    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         // IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so reading
         // the chain's head and appending to it cannot interleave with another writer.
         self.pool.begin_with("BEGIN IMMEDIATE").await
@@ -134,7 +136,9 @@ impl PgStore {
         Ok(PgStore { pool, shown })
     }
 
-    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    async fn begin_write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         // Writers queue on the head; readers are not blocked.
         sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE")

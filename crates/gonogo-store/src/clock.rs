@@ -87,7 +87,12 @@ mod tests {
     fn instants_and_days() {
         let t = parse_instant("2026-12-31").unwrap();
         assert_eq!(date_of(t.unix_timestamp()), "2026-12-31");
-        let end = parse_date("2026-12-31").unwrap().next_day().unwrap().midnight().assume_utc();
+        let end = parse_date("2026-12-31")
+            .unwrap()
+            .next_day()
+            .unwrap()
+            .midnight()
+            .assume_utc();
         assert_eq!(last_day(end.unix_timestamp()), "2026-12-31");
         assert!(parse_instant("2026-11-22T10:00:00Z").is_ok());
         assert!(parse_instant("tomorrow").is_err());

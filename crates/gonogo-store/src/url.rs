@@ -37,7 +37,10 @@ impl StoreUrl {
                 Err(e) => Err(bad(&format!("{e}"))),
             };
         }
-        if let Some(path) = t.strip_prefix("sqlite://").or_else(|| t.strip_prefix("sqlite:")) {
+        if let Some(path) = t
+            .strip_prefix("sqlite://")
+            .or_else(|| t.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             if path.is_empty() {
                 return Err(bad("no file path after `sqlite:`"));
@@ -79,13 +82,20 @@ mod tests {
             StoreUrl::parse("postgres://postgres@127.0.0.1:5432/test").unwrap(),
             StoreUrl::Postgres(_)
         ));
-        let e = StoreUrl::parse("mysql://root:hunter2@h/db").unwrap_err().to_string();
+        let e = StoreUrl::parse("mysql://root:hunter2@h/db")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "malformed store URL `mysql://root:…@h/db`: unsupported scheme `mysql` (use postgres://… or sqlite:PATH)"
         );
-        let e = StoreUrl::parse("postgres://u:pw@h:notaport/db").unwrap_err().to_string();
-        assert!(e.starts_with("malformed store URL `postgres://u:…@h:notaport/db`"), "{e}");
+        let e = StoreUrl::parse("postgres://u:pw@h:notaport/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("malformed store URL `postgres://u:…@h:notaport/db`"),
+            "{e}"
+        );
         assert!(!e.contains("pw@"), "{e}");
         assert!(StoreUrl::parse("sqlite:").is_err());
         assert_eq!(

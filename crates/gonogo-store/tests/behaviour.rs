@@ -35,11 +35,21 @@ impl Place {
                 ))
                 .await
                 .unwrap();
-                sqlx::raw_sql(sql).execute(&mut c).await.unwrap().rows_affected()
+                sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .unwrap()
+                    .rows_affected()
             }
             Place::Postgres { admin, db } => {
-                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db)).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut c).await.unwrap().rows_affected()
+                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sql)
+                    .execute(&mut c)
+                    .await
+                    .unwrap()
+                    .rows_affected()
             }
         }
     }
@@ -56,7 +66,9 @@ impl Place {
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
             Place::Postgres { admin, db } => {
-                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db)).await.unwrap();
+                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+                    .await
+                    .unwrap();
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
         }
@@ -126,7 +138,11 @@ fn run(checklist: &str, statuses: &[(&str, &str)]) -> NewRun {
 /// One of each record, then a revocation: eight audit entries.
 async fn fill(store: &dyn Store) {
     store
-        .record_run(&run("CHECKLIST.md", &[("a", "pass"), ("b", "fail")]), "ci", NOW)
+        .record_run(
+            &run("CHECKLIST.md", &[("a", "pass"), ("b", "fail")]),
+            "ci",
+            NOW,
+        )
         .await
         .unwrap();
     store
@@ -177,7 +193,11 @@ async fn fill(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .record_run(&run("CHECKLIST.md", &[("a", "pass"), ("b", "pass")]), "ci", NOW + 5)
+        .record_run(
+            &run("CHECKLIST.md", &[("a", "pass"), ("b", "pass")]),
+            "ci",
+            NOW + 5,
+        )
         .await
         .unwrap();
     store
@@ -194,18 +214,32 @@ async fn records_round_trip_and_the_chain_verifies() {
 
         let records = store.records("CHECKLIST.md").await.unwrap();
         assert_eq!(records.attestations.len(), 1, "{backend}");
-        assert_eq!(records.attestations[0].role.as_deref(), Some("Security Team"));
+        assert_eq!(
+            records.attestations[0].role.as_deref(),
+            Some("Security Team")
+        );
         assert_eq!(records.attestations[0].expires_at, Some(NOW + 30 * DAY));
         assert_eq!(records.approvals[0].role, "Engineering Lead");
         assert_eq!(records.waivers[0].revoked_at, Some(NOW + 4), "{backend}");
-        assert!(store.records("OTHER.md").await.unwrap().attestations.is_empty());
+        assert!(
+            store
+                .records("OTHER.md")
+                .await
+                .unwrap()
+                .attestations
+                .is_empty()
+        );
 
         let runs = store.runs(None, 10).await.unwrap();
         assert_eq!(runs.len(), 3, "{backend}");
         assert_eq!(runs[0].checklist, "OTHER.md", "newest first");
         let mine = store.runs(Some("CHECKLIST.md"), 10).await.unwrap();
         assert_eq!(mine.len(), 2);
-        let newest = store.previous_run("CHECKLIST.md", None).await.unwrap().unwrap();
+        let newest = store
+            .previous_run("CHECKLIST.md", None)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(newest.items.len(), 2);
         assert_eq!(newest.items[1].status, "pass");
         let before = store
@@ -264,16 +298,27 @@ async fn any_single_altered_audit_row_is_detected_and_named() {
                 ("hash", "'ff'"),
             ] {
                 place
-                    .exec(&format!("CREATE TABLE saved AS SELECT * FROM audit_log WHERE seq = {seq}"))
+                    .exec(&format!(
+                        "CREATE TABLE saved AS SELECT * FROM audit_log WHERE seq = {seq}"
+                    ))
                     .await;
                 let changed = place
-                    .exec(&format!("UPDATE audit_log SET {column} = {value} WHERE seq = {seq}"))
+                    .exec(&format!(
+                        "UPDATE audit_log SET {column} = {value} WHERE seq = {seq}"
+                    ))
                     .await;
                 assert_eq!(changed, 1);
-                let broken = verify().await.expect_err(&format!("{backend}: {column} of {seq}"));
+                let broken = verify()
+                    .await
+                    .expect_err(&format!("{backend}: {column} of {seq}"));
                 let names = |s: i64| broken.to_string().contains(&format!("entry {s}"));
                 assert!(
-                    names(seq) || names(seq + 1) && matches!(broken, Broken::Unchained { .. } | Broken::HeadMismatch { .. }),
+                    names(seq)
+                        || names(seq + 1)
+                            && matches!(
+                                broken,
+                                Broken::Unchained { .. } | Broken::HeadMismatch { .. }
+                            ),
                     "{backend}: {column} of {seq}: {broken}"
                 );
                 place
@@ -286,9 +331,15 @@ async fn any_single_altered_audit_row_is_detected_and_named() {
         }
         // A deleted entry, in the middle and at the end.
         place.exec("DELETE FROM audit_log WHERE seq = 3").await;
-        assert!(matches!(verify().await, Err(Broken::Gap { expected: 3, .. })), "{backend}");
+        assert!(
+            matches!(verify().await, Err(Broken::Gap { expected: 3, .. })),
+            "{backend}"
+        );
         place.exec("DELETE FROM audit_log WHERE seq >= 3").await;
-        assert!(matches!(verify().await, Err(Broken::Truncated { last: 2, head: 7 })));
+        assert!(matches!(
+            verify().await,
+            Err(Broken::Truncated { last: 2, head: 7 })
+        ));
         place.cleanup().await;
     }
 }
@@ -315,15 +366,27 @@ async fn reordered_entries_and_edited_records_are_detected() {
             .await;
         verify().await.unwrap();
         // A waiver's date moved behind the log's back.
-        place.exec("UPDATE waivers SET expires_at = expires_at + 86400").await;
+        place
+            .exec("UPDATE waivers SET expires_at = expires_at + 86400")
+            .await;
         assert_eq!(
             verify().await,
-            Err(Broken::RecordChanged { subject: "waiver:1".into(), seq: 4 }),
+            Err(Broken::RecordChanged {
+                subject: "waiver:1".into(),
+                seq: 4
+            }),
             "{backend}"
         );
-        place.exec("UPDATE waivers SET expires_at = expires_at - 86400").await;
-        place.exec("UPDATE runs SET decision = 'go' WHERE id = 1").await;
-        assert!(matches!(verify().await, Err(Broken::RecordChanged { .. })), "{backend}");
+        place
+            .exec("UPDATE waivers SET expires_at = expires_at - 86400")
+            .await;
+        place
+            .exec("UPDATE runs SET decision = 'go' WHERE id = 1")
+            .await;
+        assert!(
+            matches!(verify().await, Err(Broken::RecordChanged { .. })),
+            "{backend}"
+        );
         place.cleanup().await;
     }
 }
@@ -342,7 +405,12 @@ async fn concurrent_writers_all_succeed_and_the_chain_holds() {
         }
         tokio::join!(write(a.as_ref(), "A.md"), write(b.as_ref(), "B.md"));
         assert_eq!(a.runs(None, 100).await.unwrap().len(), 50, "{backend}");
-        assert_eq!(audit::verify(&a.audit_snapshot().await.unwrap()).unwrap().entries, 50);
+        assert_eq!(
+            audit::verify(&a.audit_snapshot().await.unwrap())
+                .unwrap()
+                .entries,
+            50
+        );
         a.close().await;
         b.close().await;
         place.cleanup().await;
@@ -359,8 +427,16 @@ async fn a_failed_revocation_writes_nothing() {
             .revoke(RecordKind::Approval, &[1, 77], "x", None, NOW)
             .await
             .unwrap_err();
-        assert_eq!(e.to_string(), "approval 77 does not exist or is already revoked", "{backend}");
-        assert!(store.records("CHECKLIST.md").await.unwrap().approvals[0].revoked_at.is_none());
+        assert_eq!(
+            e.to_string(),
+            "approval 77 does not exist or is already revoked",
+            "{backend}"
+        );
+        assert!(
+            store.records("CHECKLIST.md").await.unwrap().approvals[0]
+                .revoked_at
+                .is_none()
+        );
         assert_eq!(store.audit_snapshot().await.unwrap().entries.len(), 7);
         assert_eq!(place.count("SELECT COUNT(*) FROM revocations").await, 1);
         store.close().await;
@@ -395,7 +471,9 @@ async fn bad_locations_are_clear_errors() {
 #[tokio::test]
 async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
     if let Ok(url) = std::env::var("GONOGO_STORE_WRITER") {
-        let store = gonogo_store::open(&StoreUrl::parse(&url).unwrap()).await.unwrap();
+        let store = gonogo_store::open(&StoreUrl::parse(&url).unwrap())
+            .await
+            .unwrap();
         let items: Vec<(String, &str)> = (0..200).map(|i| (format!("item-{i}"), "pass")).collect();
         let items: Vec<(&str, &str)> = items.iter().map(|(a, b)| (a.as_str(), *b)).collect();
         let r = run("LOOP.md", &items);
@@ -411,13 +489,18 @@ async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
             StoreUrl::Postgres(u) => u,
         };
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "kill_9_loses_nothing_committed_and_shows_no_half_run", "--nocapture"])
+            .args([
+                "--exact",
+                "kill_9_loses_nothing_committed_and_shows_no_half_run",
+                "--nocapture",
+            ])
             .env("GONOGO_STORE_WRITER", &url)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let mut lines =
+            std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
         let mut committed = Vec::new();
         // Wait for the condition: the writer has committed 20 runs and is mid-stream.
         while committed.len() < 20 {
@@ -436,7 +519,11 @@ async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
 
         let store = gonogo_store::open(&place.url()).await.unwrap();
         for id in &committed {
-            let r = store.run(*id).await.unwrap().unwrap_or_else(|| panic!("{backend}: run {id} lost"));
+            let r = store
+                .run(*id)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{backend}: run {id} lost"));
             assert_eq!(r.items.len(), 200, "{backend}: run {id} is incomplete");
         }
         let half = place
@@ -453,7 +540,10 @@ async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
         let intact = audit::verify(&snap).unwrap_or_else(|e| panic!("{backend}: {e}"));
         assert!(intact.entries >= committed.len(), "{backend}");
         // And the store still takes writes.
-        store.record_run(&run("LOOP.md", &[("a", "pass")]), "after", NOW).await.unwrap();
+        store
+            .record_run(&run("LOOP.md", &[("a", "pass")]), "after", NOW)
+            .await
+            .unwrap();
         store.close().await;
         place.cleanup().await;
     }

@@ -50,7 +50,11 @@ impl StoreArgs {
 
     /// The store's location for a checklist (its directory holds the default file and resolves
     /// a relative `[store] url`). Also says whether it is the default location.
-    fn url_for(&self, config_url: Option<&str>, checklist: &Path) -> anyhow::Result<(StoreUrl, bool)> {
+    fn url_for(
+        &self,
+        config_url: Option<&str>,
+        checklist: &Path,
+    ) -> anyhow::Result<(StoreUrl, bool)> {
         let dir = checklist
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -67,7 +71,10 @@ impl StoreArgs {
                 false,
             ));
         }
-        Ok((StoreUrl::Sqlite(dir.join(".gonogo").join("gonogo.db")), true))
+        Ok((
+            StoreUrl::Sqlite(dir.join(".gonogo").join("gonogo.db")),
+            true,
+        ))
     }
 }
 
@@ -192,7 +199,12 @@ pub async fn remember(
     Ok(())
 }
 
-fn new_run(key: &str, loaded: &Loaded, repo: &Path, report: &Report) -> anyhow::Result<gonogo_store::NewRun> {
+fn new_run(
+    key: &str,
+    loaded: &Loaded,
+    repo: &Path,
+    report: &Report,
+) -> anyhow::Result<gonogo_store::NewRun> {
     use sha2::Digest;
     let items = report
         .items
@@ -296,10 +308,15 @@ fn expiry(spec: &str, now: i64, flag: &str) -> anyhow::Result<i64> {
     let at = if spec.trim().starts_with(|c: char| c.is_ascii_digit())
         && spec.trim().ends_with(|c: char| c.is_ascii_alphabetic())
     {
-        let d = gonogo_core::params::parse_duration(spec).map_err(|e| anyhow::anyhow!("{flag} {spec}: {e}"))?;
+        let d = gonogo_core::params::parse_duration(spec)
+            .map_err(|e| anyhow::anyhow!("{flag} {spec}: {e}"))?;
         now + d.as_secs() as i64
     } else if let Ok(day) = parse_date(spec) {
-        day.next_day().unwrap_or(day).midnight().assume_utc().unix_timestamp()
+        day.next_day()
+            .unwrap_or(day)
+            .midnight()
+            .assume_utc()
+            .unix_timestamp()
     } else {
         parse_instant(spec)
             .map_err(|e| anyhow::anyhow!("{flag} {spec}: {e}; or a duration like 30d"))?
@@ -375,8 +392,19 @@ pub struct SignoffArgs {
 fn ensure_manual(t: &Target, item: &Item) -> anyhow::Result<()> {
     let registry = gonogo_checks::registry();
     let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
-    let plan = gonogo_core::bind::bind(&t.loaded.checklist, &t.loaded.display_path, &t.config, &registry, &env);
-    let idx = t.loaded.checklist.items.iter().position(|i| i.id == item.id);
+    let plan = gonogo_core::bind::bind(
+        &t.loaded.checklist,
+        &t.loaded.display_path,
+        &t.config,
+        &registry,
+        &env,
+    );
+    let idx = t
+        .loaded
+        .checklist
+        .items
+        .iter()
+        .position(|i| i.id == item.id);
     match idx.and_then(|i| plan.items.get(i)) {
         Some(gonogo_core::bind::ItemBinding::Check(bc)) => bail!(
             "line {} `{}` is verified by the check {}: only manual items are attested (to let a failing check through, use `gonogo waive`)",
@@ -398,24 +426,42 @@ pub async fn signoff(args: SignoffArgs) -> anyhow::Result<u8> {
         Ok(t) => t,
         Err(code) => return Ok(code),
     };
-    let item = resolve_item(&t.loaded.checklist.items, &args.item, &t.loaded.display_path)?;
+    let item = resolve_item(
+        &t.loaded.checklist.items,
+        &args.item,
+        &t.loaded.display_path,
+    )?;
     ensure_manual(&t, item)?;
-    let by = identity(args.by.as_deref(), t.loaded.path.parent().unwrap_or(Path::new(".")))?;
-    let expires_at = args.expires.as_deref().map(|e| expiry(e, t.now, "--expires")).transpose()?;
+    let by = identity(
+        args.by.as_deref(),
+        t.loaded.path.parent().unwrap_or(Path::new(".")),
+    )?;
+    let expires_at = args
+        .expires
+        .as_deref()
+        .map(|e| expiry(e, t.now, "--expires"))
+        .transpose()?;
     let store = open(&t.url).await?;
     let rec = gonogo_store::NewAttestation {
         checklist: t.key.clone(),
         item_id: item.id.clone(),
         item_text: item.display.clone(),
         by: by.clone(),
-        role: args.role.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        role: args
+            .role
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
         evidence: args.evidence.as_deref().map(sanitize_link),
         note: args.note,
         expires_at,
     };
     let id = store.add_attestation(&rec, t.now).await?;
     store.close().await;
-    let role = rec.role.as_deref().map(|r| format!(" as {r}")).unwrap_or_default();
+    let role = rec
+        .role
+        .as_deref()
+        .map(|r| format!(" as {r}"))
+        .unwrap_or_default();
     println!(
         "attestation {id} recorded: line {} `{}` — {}\n  attested by {by}{role} on {}, {}",
         item.line,
@@ -455,9 +501,11 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<u8> {
     };
     let slots: Vec<&Item> = t.loaded.checklist.items_of(ItemKind::Signoff).collect();
     let role = args.role.trim();
-    let slot = slots
-        .iter()
-        .find(|i| i.signoff_label.as_deref().is_some_and(|l| gonogo_store::apply::same_role(l, role)));
+    let slot = slots.iter().find(|i| {
+        i.signoff_label
+            .as_deref()
+            .is_some_and(|l| gonogo_store::apply::same_role(l, role))
+    });
     let required = t
         .config
         .policy
@@ -465,7 +513,10 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<u8> {
         .iter()
         .any(|r| gonogo_store::apply::same_role(r, role));
     if slot.is_none() && !required {
-        let names: Vec<&str> = slots.iter().filter_map(|i| i.signoff_label.as_deref()).collect();
+        let names: Vec<&str> = slots
+            .iter()
+            .filter_map(|i| i.signoff_label.as_deref())
+            .collect();
         if names.is_empty() {
             bail!(
                 "{} has no sign-off slot for `{role}` (it has no sign-off lines like `- [ ] Engineering Lead: ____ Date: ____`) and the policy does not require it",
@@ -481,8 +532,15 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<u8> {
     let role = slot
         .and_then(|i| i.signoff_label.clone())
         .unwrap_or_else(|| role.to_string());
-    let by = identity(args.by.as_deref(), t.loaded.path.parent().unwrap_or(Path::new(".")))?;
-    let expires_at = args.expires.as_deref().map(|e| expiry(e, t.now, "--expires")).transpose()?;
+    let by = identity(
+        args.by.as_deref(),
+        t.loaded.path.parent().unwrap_or(Path::new(".")),
+    )?;
+    let expires_at = args
+        .expires
+        .as_deref()
+        .map(|e| expiry(e, t.now, "--expires"))
+        .transpose()?;
     let store = open(&t.url).await?;
     let id = store
         .add_approval(
@@ -497,7 +555,9 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<u8> {
         )
         .await?;
     store.close().await;
-    let line = slot.map(|i| format!(" (line {})", i.line)).unwrap_or_default();
+    let line = slot
+        .map(|i| format!(" (line {})", i.line))
+        .unwrap_or_default();
     println!(
         "approval {id} recorded: {role}{line}\n  approved by {by} on {}, {}",
         date_of(t.now),
@@ -532,7 +592,11 @@ pub async fn waive(args: WaiveArgs) -> anyhow::Result<u8> {
         Ok(t) => t,
         Err(code) => return Ok(code),
     };
-    let item = resolve_item(&t.loaded.checklist.items, &args.item, &t.loaded.display_path)?;
+    let item = resolve_item(
+        &t.loaded.checklist.items,
+        &args.item,
+        &t.loaded.display_path,
+    )?;
     let reason = args.reason.trim();
     if reason.is_empty() {
         bail!("--reason is empty: a waiver needs a reason");
@@ -551,7 +615,10 @@ pub async fn waive(args: WaiveArgs) -> anyhow::Result<u8> {
         );
     }
     let expires_at = expiry(&args.until, t.now, "--until")?;
-    let by = identity(args.by.as_deref(), t.loaded.path.parent().unwrap_or(Path::new(".")))?;
+    let by = identity(
+        args.by.as_deref(),
+        t.loaded.path.parent().unwrap_or(Path::new(".")),
+    )?;
     let store = open(&t.url).await?;
     let id = store
         .add_waiver(
@@ -613,7 +680,10 @@ pub async fn revoke(args: RevokeArgs) -> anyhow::Result<u8> {
         Ok(t) => t,
         Err(code) => return Ok(code),
     };
-    let by = identity(args.by.as_deref(), t.loaded.path.parent().unwrap_or(Path::new(".")))?;
+    let by = identity(
+        args.by.as_deref(),
+        t.loaded.path.parent().unwrap_or(Path::new(".")),
+    )?;
     let (kind, what) = match args.kind {
         RevokeKind::Approval => {
             let Some(role) = args.role.as_deref() else {
@@ -623,7 +693,14 @@ pub async fn revoke(args: RevokeArgs) -> anyhow::Result<u8> {
         }
         RevokeKind::Attestation | RevokeKind::Waiver => {
             let Some(q) = args.item.as_deref() else {
-                bail!("revoke {} needs the item", if matches!(args.kind, RevokeKind::Waiver) { "waiver" } else { "attestation" });
+                bail!(
+                    "revoke {} needs the item",
+                    if matches!(args.kind, RevokeKind::Waiver) {
+                        "waiver"
+                    } else {
+                        "attestation"
+                    }
+                );
             };
             let item = resolve_item(&t.loaded.checklist.items, q, &t.loaded.display_path)?;
             let kind = if matches!(args.kind, RevokeKind::Waiver) {
@@ -658,9 +735,15 @@ pub async fn revoke(args: RevokeArgs) -> anyhow::Result<u8> {
     };
     if ids.is_empty() {
         store.close().await;
-        bail!("no {} for `{what}` to revoke in {}", kind.as_str(), t.loaded.display_path);
+        bail!(
+            "no {} for `{what}` to revoke in {}",
+            kind.as_str(),
+            t.loaded.display_path
+        );
     }
-    store.revoke(kind, &ids, &by, args.reason.as_deref(), t.now).await?;
+    store
+        .revoke(kind, &ids, &by, args.reason.as_deref(), t.now)
+        .await?;
     store.close().await;
     let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     println!(
@@ -694,7 +777,10 @@ pub struct HistoryArgs {
 }
 
 /// The store of a read-only verb: it must already exist.
-async fn existing_store(args: &StoreArgs, checklist: Option<&Path>) -> anyhow::Result<Box<dyn Store>> {
+async fn existing_store(
+    args: &StoreArgs,
+    checklist: Option<&Path>,
+) -> anyhow::Result<Box<dyn Store>> {
     let (config_url, anchor) = match checklist {
         Some(c) => {
             let repo = inputs::resolve_repo(None, c)?;
@@ -774,7 +860,18 @@ pub fn render_history(runs: &[gonogo_store::RunSummary], format: HistoryFormat) 
     let _ = writeln!(
         out,
         "{:>5}  {:<16}  {:<18}  {:>5}  {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {:<8}  CHECKLIST",
-        "RUN", "WHEN (UTC)", "VERDICT", "SCORE", "pass", "att", "waiv", "fail", "err", "warn", "man", "COMMIT"
+        "RUN",
+        "WHEN (UTC)",
+        "VERDICT",
+        "SCORE",
+        "pass",
+        "att",
+        "waiv",
+        "fail",
+        "err",
+        "warn",
+        "man",
+        "COMMIT"
     );
     for r in runs {
         let counts = counts_of(&r.counts);
@@ -782,8 +879,15 @@ pub fn render_history(runs: &[gonogo_store::RunSummary], format: HistoryFormat) 
             .iter()
             .map(|s| format!("{:>4}", counts.get(s.as_str()).copied().unwrap_or(0)))
             .collect();
-        let score = r.score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into());
-        let commit = r.commit.as_deref().map(|c| &c[..c.len().min(8)]).unwrap_or("-");
+        let score = r
+            .score
+            .map(|s| format!("{s:.1}"))
+            .unwrap_or_else(|| "-".into());
+        let commit = r
+            .commit
+            .as_deref()
+            .map(|c| &c[..c.len().min(8)])
+            .unwrap_or("-");
         let _ = writeln!(
             out,
             "{:>5}  {:<16}  {:<18}  {:>5}  {}  {:<8}  {}",
@@ -830,7 +934,12 @@ pub async fn diff(args: DiffArgs) -> anyhow::Result<u8> {
                 .previous_run(&a.summary.checklist, None)
                 .await?
                 .filter(|b| b.summary.id != a.summary.id)
-                .with_context(|| format!("run {} is the newest run of {}: give a second run", a.summary.id, a.summary.checklist))?;
+                .with_context(|| {
+                    format!(
+                        "run {} is the newest run of {}: give a second run",
+                        a.summary.id, a.summary.checklist
+                    )
+                })?;
             (a, b)
         }
         (None, _) => {
@@ -842,7 +951,12 @@ pub async fn diff(args: DiffArgs) -> anyhow::Result<u8> {
             let a = store
                 .previous_run(&b.summary.checklist, Some(b.summary.id))
                 .await?
-                .with_context(|| format!("run {} is the only run of {}: nothing to compare it with", b.summary.id, b.summary.checklist))?;
+                .with_context(|| {
+                    format!(
+                        "run {} is the only run of {}: nothing to compare it with",
+                        b.summary.id, b.summary.checklist
+                    )
+                })?;
             (a, b)
         }
     };
@@ -856,7 +970,8 @@ pub fn render_diff(a: &gonogo_store::StoredRun, b: &gonogo_store::StoredRun) -> 
     let status = |s: &str| parse_status(s).unwrap_or(Status::Error);
     let before: std::collections::HashMap<&str, &gonogo_store::RunItem> =
         a.items.iter().map(|i| (i.item_id.as_str(), i)).collect();
-    let after_ids: std::collections::HashSet<&str> = b.items.iter().map(|i| i.item_id.as_str()).collect();
+    let after_ids: std::collections::HashSet<&str> =
+        b.items.iter().map(|i| i.item_id.as_str()).collect();
     let bad = |s: Status| matches!(s, Status::Fail | Status::Error);
     let mut groups: Vec<(&str, Vec<String>)> = [
         "newly failing",
@@ -872,7 +987,12 @@ pub fn render_diff(a: &gonogo_store::StoredRun, b: &gonogo_store::StoredRun) -> 
     .map(|g| (g, Vec::new()))
     .collect();
     let mut unchanged = 0;
-    let line = |i: &gonogo_store::RunItem, change: &str| format!("  line {:>4}  {}  {change}\n             {}", i.line, i.item_id, i.text);
+    let line = |i: &gonogo_store::RunItem, change: &str| {
+        format!(
+            "  line {:>4}  {}  {change}\n             {}",
+            i.line, i.item_id, i.text
+        )
+    };
     for item in &b.items {
         let now = status(&item.status);
         let Some(prev) = before.get(item.item_id.as_str()) else {
@@ -902,11 +1022,22 @@ pub fn render_diff(a: &gonogo_store::StoredRun, b: &gonogo_store::StoredRun) -> 
     }
     for item in &a.items {
         if !after_ids.contains(item.item_id.as_str()) {
-            groups[7].1.push(line(item, &format!("was {}", item.status)));
+            groups[7]
+                .1
+                .push(line(item, &format!("was {}", item.status)));
         }
     }
     let head = |r: &gonogo_store::StoredRun| {
-        format!("run {} ({} UTC, {}, score {})", r.summary.id, minute_of(r.summary.at), r.summary.verdict, r.summary.score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into()))
+        format!(
+            "run {} ({} UTC, {}, score {})",
+            r.summary.id,
+            minute_of(r.summary.at),
+            r.summary.verdict,
+            r.summary
+                .score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "-".into())
+        )
     };
     let mut out = format!("{}\n  → {}\n", head(a), head(b));
     if a.summary.checklist_hash != b.summary.checklist_hash {
@@ -958,7 +1089,10 @@ pub async fn audit(args: AuditArgs) -> anyhow::Result<u8> {
     match gonogo_store::audit::verify(&snapshot) {
         Ok(intact) => {
             let head = intact.head.as_deref().map(|h| &h[..12]).unwrap_or("none");
-            println!("audit trail intact: {} entries, head {head}", intact.entries);
+            println!(
+                "audit trail intact: {} entries, head {head}",
+                intact.entries
+            );
             Ok(0)
         }
         Err(broken) => {
@@ -983,11 +1117,21 @@ mod tests {
 
     #[test]
     fn expiries_must_be_in_the_future() {
-        let now = parse_instant("2026-11-22T10:00:00Z").unwrap().unix_timestamp();
+        let now = parse_instant("2026-11-22T10:00:00Z")
+            .unwrap()
+            .unix_timestamp();
         assert_eq!(expiry("30d", now, "--expires").unwrap(), now + 30 * 86_400);
-        assert_eq!(last_day(expiry("2026-12-31", now, "--until").unwrap()), "2026-12-31");
-        let e = expiry("2026-11-01", now, "--until").unwrap_err().to_string();
-        assert_eq!(e, "--until 2026-11-01 is not in the future (now is 2026-11-22 10:00 UTC): nothing was recorded");
+        assert_eq!(
+            last_day(expiry("2026-12-31", now, "--until").unwrap()),
+            "2026-12-31"
+        );
+        let e = expiry("2026-11-01", now, "--until")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "--until 2026-11-01 is not in the future (now is 2026-11-22 10:00 UTC): nothing was recorded"
+        );
         assert!(expiry("soon", now, "--until").is_err());
     }
 }

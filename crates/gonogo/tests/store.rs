@@ -178,18 +178,41 @@ async fn scripted_session(s: &Session) {
     let (code, out) = s.run(
         T0,
         &[
-            "signoff", c, "Penetration testing", "--by", by, "--role", "Security Team",
-            "--evidence", "https://tickets.example.com/SEC-42", "--expires", "90d",
+            "signoff",
+            c,
+            "Penetration testing",
+            "--by",
+            by,
+            "--role",
+            "Security Team",
+            "--evidence",
+            "https://tickets.example.com/SEC-42",
+            "--expires",
+            "90d",
         ],
     );
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("signoff", out);
-    let (code, out) = s.run(T0, &["signoff", c, "compliance/privacy-policy-updated", "--note", "legal review LR-7"]);
+    let (code, out) = s.run(
+        T0,
+        &[
+            "signoff",
+            c,
+            "compliance/privacy-policy-updated",
+            "--note",
+            "legal review LR-7",
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("signoff_by_git_identity", out);
 
     let mut approvals = String::new();
-    for role in ["Engineering Lead", "Product Manager", "Security Team", "DevOps Team"] {
+    for role in [
+        "Engineering Lead",
+        "Product Manager",
+        "Security Team",
+        "DevOps Team",
+    ] {
         let (code, out) = s.run(T0, &["approve", c, "--role", role, "--by", by]);
         assert_eq!(code, 0, "{out}");
         approvals.push_str(&out);
@@ -198,7 +221,17 @@ async fn scripted_session(s: &Session) {
 
     let (code, out) = s.run(
         T0,
-        &["waive", c, "CHANGELOG", "--reason", "generated at release time", "--until", "2026-12-31", "--by", "Sam Poe <sam@example.com>"],
+        &[
+            "waive",
+            c,
+            "CHANGELOG",
+            "--reason",
+            "generated at release time",
+            "--until",
+            "2026-12-31",
+            "--by",
+            "Sam Poe <sam@example.com>",
+        ],
     );
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("waive", out);
@@ -232,7 +265,20 @@ async fn scripted_session(s: &Session) {
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("diff_1_2", out);
 
-    let (code, out) = s.run(EXPIRED, &["revoke", "approval", c, "--role", "devops team", "--by", by, "--reason", "left the team"]);
+    let (code, out) = s.run(
+        EXPIRED,
+        &[
+            "revoke",
+            "approval",
+            c,
+            "--role",
+            "devops team",
+            "--by",
+            by,
+            "--reason",
+            "left the team",
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("revoke", out);
 
@@ -247,16 +293,29 @@ async fn scripted_session(s: &Session) {
     assert_eq!(report["verdict"], "No-Go");
     assert_eq!(report["previous_run"], 3);
     assert!(report["run"].is_null(), "--no-store records nothing");
-    let changelog = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "security/changelog-present").unwrap();
+    let changelog = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "security/changelog-present")
+        .unwrap();
     assert_eq!(changelog["signoff"]["kind"], "waived");
     assert_eq!(changelog["signoff"]["expired"], true);
-    let pentest = report["items"].as_array().unwrap().iter().find(|i| i["id"] == "security/penetration-testing-performed").unwrap();
+    let pentest = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "security/penetration-testing-performed")
+        .unwrap();
     assert_eq!(pentest["status"], "attested");
     assert_eq!(pentest["signoff"]["until"], "2027-02-20");
 
     // Markdown write-back: sign-off lines filled, attested and waived items say who.
     let (_, md) = s.run(T1, &["check", c, "--format", "markdown", "--no-store"]);
-    assert!(md.contains("- [x] Engineering Lead: Jane Roe Date: 2026-11-22"), "{md}");
+    assert!(
+        md.contains("- [x] Engineering Lead: Jane Roe Date: 2026-11-22"),
+        "{md}"
+    );
     insta::assert_snapshot!("markdown_write_back", md);
 }
 
@@ -264,7 +323,10 @@ async fn scripted_session(s: &Session) {
 async fn session_on_sqlite() {
     let s = Session::new();
     scripted_session(&s).await;
-    assert!(s.db_file().exists(), "the default store is .gonogo/gonogo.db beside the checklist");
+    assert!(
+        s.db_file().exists(),
+        "the default store is .gonogo/gonogo.db beside the checklist"
+    );
 }
 
 #[tokio::test]
@@ -273,7 +335,10 @@ async fn session_on_postgres() {
         return;
     };
     scripted_session(&s).await;
-    assert!(!s.db_file().exists(), "nothing written to the default SQLite file");
+    assert!(
+        !s.db_file().exists(),
+        "nothing written to the default SQLite file"
+    );
     s.cleanup().await;
 }
 
@@ -281,10 +346,26 @@ async fn altered_audit_row_fails_verify(s: &Session) {
     let c = s.checklist();
     let c = c.to_str().unwrap();
     assert_eq!(s.run(T0, &["check", c]).0, 1);
-    assert_eq!(s.run(T0, &["waive", c, "CHANGELOG", "--reason", "r", "--until", "2026-12-31"]).0, 0);
+    assert_eq!(
+        s.run(
+            T0,
+            &[
+                "waive",
+                c,
+                "CHANGELOG",
+                "--reason",
+                "r",
+                "--until",
+                "2026-12-31"
+            ]
+        )
+        .0,
+        0
+    );
     assert_eq!(s.run(T0, &["approve", c, "--role", "DevOps Team"]).0, 0);
     assert_eq!(s.run(T0, &["audit", "verify"]).0, 0);
-    s.sql("UPDATE audit_log SET actor = 'Mallory' WHERE seq = 2").await;
+    s.sql("UPDATE audit_log SET actor = 'Mallory' WHERE seq = 2")
+        .await;
     let (code, out) = s.run(T0, &["audit", "verify"]);
     assert_eq!(code, 1, "{out}");
     insta::assert_snapshot!("audit_verify_broken", out);
@@ -316,17 +397,43 @@ async fn bad_input_exits_2_and_writes_nothing(s: &Session) {
         vec!["signoff", c, "no such item", "--by", "x"],
         vec!["signoff", c, "present", "--by", "x"],
         vec!["signoff", c, "README present", "--by", "x"],
-        vec!["signoff", c, "Penetration", "--by", "x", "--expires", "2026-01-01"],
-        vec!["waive", c, "CHANGELOG", "--reason", "r", "--until", "2026-11-01", "--by", "x"],
+        vec![
+            "signoff",
+            c,
+            "Penetration",
+            "--by",
+            "x",
+            "--expires",
+            "2026-01-01",
+        ],
+        vec![
+            "waive",
+            c,
+            "CHANGELOG",
+            "--reason",
+            "r",
+            "--until",
+            "2026-11-01",
+            "--by",
+            "x",
+        ],
         vec!["approve", c, "--role", "Chief Vibes Officer", "--by", "x"],
         vec!["revoke", "waiver", c, "CHANGELOG", "--by", "x"],
         vec!["check", c, "--store", "mysql://root:hunter2@127.0.0.1/x"],
-        vec!["check", c, "--store", "postgres://gonogo:hunter2@127.0.0.1:1/none"],
+        vec![
+            "check",
+            c,
+            "--store",
+            "postgres://gonogo:hunter2@127.0.0.1:1/none",
+        ],
     ] {
         let (code, out) = s.run(T0, &args);
         assert_eq!(code, 2, "{args:?}: {out}");
         assert!(!out.contains("hunter2"), "{out}");
-        transcript.push_str(&format!("$ gonogo {}\n{out}\n", args.join(" ").replace(c, "CHECKLIST.md")));
+        transcript.push_str(&format!(
+            "$ gonogo {}\n{out}\n",
+            args.join(" ").replace(c, "CHECKLIST.md")
+        ));
     }
     insta::assert_snapshot!("bad_input", transcript);
     assert_eq!(entries().await, before, "a rejected command wrote nothing");
@@ -367,7 +474,12 @@ async fn two_checks_at_once(s: &Session) {
         let children: Vec<_> = (0..2).map(|_| spawn()).collect();
         for child in children {
             let out = child.wait_with_output().unwrap();
-            assert_eq!(out.status.code(), Some(1), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
     assert_eq!(s.count("SELECT COUNT(*) FROM runs").await, 6);
@@ -401,12 +513,32 @@ async fn no_secret_reaches_the_store(s: &Session) {
     )
     .unwrap();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("src/settings.py"), format!("AWS_ACCESS_KEY_ID = \"{}\"\n", aws_key())).unwrap();
-    std::fs::write(root.join(".env"), "JWT_SECRET=changethis\nDATABASE_URL=postgres://app:S3cr3tPassw0rd!@db/app\n").unwrap();
+    std::fs::write(
+        root.join("src/settings.py"),
+        format!("AWS_ACCESS_KEY_ID = \"{}\"\n", aws_key()),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".env"),
+        "JWT_SECRET=changethis\nDATABASE_URL=postgres://app:S3cr3tPassw0rd!@db/app\n",
+    )
+    .unwrap();
     let c = s.checklist();
-    let (code, out) = s.run(T0, &["check", c.to_str().unwrap(), "--repo", root.to_str().unwrap()]);
+    let (code, out) = s.run(
+        T0,
+        &[
+            "check",
+            c.to_str().unwrap(),
+            "--repo",
+            root.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 1, "{out}");
-    let secrets = [aws_key(), "S3cr3tPassw0rd!".to_string(), "JWT_SECRET=changethis".to_string()];
+    let secrets = [
+        aws_key(),
+        "S3cr3tPassw0rd!".to_string(),
+        "JWT_SECRET=changethis".to_string(),
+    ];
     let dump = match &s.store {
         None => {
             // Checkpoint the WAL so the file holds everything, then read its bytes.
@@ -426,7 +558,10 @@ async fn no_secret_reaches_the_store(s: &Session) {
     };
     assert!(dump.contains("No hardcoded secrets"), "the run was stored");
     for secret in &secrets {
-        assert!(!dump.contains(secret.as_str()), "the store holds a secret in full");
+        assert!(
+            !dump.contains(secret.as_str()),
+            "the store holds a secret in full"
+        );
     }
 }
 
@@ -447,7 +582,11 @@ async fn no_secret_reaches_the_store_postgres() {
 #[test]
 fn store_paths_are_relative_to_the_checklist() {
     let s = Session::new();
-    std::fs::write(s.dir.path().join("gonogo.toml"), "[store]\nurl = \"sqlite:state/runs.db\"\n").unwrap();
+    std::fs::write(
+        s.dir.path().join("gonogo.toml"),
+        "[store]\nurl = \"sqlite:state/runs.db\"\n",
+    )
+    .unwrap();
     let (code, out) = s.run(T0, &["check", s.checklist().to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     assert!(Path::new(&s.dir.path().join("state/runs.db")).exists());
