@@ -1,12 +1,24 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod ci_workflows;
 mod cmd_succeeds;
+mod code_sql_concat;
+mod compose_lint;
 mod deps_pinned;
+mod docker;
+mod docs;
 mod env_strength;
 mod files_exists;
 mod git;
+mod grafana_dashboards;
+mod k8s_workloads;
+pub mod migrations;
+mod openapi_complete;
+mod prometheus_rules;
+pub mod secrets;
 mod tests;
 pub mod util;
+mod vulns_report;
 
 use gonogo_core::{CheckKind, Registry};
 
@@ -21,6 +33,20 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
+    &secrets::scan::SecretsScan,
+    &git::merge_order::GitMergeOrder,
+    &docker::dockerfile::DockerDockerfile,
+    &compose_lint::ComposeLint,
+    &k8s_workloads::K8sWorkloads,
+    &ci_workflows::CiWorkflows,
+    &prometheus_rules::PrometheusRules,
+    &grafana_dashboards::GrafanaDashboards,
+    &openapi_complete::OpenapiComplete,
+    &migrations::alembic::MigrationsAlembic,
+    &docs::env_documented::DocsEnvDocumented,
+    &docs::fresh::DocsFresh,
+    &vulns_report::VulnsReport,
+    &code_sql_concat::CodeSqlConcat,
 ];
 
 pub fn registry() -> Registry {

@@ -10,7 +10,7 @@ mod terminal;
 pub use junit::junit;
 pub use markdown::{NOTE_CLOSE, NOTE_OPEN, markdown};
 pub use sarif::sarif;
-pub use terminal::{TerminalOptions, terminal};
+pub use terminal::{TerminalOptions, section_heading, terminal};
 
 use gonogo_core::decide::Report;
 
@@ -22,7 +22,8 @@ pub fn json(report: &Report) -> String {
     out
 }
 
-/// One line of item text without Markdown emphasis and code markers.
+/// One line of item text without Markdown strong-emphasis and code markers. (`__` stays: in
+/// checklists it is far more often a fill-in blank than emphasis.)
 pub(crate) fn plain(text: &str) -> String {
-    text.replace("**", "").replace("__", "").replace('`', "")
+    text.replace("**", "").replace('`', "")
 }

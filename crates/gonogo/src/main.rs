@@ -4,6 +4,7 @@
 mod catalogue;
 mod check_cmd;
 mod inputs;
+mod secrets_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     Checks(catalogue::ChecksArgs),
     /// Show one check kind's documentation, parameters and example.
     Explain(catalogue::ExplainArgs),
+    /// Scan a directory (and with --history its git history) for hardcoded secrets; exit 1 when any is found.
+    Secrets(secrets_cmd::SecretsArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => check_cmd::validate(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
+        Command::Secrets(args) => secrets_cmd::secrets(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
