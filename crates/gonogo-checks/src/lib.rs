@@ -15,6 +15,7 @@ mod k8s_workloads;
 pub mod migrations;
 mod openapi_complete;
 mod prometheus_rules;
+pub mod secrets;
 mod tests;
 pub mod util;
 mod vulns_report;
@@ -45,6 +46,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docs::fresh::DocsFresh,
     &vulns_report::VulnsReport,
     &code_sql_concat::CodeSqlConcat,
+    &secrets::scan::SecretsScan,
 ];
 
 pub fn registry() -> Registry {
