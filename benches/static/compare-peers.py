@@ -90,9 +90,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hadolint", default="hadolint")
     ap.add_argument("--checkov", default="checkov")
+    ap.add_argument("--debug", action="store_true", help="use a debug build of static_scan")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "gonogo-checks", "--example", "static_scan"], check=True)
-    bin_ = os.path.join("target", "release", "examples", "static_scan")
+    profile = [] if a.debug else ["--release"]
+    subprocess.run(["cargo", "build", *profile, "-q", "-p", "gonogo-checks", "--example", "static_scan"], check=True)
+    bin_ = os.path.join("target", "debug" if a.debug else "release", "examples", "static_scan")
     agree = disagree = 0
     print("| fixture | rule | gonogo | hadolint | checkov | agree |")
     print("|---|---|---|---|---|---|")

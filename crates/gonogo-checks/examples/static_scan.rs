@@ -56,14 +56,23 @@ fn main() {
     let outcomes = rt.block_on(async {
         let futs = checks.iter().map(|(id, c)| {
             let ctx = ctx.clone();
-            async move { (*id, c.run(&ctx).await) }
+            async move {
+                let t = Instant::now();
+                let o = c.run(&ctx).await;
+                (*id, o, t.elapsed())
+            }
         });
         futures::future::join_all(futs).await
     });
     let elapsed = start.elapsed();
     let files = gonogo_checks::util::repo_files(&ctx).files.len();
-    for (id, o) in &outcomes {
-        println!("{id}\t{}\t{}", o.status, o.evidence.summary);
+    for (id, o, took) in &outcomes {
+        println!(
+            "{id}\t{}\t{}\t({:.1} ms)",
+            o.status,
+            o.evidence.summary,
+            took.as_secs_f64() * 1000.0
+        );
         for f in &o.evidence.findings {
             let loc = f
                 .location

@@ -189,9 +189,7 @@ fn dynamic_sql(expr: &str, lang: Lang) -> Option<&'static str> {
             let fstring = ["f\"", "f'", "rf\"", "fr\"", "rf'", "fr'"]
                 .iter()
                 .any(|p| lower.starts_with(p))
-                || Regex::new(r#"(?i)(^|[\s(+])[rb]?f["']"#)
-                    .ok()
-                    .is_some_and(|r| r.is_match(e));
+                || FSTRING.is_match(e);
             if fstring && e.replace("{{", "").contains('{') {
                 return Some("an f-string");
             }
@@ -218,6 +216,8 @@ fn dynamic_sql(expr: &str, lang: Lang) -> Option<&'static str> {
     }
 }
 
+static FSTRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)(^|[\s(+])[rb]?f["']"#).expect("valid pattern"));
 static PERCENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"["']\s*%\s*[A-Za-z_(\[{]"#).expect("valid pattern"));
 

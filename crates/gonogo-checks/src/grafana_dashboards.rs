@@ -96,7 +96,9 @@ impl CheckKind for GrafanaDashboards {
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let t = normalise(item.text);
+        // A bare "Dashboards" is a group of items, not a claim a check can judge.
         if !t.contains("dashboard")
+            || t.split_whitespace().count() < 2
             || t.contains("pr #")
             || t.contains("check ")
             || t.contains("showing")
@@ -370,6 +372,14 @@ mod tests {
             })
             .unwrap();
         assert_eq!(r.params.str("title"), Some("SLA"));
+        assert!(
+            GrafanaDashboards
+                .recognise(ItemRef {
+                    text: "Dashboards",
+                    context: &ctx
+                })
+                .is_none()
+        );
         assert!(
             GrafanaDashboards
                 .recognise(ItemRef {

@@ -258,12 +258,14 @@ impl PreparedCheck for Prepared {
                         .is_none_or(|p| p.is_empty() || f.rel.starts_with(&format!("{p}/")))
             }) {
                 let Ok(src) = read_repo_text(f) else { continue };
-                // Only files that look like Kubernetes objects; unrendered Helm templates are not YAML.
-                if !(src.contains("apiVersion") && src.contains("kind")) || src.contains("{{") {
+                // Only files that look like Kubernetes objects.
+                if !(src.contains("apiVersion") && src.contains("kind")) {
                     continue;
                 }
                 match parse_documents(&src) {
                     Ok(d) => docs.push((f, d)),
+                    // An unrendered Helm template is not YAML: judge the rendered output instead.
+                    Err(_) if src.contains("{{") => {}
                     Err(e) => findings.push(unreadable(
                         "k8s-parse-error",
                         &f.rel,
@@ -663,6 +665,13 @@ spec:
         let o = run(&K8sWorkloads, &[("k8s/app.yaml", &src)], &[]);
         assert_eq!(o.status, Status::Warn);
         assert_eq!(codes(&o), at(&[("k8s-no-replica-floor", "k8s/app.yaml:1")]));
+    }
+
+    #[test]
+    fn helm_templates_are_left_to_their_rendered_output() {
+        let tpl = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n{{ include \"x\" . | indent 4 }}\n";
+        let o = run(&K8sWorkloads, &[("chart/templates/deploy.yaml", tpl)], &[]);
+        assert_eq!(o.status, Status::Skipped, "{:?}", codes(&o));
     }
 
     #[test]

@@ -164,7 +164,7 @@ async fn fetch(url: &str) -> Result<String, String> {
 
 fn is_openapi_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    let stem = n.rsplit_once('.').map(|(s, e)| (s, e));
+    let stem = n.rsplit_once('.');
     matches!(stem, Some((s, "yaml" | "yml" | "json")) if s == "openapi" || s == "swagger" || s.ends_with(".openapi") || s == "api-spec" || s == "openapi-spec")
 }
 

@@ -143,8 +143,6 @@ static CODE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 static INTERPOLATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)").expect("valid pattern"));
-static WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid pattern"));
 
 fn is_code(rel: &str) -> bool {
     let l = rel.to_ascii_lowercase();
@@ -189,6 +187,7 @@ impl PreparedCheck for Prepared {
             // name -> first use (file, line)
             let mut used: BTreeMap<String, (String, usize)> = BTreeMap::new();
             let mut documented: BTreeSet<String> = BTreeSet::new();
+            let mut docs = Vec::new();
             let note = |name: &str, rel: &str, line: usize, used: &mut BTreeMap<String, (String, usize)>| {
                 if !well_known(name) && !ignore.iter().any(|i| i == name) {
                     used.entry(name.to_string()).or_insert_with(|| (rel.to_string(), line));
@@ -250,16 +249,29 @@ impl PreparedCheck for Prepared {
                         }
                     }
                 } else if is_doc_file(rel) {
-                    let Ok(src) = read_repo_text(f) else { continue };
-                    for m in WORD.find_iter(&src) {
-                        if m.as_str().len() > 1 && m.as_str().chars().any(|c| c.is_ascii_uppercase()) {
-                            documented.insert(m.as_str().to_string());
-                        }
-                    }
+                    docs.push(f);
                 }
             }
             if used.is_empty() {
                 return absent(required, "env-none-used", "no environment variables used", "nothing to document");
+            }
+            // One pass over the documentation for all still-undocumented names at once.
+            let wanted: Vec<&String> = used.keys().filter(|k| !documented.contains(*k)).collect();
+            if !wanted.is_empty()
+                && let Ok(ac) = aho_corasick::AhoCorasick::new(&wanted)
+            {
+                let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+                for f in docs {
+                    let Ok(src) = read_repo_text(f) else { continue };
+                    let bytes = src.as_bytes();
+                    for m in ac.find_overlapping_iter(&src) {
+                        let before = m.start().checked_sub(1).map(|i| bytes[i]);
+                        let after = bytes.get(m.end()).copied();
+                        if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+                            documented.insert(wanted[m.pattern().as_usize()].clone());
+                        }
+                    }
+                }
             }
             let mut findings = Vec::new();
             for (name, (rel, line)) in &used {

@@ -136,15 +136,14 @@ pub fn parse_sequence(rel: &str, text: &str) -> Vec<Dep> {
         }
         if let Some(c) = MERGE_CMD.captures(line)
             && let Ok(pr) = c[1].parse::<u64>()
+            && let Some((earlier, at)) = pending.take()
         {
-            if let Some((earlier, at)) = pending.take() {
-                for e in earlier {
-                    deps.push(Dep {
-                        later: pr,
-                        earlier: e,
-                        at: Some(Location::at(rel, at)),
-                    });
-                }
+            for e in earlier {
+                deps.push(Dep {
+                    later: pr,
+                    earlier: e,
+                    at: Some(Location::at(rel, at)),
+                });
             }
         }
     }

@@ -600,7 +600,7 @@ fn prisma_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::fixtures::repo;
+    use crate::util::testing::repo;
 
     #[test]
     fn alembic_heads_merges_and_annotations() {
