@@ -301,7 +301,14 @@ impl Prepared {
         }
         let mut report = scan_files(&scanner, &files, &opts);
         let mut history_findings: Vec<SecretFinding> = Vec::new();
-        if self.history {
+        let mut history_skipped = None;
+        if self.history && !ctx.repo.join(".git").exists() {
+            // No history to leak from: the working tree is all there is.
+            history_skipped = Some(format!(
+                "; history not scanned: {} is not the root of a git repository",
+                ctx.repo.display()
+            ));
+        } else if self.history {
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
             let since = match self.since.as_deref().map(|s| parse_since(s, now)) {
                 Some(Ok(t)) => Some(t),
@@ -341,7 +348,11 @@ impl Prepared {
             history_findings.retain(|f| !b.contains(&f.fingerprint));
             report.stats.baselined += before - history_findings.len();
         }
-        conclude(&scanner, &report, &history_findings, self.history)
+        let mut outcome = conclude(&scanner, &report, &history_findings, self.history);
+        if let Some(note) = history_skipped {
+            outcome.evidence.summary.push_str(&note);
+        }
+        outcome
     }
 }
 
