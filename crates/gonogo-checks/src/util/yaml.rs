@@ -398,4 +398,11 @@ mod tests {
         assert!(docs[0].get("b").is_none());
         assert_eq!(docs[0].str_of("c"), Some(""));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_yaml_never_panics(text in "(?s)[a-z: \n\\[\\]{}\"'&*!|>-]{0,200}") {
+            let _ = parse(&text);
+        }
+    }
 }
