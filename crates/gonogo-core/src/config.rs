@@ -51,6 +51,9 @@ pub struct Config {
     pub concurrency: usize,
     /// Default timeout per check, in seconds.
     pub timeout_secs: f64,
+    /// `[store] url`: where runs and sign-offs are kept (`postgres://…`, `sqlite:PATH`);
+    /// none means the default SQLite file beside the checklist.
+    pub store_url: Option<String>,
 }
 
 impl Config {
@@ -105,6 +108,12 @@ pub struct Policy {
     pub advisory: Vec<Selector>,
     /// Items matching these always block (wins over `advisory`).
     pub blocking: Vec<Selector>,
+    /// Sign-off roles that must hold a valid approval for Go ("Security Team").
+    pub required_roles: Vec<String>,
+    /// Items matching these cannot be waived.
+    pub no_waivers: Vec<Selector>,
+    /// At most this many waived items for Go.
+    pub max_waivers: Option<usize>,
 }
 
 impl Default for Policy {
@@ -114,6 +123,9 @@ impl Default for Policy {
             warn_blocks: false,
             advisory: Vec::new(),
             blocking: Vec::new(),
+            required_roles: Vec::new(),
+            no_waivers: Vec::new(),
+            max_waivers: None,
         }
     }
 }
@@ -171,6 +183,14 @@ struct RawConfig {
     policy: Option<RawPolicy>,
     #[serde(default)]
     run: Option<RawRun>,
+    #[serde(default)]
+    store: Option<RawStore>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +214,11 @@ struct RawPolicy {
     advisory: Vec<Spanned<String>>,
     #[serde(default)]
     blocking: Vec<Spanned<String>>,
+    #[serde(default)]
+    required_roles: Vec<Spanned<String>>,
+    #[serde(default)]
+    no_waivers: Vec<Spanned<String>>,
+    max_waivers: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -334,9 +359,32 @@ pub fn parse(
     if let Some(p) = raw.policy {
         config.policy.manual_blocks = p.manual_blocks.unwrap_or(true);
         config.policy.warn_blocks = p.warn_blocks.unwrap_or(false);
+        for role in p.required_roles {
+            let name = role.get_ref().trim();
+            if name.is_empty() {
+                diags.push(diag(
+                    role.span(),
+                    "config-bad-value",
+                    "a required role cannot be empty".into(),
+                ));
+            } else {
+                config.policy.required_roles.push(name.to_string());
+            }
+        }
+        if let Some(m) = p.max_waivers {
+            match usize::try_from(*m.get_ref()) {
+                Ok(n) => config.policy.max_waivers = Some(n),
+                Err(_) => diags.push(diag(
+                    m.span(),
+                    "config-bad-value",
+                    "max_waivers must be 0 or more".into(),
+                )),
+            }
+        }
         for (list, out) in [
             (p.advisory, &mut config.policy.advisory),
             (p.blocking, &mut config.policy.blocking),
+            (p.no_waivers, &mut config.policy.no_waivers),
         ] {
             for s in list {
                 match Selector::parse(s.get_ref()) {
@@ -368,6 +416,22 @@ pub fn parse(
                 )),
                 Err(m) => diags.push(diag(t.span(), "config-bad-value", m)),
             }
+        }
+    }
+    if let Some(url) = raw.store.and_then(|s| s.url) {
+        let u = url.get_ref().trim();
+        let known_scheme = ["postgres://", "postgresql://", "sqlite:"]
+            .iter()
+            .any(|p| u.starts_with(p))
+            || (!u.contains("://") && !u.is_empty());
+        if known_scheme {
+            config.store_url = Some(u.to_string());
+        } else {
+            diags.push(diag(
+                url.span(),
+                "config-bad-store-url",
+                "store url must be `postgres://…`, `sqlite:PATH` or a file path".into(),
+            ));
         }
     }
     if diags.is_empty() {
@@ -479,6 +543,35 @@ timeout = "30s"
             [
                 "error: g.toml:3:9: unknown check `nope.nope` (see `gonogo checks`) [unknown-check]",
                 "error: g.toml:6:13: selector `bogus` must be `section:TITLE`, `check:ID` or `item:ID` [config-bad-selector]",
+            ]
+        );
+    }
+
+    #[test]
+    fn policy_for_sign_offs_and_the_store() {
+        let src = "[policy]\nrequired_roles = [\"Engineering Lead\", \"Security Team\"]\nno_waivers = [\"section:Security\"]\nmax_waivers = 2\n\n[store]\nurl = \"postgres://gonogo@db/gonogo\"\n";
+        let c = parse(src, "g.toml", &known).unwrap();
+        assert_eq!(
+            c.policy.required_roles,
+            ["Engineering Lead", "Security Team"]
+        );
+        assert!(c.policy.no_waivers[0].matches("x", &["🔒 Security".into()], None));
+        assert_eq!(c.policy.max_waivers, Some(2));
+        assert_eq!(c.store_url.as_deref(), Some("postgres://gonogo@db/gonogo"));
+
+        let src = "[policy]\nrequired_roles = [\" \"]\nno_waivers = [\"Security\"]\nmax_waivers = -1\n[store]\nurl = \"mysql://x\"\n";
+        let shown: Vec<String> = parse(src, "g.toml", &known)
+            .unwrap_err()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "error: g.toml:2:19: a required role cannot be empty [config-bad-value]",
+                "error: g.toml:4:15: max_waivers must be 0 or more [config-bad-value]",
+                "error: g.toml:3:15: selector `Security` must be `section:TITLE`, `check:ID` or `item:ID` [config-bad-selector]",
+                "error: g.toml:6:7: store url must be `postgres://…`, `sqlite:PATH` or a file path [config-bad-store-url]",
             ]
         );
     }

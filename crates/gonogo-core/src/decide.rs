@@ -70,6 +70,55 @@ pub struct ItemReport {
     /// Signoff role label ("Engineering Lead").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The attestation, approval or waiver that decided the item's status, or the one that
+    /// expired and no longer counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signoff: Option<SignoffNote>,
+}
+
+/// What a person signed for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignoffKind {
+    /// A manual item attested (`gonogo signoff`).
+    Attested,
+    /// A sign-off slot filled by an approval for its role (`gonogo approve`).
+    Approved,
+    /// An item waived (`gonogo waive`).
+    Waived,
+}
+
+/// An attestation, approval or waiver as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignoffNote {
+    pub kind: SignoffKind,
+    /// "Jane Roe <jane@example.com>".
+    pub by: String,
+    /// The day it was signed, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// The last day it holds, `YYYY-MM-DD` (UTC); none when it does not expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// A waiver's reason or an attestation's note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A link to the evidence the signer pointed at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// Past its expiry: it no longer counts, and the item is back to what its check says.
+    pub expired: bool,
+}
+
+/// An item that passed in the previous run of the same checklist and does not now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Regression {
+    pub id: String,
+    pub line: usize,
+    pub text: String,
+    pub was: Status,
+    pub now: Status,
 }
 
 /// Score of one section: passing items over items that count (skipped and derived items don't).
@@ -104,6 +153,18 @@ pub struct Report {
     pub summary: Summary,
     pub items: Vec<ItemReport>,
     pub duration_ms: u64,
+    /// The decision in words: "Go", "Go with 2 waivers", "No-Go".
+    pub verdict: String,
+    /// Policy rules broken by the sign-offs (a required role not approved, a waiver where
+    /// waivers are forbidden, too many waivers); each is also a reason for No-Go.
+    pub violations: Vec<String>,
+    /// Items that passed in the previous run of this checklist and do not now; renderers list
+    /// these first.
+    pub regressions: Vec<Regression>,
+    /// This run's id in the store, when it was recorded.
+    pub run: Option<i64>,
+    /// The id of the run this one was compared with.
+    pub previous_run: Option<i64>,
 }
 
 use crate::bind::{BindingPlan, ItemBinding};
@@ -181,6 +242,7 @@ pub fn build_report(
                 derived,
                 parent: item.parent,
                 role: item.signoff_label.clone(),
+                signoff: None,
             }
         })
         .collect();
@@ -198,6 +260,11 @@ pub fn build_report(
         },
         items,
         duration_ms,
+        verdict: String::new(),
+        violations: Vec::new(),
+        regressions: Vec::new(),
+        run: None,
+        previous_run: None,
     };
     conclude(&mut report, policy);
     report
@@ -298,11 +365,14 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
         }
         *counts.entry(item.status).or_default() += 1;
         if item.holds_back {
-            let why = if item.evidence.summary.is_empty() {
+            let mut why = if item.evidence.summary.is_empty() {
                 String::new()
             } else {
                 format!(": {}", item.evidence.summary)
             };
+            if let Some(note) = item.signoff.as_ref().filter(|n| n.expired) {
+                why.push_str(&format!(" ({})", note.expiry_text()));
+            }
             reasons.push(format!(
                 "line {}: {} — {}{why}",
                 item.line,
@@ -340,18 +410,49 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
         score: (total_counted > 0).then(|| round1(100.0 * total_points / total_counted as f64)),
         sections,
     };
+    reasons.extend(report.violations.iter().cloned());
     report.decision = if reasons.is_empty() {
         Decision::Go
     } else {
         Decision::NoGo
     };
     report.reasons = reasons;
+    report.verdict = match (report.decision, report.waived().count()) {
+        (Decision::NoGo, _) => "No-Go".to_string(),
+        (Decision::Go, 0) => "Go".to_string(),
+        (Decision::Go, 1) => "Go with 1 waiver".to_string(),
+        (Decision::Go, n) => format!("Go with {n} waivers"),
+    };
+}
+
+impl SignoffNote {
+    /// "waiver by Jane Roe expired after 2026-12-31".
+    pub fn expiry_text(&self) -> String {
+        let what = match self.kind {
+            SignoffKind::Attested => "attestation",
+            SignoffKind::Approved => "approval",
+            SignoffKind::Waived => "waiver",
+        };
+        match &self.until {
+            Some(until) => format!("{what} by {} expired after {until}", self.by),
+            None => format!("{what} by {} expired", self.by),
+        }
+    }
 }
 
 impl Report {
     /// Items waived in this run: a Go with waivers lists them.
     pub fn waived(&self) -> impl Iterator<Item = &ItemReport> {
-        self.items.iter().filter(|i| i.status == Status::Waived)
+        self.items
+            .iter()
+            .filter(|i| !i.derived && i.status == Status::Waived)
+    }
+
+    /// Items whose attestation, approval or waiver expired: the report says so.
+    pub fn expired(&self) -> impl Iterator<Item = &ItemReport> {
+        self.items
+            .iter()
+            .filter(|i| i.signoff.as_ref().is_some_and(|n| n.expired))
     }
 }
 
@@ -388,6 +489,7 @@ mod tests {
             derived: false,
             parent: None,
             role: None,
+            signoff: None,
         }
     }
 
@@ -406,6 +508,11 @@ mod tests {
             },
             items,
             duration_ms: 0,
+            verdict: String::new(),
+            violations: vec![],
+            regressions: vec![],
+            run: None,
+            previous_run: None,
         }
     }
 
@@ -484,5 +591,32 @@ mod tests {
         conclude(&mut r, &Policy::default());
         assert_eq!(r.decision, Decision::Go);
         assert_eq!(r.waived().count(), 1);
+        assert_eq!(r.verdict, "Go with 1 waiver");
+    }
+
+    #[test]
+    fn violations_block_and_expiry_is_named_in_the_reason() {
+        let mut r = report(vec![item("m", "S", Status::Manual, None)]);
+        r.items[0].signoff = Some(SignoffNote {
+            kind: SignoffKind::Attested,
+            by: "Jane Roe".into(),
+            date: "2026-11-01".into(),
+            until: Some("2026-11-30".into()),
+            role: None,
+            reason: None,
+            evidence: None,
+            expired: true,
+        });
+        r.violations = vec!["policy requires a sign-off by Security Team".into()];
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.verdict, "No-Go");
+        assert_eq!(
+            r.reasons,
+            [
+                "line 1: m — manual (attestation by Jane Roe expired after 2026-11-30)",
+                "policy requires a sign-off by Security Team"
+            ]
+        );
+        assert_eq!(r.expired().count(), 1);
     }
 }

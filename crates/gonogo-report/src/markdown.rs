@@ -34,10 +34,20 @@ fn note(item: &ItemReport) -> String {
         .replace('<', "‹")
         .replace('>', "›")
         .replace('|', "¦");
-    let what = match item.check {
+    let mut what = match item.check {
         Some(check) => format!("{} ({check})", item.status),
         None => item.status.to_string(),
     };
+    if let Some(n) = &item.signoff {
+        what = signed(n)
+            .replace('<', "‹")
+            .replace('>', "›")
+            .replace('|', "¦");
+        if !n.expired && item.check.is_none() {
+            // A person decided this item: who and until when is the whole note.
+            return format!("{NOTE_OPEN}{what}{NOTE_CLOSE}");
+        }
+    }
     if summary.is_empty() {
         format!("{NOTE_OPEN}{what}{NOTE_CLOSE}")
     } else {
@@ -51,6 +61,58 @@ fn evaluated(item: &ItemReport) -> bool {
     item.check.is_some()
         || matches!(item.status, Status::Attested | Status::Waived)
         || (item.derived && item.status != Status::Skipped)
+}
+
+/// "approved by Jane Roe <jane@example.com> on 2026-11-22", "waived by Sam Poe until
+/// 2026-12-31: vendor fix due", "attestation by Jane Roe expired after 2026-12-22".
+fn signed(n: &gonogo_core::decide::SignoffNote) -> String {
+    use gonogo_core::decide::SignoffKind;
+    if n.expired {
+        return n.expiry_text();
+    }
+    let what = match n.kind {
+        SignoffKind::Attested => "attested",
+        SignoffKind::Approved => "approved",
+        SignoffKind::Waived => "waived",
+    };
+    let until = match (&n.until, n.kind) {
+        (Some(u), _) => format!(" until {u}"),
+        (None, _) => String::new(),
+    };
+    let reason = match (n.kind, &n.reason) {
+        (SignoffKind::Waived, Some(r)) => format!(": {r}"),
+        _ => String::new(),
+    };
+    format!("{what} by {} on {}{until}{reason}", n.by, n.date)
+}
+
+/// A sign-off line with its blanks filled: the first run of underscores gets the approver's
+/// name (without the address), the one after `Date:` the day it was signed.
+/// `Engineering Lead: ____ Date: ____` → `Engineering Lead: Jane Roe Date: 2026-11-22`.
+fn fill_slot(line: &str, n: &gonogo_core::decide::SignoffNote) -> String {
+    let name = n.by.split('<').next().unwrap_or(&n.by).trim();
+    let name = if name.is_empty() { n.by.trim() } else { name };
+    let blank = |s: &str, from: usize| -> Option<std::ops::Range<usize>> {
+        let start = from + s[from..].find("___")?;
+        let len = s[start..].bytes().take_while(|b| *b == b'_').count();
+        Some(start..start + len)
+    };
+    let mut out = line.to_string();
+    let date_at = out.to_lowercase().find("date:");
+    // The name goes into the first blank before `Date:`.
+    if let Some(r) = blank(&out, 0).filter(|r| date_at.is_none_or(|d| r.start < d)) {
+        out.replace_range(r, name);
+    }
+    if let Some(d) = out.to_lowercase().find("date:")
+        && let Some(r) = blank(&out, d)
+    {
+        out.replace_range(r, &n.date);
+    } else if date_at.is_none()
+        && let Some(r) = blank(&out, 0)
+    {
+        out.replace_range(r, &n.date);
+    }
+    out
 }
 
 /// Replace the box of a task line (`- [ ]`, `1. [x]`, `> - [ ]`, tolerant of `- []`).
@@ -106,7 +168,14 @@ pub fn markdown(source: &str, checklist: &Checklist, report: &Report) -> String 
         };
         let base = strip_note(line);
         let base = match item.kind {
-            ItemKind::Task | ItemKind::Signoff => set_box(base, result.status.is_passing()),
+            ItemKind::Task => set_box(base, result.status.is_passing()),
+            ItemKind::Signoff => {
+                let filled = match &result.signoff {
+                    Some(n) if !n.expired && result.status.is_passing() => fill_slot(base, n),
+                    _ => base.to_string(),
+                };
+                set_box(&filled, result.status.is_passing())
+            }
             ItemKind::Criterion => base.to_string(),
         };
         let rewritten = format!("{} {}", base.trim_end(), note(result));
@@ -128,6 +197,35 @@ pub fn markdown(source: &str, checklist: &Checklist, report: &Report) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_off_lines_are_filled() {
+        let n = gonogo_core::decide::SignoffNote {
+            kind: gonogo_core::decide::SignoffKind::Approved,
+            by: "Jane Roe <jane@example.com>".into(),
+            date: "2026-11-22".into(),
+            until: None,
+            role: Some("Engineering Lead".into()),
+            reason: None,
+            evidence: None,
+            expired: false,
+        };
+        assert_eq!(
+            fill_slot(
+                "- [ ] Engineering Lead: ___________________ Date: ___________",
+                &n
+            ),
+            "- [ ] Engineering Lead: Jane Roe Date: 2026-11-22"
+        );
+        assert_eq!(
+            fill_slot("- [ ] Go/No-Go Decision: ___________", &n),
+            "- [ ] Go/No-Go Decision: Jane Roe"
+        );
+        assert_eq!(
+            signed(&n),
+            "approved by Jane Roe <jane@example.com> on 2026-11-22"
+        );
+    }
 
     #[test]
     fn boxes() {

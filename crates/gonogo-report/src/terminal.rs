@@ -78,14 +78,29 @@ impl Painter {
     }
 }
 
-/// Cut `s` to `width` characters, marking the cut.
+/// `s` on one line (line breaks and runs of whitespace collapsed), cut to `width` characters
+/// with the cut marked.
 fn fit(s: &str, width: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= width {
-        return s.to_string();
+        return s;
     }
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// A section's path as shown under the report's title: the title itself is not repeated.
+pub fn section_heading(section: &[String], title: Option<&str>) -> String {
+    let path = match (section.first(), title) {
+        (Some(first), Some(t)) if first == t && section.len() > 1 => &section[1..],
+        _ => section,
+    };
+    if path.is_empty() {
+        "(no section)".to_string()
+    } else {
+        path.join(" › ")
+    }
 }
 
 fn depth(report: &Report, item: &ItemReport) -> usize {
@@ -120,16 +135,31 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
     let mut out = String::new();
     let title = report.title.as_deref().unwrap_or("Checklist");
     let _ = writeln!(out, "{} — {}", p.bold(title), report.checklist);
+    // Regressions first: what passed in the previous run and does not now.
+    if !report.regressions.is_empty() {
+        let since = report
+            .previous_run
+            .map(|r| format!(" since run {r}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "\n{}", p.bold(&format!("Regressions{since}:")));
+        for r in &report.regressions {
+            let _ = writeln!(
+                out,
+                "  {} L{:<4} {} ({} → {})",
+                p.status(r.now),
+                r.line,
+                fit(&plain(&r.text), width.saturating_sub(40)),
+                r.was,
+                r.now
+            );
+        }
+    }
 
     let mut current: Option<&[String]> = None;
     for item in &report.items {
         if current != Some(item.section.as_slice()) {
             current = Some(item.section.as_slice());
-            let heading = if item.section.is_empty() {
-                "(no section)".to_string()
-            } else {
-                item.section.join(" › ")
-            };
+            let heading = section_heading(&item.section, report.title.as_deref());
             let score = report
                 .summary
                 .sections
@@ -181,6 +211,13 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
                 summary.push_str(&format!(" [{loc}]"));
             }
             let _ = writeln!(out, "{detail_indent}{}", p.dim(&fit(&summary, detail_room)));
+        }
+        if let Some(note) = &item.signoff {
+            let _ = writeln!(
+                out,
+                "{detail_indent}{}",
+                p.dim(&fit(&signoff_text(note), detail_room))
+            );
         }
         if matches!(item.status, Status::Fail | Status::Warn | Status::Error) || opts.verbose {
             let findings = &item.evidence.findings;
@@ -271,9 +308,14 @@ fn verdict(report: &Report, p: &Painter) -> String {
                 p.verdict(Decision::Go, &format!("GO with {n} waiver{s}"))
             );
             for w in waived {
+                let by = w
+                    .signoff
+                    .as_ref()
+                    .map(|n| format!(" ({})", signoff_text(n)))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  waived: line {}: {} — {}",
+                    "  waived: line {}: {} — {}{by}",
                     w.line,
                     plain(&w.text),
                     w.evidence.summary
@@ -309,11 +351,14 @@ fn verdict(report: &Report, p: &Painter) -> String {
                 _ => 2,
             });
             for i in ordered.iter().take(REASONS_SHOWN) {
-                let why = if i.evidence.summary.is_empty() {
+                let mut why = if i.evidence.summary.is_empty() {
                     String::new()
                 } else {
                     format!(": {}", i.evidence.summary)
                 };
+                if let Some(note) = i.signoff.as_ref().filter(|n| n.expired) {
+                    why.push_str(&format!(" ({})", note.expiry_text()));
+                }
                 let _ = writeln!(
                     out,
                     "  line {}: {} — {}{why}",
@@ -329,7 +374,41 @@ fn verdict(report: &Report, p: &Painter) -> String {
                     ordered.len() - REASONS_SHOWN
                 );
             }
+            for v in &report.violations {
+                let _ = writeln!(out, "  policy: {v}");
+            }
         }
     }
     out
+}
+
+/// "attested by Jane Roe on 2026-11-22, until 2026-12-22", or what expired.
+fn signoff_text(note: &gonogo_core::decide::SignoffNote) -> String {
+    use gonogo_core::decide::SignoffKind;
+    if note.expired {
+        return format!("{}: it no longer counts", note.expiry_text());
+    }
+    let what = match note.kind {
+        SignoffKind::Attested => "attested",
+        SignoffKind::Approved => "approved",
+        SignoffKind::Waived => "waived",
+    };
+    let role = note
+        .role
+        .as_deref()
+        .map(|r| format!(" as {r}"))
+        .unwrap_or_default();
+    let until = note
+        .until
+        .as_deref()
+        .map(|u| format!(", until {u}"))
+        .unwrap_or_default();
+    let reason = match (note.kind, note.reason.as_deref()) {
+        (SignoffKind::Waived, Some(r)) => format!(": {r}"),
+        _ => String::new(),
+    };
+    format!(
+        "{what} by {}{role} on {}{until}{reason}",
+        note.by, note.date
+    )
 }

@@ -56,6 +56,8 @@ pub struct CheckArgs {
     /// Show passing items' evidence too.
     #[arg(long, short)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub record: crate::store_cmd::RecordArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -173,7 +175,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
-    let report = decide::build_report(
+    let mut report = decide::build_report(
         &p.loaded.display_path,
         &p.loaded.checklist,
         &p.plan,
@@ -181,6 +183,8 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
         &p.config.policy,
         started.elapsed().as_millis() as u64,
     );
+    // Sign-offs and waivers from the store, the comparison with the previous run, recording.
+    crate::store_cmd::remember(&args.record, &p.loaded, &p.repo, &p.config, &mut report).await?;
 
     let rendered = render(&args, &p, &report);
     match &args.output {
@@ -342,11 +346,7 @@ fn validation_text(loaded: &Loaded, items: &[ValidatedItem<'_>], repo: &Path) ->
             let _ = writeln!(
                 out,
                 "\n{}",
-                if item.section.is_empty() {
-                    "(top)".into()
-                } else {
-                    item.section.join(" › ")
-                }
+                gonogo_report::section_heading(item.section, loaded.checklist.title.as_deref())
             );
             section = Some(item.section);
         }
