@@ -705,3 +705,64 @@ async fn redirects_to_other_hosts_are_not_followed() {
     let o = run(&HttpStatus, &[("expect", "302")], &ctx).await;
     assert_eq!(o.status, Status::Pass);
 }
+
+/// Which kind wins an item among every registered kind, as auto-binding picks it.
+fn winner(text: &str, context: &[&str]) -> Option<(&'static str, Params)> {
+    let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
+    let item = gonogo_core::check::ItemRef {
+        text,
+        context: &context,
+    };
+    gonogo_checks::KINDS
+        .iter()
+        .filter_map(|k| k.recognise(item).map(|r| (k.id(), r)))
+        .max_by_key(|(_, r)| r.confidence)
+        .map(|(id, r)| (id, r.params))
+}
+
+#[test]
+fn seed_items_bind_to_the_live_kinds_a_reader_expects() {
+    // The live CORS probe outranks the static env-file rule for the same wording.
+    assert_eq!(
+        winner(
+            "CORS origins restricted to production domains",
+            &["Security"]
+        )
+        .unwrap()
+        .0,
+        "http.cors"
+    );
+    let (id, p) = winner("Backend /health endpoint responding (200 OK)", &[]).unwrap();
+    assert_eq!(
+        (id, p.str("path"), p.str("expect")),
+        ("http.status", Some("/health"), Some("200"))
+    );
+    let (id, p) = winner("Frontend accessible and loading", &[]).unwrap();
+    assert_eq!((id, p.str("target")), ("http.status", Some("frontend_url")));
+    let (id, p) = winner("Security headers configured (HSTS, CSP, etc.)", &[]).unwrap();
+    assert_eq!((id, p.str("require")), ("http.headers", Some("hsts,csp")));
+    assert_eq!(
+        winner("TLS/SSL certificates configured (Let's Encrypt)", &[])
+            .unwrap()
+            .0,
+        "tls.cert"
+    );
+    assert_eq!(
+        winner("Session timeout configured", &[]).unwrap().0,
+        "http.auth"
+    );
+    assert_eq!(
+        winner("Input validation on all endpoints", &[]).unwrap().0,
+        "http.input-validation"
+    );
+    assert_eq!(
+        winner("Rate limiting active (slowapi middleware)", &[])
+            .unwrap()
+            .0,
+        "http.rate-limit"
+    );
+    assert!(
+        winner("Cookie consent implemented (if applicable)", &[])
+            .is_none_or(|w| w.0 != "http.cookies")
+    );
+}
