@@ -28,7 +28,9 @@ async fn main() {
         &registry,
         &BTreeMap::new(),
     );
-    let mut ctx = CheckContext::new(std::env::temp_dir());
+    // An empty repository: only the live side is timed.
+    let repo = tempfile::tempdir().expect("temporary directory");
+    let mut ctx = CheckContext::new(repo.path().to_path_buf());
     for (env, target) in [
         ("DATABASE_URL", "database_url"),
         ("REDIS_URL", "redis_url"),
