@@ -4,32 +4,26 @@
 #
 # Usage: benches/live/run.sh PROMETHEUS_URL [RUNS]
 #   PROMETHEUS_URL  a running Prometheus (its own /metrics serves as the metrics_url target)
-# Needs: target/release/gonogo (cargo build --release -p gonogo), psql, redis-cli, curl.
+# Needs: psql, redis-cli, curl; the live items are timed by the live_seed example.
 set -eu
 prom=${1:?usage: run.sh PROMETHEUS_URL [RUNS]}
 runs=${2:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-gonogo=${GONOGO:-$root/target/release/gonogo}
+cd "$root"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cat > "$work/gonogo.toml" <<TOML
-[targets]
-database_url = "postgres://postgres@127.0.0.1:5432/test"
-redis_url = "redis://127.0.0.1:6379"
-prometheus_url = "$prom"
-metrics_url = "$prom/metrics"
-TOML
 cp "$root/examples/checklists/seed-004.md" "$work/"
 
 ms() { date +%s%3N; }
 
-echo "gonogo check seed-004.md (every item; live ones against the servers above)"
+echo "gonogo: the live items of seed-004.md, bound and run as gonogo check runs them"
 for i in $(seq "$runs"); do
-  t0=$(ms)
-  "$gonogo" check "$work/seed-004.md" --repo "$work" --config "$work/gonogo.toml" --format json > "$work/report.json" || true
-  echo "  run $i: $(( $(ms) - t0 )) ms"
+  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 \
+  PROMETHEUS_URL="$prom" METRICS_URL="$prom/metrics" \
+    cargo run -q -p gonogo-checks --example live_seed -- "$work/seed-004.md" | tail -1
 done
 
+cd "$root"
 echo "the same probes, one client process each (psql, redis-cli, curl)"
 pg() { psql -X -q -At -h 127.0.0.1 -U postgres test -c "$1" > /dev/null; }
 for i in $(seq "$runs"); do

@@ -268,9 +268,14 @@ impl PreparedCheck for Prepared {
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
             return o;
         }
-        let files = repo_files(ctx);
+        // The shared repository walk blocks: run it off the async workers.
+        let walk_ctx = ctx.clone();
         let tool = self.tool;
-        let repo = match tokio::task::spawn_blocking(move || read_repo(&files, tool)).await {
+        let repo = match tokio::task::spawn_blocking(move || {
+            read_repo(&repo_files(&walk_ctx), tool)
+        })
+        .await
+        {
             Ok(r) => r,
             Err(e) => {
                 return Outcome::error(format!("reading the repository's migrations failed: {e}"));

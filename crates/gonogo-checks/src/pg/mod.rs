@@ -8,6 +8,10 @@
 //! `LIMIT` ([`MAX_ROWS`]) so the bytes read are bounded. Connection strings appear in evidence
 //! only through [`crate::live::shown`], and driver error texts through [`crate::live::scrub`].
 
+// An `Err` here is the finished `Outcome` the check returns (once per run): boxing it buys
+// nothing and costs every caller a `*`.
+#![allow(clippy::result_large_err)]
+
 pub mod backups;
 pub mod connections;
 pub mod deadlocks;

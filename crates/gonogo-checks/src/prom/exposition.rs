@@ -126,9 +126,12 @@ fn parse_value(s: &str) -> Option<f64> {
     }
 }
 
+/// Label pairs in the order written.
+type Labels = Vec<(String, String)>;
+
 /// Parse `{a="x",b="y"}` starting at `rest` (just after `{`); returns the labels and what
 /// follows the closing brace.
-fn parse_labels(rest: &str) -> Result<(Vec<(String, String)>, &str), String> {
+fn parse_labels(rest: &str) -> Result<(Labels, &str), String> {
     let mut labels = Vec::new();
     let mut s = rest;
     loop {

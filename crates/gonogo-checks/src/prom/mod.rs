@@ -6,6 +6,10 @@
 //! Prometheus API answers a whole listing in one reply). URLs appear in evidence only through
 //! [`crate::live::shown`].
 
+// An `Err` here is the finished `Outcome` the check returns (once per run): boxing it buys
+// nothing and costs every caller a `*`.
+#![allow(clippy::result_large_err)]
+
 pub mod alertmanager;
 pub mod exposition;
 pub mod metrics_exposed;
