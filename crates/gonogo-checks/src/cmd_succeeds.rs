@@ -40,7 +40,8 @@ static DOC: CheckDoc = CheckDoc {
         environment's secret values, `password=`/`token=`-style assignments and URL \
         passwords before it is shown. Errors, never fails, when gonogo could not tell: the \
         program is not found or not executable (also exit 126 or 127 from a script whose \
-        own commands are missing), `dir` does not exist, or the command outlives `timeout` \
+        own commands are missing), a failing run's output matches `unavailable` (the tool \
+        could not reach what it needs, such as the Docker daemon), `dir` does not exist, or the command outlives `timeout` \
         (default 110 s) — its whole process group is then killed. Commands may write their \
         usual caches and build outputs; auto-binding never picks commands that install, \
         push or deploy (`npm install`, `docker push`). Auto-binding chooses the command from \
@@ -52,7 +53,8 @@ static DOC: CheckDoc = CheckDoc {
         \"Next.js production build successful\" run `npm run build`; \"TypeScript \
         compilation successful\" runs `node_modules/.bin/tsc --noEmit` near `tsconfig.json`; \
         \"Frontend tests passing (`npm test`)\" runs `npm test`; \"Docker images build \
-        successfully\" runs `docker build .` near `Dockerfile`; a script named in the item \
+        successfully\" runs `docker build .` near `Dockerfile` (a Docker daemon that cannot be \
+        reached is `error`); a script named in the item \
         (`scripts/validate_docker_stack.sh`) is run as is.",
     params: &[
         ParamDoc::required("cmd", "The command line: `mypy .`, `npm run build`."),
@@ -76,6 +78,10 @@ static DOC: CheckDoc = CheckDoc {
             "110s",
         ),
         ParamDoc::with_default("tail", "Lines of output kept as evidence.", "20"),
+        ParamDoc::optional(
+            "unavailable",
+            "A regex over the output meaning the tool itself could not work (\"Cannot connect to the Docker daemon\"): a failing run whose output matches is `error`, not `fail`.",
+        ),
     ],
     examples: &[
         "cmd.succeeds cmd=\"mypy .\" dir=backend",
@@ -132,6 +138,13 @@ static RULES: LazyLock<Vec<(Regex, &'static str, &'static str, bool)>> = LazyLoc
     .collect()
 });
 
+/// Output of tools that could not work at all, per command (for the `unavailable` parameter).
+fn unavailable_for(cmd: &str) -> Option<&'static str> {
+    cmd.starts_with("docker ").then_some(
+        "Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect to the Docker daemon",
+    )
+}
+
 /// A script named in the item: "Docker compose stack validated (scripts/validate_docker_stack.sh)".
 static SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(validated|passing|passes|succeeds|successful|green)\b.*\(\s*((?:\./)?(?:[\w.-]+/)*[\w.-]+\.sh)\s*\)").expect("regex")
@@ -152,6 +165,9 @@ impl CheckKind for CmdSucceeds {
                 if *shell {
                     r = r.with("shell", "true");
                 }
+                if let Some(u) = unavailable_for(cmd) {
+                    r = r.with("unavailable", u);
+                }
                 return Some(r);
             }
         }
@@ -162,7 +178,7 @@ impl CheckKind for CmdSucceeds {
         Some(Recognition::new(75).with("cmd", script))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["cmd", "dir", "near", "shell", "tail"])?;
+        params.reject_unknown(&["cmd", "dir", "near", "shell", "tail", "unavailable"])?;
         let cmd = params.required("cmd")?.trim().to_string();
         if cmd.is_empty() {
             return Err(ParamError::new("cmd", "is empty"));
@@ -194,6 +210,13 @@ impl CheckKind for CmdSucceeds {
             return Err(ParamError::new("timeout", "must be more than zero"));
         }
         let tail = params.u64("tail")?.unwrap_or(20).clamp(1, 500) as usize;
+        let unavailable = match params.str("unavailable") {
+            None => None,
+            Some(re) => Some(
+                Regex::new(re)
+                    .map_err(|e| ParamError::new("unavailable", format!("bad regex: {e}")))?,
+            ),
+        };
         Ok(Box::new(Prepared {
             cmd,
             argv,
@@ -201,6 +224,7 @@ impl CheckKind for CmdSucceeds {
             near,
             timeout,
             tail,
+            unavailable,
         }))
     }
 }
@@ -212,6 +236,7 @@ struct Prepared {
     near: Option<Vec<String>>,
     timeout: Duration,
     tail: usize,
+    unavailable: Option<Regex>,
 }
 
 /// Kills the command's process group unless it was reaped: covers the runner's own timeout
@@ -522,6 +547,13 @@ impl PreparedCheck for Prepared {
             ))
             .observed(format!("exit status {code}"))
             .expected("exit status 0"),
+            Some(code) if self.unavailable.as_ref().is_some_and(|re| re.is_match(&text)) => {
+                Outcome::error(format!(
+                    "`{shown}` exited {code}{in_dir} because the tool could not work here — gonogo cannot tell. Last output:\n{shown_tail}"
+                ))
+                .observed(format!("exit status {code}"))
+                .expected("exit status 0")
+            }
             code => {
                 use std::os::unix::process::ExitStatusExt;
                 let how = match code {
@@ -623,6 +655,24 @@ mod tests {
         )
         .await;
         assert_eq!(o.status, Status::Error);
+    }
+
+    #[tokio::test]
+    async fn a_tool_that_cannot_work_is_an_error_not_a_failure() {
+        let dir = repo(&[]);
+        let script =
+            "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' >&2; exit 1";
+        let with = [
+            ("cmd", script),
+            ("shell", "true"),
+            ("unavailable", "Cannot connect to the Docker daemon"),
+        ];
+        let o = run(&CmdSucceeds, &with, dir.path()).await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        let o = run(&CmdSucceeds, &with[..2], dir.path()).await;
+        assert_eq!(codes(&o), ["cmd-failed"]);
+        let p = recognise(&CmdSucceeds, "Docker images build successfully").unwrap();
+        assert!(p.str("unavailable").unwrap().contains("Docker daemon"));
     }
 
     #[tokio::test]

@@ -489,11 +489,23 @@ impl Prepared {
         if fails > 0 {
             let first = scan.findings.iter().find_map(|f| f.location.clone());
             let mut o = Outcome::from_findings(
-                format!(
-                    "{unpinned} unpinned requirement{}, {nolock} missing lockfile{} ({shown})",
-                    plural(unpinned),
-                    plural(nolock)
-                ),
+                {
+                    let mut parts = Vec::new();
+                    if unpinned > 0 {
+                        parts.push(format!(
+                            "{unpinned} unpinned requirement{}",
+                            plural(unpinned)
+                        ));
+                    }
+                    if nolock > 0 {
+                        parts.push(format!("{nolock} missing lockfile{}", plural(nolock)));
+                    }
+                    let other = fails - unpinned - nolock;
+                    if other > 0 {
+                        parts.push(format!("{other} other problem{}", plural(other)));
+                    }
+                    format!("{} ({shown})", parts.join(", "))
+                },
                 scan.findings,
             )
             .observed(format!("{unpinned} unpinned, {nolock} lockfiles missing"))
@@ -587,7 +599,7 @@ impl Prepared {
                         _ => scan.findings.push(
                             Finding::fail(
                                 "deps-include-missing",
-                                format!("{rel}:{n} includes {path}, which does not exist"),
+                                format!("includes {path}, which does not exist"),
                             )
                             .at(Location::at(rel.clone(), *n))
                             .fix("fix the path or add the file"),
@@ -614,7 +626,7 @@ impl Prepared {
                     scan.requirements_checked += 1;
                     if !pinned && !constrained.contains(name) && !is_constraints {
                         scan.findings.push(
-                            Finding::fail("deps-unpinned", format!("{rel}:{n}: {name} is not pinned to one version"))
+                            Finding::fail("deps-unpinned", format!("{name} is not pinned to one version"))
                                 .at(Location::at(rel.clone(), *n))
                                 .fix(format!("pin it: {name}==<version> (pip freeze or pip-compile gives the versions)")),
                         );
@@ -780,5 +792,15 @@ mod tests {
             .str("ecosystems"),
             Some("python")
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_requirements_never_panic(text in "(?s).{0,300}") {
+            for (_, line) in logical_lines(&text) {
+                let _ = parse_req_line(&line);
+            }
+            let _ = normalise_rel(&text);
+        }
     }
 }

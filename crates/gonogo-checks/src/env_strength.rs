@@ -863,9 +863,10 @@ impl Prepared {
         } else {
             ""
         };
+        // The finding's location says where; only a value from the environment needs naming.
         let where_ = match e.line {
-            Some(l) => format!("{}:{l}", e.source),
-            None => e.source.clone(),
+            Some(_) => String::new(),
+            None => format!(" in {}", e.source),
         };
         if e.class == FileClass::Template {
             if self.rules.secrets && self.treat_as_secret(&e.key) && looks_real(value, &e.key) {
@@ -896,7 +897,7 @@ impl Prepared {
                 out.push(at(Finding::fail(
                     "env-db-default-credentials",
                     format!(
-                        "{} at {where_} connects with default credentials{fallback} ({})",
+                        "{}{where_} connects with default credentials{fallback} ({})",
                         e.key,
                         redact_url(value)
                     ),
@@ -908,7 +909,7 @@ impl Prepared {
                 out.push(at(Finding::fail(
                     "env-db-default-credentials",
                     format!(
-                        "{} at {where_} is a default database password{fallback} ({})",
+                        "{}{where_} is a default database password{fallback} ({})",
                         e.key,
                         redact_secret(value)
                     ),
@@ -928,7 +929,7 @@ impl Prepared {
                 {
                     out.push(at(Finding::fail(
                         "env-secret-short",
-                        format!("{} at {where_} is empty", e.key),
+                        format!("{}{where_} is empty", e.key),
                     )
                     .fix(format!("set {} to a generated value", e.key))));
                 }
@@ -940,7 +941,7 @@ impl Prepared {
                 out.push(at(Finding::fail(
                     "env-secret-default",
                     format!(
-                        "{} at {where_} is a well-known default or placeholder{fallback} ({})",
+                        "{}{where_} is a well-known default or placeholder{fallback} ({})",
                         e.key,
                         redact_secret(value)
                     ),
@@ -952,16 +953,22 @@ impl Prepared {
             } else if len < min {
                 out.push(at(Finding::fail(
                     "env-secret-short",
-                    format!("{} at {where_} is {len} characters, below the minimum of {min}{fallback} ({})", e.key, redact_secret(value)),
+                    format!(
+                        "{}{where_} is {len} characters, below the minimum of {min}{fallback} ({})",
+                        e.key,
+                        redact_secret(value)
+                    ),
                 )
-                .fix(format!("use at least {min} random characters (e.g. `openssl rand -base64 48`)"))));
+                .fix(format!(
+                    "use at least {min} random characters (e.g. `openssl rand -base64 48`)"
+                ))));
             } else {
                 let bits = entropy(value);
                 if bits < self.min_entropy {
                     out.push(at(Finding::fail(
                         "env-secret-low-entropy",
                         format!(
-                            "{} at {where_} is predictable: {bits:.1} bits of entropy per character, below {:.1}{fallback} ({})",
+                            "{}{where_} is predictable: {bits:.1} bits of entropy per character, below {:.1}{fallback} ({})",
                             e.key,
                             self.min_entropy,
                             redact_secret(value)
@@ -980,7 +987,7 @@ impl Prepared {
             {
                 out.push(at(Finding::fail(
                     "env-cors-wildcard",
-                    format!("{} at {where_} allows any origin", e.key),
+                    format!("{}{where_} allows any origin", e.key),
                 )
                 .fix(
                     "list the production origins explicitly (e.g. https://app.example.com)",
@@ -992,10 +999,7 @@ impl Prepared {
             {
                 out.push(at(Finding::fail(
                     "env-cors-localhost",
-                    format!(
-                        "{} at {where_} allows localhost in a production file",
-                        e.key
-                    ),
+                    format!("{}{where_} allows localhost in a production file", e.key),
                 )
                 .fix("keep only the production origins in production settings")));
             }
@@ -1003,7 +1007,7 @@ impl Prepared {
         if self.rules.debug && is_debug_key(&e.key) && is_true(value) {
             out.push(at(Finding::fail(
                 "env-debug-enabled",
-                format!("{} at {where_} switches debug mode on", e.key),
+                format!("{}{where_} switches debug mode on", e.key),
             )
             .fix(format!("set {}=false outside development", e.key))));
         }
@@ -1188,9 +1192,9 @@ impl Prepared {
                     }
                     Err(e) => notes.push(format!("tracked files not checked: {e}")),
                 },
-                Err(crate::git::GitError::NotARepository(_)) => notes.push(
-                    "not a git repository: whether env files are tracked was not checked".into(),
-                ),
+                Err(crate::git::GitError::NotARepository(_)) => {
+                    notes.push("git tracking not checked: not a git repository".into())
+                }
                 Err(crate::git::GitError::Unreadable(e)) => {
                     notes.push(format!("tracked files not checked: {e}"))
                 }
@@ -1228,7 +1232,7 @@ impl Prepared {
         let note = if notes.is_empty() {
             String::new()
         } else {
-            format!("; {}", notes.join("; "))
+            format!(" ({})", notes.join("; "))
         };
         let expected = "secrets long, random and not defaults; no default DB credentials; no wildcard CORS; debug off; env files with secrets untracked";
         let fails = findings
@@ -1237,12 +1241,24 @@ impl Prepared {
             .count();
         if fails > 0 {
             let mut kinds: Vec<&str> = findings.iter().map(|f| f.code).collect();
+            kinds.sort_unstable();
             kinds.dedup();
             let first = findings.iter().find_map(|f| f.location.clone());
+            let mut where_: Vec<String> = Vec::new();
+            for f in &findings {
+                let w = f
+                    .location
+                    .as_ref()
+                    .map_or("the environment".to_string(), |l| l.path.clone());
+                if !where_.contains(&w) {
+                    where_.push(w);
+                }
+            }
+            let where_ = where_.join(", ");
             findings.extend(c.malformed);
             let mut o = Outcome::from_findings(
                 format!(
-                    "{fails} problem{} in {sources}{note}",
+                    "{fails} problem{} in {where_}{note}",
                     if fails == 1 { "" } else { "s" }
                 ),
                 findings,
@@ -1614,5 +1630,30 @@ mod tests {
         assert_eq!(p.str("checks"), Some("cors"));
         let p = recognise(&EnvStrength, "SECRET_KEY is at least 50 characters").unwrap();
         assert_eq!(p.str("min_length"), Some("50"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_env_files_never_panic(text in "(?s).{0,400}") {
+            let (entries, _) = parse_dotenv(&text);
+            for (k, v, _) in entries {
+                let _ = interpret(&v);
+                let _ = is_default_value(&v, &k);
+                let _ = db_credentials(&v);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn binary_env_file_is_an_error_naming_it() {
+        let dir = repo(&[]);
+        std::fs::write(dir.path().join(".env"), b"JWT_SECRET=\x00\x01\x02").unwrap();
+        let o = run(&EnvStrength, &[], dir.path()).await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        assert!(
+            o.evidence.summary.contains(".env: not a text file"),
+            "{}",
+            o.evidence.summary
+        );
     }
 }

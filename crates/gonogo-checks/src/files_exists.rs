@@ -25,7 +25,7 @@ static DOC: CheckDoc = CheckDoc {
         when a matched file cannot be read. Auto-binding reads a file name from the item's \
         text (\"Deployment runbook updated (OPERATIONS_RUNBOOK.md)\") and knows the usual \
         names of a few documents (disaster recovery plan, incident response plan, runbooks, \
-        deployment guide), matched case-insensitively; it only says the document exists, not \
+        deployment guide, data retention policy), matched case-insensitively; it only says the document exists, not \
         that it is current.",
     params: &[
         ParamDoc::required(
@@ -52,6 +52,8 @@ static DOC: CheckDoc = CheckDoc {
         "Incident response plan documented",
         "Runbooks created for common issues",
         "Deployment guide written",
+        "Deployment documentation updated",
+        "Data retention policies documented",
     ],
     not_phrases: &[
         "PR #15 merged (STATUS.md complete)",
@@ -60,7 +62,7 @@ static DOC: CheckDoc = CheckDoc {
         "`.env.production` file created and secured",
         "Runbooks linked to alerts",
         "Environment variables documented",
-        "Data retention policies documented",
+        "Data retention policies configured",
         "API documentation generated",
         "Release notes prepared",
         "Privacy policy updated",
@@ -106,11 +108,15 @@ static KNOWN_DOCS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "**/*incident*response*,**/*incident*response*/**",
         ),
         (
+            r"^data retention polic(y|ies) (is |are )?(documented|written|defined)$",
+            "**/*retention*,**/*retention*/**",
+        ),
+        (
             r"^runbooks? (created|written|documented)( for common (issues|incidents|problems))?$",
             "**/*runbook*,**/runbooks/**",
         ),
         (
-            r"^deployment (guide|documentation|docs) (is )?(written|documented|created|in place)$",
+            r"^deployment (guide|documentation|docs) (is )?(written|documented|created|updated|in place)$",
             "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**",
         ),
     ]
@@ -170,6 +176,8 @@ impl CheckKind for FilesExists {
         };
         let min_bytes = params.u64("min_bytes")?.unwrap_or(16);
         Ok(Box::new(Prepared {
+            count: alternatives.len(),
+            first: alternatives[0].clone(),
             shown: alternatives.join(", "),
             plain: alternatives.into_iter().filter(|a| !is_glob(a)).collect(),
             glob_set,
@@ -179,6 +187,9 @@ impl CheckKind for FilesExists {
 }
 
 struct Prepared {
+    /// How many alternatives, and the first, for short summaries.
+    count: usize,
+    first: String,
     shown: String,
     plain: Vec<String>,
     glob_set: Option<globset::GlobSet>,
@@ -254,7 +265,15 @@ impl PreparedCheck for Prepared {
             );
         }
         if candidates.is_empty() {
-            return Outcome::fail(format!("{} not found", self.shown))
+            let summary = if self.count > 2 {
+                format!(
+                    "not found: no file matches any of {} patterns ({}, …)",
+                    self.count, self.first
+                )
+            } else {
+                format!("{} not found", self.shown)
+            };
+            return Outcome::fail(summary)
                 .expected(format!("{} present", self.shown))
                 .with_findings(vec![
                     Finding::fail("files-missing", format!("no file matches {}", self.shown))

@@ -1,12 +1,31 @@
 //! Built-in check kinds. One module per kind; [`registry`] lists them all.
 
+mod ci_workflows;
 mod cmd_succeeds;
+mod code_sql_concat;
+mod compose_lint;
 mod deps_pinned;
+mod docker;
+mod docs;
 mod env_strength;
 mod files_exists;
 mod git;
+mod grafana_dashboards;
+mod k8s_workloads;
+pub mod live;
+mod load_run;
+pub mod migrations;
+mod openapi_complete;
+pub mod pg;
+pub mod prom;
+mod prometheus_rules;
+pub mod redis;
+pub mod secrets;
+pub mod http;
 mod tests;
+pub mod tls;
 pub mod util;
+mod vulns_report;
 
 use gonogo_core::{CheckKind, Registry};
 
@@ -21,6 +40,49 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &cmd_succeeds::CmdSucceeds,
     &git::merged::GitMerged,
     &git::tag::GitTag,
+    &secrets::scan::SecretsScan,
+    &git::merge_order::GitMergeOrder,
+    &docker::dockerfile::DockerDockerfile,
+    &compose_lint::ComposeLint,
+    &k8s_workloads::K8sWorkloads,
+    &ci_workflows::CiWorkflows,
+    &prometheus_rules::PrometheusRules,
+    &grafana_dashboards::GrafanaDashboards,
+    &openapi_complete::OpenapiComplete,
+    &migrations::alembic::MigrationsAlembic,
+    &docs::env_documented::DocsEnvDocumented,
+    &docs::fresh::DocsFresh,
+    &vulns_report::VulnsReport,
+    &code_sql_concat::CodeSqlConcat,
+    &http::status::HttpStatus,
+    &http::latency::HttpLatency,
+    &http::headers::HttpHeaders,
+    &http::cors::HttpCors,
+    &http::rate_limit::HttpRateLimit,
+    &http::cookies::HttpCookies,
+    &http::auth::HttpAuth,
+    &http::input_validation::HttpInputValidation,
+    &tls::cert::TlsCert,
+    &pg::migrations_applied::MigrationsApplied,
+    &pg::fk_indexed::FkIndexed,
+    &pg::fk_validated::FkValidated,
+    &pg::rls::Rls,
+    &pg::connections::Connections,
+    &pg::deadlocks::Deadlocks,
+    &pg::slow_queries::SlowQueries,
+    &pg::replication::Replication,
+    &pg::backups::Backups,
+    &redis::config::Config,
+    &redis::auth::Auth,
+    &redis::memory::Memory,
+    &redis::hit_rate::HitRate,
+    &redis::ping::Ping,
+    &prom::metrics_exposed::MetricsExposed,
+    &prom::targets_up::TargetsUp,
+    &prom::rules_loaded::RulesLoaded,
+    &prom::query::Query,
+    &prom::alertmanager::Alertmanager,
+    &load_run::LoadRun,
 ];
 
 pub fn registry() -> Registry {

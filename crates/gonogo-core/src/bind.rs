@@ -361,7 +361,7 @@ pub fn bind(
         } else if item.kind == ItemKind::Signoff {
             let role = item.signoff_label.as_deref().unwrap_or("the named role");
             items.push(ItemBinding::Manual {
-                reason: format!("sign-off: needs an approval by {role}"),
+                reason: format!("sign-off slot \"{role}\": waits for an approval"),
             });
         } else {
             items.push(ItemBinding::Manual {

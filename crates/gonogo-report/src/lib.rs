@@ -10,7 +10,7 @@ mod terminal;
 pub use junit::junit;
 pub use markdown::{NOTE_CLOSE, NOTE_OPEN, markdown};
 pub use sarif::sarif;
-pub use terminal::{TerminalOptions, terminal};
+pub use terminal::{TerminalOptions, section_heading, terminal};
 
 use gonogo_core::decide::Report;
 

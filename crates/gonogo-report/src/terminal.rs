@@ -78,14 +78,29 @@ impl Painter {
     }
 }
 
-/// Cut `s` to `width` characters, marking the cut.
+/// `s` on one line (line breaks and runs of whitespace collapsed), cut to `width` characters
+/// with the cut marked.
 fn fit(s: &str, width: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= width {
-        return s.to_string();
+        return s;
     }
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// A section's path as shown under the report's title: the title itself is not repeated.
+pub fn section_heading(section: &[String], title: Option<&str>) -> String {
+    let path = match (section.first(), title) {
+        (Some(first), Some(t)) if first == t && section.len() > 1 => &section[1..],
+        _ => section,
+    };
+    if path.is_empty() {
+        "(no section)".to_string()
+    } else {
+        path.join(" › ")
+    }
 }
 
 fn depth(report: &Report, item: &ItemReport) -> usize {
@@ -144,11 +159,7 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
     for item in &report.items {
         if current != Some(item.section.as_slice()) {
             current = Some(item.section.as_slice());
-            let heading = if item.section.is_empty() {
-                "(no section)".to_string()
-            } else {
-                item.section.join(" › ")
-            };
+            let heading = section_heading(&item.section, report.title.as_deref());
             let score = report
                 .summary
                 .sections

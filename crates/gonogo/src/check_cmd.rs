@@ -346,11 +346,7 @@ fn validation_text(loaded: &Loaded, items: &[ValidatedItem<'_>], repo: &Path) ->
             let _ = writeln!(
                 out,
                 "\n{}",
-                if item.section.is_empty() {
-                    "(top)".into()
-                } else {
-                    item.section.join(" › ")
-                }
+                gonogo_report::section_heading(item.section, loaded.checklist.title.as_deref())
             );
             section = Some(item.section);
         }

@@ -4,6 +4,8 @@
 mod catalogue;
 mod check_cmd;
 mod inputs;
+mod load_cmd;
+mod secrets_cmd;
 mod store_cmd;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +32,10 @@ enum Command {
     Checks(catalogue::ChecksArgs),
     /// Show one check kind's documentation, parameters and example.
     Explain(catalogue::ExplainArgs),
+    /// Scan a directory (and with --history its git history) for hardcoded secrets; exit 1 when any is found.
+    Secrets(secrets_cmd::SecretsArgs),
+    /// Load-test one HTTP target (closed or open model) and check latency, throughput and error thresholds.
+    Load(Box<load_cmd::LoadArgs>),
     /// Attest a manual item: a named person vouches for it, optionally until a date.
     Signoff(store_cmd::SignoffArgs),
     /// Fill a sign-off slot ("Engineering Lead: ____ Date: ____") with an approval for its role.
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => check_cmd::validate(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
+        Command::Secrets(args) => secrets_cmd::secrets(args),
+        Command::Load(args) => load_cmd::load(*args),
         Command::Signoff(args) => runtime().and_then(|rt| rt.block_on(store_cmd::signoff(args))),
         Command::Approve(args) => runtime().and_then(|rt| rt.block_on(store_cmd::approve(args))),
         Command::Waive(args) => runtime().and_then(|rt| rt.block_on(store_cmd::waive(args))),

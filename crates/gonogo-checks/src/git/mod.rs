@@ -1,10 +1,12 @@
-//! The `git` family (`git.merged`, `git.tag`) and the repository access other kinds share
+//! The `git` family (`git.merged`, `git.tag`, `git.merge-order`) and the repository access other kinds share
 //! (`env.strength` asks which files git tracks).
 //!
 //! A repository is read only when the root under check is itself a git repository (it holds
 //! `.git`): gonogo never walks up into an enclosing repository, whose history says nothing
 //! about the project under check.
 
+pub mod history;
+pub mod merge_order;
 pub mod merged;
 pub mod tag;
 

@@ -600,4 +600,13 @@ mod tests {
                 .is_err()
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_reports_never_panic(text in "(?s).{0,300}") {
+            let _ = parse(&text);
+            let _ = parse(&format!("SF:x\n{text}"));
+            let _ = parse(&format!("<coverage {text}"));
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! `tests.junit`: JUnit XML test reports say every test passed.
 
 use super::{MAX_REPORT_BYTES, ReportPaths};
-use crate::util::{line_of, normalise, read_text};
+use crate::util::{LineIndex, normalise, read_text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -209,6 +209,7 @@ fn one_line(s: &str) -> String {
 /// Stream a JUnit report.
 fn parse(text: &str) -> Parsed {
     let bytes = text.as_bytes();
+    let lines = LineIndex::new(bytes);
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut report = Report::default();
@@ -225,7 +226,7 @@ fn parse(text: &str) -> Parsed {
             Ok(ev) => ev,
             Err(e) => {
                 let at = reader.error_position() as usize;
-                return Parsed::Malformed(line_of(bytes, at), e.to_string());
+                return Parsed::Malformed(lines.line(at), e.to_string());
             }
         };
         let tag_line = || {
@@ -233,7 +234,7 @@ fn parse(text: &str) -> Parsed {
                 .iter()
                 .position(|&b| b == b'<')
                 .map_or(before, |p| before + p);
-            line_of(bytes, start)
+            lines.line(start)
         };
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -339,7 +340,7 @@ fn parse(text: &str) -> Parsed {
                 }
                 if depth > 0 {
                     return Parsed::Malformed(
-                        line_of(bytes, bytes.len()),
+                        lines.line(bytes.len()),
                         "unexpected end of file: elements left open".into(),
                     );
                 }
@@ -670,6 +671,28 @@ mod tests {
         );
     }
 
+    /// Regression: the line of every test case used to be counted from the start of the file,
+    /// which made a 200 000-case report take minutes. The index must also stay exact.
+    #[test]
+    fn lines_of_many_testcases_are_exact() {
+        let mut xml = String::from("<testsuite name='big'>\n");
+        for i in 0..5000 {
+            xml.push_str(&format!("  <testcase name='t{i}'/>\n"));
+        }
+        xml.push_str("  <testcase name='last'>\n    <failure message='boom'/>\n  </testcase>\n</testsuite>\n");
+        let Parsed::Report(r) = parse(&xml) else {
+            panic!("parses")
+        };
+        assert_eq!(r.cases.len(), 5001);
+        assert_eq!(r.cases[0].line, 2);
+        let last = r.cases.last().unwrap();
+        assert_eq!((last.line, last.status), (5002, CaseStatus::Failed));
+        for (i, b) in [0usize, 1, 23, xml.len()].iter().zip([1usize, 1, 2, 5006]) {
+            assert_eq!(LineIndex::new(xml.as_bytes()).line(*i), b, "offset {i}");
+            assert_eq!(crate::util::line_of(xml.as_bytes(), *i), b, "offset {i}");
+        }
+    }
+
     #[test]
     fn recognition() {
         assert!(
@@ -697,5 +720,12 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_reports_never_panic(text in "(?s)(<testsuites?>|<testcase name='a'>|<failure>|</testcase>|</testsuite>|<skipped/>|<!\\[CDATA\\[|x|\n|&amp;|<){0,40}") {
+            let _ = parse(&text);
+        }
     }
 }

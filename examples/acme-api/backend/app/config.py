@@ -8,6 +8,7 @@ class Settings:
     cors_origins = os.environ.get("CORS_ORIGINS", "*").split(",")
     debug = os.environ.get("DEBUG", "false") == "true"
     sentry_dsn = os.environ.get("SENTRY_DSN", "")
+    aws_region = os.environ.get("AWS_REGION", "eu-west-1")
 
 
 settings = Settings()

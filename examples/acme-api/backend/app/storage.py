@@ -1,14 +1,12 @@
 import boto3
 
-# Uploads invoices to S3.
-# TODO: move to the secrets manager before launch.
-AWS_ACCESS_KEY_ID = "AKIAQ3EGUJ7RX4MKT2WB"
-AWS_SECRET_ACCESS_KEY = "kq8Rz3Vw0Yb7Tn2Lp5Xc9Hs4Jd6Fg1Mu8Ae3Wi0"
+from .config import settings
+
+# Uploads invoices to S3 and signs their download links.
+# TODO: move the signing secret to the secrets manager before launch.
+INVOICE_LINK_SECRET = "kq8Rz3Vw0Yb7Tn2Lp5Xc9Hs4Jd6Fg1Mu8Ae3Wi0"
 
 
 def client():
-    return boto3.client(
-        "s3",
-        aws_access_key_id=AWS_ACCESS_KEY_ID,
-        aws_secret_access_key=AWS_SECRET_ACCESS_KEY,
-    )
+    # Credentials come from the instance role.
+    return boto3.client("s3", region_name=settings.aws_region)

@@ -2,7 +2,7 @@
 
 pub mod yaml;
 
-use gonogo_core::CheckContext;
+use gonogo_core::{CheckContext, Finding, Location, Outcome};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub fn repo_files(ctx: &CheckContext) -> Arc<RepoFiles> {
     ctx.cache.get_or_init(|| walk(&root, true))
 }
 
-fn walk(root: &Path, honour_ignores: bool) -> RepoFiles {
+pub(crate) fn walk(root: &Path, honour_ignores: bool) -> RepoFiles {
     use std::sync::Mutex;
 
     // Each walker thread fills its own buffer and hands it over when dropped, so the shared
@@ -211,6 +211,34 @@ pub fn glob_set(
         .map_err(|e| gonogo_core::ParamError::new(key, e.to_string()))
 }
 
+/// Line numbers of byte offsets in one text, for many look-ups: built once in linear time,
+/// each look-up a binary search (calling [`line_of`] per element of a large report would be
+/// quadratic).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte offset `at`.
+    pub fn line(&self, at: usize) -> usize {
+        match self.starts.binary_search(&at) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}
+
 /// The 1-based line holding byte offset `at` of `text`.
 pub fn line_of(text: &[u8], at: usize) -> usize {
     let at = at.min(text.len());
@@ -271,6 +299,97 @@ pub fn normalise(text: &str) -> String {
         .to_lowercase()
 }
 
+/// Files larger than this are not read by static checks (reported, never loaded whole).
+pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads a repository file as text ([`read_text`] with [`MAX_TEXT_BYTES`]), the reason naming the file.
+pub fn read_repo_text(file: &RepoFile) -> Result<String, String> {
+    read_text(&file.path, MAX_TEXT_BYTES).map_err(|e| format!("{}: {e}", file.rel))
+}
+
+/// A finding for a file that could not be read or parsed, at `line` when known.
+pub fn unreadable(code: &'static str, rel: &str, line: Option<usize>, why: &str) -> Finding {
+    let loc = match line {
+        Some(l) => Location::at(rel, l),
+        None => Location::file(rel),
+    };
+    Finding::fail(code, why.to_string())
+        .at(loc)
+        .fix("fix the syntax so the file parses (and so the tools that read it can)")
+}
+
+/// The outcome when the artefact a kind judges is absent: `skipped` with the reason, or `fail`
+/// with `code` when the item's parameters say the artefact is required.
+pub fn absent(required: bool, code: &'static str, reason: &str, fix: &str) -> Outcome {
+    if required {
+        Outcome::from_findings(
+            reason.to_string(),
+            vec![Finding::fail(code, reason.to_string()).fix(fix.to_string())],
+        )
+    } else {
+        Outcome::skipped(reason.to_string())
+    }
+}
+
+/// Runs CPU-heavy work off the async runtime; a panic in it becomes an `error` outcome.
+pub async fn blocking(f: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(o) => o,
+        Err(e) => Outcome::error(format!("the check stopped unexpectedly: {e}")),
+    }
+}
+
+/// The rule groups an item asks for (`rules=pdb,network-policy`), checked against `known`;
+/// `None` means all of them.
+pub fn rule_groups(
+    params: &gonogo_core::Params,
+    known: &[&str],
+) -> Result<Option<Vec<String>>, gonogo_core::ParamError> {
+    let Some(list) = params.list("rules") else {
+        return Ok(None);
+    };
+    for r in &list {
+        if !known.contains(&r.as_str()) {
+            return Err(gonogo_core::ParamError::new(
+                "rules",
+                format!("unknown rule group {r:?}; known: {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(Some(list))
+}
+
+/// True when `rules` (from [`rule_groups`]) selects `group`.
+pub fn wants(rules: &Option<Vec<String>>, group: &str) -> bool {
+    rules.as_ref().is_none_or(|r| r.iter().any(|g| g == group))
+}
+
+/// True for variable names that hold secrets (`DB_PASSWORD`, `JWT_SECRET`, `API_KEY`, …).
+pub fn secret_like_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    const WORDS: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+    ];
+    WORDS.iter().any(|w| n.contains(w))
+        && !n.ends_with("_FILE")
+        && !n.ends_with("_PATH")
+        && !n.ends_with("_LENGTH")
+}
+
+/// True for a value that is a reference rather than a literal (`$X`, `${X}`, empty).
+pub fn is_reference(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty() || (v.starts_with('$') && !v.contains(' '))
+}
+
 /// Test fixtures shared by the kinds' tests: a repository in a temp dir, a kind run on it.
 #[cfg(test)]
 pub(crate) mod testing {
@@ -327,5 +446,48 @@ pub(crate) mod testing {
     pub fn recognise(kind: &dyn CheckKind, text: &str) -> Option<Params> {
         kind.recognise(gonogo_core::check::ItemRef { text, context: &[] })
             .map(|r| r.params)
+    }
+
+    // Synchronous helpers: run a kind on a fixture repository, findings as (code, file:line).
+
+    /// Prepares `kind` with `kv` and runs it on `dir`.
+    pub fn check_in(kind: &dyn CheckKind, dir: &std::path::Path, kv: &[(&str, &str)]) -> Outcome {
+        let check = kind.prepare(&params(kv)).unwrap();
+        let ctx = CheckContext::new(dir.to_path_buf());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(check.run(&ctx))
+    }
+
+    /// Builds a repository from `files` and runs `kind` on it.
+    pub fn check(kind: &dyn CheckKind, files: &[(&str, &str)], kv: &[(&str, &str)]) -> Outcome {
+        let dir = repo(files);
+        check_in(kind, dir.path(), kv)
+    }
+
+    /// (code, file:line) of every finding, in order.
+    pub fn found(o: &Outcome) -> Vec<(String, String)> {
+        o.evidence
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code.to_string(),
+                    f.location
+                        .as_ref()
+                        .map(|l| l.to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// Shorthand for expected `codes`.
+    pub fn at(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(c, l)| (c.to_string(), l.to_string()))
+            .collect()
     }
 }

@@ -1,0 +1,763 @@
+//! `ci.workflows`: CI builds, tests and scans; GitHub Actions pins third-party actions to a
+//! commit, declares least-privilege permissions; dependency updates are automated.
+
+use crate::util::yaml::{Node, parse_documents};
+use crate::util::{
+    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    wants,
+};
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, Status, check::ItemRef,
+};
+
+pub struct CiWorkflows;
+
+const RULES: &[&str] = &[
+    "build",
+    "test",
+    "security",
+    "pinned",
+    "permissions",
+    "updates",
+];
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "CI workflows build, test and security-scan; actions are pinned to commits; permissions are least-privilege; dependency updates are on.",
+    description: "Reads GitHub Actions workflows (`.github/workflows/*.yml`) and, at a basic level, \
+`.gitlab-ci.yml`. Some job must build (a build command or a build action), some job must run \
+tests (pytest, npm test, cargo test, go test, …) and some job must run a security scan \
+(CodeQL, Trivy, Grype, Snyk, Semgrep, npm audit, pip-audit, cargo audit, gitleaks, GitLab's \
+Security templates, …). In GitHub Actions every third-party action (not `actions/*` or \
+`github/*`) must be pinned to a full 40-hex commit SHA, `permissions` must be declared at the \
+workflow level or on every job, `write-all` is refused and workflow-level write scopes are \
+warned about. Dependabot (`.github/dependabot.yml` with updates) or Renovate (`renovate.json`, \
+`.renovaterc`, `package.json#renovate`) must be configured and not disabled. `rules=` restricts \
+the rule groups. Fails on any failing finding; skips with \"no CI workflow found\" (fails with \
+`required=true`). A workflow that does not parse is `ci-parse-error` at its line.",
+    params: &[
+        ParamDoc::optional(
+            "rules",
+            "Comma list of rule groups: build, test, security, pinned, permissions, updates (default: all).",
+        ),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when there is no CI configuration.",
+            "false",
+        ),
+    ],
+    examples: &[
+        "ci.workflows",
+        "ci.workflows rules=security",
+        "ci.workflows rules=pinned,permissions required=true",
+    ],
+    phrases: &[
+        "Build pipeline configured",
+        "Test pipeline running",
+        "Security scanning enabled",
+        "Dependabot configured",
+        "CI workflows follow best practices",
+    ],
+    not_phrases: &[
+        "Deployment pipeline tested",
+        "**PR #17** merged (CI/CD pipeline functional)",
+        "Image scanning enabled",
+        "Build and push Docker images",
+        "Vulnerability scan completed (Trivy/Snyk)",
+    ],
+    findings: &[
+        ("ci-parse-error", "A CI file is not valid YAML."),
+        ("ci-no-build", "No CI job builds the project."),
+        ("ci-no-tests", "No CI job runs the tests."),
+        (
+            "ci-no-security-scan",
+            "No CI job runs a security scan (SAST, dependency or image scanning).",
+        ),
+        (
+            "ci-action-unpinned",
+            "A third-party action is referenced by a tag or branch, which its owner can move.",
+        ),
+        (
+            "ci-permissions-missing",
+            "A workflow does not declare `permissions`, so it gets the repository's default (often write-all).",
+        ),
+        (
+            "ci-permissions-broad",
+            "A workflow grants write-all, or write scopes at the workflow level instead of per job.",
+        ),
+        (
+            "ci-no-dependency-updates",
+            "Neither Dependabot nor Renovate is configured.",
+        ),
+        (
+            "ci-dependency-updates-disabled",
+            "The Dependabot/Renovate configuration disables updates.",
+        ),
+        (
+            "ci-not-found",
+            "No CI configuration was found while `required=true`.",
+        ),
+    ],
+};
+
+impl CheckKind for CiWorkflows {
+    fn id(&self) -> &'static str {
+        "ci.workflows"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let t = normalise(item.text);
+        if t.contains("pr #") || t.contains("deploy") {
+            return None;
+        }
+        if t.contains("build pipeline") {
+            return Some(Recognition::new(75).with("rules", "build"));
+        }
+        if t.contains("test pipeline") {
+            return Some(Recognition::new(65).with("rules", "test"));
+        }
+        if t.contains("security scan") && !t.contains("image") {
+            return Some(Recognition::new(70).with("rules", "security"));
+        }
+        if t.contains("dependabot") || t.contains("renovate") {
+            return Some(Recognition::new(80).with("rules", "updates"));
+        }
+        if (t.contains("ci workflow") || t.contains("github actions workflow"))
+            && !t.contains("run")
+        {
+            return Some(Recognition::new(70));
+        }
+        None
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["rules", "required"])?;
+        Ok(Box::new(Prepared {
+            rules: rule_groups(params, RULES)?,
+            required: params.bool("required")?.unwrap_or(false),
+        }))
+    }
+}
+
+#[derive(Clone)]
+struct Prepared {
+    rules: Option<Vec<String>>,
+    required: bool,
+}
+
+const BUILD: &[&str] = &[
+    "cargo build",
+    "npm run build",
+    "yarn build",
+    "pnpm build",
+    "pnpm run build",
+    "go build",
+    "docker build",
+    "docker buildx",
+    "docker compose build",
+    "mvn package",
+    "mvn install",
+    "mvn verify",
+    "gradle build",
+    "gradlew build",
+    "python -m build",
+    "pip wheel",
+    "next build",
+    "tsc",
+    "make build",
+    "poetry build",
+    "dotnet build",
+    "uv build",
+];
+const BUILD_ACTIONS: &[&str] = &["docker/build-push-action", "goreleaser/goreleaser-action"];
+const TEST: &[&str] = &[
+    "pytest",
+    "npm test",
+    "npm run test",
+    "yarn test",
+    "pnpm test",
+    "cargo test",
+    "cargo nextest",
+    "go test",
+    "mvn test",
+    "mvn verify",
+    "gradle test",
+    "gradlew test",
+    "jest",
+    "vitest",
+    "make test",
+    "tox",
+    "nox",
+    "rspec",
+    "phpunit",
+    "dotnet test",
+    "unittest",
+    "playwright test",
+    "npx cypress",
+];
+const SECURITY: &[&str] = &[
+    "trivy ",
+    "grype ",
+    "snyk test",
+    "snyk container",
+    "npm audit",
+    "pip-audit",
+    "cargo audit",
+    "cargo deny",
+    "bandit",
+    "safety check",
+    "gosec",
+    "govulncheck",
+    "semgrep",
+    "gitleaks",
+    "trufflehog",
+    "osv-scanner",
+    "checkov",
+    "hadolint",
+    "yarn audit",
+    "pnpm audit",
+    "zap-baseline",
+];
+const SECURITY_ACTIONS: &[&str] = &[
+    "github/codeql-action",
+    "aquasecurity/trivy-action",
+    "snyk/actions",
+    "anchore/scan-action",
+    "returntocorp/semgrep-action",
+    "semgrep/semgrep-action",
+    "ossf/scorecard-action",
+    "actions/dependency-review-action",
+    "gitleaks/gitleaks-action",
+    "trufflesecurity/trufflehog",
+    "pypa/gh-action-pip-audit",
+    "rustsec/audit-check",
+    "google/osv-scanner-action",
+    "bridgecrewio/checkov-action",
+    "hadolint/hadolint-action",
+    "zaproxy/action",
+];
+
+fn has_any(text: &str, words: &[&str]) -> bool {
+    let t = text.to_ascii_lowercase();
+    words.iter().any(|w| t.contains(w))
+}
+
+/// What was found in all CI files together.
+#[derive(Default)]
+struct Seen {
+    build: bool,
+    test: bool,
+    security: bool,
+}
+
+fn is_full_sha(r: &str) -> bool {
+    r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let files = repo_files(ctx);
+        let this = self.clone();
+        blocking(move || {
+            let workflows: Vec<&RepoFile> = files
+                .files
+                .iter()
+                .filter(|f| {
+                    f.rel.starts_with(".github/workflows/")
+                        && (f.rel.ends_with(".yml") || f.rel.ends_with(".yaml"))
+                })
+                .collect();
+            let gitlab: Vec<&RepoFile> = files
+                .files
+                .iter()
+                .filter(|f| f.rel == ".gitlab-ci.yml")
+                .collect();
+            if workflows.is_empty() && gitlab.is_empty() {
+                return absent(
+                    this.required,
+                    "ci-not-found",
+                    "no CI workflow found",
+                    "add a workflow under .github/workflows/",
+                );
+            }
+            let mut findings = Vec::new();
+            let mut seen = Seen::default();
+            for f in workflows.iter().chain(&gitlab) {
+                let src = match read_repo_text(f) {
+                    Ok(s) => s,
+                    Err(why) => {
+                        findings.push(unreadable("ci-parse-error", &f.rel, None, &why));
+                        continue;
+                    }
+                };
+                let doc = match parse_documents(&src) {
+                    Ok(mut d) if !d.is_empty() => d.swap_remove(0),
+                    Ok(_) => continue,
+                    Err(e) => {
+                        findings.push(unreadable(
+                            "ci-parse-error",
+                            &f.rel,
+                            Some(e.line),
+                            &format!("{}: {e}", f.rel),
+                        ));
+                        continue;
+                    }
+                };
+                if f.rel == ".gitlab-ci.yml" {
+                    gitlab_file(&doc, &mut seen);
+                } else {
+                    this.github_file(&f.rel, &doc, &mut seen, &mut findings);
+                }
+            }
+            let first = workflows
+                .first()
+                .or(gitlab.first())
+                .map(|f| f.rel.clone())
+                .unwrap_or_default();
+            for (group, ok, code, what, fix) in [
+                (
+                    "build",
+                    seen.build,
+                    "ci-no-build",
+                    "no CI job builds the project",
+                    "add a build step (cargo build, npm run build, docker build, …)",
+                ),
+                (
+                    "test",
+                    seen.test,
+                    "ci-no-tests",
+                    "no CI job runs the tests",
+                    "add a test step (pytest, npm test, cargo test, …)",
+                ),
+                (
+                    "security",
+                    seen.security,
+                    "ci-no-security-scan",
+                    "no CI job runs a security scan",
+                    "add CodeQL, Trivy, pip-audit/npm audit or similar to a workflow",
+                ),
+            ] {
+                if wants(&this.rules, group) && !ok {
+                    findings.push(
+                        Finding::fail(code, what)
+                            .at(Location::file(first.clone()))
+                            .fix(fix),
+                    );
+                }
+            }
+            if wants(&this.rules, "updates") && !workflows.is_empty() {
+                dependency_updates(&files, &mut findings);
+            }
+            let failing = findings
+                .iter()
+                .filter(|f| f.severity == Status::Fail)
+                .count();
+            Outcome::from_findings(
+                format!(
+                    "{} CI file(s): build {}, tests {}, security scan {}; {failing} problem(s)",
+                    workflows.len() + gitlab.len(),
+                    yes(seen.build),
+                    yes(seen.test),
+                    yes(seen.security)
+                ),
+                findings,
+            )
+            .observed(format!("{failing} failing finding(s)"))
+            .expected("0")
+        })
+        .await
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+impl Prepared {
+    fn github_file(&self, rel: &str, doc: &Node, seen: &mut Seen, out: &mut Vec<Finding>) {
+        let jobs = doc.get("jobs");
+        let top_perm = doc.entry("permissions");
+        let mut jobs_without_perm = 0;
+        for (_, _, job) in jobs
+            .map(|j| j.keyed().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            if job.entry("permissions").is_none() {
+                jobs_without_perm += 1;
+            }
+            if let Some((_, p)) = job.entry("permissions") {
+                self.broad(rel, p, false, out);
+            }
+            // Reusable workflow call.
+            if let Some(u) = job.get("uses") {
+                self.uses(rel, u, seen, out);
+            }
+            for step in job.get("steps").map(Node::items).unwrap_or(&[]) {
+                if let Some(run) = step.str_of("run") {
+                    seen.build |= has_any(run, BUILD);
+                    seen.test |= has_any(run, TEST);
+                    seen.security |= has_any(run, SECURITY);
+                }
+                if let Some(u) = step.get("uses") {
+                    self.uses(rel, u, seen, out);
+                }
+            }
+        }
+        if wants(&self.rules, "permissions") {
+            match top_perm {
+                Some((_, p)) => self.broad(rel, p, true, out),
+                None if jobs_without_perm > 0 => out.push(
+                    Finding::fail(
+                        "ci-permissions-missing",
+                        format!("{rel} declares no `permissions` ({jobs_without_perm} job(s) without their own)"),
+                    )
+                    .at(Location::at(rel, doc.line))
+                    .fix("add `permissions: contents: read` at the top and grant writes per job"),
+                ),
+                None => {}
+            }
+        }
+    }
+
+    fn broad(&self, rel: &str, p: &Node, top: bool, out: &mut Vec<Finding>) {
+        if !wants(&self.rules, "permissions") {
+            return;
+        }
+        if p.as_str() == Some("write-all") {
+            out.push(
+                Finding::fail("ci-permissions-broad", format!("{rel} grants write-all"))
+                    .at(Location::at(rel, p.line))
+                    .fix("list only the scopes needed (contents: read, …)"),
+            );
+            return;
+        }
+        if top {
+            let writes: Vec<&str> = p
+                .keyed()
+                .filter(|(_, _, v)| v.as_str() == Some("write"))
+                .map(|(k, _, _)| k)
+                .collect();
+            if !writes.is_empty() {
+                out.push(
+                    Finding::warn(
+                        "ci-permissions-broad",
+                        format!("{rel} grants {} write at the workflow level, to every job", writes.join(", ")),
+                    )
+                    .at(Location::at(rel, p.line))
+                    .fix("keep the workflow level read-only and grant writes on the job that needs them"),
+                );
+            }
+        }
+    }
+
+    fn uses(&self, rel: &str, u: &Node, seen: &mut Seen, out: &mut Vec<Finding>) {
+        let Some(s) = u.as_str() else { return };
+        let lower = s.to_ascii_lowercase();
+        seen.build |= BUILD_ACTIONS.iter().any(|a| lower.starts_with(a));
+        seen.security |= SECURITY_ACTIONS.iter().any(|a| lower.starts_with(a));
+        if lower.starts_with("./") || lower.starts_with("docker://") {
+            return;
+        }
+        let (name, r) = s.split_once('@').unwrap_or((s, ""));
+        let owner = name.split('/').next().unwrap_or("");
+        let first_party =
+            owner.eq_ignore_ascii_case("actions") || owner.eq_ignore_ascii_case("github");
+        if wants(&self.rules, "pinned") && !first_party && !is_full_sha(r) {
+            out.push(
+                Finding::fail(
+                    "ci-action-unpinned",
+                    format!("third-party action {s} is not pinned to a commit SHA"),
+                )
+                .at(Location::at(rel, u.line))
+                .fix(format!(
+                    "use {name}@<40-hex commit> # {}",
+                    if r.is_empty() { "tag" } else { r }
+                )),
+            );
+        }
+    }
+}
+
+const GITLAB_RESERVED: &[&str] = &[
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+];
+
+fn gitlab_file(doc: &Node, seen: &mut Seen) {
+    for inc in doc
+        .get("include")
+        .map(|i| match i.as_seq() {
+            Some(v) => v.to_vec(),
+            None => vec![i.clone()],
+        })
+        .unwrap_or_default()
+    {
+        let t = inc
+            .str_of("template")
+            .or(inc.as_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if t.contains("security/")
+            || t.contains("sast")
+            || t.contains("dependency-scanning")
+            || t.contains("container-scanning")
+            || t.contains("secret-detection")
+        {
+            seen.security = true;
+        }
+    }
+    for (name, _, job) in doc.keyed() {
+        if GITLAB_RESERVED.contains(&name) || name.starts_with('.') {
+            continue;
+        }
+        let mut text = String::from(name);
+        for key in ["script", "before_script"] {
+            for line in job.get(key).map(Node::items).unwrap_or(&[]) {
+                if let Some(l) = line.as_str() {
+                    text.push('\n');
+                    text.push_str(l);
+                }
+            }
+            if let Some(l) = job.str_of(key) {
+                text.push('\n');
+                text.push_str(l);
+            }
+        }
+        seen.build |= has_any(&text, BUILD);
+        seen.test |= has_any(&text, TEST);
+        seen.security |= has_any(&text, SECURITY);
+    }
+}
+
+fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
+    let dependabot = files
+        .files
+        .iter()
+        .find(|f| f.rel == ".github/dependabot.yml" || f.rel == ".github/dependabot.yaml");
+    if let Some(f) = dependabot {
+        let doc = read_repo_text(f)
+            .ok()
+            .and_then(|s| parse_documents(&s).ok())
+            .and_then(|mut d| (!d.is_empty()).then(|| d.swap_remove(0)));
+        let Some(doc) = doc else {
+            out.push(unreadable(
+                "ci-parse-error",
+                &f.rel,
+                None,
+                &format!("{} does not parse", f.rel),
+            ));
+            return;
+        };
+        let updates = doc.get("updates").map(Node::items).unwrap_or(&[]);
+        let live = updates
+            .iter()
+            .filter(|u| u.get("open-pull-requests-limit").and_then(Node::as_i64) != Some(0))
+            .count();
+        if live == 0 {
+            out.push(
+                Finding::fail(
+                    "ci-dependency-updates-disabled",
+                    format!("{} has no enabled `updates` entry", f.rel),
+                )
+                .at(Location::at(&f.rel, doc.line))
+                .fix("add an updates entry per ecosystem with a schedule (and a non-zero open-pull-requests-limit)"),
+            );
+        }
+        return;
+    }
+    const RENOVATE: &[&str] = &[
+        "renovate.json",
+        "renovate.json5",
+        ".github/renovate.json",
+        ".github/renovate.json5",
+        ".gitlab/renovate.json",
+        ".renovaterc",
+        ".renovaterc.json",
+    ];
+    if let Some(f) = files
+        .files
+        .iter()
+        .find(|f| RENOVATE.contains(&f.rel.as_str()))
+    {
+        let text = read_repo_text(f).unwrap_or_default();
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("\"enabled\":false") || compact.contains("enabled:false") {
+            let line = text
+                .find("enabled")
+                .map(|p| crate::util::line_of(text.as_bytes(), p))
+                .unwrap_or(1);
+            out.push(
+                Finding::fail(
+                    "ci-dependency-updates-disabled",
+                    format!("{} disables Renovate", f.rel),
+                )
+                .at(Location::at(&f.rel, line))
+                .fix("remove `\"enabled\": false`"),
+            );
+        }
+        return;
+    }
+    let pkg_renovate = files
+        .files
+        .iter()
+        .find(|f| f.rel == "package.json")
+        .and_then(|f| {
+            let v: serde_json::Value = serde_json::from_str(&read_repo_text(f).ok()?).ok()?;
+            v.get("renovate").map(|_| ())
+        });
+    if pkg_renovate.is_some() {
+        return;
+    }
+    out.push(
+        Finding::fail(
+            "ci-no-dependency-updates",
+            "neither Dependabot (.github/dependabot.yml) nor Renovate is configured",
+        )
+        .fix("add .github/dependabot.yml with an updates entry per package ecosystem"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::testing::{at, check as run, found as codes};
+
+    const GOOD: &str = "name: ci
+on: [push]
+permissions:
+  contents: read
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: dtolnay/rust-toolchain@b3b07ba8b418998c39fb20f53e8b695cdcc8de1b
+      - run: cargo build --release
+      - run: cargo test
+  scan:
+    runs-on: ubuntu-latest
+    permissions:
+      security-events: write
+    steps:
+      - uses: github/codeql-action/analyze@v3
+";
+
+    const BAD: &str = "name: ci
+on: [push]
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: some-org/setup-thing@v2
+      - run: echo lint
+  release:
+    permissions: write-all
+    runs-on: ubuntu-latest
+    steps:
+      - uses: softprops/action-gh-release@master
+";
+
+    #[test]
+    fn good_workflows_pass() {
+        let o = run(
+            &CiWorkflows,
+            &[
+                (".github/workflows/ci.yml", GOOD),
+                (
+                    ".github/dependabot.yml",
+                    "version: 2\nupdates:\n  - package-ecosystem: cargo\n    directory: /\n    schedule: {interval: weekly}\n",
+                ),
+            ],
+            &[],
+        );
+        assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
+    }
+
+    #[test]
+    fn bad_workflows_fail_with_lines() {
+        let f = ".github/workflows/ci.yml";
+        let o = run(&CiWorkflows, &[(f, BAD)], &[]);
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            codes(&o),
+            at(&[
+                ("ci-action-unpinned", &format!("{f}:8")),
+                ("ci-permissions-broad", &format!("{f}:11")),
+                ("ci-action-unpinned", &format!("{f}:14")),
+                ("ci-permissions-missing", &format!("{f}:1")),
+                ("ci-no-build", f),
+                ("ci-no-tests", f),
+                ("ci-no-security-scan", f),
+                ("ci-no-dependency-updates", ""),
+            ])
+        );
+    }
+
+    #[test]
+    fn security_item_checks_only_scans() {
+        let r = CiWorkflows
+            .recognise(ItemRef {
+                text: "Security scanning enabled",
+                context: &[],
+            })
+            .unwrap();
+        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", BAD)], &kv);
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-no-security-scan", ".github/workflows/ci.yml")])
+        );
+        let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", GOOD)], &kv);
+        assert_eq!(o.status, Status::Pass);
+    }
+
+    #[test]
+    fn gitlab_and_renovate() {
+        let o = run(
+            &CiWorkflows,
+            &[(
+                ".gitlab-ci.yml",
+                "include:\n  - template: Security/SAST.gitlab-ci.yml\nbuild:\n  script: [docker build .]\ntest:\n  script:\n    - pytest\n",
+            )],
+            &[],
+        );
+        assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
+        let o = run(
+            &CiWorkflows,
+            &[
+                (".github/workflows/ci.yml", GOOD),
+                ("renovate.json", "{\n  \"enabled\": false\n}\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-dependency-updates-disabled", "renovate.json:2")])
+        );
+    }
+
+    #[test]
+    fn broken_and_missing() {
+        let o = run(
+            &CiWorkflows,
+            &[(".github/workflows/x.yml", "jobs:\n  a: [\n")],
+            &[("rules", "pinned")],
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o)[0].0, "ci-parse-error");
+        let o = run(&CiWorkflows, &[("README.md", "x")], &[]);
+        assert_eq!(o.status, Status::Skipped);
+        assert_eq!(o.evidence.summary, "no CI workflow found");
+    }
+}

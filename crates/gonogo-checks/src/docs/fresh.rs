@@ -1,0 +1,440 @@
+//! `docs.fresh`: a document (README, runbook) was changed in git within N days or N commits of
+//! the code it describes.
+
+use crate::git::{self, GitError, history};
+use crate::util::{blocking, normalise};
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef,
+};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub struct DocsFresh;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "A document (README, runbook) changed in git within N days or N commits of the code it describes.",
+    description: "Reads the first-parent history of `HEAD` with gix (up to 20,000 commits). A commit \
+changes the document when the document's blob differs from the parent's; it changes the code \
+when any path of `code=` differs (default: every top-level entry except Markdown files, `docs/`, \
+`doc/`, `.github/`, licences and changelogs). The document is stale when the code changed after \
+the document's last change by more than `max_days` days AND by more than `max_commits` \
+code-changing commits; either allowance keeps it fresh. Fails when stale, when the document is \
+missing from the work tree (`docs-missing`) or was never committed (`docs-not-committed`). Skips \
+when the repository folder is not itself the root of a git repository (an enclosing repository \
+is never read). `error` when the history cannot be read.",
+    params: &[
+        ParamDoc::required(
+            "path",
+            "The document, relative to the repository root (README.md).",
+        ),
+        ParamDoc::optional(
+            "code",
+            "Comma list of paths (files or folders) the document describes; default: everything but docs.",
+        ),
+        ParamDoc::with_default(
+            "max_days",
+            "Days the code may run ahead of the document.",
+            "30",
+        ),
+        ParamDoc::with_default(
+            "max_commits",
+            "Code-changing commits the document may lag behind.",
+            "20",
+        ),
+    ],
+    examples: &[
+        "docs.fresh path=README.md",
+        "docs.fresh path=OPERATIONS_RUNBOOK.md code=deploy,docker-compose.yml max_days=14",
+    ],
+    phrases: &[
+        "README.md up to date",
+        "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+        "CHANGELOG.md updated",
+    ],
+    not_phrases: &[
+        "**PR #15** merged (STATUS.md complete)",
+        "Privacy policy updated",
+        "Deployment documentation updated",
+        "Architecture diagrams updated",
+    ],
+    findings: &[
+        (
+            "docs-stale",
+            "The code changed well after the document last did (beyond both the day and the commit allowance).",
+        ),
+        (
+            "docs-missing",
+            "The document does not exist in the work tree.",
+        ),
+        (
+            "docs-not-committed",
+            "The document exists but no commit contains it.",
+        ),
+    ],
+};
+
+static FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z0-9_./-]+\.(?:md|rst|adoc|txt))").expect("valid pattern")
+});
+
+impl CheckKind for DocsFresh {
+    fn id(&self) -> &'static str {
+        "docs.fresh"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let t = normalise(item.text);
+        if t.contains("pr #") || t.contains("merged") {
+            return None;
+        }
+        let fresh = t.contains("up to date")
+            || t.contains("updated")
+            || t.contains("current")
+            || t.contains("fresh");
+        if !fresh {
+            return None;
+        }
+        let file = FILE
+            .captures(item.text)?
+            .get(1)?
+            .as_str()
+            .trim_start_matches("./")
+            .to_string();
+        Some(Recognition::new(85).with("path", file))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["path", "code", "max_days", "max_commits"])?;
+        Ok(Box::new(Prepared {
+            path: params
+                .required("path")?
+                .trim_start_matches("./")
+                .to_string(),
+            code: params.list("code"),
+            max_days: params.u64("max_days")?.unwrap_or(30) as i64,
+            max_commits: params.u64("max_commits")?.unwrap_or(20) as usize,
+        }))
+    }
+}
+
+#[derive(Clone)]
+struct Prepared {
+    path: String,
+    code: Option<Vec<String>>,
+    max_days: i64,
+    max_commits: usize,
+}
+
+const MAX_COMMITS_READ: usize = 20_000;
+
+fn is_doc_top(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.ends_with(".md")
+        || matches!(l.as_str(), "docs" | "doc" | ".github")
+        || l.starts_with("license")
+        || l.starts_with("changelog")
+}
+
+fn day(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
+        .unwrap_or_else(|_| secs.to_string())
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let root = ctx.repo.clone();
+        let this = self.clone();
+        blocking(move || {
+            if !root.join(&this.path).is_file() {
+                return Outcome::from_findings(
+                    format!("{} not found", this.path),
+                    vec![
+                        Finding::fail("docs-missing", format!("{} does not exist", this.path))
+                            .at(Location::file(&this.path))
+                            .fix(format!("write {}", this.path)),
+                    ],
+                );
+            }
+            let repo = match git::open(&root) {
+                Ok(r) => r,
+                Err(GitError::NotARepository(why)) => return Outcome::skipped(why),
+                Err(GitError::Unreadable(why)) => return Outcome::error(why),
+            };
+            match this.judge(&repo) {
+                Ok(o) => o,
+                Err(GitError::NotARepository(why)) => Outcome::skipped(why),
+                Err(GitError::Unreadable(why)) => Outcome::error(why),
+            }
+        })
+        .await
+    }
+}
+
+impl Prepared {
+    /// The fingerprint of the code paths in `tree`.
+    fn code_key(
+        &self,
+        repo: &gix::Repository,
+        tree: gix::ObjectId,
+    ) -> Result<Vec<Option<gix::ObjectId>>, GitError> {
+        match &self.code {
+            Some(paths) => paths
+                .iter()
+                .map(|p| history::entry_at(repo, tree, p.trim_matches('/')))
+                .collect(),
+            None => Ok(history::top_level(repo, tree)?
+                .into_iter()
+                .filter(|(n, _)| !is_doc_top(n))
+                .map(|(_, id)| Some(id))
+                .collect()),
+        }
+    }
+
+    fn judge(&self, repo: &gix::Repository) -> Result<Outcome, GitError> {
+        let history = history::first_parent_history(repo, MAX_COMMITS_READ)?;
+        let mut doc_ids = Vec::with_capacity(history.len());
+        let mut code_keys = Vec::with_capacity(history.len());
+        for c in &history {
+            doc_ids.push(history::entry_at(repo, c.tree, &self.path)?);
+            code_keys.push(self.code_key(repo, c.tree)?);
+        }
+        let n = history.len();
+        // commit i changed X when X differs from commit i+1 (its parent); the oldest read commit
+        // changed whatever it contains.
+        let doc_changed =
+            |i: usize| doc_ids[i].is_some() && (i + 1 == n || doc_ids[i] != doc_ids[i + 1]);
+        let code_changed = |i: usize| i + 1 == n || code_keys[i] != code_keys[i + 1];
+        let Some(last_doc) = (0..n).find(|&i| doc_changed(i)) else {
+            return Ok(Outcome::from_findings(
+                format!("{} is not in any commit", self.path),
+                vec![
+                    Finding::fail(
+                        "docs-not-committed",
+                        format!("{} exists but was never committed", self.path),
+                    )
+                    .at(Location::file(&self.path))
+                    .fix(format!("commit {}", self.path)),
+                ],
+            ));
+        };
+        let code_commits_since = (0..last_doc).filter(|&i| code_changed(i)).count();
+        let latest_code = (0..last_doc).find(|&i| code_changed(i));
+        let doc_c = &history[last_doc];
+        let short = |id: &gix::ObjectId| id.to_hex_with_len(7).to_string();
+        let Some(lc) = latest_code else {
+            return Ok(Outcome::pass(format!(
+                "{} last changed {} ({}); no code change since",
+                self.path,
+                day(doc_c.time),
+                short(&doc_c.id)
+            ))
+            .at(Location::file(&self.path))
+            .observed("0 code commits since")
+            .expected(format!(
+                "≤ {} commits or ≤ {} days",
+                self.max_commits, self.max_days
+            )));
+        };
+        let code_c = &history[lc];
+        let days = (code_c.time - doc_c.time).max(0) / 86_400;
+        let summary = format!(
+            "{} last changed {} ({}); code changed in {code_commits_since} commit(s) since, latest {} ({}), {days} day(s) later",
+            self.path,
+            day(doc_c.time),
+            short(&doc_c.id),
+            day(code_c.time),
+            short(&code_c.id)
+        );
+        let stale = days > self.max_days && code_commits_since > self.max_commits;
+        let o = if stale {
+            Outcome::from_findings(
+                summary,
+                vec![
+                    Finding::fail(
+                        "docs-stale",
+                        format!(
+                            "{} lags the code by {days} day(s) and {code_commits_since} commit(s)",
+                            self.path
+                        ),
+                    )
+                    .at(Location::file(&self.path))
+                    .fix(format!(
+                        "review {} against the changes since {} and commit the update",
+                        self.path,
+                        short(&doc_c.id)
+                    )),
+                ],
+            )
+        } else {
+            Outcome::pass(summary)
+        };
+        Ok(o.at(Location::file(&self.path))
+            .observed(format!(
+                "{days} day(s), {code_commits_since} commit(s) behind"
+            ))
+            .expected(format!(
+                "≤ {} days or ≤ {} commits",
+                self.max_days, self.max_commits
+            )))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::util::testing::{at, check_in as run_in, found as codes};
+    use gonogo_core::Status;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// Runs git in `dir` with a fixed identity and the commit date `days` after 2026-01-01.
+    pub fn git(dir: &Path, days: i64, args: &[&str]) {
+        let date = format!("{} +0000", 1_767_225_600 + days * 86_400);
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Commits `files` on day `days`.
+    pub fn commit(dir: &Path, days: i64, files: &[(&str, &str)], msg: &str) {
+        for (p, c) in files {
+            let path = dir.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, c).unwrap();
+        }
+        git(dir, days, &["add", "-A"]);
+        git(dir, days, &["commit", "-q", "--allow-empty", "-m", msg]);
+    }
+
+    pub fn init(dir: &Path) {
+        git(dir, 0, &["init", "-q", "-b", "main"]);
+    }
+
+    #[test]
+    fn fresh_readme_passes_and_stale_one_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        init(d);
+        commit(
+            d,
+            0,
+            &[("README.md", "# app\n"), ("src/main.py", "v0\n")],
+            "init",
+        );
+        for i in 1..=5 {
+            commit(d, i, &[("src/main.py", &format!("v{i}\n"))], "code");
+        }
+        let o = run_in(&DocsFresh, d, &[("path", "README.md")]);
+        assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
+        assert!(
+            o.evidence
+                .summary
+                .contains("code changed in 5 commit(s) since"),
+            "{}",
+            o.evidence.summary
+        );
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("max_days", "2"),
+                ("max_commits", "3"),
+            ],
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o), at(&[("docs-stale", "README.md")]));
+        // Docs-only commits do not count as code; a README change makes it fresh again.
+        commit(d, 40, &[("docs/guide.md", "x\n")], "docs");
+        commit(d, 41, &[("README.md", "# app v2\n")], "readme");
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("max_days", "2"),
+                ("max_commits", "3"),
+            ],
+        );
+        assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
+        // `code=` narrows what the document describes.
+        commit(d, 90, &[("deploy/k8s.yaml", "a: 1\n")], "deploy");
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("code", "src"),
+                ("max_days", "2"),
+                ("max_commits", "0"),
+            ],
+        );
+        assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
+        let o = run_in(
+            &DocsFresh,
+            d,
+            &[
+                ("path", "README.md"),
+                ("code", "deploy"),
+                ("max_days", "2"),
+                ("max_commits", "0"),
+            ],
+        );
+        assert_eq!(o.status, Status::Fail, "{}", o.evidence.summary);
+    }
+
+    #[test]
+    fn missing_uncommitted_and_not_a_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        init(d);
+        commit(d, 0, &[("src/a.py", "x\n")], "init");
+        let o = run_in(&DocsFresh, d, &[("path", "README.md")]);
+        assert_eq!(codes(&o), at(&[("docs-missing", "README.md")]));
+        std::fs::write(d.join("README.md"), "new\n").unwrap();
+        let o = run_in(&DocsFresh, d, &[("path", "README.md")]);
+        assert_eq!(codes(&o), at(&[("docs-not-committed", "README.md")]));
+        // A sub-folder of a repository is not a repository root: skipped, the parent is not read.
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        std::fs::write(d.join("sub/README.md"), "x\n").unwrap();
+        let o = run_in(&DocsFresh, &d.join("sub"), &[("path", "README.md")]);
+        assert_eq!(o.status, Status::Skipped);
+        assert!(
+            o.evidence
+                .summary
+                .contains("is not the root of a git repository"),
+            "{}",
+            o.evidence.summary
+        );
+    }
+
+    #[test]
+    fn recognises_the_file_it_names() {
+        let r = DocsFresh
+            .recognise(ItemRef {
+                text: "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+                context: &[],
+            })
+            .unwrap();
+        assert_eq!(r.params.str("path"), Some("OPERATIONS_RUNBOOK.md"));
+    }
+}

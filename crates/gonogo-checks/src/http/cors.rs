@@ -1,0 +1,245 @@
+//! `http.cors`: a hostile origin is not allowed by a preflight nor by a simple request.
+
+use super::{TargetSpec, http_params, known_params, location};
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, Status, check::ItemRef,
+};
+use regex::Regex;
+use std::sync::OnceLock;
+
+pub struct HttpCors;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "CORS refuses a hostile origin (preflight and simple request) and never pairs `*` with credentials.",
+    description: "Sends two requests to the URL (default: the `api_url` target) with \
+`Origin: <origin>` (a hostile origin, default `https://gonogo-hostile.example`): a preflight \
+(OPTIONS with Access-Control-Request-Method: POST and Access-Control-Request-Headers: \
+authorization, content-type) and a simple GET. Fails when either answer allows that origin: \
+Access-Control-Allow-Origin echoing it, `*`, or `null`; and when `*` comes with \
+Access-Control-Allow-Credentials: true (browsers refuse it, but it shows a reflect-anything \
+configuration). When `allowed` names production origins, a preflight from each must be allowed, \
+otherwise the item warns. This is the live half of \"CORS origins restricted\": the static half \
+(`CORS_ORIGINS=*` in env files) belongs to `env.strength`; this kind wins that item's binding \
+and is skipped when no `api_url` is configured. Error when the target does not answer.",
+    params: http_params![
+        ParamDoc::with_default(
+            "origin",
+            "The hostile origin sent.",
+            "https://gonogo-hostile.example"
+        ),
+        ParamDoc::optional(
+            "allowed",
+            "Comma-separated origins that must be allowed (`https://app.example.com`)."
+        ),
+    ],
+    examples: &[
+        "http.cors",
+        "http.cors path=/api/items allowed=https://app.example.com",
+    ],
+    phrases: &[
+        "CORS origins restricted to production domains",
+        "CORS configured",
+        "CORS policy restricted",
+    ],
+    not_phrases: &[
+        "Security headers configured (HSTS, CSP, etc.)",
+        "Rate limiting enabled on all endpoints",
+        "CORS_ORIGINS documented in README",
+    ],
+    findings: &[
+        (
+            "cors-origin-reflected",
+            "The hostile origin is echoed in Access-Control-Allow-Origin: any site may read the answers.",
+        ),
+        (
+            "cors-wildcard",
+            "Access-Control-Allow-Origin is `*`: every origin is allowed.",
+        ),
+        (
+            "cors-wildcard-credentials",
+            "`*` together with Access-Control-Allow-Credentials: true.",
+        ),
+        (
+            "cors-null-origin",
+            "Access-Control-Allow-Origin is `null` (sandboxed frames and files are allowed).",
+        ),
+        (
+            "cors-allowed-origin-refused",
+            "An origin listed in `allowed` is not allowed by the preflight.",
+        ),
+    ],
+};
+
+fn re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)^\s*(?:the\s+)?cors\b(?:\s+(?:origins?|policy|policies|headers?|settings?))?\s+(?:is\s+|are\s+)?(?:restricted|configured|locked\s+down|limited|set)\b")
+            .expect("valid regex")
+    })
+}
+
+impl CheckKind for HttpCors {
+    fn id(&self) -> &'static str {
+        "http.cors"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        // Above the static env-file check: a live answer is stronger evidence.
+        re().is_match(item.text).then(|| Recognition::new(90))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&known_params(&["origin", "allowed"]))?;
+        let target = TargetSpec::from_params(params)?;
+        let origin = params
+            .str("origin")
+            .unwrap_or("https://gonogo-hostile.example")
+            .to_string();
+        for o in std::iter::once(origin.clone()).chain(params.list("allowed").unwrap_or_default()) {
+            if !(o.starts_with("http://") || o.starts_with("https://")) {
+                return Err(ParamError::new(
+                    "origin",
+                    format!("`{o}` is not an origin like https://host"),
+                ));
+            }
+        }
+        Ok(Box::new(Prepared {
+            target,
+            origin,
+            allowed: params.list("allowed").unwrap_or_default(),
+        }))
+    }
+}
+
+struct Prepared {
+    target: TargetSpec,
+    origin: String,
+    allowed: Vec<String>,
+}
+
+/// What one answer says about an origin.
+fn verdict(resp: &super::Response, origin: &str, what: &str, url: &url::Url) -> Vec<Finding> {
+    let acao = resp.header("access-control-allow-origin").map(str::trim);
+    let creds = resp
+        .header("access-control-allow-credentials")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let mut out = Vec::new();
+    let fix = "allow only the production origins, from an explicit list";
+    match acao {
+        Some(a) if a == origin => out.push(
+            Finding::fail(
+                "cors-origin-reflected",
+                format!(
+                    "{what}: Access-Control-Allow-Origin echoes the hostile origin {origin}{}",
+                    if creds { " with credentials" } else { "" }
+                ),
+            )
+            .at(location(url))
+            .fix(fix),
+        ),
+        Some("*") if creds => out.push(
+            Finding::fail(
+                "cors-wildcard-credentials",
+                format!("{what}: `*` with Access-Control-Allow-Credentials: true"),
+            )
+            .at(location(url))
+            .fix(fix),
+        ),
+        Some("*") => out.push(
+            Finding::fail(
+                "cors-wildcard",
+                format!("{what}: Access-Control-Allow-Origin is `*`"),
+            )
+            .at(location(url))
+            .fix(fix),
+        ),
+        Some(a) if a.eq_ignore_ascii_case("null") => out.push(
+            Finding::fail(
+                "cors-null-origin",
+                format!("{what}: Access-Control-Allow-Origin is `null`"),
+            )
+            .at(location(url))
+            .fix(fix),
+        ),
+        _ => {}
+    }
+    out
+}
+
+fn preflight(client: &super::Client, url: &url::Url, origin: &str) -> reqwest::RequestBuilder {
+    client
+        .request(reqwest::Method::OPTIONS, url.clone())
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let url = match self.target.resolve(ctx) {
+            Ok(u) => u,
+            Err(o) => return *o,
+        };
+        let client = match self.target.client() {
+            Ok(c) => c,
+            Err(o) => return *o,
+        };
+        let shown = super::shown(&url);
+        let (pre, simple) = futures::join!(
+            client.send(preflight(&client, &url, &self.origin)),
+            client.send(client.get(url.clone()).header("origin", &self.origin)),
+        );
+        let (pre, simple) = match (pre, simple) {
+            (Ok(p), Ok(s)) => (p, s),
+            (Err(e), _) | (_, Err(e)) => {
+                return Outcome::error(format!("{shown}: {e}")).at(location(&url));
+            }
+        };
+        let mut findings = verdict(&pre, &self.origin, "preflight", &url);
+        findings.extend(verdict(&simple, &self.origin, "GET", &url));
+        for ok in &self.allowed {
+            match client.send(preflight(&client, &url, ok)).await {
+                Ok(r) => {
+                    let a = r.header("access-control-allow-origin").map(str::trim);
+                    if a != Some(ok.as_str()) && a != Some("*") {
+                        let mut f = Finding::fail(
+                            "cors-allowed-origin-refused",
+                            format!("preflight from {ok} is not allowed"),
+                        )
+                        .at(location(&url))
+                        .fix("add the production origin to the allowed list");
+                        f.severity = Status::Warn;
+                        findings.push(f);
+                    }
+                }
+                Err(e) => return Outcome::error(format!("{shown}: {e}")).at(location(&url)),
+            }
+        }
+        let shown_acao = |r: &super::Response| {
+            r.header("access-control-allow-origin")
+                .map(|v| format!("`{}`", super::status::clip(v)))
+                .unwrap_or_else(|| "none".into())
+        };
+        let summary = if findings.iter().any(|f| f.severity == Status::Fail) {
+            format!("{shown}: the hostile origin {} is allowed", self.origin)
+        } else {
+            format!("{shown}: the hostile origin {} is refused", self.origin)
+        };
+        Outcome::from_findings(summary, findings)
+            .observed(format!(
+                "Access-Control-Allow-Origin: preflight {} ({}), GET {} ({})",
+                shown_acao(&pre),
+                pre.status,
+                shown_acao(&simple),
+                simple.status
+            ))
+            .expected(format!("{} not allowed", self.origin))
+            .at(location(&url))
+    }
+}

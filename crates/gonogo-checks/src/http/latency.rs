@@ -1,0 +1,279 @@
+//! `http.latency`: a few sequential samples of one endpoint, a percentile under a bound.
+
+use super::{StatusSet, TargetSpec, http_params, known_params, location};
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef,
+};
+use regex::Regex;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub struct HttpLatency;
+
+const MAX_SAMPLES: u64 = 200;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "The latency percentile of a few sequential requests stays under a bound.",
+    description: "Sends `samples` GET requests (default 20, at most 200) one after another to the \
+URL (default: the `api_url` target), after one unmeasured warm-up request, and computes the \
+nearest-rank `percentile` (default 95) of the full exchange times. Fails when it exceeds `max`, \
+or when any sample answers outside `expect` (default 2xx, 3xx) — a fast error is no answer. \
+Error when a sample gets no answer within the timeout; skipped without a target. This measures \
+an idle service; a load test with a target rate belongs to `load.run`, which is why items \
+under a load-testing or success-criteria heading bind here only weakly.",
+    params: http_params![
+        ParamDoc::required("max", "Bound of the percentile (`200ms`, `2s`)."),
+        ParamDoc::with_default("percentile", "Which percentile is bounded (50–100).", "95"),
+        ParamDoc::with_default("samples", "Requests measured (at most 200).", "20"),
+        ParamDoc::with_default("expect", "Statuses that count as answers.", "2xx,3xx"),
+    ],
+    examples: &[
+        "http.latency max=200ms",
+        "http.latency path=/api/items max=500ms percentile=99 samples=50",
+    ],
+    phrases: &[
+        "Backend API response times < 200ms (p95)",
+        "API latency p99 < 500ms",
+        "Health endpoint responds in under 100ms",
+    ],
+    not_phrases: &[
+        "API response times within SLA",
+        "Frontend initial load < 3s",
+        "Target throughput achieved (>100 req/s)",
+        "Error rate < 0.5%",
+    ],
+    findings: &[
+        (
+            "http-latency-over-bound",
+            "The percentile exceeds the bound.",
+        ),
+        (
+            "http-latency-bad-status",
+            "Samples answered with a status outside `expect`.",
+        ),
+    ],
+};
+
+fn re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(response\s+times?|latency|responds?)\b").expect("valid regex")
+    })
+}
+
+fn pct_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)\bp(50|75|90|95|99|100)\b").expect("valid regex"))
+}
+
+impl CheckKind for HttpLatency {
+    fn id(&self) -> &'static str {
+        "http.latency"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = item.text;
+        let lower = text.to_ascii_lowercase();
+        if !re().is_match(text) || lower.contains("frontend") || lower.contains("page load") {
+            return None;
+        }
+        let max = super::duration_in_text(text)?;
+        let mut r = Recognition::new(70).with("max", max);
+        if let Some(c) = pct_re().captures(text) {
+            r = r.with("percentile", &c[1]);
+        }
+        // Under a load-testing or success-criteria heading the number is a load-test target.
+        let load = item.context.iter().any(|c| {
+            let c = c.to_ascii_lowercase();
+            [
+                "load test",
+                "load-test",
+                "performance test",
+                "stress",
+                "success criteria",
+                "performance metrics",
+                "rollback",
+            ]
+            .iter()
+            .any(|w| c.contains(w))
+        });
+        if load {
+            r.confidence = 20;
+        }
+        Some(r)
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&known_params(&["max", "percentile", "samples", "expect"]))?;
+        let target = TargetSpec::from_params(params)?;
+        let max = params
+            .duration("max")?
+            .ok_or_else(|| ParamError::new("max", "is required (a bound like 200ms)"))?;
+        let percentile = params.f64("percentile")?.unwrap_or(95.0);
+        if !(50.0..=100.0).contains(&percentile) {
+            return Err(ParamError::new("percentile", "must be between 50 and 100"));
+        }
+        let samples = params.u64("samples")?.unwrap_or(20);
+        if samples == 0 || samples > MAX_SAMPLES {
+            return Err(ParamError::new(
+                "samples",
+                format!("must be between 1 and {MAX_SAMPLES}"),
+            ));
+        }
+        let expect = StatusSet::parse("expect", params.str("expect").unwrap_or("2xx,3xx"))?;
+        Ok(Box::new(Prepared {
+            target,
+            max,
+            percentile,
+            samples,
+            expect,
+        }))
+    }
+}
+
+struct Prepared {
+    target: TargetSpec,
+    max: Duration,
+    percentile: f64,
+    samples: u64,
+    expect: StatusSet,
+}
+
+/// Nearest-rank percentile of sorted samples.
+pub fn nearest_rank(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let url = match self.target.resolve(ctx) {
+            Ok(u) => u,
+            Err(o) => return *o,
+        };
+        let client = match self.target.client() {
+            Ok(c) => c,
+            Err(o) => return *o,
+        };
+        let shown = super::shown(&url);
+        // Warm-up: connection set-up is not the service's latency.
+        if let Err(e) = client.send(client.get(url.clone())).await {
+            return Outcome::error(format!("GET {shown}: {e}")).at(location(&url));
+        }
+        let mut times = Vec::with_capacity(self.samples as usize);
+        let mut bad = Vec::new();
+        for n in 1..=self.samples {
+            match client.send(client.get(url.clone())).await {
+                Ok(r) => {
+                    if !self.expect.contains(r.status) {
+                        bad.push(r.status);
+                    }
+                    times.push(r.elapsed);
+                }
+                Err(e) => {
+                    return Outcome::error(format!("GET {shown}: sample {n}: {e}"))
+                        .at(location(&url));
+                }
+            }
+        }
+        times.sort();
+        let p = nearest_rank(&times, self.percentile);
+        let p50 = nearest_rank(&times, 50.0);
+        let pname = format!("p{}", self.percentile);
+        let mut findings = Vec::new();
+        if p > self.max {
+            findings.push(
+                Finding::fail(
+                    "http-latency-over-bound",
+                    format!("{pname} {} over the bound {}", ms(p), ms(self.max)),
+                )
+                .at(location(&url))
+                .fix("profile the endpoint, or raise max if the bound is too strict"),
+            );
+        }
+        if !bad.is_empty() {
+            findings.push(
+                Finding::fail(
+                    "http-latency-bad-status",
+                    format!(
+                        "{} of {} samples answered outside {} (first: {})",
+                        bad.len(),
+                        self.samples,
+                        self.expect.describe(),
+                        super::status_text(bad[0])
+                    ),
+                )
+                .at(location(&url)),
+            );
+        }
+        Outcome::from_findings(
+            format!("{shown}: {pname} {} over {} samples", ms(p), self.samples),
+            findings,
+        )
+        .observed(format!(
+            "{pname} {}, p50 {}, max {}",
+            ms(p),
+            ms(p50),
+            ms(*times.last().unwrap_or(&Duration::ZERO))
+        ))
+        .expected(format!("{pname} ≤ {}", ms(self.max)))
+        .at(location(&url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gonogo_core::check::ItemRef;
+
+    #[test]
+    fn percentiles() {
+        let v: Vec<Duration> = (1..=20).map(Duration::from_millis).collect();
+        assert_eq!(nearest_rank(&v, 95.0), Duration::from_millis(19));
+        assert_eq!(nearest_rank(&v, 50.0), Duration::from_millis(10));
+        assert_eq!(nearest_rank(&v, 100.0), Duration::from_millis(20));
+    }
+
+    #[test]
+    fn load_test_sections_bind_weakly() {
+        let ctx = vec!["Testing".to_string(), "Load Testing".to_string()];
+        let r = HttpLatency
+            .recognise(ItemRef {
+                text: "Response time < 2s (p95)",
+                context: &ctx,
+            })
+            .unwrap();
+        assert_eq!(r.confidence, 20);
+        assert_eq!(r.params.str("max"), Some("2s"));
+        let ctx = vec![
+            "Success Criteria".to_string(),
+            "Performance Metrics".to_string(),
+        ];
+        let r = HttpLatency
+            .recognise(ItemRef {
+                text: "Response time p95 < 2000ms",
+                context: &ctx,
+            })
+            .unwrap();
+        assert_eq!(r.confidence, 20);
+        let r = HttpLatency
+            .recognise(ItemRef {
+                text: "Backend API response times < 200ms (p95)",
+                context: &[],
+            })
+            .unwrap();
+        assert_eq!(r.confidence, 70);
+        assert_eq!(r.params.str("percentile"), Some("95"));
+        assert_eq!(r.params.str("max"), Some("200ms"));
+    }
+}

@@ -1,0 +1,476 @@
+//! `http.status`: a URL answers with the expected status, in time, with the expected content.
+
+use super::{Client, ProbeError, StatusSet, TargetSpec, http_params, known_params, location};
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef,
+};
+use regex::Regex;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub struct HttpStatus;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "An HTTP endpoint answers with the expected status, within a latency bound, with the expected headers and body.",
+    description: "Sends one request (GET unless `method=`) to `url`, or to the `api_url` target joined \
+with `path`, and reads at most `max_bytes` of the answer within `timeout`. Passes when the status \
+is in `expect` (default any 2xx), the whole exchange took at most `max_latency` (when set), every \
+`header` expectation holds, the body contains `body` and the `json` expression holds. Fails when \
+the connection is refused, the answer does not come within the timeout (with the stage it was \
+stuck at), or any expectation does not hold: one finding each. Skipped when neither `url` nor the \
+target is configured (\"no api_url configured\"). Items about a frontend bind to the \
+`frontend_url` target.",
+    params: http_params![
+        ParamDoc::with_default("method", "HTTP method.", "GET"),
+        ParamDoc::with_default(
+            "expect",
+            "Expected status: codes, ranges and classes (`200`, `200,204`, `2xx`).",
+            "2xx"
+        ),
+        ParamDoc::optional(
+            "max_latency",
+            "Longest acceptable time for the whole exchange (`500ms`)."
+        ),
+        ParamDoc::optional(
+            "header",
+            "Expected response headers, `;`-separated: `Name` (present) or `Name: text` (value contains text).",
+        ),
+        ParamDoc::optional("body", "Text the body must contain."),
+        ParamDoc::optional(
+            "json",
+            "A JSON-path expectation on the body: `$.status == \"ok\"`, `$.checks.db == true`, or a bare path that must exist.",
+        ),
+    ],
+    examples: &[
+        "http.status url=http://127.0.0.1:8000/health expect=200",
+        "http.status path=/health expect=2xx max_latency=500ms json=\"$.status == ok\"",
+        "http.status path=/ header=\"content-type: text/html\" body=<title>",
+        "http.status target=frontend_url",
+    ],
+    phrases: &[
+        "Healthcheck endpoints responding",
+        "Backend /health endpoint responding (200 OK)",
+        "Health check endpoints responding",
+        "Frontend accessible and loading",
+        "Wait for health checks",
+    ],
+    not_phrases: &[
+        "All containers running and healthy",
+        "Healthchecks defined in docker-compose",
+        "Redis configured for session storage",
+        "All services start without errors",
+        "Service health checks failing",
+    ],
+    findings: &[
+        (
+            "http-status-unreachable",
+            "No connection could be made (refused, unreachable, DNS or TLS failure).",
+        ),
+        (
+            "http-status-timeout",
+            "No complete answer within the timeout.",
+        ),
+        (
+            "http-status-unexpected",
+            "The status is not one of the expected ones.",
+        ),
+        (
+            "http-status-slow",
+            "The exchange took longer than `max_latency`.",
+        ),
+        (
+            "http-status-header-missing",
+            "An expected header is absent or does not contain the expected text.",
+        ),
+        (
+            "http-status-body-mismatch",
+            "The body does not contain the expected text (or was cut at `max_bytes`).",
+        ),
+        (
+            "http-status-json-mismatch",
+            "The body is not JSON, or the JSON-path expectation does not hold.",
+        ),
+    ],
+};
+
+fn health_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)^(?:(?:backend|api)\s+)?(?:/?health[- ]?checks?|/health)(?:\s+endpoints?)?\s+(?:are\s+)?(?:responding|reachable|up|ok|green|passing)\b|^wait\s+for\s+health\s*checks?$")
+            .expect("valid regex")
+    })
+}
+
+fn frontend_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)^(?:the\s+)?frontend\s+(?:is\s+)?(?:accessible|reachable|up|loading|serving)\b",
+        )
+        .expect("valid regex")
+    })
+}
+
+impl CheckKind for HttpStatus {
+    fn id(&self) -> &'static str {
+        "http.status"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = item.text.trim();
+        if frontend_re().is_match(text) {
+            return Some(Recognition::new(70).with("target", "frontend_url"));
+        }
+        if !health_re().is_match(text) {
+            return None;
+        }
+        // An explicit path in the item's text wins over the conventional `/health`.
+        static PATH: OnceLock<Regex> = OnceLock::new();
+        let path_re =
+            PATH.get_or_init(|| Regex::new(r"(?:^|\s)(/[A-Za-z0-9_./-]+)").expect("valid regex"));
+        let path = path_re
+            .captures(text)
+            .map(|c| c[1].to_string())
+            .unwrap_or_else(|| "/health".into());
+        let mut r = Recognition::new(70).with("path", path);
+        static CODE: OnceLock<Regex> = OnceLock::new();
+        let code_re =
+            CODE.get_or_init(|| Regex::new(r"\(([1-5]\d\d)\b[^)]*\)").expect("valid regex"));
+        if let Some(c) = code_re.captures(text) {
+            r = r.with("expect", &c[1]);
+            r.confidence = 80;
+        }
+        Some(r)
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&known_params(&[
+            "method",
+            "expect",
+            "max_latency",
+            "header",
+            "body",
+            "json",
+        ]))?;
+        let target = TargetSpec::from_params(params)?;
+        let method = params.str("method").unwrap_or("GET").to_ascii_uppercase();
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| ParamError::new("method", format!("`{method}` is not an HTTP method")))?;
+        let expect = StatusSet::parse("expect", params.str("expect").unwrap_or("2xx"))?;
+        let max_latency = params.duration("max_latency")?;
+        let headers = match params.str("header") {
+            None => Vec::new(),
+            Some(h) => parse_header_expectations(h)?,
+        };
+        let json = params.str("json").map(JsonExpect::parse).transpose()?;
+        Ok(Box::new(Prepared {
+            target,
+            method,
+            expect,
+            max_latency,
+            headers,
+            body: params.str("body").map(str::to_string),
+            json,
+        }))
+    }
+}
+
+fn parse_header_expectations(s: &str) -> Result<Vec<(String, Option<String>)>, ParamError> {
+    let mut out = Vec::new();
+    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = match part.split_once(':') {
+            Some((n, v)) => (n.trim(), Some(v.trim().to_string())),
+            None => (part, None),
+        };
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ParamError::new(
+                "header",
+                format!("`{name}` is not a header name"),
+            ));
+        }
+        out.push((name.to_ascii_lowercase(), value));
+    }
+    Ok(out)
+}
+
+/// A JSON-path expectation: a path (`$.a.b[0]`) and, optionally, the value it must equal.
+#[derive(Debug, Clone)]
+pub struct JsonExpect {
+    source: String,
+    path: Vec<PathStep>,
+    equals: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+impl JsonExpect {
+    pub fn parse(s: &str) -> Result<Self, ParamError> {
+        let (path, equals) = match s.split_once("==") {
+            Some((p, v)) => (p.trim(), Some(v.trim().to_string())),
+            None => (s.trim(), None),
+        };
+        let path = path.strip_prefix('$').unwrap_or(path);
+        let mut steps = Vec::new();
+        for seg in path.split('.').filter(|s| !s.is_empty()) {
+            let (key, mut rest) = match seg.find('[') {
+                Some(i) => (&seg[..i], &seg[i..]),
+                None => (seg, ""),
+            };
+            if !key.is_empty() {
+                steps.push(PathStep::Key(key.to_string()));
+            }
+            while let Some(r) = rest.strip_prefix('[') {
+                let end = r
+                    .find(']')
+                    .ok_or_else(|| ParamError::new("json", format!("unclosed `[` in `{s}`")))?;
+                let idx = r[..end].trim().parse::<usize>().map_err(|_| {
+                    ParamError::new("json", format!("`{}` is not an index", &r[..end]))
+                })?;
+                steps.push(PathStep::Index(idx));
+                rest = &r[end + 1..];
+            }
+        }
+        if steps.is_empty() {
+            return Err(ParamError::new("json", "expected a path like `$.status`"));
+        }
+        Ok(JsonExpect {
+            source: s.to_string(),
+            path: steps,
+            equals,
+        })
+    }
+
+    /// `Ok(())` when it holds, else why not.
+    pub fn check(&self, body: &[u8]) -> Result<(), String> {
+        let doc: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON ({e})"))?;
+        let mut cur = &doc;
+        for step in &self.path {
+            let next = match step {
+                PathStep::Key(k) => cur.get(k),
+                PathStep::Index(i) => cur.get(*i),
+            };
+            cur = next.ok_or_else(|| format!("`{}`: the path does not exist", self.source))?;
+        }
+        let Some(want) = &self.equals else {
+            return match cur {
+                serde_json::Value::Null => Err(format!("`{}` is null", self.source)),
+                _ => Ok(()),
+            };
+        };
+        let want_json: Option<serde_json::Value> = serde_json::from_str(want).ok();
+        let matches = match (&want_json, cur) {
+            (Some(w), c) if w == c => true,
+            (_, serde_json::Value::String(s)) => s == want.trim_matches('"'),
+            _ => false,
+        };
+        if matches {
+            Ok(())
+        } else {
+            Err(format!("`{}`: found {cur}", self.source))
+        }
+    }
+}
+
+struct Prepared {
+    target: TargetSpec,
+    method: reqwest::Method,
+    expect: StatusSet,
+    max_latency: Option<Duration>,
+    headers: Vec<(String, Option<String>)>,
+    body: Option<String>,
+    json: Option<JsonExpect>,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let url = match self.target.resolve(ctx) {
+            Ok(u) => u,
+            Err(o) => return *o,
+        };
+        let client: Client = match self.target.client() {
+            Ok(c) => c,
+            Err(o) => return *o,
+        };
+        let shown = super::shown(&url);
+        let resp = match client
+            .send(client.request(self.method.clone(), url.clone()))
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let code = match e {
+                    ProbeError::Timeout { .. } => "http-status-timeout",
+                    _ => "http-status-unreachable",
+                };
+                return Outcome::from_findings(
+                    format!("{} {shown}: {e}", self.method),
+                    vec![
+                        Finding::fail(code, e.to_string())
+                            .at(location(&url))
+                            .fix("start the service, or point the target at where it runs"),
+                    ],
+                )
+                .expected(self.expect.describe())
+                .at(location(&url));
+            }
+        };
+        let ms = resp.elapsed.as_millis();
+        let mut findings = Vec::new();
+        if !self.expect.contains(resp.status) {
+            findings.push(
+                Finding::fail(
+                    "http-status-unexpected",
+                    format!(
+                        "answered {}, expected {}",
+                        super::status_text(resp.status),
+                        self.expect.describe()
+                    ),
+                )
+                .at(location(&url))
+                .fix("make the endpoint answer the expected status"),
+            );
+        }
+        if let Some(max) = self.max_latency
+            && resp.elapsed > max
+        {
+            findings.push(
+                Finding::fail(
+                    "http-status-slow",
+                    format!("took {ms} ms, bound {} ms", max.as_millis()),
+                )
+                .at(location(&url))
+                .fix("make the endpoint faster or raise max_latency"),
+            );
+        }
+        for (name, want) in &self.headers {
+            let got = resp.header_all(name);
+            let ok = match want {
+                None => !got.is_empty(),
+                Some(w) => got
+                    .iter()
+                    .any(|g| g.to_ascii_lowercase().contains(&w.to_ascii_lowercase())),
+            };
+            if !ok {
+                let msg = match (want, got.first()) {
+                    (None, _) | (Some(_), None) => format!("header `{name}` absent"),
+                    (Some(w), Some(g)) => format!(
+                        "header `{name}` is `{}`, expected it to contain `{w}`",
+                        clip(g)
+                    ),
+                };
+                findings.push(
+                    Finding::fail("http-status-header-missing", msg)
+                        .at(location(&url))
+                        .fix(format!("send the `{name}` header")),
+                );
+            }
+        }
+        if let Some(want) = &self.body
+            && !resp.text().contains(want.as_str())
+        {
+            let cut = if resp.truncated {
+                format!(" (only the first {} bytes were read)", resp.body.len())
+            } else {
+                String::new()
+            };
+            findings.push(
+                Finding::fail(
+                    "http-status-body-mismatch",
+                    format!("the body does not contain `{}`{cut}", clip(want)),
+                )
+                .at(location(&url)),
+            );
+        }
+        if let Some(j) = &self.json
+            && let Err(why) = j.check(&resp.body)
+        {
+            findings.push(Finding::fail("http-status-json-mismatch", why).at(location(&url)));
+        }
+        let mut expected = self.expect.describe();
+        if let Some(max) = self.max_latency {
+            expected.push_str(&format!(" within {} ms", max.as_millis()));
+        }
+        Outcome::from_findings(
+            format!(
+                "{} {shown}: {} in {ms} ms",
+                self.method,
+                super::status_text(resp.status)
+            ),
+            findings,
+        )
+        .observed(format!("{} in {ms} ms", resp.status))
+        .expected(expected)
+        .at(location(&url))
+    }
+}
+
+/// A header or expectation value cut for display.
+pub(crate) fn clip(s: &str) -> String {
+    if s.chars().count() > 80 {
+        let head: String = s.chars().take(77).collect();
+        format!("{head}…")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_expectations() {
+        let body = br#"{"status":"ok","checks":{"db":true},"items":[{"n":3}]}"#;
+        assert!(
+            JsonExpect::parse("$.status == ok")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.status == \"ok\"")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.checks.db == true")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.items[0].n == 3")
+                .unwrap()
+                .check(body)
+                .is_ok()
+        );
+        assert!(
+            JsonExpect::parse("$.items[1]")
+                .unwrap()
+                .check(body)
+                .is_err()
+        );
+        assert!(
+            JsonExpect::parse("$.status == down")
+                .unwrap()
+                .check(body)
+                .is_err()
+        );
+        assert!(
+            JsonExpect::parse("$.status")
+                .unwrap()
+                .check(b"<html>")
+                .is_err()
+        );
+        assert!(JsonExpect::parse("$").is_err());
+    }
+}

@@ -1,0 +1,699 @@
+//! `k8s.workloads`: Kubernetes workloads declare requests and limits, probes, a non-root user
+//! and pinned images; replicated workloads are covered by PodDisruptionBudgets; every namespace
+//! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
+
+use crate::util::yaml::{Node, parse_documents};
+use crate::util::{
+    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    wants,
+};
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, Status, check::ItemRef,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct K8sWorkloads;
+
+const RULES: &[&str] = &[
+    "resources",
+    "probes",
+    "security",
+    "pinned",
+    "pdb",
+    "network-policy",
+    "scaling",
+];
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Kubernetes workloads set requests/limits, probes, non-root and pinned images; PDBs, NetworkPolicies and replica floors exist.",
+    description: "Reads every YAML file of the repository holding Kubernetes objects (multi-document \
+files, `kind: List`, already-rendered Helm output; unrendered Helm templates with `{{ }}` are \
+left out). For every container of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob \
+or Pod: CPU and memory requests and limits, liveness and readiness probes (long-running \
+workloads only), `runAsNonRoot: true` or a non-zero `runAsUser` (pod or container), and an image \
+tag other than `latest`. A Deployment or StatefulSet with more than one replica (or an HPA with \
+`minReplicas` > 1) must be selected by a PodDisruptionBudget in its namespace; every namespace \
+with workloads must have a NetworkPolicy; a Deployment exposed by a Service should have a \
+HorizontalPodAutoscaler or at least 2 replicas (warning). Each finding names the object \
+(`Deployment/api in namespace prod`) and file:line. `rules=` restricts the rule groups. Fails on \
+any failing finding; skips with \"no Kubernetes manifests found\" (fails with `required=true`). \
+A manifest that does not parse is `k8s-parse-error` at its line.",
+    params: &[
+        ParamDoc::optional(
+            "rules",
+            "Comma list of rule groups: resources, probes, security, pinned, pdb, network-policy, scaling (default: all).",
+        ),
+        ParamDoc::with_default(
+            "namespace",
+            "Namespace of objects that do not name one.",
+            "default",
+        ),
+        ParamDoc::optional("path", "Only manifests under this folder."),
+        ParamDoc::with_default(
+            "required",
+            "Fail instead of skipping when there are no manifests.",
+            "false",
+        ),
+    ],
+    examples: &[
+        "k8s.workloads",
+        "k8s.workloads rules=pdb",
+        "k8s.workloads rules=resources,probes path=deploy/k8s namespace=prod required=true",
+    ],
+    phrases: &[
+        "Resource limits and requests set",
+        "Pod disruption budgets configured",
+        "Network policies applied",
+        "Network policies configured in Kubernetes",
+        "Liveness and readiness probes configured",
+        "Horizontal pod autoscaling configured",
+    ],
+    not_phrases: &[
+        "Memory limits set appropriately",
+        "Node auto-scaling configured",
+        "Production cluster provisioned",
+        "Migration job configured in Kubernetes",
+        "CORS origins restricted to production domains",
+    ],
+    findings: &[
+        ("k8s-parse-error", "A manifest is not valid YAML."),
+        (
+            "k8s-no-requests",
+            "A container does not request CPU and memory, so the scheduler cannot place it reliably.",
+        ),
+        (
+            "k8s-no-limits",
+            "A container has no CPU or memory limit, so it can starve its neighbours.",
+        ),
+        (
+            "k8s-no-liveness-probe",
+            "A long-running container has no livenessProbe, so a hung process is never restarted.",
+        ),
+        (
+            "k8s-no-readiness-probe",
+            "A long-running container has no readinessProbe, so traffic reaches it before it is ready.",
+        ),
+        (
+            "k8s-runs-as-root",
+            "Neither the pod nor the container sets runAsNonRoot or a non-zero runAsUser.",
+        ),
+        (
+            "k8s-image-unpinned",
+            "A container image has no tag or uses `latest`.",
+        ),
+        (
+            "k8s-no-pdb",
+            "A replicated Deployment/StatefulSet is not selected by any PodDisruptionBudget.",
+        ),
+        (
+            "k8s-no-network-policy",
+            "A namespace with workloads has no NetworkPolicy, so all traffic is allowed.",
+        ),
+        (
+            "k8s-no-replica-floor",
+            "A Deployment behind a Service has neither an HPA nor 2+ replicas.",
+        ),
+        (
+            "k8s-not-found",
+            "No Kubernetes manifests were found while `required=true`.",
+        ),
+    ],
+};
+
+impl CheckKind for K8sWorkloads {
+    fn id(&self) -> &'static str {
+        "k8s.workloads"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let t = normalise(item.text);
+        if t.contains("resource") && t.contains("limit") && t.contains("request") {
+            return Some(Recognition::new(80).with("rules", "resources"));
+        }
+        if t.contains("disruption budget") {
+            return Some(Recognition::new(85).with("rules", "pdb"));
+        }
+        if t.contains("network polic") {
+            return Some(Recognition::new(85).with("rules", "network-policy"));
+        }
+        if (t.contains("liveness") || t.contains("readiness")) && t.contains("probe") {
+            return Some(Recognition::new(80).with("rules", "probes"));
+        }
+        if t.contains("pod autoscal") || t.contains("hpa ") || t.ends_with("hpa") {
+            return Some(Recognition::new(75).with("rules", "scaling"));
+        }
+        if (t.contains("kubernetes") || t.contains("k8s")) && t.contains("manifest") {
+            return Some(Recognition::new(70));
+        }
+        None
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["rules", "namespace", "path", "required"])?;
+        Ok(Box::new(Prepared {
+            rules: rule_groups(params, RULES)?,
+            namespace: params.str("namespace").unwrap_or("default").to_string(),
+            path: params.str("path").map(|p| p.trim_matches('/').to_string()),
+            required: params.bool("required")?.unwrap_or(false),
+        }))
+    }
+}
+
+#[derive(Clone)]
+struct Prepared {
+    rules: Option<Vec<String>>,
+    namespace: String,
+    path: Option<String>,
+    required: bool,
+}
+
+/// One Kubernetes object with where it was read.
+struct Obj<'a> {
+    rel: &'a str,
+    node: &'a Node,
+    kind: String,
+    name: String,
+    namespace: String,
+}
+
+impl Obj<'_> {
+    fn label(&self) -> String {
+        format!(
+            "{}/{} in namespace {}",
+            self.kind, self.name, self.namespace
+        )
+    }
+    fn loc(&self) -> Location {
+        Location::at(self.rel, self.node.line)
+    }
+}
+
+const WORKLOADS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
+
+fn pod_spec<'a>(o: &Obj<'a>) -> Option<&'a Node> {
+    match o.kind.as_str() {
+        "Pod" => o.node.get("spec"),
+        "CronJob" => o
+            .node
+            .path(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        _ => o.node.path(&["spec", "template", "spec"]),
+    }
+}
+
+fn pod_labels<'a>(o: &Obj<'a>) -> BTreeMap<&'a str, &'a str> {
+    let meta = match o.kind.as_str() {
+        "Pod" => o.node.get("metadata"),
+        "CronJob" => o
+            .node
+            .path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+        _ => o.node.path(&["spec", "template", "metadata"]),
+    };
+    labels(meta.and_then(|m| m.get("labels")))
+}
+
+fn labels(n: Option<&Node>) -> BTreeMap<&str, &str> {
+    n.map(|n| {
+        n.keyed()
+            .filter_map(|(k, _, v)| Some((k, v.scalar()?)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// True when a non-empty `selector` (`matchLabels` or plain map) selects `pod`.
+fn selects(selector: &BTreeMap<&str, &str>, pod: &BTreeMap<&str, &str>) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| pod.get(k) == Some(v))
+}
+
+fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.ends_with(".yaml") || n.ends_with(".yml"))
+        && !rel.starts_with(".github/")
+        && !crate::compose_lint::is_compose_file(&n)
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let files = repo_files(ctx);
+        let this = self.clone();
+        blocking(move || {
+            let mut findings = Vec::new();
+            let mut docs: Vec<(&RepoFile, Vec<Node>)> = Vec::new();
+            for f in files.files.iter().filter(|f| {
+                looks_like_manifest_file(f.rel.rsplit('/').next().unwrap_or(""), &f.rel)
+                    && this
+                        .path
+                        .as_ref()
+                        .is_none_or(|p| p.is_empty() || f.rel.starts_with(&format!("{p}/")))
+            }) {
+                let Ok(src) = read_repo_text(f) else { continue };
+                // Only files that look like Kubernetes objects.
+                if !(src.contains("apiVersion") && src.contains("kind")) {
+                    continue;
+                }
+                match parse_documents(&src) {
+                    Ok(d) => docs.push((f, d)),
+                    // An unrendered Helm template is not YAML: judge the rendered output instead.
+                    Err(_) if src.contains("{{") => {}
+                    Err(e) => findings.push(unreadable(
+                        "k8s-parse-error",
+                        &f.rel,
+                        Some(e.line),
+                        &format!("{}: {e}", f.rel),
+                    )),
+                }
+            }
+            let mut objs: Vec<Obj> = Vec::new();
+            for (f, ds) in &docs {
+                for d in ds {
+                    if d.str_of("kind") == Some("List") {
+                        for item in d.get("items").map(Node::items).unwrap_or(&[]) {
+                            objs.extend(obj(&f.rel, item, &this.namespace));
+                        }
+                    } else {
+                        objs.extend(obj(&f.rel, d, &this.namespace));
+                    }
+                }
+            }
+            if objs.is_empty() && findings.is_empty() {
+                return absent(
+                    this.required,
+                    "k8s-not-found",
+                    "no Kubernetes manifests found",
+                    "commit the manifests (or the rendered Helm chart) the cluster runs",
+                );
+            }
+            let workloads = objs
+                .iter()
+                .filter(|o| WORKLOADS.contains(&o.kind.as_str()))
+                .count();
+            this.check(&objs, &mut findings);
+            let failing = findings
+                .iter()
+                .filter(|f| f.severity == Status::Fail)
+                .count();
+            Outcome::from_findings(
+                format!(
+                    "{} Kubernetes object(s), {workloads} workload(s): {failing} problem(s)",
+                    objs.len()
+                ),
+                findings,
+            )
+            .observed(format!("{failing} failing finding(s)"))
+            .expected("0")
+        })
+        .await
+    }
+}
+
+fn obj<'a>(rel: &'a str, n: &'a Node, default_ns: &str) -> Option<Obj<'a>> {
+    let kind = n.str_of("kind")?;
+    n.str_of("apiVersion")?;
+    let meta = n.get("metadata");
+    Some(Obj {
+        rel,
+        node: n,
+        kind: kind.to_string(),
+        name: meta
+            .and_then(|m| m.str_of("name"))
+            .unwrap_or("?")
+            .to_string(),
+        namespace: meta
+            .and_then(|m| m.str_of("namespace"))
+            .unwrap_or(default_ns)
+            .to_string(),
+    })
+}
+
+fn is_pinned(image: &str) -> bool {
+    let (tag, digest) = crate::docker::dockerfile::image_tag_digest(image);
+    digest.is_some() || !matches!(tag, None | Some("latest"))
+}
+
+impl Prepared {
+    fn check(&self, objs: &[Obj], out: &mut Vec<Finding>) {
+        let pdbs: Vec<&Obj> = objs
+            .iter()
+            .filter(|o| o.kind == "PodDisruptionBudget")
+            .collect();
+        let hpas: Vec<&Obj> = objs
+            .iter()
+            .filter(|o| o.kind == "HorizontalPodAutoscaler")
+            .collect();
+        let services: Vec<&Obj> = objs.iter().filter(|o| o.kind == "Service").collect();
+        let netpol_ns: BTreeSet<&str> = objs
+            .iter()
+            .filter(|o| o.kind == "NetworkPolicy")
+            .map(|o| o.namespace.as_str())
+            .collect();
+        let mut ns_first: BTreeMap<&str, &Obj> = BTreeMap::new();
+        for o in objs.iter().filter(|o| WORKLOADS.contains(&o.kind.as_str())) {
+            ns_first.entry(&o.namespace).or_insert(o);
+            let Some(spec) = pod_spec(o) else { continue };
+            let long_running = !matches!(o.kind.as_str(), "Job" | "CronJob");
+            let pod_sc = spec.get("securityContext");
+            for c in spec.get("containers").map(Node::items).unwrap_or(&[]) {
+                let cname = c.str_of("name").unwrap_or("?");
+                let who = format!("{} container {cname}", o.label());
+                let cloc = Location::at(o.rel, c.line);
+                if wants(&self.rules, "resources") {
+                    let res = c.get("resources");
+                    for (section, code) in
+                        [("requests", "k8s-no-requests"), ("limits", "k8s-no-limits")]
+                    {
+                        let s = res.and_then(|r| r.get(section));
+                        let missing: Vec<&str> = ["cpu", "memory"]
+                            .into_iter()
+                            .filter(|k| s.and_then(|s| s.get(k)).is_none())
+                            .collect();
+                        if !missing.is_empty() {
+                            out.push(
+                                Finding::fail(
+                                    code,
+                                    format!("{who} has no {section} for {}", missing.join(" and ")),
+                                )
+                                .at(Location::at(
+                                    o.rel,
+                                    c.key_line("resources").unwrap_or(c.line),
+                                ))
+                                .fix(format!(
+                                    "set resources.{section}.cpu and resources.{section}.memory"
+                                )),
+                            );
+                        }
+                    }
+                }
+                if wants(&self.rules, "probes") && long_running {
+                    for (probe, code) in [
+                        ("livenessProbe", "k8s-no-liveness-probe"),
+                        ("readinessProbe", "k8s-no-readiness-probe"),
+                    ] {
+                        if c.get(probe).is_none() {
+                            out.push(
+                                Finding::fail(code, format!("{who} has no {probe}"))
+                                    .at(cloc.clone())
+                                    .fix(format!("add a {probe} (httpGet on the health endpoint)")),
+                            );
+                        }
+                    }
+                }
+                if wants(&self.rules, "security") {
+                    let sc = c.get("securityContext");
+                    let non_root = |s: Option<&Node>| -> Option<bool> {
+                        let s = s?;
+                        if let Some(u) = s.get("runAsUser").and_then(Node::as_i64) {
+                            return Some(u != 0);
+                        }
+                        s.get("runAsNonRoot").and_then(Node::as_bool)
+                    };
+                    let verdict = non_root(sc).or_else(|| non_root(pod_sc)).unwrap_or(false);
+                    if !verdict {
+                        out.push(
+                            Finding::fail(
+                                "k8s-runs-as-root",
+                                format!(
+                                    "{who} may run as root (no runAsNonRoot or non-zero runAsUser)"
+                                ),
+                            )
+                            .at(Location::at(
+                                o.rel,
+                                c.key_line("securityContext").unwrap_or(c.line),
+                            ))
+                            .fix("set securityContext.runAsNonRoot: true and runAsUser: 10001"),
+                        );
+                    }
+                }
+                if wants(&self.rules, "pinned")
+                    && let Some(img) = c.get("image")
+                    && let Some(s) = img.as_str()
+                    && !is_pinned(s)
+                {
+                    out.push(
+                        Finding::fail(
+                            "k8s-image-unpinned",
+                            format!("{who} uses unpinned image {s}"),
+                        )
+                        .at(Location::at(o.rel, img.line))
+                        .fix("pin a version tag or a digest"),
+                    );
+                }
+            }
+            let replicas = o
+                .node
+                .path(&["spec", "replicas"])
+                .and_then(Node::as_i64)
+                .unwrap_or(1);
+            let hpa = hpas.iter().find(|h| {
+                h.namespace == o.namespace
+                    && h.node
+                        .path(&["spec", "scaleTargetRef", "name"])
+                        .and_then(Node::as_str)
+                        == Some(&o.name)
+                    && h.node
+                        .path(&["spec", "scaleTargetRef", "kind"])
+                        .and_then(Node::as_str)
+                        .is_none_or(|k| k == o.kind)
+            });
+            let min_replicas = hpa
+                .map(|h| {
+                    h.node
+                        .path(&["spec", "minReplicas"])
+                        .and_then(Node::as_i64)
+                        .unwrap_or(1)
+                })
+                .unwrap_or(replicas);
+            let pod = pod_labels(o);
+            if wants(&self.rules, "pdb")
+                && matches!(o.kind.as_str(), "Deployment" | "StatefulSet")
+                && replicas.max(min_replicas) > 1
+            {
+                let covered = pdbs.iter().any(|p| {
+                    p.namespace == o.namespace
+                        && selects(
+                            &labels(p.node.path(&["spec", "selector", "matchLabels"])),
+                            &pod,
+                        )
+                });
+                if !covered {
+                    out.push(
+                        Finding::fail(
+                            "k8s-no-pdb",
+                            format!("{} has {} replicas but no PodDisruptionBudget selects its pods", o.label(), replicas.max(min_replicas)),
+                        )
+                        .at(o.loc())
+                        .fix("add a PodDisruptionBudget with minAvailable: 1 and the pods' labels as selector"),
+                    );
+                }
+            }
+            if wants(&self.rules, "scaling")
+                && o.kind == "Deployment"
+                && hpa.is_none()
+                && replicas < 2
+            {
+                let exposed = services.iter().any(|s| {
+                    s.namespace == o.namespace
+                        && selects(&labels(s.node.path(&["spec", "selector"])), &pod)
+                });
+                if exposed {
+                    out.push(
+                        Finding::warn(
+                            "k8s-no-replica-floor",
+                            format!("{} serves a Service with {replicas} replica and no HorizontalPodAutoscaler", o.label()),
+                        )
+                        .at(o.loc())
+                        .fix("add a HorizontalPodAutoscaler (minReplicas: 2) or set replicas: 2"),
+                    );
+                }
+            }
+        }
+        if wants(&self.rules, "network-policy") {
+            for (ns, first) in ns_first {
+                if !netpol_ns.contains(ns) {
+                    out.push(
+                        Finding::fail(
+                            "k8s-no-network-policy",
+                            format!("namespace {ns} has workloads ({}) but no NetworkPolicy", first.label()),
+                        )
+                        .at(first.loc())
+                        .fix("add a default-deny NetworkPolicy for the namespace and allow the traffic each workload needs"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::testing::{at, check as run, found as codes};
+
+    const GOOD: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: prod
+spec:
+  replicas: 3
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1.4.2
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
+          livenessProbe: {httpGet: {path: /health, port: 8000}}
+          readinessProbe: {httpGet: {path: /ready, port: 8000}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api, namespace: prod}
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: api}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: prod}
+spec: {podSelector: {}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: prod}
+spec:
+  selector: {app: api}
+";
+
+    const BAD: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          resources:
+            requests: {cpu: 100m}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: backup
+              image: postgres:16
+              securityContext: {runAsUser: 0}
+              resources:
+                requests: {cpu: 10m, memory: 64Mi}
+                limits: {cpu: 100m, memory: 128Mi}
+";
+
+    #[test]
+    fn good_manifests_pass() {
+        let o = run(&K8sWorkloads, &[("deploy/api.yaml", GOOD)], &[]);
+        assert_eq!(o.status, Status::Pass, "{:?}", codes(&o));
+    }
+
+    #[test]
+    fn bad_manifests_fail_naming_objects_and_lines() {
+        let o = run(&K8sWorkloads, &[("k8s/app.yaml", BAD)], &[]);
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            codes(&o),
+            at(&[
+                ("k8s-no-requests", "k8s/app.yaml:14"),
+                ("k8s-no-limits", "k8s/app.yaml:14"),
+                ("k8s-no-liveness-probe", "k8s/app.yaml:12"),
+                ("k8s-no-readiness-probe", "k8s/app.yaml:12"),
+                ("k8s-runs-as-root", "k8s/app.yaml:12"),
+                ("k8s-image-unpinned", "k8s/app.yaml:13"),
+                ("k8s-no-pdb", "k8s/app.yaml:1"),
+                ("k8s-runs-as-root", "k8s/app.yaml:28"),
+                ("k8s-no-network-policy", "k8s/app.yaml:1"),
+            ])
+        );
+        assert_eq!(
+            o.evidence.findings[0].message,
+            "Deployment/web in namespace default container web has no requests for memory"
+        );
+    }
+
+    #[test]
+    fn rule_groups_from_the_checklist_wording() {
+        for (text, code) in [
+            ("Pod disruption budgets configured", "k8s-no-pdb"),
+            ("Network policies applied", "k8s-no-network-policy"),
+        ] {
+            let r = K8sWorkloads
+                .recognise(ItemRef { text, context: &[] })
+                .unwrap();
+            let kv: Vec<(&str, &str)> = r.params.iter().collect();
+            let o = run(&K8sWorkloads, &[("k8s/app.yaml", BAD)], &kv);
+            assert_eq!(codes(&o), at(&[(code, "k8s/app.yaml:1")]), "{text}");
+        }
+    }
+
+    #[test]
+    fn replica_floor_warns_for_exposed_single_replica() {
+        let src = GOOD.replace("replicas: 3", "replicas: 1");
+        let o = run(&K8sWorkloads, &[("k8s/app.yaml", &src)], &[]);
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(codes(&o), at(&[("k8s-no-replica-floor", "k8s/app.yaml:1")]));
+    }
+
+    #[test]
+    fn helm_templates_are_left_to_their_rendered_output() {
+        let tpl = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n{{ include \"x\" . | indent 4 }}\n";
+        let o = run(&K8sWorkloads, &[("chart/templates/deploy.yaml", tpl)], &[]);
+        assert_eq!(o.status, Status::Skipped, "{:?}", codes(&o));
+    }
+
+    #[test]
+    fn broken_manifest_and_absence() {
+        let o = run(
+            &K8sWorkloads,
+            &[(
+                "k8s/x.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n",
+            )],
+            &[],
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o)[0].0, "k8s-parse-error");
+        let o = run(&K8sWorkloads, &[("config.yaml", "a: 1\n")], &[]);
+        assert_eq!(o.status, Status::Skipped);
+        assert_eq!(o.evidence.summary, "no Kubernetes manifests found");
+        let o = run(
+            &K8sWorkloads,
+            &[("config.yaml", "a: 1\n")],
+            &[("required", "true")],
+        );
+        assert_eq!(codes(&o), at(&[("k8s-not-found", "")]));
+    }
+}

@@ -1,0 +1,119 @@
+//! What every live check (PostgreSQL, Redis, Prometheus) shares: which target it talks to, and
+//! how a connection string may appear in evidence.
+
+use gonogo_core::redact::redact_url;
+use gonogo_core::{CheckContext, Outcome};
+use std::sync::LazyLock;
+
+/// The address a live check talks to: its own parameter (`dsn=`, `url=`) wins over the shared
+/// target from `gonogo.toml`. `Err` is the `skipped` outcome naming the missing target.
+pub fn resolve(own: Option<&str>, ctx: &CheckContext, target: &str) -> Result<String, Outcome> {
+    match own.filter(|s| !s.trim().is_empty()) {
+        Some(v) => Ok(v.trim().to_string()),
+        None => ctx
+            .target(target)
+            .map(|s| s.trim().to_string())
+            .ok_or_else(|| Outcome::skipped(format!("no {target} configured"))),
+    }
+}
+
+/// The password of `url`'s userinfo, if any, so error texts can be scrubbed of it.
+fn url_password(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    userinfo
+        .split_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty())
+}
+
+/// Secret-looking query parameters of a connection string (`?password=…`).
+static QUERY_SECRET: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)((?:password|passwd|pass|secret|token|sslpassword)=)[^&\s]+")
+        .expect("valid regex")
+});
+
+/// A connection string as it may be shown: password in the userinfo and secret query
+/// parameters replaced.
+pub fn shown(url: &str) -> String {
+    QUERY_SECRET
+        .replace_all(&redact_url(url), "${1}…")
+        .into_owned()
+}
+
+/// An error text from a client library with every trace of `url`'s secrets removed: the
+/// password (raw and percent-decoded) and the full URL are replaced by their redacted forms.
+pub fn scrub(message: &str, url: &str) -> String {
+    let mut out = message.replace(url, &shown(url));
+    if let Some(pw) = url_password(url) {
+        out = out.replace(pw, "…");
+        let decoded = percent_decode(pw);
+        if !decoded.is_empty() {
+            out = out.replace(&decoded, "…");
+        }
+    }
+    QUERY_SECRET.replace_all(&out, "${1}…").into_owned()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Case-insensitive: does the item's text or any of its context (section titles, parent
+/// items) match `re`? Used for wordings that only name their subject in a heading
+/// ("**Redis Cache** › Memory limits set appropriately").
+pub fn mentions(item: &gonogo_core::check::ItemRef<'_>, re: &regex::Regex) -> bool {
+    re.is_match(item.text) || item.context.iter().any(|c| re.is_match(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubs_passwords_from_error_texts() {
+        let url = "postgres://app:s%40cret@db:5432/x?sslpassword=zzz";
+        let msg = format!("failed to connect to {url}: password s@cret rejected, s%40cret");
+        let out = scrub(&msg, url);
+        assert!(!out.contains("s@cret") && !out.contains("s%40cret") && !out.contains("zzz"));
+        assert_eq!(
+            shown("redis://:hunter2@h:6379/0?password=x"),
+            "redis://:…@h:6379/0?password=…"
+        );
+    }
+
+    #[test]
+    fn own_parameter_wins_over_target() {
+        let mut ctx = CheckContext::new(".".into());
+        ctx.targets
+            .insert("database_url".into(), "postgres://a@b/c".into());
+        assert_eq!(
+            resolve(Some("postgres://x@y/z"), &ctx, "database_url").unwrap(),
+            "postgres://x@y/z"
+        );
+        assert_eq!(
+            resolve(None, &ctx, "database_url").unwrap(),
+            "postgres://a@b/c"
+        );
+        let skipped = resolve(None, &ctx, "redis_url").unwrap_err();
+        assert_eq!(skipped.evidence.summary, "no redis_url configured");
+    }
+}

@@ -1,0 +1,602 @@
+//! `load.run`: a short load test against the API with gonogo's own engine, judged by the
+//! thresholds the item states (p95, p50, throughput, error rate).
+
+use gonogo_core::redact::redact_url;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef,
+};
+use gonogo_load::{LoadConfig, LoadReport, Model, Scenario, StatusSet, Stop, Threshold};
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+pub struct LoadRun;
+
+const PARAMS: &[&str] = &[
+    "url",
+    "duration",
+    "warmup",
+    "connections",
+    "rate",
+    "max_connections",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "max",
+    "min_rps",
+    "max_error_rate",
+    "expect",
+];
+
+/// The longest load a check may run (the command line allows longer runs).
+const MAX_CHECK_DURATION: Duration = Duration::from_secs(600);
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "A load test against the API meets the stated latency, throughput and error-rate thresholds.",
+    description: "Runs gonogo's load engine against `url` (else the `api_url` target): by default \
+10 connections in a closed loop for 10 s after a 1 s warm-up, or a constant arrival rate with \
+`rate=`. Latency thresholds (`p50`, `p90`, `p95`, `p99`, `max`) are upper bounds; with `rate=` \
+they read the latency corrected for coordinated omission (measured from each request's \
+scheduled time). `min_rps` is a lower bound on achieved throughput, and fails too when an \
+open-model run falls short of its requested rate. `max_error_rate` is an upper bound in \
+percent; without it a run with more than 1 % errors fails. Responses outside `expect` \
+(default 2xx and 3xx) are errors. Fails when a threshold is not met or no request could be \
+measured; errors when the target cannot be reached at all (every request a connection error) \
+or the run cannot start; skipped when no URL is configured. Items with the same load settings \
+share one run. The load is bounded: at most 10 minutes, and the engine's hard caps on rate \
+and connections apply; the target must be named explicitly. Requests are GETs and do not \
+change the target.",
+    params: &[
+        ParamDoc::optional("url", "The URL to load [default: the `api_url` target]."),
+        ParamDoc::with_default("duration", "How long to measure (at most 10m).", "10s"),
+        ParamDoc::with_default("warmup", "Excluded from the figures.", "1s"),
+        ParamDoc::with_default(
+            "connections",
+            "Closed model: connections kept busy; with `rate`: connections to start with.",
+            "10",
+        ),
+        ParamDoc::optional(
+            "rate",
+            "Open model: a constant arrival rate in requests per second.",
+        ),
+        ParamDoc::with_default(
+            "max_connections",
+            "With `rate`: the most connections opened to keep the schedule.",
+            "1000",
+        ),
+        ParamDoc::optional("p50", "Upper bound on the median latency (`500ms`, `2s`)."),
+        ParamDoc::optional("p90", "Upper bound on the 90th percentile latency."),
+        ParamDoc::optional("p95", "Upper bound on the 95th percentile latency."),
+        ParamDoc::optional("p99", "Upper bound on the 99th percentile latency."),
+        ParamDoc::optional("max", "Upper bound on the slowest response."),
+        ParamDoc::optional("min_rps", "Lower bound on achieved requests per second."),
+        ParamDoc::optional(
+            "max_error_rate",
+            "Upper bound on errors, in percent [default rule: above 1 % fails].",
+        ),
+        ParamDoc::with_default("expect", "Statuses that count as success.", "2xx,3xx"),
+    ],
+    examples: &[
+        "load.run p95=2s min_rps=100",
+        "load.run url=http://127.0.0.1:8080/health duration=30s rate=200 p99=500ms max_error_rate=0.5",
+    ],
+    phrases: &[
+        "K6 load tests executed",
+        "Target throughput achieved (>100 req/s)",
+        "Response time < 2s (p95)",
+        "Response time p50 < 500ms",
+        "Response time p95 < 2000ms",
+        "Response time p99 < 5000ms",
+        "Error rate < 0.5%",
+        "Backend API response times < 200ms (p95)",
+        "Load tests run",
+    ],
+    not_phrases: &[
+        "Error rate > 5%",
+        "Response time p95 > 5s",
+        "Monitor error rates",
+        "Load balancer configured",
+        "Frontend initial load < 3s",
+        "No memory leaks detected",
+        "API response times within SLA",
+        "Database queries optimized",
+        "Response time monitoring set up",
+    ],
+    findings: &[
+        (
+            "load-latency-above-threshold",
+            "A latency percentile under load is above the item's bound.",
+        ),
+        (
+            "load-throughput-below-threshold",
+            "The achieved requests per second are below the item's bound (or short of the requested rate).",
+        ),
+        (
+            "load-error-rate-above-threshold",
+            "The share of failed requests is above the item's bound.",
+        ),
+        (
+            "load-error-rate-above-default",
+            "More than 1 % of requests failed and the item sets no error-rate bound.",
+        ),
+        (
+            "load-no-requests-measured",
+            "No request completed within the run (all still in flight at the end).",
+        ),
+        (
+            "load-rate-shortfall",
+            "An open-model run achieved less than 95 % of its requested rate (the figures describe a lighter load).",
+        ),
+        (
+            "load-requests-unfinished",
+            "Requests were still in flight when the drain window closed.",
+        ),
+    ],
+};
+
+static NUMBER_UNIT: &str = r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|secs|seconds?)\b";
+
+static LATENCY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\bresponse[ -]times?\b[^<>]*?(?:<=?|\bunder\b|\bbelow\b|\bless than\b)\s*{NUMBER_UNIT}"
+    ))
+    .expect("static regex")
+});
+static PERCENTILE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bp(50|90|95|99)\b").expect("static regex"));
+static THROUGHPUT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\bthroughput\b.*?(?:>=?|\bover\b|\babove\b|\bat least\b)\s*(\d+(?:\.\d+)?)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second)|(?:>=?|\bover\b|\babove\b|\bat least\b)\s*(\d+(?:\.\d+)?)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second))",
+    )
+    .expect("static regex")
+});
+static ERROR_RATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\berror[ -]rates?\b\s*(?:<=?|\bunder\b|\bbelow\b|\bless than\b)\s*(\d+(?:\.\d+)?)\s*%")
+        .expect("static regex")
+});
+static LOAD_TESTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:k6|gatling|locust|jmeter|load)[ -]tests?\b.*\b(?:executed|run|ran|performed|passed|completed|done)\b",
+    )
+    .expect("static regex")
+});
+
+fn to_ms(n: &str, unit: &str) -> Option<String> {
+    let v: f64 = n.parse().ok()?;
+    let ms = if unit.to_ascii_lowercase().starts_with('m') {
+        v
+    } else {
+        v * 1000.0
+    };
+    Some(format!("{ms}ms"))
+}
+
+/// Whether the item sits under a load-testing heading or parent.
+fn in_load_context(item: &ItemRef<'_>) -> bool {
+    item.context.iter().any(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("load test") || c.contains("performance test") || c.contains("stress test")
+    })
+}
+
+impl CheckKind for LoadRun {
+    fn id(&self) -> &'static str {
+        "load.run"
+    }
+
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = item.text;
+        let boost = if in_load_context(&item) { 10 } else { 0 };
+        if let Some(c) = LATENCY.captures(text) {
+            let pct = PERCENTILE.captures(text)?;
+            let key = format!("p{}", &pct[1]);
+            let ms = to_ms(&c[1], &c[2])?;
+            return Some(Recognition::new(70 + boost).with(&key, ms));
+        }
+        if let Some(c) = THROUGHPUT.captures(text) {
+            let n = c.get(1).or(c.get(2))?.as_str();
+            return Some(Recognition::new(80 + boost).with("min_rps", n));
+        }
+        if let Some(c) = ERROR_RATE.captures(text) {
+            return Some(Recognition::new(60 + boost).with("max_error_rate", &c[1]));
+        }
+        if LOAD_TESTS.is_match(text) {
+            return Some(Recognition::new(75 + boost));
+        }
+        None
+    }
+
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(PARAMS)?;
+        let url = params.str("url").map(str::to_string);
+        if let Some(u) = &url {
+            Scenario::single(u).map_err(|e| ParamError::new("url", e.to_string()))?;
+        }
+        let duration = params
+            .duration("duration")?
+            .unwrap_or(Duration::from_secs(10));
+        if duration.is_zero() || duration > MAX_CHECK_DURATION {
+            return Err(ParamError::new(
+                "duration",
+                "must be above 0 and at most 10m",
+            ));
+        }
+        let warmup = params.duration("warmup")?.unwrap_or(Duration::from_secs(1));
+        if warmup > Duration::from_secs(60) {
+            return Err(ParamError::new("warmup", "must be at most 60s"));
+        }
+        let connections = params.u64("connections")?.unwrap_or(10) as usize;
+        let rate = params.f64("rate")?;
+        let max_connections = params.u64("max_connections")?.unwrap_or(1000) as usize;
+        let model = match rate {
+            Some(rate) => Model::Open {
+                rate,
+                connections,
+                max_connections: max_connections.max(connections),
+            },
+            None => Model::Closed { connections },
+        };
+        let mut thresholds = Vec::new();
+        for key in ["p50", "p90", "p95", "p99", "max"] {
+            if let Some(d) = params.duration(key)? {
+                let t = Threshold::parse(&format!("{key}<={}ms", d.as_secs_f64() * 1000.0))
+                    .map_err(|e| ParamError::new(key, e))?;
+                thresholds.push(t);
+            }
+        }
+        if let Some(rps) = params.f64("min_rps")? {
+            thresholds.push(
+                Threshold::parse(&format!("rps>={rps}"))
+                    .map_err(|e| ParamError::new("min_rps", e))?,
+            );
+        }
+        if let Some(pct) = params.f64("max_error_rate")? {
+            thresholds.push(
+                Threshold::parse(&format!("error_rate<={pct}%"))
+                    .map_err(|e| ParamError::new("max_error_rate", e))?,
+            );
+        }
+        let expect = match params.str("expect") {
+            Some(e) => StatusSet::parse(e).map_err(|m| ParamError::new("expect", m))?,
+            None => StatusSet::default(),
+        };
+        let settings = Settings {
+            model,
+            duration,
+            warmup,
+            expect,
+        };
+        // Validate the engine's limits now, against a placeholder origin.
+        settings
+            .config(Scenario::single("http://127.0.0.1/").expect("static url"))
+            .validate()
+            .map_err(|p| {
+                ParamError::new(
+                    if rate.is_some() {
+                        "rate"
+                    } else {
+                        "connections"
+                    },
+                    p.join("; "),
+                )
+            })?;
+        Ok(Box::new(Prepared {
+            url,
+            settings,
+            thresholds,
+        }))
+    }
+}
+
+/// The load settings: items with equal settings share one run.
+#[derive(Clone, PartialEq)]
+struct Settings {
+    model: Model,
+    duration: Duration,
+    warmup: Duration,
+    expect: StatusSet,
+}
+
+impl Settings {
+    fn config(&self, scenario: Scenario) -> LoadConfig {
+        let mut cfg = LoadConfig::new(scenario);
+        cfg.model = self.model.clone();
+        cfg.stop = Stop::Duration(self.duration);
+        cfg.warmup = self.warmup;
+        cfg.expect = self.expect.clone();
+        cfg
+    }
+
+    fn key(&self, url: &str) -> String {
+        format!(
+            "{url}|{:?}|{:?}|{:?}|{}",
+            self.model,
+            self.duration,
+            self.warmup,
+            self.expect.describe()
+        )
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+    settings: Settings,
+    thresholds: Vec<Threshold>,
+}
+
+type RunResult = Arc<Result<LoadReport, String>>;
+
+/// Load runs of this gonogo run, by settings: several items share one load.
+#[derive(Default)]
+struct LoadRuns(Mutex<HashMap<String, Arc<tokio::sync::OnceCell<RunResult>>>>);
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let Some(url) = self
+            .url
+            .clone()
+            .or_else(|| ctx.target("api_url").map(str::to_string))
+        else {
+            return Outcome::skipped("no api_url configured");
+        };
+        let shown = redact_url(&url);
+        let scenario = match Scenario::single(&url) {
+            Ok(s) => s,
+            Err(e) => return Outcome::error(format!("api_url {shown}: {}", redact_url(&e.0))),
+        };
+        let cell = {
+            let runs = ctx.cache.get_or_init(LoadRuns::default);
+            let mut map = runs.0.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(self.settings.key(&url)).or_default().clone()
+        };
+        let cfg = self.settings.config(scenario);
+        let result = cell
+            .get_or_init(|| async move {
+                let run = tokio::task::spawn_blocking(move || {
+                    gonogo_load::run(&cfg, &gonogo_load::Control::new(), &mut |_| {})
+                })
+                .await;
+                Arc::new(match run {
+                    Ok(Ok(r)) => Ok(r),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(format!("the load run failed: {e}")),
+                })
+            })
+            .await
+            .clone();
+        match result.as_ref() {
+            Ok(report) => judge(report.clone(), &self.thresholds, &shown),
+            Err(e) => Outcome::error(format!("cannot load {shown}: {}", redact_url(e))),
+        }
+    }
+}
+
+/// Applies the item's thresholds to a finished run.
+fn judge(mut report: LoadReport, thresholds: &[Threshold], shown: &str) -> Outcome {
+    report.evaluate(thresholds);
+    let location = Location::file(shown);
+    if report.requests > 0 && report.errors.connect == report.requests {
+        return Outcome::error(format!(
+            "could not connect to {shown}: all {} requests failed to connect",
+            report.requests
+        ))
+        .at(location);
+    }
+    let lat = report.primary_latency();
+    let which = if report.corrected_latency.is_some() {
+        "corrected "
+    } else {
+        ""
+    };
+    let summary = format!(
+        "{} requests in {:.0}s: {:.1} req/s, {which}p50 {}, p95 {}, p99 {}, {:.2}% errors",
+        report.requests,
+        report.duration_s,
+        report.rps,
+        gonogo_load::threshold::format_ms(lat.p50_ms),
+        gonogo_load::threshold::format_ms(lat.p95_ms),
+        gonogo_load::threshold::format_ms(lat.p99_ms),
+        report.error_rate * 100.0
+    );
+    let mut findings = Vec::new();
+    if report.requests == 0 {
+        findings.push(
+            Finding::fail(
+                "load-no-requests-measured",
+                format!(
+                    "no request to {shown} completed during the run ({} still in flight at the end)",
+                    report.unfinished
+                ),
+            )
+            .at(location.clone())
+            .fix("check that the target answers at all, or raise duration="),
+        );
+    }
+    for t in &report.thresholds {
+        if t.pass {
+            continue;
+        }
+        let (code, fix) = match t.metric {
+            "rps" => (
+                "load-throughput-below-threshold",
+                "scale the service or find the bottleneck; compare against the target at this load",
+            ),
+            "error_rate" => (
+                "load-error-rate-above-threshold",
+                "look at the failing responses (statuses and classes in the evidence)",
+            ),
+            _ => (
+                "load-latency-above-threshold",
+                "profile the slow path under load; check saturation of CPU, pools and the database",
+            ),
+        };
+        let mut msg = format!(
+            "{} is {} under load, expected {}",
+            t.metric, t.observed_text, t.threshold
+        );
+        if let Some(n) = &t.note {
+            msg.push_str(&format!(" ({n})"));
+        }
+        findings.push(Finding::fail(code, msg).at(location.clone()).fix(fix));
+    }
+    let has_error_threshold = report.thresholds.iter().any(|t| t.metric == "error_rate");
+    if !has_error_threshold
+        && report.requests > 0
+        && report.error_rate > gonogo_load::report::DEFAULT_MAX_ERROR_RATE
+    {
+        let classes: Vec<String> = report
+            .errors
+            .nonzero()
+            .into_iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        findings.push(
+            Finding::fail(
+                "load-error-rate-above-default",
+                format!(
+                    "{:.2}% of {} requests failed ({}), above the 1% default limit",
+                    report.error_rate * 100.0,
+                    report.requests,
+                    classes.join(", ")
+                ),
+            )
+            .at(location.clone())
+            .fix("fix the failing responses, or state the acceptable rate with max_error_rate="),
+        );
+    }
+    if let Some(s) = report.schedule.as_ref().filter(|s| s.shortfall)
+        && !report.thresholds.iter().any(|t| t.metric == "rps")
+    {
+        findings.push(
+            Finding::warn(
+                "load-rate-shortfall",
+                format!(
+                    "achieved {:.1} req/s of the {} req/s requested ({} dropped, {} late)",
+                    report.rps, s.requested_rps, s.dropped, s.late
+                ),
+            )
+            .at(location.clone())
+            .fix(
+                "the target (or the connection cap) could not keep the rate; lower rate= or scale",
+            ),
+        );
+    }
+    if report.unfinished > 0 && report.requests > 0 {
+        findings.push(
+            Finding::warn(
+                "load-requests-unfinished",
+                format!(
+                    "{} requests were still in flight when the run ended",
+                    report.unfinished
+                ),
+            )
+            .at(location.clone()),
+        );
+    }
+    let expected: Vec<String> = report
+        .thresholds
+        .iter()
+        .map(|t| t.threshold.clone())
+        .collect();
+    let mut outcome = Outcome::from_findings(summary, findings)
+        .observed(format!(
+            "{:.1} req/s, p95 {}, {:.2}% errors",
+            report.rps,
+            gonogo_load::threshold::format_ms(lat.p95_ms),
+            report.error_rate * 100.0
+        ))
+        .at(location);
+    outcome.evidence.expected = Some(if expected.is_empty() {
+        "error rate ≤ 1%".to_string()
+    } else {
+        expected.join(", ")
+    });
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(text: &str) -> Option<Recognition> {
+        LoadRun.recognise(ItemRef { text, context: &[] })
+    }
+
+    #[test]
+    fn thresholds_come_from_the_item_text() {
+        let p = |text: &str| rec(text).unwrap().params;
+        assert_eq!(
+            p("Target throughput achieved (>100 req/s)"),
+            Params::new().with("min_rps", "100")
+        );
+        assert_eq!(
+            p("Response time < 2s (p95)"),
+            Params::new().with("p95", "2000ms")
+        );
+        assert_eq!(
+            p("Response time p50 < 500ms"),
+            Params::new().with("p50", "500ms")
+        );
+        assert_eq!(
+            p("Response time p99 < 5000ms"),
+            Params::new().with("p99", "5000ms")
+        );
+        assert_eq!(
+            p("Error rate < 0.5%"),
+            Params::new().with("max_error_rate", "0.5")
+        );
+        assert_eq!(p("K6 load tests executed"), Params::new());
+        assert_eq!(
+            p("Backend API response times < 200ms (p95)"),
+            Params::new().with("p95", "200ms")
+        );
+        assert!(rec("Error rate > 5%").is_none());
+        assert!(rec("Response time p95 > 5s").is_none());
+        assert!(
+            rec("Response time < 2s").is_none(),
+            "no percentile, no binding"
+        );
+    }
+
+    #[test]
+    fn a_load_testing_section_raises_confidence() {
+        let context = vec!["Load Testing".to_string()];
+        let inside = LoadRun
+            .recognise(ItemRef {
+                text: "Response time < 2s (p95)",
+                context: &context,
+            })
+            .unwrap();
+        assert!(inside.confidence > rec("Response time < 2s (p95)").unwrap().confidence);
+    }
+
+    #[test]
+    fn prepare_checks_limits() {
+        assert!(
+            LoadRun
+                .prepare(&Params::new().with("duration", "2h"))
+                .is_err()
+        );
+        assert!(LoadRun.prepare(&Params::new().with("rate", "1e9")).is_err());
+        assert!(
+            LoadRun
+                .prepare(&Params::new().with("url", "ftp://x/"))
+                .is_err()
+        );
+        assert!(LoadRun.prepare(&Params::new().with("p95", "fast")).is_err());
+        assert!(LoadRun.prepare(&Params::new().with("bogus", "1")).is_err());
+        assert!(
+            LoadRun
+                .prepare(&Params::new().with("p95", "2s").with("min_rps", "100"))
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! `pg.connections`: connections in use stay below a share of `max_connections`.
+
+use super::{DATABASE_CONTEXT, DSN_PARAM, re};
+use crate::live::mentions;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct Connections;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Client connections in use are below N % of the server's max_connections.",
+    description: "Connects read-only to the database (`dsn=` or the `database_url` target), \
+        counts the client backends in `pg_stat_activity` (every database of the server, the \
+        check's own session included) and compares them with `max_connections`. Fails when \
+        the share in use is at or above `max` percent (default 80); the evidence shows the \
+        count, the limit and the share. Errors when the server cannot be reached or read \
+        within the time bound; skipped when no database_url is configured. Numbers in the \
+        item (\"Database connections < 80%\") become `max`.",
+    params: &[
+        DSN_PARAM,
+        ParamDoc::with_default(
+            "max",
+            "Highest acceptable share of max_connections in use, percent (exclusive).",
+            "80",
+        ),
+    ],
+    examples: &["pg.connections", "pg.connections max=70"],
+    phrases: &[
+        "Database connections < 80%",
+        "PostgreSQL connections below 70% of max_connections",
+        "DB connection usage < 75%",
+    ],
+    not_phrases: &[
+        "No database connection pool exhaustion",
+        "Connection pooling configured (PgBouncer)",
+        "Database connection pool adequate",
+        "Redis connection working",
+        "Memory usage < 80%",
+    ],
+    findings: &[(
+        "pg-connections-high",
+        "Connections in use are at or above the allowed share of max_connections.",
+    )],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(r"\bconnections?\b(\s+usage)?\s*(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%")
+});
+static POOL: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(pool|pooling|pgbouncer|redis)\b"));
+
+impl CheckKind for Connections {
+    fn id(&self) -> &'static str {
+        "pg.connections"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if POOL.is_match(item.text) {
+            return None;
+        }
+        let caps = PHRASE.captures(item.text)?;
+        if !mentions(&item, &DATABASE_CONTEXT) {
+            return None;
+        }
+        Some(Recognition::new(85).with("max", &caps[3]))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["dsn", "max"])?;
+        let max = params.f64("max")?.unwrap_or(80.0);
+        if !(0.0..=100.0).contains(&max) || max == 0.0 {
+            return Err(ParamError::new(
+                "max",
+                "expected a percentage above 0 and at most 100",
+            ));
+        }
+        Ok(Box::new(Prepared {
+            dsn: params.str("dsn").map(String::from),
+            max,
+        }))
+    }
+}
+
+struct Prepared {
+    dsn: Option<String>,
+    max: f64,
+}
+
+const QUERY: &str = "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), \
+        current_setting('max_connections')::int8";
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
+            Ok(pg) => pg,
+            Err(o) => return o,
+        };
+        let (used, limit): (i64, i64) = match pg
+            .meta
+            .bounded(
+                "connection counts",
+                sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let location = pg.meta.location();
+        pg.close().await;
+        if limit <= 0 {
+            return Outcome::error(format!("max_connections reads {limit}")).at(location);
+        }
+        let share = used as f64 * 100.0 / limit as f64;
+        let observed = format!("{used} of {limit} connections ({share:.1}%)");
+        let expected = format!("< {}% of max_connections", self.max);
+        let mut findings = Vec::new();
+        if share >= self.max {
+            findings.push(
+                Finding::fail(
+                    "pg-connections-high",
+                    format!("{observed} in use, at or above {}%", self.max),
+                )
+                .fix("Put a pooler (PgBouncer) in front, shrink application pools, or raise max_connections"),
+            );
+        }
+        Outcome::from_findings(format!("{observed} in use"), findings)
+            .observed(observed)
+            .expected(expected)
+            .at(location)
+    }
+}

@@ -1,0 +1,165 @@
+//! `pg.deadlocks`: no deadlock since the statistics were reset, or during a window.
+
+use super::{DATABASE_CONTEXT, DSN_PARAM, re};
+use crate::live::mentions;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+pub struct Deadlocks;
+
+/// The longest window the check will watch (the runner's timeout must allow for it).
+const MAX_WINDOW: Duration = Duration::from_secs(60);
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "The database has recorded no deadlock since its statistics were reset (or during a window).",
+    description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
+        reads the `deadlocks` counter of `pg_stat_database` for the connected database. \
+        Without `window=`, the counter covers the time since the statistics were last reset \
+        (the evidence says since when). With `window=` (at most 60s) the counter is read \
+        twice, `window` apart, and only deadlocks in between count. Fails when more than `max` \
+        (default 0) deadlocks are counted. Errors when the database cannot be reached or read \
+        within the time bound; skipped when no database_url is configured.",
+    params: &[
+        DSN_PARAM,
+        ParamDoc::with_default("max", "Most deadlocks tolerated.", "0"),
+        ParamDoc::optional(
+            "window",
+            "Watch this long (e.g. 30s, at most 60s) instead of reading the total since the stats reset.",
+        ),
+    ],
+    examples: &[
+        "pg.deadlocks",
+        "pg.deadlocks window=30s",
+        "pg.deadlocks max=2",
+    ],
+    phrases: &[
+        "No deadlocks",
+        "No database deadlocks detected",
+        "Zero deadlocks in PostgreSQL",
+    ],
+    not_phrases: &["No memory leaks", "No data loss", "No error spikes in logs"],
+    findings: &[(
+        "pg-deadlocks-found",
+        "PostgreSQL recorded more deadlocks than allowed.",
+    )],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(no|zero|0)\b.*\bdeadlocks?\b"));
+static OTHER: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(java|thread|goroutine|mysql|mongo)\b"));
+
+impl CheckKind for Deadlocks {
+    fn id(&self) -> &'static str {
+        "pg.deadlocks"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if !PHRASE.is_match(item.text) || OTHER.is_match(item.text) {
+            return None;
+        }
+        let confidence = if mentions(&item, &DATABASE_CONTEXT) {
+            80
+        } else {
+            60
+        };
+        Some(Recognition::new(confidence))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["dsn", "max", "window"])?;
+        let window = params.duration("window")?;
+        if window.is_some_and(|w| w > MAX_WINDOW || w.is_zero()) {
+            return Err(ParamError::new(
+                "window",
+                "expected a duration above 0 and at most 60s",
+            ));
+        }
+        Ok(Box::new(Prepared {
+            dsn: params.str("dsn").map(String::from),
+            max: params.u64("max")?.unwrap_or(0) as i64,
+            window,
+        }))
+    }
+}
+
+struct Prepared {
+    dsn: Option<String>,
+    max: i64,
+    window: Option<Duration>,
+}
+
+const QUERY: &str = "SELECT datname::text, deadlocks, coalesce(to_char(stats_reset, 'YYYY-MM-DD HH24:MI:SS TZ'), 'the server started') \
+   FROM pg_stat_database WHERE datname = current_database()";
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
+            Ok(pg) => pg,
+            Err(o) => return o,
+        };
+        let first: (String, i64, String) = match pg
+            .meta
+            .bounded(
+                "pg_stat_database",
+                sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let (db, count, since) = match self.window {
+            None => (first.0, first.1, format!("since {}", first.2)),
+            Some(w) => {
+                tokio::time::sleep(w).await;
+                // Statistics are cached per transaction; each query here is its own transaction.
+                let second: (String, i64, String) = match pg
+                    .meta
+                    .bounded(
+                        "pg_stat_database",
+                        sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
+                    )
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(o) => return o,
+                };
+                (
+                    second.0,
+                    (second.1 - first.1).max(0),
+                    format!("in the last {}", humantime(w)),
+                )
+            }
+        };
+        let location = pg.meta.location();
+        pg.close().await;
+        let observed = format!("{count} deadlocks in {db} {since}");
+        let mut findings = Vec::new();
+        if count > self.max {
+            findings.push(
+                Finding::fail("pg-deadlocks-found", observed.clone()).fix(
+                    "Make transactions take locks in one consistent order; enable log_lock_waits to find them",
+                ),
+            );
+        }
+        Outcome::from_findings(observed.clone(), findings)
+            .observed(observed)
+            .expected(format!("≤ {}", self.max))
+            .at(location)
+    }
+}
+
+fn humantime(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}

@@ -1,0 +1,186 @@
+//! `pg.fk-indexed`: every foreign key has an index that supports it.
+
+use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural, re};
+use crate::live::mentions;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct FkIndexed;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Every foreign key in the database has an index whose leading columns cover it.",
+    description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
+        lists the foreign-key constraints of the user schemas (or of `schemas=`) for which no \
+        index on the referencing table starts with the constraint's columns (in any order). \
+        Such a key makes every delete or update on the referenced table scan the referencing \
+        table, and joins along the key slow. Fails with one finding per unsupported foreign \
+        key (at most 200 listed); passes when every foreign key is supported, and says so when \
+        there are none. Errors when the database cannot be reached or read within the time \
+        bound; skipped when no database_url is configured.",
+    params: &[
+        DSN_PARAM,
+        ParamDoc::optional(
+            "schemas",
+            "Comma list of schemas to inspect; default: every non-system schema.",
+        ),
+    ],
+    examples: &["pg.fk-indexed", "pg.fk-indexed schemas=public,billing"],
+    phrases: &[
+        "Indexes verified for query performance",
+        "Foreign keys indexed",
+        "All foreign key columns have indexes",
+    ],
+    not_phrases: &[
+        "Update indexes if needed",
+        "Foreign key constraints validated",
+        "Search index rebuilt",
+        "Database query optimization complete",
+    ],
+    findings: &[(
+        "pg-fk-without-index",
+        "A foreign key has no index starting with its columns on the referencing table.",
+    )],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"(\bindex(es)?\b.*\b(verified|checked|reviewed|in place|present)\b|\bforeign[- ]keys?\b.*\bindex|\bindex.*\bforeign[- ]keys?\b)",
+    )
+});
+static NOT: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(search|elastic|opensearch|update|rebuild|google)\b"));
+
+impl CheckKind for FkIndexed {
+    fn id(&self) -> &'static str {
+        "pg.fk-indexed"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if !PHRASE.is_match(item.text) || NOT.is_match(item.text) {
+            return None;
+        }
+        let confidence = if item.text.to_lowercase().contains("foreign") {
+            80
+        } else if mentions(&item, &DATABASE_CONTEXT) {
+            60
+        } else {
+            45
+        };
+        Some(Recognition::new(confidence))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["dsn", "schemas"])?;
+        Ok(Box::new(Prepared {
+            dsn: params.str("dsn").map(String::from),
+            schemas: super::schemas(params, "schemas")?,
+        }))
+    }
+}
+
+struct Prepared {
+    dsn: Option<String>,
+    schemas: Option<Vec<String>>,
+}
+
+/// Foreign keys whose columns are not the leading columns (as a set) of any valid index on the
+/// referencing table.
+const QUERY: &str = "SELECT c.conrelid::regclass::text, c.conname::text, c.confrelid::regclass::text, \
+       (SELECT string_agg(a.attname::text, ', ' ORDER BY k.ord) \
+          FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) \
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) \
+  FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+ WHERE c.contype = 'f' AND ";
+const QUERY_TAIL: &str = " AND NOT EXISTS ( \
+        SELECT 1 FROM pg_index i \
+         WHERE i.indrelid = c.conrelid AND i.indisvalid AND i.indpred IS NULL \
+           AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] @> c.conkey \
+           AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] <@ c.conkey) \
+ ORDER BY 1, 2 LIMIT $2";
+const COUNT: &str = "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+ WHERE c.contype = 'f' AND ";
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
+            Ok(pg) => pg,
+            Err(o) => return o,
+        };
+        let total_sql = format!("{COUNT}{SCHEMA_FILTER}");
+        let total: i64 = match pg
+            .meta
+            .bounded(
+                "foreign keys",
+                sqlx::query_scalar(&total_sql)
+                    .bind(self.schemas.clone())
+                    .fetch_one(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(n) => n,
+            Err(o) => return o,
+        };
+        let sql = format!("{QUERY}{SCHEMA_FILTER}{QUERY_TAIL}");
+        let rows: Vec<(String, String, String, Option<String>)> = match pg
+            .meta
+            .bounded(
+                "foreign keys without an index",
+                sqlx::query_as(&sql)
+                    .bind(self.schemas.clone())
+                    .bind(MAX_ROWS)
+                    .fetch_all(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let location = pg.meta.location();
+        pg.close().await;
+        let findings: Vec<Finding> = rows
+            .iter()
+            .map(|(table, name, referenced, cols)| {
+                let cols = cols.clone().unwrap_or_default();
+                Finding::fail(
+                    "pg-fk-without-index",
+                    format!(
+                        "foreign key {name} on {table} ({cols}) → {referenced} has no supporting index"
+                    ),
+                )
+                .fix(format!(
+                    "CREATE INDEX CONCURRENTLY ON {table} ({cols});"
+                ))
+            })
+            .collect();
+        let summary = if findings.is_empty() {
+            if total == 0 {
+                "no foreign keys to check".to_string()
+            } else {
+                format!(
+                    "all {} have a supporting index",
+                    plural(total as usize, "foreign key", "foreign keys")
+                )
+            }
+        } else {
+            let cut = if findings.len() as i64 >= MAX_ROWS {
+                " (first 200 listed)"
+            } else {
+                ""
+            };
+            format!(
+                "{} of {total} without a supporting index{cut}",
+                plural(findings.len(), "foreign key", "foreign keys")
+            )
+        };
+        Outcome::from_findings(summary, findings)
+            .observed(format!("{} unindexed of {total}", rows.len()))
+            .expected("0 unindexed")
+            .at(location)
+    }
+}

@@ -1,0 +1,160 @@
+//! `pg.fk-validated`: no foreign-key or check constraint is left `NOT VALID`.
+
+use super::{DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural, re};
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct FkValidated;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "No foreign-key or check constraint in the database is left NOT VALID.",
+    description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
+        lists the foreign-key and check constraints of the user schemas (or of `schemas=`) \
+        that were added `NOT VALID` and never validated: PostgreSQL enforces them for new rows \
+        only, so existing rows may violate them. Fails with one finding per such constraint \
+        (at most 200 listed); passes when every constraint is validated, and says how many it \
+        saw. Errors when the database cannot be reached or read within the time bound; skipped \
+        when no database_url is configured.",
+    params: &[
+        DSN_PARAM,
+        ParamDoc::optional(
+            "schemas",
+            "Comma list of schemas to inspect; default: every non-system schema.",
+        ),
+    ],
+    examples: &["pg.fk-validated", "pg.fk-validated schemas=public"],
+    phrases: &[
+        "Foreign key constraints validated",
+        "All constraints validated",
+        "No NOT VALID constraints",
+    ],
+    not_phrases: &[
+        "Input validation on all endpoints",
+        "Configuration validated",
+        "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
+        "Indexes verified for query performance",
+    ],
+    findings: &[(
+        "pg-constraint-not-valid",
+        "A foreign-key or check constraint was added NOT VALID and never validated.",
+    )],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"(\b(foreign[- ]keys?|fk|constraints?)\b.*\b(validated|valid|enforced)\b|\bnot valid\b.*\bconstraints?\b|\bno not valid constraints\b)",
+    )
+});
+
+impl CheckKind for FkValidated {
+    fn id(&self) -> &'static str {
+        "pg.fk-validated"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        PHRASE.is_match(item.text).then(|| Recognition::new(80))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["dsn", "schemas"])?;
+        Ok(Box::new(Prepared {
+            dsn: params.str("dsn").map(String::from),
+            schemas: super::schemas(params, "schemas")?,
+        }))
+    }
+}
+
+struct Prepared {
+    dsn: Option<String>,
+    schemas: Option<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
+            Ok(pg) => pg,
+            Err(o) => return o,
+        };
+        let count_sql = format!(
+            "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+              WHERE c.contype IN ('f', 'c') AND {SCHEMA_FILTER}"
+        );
+        let total: i64 = match pg
+            .meta
+            .bounded(
+                "constraints",
+                sqlx::query_scalar(&count_sql)
+                    .bind(self.schemas.clone())
+                    .fetch_one(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(n) => n,
+            Err(o) => return o,
+        };
+        let sql = format!(
+            "SELECT c.conrelid::regclass::text, c.conname::text, c.contype::text \
+               FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+              WHERE c.contype IN ('f', 'c') AND NOT c.convalidated AND {SCHEMA_FILTER} \
+              ORDER BY 1, 2 LIMIT $2"
+        );
+        let rows: Vec<(String, String, String)> = match pg
+            .meta
+            .bounded(
+                "NOT VALID constraints",
+                sqlx::query_as(&sql)
+                    .bind(self.schemas.clone())
+                    .bind(MAX_ROWS)
+                    .fetch_all(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let location = pg.meta.location();
+        pg.close().await;
+        let findings: Vec<Finding> = rows
+            .iter()
+            .map(|(table, name, kind)| {
+                let what = if kind == "f" {
+                    "foreign key"
+                } else {
+                    "check constraint"
+                };
+                Finding::fail(
+                    "pg-constraint-not-valid",
+                    format!(
+                        "{what} {name} on {table} is NOT VALID: existing rows were never checked"
+                    ),
+                )
+                .fix(format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name};"))
+            })
+            .collect();
+        let summary = if findings.is_empty() {
+            if total == 0 {
+                "no foreign-key or check constraints to check".to_string()
+            } else {
+                format!(
+                    "all {} validated",
+                    plural(total as usize, "constraint", "constraints")
+                )
+            }
+        } else {
+            format!(
+                "{} of {total} NOT VALID",
+                plural(findings.len(), "constraint", "constraints")
+            )
+        };
+        Outcome::from_findings(summary, findings)
+            .observed(format!("{} NOT VALID of {total}", rows.len()))
+            .expected("0 NOT VALID")
+            .at(location)
+    }
+}

@@ -1,0 +1,184 @@
+//! PostgreSQL checks and the connection they share.
+//!
+//! Every PostgreSQL kind connects the same way: the DSN comes from the kind's `dsn=` parameter
+//! or the `database_url` target; the connection attempt is bounded by [`CONNECT_TIMEOUT`]; the
+//! session is opened with `default_transaction_read_only=on` (every statement runs in a
+//! read-only transaction, so a check cannot write even by mistake), `statement_timeout`,
+//! `lock_timeout` and `idle_in_transaction_session_timeout`; every listing query carries a
+//! `LIMIT` ([`MAX_ROWS`]) so the bytes read are bounded. Connection strings appear in evidence
+//! only through [`crate::live::shown`], and driver error texts through [`crate::live::scrub`].
+
+pub mod backups;
+pub mod connections;
+pub mod deadlocks;
+pub mod fk_indexed;
+pub mod fk_validated;
+pub mod migrations_applied;
+pub mod replication;
+pub mod rls;
+pub mod slow_queries;
+
+use crate::live;
+use gonogo_core::{CheckContext, Location, Outcome, ParamError, Params};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection};
+use std::str::FromStr;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// How long establishing a connection (TCP, TLS, startup, authentication) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Server-side bound on every statement a check runs.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Client-side bound on one query, a little above the server's so the server's error wins.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(6);
+/// At most this many rows are read from any listing query; the evidence says when it is cut.
+pub const MAX_ROWS: i64 = 200;
+
+/// One read-only session to the database under check. Queries borrow `conn` while
+/// `meta.bounded` bounds them in time.
+pub struct Pg {
+    pub conn: PgConnection,
+    pub meta: Meta,
+}
+
+/// What a session knows of its connection string.
+#[derive(Clone)]
+pub struct Meta {
+    dsn: String,
+    /// The connection string as it may be shown (password hidden).
+    pub shown: String,
+}
+
+/// The DSN this check talks to, or the `skipped` outcome when none is configured.
+pub fn dsn(own: Option<&str>, ctx: &CheckContext) -> Result<String, Outcome> {
+    live::resolve(own, ctx, "database_url")
+}
+
+/// Connect to the DSN of `own` or the `database_url` target. `Err` is the outcome to return:
+/// `skipped` without a target, `error` when the connection fails or times out.
+pub async fn connect(ctx: &CheckContext, own: Option<&str>) -> Result<Pg, Outcome> {
+    let dsn = dsn(own, ctx)?;
+    connect_to(&dsn).await
+}
+
+/// Connect to `dsn` (see [`connect`]).
+pub async fn connect_to(dsn: &str) -> Result<Pg, Outcome> {
+    let shown = live::shown(dsn);
+    let opts = PgConnectOptions::from_str(dsn).map_err(|e| {
+        Outcome::error(format!(
+            "{shown} is not a valid PostgreSQL connection string: {}",
+            live::scrub(&e.to_string(), dsn)
+        ))
+    })?;
+    let opts = opts
+        .application_name("gonogo")
+        .statement_cache_capacity(0)
+        .options([
+            (
+                "statement_timeout",
+                STATEMENT_TIMEOUT.as_millis().to_string(),
+            ),
+            ("lock_timeout", "1000".to_string()),
+            ("idle_in_transaction_session_timeout", "10000".to_string()),
+            ("default_transaction_read_only", "on".to_string()),
+        ])
+        .disable_statement_logging();
+    match tokio::time::timeout(CONNECT_TIMEOUT, opts.connect()).await {
+        Ok(Ok(conn)) => Ok(Pg {
+            conn,
+            meta: Meta {
+                dsn: dsn.to_string(),
+                shown,
+            },
+        }),
+        Ok(Err(e)) => Err(Outcome::error(format!(
+            "cannot connect to {shown}: {}",
+            live::scrub(&e.to_string(), dsn)
+        ))),
+        Err(_) => Err(Outcome::error(format!(
+            "no answer from {shown} within {} s (connect timeout)",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+impl Meta {
+    /// Run one query future under the client-side timeout; errors become an `error` outcome
+    /// naming `what` was being read.
+    pub async fn bounded<T>(
+        &self,
+        what: &str,
+        fut: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, Outcome> {
+        match tokio::time::timeout(QUERY_TIMEOUT, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(Outcome::error(format!(
+                "reading {what} from {} failed: {}",
+                self.shown,
+                live::scrub(&e.to_string(), &self.dsn)
+            ))),
+            Err(_) => Err(Outcome::error(format!(
+                "reading {what} from {} took longer than {} s",
+                self.shown,
+                QUERY_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// Where the evidence was read: the redacted connection string.
+    pub fn location(&self) -> Location {
+        Location::file(self.shown.clone())
+    }
+}
+
+impl Pg {
+    /// Close the session politely (errors are irrelevant once the data is read).
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.conn.close()).await;
+    }
+}
+
+/// The `dsn` parameter every PostgreSQL kind accepts.
+pub const DSN_PARAM: gonogo_core::ParamDoc = gonogo_core::ParamDoc::optional(
+    "dsn",
+    "PostgreSQL connection string; default: the `database_url` target.",
+);
+
+/// The `schemas` parameter: a comma list of schema names.
+pub fn schemas(params: &Params, key: &str) -> Result<Option<Vec<String>>, ParamError> {
+    let Some(list) = params.list(key) else {
+        return Ok(None);
+    };
+    if list.is_empty() {
+        return Err(ParamError::new(key, "expected at least one schema name"));
+    }
+    Ok(Some(list))
+}
+
+/// Case-insensitive regex, compiled once.
+pub(crate) fn re(pattern: &str) -> regex::Regex {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .expect("valid regex")
+}
+
+/// The item or its context names a relational database.
+pub(crate) static DATABASE_CONTEXT: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(postgres(ql)?|database|db|rds|cloud sql|supabase|sql)\b"));
+
+/// A PostgreSQL quoted identifier, for messages (`public.orders`).
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The user schemas filter in SQL, with `$1` an optional `text[]` of schema names.
+pub(crate) const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL \
+     THEN n.nspname NOT IN ('pg_catalog', 'information_schema') \
+          AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+     ELSE n.nspname = ANY($1::text[]) END)";

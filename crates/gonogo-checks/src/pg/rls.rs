@@ -1,0 +1,175 @@
+//! `pg.rls`: every table in the exposed schemas has row-level security enabled.
+
+use super::{DSN_PARAM, MAX_ROWS, plural, re};
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct Rls;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Every table in the exposed schemas has row-level security enabled, with policies.",
+    description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
+        reads, for every ordinary and partitioned table of the exposed schemas (`schemas=`, \
+        default `public`, the schema PostgREST and Supabase expose), whether row-level \
+        security is enabled and how many policies it has. Fails with `pg-rls-disabled` for \
+        each table without RLS (any role with table privileges then reads every row); warns \
+        with `pg-rls-no-policies` for a table with RLS on and no policy (everyone but the \
+        owner is denied everything, usually a mistake). Tables listed in `exclude=` are not \
+        considered. Skipped when the schemas hold no tables or no database_url is configured; \
+        errors when the database cannot be reached or read within the time bound.",
+    params: &[
+        DSN_PARAM,
+        ParamDoc::with_default("schemas", "Comma list of exposed schemas.", "public"),
+        ParamDoc::optional(
+            "exclude",
+            "Comma list of tables (`name` or `schema.name`) that need no RLS.",
+        ),
+    ],
+    examples: &[
+        "pg.rls",
+        "pg.rls schemas=public,api exclude=public.alembic_version",
+    ],
+    phrases: &[
+        "Row Level Security (RLS) policies enabled",
+        "RLS enabled on all tables",
+        "Row-level security enabled",
+    ],
+    not_phrases: &[
+        "Security headers configured (HSTS, CSP)",
+        "Role-based access control (RBAC) tested",
+        "Transport Layer Security enabled",
+    ],
+    findings: &[
+        (
+            "pg-rls-disabled",
+            "A table in an exposed schema has row-level security disabled.",
+        ),
+        (
+            "pg-rls-no-policies",
+            "A table has row-level security enabled but no policy, so only its owner can use it.",
+        ),
+    ],
+};
+
+static PHRASE: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"(\brow[- ]level[- ]security\b|\bRLS\b)"));
+
+impl CheckKind for Rls {
+    fn id(&self) -> &'static str {
+        "pg.rls"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        PHRASE.is_match(item.text).then(|| Recognition::new(85))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["dsn", "schemas", "exclude"])?;
+        Ok(Box::new(Prepared {
+            dsn: params.str("dsn").map(String::from),
+            schemas: super::schemas(params, "schemas")?.unwrap_or_else(|| vec!["public".into()]),
+            exclude: params.list("exclude").unwrap_or_default(),
+        }))
+    }
+}
+
+struct Prepared {
+    dsn: Option<String>,
+    schemas: Vec<String>,
+    exclude: Vec<String>,
+}
+
+const QUERY: &str = "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, \
+        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) \
+   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[]) \
+  ORDER BY 1, 2 LIMIT $2";
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
+            Ok(pg) => pg,
+            Err(o) => return o,
+        };
+        let rows: Vec<(String, String, bool, i64)> = match pg
+            .meta
+            .bounded(
+                "tables and their row-level security",
+                sqlx::query_as(QUERY)
+                    .bind(&self.schemas)
+                    .bind(MAX_ROWS * 10)
+                    .fetch_all(&mut pg.conn),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let location = pg.meta.location();
+        pg.close().await;
+        let schemas = self.schemas.join(", ");
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(s, t, _, _)| {
+                !self
+                    .exclude
+                    .iter()
+                    .any(|e| e == t || *e == format!("{s}.{t}"))
+            })
+            .collect();
+        if rows.is_empty() {
+            return Outcome::skipped(format!("no tables in schema {schemas}")).at(location);
+        }
+        let mut findings = Vec::new();
+        let mut disabled = 0;
+        for (schema, table, rls, policies) in &rows {
+            let name = format!("{schema}.{table}");
+            if !rls {
+                disabled += 1;
+                findings.push(
+                    Finding::fail(
+                        "pg-rls-disabled",
+                        format!("{name} has row-level security disabled"),
+                    )
+                    .fix(format!(
+                        "ALTER TABLE {name} ENABLE ROW LEVEL SECURITY; then CREATE POLICY … ON {name}"
+                    )),
+                );
+            } else if *policies == 0 {
+                findings.push(
+                    Finding::warn(
+                        "pg-rls-no-policies",
+                        format!("{name} has row-level security on but no policy: only its owner can read it"),
+                    )
+                    .fix(format!("CREATE POLICY … ON {name} FOR SELECT USING (…);")),
+                );
+            }
+        }
+        let summary = if disabled == 0 {
+            format!(
+                "row-level security on for all {} in {schemas}",
+                plural(rows.len(), "table", "tables")
+            )
+        } else {
+            format!(
+                "{} of {} in {schemas} without row-level security",
+                plural(disabled, "table", "tables"),
+                rows.len()
+            )
+        };
+        Outcome::from_findings(summary, findings)
+            .observed(format!(
+                "{} of {} tables with RLS",
+                rows.len() - disabled,
+                rows.len()
+            ))
+            .expected("every table")
+            .at(location)
+    }
+}

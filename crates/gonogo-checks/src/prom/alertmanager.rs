@@ -1,0 +1,127 @@
+//! `prom.alertmanager`: Prometheus has an Alertmanager to send alerts to.
+
+use super::{Api, URL_PARAM, str_of};
+use crate::live::shown;
+use crate::pg::re;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct Alertmanager;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Prometheus has at least one active Alertmanager to send its alerts to.",
+    description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its \
+        Alertmanagers (`/api/v1/alertmanagers`). Passes when at least `min` (default 1) are \
+        active (discovered from `alerting.alertmanagers` and not dropped by relabelling); \
+        fails with `prom-no-alertmanager` otherwise (alerts fire into the void), and warns \
+        with `prom-alertmanager-dropped` for each Alertmanager that discovery found but \
+        relabelling dropped. It shows what Prometheus is configured to reach, not whether \
+        that Alertmanager routes alerts onward. Errors when Prometheus cannot be reached, \
+        answers something other than its API, or not within 5 s; skipped when no \
+        prometheus_url is configured.",
+    params: &[
+        URL_PARAM,
+        ParamDoc::with_default("min", "Fewest active Alertmanagers expected.", "1"),
+    ],
+    examples: &["prom.alertmanager", "prom.alertmanager min=2"],
+    phrases: &[
+        "Alertmanager connected",
+        "Prometheus sends alerts to Alertmanager",
+        "Alertmanager configured in Prometheus",
+    ],
+    not_phrases: &[
+        "Alert routing configured",
+        "Alert rules configured",
+        "PagerDuty integration tested",
+        "Slack notifications working",
+    ],
+    findings: &[
+        (
+            "prom-no-alertmanager",
+            "Prometheus has fewer active Alertmanagers than expected.",
+        ),
+        (
+            "prom-alertmanager-dropped",
+            "An Alertmanager was discovered but dropped by relabelling.",
+        ),
+    ],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\balert-?manager\b"));
+static NOT: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(routing|routes?|receivers?|silences?|inhibit\w*)\b"));
+
+impl CheckKind for Alertmanager {
+    fn id(&self) -> &'static str {
+        "prom.alertmanager"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        (PHRASE.is_match(item.text) && !NOT.is_match(item.text)).then(|| Recognition::new(80))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["url", "min"])?;
+        Ok(Box::new(Prepared {
+            url: params.str("url").map(String::from),
+            min: params.u64("min")?.unwrap_or(1) as usize,
+        }))
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+    min: usize,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let api = match Api::resolve(self.url.as_deref(), ctx) {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        let data = match api.get("alertmanagers", &[]).await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let list = |key: &str| -> Vec<String> {
+            data.get(key)
+                .and_then(|a| a.as_array())
+                .map(|a| a.iter().map(|m| shown(str_of(m, "url"))).collect())
+                .unwrap_or_default()
+        };
+        let active = list("activeAlertmanagers");
+        let dropped = list("droppedAlertmanagers");
+        let mut findings = Vec::new();
+        if active.len() < self.min {
+            findings.push(
+                Finding::fail(
+                    "prom-no-alertmanager",
+                    format!("{} active Alertmanagers, {} expected", active.len(), self.min),
+                )
+                .fix("Configure alerting.alertmanagers in prometheus.yml (static_configs or service discovery)"),
+            );
+        }
+        for url in &dropped {
+            findings.push(Finding::warn(
+                "prom-alertmanager-dropped",
+                format!("{url} was discovered but dropped by relabelling"),
+            ));
+        }
+        let observed = if active.is_empty() {
+            "no active Alertmanager".to_string()
+        } else {
+            format!("{} active: {}", active.len(), active.join(", "))
+        };
+        Outcome::from_findings(observed.clone(), findings)
+            .observed(observed)
+            .expected(format!("≥ {} active Alertmanagers", self.min))
+            .at(api.location())
+    }
+}

@@ -1,0 +1,222 @@
+//! `prom.rules-loaded`: Prometheus has alerting (or recording) rules loaded and healthy.
+
+use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
+use crate::live::mentions;
+use crate::pg::re;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct RulesLoaded;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Prometheus has at least N alerting (or recording) rules loaded, all evaluating without error.",
+    description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its rule groups \
+        (`/api/v1/rules`) and counts the rules of `type=` (`alert`, the default; `record`; or \
+        `any`). Fails with `prom-rules-none` when fewer than `min` (default 1) are loaded, \
+        `prom-rule-error` for each rule whose last evaluation failed (its group's file as \
+        location, Prometheus' error as message), and `prom-rules-no-severity` when \
+        `severity=` is given and no alerting rule carries that `severity` label (\"Alert rules \
+        defined for critical errors\" binds `severity=critical`). Errors when Prometheus \
+        cannot be reached, answers something other than its API, or not within 5 s; skipped \
+        when no prometheus_url is configured.",
+    params: &[
+        URL_PARAM,
+        ParamDoc::with_default("type", "Which rules count: alert, record or any.", "alert"),
+        ParamDoc::with_default("min", "Fewest rules expected.", "1"),
+        ParamDoc::optional(
+            "severity",
+            "A `severity` label value at least one alerting rule must carry.",
+        ),
+    ],
+    examples: &[
+        "prom.rules-loaded",
+        "prom.rules-loaded min=5 severity=critical",
+        "prom.rules-loaded type=record",
+    ],
+    phrases: &[
+        "Alert rules configured",
+        "Alert rules defined for critical errors",
+        "Prometheus alerting rules loaded",
+        "Recording rules loaded in Prometheus",
+    ],
+    not_phrases: &[
+        "Alert routing configured",
+        "Runbooks linked to alerts",
+        "Verify no critical alerts",
+        "PagerDuty integration tested",
+        "Firewall rules configured",
+    ],
+    findings: &[
+        (
+            "prom-rules-none",
+            "Fewer rules of the asked type are loaded than expected.",
+        ),
+        ("prom-rule-error", "A rule's last evaluation failed."),
+        (
+            "prom-rules-no-severity",
+            "No alerting rule carries the asked severity label.",
+        ),
+    ],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"\b(alert(ing)?|recording)\s+rules?\b.*\b(configured|defined|loaded|in place|set up|exist)\b",
+    )
+});
+static SEVERITY: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(critical|warning|page|high)\b"));
+
+impl CheckKind for RulesLoaded {
+    fn id(&self) -> &'static str {
+        "prom.rules-loaded"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let caps = PHRASE.captures(item.text)?;
+        let mut r = Recognition::new(if mentions(&item, &PROM_CONTEXT) {
+            85
+        } else {
+            75
+        });
+        if caps[1].to_lowercase() == "recording" {
+            r = r.with("type", "record");
+        } else if let Some(s) = SEVERITY.captures(item.text) {
+            r = r.with("severity", s[1].to_lowercase());
+        }
+        Some(r)
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["url", "type", "min", "severity"])?;
+        let kind = match params.str("type").unwrap_or("alert") {
+            "alert" | "alerting" => "alerting",
+            "record" | "recording" => "recording",
+            "any" => "any",
+            other => {
+                return Err(ParamError::new(
+                    "type",
+                    format!("expected alert, record or any, got `{other}`"),
+                ));
+            }
+        };
+        Ok(Box::new(Prepared {
+            url: params.str("url").map(String::from),
+            kind,
+            min: params.u64("min")?.unwrap_or(1) as usize,
+            severity: params.str("severity").map(String::from),
+        }))
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+    kind: &'static str,
+    min: usize,
+    severity: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let api = match Api::resolve(self.url.as_deref(), ctx) {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        let data = match api.get("rules", &[]).await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let Some(groups) = data.get("groups").and_then(|g| g.as_array()) else {
+            return Outcome::error(format!("{}/api/v1/rules has no groups list", api.shown))
+                .at(api.location());
+        };
+        let mut findings = Vec::new();
+        let mut counted = 0;
+        let mut with_severity = 0;
+        let mut files = std::collections::BTreeSet::new();
+        for g in groups {
+            let file = str_of(g, "file");
+            let group = str_of(g, "name");
+            for rule in g
+                .get("rules")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let rtype = str_of(rule, "type");
+                if self.kind != "any" && rtype != self.kind {
+                    continue;
+                }
+                counted += 1;
+                files.insert(file.to_string());
+                if rtype == "alerting"
+                    && let Some(want) = &self.severity
+                    && rule.get("labels").map(|l| str_of(l, "severity")) == Some(want.as_str())
+                {
+                    with_severity += 1;
+                }
+                if str_of(rule, "health") == "err" {
+                    let mut f = Finding::fail(
+                        "prom-rule-error",
+                        format!(
+                            "rule {} in group {group} fails to evaluate: {}",
+                            str_of(rule, "name"),
+                            str_of(rule, "lastError")
+                        ),
+                    )
+                    .fix("Fix the rule's expression (promtool check rules) and reload Prometheus");
+                    if !file.is_empty() {
+                        f = f.at(Location::file(file.to_string()));
+                    }
+                    findings.push(f);
+                }
+            }
+        }
+        let noun = match self.kind {
+            "alerting" => "alerting rules",
+            "recording" => "recording rules",
+            _ => "rules",
+        };
+        if counted < self.min {
+            findings.insert(
+                0,
+                Finding::fail(
+                    "prom-rules-none",
+                    format!("{counted} {noun} loaded, {} expected", self.min),
+                )
+                .fix("Add rule_files to prometheus.yml (or PrometheusRule resources) and reload"),
+            );
+        }
+        if let Some(want) = &self.severity
+            && with_severity == 0
+            && counted > 0
+        {
+            findings.push(
+                Finding::fail(
+                    "prom-rules-no-severity",
+                    format!("no alerting rule has severity={want}"),
+                )
+                .fix(format!(
+                    "Label the rules that must page with severity: {want}"
+                )),
+            );
+        }
+        let mut observed = format!("{counted} {noun} loaded from {} files", files.len());
+        if let Some(want) = &self.severity {
+            observed.push_str(&format!(", {with_severity} with severity={want}"));
+        }
+        let mut expected = format!("≥ {} {noun}, all evaluating", self.min);
+        if let Some(want) = &self.severity {
+            expected.push_str(&format!(", one with severity={want}"));
+        }
+        Outcome::from_findings(observed.clone(), findings)
+            .observed(observed)
+            .expected(expected)
+            .at(api.location())
+    }
+}

@@ -1,0 +1,192 @@
+//! `prom.targets-up`: Prometheus scrapes targets, and every one is up.
+
+use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
+use crate::live::{mentions, shown};
+use crate::pg::re;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct TargetsUp;
+
+const LISTED: usize = 50;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Prometheus answers, has at least N active scrape targets, and every one is up.",
+    description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its active \
+        targets (`/api/v1/targets?state=active`), optionally only those of the jobs in \
+        `job=`. Fails with `prom-no-targets` when fewer than `min` (default 1) targets \
+        remain, and with `prom-target-down` for each target whose last scrape failed (its \
+        job, scrape URL and Prometheus' last error; first 50 listed). A target not scraped \
+        yet (`unknown`) warns with `prom-target-unknown`. Errors when Prometheus cannot be \
+        reached, answers something other than its API, or not within 5 s; skipped when no \
+        prometheus_url is configured.",
+    params: &[
+        URL_PARAM,
+        ParamDoc::optional(
+            "job",
+            "Comma list of scrape jobs to consider; default: all.",
+        ),
+        ParamDoc::with_default("min", "Fewest active targets expected.", "1"),
+    ],
+    examples: &["prom.targets-up", "prom.targets-up job=api,worker min=2"],
+    phrases: &[
+        "Prometheus deployed and configured",
+        "All services exposing metrics",
+        "All Prometheus targets up",
+        "Prometheus scraping all services",
+    ],
+    not_phrases: &[
+        "Grafana deployed",
+        "Prometheus metrics exposed",
+        "All services start without errors",
+        "Retention policies configured",
+    ],
+    findings: &[
+        (
+            "prom-no-targets",
+            "Prometheus has fewer active scrape targets than expected.",
+        ),
+        ("prom-target-down", "A scrape target's last scrape failed."),
+        (
+            "prom-target-unknown",
+            "A scrape target has not been scraped yet.",
+        ),
+    ],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"\bprometheus\b.*\b(deployed|configured|running|up|scraping)\b|\b(all|every)\b.*\b(services?|targets?)\b.*\b(expos\w*|export\w*|scraped)\b.*\bmetrics\b|\btargets?\b.*\bup\b",
+    )
+});
+
+impl CheckKind for TargetsUp {
+    fn id(&self) -> &'static str {
+        "prom.targets-up"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = item.text.to_lowercase();
+        if !PHRASE.is_match(item.text) || text.contains("grafana") || text.contains("retention") {
+            return None;
+        }
+        // "targets up" alone needs Prometheus in the text or the heading.
+        if !text.contains("prometheus")
+            && !text.contains("metrics")
+            && !mentions(&item, &PROM_CONTEXT)
+        {
+            return None;
+        }
+        Some(Recognition::new(if text.contains("prometheus") {
+            80
+        } else {
+            70
+        }))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["url", "job", "min"])?;
+        Ok(Box::new(Prepared {
+            url: params.str("url").map(String::from),
+            jobs: params.list("job").unwrap_or_default(),
+            min: params.u64("min")?.unwrap_or(1) as usize,
+        }))
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+    jobs: Vec<String>,
+    min: usize,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let api = match Api::resolve(self.url.as_deref(), ctx) {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        let data = match api.get("targets", &[("state", "active")]).await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
+        let Some(targets) = data.get("activeTargets").and_then(|t| t.as_array()) else {
+            return Outcome::error(format!(
+                "{}/api/v1/targets has no activeTargets list",
+                api.shown
+            ))
+            .at(api.location());
+        };
+        let targets: Vec<&serde_json::Value> = targets
+            .iter()
+            .filter(|t| {
+                let job = t.get("labels").map(|l| str_of(l, "job")).unwrap_or("");
+                self.jobs.is_empty() || self.jobs.iter().any(|j| j == job)
+            })
+            .collect();
+        let mut findings = Vec::new();
+        let (mut up, mut down, mut unknown) = (0, 0, 0);
+        for t in &targets {
+            let job = t.get("labels").map(|l| str_of(l, "job")).unwrap_or("");
+            let url = shown(str_of(t, "scrapeUrl"));
+            match str_of(t, "health") {
+                "up" => up += 1,
+                "down" => {
+                    down += 1;
+                    if down <= LISTED {
+                        let err = str_of(t, "lastError");
+                        findings.push(
+                            Finding::fail("prom-target-down", format!("job {job}: {url} is down: {}", crate::live::scrub(err, str_of(t, "scrapeUrl"))))
+                                .fix("Check the service runs and exposes /metrics at that address, and the network path from Prometheus"),
+                        );
+                    }
+                }
+                other => {
+                    unknown += 1;
+                    if unknown <= LISTED {
+                        findings.push(Finding::warn(
+                            "prom-target-unknown",
+                            format!(
+                                "job {job}: {url} is {} (not scraped yet)",
+                                if other.is_empty() { "unknown" } else { other }
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let scope = if self.jobs.is_empty() {
+            String::new()
+        } else {
+            format!(" in job {}", self.jobs.join(", "))
+        };
+        if targets.len() < self.min {
+            findings.insert(
+                0,
+                Finding::fail(
+                    "prom-no-targets",
+                    format!(
+                        "{} active targets{scope}, {} expected",
+                        targets.len(),
+                        self.min
+                    ),
+                )
+                .fix("Add scrape_configs (or ServiceMonitors) for every service"),
+            );
+        }
+        let observed = format!(
+            "{up} up, {down} down, {unknown} unknown of {} targets{scope}",
+            targets.len()
+        );
+        Outcome::from_findings(observed.clone(), findings)
+            .observed(observed)
+            .expected(format!("≥ {} targets, all up", self.min))
+            .at(api.location())
+    }
+}

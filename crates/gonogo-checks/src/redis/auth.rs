@@ -1,0 +1,158 @@
+//! `redis.auth`: Redis refuses commands from a client that has not authenticated.
+
+use super::{Failure, REDIS_CONTEXT, URL_PARAM, without_credentials};
+use crate::live::{mentions, shown};
+use crate::pg::re;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,
+    Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct Auth;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Redis refuses commands from unauthenticated clients, and the configured credentials work.",
+    description: "Takes the Redis URL (`url=` or the `redis_url` target), strips its \
+        credentials, connects and sends `DBSIZE` (a read-only command every role may be \
+        allowed). Fails with `redis-auth-not-required` when Redis answers it: anyone who \
+        reaches the port reads and writes everything. Passes when Redis answers NOAUTH / \
+        authentication required. When the configured URL carries credentials, it then \
+        connects with them and sends `PING`; if they are rejected the item fails with \
+        `redis-auth-credentials-rejected`. Errors when Redis cannot be reached or does not \
+        answer within the time bound; skipped when no redis_url is configured.",
+    params: &[URL_PARAM],
+    examples: &["redis.auth", "redis.auth url=redis://127.0.0.1:6379"],
+    phrases: &[
+        "Redis password set",
+        "Redis AUTH enabled",
+        "Redis requires authentication",
+    ],
+    not_phrases: &[
+        "Authentication flow working",
+        "Redis connection working",
+        "Supabase Auth configured with production settings",
+    ],
+    findings: &[
+        (
+            "redis-auth-not-required",
+            "Redis answered a command from a client that sent no credentials.",
+        ),
+        (
+            "redis-auth-credentials-rejected",
+            "Redis rejected the credentials in the configured URL.",
+        ),
+    ],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"\b(auth|authentication|password|requirepass|acls?)\b.*\b(set|enabled|required|on|configured)\b|\brequires? (auth|authentication|a password)\b|\bpassword[- ]protected\b",
+    )
+});
+
+impl CheckKind for Auth {
+    fn id(&self) -> &'static str {
+        "redis.auth"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        // Only when the item itself names Redis: "Authentication enabled" under a Redis
+        // heading may still mean the application's users.
+        (PHRASE.is_match(item.text)
+            && REDIS_CONTEXT.is_match(item.text)
+            && mentions(&item, &REDIS_CONTEXT))
+        .then(|| Recognition::new(85))
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["url"])?;
+        Ok(Box::new(Prepared {
+            url: params.str("url").map(String::from),
+        }))
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let url = match super::url(self.url.as_deref(), ctx) {
+            Ok(u) => u,
+            Err(o) => return o,
+        };
+        let bare = without_credentials(&url);
+        let location = gonogo_core::Location::file(shown(&bare));
+        let anonymous = match super::connect_to(&bare).await {
+            Ok(mut r) => {
+                r.query::<i64>(&::redis::cmd("DBSIZE"), "DBSIZE without credentials")
+                    .await
+            }
+            Err(f) => Err(f),
+        };
+        let expected = "unauthenticated commands refused (NOAUTH)";
+        match anonymous {
+            Ok(keys) => {
+                return Outcome::from_findings(
+                    format!("Redis answers unauthenticated clients (DBSIZE {keys})"),
+                    vec![Finding::fail(
+                        "redis-auth-not-required",
+                        format!("{} answered DBSIZE ({keys} keys) without credentials", shown(&bare)),
+                    )
+                    .fix("Set requirepass or ACL users (`user default off`), and keep Redis off public networks")],
+                )
+                .observed("unauthenticated DBSIZE answered")
+                .expected(expected)
+                .at(location);
+            }
+            Err(f) if f.is_auth() => {}
+            Err(f @ Failure::Unreachable(_)) => return f.into_outcome().at(location),
+            Err(f) => {
+                return Outcome::error(format!(
+                    "unexpected refusal, not an authentication error: {}",
+                    f.message()
+                ))
+                .at(location);
+            }
+        }
+        if bare != url {
+            let with_credentials = match super::connect_to(&url).await {
+                Ok(mut r) => r
+                    .query::<String>(&::redis::cmd("PING"), "PING")
+                    .await
+                    .map(|_| ()),
+                Err(f) => Err(f),
+            };
+            match with_credentials {
+                Ok(()) => {}
+                Err(f) if f.is_auth() => {
+                    return Outcome::from_findings(
+                        "unauthenticated commands refused, but the configured credentials are rejected too",
+                        vec![Finding::fail("redis-auth-credentials-rejected", f.message().to_string())
+                            .fix("Update the password in the configured URL (or the ACL user) to the current one")],
+                    )
+                    .observed("NOAUTH without credentials; credentials rejected")
+                    .expected(expected)
+                    .at(location);
+                }
+                Err(f) => return f.into_outcome().at(location),
+            }
+        }
+        let observed = if bare != url {
+            "NOAUTH without credentials; the configured credentials work"
+        } else {
+            "NOAUTH without credentials"
+        };
+        Outcome::pass(format!(
+            "Redis refuses unauthenticated clients ({observed})"
+        ))
+        .observed(observed)
+        .expected(expected)
+        .at(location)
+    }
+}

@@ -1,0 +1,143 @@
+//! `redis.hit-rate`: the keyspace hit ratio is at least N.
+
+use super::{REDIS_CONTEXT, URL_PARAM, info_u64};
+use crate::live::mentions;
+use crate::pg::re;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct HitRate;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "The Redis keyspace hit ratio (hits / lookups since the stats reset) is at least N %.",
+    description: "Connects to Redis (`url=` or the `redis_url` target) and reads \
+        `keyspace_hits` and `keyspace_misses` from `INFO stats` (counted since the server \
+        started or `CONFIG RESETSTAT`). Fails with `redis-hit-rate-low` when hits / (hits + \
+        misses) is below `min` percent (default 80). With fewer than `min_lookups` lookups \
+        (default 100) the ratio means nothing and the item is `error` (\"too few lookups to \
+        judge\"), never a pass. Errors when Redis cannot be reached or does not answer within \
+        the time bound; skipped when no redis_url is configured.",
+    params: &[
+        URL_PARAM,
+        ParamDoc::with_default("min", "Lowest acceptable hit ratio, percent.", "80"),
+        ParamDoc::with_default(
+            "min_lookups",
+            "Fewest lookups that make the ratio meaningful.",
+            "100",
+        ),
+    ],
+    examples: &["redis.hit-rate", "redis.hit-rate min=95 min_lookups=1000"],
+    phrases: &[
+        "Redis cache hit rate > 90%",
+        "Cache hit ratio above 80% (Redis)",
+        "Redis hit rate healthy",
+    ],
+    not_phrases: &[
+        "Redis caching implemented for hot paths",
+        "CDN cache hit ratio > 90%",
+        "Cache headers set on static assets",
+    ],
+    findings: &[(
+        "redis-hit-rate-low",
+        "The keyspace hit ratio is below the bound.",
+    )],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\bhit[- ]?(rate|ratio)\b"));
+static THRESHOLD: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"(>|>=|≥|above|over|at least)\s*(\d+(?:\.\d+)?)\s*%"));
+static NOT: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(cdn|cloudfront|varnish|browser|http)\b"));
+
+impl CheckKind for HitRate {
+    fn id(&self) -> &'static str {
+        "redis.hit-rate"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if !PHRASE.is_match(item.text)
+            || NOT.is_match(item.text)
+            || !mentions(&item, &REDIS_CONTEXT)
+        {
+            return None;
+        }
+        let mut r = Recognition::new(85);
+        if let Some(c) = THRESHOLD.captures(item.text) {
+            r = r.with("min", &c[2]);
+        }
+        Some(r)
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["url", "min", "min_lookups"])?;
+        let min = params.f64("min")?.unwrap_or(80.0);
+        if !(0.0..=100.0).contains(&min) {
+            return Err(ParamError::new(
+                "min",
+                "expected a percentage from 0 to 100",
+            ));
+        }
+        Ok(Box::new(Prepared {
+            url: params.str("url").map(String::from),
+            min,
+            min_lookups: params.u64("min_lookups")?.unwrap_or(100),
+        }))
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+    min: f64,
+    min_lookups: u64,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut r = match super::connect(ctx, self.url.as_deref()).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let info = match r.info("stats").await {
+            Ok(i) => i,
+            Err(o) => return o,
+        };
+        let location = r.location();
+        let (hits, misses) = match (
+            info_u64(&info, "keyspace_hits"),
+            info_u64(&info, "keyspace_misses"),
+        ) {
+            (Ok(h), Ok(m)) => (h, m),
+            (Err(o), _) | (_, Err(o)) => return o.at(location),
+        };
+        let lookups = hits + misses;
+        let expected = format!("≥ {}% over ≥ {} lookups", self.min, self.min_lookups);
+        if lookups < self.min_lookups {
+            return Outcome::error(format!(
+                "too few lookups to judge: {lookups} since the stats reset, {} needed",
+                self.min_lookups
+            ))
+            .observed(format!("{hits} hits, {misses} misses"))
+            .expected(expected)
+            .at(location);
+        }
+        let ratio = hits as f64 * 100.0 / lookups as f64;
+        let observed = format!("hit ratio {ratio:.1}% ({hits} hits, {misses} misses)");
+        let mut findings = Vec::new();
+        if ratio < self.min {
+            findings.push(
+                Finding::fail("redis-hit-rate-low", format!("{observed}, below {}%", self.min))
+                    .fix("Check key naming and TTLs, warm the cache, or raise maxmemory if keys are evicted early"),
+            );
+        }
+        Outcome::from_findings(observed.clone(), findings)
+            .observed(observed)
+            .expected(expected)
+            .at(location)
+    }
+}

@@ -1,0 +1,205 @@
+//! `redis.memory`: a memory limit is set and used memory stays below N % of it.
+
+use super::{REDIS_CONTEXT, URL_PARAM, bytes, info_u64};
+use crate::live::mentions;
+use crate::pg::re;
+use gonogo_core::check::ItemRef;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition,
+};
+use std::sync::LazyLock;
+
+pub struct Memory;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "Redis has a memory limit, and used memory is below N % of it.",
+    description: "Connects to Redis (`url=` or the `redis_url` target) and reads `INFO memory`. \
+        Fails with `redis-memory-unlimited` when `maxmemory` is 0 (no limit: Redis grows until \
+        the host kills it), with `redis-memory-high` when `used_memory` is at or above `max` \
+        percent (default 80) of `maxmemory`; warns with `redis-maxmemory-above-system` when \
+        the limit exceeds the host's memory (`total_system_memory`). The evidence shows used, \
+        limit and share. Errors when Redis cannot be reached or does not answer within the \
+        time bound; skipped when no redis_url is configured. Items that name Redis only in \
+        their heading (\"Redis Cache › Memory limits set appropriately\") are recognised \
+        through that context.",
+    params: &[
+        URL_PARAM,
+        ParamDoc::with_default(
+            "max",
+            "Highest acceptable used share of maxmemory, percent (exclusive).",
+            "80",
+        ),
+    ],
+    examples: &["redis.memory", "redis.memory max=75"],
+    phrases: &[
+        "Redis memory limits set appropriately",
+        "Redis memory usage < 75%",
+        "Redis used memory below 70% of maxmemory",
+    ],
+    not_phrases: &[
+        "Memory usage < 80%",
+        "Memory limits set appropriately",
+        "No memory leaks detected",
+        "Memory usage stable",
+        "Resource limits (CPU/memory) set on all containers",
+    ],
+    findings: &[
+        (
+            "redis-memory-unlimited",
+            "maxmemory is 0: Redis has no memory limit.",
+        ),
+        (
+            "redis-memory-high",
+            "Used memory is at or above the allowed share of maxmemory.",
+        ),
+        (
+            "redis-maxmemory-above-system",
+            "maxmemory is larger than the host's memory.",
+        ),
+    ],
+};
+
+static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(r"\b(memory|maxmemory)\b.*\b(limits?|usage|used|set|below|under)\b|\bmaxmemory\b.*\blimit")
+});
+static THRESHOLD: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%"));
+static NOT: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(leaks?|stable|containers?|pods?|jvm|heap|policy|eviction)\b"));
+
+impl CheckKind for Memory {
+    fn id(&self) -> &'static str {
+        "redis.memory"
+    }
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if !PHRASE.is_match(item.text)
+            || NOT.is_match(item.text)
+            || !mentions(&item, &REDIS_CONTEXT)
+        {
+            return None;
+        }
+        // The CPU/memory of the host in a Redis section is still not Redis' own memory.
+        if item.text.to_lowercase().contains("cpu") {
+            return None;
+        }
+        let mut r = Recognition::new(85);
+        if let Some(c) = THRESHOLD.captures(item.text) {
+            r = r.with("max", &c[2]);
+        }
+        Some(r)
+    }
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&["url", "max"])?;
+        let max = params.f64("max")?.unwrap_or(80.0);
+        if !(0.0..=100.0).contains(&max) || max == 0.0 {
+            return Err(ParamError::new(
+                "max",
+                "expected a percentage above 0 and at most 100",
+            ));
+        }
+        Ok(Box::new(Prepared {
+            url: params.str("url").map(String::from),
+            max,
+        }))
+    }
+}
+
+struct Prepared {
+    url: Option<String>,
+    max: f64,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let mut r = match super::connect(ctx, self.url.as_deref()).await {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let info = match r.info("memory").await {
+            Ok(i) => i,
+            Err(o) => return o,
+        };
+        let location = r.location();
+        let (used, limit) = match (info_u64(&info, "used_memory"), info_u64(&info, "maxmemory")) {
+            (Ok(u), Ok(m)) => (u, m),
+            (Err(o), _) | (_, Err(o)) => return o.at(location),
+        };
+        let system = info_u64(&info, "total_system_memory").unwrap_or(0);
+        let expected = format!("maxmemory set, used < {}% of it", self.max);
+        if limit == 0 {
+            return Outcome::from_findings(
+                format!("no memory limit ({} used, maxmemory 0)", bytes(used)),
+                vec![Finding::fail("redis-memory-unlimited", "maxmemory is 0: no memory limit")
+                    .fix("Set maxmemory below the host's memory (leave room for fork on BGSAVE) and an eviction policy")],
+            )
+            .observed(format!("{} used, no limit", bytes(used)))
+            .expected(expected)
+            .at(location);
+        }
+        let share = used as f64 * 100.0 / limit as f64;
+        let observed = format!("{} of {} used ({share:.1}%)", bytes(used), bytes(limit));
+        let mut findings = Vec::new();
+        if share >= self.max {
+            findings.push(
+                Finding::fail(
+                    "redis-memory-high",
+                    format!("{observed}, at or above {}%", self.max),
+                )
+                .fix("Raise maxmemory, shorten TTLs, or check what grows (redis-cli --bigkeys)"),
+            );
+        }
+        if system > 0 && limit > system {
+            findings.push(
+                Finding::warn(
+                    "redis-maxmemory-above-system",
+                    format!(
+                        "maxmemory {} exceeds the host's {}",
+                        bytes(limit),
+                        bytes(system)
+                    ),
+                )
+                .fix("Lower maxmemory below the host's memory"),
+            );
+        }
+        Outcome::from_findings(observed.clone(), findings)
+            .observed(observed)
+            .expected(expected)
+            .at(location)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_limits_bind_only_in_a_redis_context() {
+        let redis = vec![
+            "Pre-Deployment Checklist".to_string(),
+            "Redis Cache".to_string(),
+        ];
+        let k8s = vec!["Kubernetes".to_string()];
+        let text = "Memory limits set appropriately";
+        assert!(
+            Memory
+                .recognise(ItemRef {
+                    text,
+                    context: &redis
+                })
+                .is_some()
+        );
+        assert!(
+            Memory
+                .recognise(ItemRef {
+                    text,
+                    context: &k8s
+                })
+                .is_none()
+        );
+    }
+}

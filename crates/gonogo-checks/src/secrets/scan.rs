@@ -1,0 +1,676 @@
+//! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
+//! `history=true`, in any commit reachable from its branches).
+
+use super::history::{HistoryOptions, parse_since, scan_history};
+use super::{
+    Baseline, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding, load_rules,
+    scan_files,
+};
+use crate::util::repo_files;
+use gonogo_core::{
+    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    PreparedCheck, Recognition, check::ItemRef,
+};
+use std::path::PathBuf;
+
+pub struct SecretsScan;
+
+static DOC: CheckDoc = CheckDoc {
+    summary: "No hardcoded secrets (keys, tokens, passwords, private keys) in the repository.",
+    description: "Scans every file of the working tree that git would track (honours .gitignore) \
+with more than 150 built-in detectors (cloud providers, VCS and CI tokens, chat, email, payment \
+and AI APIs, private keys, JWTs, database URLs with passwords, generic password/secret \
+assignments with an entropy floor). A keyword prefilter runs before any regex; the captured \
+secret must pass the rule's Shannon entropy floor and must not be a placeholder (changeme, \
+xxxxx, <your-key>, ${VAR}, the providers' documented example keys). A line holding \
+`gonogo:allow` (or `gitleaks:allow`) is ignored. When the repository has a .gitleaks.toml (or \
+`config=` names one) its rules and allowlists are used with gitleaks' semantics, including \
+`[extend] useDefault`. With `history=true` every blob reachable from the branches is scanned \
+once, and each finding names the commit that introduced it. Fails when a secret is found that \
+the baseline (`baseline=`, a file written by `gonogo secrets --write-baseline`) does not list; \
+warns when a file was too large to scan in full or could not be read; errors when the config \
+or baseline is invalid or the history cannot be read; skipped when there is no file to scan. \
+Evidence shows each secret only as a short prefix and its length.",
+    params: &[
+        ParamDoc::optional(
+            "path",
+            "Subdirectory of the repository to scan (default: the whole repository).",
+        ),
+        ParamDoc::optional(
+            "config",
+            "A gitleaks config file to use instead of the repository's .gitleaks.toml or the built-in rules.",
+        ),
+        ParamDoc::optional(
+            "baseline",
+            "Baseline file of known findings' fingerprints; only findings not in it fail.",
+        ),
+        ParamDoc::with_default(
+            "history",
+            "Also scan every commit reachable from the branches.",
+            "false",
+        ),
+        ParamDoc::optional(
+            "since",
+            "With history: only commits since this date (2024-05-01) or age (90d).",
+        ),
+        ParamDoc::optional(
+            "branch",
+            "With history: comma-separated branches to scan (default: every ref).",
+        ),
+        ParamDoc::with_default(
+            "max_file_size",
+            "Bytes scanned per file; larger files are scanned up to this size, with a warning.",
+            "10485760",
+        ),
+    ],
+    examples: &[
+        "secrets.scan",
+        "secrets.scan history=true since=90d",
+        "secrets.scan config=.gitleaks.toml baseline=.gonogo/secrets-baseline.json",
+    ],
+    phrases: &[
+        "No hardcoded secrets in codebase",
+        "No hardcoded credentials in code",
+        "No secrets committed to the repository",
+        "No API keys or passwords in source code",
+        "No secrets in git history",
+        "Secret scanning passes (no leaked credentials)",
+        "No hard-coded passwords or tokens",
+    ],
+    not_phrases: &[
+        "Secrets stored in secure vault (AWS Secrets Manager/HashiCorp Vault)",
+        "Secrets encrypted at rest",
+        "All secrets rotated from development values",
+        "JWT secrets rotated and secured",
+        "API keys rotated and secured",
+        "`.env` properly configured with strong secrets",
+        "JWT_SECRET is cryptographically secure (min 32 chars)",
+        "Database credentials rotated from defaults",
+        "Environment variables noted (URL, Anon Key, Service Role Key)",
+    ],
+    findings: &[
+        (
+            "secrets-hardcoded",
+            "A secret is written in a file of the working tree.",
+        ),
+        (
+            "secrets-in-history",
+            "A secret is in a commit reachable from a branch, though no longer in the working tree.",
+        ),
+        (
+            "secrets-file-capped",
+            "A file is larger than max_file_size and was scanned only in part.",
+        ),
+        (
+            "secrets-file-unreadable",
+            "A file could not be read, so it was not scanned.",
+        ),
+    ],
+};
+
+impl CheckKind for SecretsScan {
+    fn id(&self) -> &'static str {
+        "secrets.scan"
+    }
+
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let t = item.text.to_lowercase();
+        let noun = [
+            "secret",
+            "credential",
+            "password",
+            "api key",
+            "api-key",
+            "apikey",
+            "token",
+            "private key",
+        ]
+        .iter()
+        .any(|w| t.contains(w));
+        if !noun {
+            return None;
+        }
+        let hardcoded = ["hardcoded", "hard-coded", "hard coded"]
+            .iter()
+            .any(|w| t.contains(w));
+        let place = hardcoded
+            || [
+                "committed",
+                "checked in",
+                "checked-in",
+                "in code",
+                "in the code",
+                "in codebase",
+                "in the codebase",
+                "source code",
+                "in source",
+                "in the repo",
+                "in repo",
+                "repository",
+                "git history",
+                "leaked",
+                "secret scanning",
+                "secrets scanning",
+                "secret scan",
+            ]
+            .iter()
+            .any(|w| t.contains(w));
+        let negated = hardcoded
+            || t.starts_with("no ")
+            || [
+                " no ", "without", "free of", "never", "not ", "passes", "clean",
+            ]
+            .iter()
+            .any(|w| t.contains(w));
+        let about_storage = [
+            "rotat",
+            "vault",
+            "encrypt",
+            "stored in",
+            "manager",
+            "strong",
+            "secure",
+        ]
+        .iter()
+        .any(|w| t.contains(w));
+        if !(place && negated) || about_storage {
+            return None;
+        }
+        let mut r = Recognition::new(80);
+        if t.contains("history") || t.contains("committed") {
+            r = r.with("history", "true");
+        }
+        Some(r)
+    }
+
+    fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+        params.reject_unknown(&[
+            "path",
+            "config",
+            "baseline",
+            "history",
+            "since",
+            "branch",
+            "max_file_size",
+        ])?;
+        let history = params.bool("history")?.unwrap_or(false);
+        let since = params.str("since").map(str::to_string);
+        if let Some(s) = &since {
+            // Validate the form now; the age is counted from the run's clock later.
+            parse_since(s, 0).map_err(|m| ParamError::new("since", m))?;
+        }
+        let branches = params.list("branch").unwrap_or_default();
+        if !history && (since.is_some() || !branches.is_empty()) {
+            let key = if since.is_some() { "since" } else { "branch" };
+            return Err(ParamError::new(key, "only applies with history=true"));
+        }
+        let max_file_size = params
+            .u64("max_file_size")?
+            .unwrap_or(super::DEFAULT_MAX_FILE_SIZE);
+        if max_file_size == 0 {
+            return Err(ParamError::new("max_file_size", "must be at least 1"));
+        }
+        Ok(Box::new(Prepared {
+            path: params.str("path").map(PathBuf::from),
+            config: params.str("config").map(PathBuf::from),
+            baseline: params.str("baseline").map(PathBuf::from),
+            history,
+            since,
+            branches,
+            max_file_size,
+        }))
+    }
+}
+
+struct Prepared {
+    path: Option<PathBuf>,
+    config: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    history: bool,
+    since: Option<String>,
+    branches: Vec<String>,
+    max_file_size: u64,
+}
+
+#[async_trait::async_trait]
+impl PreparedCheck for Prepared {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        let ctx = ctx.clone();
+        let this = Prepared {
+            path: self.path.clone(),
+            config: self.config.clone(),
+            baseline: self.baseline.clone(),
+            history: self.history,
+            since: self.since.clone(),
+            branches: self.branches.clone(),
+            max_file_size: self.max_file_size,
+        };
+        match tokio::task::spawn_blocking(move || this.run_blocking(&ctx)).await {
+            Ok(o) => o,
+            Err(e) => Outcome::error(format!("secret scan stopped: {e}")),
+        }
+    }
+}
+
+impl Prepared {
+    fn run_blocking(&self, ctx: &CheckContext) -> Outcome {
+        let source = match &self.config {
+            Some(p) => RuleSource::Gitleaks(p.clone()),
+            None => RuleSource::Auto,
+        };
+        let rules = match load_rules(&ctx.repo, &source) {
+            Ok(r) => r,
+            Err(e) => return Outcome::error(format!("invalid secrets config: {e}")),
+        };
+        let baseline = match &self.baseline {
+            Some(p) => match Baseline::load(&ctx.repo.join(p)) {
+                Ok(b) => Some(b),
+                Err(e) => return Outcome::error(format!("invalid baseline: {e}")),
+            },
+            None => None,
+        };
+        let scanner = Scanner::new(rules);
+        let opts = ScanOptions {
+            max_file_size: self.max_file_size,
+            threads: 0,
+        };
+        let walked = repo_files(ctx);
+        let prefix = self.path.as_ref().map(|p| {
+            let s = p.to_string_lossy().replace('\\', "/");
+            format!("{}/", s.trim_matches('/'))
+        });
+        let files: Vec<_> = walked
+            .files
+            .iter()
+            .filter(|f| {
+                prefix
+                    .as_ref()
+                    .is_none_or(|p| f.rel.starts_with(p.as_str()))
+            })
+            .cloned()
+            .collect();
+        if files.is_empty() && !self.history {
+            return Outcome::skipped(match &prefix {
+                Some(p) => format!("no files to scan under {p}"),
+                None => "no files to scan in the repository".to_string(),
+            });
+        }
+        let mut report = scan_files(&scanner, &files, &opts);
+        let mut history_findings: Vec<SecretFinding> = Vec::new();
+        if self.history {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let since = match self.since.as_deref().map(|s| parse_since(s, now)) {
+                Some(Ok(t)) => Some(t),
+                Some(Err(e)) => return Outcome::error(e),
+                None => None,
+            };
+            let hist = HistoryOptions {
+                branches: self.branches.clone(),
+                since,
+            };
+            match scan_history(&ctx.repo, &scanner, &hist, &opts) {
+                Ok(h) => {
+                    let known: std::collections::HashSet<_> = report
+                        .findings
+                        .iter()
+                        .map(|f| f.fingerprint.clone())
+                        .collect();
+                    history_findings = h
+                        .findings
+                        .into_iter()
+                        .filter(|f| !known.contains(&f.fingerprint))
+                        .filter(|f| {
+                            prefix
+                                .as_ref()
+                                .is_none_or(|p| f.file.starts_with(p.as_str()))
+                        })
+                        .collect();
+                    report.stats.commits = h.stats.commits;
+                    report.stats.blobs_scanned = h.stats.blobs_scanned;
+                }
+                Err(e) => return Outcome::error(format!("could not read git history: {e}")),
+            }
+        }
+        if let Some(b) = &baseline {
+            report.apply_baseline(b);
+            let before = history_findings.len();
+            history_findings.retain(|f| !b.contains(&f.fingerprint));
+            report.stats.baselined += before - history_findings.len();
+        }
+        conclude(&scanner, &report, &history_findings, self.history)
+    }
+}
+
+fn conclude(
+    scanner: &Scanner,
+    report: &ScanReport,
+    history: &[SecretFinding],
+    scanned_history: bool,
+) -> Outcome {
+    let mut findings = Vec::new();
+    for f in &report.findings {
+        findings.push(
+            Finding::fail(
+                "secrets-hardcoded",
+                format!("{}: {} ({})", f.description, f.secret, f.rule_id),
+            )
+            .at(Location::at_col(&f.file, f.line, f.column))
+            .fix("Remove the secret, rotate it, and read it from the environment or a secret manager"),
+        );
+    }
+    for f in history {
+        let commit = f.commit.as_ref();
+        findings.push(
+            Finding::fail(
+                "secrets-in-history",
+                format!(
+                    "{}: {} ({}) added in commit {} on {}",
+                    f.description,
+                    f.secret,
+                    f.rule_id,
+                    commit.map_or("?", |c| &c.id[..c.id.len().min(12)]),
+                    commit.map_or("?", |c| &c.date[..c.date.len().min(10)]),
+                ),
+            )
+            .at(Location::at_col(&f.file, f.line, f.column))
+            .fix("Rotate the secret: it stays readable in history even after the file changed"),
+        );
+    }
+    for n in &report.notes {
+        let (code, fix) = match n.kind {
+            NoteKind::Capped => (
+                "secrets-file-capped",
+                "Raise max_file_size or exclude the generated file via .gitignore",
+            ),
+            NoteKind::Unreadable => ("secrets-file-unreadable", "Make the file readable"),
+        };
+        findings.push(
+            Finding::warn(code, format!("{}: {}", n.file, n.message))
+                .at(Location::file(&n.file))
+                .fix(fix),
+        );
+    }
+    let secrets = report.findings.len() + history.len();
+    let files: std::collections::BTreeSet<&str> = report
+        .findings
+        .iter()
+        .chain(history.iter())
+        .map(|f| f.file.as_str())
+        .collect();
+    let s = &report.stats;
+    let mut scanned = format!(
+        "{} files ({}) scanned with {}",
+        s.files_scanned,
+        human_bytes(s.bytes_scanned),
+        scanner.source()
+    );
+    if scanned_history {
+        scanned.push_str(&format!(
+            ", {} commits / {} blobs of history",
+            s.commits, s.blobs_scanned
+        ));
+    }
+    if s.binary_skipped > 0 {
+        scanned.push_str(&format!(", {} binary skipped", s.binary_skipped));
+    }
+    if s.baselined > 0 {
+        scanned.push_str(&format!(", {} known in the baseline", s.baselined));
+    }
+    let summary = if secrets == 0 {
+        format!("no secrets found: {scanned}")
+    } else {
+        format!(
+            "{secrets} secret{} found in {} file{}: {scanned}",
+            if secrets == 1 { "" } else { "s" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        )
+    };
+    Outcome::from_findings(summary, findings)
+        .observed(format!("{secrets} secrets"))
+        .expected("0 secrets")
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
+        _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gonogo_core::Status;
+    use std::path::Path;
+
+    fn gh_token() -> String {
+        format!("gh{}_{}", "p", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6")
+    }
+    fn aws_key() -> String {
+        format!("AK{}{}", "IA", "QYLPMN5HHHFQ2RJX")
+    }
+
+    fn run(dir: &Path, params: Params) -> Outcome {
+        let check = SecretsScan.prepare(&params).unwrap();
+        let ctx = CheckContext::new(dir.to_path_buf());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(check.run(&ctx))
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn codes(o: &Outcome) -> Vec<(&'static str, String)> {
+        o.evidence
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code,
+                    f.location
+                        .as_ref()
+                        .map(|l| l.to_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    fn leaky_repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "README.md", "# acme\n");
+        write(
+            dir.path(),
+            "app/settings.py",
+            &format!("DEBUG = False\nAWS_ACCESS_KEY_ID = \"{}\"\n", aws_key()),
+        );
+        write(
+            dir.path(),
+            "deploy/ci.sh",
+            &format!("#!/bin/sh\nexport GITHUB_TOKEN={}\n", gh_token()),
+        );
+        write(
+            dir.path(),
+            ".env.example",
+            "JWT_SECRET=changethis\nAPI_KEY=<your-key>\n",
+        );
+        dir
+    }
+
+    #[test]
+    fn planted_secrets_fail_with_locations_and_redaction() {
+        let dir = leaky_repo();
+        let o = run(dir.path(), Params::new());
+        assert_eq!(o.status, Status::Fail, "{}", o.evidence.summary);
+        assert_eq!(
+            codes(&o),
+            [
+                ("secrets-hardcoded", "app/settings.py:2:22".to_string()),
+                ("secrets-hardcoded", "deploy/ci.sh:2:21".to_string()),
+            ]
+        );
+        let all = serde_json::to_string(&o).unwrap();
+        assert!(
+            !all.contains(&gh_token()) && !all.contains(&aws_key()),
+            "{all}"
+        );
+        assert!(all.contains("AKIA…(20 chars)"));
+        assert!(o.evidence.summary.starts_with("2 secrets found in 2 files"));
+    }
+
+    #[test]
+    fn clean_repo_passes_and_empty_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "src/main.rs",
+            "fn main() { let password = read_password(); }\n",
+        );
+        write(
+            dir.path(),
+            ".env.example",
+            "DB_PASSWORD=changeme\nSECRET_KEY=${SECRET_KEY}\n",
+        );
+        let o = run(dir.path(), Params::new());
+        assert_eq!(o.status, Status::Pass, "{:?}", o.evidence);
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(run(empty.path(), Params::new()).status, Status::Skipped);
+    }
+
+    #[test]
+    fn gitignored_files_are_not_scanned() {
+        let dir = leaky_repo();
+        write(dir.path(), ".gitignore", "app/\ndeploy/\n");
+        assert_eq!(run(dir.path(), Params::new()).status, Status::Pass);
+    }
+
+    #[test]
+    fn baseline_lets_known_findings_pass() {
+        let dir = leaky_repo();
+        let first = {
+            let rules = load_rules(dir.path(), &RuleSource::Auto).unwrap();
+            let scanner = Scanner::new(rules);
+            let files = super::super::walk_dir(dir.path());
+            scan_files(&scanner, &files.files, &ScanOptions::default())
+        };
+        let baseline = Baseline::from_findings(&first.findings);
+        write(dir.path(), ".gonogo/baseline.json", &baseline.to_json());
+        let p = Params::new().with("baseline", ".gonogo/baseline.json");
+        let o = run(dir.path(), p.clone());
+        assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
+        assert!(o.evidence.summary.contains("2 known in the baseline"));
+        // A new secret still fails.
+        write(
+            dir.path(),
+            "app/new.py",
+            &format!("TOKEN = '{}'\n", gh_token().replace('a', "b")),
+        );
+        assert_eq!(
+            codes(&run(dir.path(), p)),
+            [("secrets-hardcoded", "app/new.py:1:10".to_string())]
+        );
+        write(dir.path(), ".gonogo/bad.json", "{not json");
+        let o = run(
+            dir.path(),
+            Params::new().with("baseline", ".gonogo/bad.json"),
+        );
+        assert_eq!(o.status, Status::Error);
+    }
+
+    #[test]
+    fn repository_gitleaks_config_is_used() {
+        let dir = leaky_repo();
+        write(
+            dir.path(),
+            ".gitleaks.toml",
+            "[extend]\nuseDefault = true\n[[allowlists]]\npaths = ['''^deploy/''']\n",
+        );
+        assert_eq!(codes(&run(dir.path(), Params::new())).len(), 1);
+        write(
+            dir.path(),
+            ".gitleaks.toml",
+            "[[rules]]\nid = 'x'\nregex = '''(bad'''\n",
+        );
+        let o = run(dir.path(), Params::new());
+        assert_eq!(o.status, Status::Error);
+        assert!(
+            o.evidence.summary.contains(".gitleaks.toml"),
+            "{}",
+            o.evidence.summary
+        );
+    }
+
+    #[test]
+    fn huge_files_are_capped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "dump.sql",
+            &"insert into t values (1);\n".repeat(100),
+        );
+        let o = run(dir.path(), Params::new().with("max_file_size", "1000"));
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(codes(&o), [("secrets-file-capped", "dump.sql".to_string())]);
+    }
+
+    #[test]
+    fn params_are_validated() {
+        assert!(
+            SecretsScan
+                .prepare(&Params::new().with("since", "90d"))
+                .is_err()
+        );
+        assert!(
+            SecretsScan
+                .prepare(&Params::new().with("history", "true").with("since", "soon"))
+                .is_err()
+        );
+        assert!(
+            SecretsScan
+                .prepare(&Params::new().with("max_file_size", "0"))
+                .is_err()
+        );
+        assert!(
+            SecretsScan
+                .prepare(&Params::new().with("bogus", "1"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn recognition() {
+        let ctx: Vec<String> = Vec::new();
+        let rec = |t: &str| {
+            SecretsScan.recognise(ItemRef {
+                text: t,
+                context: &ctx,
+            })
+        };
+        assert_eq!(
+            rec("No secrets in git history")
+                .unwrap()
+                .params
+                .str("history"),
+            Some("true")
+        );
+        assert!(
+            rec("No hardcoded secrets in codebase")
+                .unwrap()
+                .params
+                .is_empty()
+        );
+        assert!(rec("Token expiry configured").is_none());
+    }
+}

@@ -1,0 +1,145 @@
+//! `gonogo load` as a user meets it: exit codes 0, 1 and 2, the summary, JSON and HTML.
+
+use assert_cmd::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+
+fn gonogo() -> Command {
+    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
+    cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
+    cmd
+}
+
+/// A minimal keep-alive HTTP/1.1 server on 127.0.0.1:0 answering every request with `status`.
+fn server(status: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                let body = "hello";
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if line == "\r\n" => {
+                            if writer.write_all(response.as_bytes()).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+fn out(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_healthy_target_within_thresholds_exits_0() {
+    let url = server("200 OK");
+    let o = gonogo()
+        .args(["load", &url, "-n", "100", "-c", "2", "--warmup", "0s"])
+        .args(["--threshold", "p95<5s", "--threshold", "error_rate<0.5%"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = out(&o);
+    assert!(text.contains("requests    100 (100 ok, 0 errors"), "{text}");
+    assert!(text.contains("pass p95<5s"), "{text}");
+    assert!(text.contains("result      PASS"), "{text}");
+}
+
+#[test]
+fn an_all_500_target_exits_1_without_a_threshold() {
+    let url = server("500 Internal Server Error");
+    let o = gonogo()
+        .args(["load", &url, "-n", "50", "-c", "2", "--warmup", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let text = out(&o);
+    assert!(text.contains("errors      5xx 50"), "{text}");
+    assert!(text.contains("above the default limit of 1%"), "{text}");
+}
+
+#[test]
+fn a_failed_threshold_exits_1() {
+    let url = server("200 OK");
+    let o = gonogo()
+        .args(["load", &url, "-n", "50", "-c", "1", "--warmup", "0s"])
+        .args(["--threshold", "rps>100000000"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("FAIL rps>100000000/s"), "{}", out(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["load", "http://127.0.0.1:9/", "--threshold", "p95<soon"],
+        vec!["load", "http://127.0.0.1:9/", "--rate", "100000000"],
+        vec!["load", "http://127.0.0.1:9/", "-d", "3h"],
+        vec!["load", "ftp://127.0.0.1/"],
+        vec!["load"],
+    ] {
+        let o = gonogo().args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", out(&o));
+    }
+    let o = gonogo()
+        .args(["load", "http://127.0.0.1:9/", "--threshold", "p95<soon"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&o.stderr), @"error: threshold `p95<soon`: expected a non-negative number");
+}
+
+#[test]
+fn json_and_html_reports() {
+    let url = server("200 OK");
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("load.html");
+    let o = gonogo()
+        .args([
+            "load", &url, "-n", "40", "-c", "2", "--warmup", "0s", "--format", "json",
+        ])
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["requests"], 40);
+    assert_eq!(v["pass"], true);
+    assert!(v["latency"]["histogram"].as_str().unwrap().len() > 10);
+    assert!(v["latency"]["p99_ms"].as_f64().unwrap() > 0.0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!doctype html>"));
+    assert_eq!(
+        page.matches("<svg").count(),
+        3,
+        "distribution, latency and throughput over time"
+    );
+    assert!(
+        !page.contains("<script") && !page.contains("src="),
+        "self-contained"
+    );
+}
+
+#[test]
+fn help_is_documented() {
+    let o = gonogo().args(["load", "--help"]).output().unwrap();
+    insta::assert_snapshot!(out(&o));
+}
