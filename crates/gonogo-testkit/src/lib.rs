@@ -93,8 +93,10 @@ pub fn locate(service: Service) -> Result<Found, String> {
 
 /// The service, or `None` after printing why the calling test is skipped. Panics under CI.
 ///
-/// ```ignore
-/// let Some(pg) = gonogo_testkit::require(Service::Postgres, "pg_fk_indexed_finds_missing_index") else { return };
+/// ```no_run
+/// use gonogo_testkit::{Service, require};
+/// let Some(pg) = require(Service::Postgres, "pg_fk_indexed_finds_missing_index") else { return };
+/// println!("connect to {}", pg.url());
 /// ```
 pub fn require(service: Service, test: &str) -> Option<Found> {
     match locate(service) {
