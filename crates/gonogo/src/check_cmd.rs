@@ -222,11 +222,15 @@ fn render(args: &CheckArgs, p: &Prepared, report: &Report) -> String {
     }
 }
 
+/// `COLUMNS` when set (shells rarely export it, tests do), else the terminal's own width.
 fn terminal_width() -> Option<usize> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|w| *w >= 40)
+    let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    let from_terminal = || {
+        console::Term::stdout()
+            .size_checked()
+            .map(|(_rows, cols)| usize::from(cols))
+    };
+    from_env.or_else(from_terminal).filter(|w| *w >= 40)
 }
 
 fn progress_bar(wanted: bool) -> Option<indicatif::ProgressBar> {
