@@ -1,0 +1,85 @@
+//! How the seed checklists' live items bind to the PostgreSQL, Redis and Prometheus kinds, and
+//! what every live kind says when its target is not configured.
+
+use gonogo_core::bind::{ItemBinding, bind};
+use gonogo_core::config::Config;
+use gonogo_core::{CheckKind, Status};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn is_live(id: &str) -> bool {
+    ["pg.", "redis.", "prom.", "metrics."]
+        .iter()
+        .any(|p| id.starts_with(p))
+}
+
+/// Every item of `seed` bound to a live kind: line, text, kind and parameters.
+fn live_bindings(seed: &str) -> String {
+    let path = format!(
+        "{}/../../examples/checklists/{seed}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let source = std::fs::read_to_string(&path).unwrap();
+    let checklist = gonogo_checklist::parse(&source);
+    let registry = gonogo_checks::registry();
+    let plan = bind(
+        &checklist,
+        seed,
+        &Config::with_defaults(),
+        &registry,
+        &BTreeMap::new(),
+    );
+    let mut out = String::new();
+    for (item, binding) in checklist.items.iter().zip(&plan.items) {
+        if let ItemBinding::Check(b) = binding
+            && is_live(b.kind.id())
+        {
+            let params: Vec<String> = b.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            writeln!(
+                out,
+                "{:>3}: {} → {} {}",
+                item.line,
+                item.text,
+                b.kind.id(),
+                params.join(" ")
+            )
+            .unwrap();
+            assert!(
+                b.prepared.is_ok(),
+                "{}: {:?}",
+                item.text,
+                b.prepared.as_ref().err()
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn seed_000_live_items_bind_to_live_kinds() {
+    insta::assert_snapshot!(live_bindings("seed-000.md"));
+}
+
+#[test]
+fn seed_004_live_items_bind_to_live_kinds() {
+    insta::assert_snapshot!(live_bindings("seed-004.md"));
+}
+
+#[tokio::test]
+async fn every_live_kind_is_skipped_without_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = crate::live::ctx(dir.path(), &[]);
+    let mut out = String::new();
+    for kind in gonogo_checks::KINDS.iter().filter(|k| is_live(k.id())) {
+        // Only prom.query has a required parameter.
+        let needs_query: &[(&str, &str)] = if kind.id() == "prom.query" {
+            &[("query", "up"), ("min", "1")]
+        } else {
+            &[]
+        };
+        let o = crate::live::run(*kind as &dyn CheckKind, needs_query, &ctx).await;
+        assert_eq!(o.status, Status::Skipped, "{}: {o:?}", kind.id());
+        writeln!(out, "{}: {}", kind.id(), o.evidence.summary).unwrap();
+    }
+    insta::assert_snapshot!(out);
+}
