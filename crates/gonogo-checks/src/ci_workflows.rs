@@ -17,6 +17,7 @@ const RULES: &[&str] = &[
     "build",
     "test",
     "security",
+    "image-scan",
     "pinned",
     "permissions",
     "updates",
@@ -28,7 +29,9 @@ static DOC: CheckDoc = CheckDoc {
 `.gitlab-ci.yml`. Some job must build (a build command or a build action), some job must run \
 tests (pytest, npm test, cargo test, go test, …) and some job must run a security scan \
 (CodeQL, Trivy, Grype, Snyk, Semgrep, npm audit, pip-audit, cargo audit, gitleaks, GitLab's \
-Security templates, …). In GitHub Actions every third-party action (not `actions/*` or \
+Security templates, …); the `image-scan` group asks for a scan of the built container image \
+itself (`trivy image`, `grype`, `docker scout cves`, `snyk container`, Trivy's action with an \
+`image-ref`, Anchore's scan action, GitLab's Container-Scanning template). In GitHub Actions every third-party action (not `actions/*` or \
 `github/*`) must be pinned to a full 40-hex commit SHA, `permissions` must be declared at the \
 workflow level or on every job, `write-all` is refused and workflow-level write scopes are \
 warned about. Dependabot (`.github/dependabot.yml` with updates) or Renovate (`renovate.json`, \
@@ -38,7 +41,7 @@ the rule groups. Fails on any failing finding; skips with \"no CI workflow found
     params: &[
         ParamDoc::optional(
             "rules",
-            "Comma list of rule groups: build, test, security, pinned, permissions, updates (default: all).",
+            "Comma list of rule groups: build, test, security, image-scan, pinned, permissions, updates (default: all but image-scan).",
         ),
         ParamDoc::with_default(
             "required",
@@ -55,13 +58,14 @@ the rule groups. Fails on any failing finding; skips with \"no CI workflow found
         "Build pipeline configured",
         "Test pipeline running",
         "Security scanning enabled",
+        "Image scanning enabled",
+        "Container images scanned for vulnerabilities in CI",
         "Dependabot configured",
         "CI workflows follow best practices",
     ],
     not_phrases: &[
         "Deployment pipeline tested",
         "**PR #17** merged (CI/CD pipeline functional)",
-        "Image scanning enabled",
         "Build and push Docker images",
         "Vulnerability scan completed (Trivy/Snyk)",
     ],
@@ -72,6 +76,10 @@ the rule groups. Fails on any failing finding; skips with \"no CI workflow found
         (
             "ci-no-security-scan",
             "No CI job runs a security scan (SAST, dependency or image scanning).",
+        ),
+        (
+            "ci-no-image-scan",
+            "No CI job scans the built container image for vulnerabilities.",
         ),
         (
             "ci-action-unpinned",
@@ -117,6 +125,9 @@ impl CheckKind for CiWorkflows {
         }
         if t.contains("test pipeline") {
             return Some(Recognition::new(65).with("rules", "test"));
+        }
+        if (t.contains("image scan") || t.contains("images scanned")) && !t.contains("registry") {
+            return Some(Recognition::new(65).with("rules", "image-scan"));
         }
         if t.contains("security scan") && !t.contains("image") {
             return Some(Recognition::new(70).with("rules", "security"));
@@ -238,6 +249,23 @@ const SECURITY_ACTIONS: &[&str] = &[
     "zaproxy/action",
 ];
 
+/// A step using an image-scanning action: Anchore's and Docker Scout's always scan an image,
+/// Trivy's when it is given an `image-ref` (or `scan-type: image`).
+fn scans_image(uses: &Node, step: &Node) -> bool {
+    let Some(u) = uses.as_str() else { return false };
+    let u = u.to_ascii_lowercase();
+    if u.starts_with("anchore/scan-action") || u.starts_with("docker/scout-action") {
+        return true;
+    }
+    if u.starts_with("aquasecurity/trivy-action") || u.starts_with("snyk/actions/docker") {
+        let with = step.get("with");
+        return u.starts_with("snyk/actions/docker")
+            || with.and_then(|w| w.get("image-ref")).is_some()
+            || with.and_then(|w| w.str_of("scan-type")) == Some("image");
+    }
+    false
+}
+
 fn has_any(text: &str, words: &[&str]) -> bool {
     let t = text.to_ascii_lowercase();
     words.iter().any(|w| t.contains(w))
@@ -249,7 +277,20 @@ struct Seen {
     build: bool,
     test: bool,
     security: bool,
+    image_scan: bool,
 }
+
+/// Commands that scan a built container image (not just the source tree).
+const IMAGE_SCAN: &[&str] = &[
+    "trivy image",
+    "trivy i ",
+    "grype ",
+    "docker scout cves",
+    "docker scout quickview",
+    "snyk container",
+    "anchore",
+    "clair-scanner",
+];
 
 fn is_full_sha(r: &str) -> bool {
     r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit())
@@ -338,8 +379,21 @@ impl PreparedCheck for Prepared {
                     "no CI job runs a security scan",
                     "add CodeQL, Trivy, pip-audit/npm audit or similar to a workflow",
                 ),
+                (
+                    "image-scan",
+                    seen.image_scan,
+                    "ci-no-image-scan",
+                    "no CI job scans the built container image",
+                    "scan the image after building it (`trivy image`, aquasecurity/trivy-action with `image-ref`, anchore/scan-action)",
+                ),
             ] {
-                if wants(&this.rules, group) && !ok {
+                let asked = if group == "image-scan" {
+                    // Opt-in: a repository may scan images in its registry instead.
+                    this.rules.as_ref().is_some_and(|r| r.iter().any(|g| g == "image-scan"))
+                } else {
+                    wants(&this.rules, group)
+                };
+                if asked && !ok {
                     findings.push(
                         Finding::fail(code, what)
                             .at(Location::file(first.clone()))
@@ -399,9 +453,11 @@ impl Prepared {
                     seen.build |= has_any(run, BUILD);
                     seen.test |= has_any(run, TEST);
                     seen.security |= has_any(run, SECURITY);
+                    seen.image_scan |= has_any(run, IMAGE_SCAN);
                 }
                 if let Some(u) = step.get("uses") {
                     self.uses(rel, u, seen, out);
+                    seen.image_scan |= scans_image(u, step);
                 }
             }
         }
@@ -515,6 +571,7 @@ fn gitlab_file(doc: &Node, seen: &mut Seen) {
         {
             seen.security = true;
         }
+        seen.image_scan |= t.contains("container-scanning");
     }
     for (name, _, job) in doc.keyed() {
         if GITLAB_RESERVED.contains(&name) || name.starts_with('.') {
@@ -536,6 +593,7 @@ fn gitlab_file(doc: &Node, seen: &mut Seen) {
         seen.build |= has_any(&text, BUILD);
         seen.test |= has_any(&text, TEST);
         seen.security |= has_any(&text, SECURITY);
+        seen.image_scan |= has_any(&text, IMAGE_SCAN);
     }
 }
 
@@ -720,6 +778,54 @@ jobs:
         );
         let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", GOOD)], &kv);
         assert_eq!(o.status, Status::Pass);
+    }
+
+    #[test]
+    fn image_scan_is_asked_by_its_item_and_needs_an_image_scanner() {
+        let r = CiWorkflows
+            .recognise(ItemRef {
+                text: "Image scanning enabled",
+                context: &["Container Registry".to_string()],
+            })
+            .unwrap();
+        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        assert_eq!(kv, [("rules", "image-scan")]);
+        // A source-tree scan (pip-audit) is no image scan.
+        let source_only = "on: push\npermissions: {contents: read}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: pip-audit\n";
+        let o = run(
+            &CiWorkflows,
+            &[(".github/workflows/ci.yml", source_only)],
+            &kv,
+        );
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-no-image-scan", ".github/workflows/ci.yml")])
+        );
+        for scanner in [
+            "      - run: trivy image --exit-code 1 ghcr.io/acme/api:${{ github.sha }}\n",
+            "      - uses: aquasecurity/trivy-action@0000000000000000000000000000000000000000\n        with:\n          image-ref: ghcr.io/acme/api\n",
+            "      - uses: anchore/scan-action@0000000000000000000000000000000000000000\n",
+        ] {
+            let wf = format!("{source_only}{scanner}");
+            let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", &wf)], &kv);
+            assert_eq!(o.status, Status::Pass, "{scanner}: {o:?}");
+        }
+        // Trivy's action on the file system is not an image scan.
+        let fs = format!(
+            "{source_only}      - uses: aquasecurity/trivy-action@0000000000000000000000000000000000000000\n        with:\n          scan-type: fs\n"
+        );
+        let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", &fs)], &kv);
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-no-image-scan", ".github/workflows/ci.yml")])
+        );
+        // Not asked for, not required: the default groups leave it out.
+        let o = run(
+            &CiWorkflows,
+            &[(".github/workflows/ci.yml", source_only)],
+            &[("rules", "security")],
+        );
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     #[test]

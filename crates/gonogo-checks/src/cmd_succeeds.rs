@@ -54,7 +54,10 @@ static DOC: CheckDoc = CheckDoc {
         compilation successful\" runs `node_modules/.bin/tsc --noEmit` near `tsconfig.json`; \
         \"Frontend tests passing (`npm test`)\" runs `npm test`; \"Docker images build \
         successfully\" runs `docker build .` near `Dockerfile` (a Docker daemon that cannot be \
-        reached is `error`); a script named in the item \
+        reached is `error`); \"`npm install` runs successfully\" runs `npm install --dry-run \
+        --ignore-scripts --no-audit --no-fund` near `package.json`, which resolves the whole \
+        dependency tree without writing `node_modules` or the lockfile (no registry \
+        reachable is `error`); a script named in the item \
         (`scripts/validate_docker_stack.sh`) is run as is.",
     params: &[
         ParamDoc::required("cmd", "The command line: `mypy .`, `npm run build`."),
@@ -99,9 +102,9 @@ static DOC: CheckDoc = CheckDoc {
         "Frontend component tests passing",
         "Docker images build successfully",
         "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
+        "`npm install` runs successfully",
     ],
     not_phrases: &[
-        "`npm install` runs successfully",
         "Build and push Docker images",
         "Backend tests passing (`pytest`)",
         "Run database migrations",
@@ -132,6 +135,9 @@ static RULES: LazyLock<Vec<(Regex, &'static str, &'static str, bool)>> = LazyLoc
         (r"^typescript (compilation|compiles|type ?check(s|ing)?) (successful|succeeds|passing|passes|clean)$|^no typescript errors$", "node_modules/.bin/tsc --noEmit", "frontend/tsconfig.json,tsconfig.json", false),
         (r"^frontend (unit |component )?tests (passing|pass|passed)( \(npm test\))?$", "npm test", frontend, false),
         (r"^docker images? (build|builds|built) (successfully|without errors)$", "docker build .", "Dockerfile", false),
+        // Resolves the whole dependency tree against the registry without writing node_modules
+        // or the lockfile: a check never mutates its target.
+        (r"^npm (install|i|ci) (runs|completes|succeeds|works)( successfully)?( without errors)?$", "npm install --dry-run --ignore-scripts --no-audit --no-fund", frontend, false),
     ]
     .into_iter()
     .map(|(re, cmd, near, shell)| (Regex::new(re).expect("regex"), cmd, near, shell))
@@ -140,8 +146,14 @@ static RULES: LazyLock<Vec<(Regex, &'static str, &'static str, bool)>> = LazyLoc
 
 /// Output of tools that could not work at all, per command (for the `unavailable` parameter).
 fn unavailable_for(cmd: &str) -> Option<&'static str> {
-    cmd.starts_with("docker ").then_some(
-        "Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect to the Docker daemon",
+    if cmd.starts_with("docker ") {
+        return Some(
+            "Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect to the Docker daemon",
+        );
+    }
+    // No registry to resolve against: npm could not tell whether the install works.
+    cmd.starts_with("npm install").then_some(
+        "ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|network request to .* failed",
     )
 }
 

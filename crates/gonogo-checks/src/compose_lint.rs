@@ -65,6 +65,7 @@ with `required=true`. A file that does not parse is `compose-parse-error` at its
         "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
         "Redis persistent volume configured",
         "docker-compose services have healthchecks",
+        "Docker stack validation passed",
     ],
     not_phrases: &[
         "Docker images build successfully",
@@ -149,8 +150,9 @@ impl CheckKind for ComposeLint {
         }
         if (t.contains("docker compose")
             || t.contains("docker-compose")
+            || t.contains("docker stack")
             || t.contains("compose file"))
-            && (t.contains("validated") || t.contains("lint") || t.contains("healthcheck"))
+            && (t.contains("validat") || t.contains("lint") || t.contains("healthcheck"))
         {
             return Some(Recognition::new(50));
         }

@@ -38,7 +38,11 @@ static DOC: CheckDoc = CheckDoc {
         — `DEBUG`, `APP_DEBUG`, `FLASK_DEBUG`, `DJANGO_DEBUG` set to true; `tracked` — an env \
         file holding literal secrets that git tracks (read from the git index; only when the \
         repository root is itself a git repository, otherwise noted in the evidence and \
-        skipped). Templates (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`) are \
+        skipped); `rotated` — a secret in a production file (`.env.production`, `.env.prod`) \
+        or named with `key` and read from the environment holds the same value as the same \
+        key in a development file or a template: it was never rotated from development (asked \
+        for alone, `checks=rotated` is `error` when there is no production value or nothing \
+        to compare it with). Templates (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`) are \
         committed by design and only checked for real-looking secrets (long, high-entropy \
         values under secret-named keys). Development and test files (`.env.development`, \
         `.env.test`, `.env.local`, …) are only held to the `tracked` rule. `key` narrows the \
@@ -67,8 +71,8 @@ static DOC: CheckDoc = CheckDoc {
         ),
         ParamDoc::with_default(
             "checks",
-            "Rules to apply, comma-separated: secrets, database, cors, debug, tracked.",
-            "secrets,database,cors,debug,tracked",
+            "Rules to apply, comma-separated: secrets, database, cors, debug, tracked, rotated.",
+            "secrets,database,cors,debug,tracked,rotated",
         ),
     ],
     examples: &[
@@ -76,6 +80,7 @@ static DOC: CheckDoc = CheckDoc {
         "env.strength key=JWT_SECRET min_length=32",
         "env.strength checks=database",
         "env.strength path=deploy/.env.production checks=secrets,cors",
+        "env.strength checks=rotated",
     ],
     phrases: &[
         "`.env` properly configured with strong secrets",
@@ -83,15 +88,15 @@ static DOC: CheckDoc = CheckDoc {
         "Database credentials rotated from defaults",
         "CORS origins restricted to production domains",
         "SECRET_KEY is at least 50 characters",
+        "All secrets rotated from development values",
+        "JWT secrets rotated and secured",
+        "API keys rotated and secured",
     ],
     not_phrases: &[
         // The file lives on the deployment host, not in a checkout; its absence from a clean
         // checkout says nothing, and "secured" is a property of the host.
         "`.env.production` file created and secured",
-        // Rotation is a property of the deployed secret store; a checkout cannot show it.
-        "All secrets rotated from development values",
-        "JWT secrets rotated and secured",
-        "API keys rotated and secured",
+        // Where secrets are kept is a property of the deployment, not of any file gonogo reads.
         "Secrets stored in secure vault (AWS Secrets Manager/HashiCorp Vault)",
         "Secrets encrypted at rest",
         "No hardcoded credentials in code",
@@ -127,6 +132,10 @@ static DOC: CheckDoc = CheckDoc {
             "An env file holding literal secrets is tracked by git.",
         ),
         (
+            "env-secret-not-rotated",
+            "A production secret has the same value as in a development file or template.",
+        ),
+        (
             "env-template-real-secret",
             "A template (`.env.example`) holds a real-looking secret.",
         ),
@@ -138,7 +147,7 @@ static DOC: CheckDoc = CheckDoc {
     ],
 };
 
-const ALL_RULES: &[&str] = &["secrets", "database", "cors", "debug", "tracked"];
+const ALL_RULES: &[&str] = &["secrets", "database", "cors", "debug", "tracked", "rotated"];
 
 impl CheckKind for EnvStrength {
     fn id(&self) -> &'static str {
@@ -227,7 +236,9 @@ impl CheckKind for EnvStrength {
                 cors: has("cors"),
                 debug: has("debug"),
                 tracked: has("tracked"),
+                rotated: has("rotated"),
             },
+            only_rotated: rules.iter().all(|r| r == "rotated"),
         }))
     }
 }
@@ -279,6 +290,31 @@ fn recognise(text: &str) -> Option<Recognition> {
     {
         return Some(Recognition::new(85));
     }
+    // "All secrets rotated from development values", "JWT secrets rotated and secured": the
+    // production values must differ from the development ones, and be strong and untracked.
+    static ROTATED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(all )?(?P<what>secrets|jwt secrets?|api keys?|tokens|passwords|credentials) (are )?rotated( and secured)?( from (the )?(development|dev|default) values)?$").expect("regex")
+    });
+    if let Some(c) = ROTATED.captures(&n) {
+        let what = &c["what"];
+        let key = if what.starts_with("jwt") {
+            Some("*JWT*")
+        } else if what.starts_with("api key") {
+            Some("*API_KEY*,*APIKEY*")
+        } else {
+            None
+        };
+        let checks = if n.contains("secured") {
+            "rotated,secrets,tracked"
+        } else {
+            "rotated"
+        };
+        let mut r = Recognition::new(75).with("checks", checks);
+        if let Some(k) = key {
+            r = r.with("key", k);
+        }
+        return Some(r);
+    }
     // "Database credentials rotated from defaults".
     static DB: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(the )?(database|db|postgres(ql)?|mysql|mongodb) (credentials|passwords?) (rotated|changed) (from|away from) (the )?defaults?$|^no default (database|db) (credentials|passwords?)$").expect("regex")
@@ -304,6 +340,7 @@ struct Rules {
     cors: bool,
     debug: bool,
     tracked: bool,
+    rotated: bool,
 }
 
 #[derive(Clone)]
@@ -315,6 +352,8 @@ struct Prepared {
     min_length: Option<usize>,
     min_entropy: f64,
     rules: Rules,
+    /// `checks=rotated` alone: nothing to compare is then `error`, not a pass.
+    only_rotated: bool,
 }
 
 /// What a file is for, from its name.
@@ -849,6 +888,68 @@ impl Prepared {
         is_secret_key(key) || self.named_keys.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 
+    /// The `rotated` rule: production secrets must not reuse a development or template value.
+    fn rotation(
+        &self,
+        c: &Collected,
+        selected: &[&Entry],
+        findings: &mut Vec<Finding>,
+        notes: &mut Vec<String>,
+        unknown: &mut Vec<String>,
+    ) {
+        let earlier: Vec<&Entry> = c
+            .entries
+            .iter()
+            .filter(|e| matches!(e.class, FileClass::Development | FileClass::Template))
+            .collect();
+        let production: Vec<&&Entry> = selected
+            .iter()
+            .filter(|e| e.class == FileClass::Production || e.line.is_none())
+            .filter(|e| self.treat_as_secret(&e.key) || is_db_password_key(&e.key))
+            .filter(|e| e.value.literal().is_some_and(|v| !v.is_empty()))
+            .collect();
+        if production.is_empty() || earlier.is_empty() {
+            let why = if production.is_empty() {
+                "no production secret to compare (no .env.production or .env.prod; name keys with `key` and pass the production env with --env-file)"
+            } else {
+                "no development file or template to compare the production secrets with"
+            };
+            if self.only_rotated {
+                unknown.push(why.to_string());
+            } else {
+                notes.push(format!("rotation not checked: {why}"));
+            }
+            return;
+        }
+        for p in production {
+            let value = p.value.literal().unwrap_or_default();
+            let Some(d) = earlier
+                .iter()
+                .find(|d| d.key.eq_ignore_ascii_case(&p.key) && d.value.literal() == Some(value))
+            else {
+                continue;
+            };
+            let from = match d.line {
+                Some(l) => format!("{}:{l}", d.source),
+                None => d.source.clone(),
+            };
+            let f = Finding::fail(
+                "env-secret-not-rotated",
+                format!(
+                    "{} in {} has the same value as in {from} ({})",
+                    p.key,
+                    p.source,
+                    redact_secret(value)
+                ),
+            )
+            .fix("generate a fresh production value (`openssl rand -base64 48`) and keep it out of development files");
+            findings.push(match location(p) {
+                Some(l) => f.at(l),
+                None => f,
+            });
+        }
+    }
+
     fn judge(&self, e: &Entry, out: &mut Vec<Finding>) {
         let Some(value) = e.value.literal() else {
             return;
@@ -1164,6 +1265,16 @@ impl Prepared {
         }
 
         let mut notes = Vec::new();
+        let mut unknown = Vec::new();
+        if self.rules.rotated {
+            self.rotation(&c, &selected, &mut findings, &mut notes, &mut unknown);
+        }
+        if self.key_set.is_some() && selected.is_empty() && self.named_keys.is_empty() {
+            unknown.push(
+                "no key matching the `key` globs is set in any env file or compose file"
+                    .to_string(),
+            );
+        }
         if self.rules.tracked {
             match crate::git::open(&ctx.repo) {
                 Ok(repo) => match crate::git::tracked_paths(&repo) {
@@ -1202,7 +1313,6 @@ impl Prepared {
         }
 
         // A key named explicitly must be found with a value, or gonogo cannot tell.
-        let mut unknown = Vec::new();
         for key in &self.named_keys {
             let mine: Vec<&&Entry> = selected
                 .iter()
@@ -1234,7 +1344,7 @@ impl Prepared {
         } else {
             format!(" ({})", notes.join("; "))
         };
-        let expected = "secrets long, random and not defaults; no default DB credentials; no wildcard CORS; debug off; env files with secrets untracked";
+        let expected = "secrets long, random and not defaults; no default DB credentials; no wildcard CORS; debug off; env files with secrets untracked; production secrets not reused from development";
         let fails = findings
             .iter()
             .filter(|f| f.severity == Status::Fail)
@@ -1524,6 +1634,86 @@ mod tests {
         )]);
         let o = run(&EnvStrength, &[("checks", "cors")], dir.path()).await;
         assert_eq!(codes(&o), ["env-cors-wildcard", "env-cors-wildcard"]);
+    }
+
+    #[tokio::test]
+    async fn production_secrets_must_differ_from_development_values() {
+        let dev_jwt = "dev-jwt-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e";
+        let prod_jwt = "q8Zr2LmX4vT9nB6kP1sW7yH3jD5fG0aC";
+        let dir = repo(&[
+            (
+                ".env.development",
+                &format!("JWT_SECRET={dev_jwt}\nSTRIPE_API_KEY=sk_dev_9a8b7c6d5e4f3a2b1c0d\n"),
+            ),
+            (
+                ".env.production",
+                &format!(
+                    "JWT_SECRET={dev_jwt}\nSTRIPE_API_KEY=sk_live_Zx81Qw73Er65Ty49Ui\nLOG_LEVEL=info\n"
+                ),
+            ),
+        ]);
+        let o = run(&EnvStrength, &[("checks", "rotated")], dir.path()).await;
+        assert_eq!(codes(&o), ["env-secret-not-rotated"]);
+        let f = &o.evidence.findings[0];
+        assert!(
+            f.message.contains("JWT_SECRET in .env.production")
+                && f.message.contains(".env.development:1"),
+            "{}",
+            f.message
+        );
+        assert!(
+            !format!("{o:?}").contains(dev_jwt),
+            "the value leaked: {o:?}"
+        );
+        assert_eq!(locations(&o), [".env.production:1"]);
+
+        // Rotated: passes, and so does the seed item's binding with the JWT keys only.
+        std::fs::write(
+            dir.path().join(".env.production"),
+            format!("JWT_SECRET={prod_jwt}\nSTRIPE_API_KEY=sk_live_Zx81Qw73Er65Ty49Ui\n"),
+        )
+        .unwrap();
+        let o = run(&EnvStrength, &[("checks", "rotated")], dir.path()).await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        let p = recognise(&EnvStrength, "JWT secrets rotated and secured").unwrap();
+        let kv: Vec<(&str, &str)> = p.iter().collect();
+        assert_eq!(
+            kv,
+            [("checks", "rotated,secrets,tracked"), ("key", "*JWT*")]
+        );
+        let o = run(&EnvStrength, &kv, dir.path()).await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[tokio::test]
+    async fn rotation_with_nothing_to_compare_cannot_pass() {
+        // Only development values: no production secret to judge.
+        let dir = repo(&[(".env.development", "JWT_SECRET=abc\n")]);
+        let o = run(&EnvStrength, &[("checks", "rotated")], dir.path()).await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        assert!(
+            o.evidence.summary.contains("no production secret"),
+            "{}",
+            o.evidence.summary
+        );
+        // Only production values: nothing they could have been copied from.
+        let dir = repo(&[(
+            ".env.production",
+            "JWT_SECRET=q8Zr2LmX4vT9nB6kP1sW7yH3jD5fG0aC\n",
+        )]);
+        let o = run(&EnvStrength, &[("checks", "rotated")], dir.path()).await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        // A key glob that matches nothing is no pass either.
+        let o = run(&EnvStrength, &[("key", "*API_KEY*")], dir.path()).await;
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        // With the other rules on, a missing comparison is a note, not an error.
+        let o = run(&EnvStrength, &[], dir.path()).await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert!(
+            o.evidence.summary.contains("rotation not checked"),
+            "{}",
+            o.evidence.summary
+        );
     }
 
     #[tokio::test]

@@ -25,7 +25,7 @@ static DOC: CheckDoc = CheckDoc {
         when a matched file cannot be read. Auto-binding reads a file name from the item's \
         text (\"Deployment runbook updated (OPERATIONS_RUNBOOK.md)\") and knows the usual \
         names of a few documents (disaster recovery plan, incident response plan, runbooks, \
-        deployment guide, data retention policy), matched case-insensitively; it only says the document exists, not \
+        deployment guide, data retention policy, database schema reference or ER diagram), matched case-insensitively; it only says the document exists, not \
         that it is current.",
     params: &[
         ParamDoc::required(
@@ -54,6 +54,7 @@ static DOC: CheckDoc = CheckDoc {
         "Deployment guide written",
         "Deployment documentation updated",
         "Data retention policies documented",
+        "Database schema documented",
     ],
     not_phrases: &[
         "PR #15 merged (STATUS.md complete)",
@@ -118,6 +119,11 @@ static KNOWN_DOCS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (
             r"^deployment (guide|documentation|docs) (is )?(written|documented|created|updated|in place)$",
             "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**",
+        ),
+        (
+            // A schema reference document or an entity-relationship diagram.
+            r"^(the )?database schema (is )?(documented|described|diagrammed)$",
+            "**/*schema*.md,**/*schema*.rst,**/*schema*.adoc,**/*database*.md,**/*erd*.md,**/*erd*.png,**/*erd*.svg,**/*.dbml,**/schema*/**/*.md",
         ),
     ]
     .into_iter()

@@ -23,6 +23,30 @@ const RULES: &[&str] = &[
     "pdb",
     "network-policy",
     "scaling",
+    "migration-job",
+    "load-balancer",
+    "blue-green",
+];
+
+/// Rule groups a cluster may rightly do without: checked only when asked for by name.
+const OPT_IN: &[&str] = &["migration-job", "load-balancer", "blue-green"];
+
+/// Commands that apply database migrations.
+const MIGRATE_COMMANDS: &[&str] = &[
+    "alembic upgrade",
+    "manage.py migrate",
+    "prisma migrate deploy",
+    "flyway migrate",
+    "flyway -",
+    "sqlx migrate run",
+    "knex migrate",
+    "db:migrate",
+    "goose up",
+    "goose -",
+    "dbmate up",
+    "liquibase update",
+    "migrate -path",
+    "migrate up",
 ];
 
 static DOC: CheckDoc = CheckDoc {
@@ -35,14 +59,19 @@ workloads only), `runAsNonRoot: true` or a non-zero `runAsUser` (pod or containe
 tag other than `latest`. A Deployment or StatefulSet with more than one replica (or an HPA with \
 `minReplicas` > 1) must be selected by a PodDisruptionBudget in its namespace; every namespace \
 with workloads must have a NetworkPolicy; a Deployment exposed by a Service should have a \
-HorizontalPodAutoscaler or at least 2 replicas (warning). Each finding names the object \
+HorizontalPodAutoscaler or at least 2 replicas (warning). Three groups are checked only when \
+`rules=` names them: `migration-job` (a Job, CronJob, Helm hook or init container runs the \
+database migrations: `alembic upgrade`, `manage.py migrate`, `prisma migrate deploy`, Flyway, \
+sqlx, goose, …), `load-balancer` (a Service of `type: LoadBalancer`, an Ingress or a Gateway) \
+and `blue-green` (an Argo Rollouts `Rollout` with a `blueGreen` strategy, or a Service \
+switching between Deployments labelled blue and green). Each finding names the object \
 (`Deployment/api in namespace prod`) and file:line. `rules=` restricts the rule groups. Fails on \
 any failing finding; skips with \"no Kubernetes manifests found\" (fails with `required=true`). \
 A manifest that does not parse is `k8s-parse-error` at its line.",
     params: &[
         ParamDoc::optional(
             "rules",
-            "Comma list of rule groups: resources, probes, security, pinned, pdb, network-policy, scaling (default: all).",
+            "Comma list of rule groups: resources, probes, security, pinned, pdb, network-policy, scaling, migration-job, load-balancer, blue-green (default: all but the last three).",
         ),
         ParamDoc::with_default(
             "namespace",
@@ -68,12 +97,16 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
         "Network policies configured in Kubernetes",
         "Liveness and readiness probes configured",
         "Horizontal pod autoscaling configured",
+        "Migration job configured in Kubernetes",
+        "Load balancer configured",
+        "Blue-green deployment configured",
     ],
     not_phrases: &[
         "Memory limits set appropriately",
         "Node auto-scaling configured",
         "Production cluster provisioned",
-        "Migration job configured in Kubernetes",
+        "All migrations tested in staging",
+        "Load balancer health checks tested",
         "CORS origins restricted to production domains",
     ],
     findings: &[
@@ -115,6 +148,18 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
             "A Deployment behind a Service has neither an HPA nor 2+ replicas.",
         ),
         (
+            "k8s-no-migration-job",
+            "No Job, CronJob, Helm hook or init container runs the database migrations.",
+        ),
+        (
+            "k8s-no-load-balancer",
+            "No Service of type LoadBalancer, Ingress or Gateway exposes the workloads.",
+        ),
+        (
+            "k8s-no-blue-green",
+            "No Rollout with a blueGreen strategy and no blue/green pair of Deployments.",
+        ),
+        (
             "k8s-not-found",
             "No Kubernetes manifests were found while `required=true`.",
         ),
@@ -144,6 +189,19 @@ impl CheckKind for K8sWorkloads {
         }
         if t.contains("pod autoscal") || t.contains("hpa ") || t.ends_with("hpa") {
             return Some(Recognition::new(75).with("rules", "scaling"));
+        }
+        if t.contains("migration job") || t.contains("migrations job") {
+            return Some(Recognition::new(75).with("rules", "migration-job"));
+        }
+        if (t == "load balancer configured" || t == "load balancers configured")
+            || (t.contains("load balancer") && (t.contains("ingress") || t.contains("kubernetes")))
+        {
+            return Some(Recognition::new(60).with("rules", "load-balancer"));
+        }
+        if (t.contains("blue-green") || t.contains("blue/green") || t.contains("blue green"))
+            && !t.contains("tested")
+        {
+            return Some(Recognition::new(70).with("rules", "blue-green"));
         }
         if (t.contains("kubernetes") || t.contains("k8s")) && t.contains("manifest") {
             return Some(Recognition::new(70));
@@ -314,6 +372,118 @@ impl PreparedCheck for Prepared {
             .expected("0")
         })
         .await
+    }
+}
+
+/// The command line of a container: `command` and `args`, joined.
+fn command_line(c: &Node) -> String {
+    let mut line = String::new();
+    for key in ["command", "args"] {
+        match c.get(key) {
+            Some(n) if !n.items().is_empty() => {
+                for part in n.items() {
+                    line.push(' ');
+                    line.push_str(part.scalar().unwrap_or(""));
+                }
+            }
+            Some(n) => {
+                line.push(' ');
+                line.push_str(n.scalar().unwrap_or(""));
+            }
+            None => {}
+        }
+    }
+    line.to_ascii_lowercase()
+}
+
+fn runs_migrations(c: &Node) -> bool {
+    let line = command_line(c);
+    MIGRATE_COMMANDS.iter().any(|m| line.contains(m))
+}
+
+impl Prepared {
+    fn asked(&self, group: &str) -> bool {
+        if OPT_IN.contains(&group) {
+            self.rules
+                .as_ref()
+                .is_some_and(|r| r.iter().any(|g| g == group))
+        } else {
+            wants(&self.rules, group)
+        }
+    }
+
+    /// The opt-in groups: migration job, load balancer, blue-green.
+    fn opt_in(&self, objs: &[Obj], out: &mut Vec<Finding>) {
+        let first = objs.first().map(|o| o.loc());
+        let at = |f: Finding| match &first {
+            Some(l) => f.at(l.clone()),
+            None => f,
+        };
+        if self.asked("migration-job") {
+            let found = objs.iter().any(|o| {
+                let Some(spec) = pod_spec(o) else {
+                    return false;
+                };
+                let job = matches!(o.kind.as_str(), "Job" | "CronJob");
+                let main = spec.get("containers").map(Node::items).unwrap_or(&[]);
+                let init = spec.get("initContainers").map(Node::items).unwrap_or(&[]);
+                (job && (o.name.to_ascii_lowercase().contains("migrat")
+                    || main.iter().any(runs_migrations)))
+                    || init.iter().any(runs_migrations)
+            });
+            if !found {
+                out.push(at(Finding::fail(
+                    "k8s-no-migration-job",
+                    "no Job, CronJob or init container runs the database migrations",
+                )
+                .fix("add a Job (or a Helm pre-upgrade hook) running `alembic upgrade head` or your tool's equivalent")));
+            }
+        }
+        if self.asked("load-balancer") {
+            let found = objs.iter().any(|o| {
+                (o.kind == "Service"
+                    && o.node.path(&["spec", "type"]).and_then(Node::scalar)
+                        == Some("LoadBalancer"))
+                    || matches!(
+                        o.kind.as_str(),
+                        "Ingress" | "Gateway" | "HTTPRoute" | "IngressRoute"
+                    )
+            });
+            if !found {
+                out.push(at(Finding::fail(
+                    "k8s-no-load-balancer",
+                    "no Service of type LoadBalancer, Ingress or Gateway exposes the workloads",
+                )
+                .fix("add an Ingress (or a Service with `type: LoadBalancer`) in front of the user-facing Deployment")));
+            }
+        }
+        if self.asked("blue-green") {
+            let rollout = objs.iter().any(|o| {
+                o.kind == "Rollout" && o.node.path(&["spec", "strategy", "blueGreen"]).is_some()
+            });
+            let colour = |o: &&Obj| {
+                let pod = pod_labels(o);
+                ["color", "colour", "slot", "track", "version"]
+                    .iter()
+                    .filter_map(|k| pod.get(k).copied())
+                    .find(|v| *v == "blue" || *v == "green")
+                    .map(str::to_string)
+            };
+            let deployments: Vec<&Obj> = objs.iter().filter(|o| o.kind == "Deployment").collect();
+            let pair = deployments
+                .iter()
+                .filter_map(colour)
+                .collect::<BTreeSet<_>>()
+                .len()
+                == 2;
+            if !(rollout || pair) {
+                out.push(at(Finding::fail(
+                    "k8s-no-blue-green",
+                    "no Rollout with a blueGreen strategy and no blue/green pair of Deployments",
+                )
+                .fix("use an Argo Rollouts `Rollout` with `strategy.blueGreen` (active and preview Services)")));
+            }
+        }
     }
 }
 
@@ -517,6 +687,7 @@ impl Prepared {
                 }
             }
         }
+        self.opt_in(objs, out);
         if wants(&self.rules, "network-policy") {
             for (ns, first) in ns_first {
                 if !netpol_ns.contains(ns) {
@@ -656,6 +827,122 @@ spec:
             let kv: Vec<(&str, &str)> = r.params.iter().collect();
             let o = run(&K8sWorkloads, &[("k8s/app.yaml", BAD)], &kv);
             assert_eq!(codes(&o), at(&[(code, "k8s/app.yaml:1")]), "{text}");
+        }
+    }
+
+    #[test]
+    fn opt_in_groups_are_asked_by_their_items_only() {
+        let bound = |text: &str| {
+            K8sWorkloads
+                .recognise(ItemRef { text, context: &[] })
+                .unwrap()
+                .params
+                .str("rules")
+                .map(str::to_string)
+        };
+        assert_eq!(
+            bound("Migration job configured in Kubernetes").as_deref(),
+            Some("migration-job")
+        );
+        assert_eq!(
+            bound("Load balancer configured").as_deref(),
+            Some("load-balancer")
+        );
+        assert_eq!(
+            bound("Blue-green deployment configured").as_deref(),
+            Some("blue-green")
+        );
+        // The default groups never ask for them: GOOD has none of the three.
+        let o = run(&K8sWorkloads, &[("k8s/app.yaml", GOOD)], &[]);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        for (group, code) in [
+            ("migration-job", "k8s-no-migration-job"),
+            ("load-balancer", "k8s-no-load-balancer"),
+            ("blue-green", "k8s-no-blue-green"),
+        ] {
+            let o = run(
+                &K8sWorkloads,
+                &[("k8s/app.yaml", GOOD)],
+                &[("rules", group)],
+            );
+            assert_eq!(codes(&o), at(&[(code, "k8s/app.yaml:1")]), "{group}");
+        }
+    }
+
+    #[test]
+    fn migration_jobs_load_balancers_and_blue_green_are_found() {
+        let job = "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: db-upgrade
+  annotations: {helm.sh/hook: pre-upgrade}
+spec:
+  template:
+    spec:
+      containers:
+        - name: m
+          image: ghcr.io/acme/api:1.4.2
+          command: [\"sh\", \"-c\"]
+          args: [\"alembic upgrade head\"]
+";
+        let init = GOOD.replace(
+            "      containers:\n",
+            "      initContainers:\n        - name: migrate\n          image: ghcr.io/acme/api:1.4.2\n          command: [npx, prisma, migrate, deploy]\n      containers:\n",
+        );
+        for files in [
+            &[("k8s/app.yaml", GOOD), ("k8s/job.yaml", job)][..],
+            &[("k8s/app.yaml", init.as_str())][..],
+        ] {
+            let o = run(&K8sWorkloads, files, &[("rules", "migration-job")]);
+            assert_eq!(o.status, Status::Pass, "{o:?}");
+        }
+        // A Job that runs something else is no migration job.
+        let other = job
+            .replace("alembic upgrade head", "python send_report.py")
+            .replace("db-upgrade", "report");
+        let o = run(
+            &K8sWorkloads,
+            &[("k8s/job.yaml", &other)],
+            &[("rules", "migration-job")],
+        );
+        assert_eq!(codes(&o), at(&[("k8s-no-migration-job", "k8s/job.yaml:1")]));
+
+        let lb = "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec:\n  type: LoadBalancer\n  selector: {app: api}\n  ports: [{port: 80}]\n";
+        let ingress =
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: api}\nspec: {}\n";
+        let cluster_ip = lb.replace("LoadBalancer", "ClusterIP");
+        for (svc, ok) in [(lb, true), (ingress, true), (cluster_ip.as_str(), false)] {
+            let o = run(
+                &K8sWorkloads,
+                &[("k8s/svc.yaml", svc)],
+                &[("rules", "load-balancer")],
+            );
+            assert_eq!(o.status == Status::Pass, ok, "{svc}: {o:?}");
+        }
+
+        let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: api}\nspec:\n  strategy:\n    blueGreen: {activeService: api, previewService: api-preview}\n";
+        let canary = rollout.replace(
+            "blueGreen: {activeService: api, previewService: api-preview}",
+            "canary: {steps: [{setWeight: 20}]}",
+        );
+        let pair = format!(
+            "{}---\n{}",
+            GOOD.replace("labels: {app: api}", "labels: {app: api, color: blue}"),
+            GOOD.replace("name: api\n", "name: api-green\n")
+                .replace("labels: {app: api}", "labels: {app: api, color: green}")
+        );
+        for (m, ok) in [
+            (rollout, true),
+            (pair.as_str(), true),
+            (canary.as_str(), false),
+            (GOOD, false),
+        ] {
+            let o = run(
+                &K8sWorkloads,
+                &[("k8s/r.yaml", m)],
+                &[("rules", "blue-green")],
+            );
+            assert_eq!(o.status == Status::Pass, ok, "{m}: {o:?}");
         }
     }
 

@@ -2,7 +2,7 @@
 //! the code it describes.
 
 use crate::git::{self, GitError, history};
-use crate::util::{blocking, normalise};
+use crate::util::{blocking, check_relative, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -22,11 +22,15 @@ the document's last change by more than `max_days` days AND by more than `max_co
 code-changing commits; either allowance keeps it fresh. Fails when stale, when the document is \
 missing from the work tree (`docs-missing`) or was never committed (`docs-not-committed`). Skips \
 when the repository folder is not itself the root of a git repository (an enclosing repository \
-is never read). `error` when the history cannot be read.",
+is never read). `error` when the history cannot be read. `path` may list alternatives \
+(`CHANGELOG.md,RELEASE_NOTES.md`): the first that exists is judged. \"Release notes prepared\" \
+binds the usual changelog names with a tight allowance (14 days, 10 commits): notes written for \
+an earlier release do not count; \"Architecture diagrams updated\" binds the usual names of the \
+architecture document.",
     params: &[
         ParamDoc::required(
             "path",
-            "The document, relative to the repository root (README.md).",
+            "The document, relative to the repository root (README.md); comma-separated alternatives: the first that exists is judged.",
         ),
         ParamDoc::optional(
             "code",
@@ -51,12 +55,14 @@ is never read). `error` when the history cannot be read.",
         "README.md up to date",
         "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
         "CHANGELOG.md updated",
+        "Release notes prepared",
+        "Architecture diagrams updated",
     ],
     not_phrases: &[
         "**PR #15** merged (STATUS.md complete)",
         "Privacy policy updated",
         "Deployment documentation updated",
-        "Architecture diagrams updated",
+        "Database schema documented",
     ],
     findings: &[
         (
@@ -78,6 +84,18 @@ static FILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([A-Za-z0-9_./-]+\.(?:md|rst|adoc|txt))").expect("valid pattern")
 });
 
+static RELEASE_NOTES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(the )?(release notes|changelog) (are |is )?(prepared|written|ready|drafted|updated)$",
+    )
+    .expect("valid pattern")
+});
+const RELEASE_NOTES_FILES: &str = "CHANGELOG.md,RELEASE_NOTES.md,RELEASES.md,CHANGES.md,HISTORY.md,docs/CHANGELOG.md,docs/release-notes.md";
+static ARCHITECTURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(the )?architecture (diagrams?|docs?|documentation|overview) (are |is )?(updated|up to date|current)$").expect("valid pattern")
+});
+const ARCHITECTURE_FILES: &str = "ARCHITECTURE.md,docs/ARCHITECTURE.md,docs/architecture.md,docs/architecture/README.md,docs/architecture/index.md";
+
 impl CheckKind for DocsFresh {
     fn id(&self) -> &'static str {
         "docs.fresh"
@@ -89,6 +107,17 @@ impl CheckKind for DocsFresh {
         let t = normalise(item.text);
         if t.contains("pr #") || t.contains("merged") {
             return None;
+        }
+        if RELEASE_NOTES.is_match(&t) {
+            return Some(
+                Recognition::new(70)
+                    .with("path", RELEASE_NOTES_FILES)
+                    .with("max_days", "14")
+                    .with("max_commits", "10"),
+            );
+        }
+        if ARCHITECTURE.is_match(&t) {
+            return Some(Recognition::new(65).with("path", ARCHITECTURE_FILES));
         }
         let fresh = t.contains("up to date")
             || t.contains("updated")
@@ -107,11 +136,22 @@ impl CheckKind for DocsFresh {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         params.reject_unknown(&["path", "code", "max_days", "max_commits"])?;
+        params.required("path")?;
+        let paths: Vec<String> = params
+            .list("path")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.trim_start_matches("./").to_string())
+            .collect();
+        for p in &paths {
+            check_relative("path", p)?;
+        }
+        if paths.is_empty() {
+            return Err(ParamError::new("path", "is empty"));
+        }
         Ok(Box::new(Prepared {
-            path: params
-                .required("path")?
-                .trim_start_matches("./")
-                .to_string(),
+            path: paths[0].clone(),
+            alternatives: paths,
             code: params.list("code"),
             max_days: params.u64("max_days")?.unwrap_or(30) as i64,
             max_commits: params.u64("max_commits")?.unwrap_or(20) as usize,
@@ -121,7 +161,9 @@ impl CheckKind for DocsFresh {
 
 #[derive(Clone)]
 struct Prepared {
+    /// The document judged: the first of `alternatives` that exists (set at run time).
     path: String,
+    alternatives: Vec<String>,
     code: Option<Vec<String>>,
     max_days: i64,
     max_commits: usize,
@@ -147,17 +189,26 @@ fn day(secs: i64) -> String {
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let root = ctx.repo.clone();
-        let this = self.clone();
+        let mut this = self.clone();
         blocking(move || {
-            if !root.join(&this.path).is_file() {
-                return Outcome::from_findings(
-                    format!("{} not found", this.path),
-                    vec![
-                        Finding::fail("docs-missing", format!("{} does not exist", this.path))
-                            .at(Location::file(&this.path))
-                            .fix(format!("write {}", this.path)),
-                    ],
-                );
+            match this.alternatives.iter().find(|p| root.join(p).is_file()) {
+                Some(p) => this.path = p.clone(),
+                None => {
+                    let names = this.alternatives.join(", ");
+                    let what = if this.alternatives.len() == 1 {
+                        format!("{names} does not exist")
+                    } else {
+                        format!("none of {names} exists")
+                    };
+                    return Outcome::from_findings(
+                        format!("{} not found", this.alternatives.join(" / ")),
+                        vec![
+                            Finding::fail("docs-missing", what)
+                                .at(Location::file(&this.path))
+                                .fix(format!("write {}", this.path)),
+                        ],
+                    );
+                }
             }
             let repo = match git::open(&root) {
                 Ok(r) => r,
@@ -400,6 +451,44 @@ pub(crate) mod tests {
             ],
         );
         assert_eq!(o.status, Status::Fail, "{}", o.evidence.summary);
+    }
+
+    #[test]
+    fn release_notes_are_the_first_changelog_found_and_must_be_recent() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        init(d);
+        commit(d, 0, &[("src/main.py", "v0\n")], "init");
+        let r = DocsFresh
+            .recognise(ItemRef {
+                text: "Release notes prepared",
+                context: &[],
+            })
+            .unwrap();
+        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let o = run_in(&DocsFresh, d, &kv);
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.evidence.findings[0]
+                .message
+                .starts_with("none of CHANGELOG.md, RELEASE_NOTES.md"),
+            "{}",
+            o.evidence.findings[0].message
+        );
+        commit(d, 1, &[("RELEASE_NOTES.md", "# 1.0\n")], "notes");
+        let o = run_in(&DocsFresh, d, &kv);
+        assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
+        assert!(
+            o.evidence.summary.contains("RELEASE_NOTES.md"),
+            "{}",
+            o.evidence.summary
+        );
+        // Notes of an earlier release: the code moved on for weeks and many commits.
+        for i in 2..=13 {
+            commit(d, i * 3, &[("src/main.py", &format!("v{i}\n"))], "code");
+        }
+        let o = run_in(&DocsFresh, d, &kv);
+        assert_eq!(codes(&o), at(&[("docs-stale", "RELEASE_NOTES.md")]));
     }
 
     #[test]

@@ -29,7 +29,9 @@ static DOC: CheckDoc = CheckDoc {
         (`pg-archive-never`), last archived WAL older than `max_age` (`pg-archive-stale`), \
         last failure after last success (`pg-archive-failing`). Skipped when neither `path=` \
         nor a database_url is configured. \"daily\" in the item binds `max_age=25h` (a day \
-        plus an hour of slack for the job's own run time).",
+        plus an hour of slack for the job's own run time); a deployment step (\"Take full \
+        database backup\", \"Database backup taken before migration\") binds `max_age=6h`: \
+        the backup must be fresh for the release it guards.",
     params: &[
         DSN_PARAM,
         ParamDoc::optional(
@@ -50,12 +52,13 @@ static DOC: CheckDoc = CheckDoc {
         "Database backups configured (daily snapshots)",
         "PostgreSQL WAL archiving enabled",
         "Nightly database backups running",
-    ],
-    not_phrases: &[
         "Database backup strategy implemented",
-        "Backup restoration tested",
         "Database backup taken before migration",
         "Take full database backup",
+    ],
+    not_phrases: &[
+        "Backup restoration tested",
+        "Backup strategy documented in the runbook",
         "PostgreSQL persistent volumes configured",
     ],
     findings: &[
@@ -92,9 +95,16 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
         r"(\bbackups?\b.*\b(configured|enabled|running|scheduled|automated|current|recent|daily|nightly|hourly)\b|\b(daily|nightly|hourly|automated)\b.*\bbackups?\b|\bwal archiv(e|ing)\b|\bpoint[- ]in[- ]time recovery\b|\bpitr\b)",
     )
 });
-static NOT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\b(strategy|restor\w*|tested|before|take|plan|volumes?|redis|s3 bucket|code)\b")
+/// A backup the release itself takes: it must be recent, not merely scheduled.
+static STEP: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(r"\b(take|taking|took)\b.*\bbackups?\b|\bbackups?\b.*\b(taken|made|done)\b.*\bbefore\b")
 });
+/// A backup strategy in place: archiving or a backup job must be running.
+static STRATEGY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(r"\bbackup (strategy|policy|plan)\b.*\b(implemented|in place|configured|active)\b")
+});
+static NOT: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(restor\w*|tested|documented|volumes?|redis|s3 bucket|code)\b"));
 
 impl CheckKind for Backups {
     fn id(&self) -> &'static str {
@@ -104,7 +114,8 @@ impl CheckKind for Backups {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text)
+        let step = STEP.is_match(item.text);
+        if !(PHRASE.is_match(item.text) || step || STRATEGY.is_match(item.text))
             || NOT.is_match(item.text)
             || !mentions(&item, &DATABASE_CONTEXT)
         {
@@ -112,7 +123,9 @@ impl CheckKind for Backups {
         }
         let t = item.text.to_lowercase();
         let mut r = Recognition::new(75);
-        if t.contains("daily") || t.contains("nightly") {
+        if step {
+            r = r.with("max_age", "6h");
+        } else if t.contains("daily") || t.contains("nightly") {
             r = r.with("max_age", "25h");
         } else if t.contains("hourly") {
             r = r.with("max_age", "2h");

@@ -19,7 +19,9 @@ static DOC: CheckDoc = CheckDoc {
         the share in use is at or above `max` percent (default 80); the evidence shows the \
         count, the limit and the share. Errors when the server cannot be reached or read \
         within the time bound; skipped when no database_url is configured. Numbers in the \
-        item (\"Database connections < 80%\") become `max`.",
+        item (\"Database connections < 80%\") become `max`; \"No database connection pool \
+        exhaustion\" and \"Connection pool adequate\" are judged on the server side, where \
+        every pool's connections end up, with the default bound.",
     params: &[
         DSN_PARAM,
         ParamDoc::with_default(
@@ -33,11 +35,11 @@ static DOC: CheckDoc = CheckDoc {
         "Database connections < 80%",
         "PostgreSQL connections below 70% of max_connections",
         "DB connection usage < 75%",
+        "No database connection pool exhaustion",
+        "Database connection pool adequate",
     ],
     not_phrases: &[
-        "No database connection pool exhaustion",
         "Connection pooling configured (PgBouncer)",
-        "Database connection pool adequate",
         "Redis connection working",
         "Memory usage < 80%",
     ],
@@ -51,6 +53,12 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     re(r"\bconnections?\b(\s+usage)?\s*(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%")
 });
 static POOL: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(pool|pooling|pgbouncer|redis)\b"));
+/// The pool's headroom stated without a number: judged against the default bound (80 %).
+static HEADROOM: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"\bno (database |db )?connection pool exhaustion\b|\bconnection pool (is )?(adequate|sufficient|sized)\b",
+    )
+});
 
 impl CheckKind for Connections {
     fn id(&self) -> &'static str {
@@ -60,6 +68,9 @@ impl CheckKind for Connections {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if HEADROOM.is_match(item.text) && mentions(&item, &DATABASE_CONTEXT) {
+            return Some(Recognition::new(70).with("max", "80"));
+        }
         if POOL.is_match(item.text) {
             return None;
         }

@@ -34,7 +34,9 @@ static DOC: CheckDoc = CheckDoc {
         deployment ahead), `pg-migrations-failed` (a recorded failed or unfinished migration) \
         or `pg-migrations-table-missing` (nothing was ever applied). Skipped when the \
         repository has no migrations for a known tool, or no database_url is configured; \
-        errors when the database cannot be read within the time bound.",
+        errors when the database cannot be read within the time bound. The deployment step \
+        \"Verify schema changes\" binds here: the schema is the one the repository's \
+        migrations make.",
     params: &[
         DSN_PARAM,
         ParamDoc::optional(
@@ -56,6 +58,7 @@ static DOC: CheckDoc = CheckDoc {
         "Database migrations applied",
         "Run database migrations",
         "Prisma migrations deployed",
+        "Verify schema changes",
     ],
     not_phrases: &[
         "All migrations tested in staging",
@@ -89,6 +92,8 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
         r"\bmigrations?\b.*\b(applied|run|deployed|up[- ]to[- ]date|current)\b|\b(run|apply)\b.*\bmigrations\b",
     )
 });
+static VERIFY: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"^(verify|check|confirm) (the )?(database )?schema changes$"));
 static NOT: LazyLock<regex::Regex> = LazyLock::new(|| {
     re(r"\b(tested|staging|rollback|job|kubernetes|before|schema applied|scripts?)\b")
 });
@@ -101,6 +106,10 @@ impl CheckKind for MigrationsApplied {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        // The deployment step after "Run database migrations": the schema is what they made it.
+        if VERIFY.is_match(item.text) {
+            return Some(Recognition::new(65));
+        }
         if !PHRASE.is_match(item.text) || NOT.is_match(item.text) {
             return None;
         }

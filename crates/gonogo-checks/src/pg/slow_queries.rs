@@ -25,7 +25,8 @@ static DOC: CheckDoc = CheckDoc {
         to 200 characters with every string literal masked), the mean time and the call \
         count. Errors when the extension is installed but unreadable (not in \
         shared_preload_libraries), or when the database cannot be reached within the time \
-        bound; skipped when no database_url is configured.",
+        bound; skipped when no database_url is configured. \"Database query performance \
+        stable\" binds with the default bound: no statement slower than 500 ms on average.",
     params: &[
         DSN_PARAM,
         ParamDoc::with_default("max", "Slowest acceptable mean execution time.", "500ms"),
@@ -40,6 +41,7 @@ static DOC: CheckDoc = CheckDoc {
         "No slow queries",
         "No slow database queries (> 500ms)",
         "Slow queries under 200ms",
+        "Database query performance stable",
     ],
     not_phrases: &[
         "Database query optimization complete",
@@ -57,6 +59,9 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
         r"\b(no|under|below|<)\b.*\bslow\b.*\bquer(y|ies)\b|\bslow (database )?quer(y|ies)\b.*\b(under|below|<|>)",
     )
 });
+static STABLE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(r"\b(database|db|sql|postgres\w*) query performance (is )?(stable|acceptable|normal|ok)\b")
+});
 static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| re(r"(\d+(?:\.\d+)?)\s*(ms|s)\b"));
 static LITERAL: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"'(?:[^']|'')*'").expect("valid regex"));
@@ -71,6 +76,10 @@ impl CheckKind for SlowQueries {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        if STABLE.is_match(item.text) {
+            // No bound stated: the default (500 ms mean) says whether performance held.
+            return Some(Recognition::new(65));
+        }
         if !PHRASE.is_match(item.text) || item.text.to_lowercase().contains("log") {
             return None;
         }

@@ -20,6 +20,26 @@ const CPU: &str = r#"100 * (1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5m]
 const MEMORY: &str =
     "100 * (1 - sum(node_memory_MemAvailable_bytes) / sum(node_memory_MemTotal_bytes))";
 
+/// Share of HTTP requests answered without a 5xx over `window`, from the Prometheus client
+/// libraries' `http_requests_total{code=…}` counter.
+fn success_ratio(window: &str) -> String {
+    format!(
+        r#"sum(rate(http_requests_total{{code!~"5.."}}[{window}])) / sum(rate(http_requests_total[{window}]))"#
+    )
+}
+/// A percentage as a fraction, without float noise: 99.9 → "0.999".
+fn fraction(percent: f64) -> String {
+    let s = format!("{:.6}", percent / 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Share of HTTP requests answered with a 5xx over the last 5 minutes.
+const ERROR_RATIO: &str =
+    r#"sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))"#;
+/// Critical alerts firing now (0 when none: `ALERTS` has no series then).
+const CRITICAL_ALERTS: &str =
+    r#"count(ALERTS{alertstate="firing",severity="critical"}) or vector(0)"#;
+
 static DOC: CheckDoc = CheckDoc {
     summary: "A PromQL instant query evaluates to values within a bound (error rate, p95 latency, CPU, memory).",
     description: "Runs `query=` as an instant query against Prometheus (`url=` or the \
@@ -29,7 +49,16 @@ static DOC: CheckDoc = CheckDoc {
         with its labels. A query returning no sample, NaN, a range vector or a string is \
         `error` (\"query returned no samples\": gonogo cannot tell; append `or vector(0)` \
         when absence means zero). Items saying \"CPU usage < 70%\" or \"Memory usage < 80%\" \
-        bind node_exporter's host CPU and memory queries with that bound. Errors when \
+        bind node_exporter's host CPU and memory queries with that bound. Items about \
+        outcomes the service's own metrics show bind the conventional queries, each shown in \
+        the evidence and overridable in `gonogo.toml`: \"API endpoint success rates >99%\" \
+        and \"Availability > 99.9%\" the share of `http_requests_total` without a 5xx `code` \
+        (over 5 minutes, over an hour for availability) with `min=` the stated share; \
+        \"Monitor error rates\" the share with a 5xx (`max=0.01`, the error bound `gonogo \
+        load` applies by default); \"Verify no critical alerts\" the count of firing \
+        `ALERTS` with `severity=\"critical\"` (`max=0`); \"Monitoring enabled\" under a \
+        PostgreSQL or Redis heading, that Prometheus scrapes an up target of a job named \
+        after it (`min=1`). Errors when \
         Prometheus cannot be reached, rejects the query, or does not answer within 5 s; \
         skipped when no prometheus_url is configured.",
     params: &[
@@ -50,12 +79,21 @@ static DOC: CheckDoc = CheckDoc {
         "CPU usage < 70%",
         "Memory usage < 80%",
         "Host CPU utilisation below 75%",
+        "API endpoint success rates >99%",
+        "Availability > 99.9%",
+        "Monitor error rates",
+        "Verify no critical alerts",
+        "No critical alerts firing",
     ],
     not_phrases: &[
         "CPU usage within normal range",
         "Memory usage stable",
         "No memory leaks detected",
         "Redis memory usage < 75%",
+        "Error rate < 0.5%",
+        "Alert rules configured",
+        "Monitoring dashboards showing green metrics",
+        "Monitoring enabled",
     ],
     findings: &[
         (
@@ -74,6 +112,23 @@ static USAGE: LazyLock<regex::Regex> = LazyLock::new(|| {
         r"\b(cpu|memory)\s+(usage|utili[sz]ation|use)\s*(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%",
     )
 });
+/// "success rate(s) > 99%", "availability >= 99.9%".
+static SHARE_AT_LEAST: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(
+        r"\b(success rates?|availability|uptime)\b\s*(>|>=|≥|above|at least|of at least)\s*(\d+(?:\.\d+)?)\s*%",
+    )
+});
+static MONITOR_ERRORS: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"^(monitor|watch|check)\s+(the\s+)?(http\s+|api\s+)?error rates?$"));
+static CRITICAL: LazyLock<regex::Regex> = LazyLock::new(|| {
+    re(r"^(verify\s+|check\s+)?(that\s+)?(there are\s+)?no critical alerts( (are\s+)?firing)?$")
+});
+static MONITORING_ON: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"^monitoring\s+(enabled|configured|set up|in place)$"));
+/// The servers whose exporters a "Monitoring enabled" under their heading asks for.
+static MONITORED: LazyLock<regex::Regex> =
+    LazyLock::new(|| re(r"\b(postgres(?:ql)?|redis|mysql|mariadb|mongodb|rabbitmq|kafka)\b"));
+
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(redis|postgres\w*|database|jvm|heap|container|pod)\b"));
 
@@ -85,6 +140,58 @@ impl CheckKind for Query {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
+        let text = item.text.trim();
+        if let Some(c) = SHARE_AT_LEAST.captures(text) {
+            let share: f64 = c[3].parse().ok()?;
+            let window = if c[1].eq_ignore_ascii_case("success rate")
+                || c[1].eq_ignore_ascii_case("success rates")
+            {
+                "5m"
+            } else {
+                "1h"
+            };
+            return Some(
+                Recognition::new(60)
+                    .with("query", success_ratio(window))
+                    .with("min", fraction(share)),
+            );
+        }
+        if MONITOR_ERRORS.is_match(text) {
+            return Some(
+                Recognition::new(60)
+                    .with("query", ERROR_RATIO)
+                    .with("max", "0.01"),
+            );
+        }
+        if CRITICAL.is_match(text) {
+            return Some(
+                Recognition::new(70)
+                    .with("query", CRITICAL_ALERTS)
+                    .with("max", "0"),
+            );
+        }
+        if MONITORING_ON.is_match(text) {
+            // The innermost heading or parent item that names a server.
+            let server = item
+                .context
+                .iter()
+                .rev()
+                .find_map(|c| MONITORED.captures(c))?;
+            let name = server[1].to_lowercase();
+            let name = if name == "postgresql" {
+                "postgres"
+            } else {
+                &name
+            };
+            return Some(
+                Recognition::new(60)
+                    .with(
+                        "query",
+                        format!(r#"count(up{{job=~".*{name}.*"}} == 1) or vector(0)"#),
+                    )
+                    .with("min", "1"),
+            );
+        }
         if NOT.is_match(item.text) {
             return None;
         }
@@ -272,5 +379,73 @@ impl PreparedCheck for Prepared {
             .observed(format!("{} = {observed}", self.query))
             .expected(expected)
             .at(location)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(text: &str, context: &[&str]) -> Option<Vec<(String, String)>> {
+        let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
+        Query
+            .recognise(ItemRef {
+                text,
+                context: &context,
+            })
+            .map(|r| {
+                r.params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+    }
+
+    fn query_of(p: &[(String, String)]) -> &str {
+        &p.iter().find(|(k, _)| k == "query").expect("a query").1
+    }
+
+    #[test]
+    fn outcome_items_bind_conventional_queries_with_their_bounds() {
+        let p = bound("API endpoint success rates >99%", &[]).unwrap();
+        assert!(p.contains(&("min".into(), "0.99".into())), "{p:?}");
+        assert!(
+            query_of(&p).contains(r#"code!~"5..""#) && query_of(&p).contains("[5m]"),
+            "{p:?}"
+        );
+        let p = bound("Availability > 99.9%", &["Performance Metrics"]).unwrap();
+        assert!(p.contains(&("min".into(), "0.999".into())), "{p:?}");
+        assert!(query_of(&p).contains("[1h]"), "{p:?}");
+        let p = bound("Monitor error rates", &["Phase 5: Post-Deployment"]).unwrap();
+        assert!(p.contains(&("max".into(), "0.01".into())), "{p:?}");
+        let p = bound("Verify no critical alerts", &[]).unwrap();
+        assert_eq!(query_of(&p), CRITICAL_ALERTS);
+        assert!(p.contains(&("max".into(), "0".into())), "{p:?}");
+    }
+
+    #[test]
+    fn monitoring_enabled_binds_the_exporter_of_the_server_it_sits_under() {
+        let p = bound(
+            "Monitoring enabled",
+            &[
+                "Environment Setup",
+                "PostgreSQL Database (if not using Supabase)",
+            ],
+        )
+        .unwrap();
+        assert!(query_of(&p).contains(r#"job=~".*postgres.*""#), "{p:?}");
+        assert!(p.contains(&("min".into(), "1".into())));
+        let p = bound("Monitoring enabled", &["Environment Setup", "Redis Cache"]).unwrap();
+        assert!(query_of(&p).contains(r#"job=~".*redis.*""#), "{p:?}");
+        // Under a heading that names no server there is nothing definite to ask for.
+        assert!(bound("Monitoring enabled", &["Frontend"]).is_none());
+        assert!(bound("Error rate < 0.5%", &[]).is_none());
+    }
+
+    #[test]
+    fn fractions_carry_no_float_noise() {
+        assert_eq!(fraction(99.9), "0.999");
+        assert_eq!(fraction(99.0), "0.99");
+        assert_eq!(fraction(100.0), "1");
     }
 }
