@@ -1,11 +1,13 @@
-//! One client connection: TCP (optionally TLS), HTTP/1.1 or HTTP/2 over hyper's connection
-//! API, with no pool in between — each worker connection owns its sender.
+//! One client connection: TCP (optionally TLS), HTTP/1.1 with gonogo's own framing
+//! ([`crate::h1`]) or HTTP/2 over hyper's connection API, with no pool in between — each
+//! worker connection owns its sender.
 
 use crate::config::HttpVersion;
+use crate::h1::{Failure, H1};
 use crate::stats::ErrorClass;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper::{Request, Response, body::Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
@@ -27,7 +29,7 @@ pub(crate) struct Dialer {
 }
 
 pub(crate) enum Sender {
-    H1(http1::SendRequest<Body>),
+    H1(H1),
     H2(http2::SendRequest<Body>),
 }
 
@@ -43,16 +45,24 @@ impl Sender {
     /// Waits until the connection can take a request; `false` when it has closed.
     pub async fn ready(&mut self) -> bool {
         match self {
-            Sender::H1(s) => !s.is_closed() && s.ready().await.is_ok(),
+            Sender::H1(s) => s.is_open(),
             Sender::H2(s) => !s.is_closed() && s.ready().await.is_ok(),
         }
     }
 
-    /// Sends one request and reads the whole body; returns the status and the body length.
-    pub async fn exchange(&mut self, req: Request<Body>) -> Result<(u16, u64), ErrorClass> {
+    /// HTTP/1.1: writes `request` (already encoded) and reads the whole response.
+    pub async fn exchange_h1(&mut self, request: &[u8], head: bool) -> Result<(u16, u64), Failure> {
+        match self {
+            Sender::H1(s) => s.exchange(request, head).await,
+            Sender::H2(_) => Err(Failure::Class(ErrorClass::Other)),
+        }
+    }
+
+    /// HTTP/2: sends one request and reads the whole body; the status and the body length.
+    pub async fn exchange_h2(&mut self, req: Request<Body>) -> Result<(u16, u64), ErrorClass> {
         let resp: Response<Incoming> = match self {
-            Sender::H1(s) => s.send_request(req).await,
             Sender::H2(s) => s.send_request(req).await,
+            Sender::H1(_) => return Err(ErrorClass::Other),
         }
         .map_err(|_| ErrorClass::Other)?;
         let status = resp.status().as_u16();
@@ -98,21 +108,17 @@ async fn handshake<S>(io: S, h2: bool) -> Result<Sender, ErrorClass>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    if !h2 {
+        return Ok(Sender::H1(H1::new(Box::new(io))));
+    }
     let io = TokioIo::new(io);
-    if h2 {
+    {
         let (sender, conn) = http2::Builder::new(TokioExecutor::new())
             .handshake(io)
             .await
             .map_err(|_| ErrorClass::Connect)?;
         tokio::task::spawn_local(conn);
         Ok(Sender::H2(sender))
-    } else {
-        let (sender, conn) = http1::Builder::new()
-            .handshake(io)
-            .await
-            .map_err(|_| ErrorClass::Connect)?;
-        tokio::task::spawn_local(conn);
-        Ok(Sender::H1(sender))
     }
 }
 

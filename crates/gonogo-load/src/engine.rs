@@ -5,6 +5,7 @@
 use crate::client::{Body, Dialer, Sender, tls_connector};
 use crate::coarse::{Live, Window};
 use crate::config::{LoadConfig, Model, Stop};
+use crate::h1::{self, Failure};
 use crate::report::{LoadReport, TimelinePoint};
 use crate::scenario::{Fill, Prepared, absolute, origin_form};
 use crate::stats::{ErrorClass, WorkerStats};
@@ -74,6 +75,8 @@ struct Shared {
     /// Cumulative weights for picking a request.
     cumulative: Vec<u32>,
     host: HeaderValue,
+    /// Each request that never changes, encoded for HTTP/1.1 once.
+    encoded: Vec<Option<bytes::Bytes>>,
     stop: Arc<AtomicBool>,
     t0: Instant,
     t_measure: Instant,
@@ -136,6 +139,20 @@ pub fn run(
     let host = HeaderValue::from_str(&origin.authority())
         .map_err(|_| LoadError::Resolve(format!("{} is not a valid host", origin.host)))?;
 
+    let encoded = prepared
+        .iter()
+        .map(|p| match (&p.uri_h1, p.templated) {
+            (Some(uri), false) => Some(h1::encode(
+                &p.method,
+                uri,
+                host.as_bytes(),
+                &p.headers,
+                p.body.as_deref().unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .collect();
+
     let connections = cfg.connections();
     let threads = cfg.threads.min(connections).max(1);
     let t0 = Instant::now() + Duration::from_millis(20);
@@ -155,6 +172,7 @@ pub fn run(
         prepared,
         cumulative,
         host,
+        encoded,
         stop: control.stop.clone(),
         t0,
         t_measure,
@@ -386,16 +404,44 @@ impl Worker {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    /// Builds the next request of the scenario.
-    fn build_request(&self, h2: bool) -> Request<Body> {
+    /// Picks the next request of the scenario by weight.
+    fn pick(&self) -> usize {
         let shared = &self.shared;
-        let index = if shared.prepared.len() == 1 {
+        if shared.prepared.len() == 1 {
             0
         } else {
             let total = *shared.cumulative.last().expect("non-empty scenario") as u64;
             let pick = (self.next_rand() % total) as u32;
             shared.cumulative.partition_point(|&c| c <= pick)
-        };
+        }
+    }
+
+    /// The next request for HTTP/1.1, as bytes, and whether it is a HEAD.
+    fn encoded_request(&self) -> (bytes::Bytes, bool) {
+        let index = self.pick();
+        let p = &self.shared.prepared[index];
+        let head = p.method == hyper::Method::HEAD;
+        if let Some(b) = &self.shared.encoded[index] {
+            return (b.clone(), head);
+        }
+        let req = self.build_request(index, false);
+        let (parts, body) = req.into_parts();
+        let body = body_bytes(body);
+        (
+            h1::encode(
+                &parts.method,
+                &parts.uri,
+                self.shared.host.as_bytes(),
+                &parts.headers,
+                &body,
+            ),
+            head,
+        )
+    }
+
+    /// Builds request `index` of the scenario.
+    fn build_request(&self, index: usize, h2: bool) -> Request<Body> {
+        let shared = &self.shared;
         let p = &shared.prepared[index];
         let fill = if p.templated {
             Some(Fill {
@@ -505,13 +551,12 @@ impl Worker {
         {
             *conn = None;
         }
-        let sender = match conn {
-            Some(c) => c,
-            None => match self.shared.dialer.connect().await {
+        if conn.is_none() {
+            match self.shared.dialer.connect().await {
                 Ok(c) => {
                     let mut s = self.stats.borrow_mut();
                     s.protocol.get_or_insert(c.protocol());
-                    conn.insert(c)
+                    *conn = Some(c);
                 }
                 Err(class) => {
                     if measured {
@@ -520,16 +565,14 @@ impl Worker {
                     }
                     return;
                 }
-            },
-        };
-        let req = self.build_request(sender.is_h2());
+            }
+        }
         let sent = Instant::now();
         let deadline = due.max(sent) + self.shared.cfg.timeout;
         self.in_flight.set(self.in_flight.get() + 1);
-        let outcome = match tokio::time::timeout_at(deadline.into(), sender.exchange(req)).await {
-            Ok(r) => r,
-            Err(_) => Err(ErrorClass::Timeout),
-        };
+        let outcome = tokio::time::timeout_at(deadline.into(), self.exchange(conn))
+            .await
+            .unwrap_or(Err(ErrorClass::Timeout));
         self.in_flight.set(self.in_flight.get() - 1);
         if outcome.is_err() {
             *conn = None;
@@ -537,6 +580,45 @@ impl Worker {
         if measured {
             self.record(due, sent, Instant::now(), outcome);
         }
+    }
+}
+
+impl Worker {
+    /// One request on `sender`. A reused HTTP/1.1 connection the server had closed is replaced
+    /// and the request sent again, once, without counting an error (as a browser does).
+    async fn exchange(&self, conn: &mut Option<Sender>) -> Result<(u16, u64), ErrorClass> {
+        let mut retried = false;
+        loop {
+            let Some(sender) = conn.as_mut() else {
+                return Err(ErrorClass::Connect);
+            };
+            if sender.is_h2() {
+                let req = self.build_request(self.pick(), true);
+                return sender.exchange_h2(req).await;
+            }
+            let (bytes, head) = self.encoded_request();
+            match sender.exchange_h1(&bytes, head).await {
+                Ok(r) => return Ok(r),
+                Err(Failure::Stale) if !retried => {
+                    retried = true;
+                    *conn = Some(self.shared.dialer.connect().await?);
+                }
+                Err(Failure::Stale) => return Err(ErrorClass::Other),
+                Err(Failure::Class(c)) => return Err(c),
+            }
+        }
+    }
+}
+
+/// A request body's bytes (the body is always a `Full`).
+fn body_bytes(body: Body) -> bytes::Bytes {
+    use hyper::body::Body as _;
+    use std::task::{Context, Poll};
+    let mut body = std::pin::pin!(body);
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    match body.as_mut().poll_frame(&mut cx) {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => bytes::Bytes::new(),
     }
 }
 

@@ -4,8 +4,10 @@
 //!   read) and open (a constant arrival rate, with more connections opened when a due request
 //!   finds none free). A run ends after a duration or a number of requests; the warm-up is
 //!   excluded from every figure; in-flight requests at the end get a drain window.
-//! - **Transport**: hyper 1 client connections directly — HTTP/1.1 keep-alive, HTTP/2 by prior
-//!   knowledge (`HttpVersion::Http2`) or ALPN on `https://`.
+//! - **Transport**: HTTP/1.1 keep-alive with our own framing (requests encoded once, response
+//!   heads parsed in place by `httparse`, bodies counted and dropped: no channel or extra task
+//!   per request); HTTP/2 over hyper 1 client connections, by prior knowledge
+//!   (`HttpVersion::Http2`) or ALPN on `https://`.
 //! - **Measurement**: each worker thread keeps its own HDR histograms and counters (no channel,
 //!   no per-request sample), merged at the end. In the open model latency also counts from
 //!   each request's *scheduled* time, so a stalled server cannot hide behind coordinated
@@ -20,6 +22,7 @@ mod client;
 pub mod coarse;
 pub mod config;
 mod engine;
+mod h1;
 pub mod html;
 pub mod report;
 pub mod scenario;
