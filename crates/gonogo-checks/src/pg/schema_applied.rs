@@ -1171,19 +1171,16 @@ impl PreparedCheck for Prepared {
             Err(e) => return Outcome::error(format!("reading {file} stopped unexpectedly: {e}")),
         };
         if declared.objects.is_empty() {
-            let what = if declared.creates == 0 {
-                String::new()
+            const SORTS: &str = "tables, indexes, views, sequences, functions, types, extensions, policies or triggers";
+            let why = if declared.creates == 0 {
+                format!("no CREATE statements found in {file}: expected {SORTS}")
             } else {
                 format!(
-                    " of a sort gonogo verifies ({} other CREATE statements)",
-                    declared.creates
+                    "no CREATE statements found in {file} for {SORTS}: its {} make other objects",
+                    plural(declared.creates, "CREATE statement", "CREATE statements")
                 )
             };
-            return Outcome::error(format!(
-                "no CREATE statements found in {file}{what}: expected tables, indexes, views, \
-                 sequences, functions, types, extensions, policies or triggers"
-            ))
-            .at(Location::file(file));
+            return Outcome::error(why).at(Location::file(file));
         }
         let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
             Ok(pg) => pg,
@@ -1480,6 +1477,69 @@ mod tests {
             SchemaApplied
                 .prepare(&params(&[("file", "db/x.sql"), ("schema", "app")]))
                 .is_ok()
+        );
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::SchemaApplied;
+    use crate::util::testing::{check, codes};
+    use gonogo_core::Status;
+
+    /// Never reached: every case here is decided by the file before connecting.
+    const DSN: (&str, &str) = ("dsn", "postgres://app:pw-secret@127.0.0.1:1/x");
+
+    #[test]
+    fn the_file_is_judged_before_the_database() {
+        let o = check(&SchemaApplied, &[], &[("file", "db/schema.sql"), DSN]);
+        assert_eq!(codes(&o), ["pg-schema-file-missing"]);
+        assert_eq!(
+            o.evidence.findings[0].message,
+            "db/schema.sql does not exist"
+        );
+
+        let o = check(
+            &SchemaApplied,
+            &[("schema.sql", "CREATE TABLE t\0 ();")],
+            &[("file", "schema.sql"), DSN],
+        );
+        assert_eq!(codes(&o), ["pg-schema-file-unreadable"]);
+        assert_eq!(
+            o.evidence.findings[0].message,
+            "schema.sql is not a text file"
+        );
+
+        let o = check(
+            &SchemaApplied,
+            &[("schema.sql", "CREATE SCHEMA app;\nCREATE ROLE r;\n")],
+            &[("file", "schema.sql"), DSN],
+        );
+        assert_eq!(o.status, Status::Error);
+        assert!(
+            o.evidence
+                .summary
+                .ends_with("its 2 CREATE statements make other objects"),
+            "{}",
+            o.evidence.summary
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_bound_is_a_finding() {
+        let dir = crate::util::testing::repo(&[]);
+        let f = std::fs::File::create(dir.path().join("huge.sql")).unwrap();
+        f.set_len(crate::util::MAX_TEXT_BYTES + 1).unwrap();
+        let o = crate::util::testing::check_in(
+            &SchemaApplied,
+            dir.path(),
+            &[("file", "huge.sql"), DSN],
+        );
+        assert_eq!(codes(&o), ["pg-schema-file-unreadable"]);
+        assert!(
+            o.evidence.findings[0]
+                .message
+                .starts_with("huge.sql is too large")
         );
     }
 }
