@@ -687,8 +687,9 @@ impl Cur<'_> {
         }
         false
     }
-    fn rest_has(&self, kws: &[&str]) -> bool {
-        self.toks[self.i..].windows(kws.len()).any(|w| {
+    /// Where `kws` last occur in sequence in the rest of the statement.
+    fn last(&self, kws: &[&str]) -> Option<usize> {
+        self.toks[self.i..].windows(kws.len()).rposition(|w| {
             w.iter()
                 .zip(kws)
                 .all(|(t, kw)| matches!(&t.tok, Tok::Word(x) if x.eq_ignore_ascii_case(kw)))
@@ -708,7 +709,12 @@ struct Collector {
 
 impl Collector {
     fn add(&mut self, sort: Sort, schema: String, name: String, on: Option<String>, line: usize) {
-        let key = (sort, schema.clone(), name.clone(), on.clone());
+        // Policies and triggers are named per table; an index name is unique in its schema.
+        let key_on = match sort {
+            Sort::Policy | Sort::Trigger => on.clone(),
+            _ => None,
+        };
+        let key = (sort, schema.clone(), name.clone(), key_on);
         self.objects.entry(key).or_insert(Object {
             sort,
             schema,
@@ -736,14 +742,16 @@ impl Collector {
                 let Some((s, t)) = c.qname() else { return };
                 let schema = self.schema_of(s);
                 // The last ENABLE / DISABLE of the statement wins.
-                let enable = c.rest_has(&["enable", "row", "level", "security"]);
-                let disable = c.rest_has(&["disable", "row", "level", "security"]);
-                if disable {
-                    self.objects
-                        .remove(&(Sort::Rls, schema.clone(), t.clone(), None));
-                }
-                if enable && !disable {
-                    self.add(Sort::Rls, schema, t, None, line);
+                let enable = c.last(&["enable", "row", "level", "security"]);
+                let disable = c.last(&["disable", "row", "level", "security"]);
+                match (enable, disable) {
+                    (Some(e), d) if d.is_none_or(|d| d < e) => {
+                        self.add(Sort::Rls, schema, t, None, line)
+                    }
+                    (_, Some(_)) => {
+                        self.objects.remove(&(Sort::Rls, schema, t, None));
+                    }
+                    _ => {}
                 }
             }
         } else if c.kw("drop") {
@@ -921,8 +929,7 @@ impl Collector {
                 Sort::Index => {
                     let Some((s, name)) = c.qname() else { return };
                     let schema = self.schema_of(s);
-                    self.objects
-                        .retain(|k, _| !(k.0 == Sort::Index && k.1 == schema && k.2 == name));
+                    self.objects.remove(&(Sort::Index, schema, name, None));
                 }
                 _ => {
                     let Some((s, name)) = c.qname() else { return };
@@ -930,10 +937,10 @@ impl Collector {
                     let schema = self.schema_of(s);
                     if sort == Sort::Table {
                         // What hangs on the table goes with it.
-                        self.objects.retain(|k, _| {
-                            !(k.1 == schema
-                                && (k.2 == name && matches!(k.0, Sort::Table | Sort::Rls)
-                                    || k.3.as_deref() == Some(name.as_str())))
+                        self.objects.retain(|_, o| {
+                            !(o.schema == schema
+                                && (o.name == name && matches!(o.sort, Sort::Table | Sort::Rls)
+                                    || o.on.as_deref() == Some(name.as_str())))
                         });
                     } else {
                         self.objects.remove(&(sort, schema, name, None));
@@ -1334,7 +1341,10 @@ mod tests {
             COPY a (x) FROM stdin;\nCREATE TABLE copy_data ();\n\\.\n\
             SET search_path TO DEFAULT;\nCREATE TABLE b ();\n\
             CREATE TABLE t (); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t DISABLE ROW LEVEL SECURITY;\n\
-            SET search_path TO \"$user\", ext;\nCREATE TYPE c AS (x int);\n";
+            SET search_path TO \"$user\", ext;\nCREATE TYPE c AS (x int);\n\
+            CREATE TABLE ext.u (); CREATE INDEX u_i ON u (x); CREATE POLICY p ON u USING (true); DROP TABLE u;\n\
+            ALTER TABLE IF EXISTS ONLY v DISABLE ROW LEVEL SECURITY, ENABLE ROW LEVEL SECURITY;\n\
+            CREATE INDEX i2 ON c (x); DROP INDEX IF EXISTS i2;\n";
         assert_eq!(
             objs(sql),
             [
@@ -1343,6 +1353,7 @@ mod tests {
                 o(Sort::Table, "public.b", 11),
                 o(Sort::Table, "public.t", 12),
                 o(Sort::Type, "ext.c", 14),
+                o(Sort::Rls, "ext.v", 16),
             ]
         );
     }
