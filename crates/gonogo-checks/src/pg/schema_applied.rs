@@ -25,12 +25,14 @@ static DOC: CheckDoc = CheckDoc {
         types and domains, extensions, policies (`CREATE POLICY name ON table`), triggers, and \
         tables it puts under row-level security (`ALTER TABLE … ENABLE ROW LEVEL SECURITY`). \
         Comments, string literals and dollar-quoted bodies are skipped, so a `CREATE` inside \
-        a function body or a `DO` block is not counted; temporary objects are not counted; an \
-        object the file drops again is not expected. Unqualified names belong to `schema=` \
+        a function body or a `DO` block is not counted, nor are temporary objects, unnamed \
+        indexes (their names are generated) and objects the file drops again; psql \
+        meta-commands and `COPY … FROM stdin` data (pg_dump output) are understood. Unqualified names belong to `schema=` \
         (default `public`), or to the first schema of the latest `SET search_path` before \
         them. Then connects read-only to the database (`dsn=` or the `database_url` target) \
         and reads the catalogue. Fails with one finding per missing object, at its line in \
-        the file: `pg-schema-table-missing`, `pg-schema-index-missing`, \
+        the file (an object of the name and another sort, a table where a view is declared, is \
+        missing too): `pg-schema-table-missing`, `pg-schema-index-missing`, \
         `pg-schema-view-missing`, `pg-schema-sequence-missing`, \
         `pg-schema-function-missing`, `pg-schema-type-missing`, \
         `pg-schema-extension-missing`, `pg-schema-policy-missing`, \
@@ -440,7 +442,12 @@ fn statements(text: &str) -> Vec<Vec<Token>> {
                 while i < b.len() && is_ident_char(b[i]) {
                     i += 1;
                 }
-                if i - start == 1 && matches!(c, b'e' | b'E') && b.get(i) == Some(&b'\'') {
+                if i - start == 1 && matches!(c, b'u' | b'U') && b[i..].starts_with(b"&\"") {
+                    // U&"d\0061ta": a quoted identifier with Unicode escapes.
+                    let (s, end) = quoted(b, i + 1, b'"', false);
+                    i = end;
+                    Tok::Quoted(unicode_escapes(&s))
+                } else if i - start == 1 && matches!(c, b'e' | b'E') && b.get(i) == Some(&b'\'') {
                     // E'…': backslash escapes.
                     let (s, end) = quoted(b, i, b'\'', true);
                     i = end;
@@ -526,6 +533,38 @@ fn quoted(b: &[u8], i: usize, q: u8, escapes: bool) -> (String, usize) {
         }
     }
     (String::from_utf8_lossy(&out).into_owned(), b.len())
+}
+
+/// The content of a `U&"…"` identifier with `\XXXX`, `\+XXXXXX` and `\\` decoded (the
+/// default escape character; a `UESCAPE` clause is not read).
+fn unicode_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        if let Some(r) = rest.strip_prefix('\\') {
+            out.push('\\');
+            rest = r;
+            continue;
+        }
+        let (digits, len) = match rest.strip_prefix('+') {
+            Some(r) => (r.get(..6), 7),
+            None => (rest.get(..4), 4),
+        };
+        match digits
+            .and_then(|d| u32::from_str_radix(d, 16).ok())
+            .and_then(char::from_u32)
+        {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => out.push('\\'),
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// At a `$`: the end of a dollar-quote opening tag (`$$`, `$body$`), or `None` (`$1`).
@@ -1327,6 +1366,10 @@ mod tests {
                 o(Sort::Table, "My\"Schema.orders", 2),
                 o(Sort::Table, "sales.Line Items", 3),
             ]
+        );
+        assert_eq!(
+            objs("CREATE TABLE U&\"d\\0061t\\+000061\\\\\" ();"),
+            [o(Sort::Table, "public.data\\", 1)]
         );
         let long = format!("CREATE TABLE {} ();", "a".repeat(70));
         assert_eq!(declared(&long, "public").objects[0].name.len(), 63);
