@@ -743,6 +743,9 @@ struct Collector {
     /// The schema unqualified names go to (the first of the latest `SET search_path`).
     schema: String,
     objects: BTreeMap<Key, Object>,
+    /// (schema, table) → the keys of the indexes, policies and triggers on it, so dropping
+    /// the table drops them without a scan of every object.
+    dependents: BTreeMap<(String, String), Vec<Key>>,
     creates: usize,
 }
 
@@ -754,6 +757,12 @@ impl Collector {
             _ => None,
         };
         let key = (sort, schema.clone(), name.clone(), key_on);
+        if let Some(t) = &on {
+            self.dependents
+                .entry((schema.clone(), t.clone()))
+                .or_default()
+                .push(key.clone());
+        }
         self.objects.entry(key).or_insert(Object {
             sort,
             schema,
@@ -976,11 +985,16 @@ impl Collector {
                     let schema = self.schema_of(s);
                     if sort == Sort::Table {
                         // What hangs on the table goes with it.
-                        self.objects.retain(|_, o| {
-                            !(o.schema == schema
-                                && (o.name == name && matches!(o.sort, Sort::Table | Sort::Rls)
-                                    || o.on.as_deref() == Some(name.as_str())))
-                        });
+                        for key in self
+                            .dependents
+                            .remove(&(schema.clone(), name.clone()))
+                            .unwrap_or_default()
+                        {
+                            self.objects.remove(&key);
+                        }
+                        self.objects
+                            .remove(&(Sort::Rls, schema.clone(), name.clone(), None));
+                        self.objects.remove(&(Sort::Table, schema, name, None));
                     } else {
                         self.objects.remove(&(sort, schema, name, None));
                     }
@@ -999,6 +1013,7 @@ pub(crate) fn declared(text: &str, default_schema: &str) -> Declared {
         default_schema: default_schema.to_string(),
         schema: default_schema.to_string(),
         objects: BTreeMap::new(),
+        dependents: BTreeMap::new(),
         creates: 0,
     };
     for stmt in statements(text) {
@@ -1420,6 +1435,23 @@ mod tests {
                 .objects
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn large_files_take_linear_time() {
+        let mut sql = String::new();
+        for n in 0..20_000 {
+            sql.push_str(&format!(
+                "CREATE TABLE t{n} (); CREATE INDEX i{n} ON t{n} (x); DROP TABLE t{n};\n"
+            ));
+        }
+        sql.push_str(&"  \\ $x".repeat(20_000));
+        sql.push_str("\nCREATE TABLE last ();");
+        let started = std::time::Instant::now();
+        let d = declared(&sql, "public");
+        assert_eq!(d.objects.len(), 1);
+        assert_eq!(d.objects[0].line, 20_002);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
