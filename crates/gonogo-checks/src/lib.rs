@@ -67,6 +67,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &pg::fk_indexed::FkIndexed,
     &pg::fk_validated::FkValidated,
     &pg::rls::Rls,
+    &pg::schema_applied::SchemaApplied,
     &pg::connections::Connections,
     &pg::deadlocks::Deadlocks,
     &pg::slow_queries::SlowQueries,

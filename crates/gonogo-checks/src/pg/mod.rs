@@ -20,6 +20,7 @@ pub mod fk_validated;
 pub mod migrations_applied;
 pub mod replication;
 pub mod rls;
+pub mod schema_applied;
 pub mod slow_queries;
 
 use crate::live;

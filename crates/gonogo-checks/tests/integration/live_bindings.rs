@@ -71,11 +71,11 @@ async fn every_live_kind_is_skipped_without_its_target() {
     let ctx = crate::live::ctx(dir.path(), &[]);
     let mut out = String::new();
     for kind in gonogo_checks::KINDS.iter().filter(|k| is_live(k.id())) {
-        // Only prom.query has a required parameter.
-        let needs_query: &[(&str, &str)] = if kind.id() == "prom.query" {
-            &[("query", "up"), ("min", "1")]
-        } else {
-            &[]
+        // Only prom.query and pg.schema-applied have required parameters.
+        let needs_query: &[(&str, &str)] = match kind.id() {
+            "prom.query" => &[("query", "up"), ("min", "1")],
+            "pg.schema-applied" => &[("file", "schema.sql")],
+            _ => &[],
         };
         let o = crate::live::run(*kind as &dyn CheckKind, needs_query, &ctx).await;
         assert_eq!(o.status, Status::Skipped, "{}: {o:?}", kind.id());

@@ -5,7 +5,7 @@ use crate::live::{codes, ctx, run};
 use gonogo_checks::pg::{
     backups::Backups, connections::Connections, deadlocks::Deadlocks, fk_indexed::FkIndexed,
     fk_validated::FkValidated, migrations_applied::MigrationsApplied, replication::Replication,
-    rls::Rls, slow_queries::SlowQueries,
+    rls::Rls, schema_applied::SchemaApplied, slow_queries::SlowQueries,
 };
 use gonogo_core::Status;
 use gonogo_testkit::Service;
@@ -710,4 +710,179 @@ async fn pg_a_server_that_never_answers_is_an_error_within_the_timeout() {
             silent.addr
         )
     );
+}
+
+/// A schema file in two parts: the test applies the first, then the rest.
+const SCHEMA_PART_1: &str = "-- part one
+CREATE EXTENSION IF NOT EXISTS plpgsql;
+CREATE TABLE IF NOT EXISTS profiles (id int PRIMARY KEY, name text);
+CREATE TABLE \"Weird Name\" (id int);
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  CREATE TABLE never_made (id int); -- inside the body: not one of the file's objects
+  RETURN NEW;
+END $$;
+";
+const SCHEMA_PART_2: &str = "/* part two */
+CREATE UNIQUE INDEX profiles_name_idx ON profiles (name);
+CREATE VIEW active AS SELECT id FROM profiles;
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY \"Read own\" ON profiles FOR SELECT USING (true);
+CREATE TRIGGER profiles_touch BEFORE UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION touch();
+";
+
+#[tokio::test]
+async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks() {
+    let Some(url) =
+        server("pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks")
+    else {
+        return;
+    };
+    let s = "gonogo_t_schema_applied";
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join("db")).unwrap();
+    std::fs::write(
+        repo.path().join("db/setup.sql"),
+        format!("{SCHEMA_PART_1}{SCHEMA_PART_2}"),
+    )
+    .unwrap();
+    let ctx = ctx(repo.path(), &[("database_url", &url)]);
+    let params = [("file", "db/setup.sql"), ("schema", s)];
+
+    let mut c = schema(&url, s, SCHEMA_PART_1).await;
+    let o = run(&SchemaApplied, &params, &ctx).await;
+    assert_eq!(o.status, Status::Fail, "{o:?}");
+    let found: Vec<(&str, String, String)> = o
+        .evidence
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.code,
+                f.message.clone(),
+                f.location.as_ref().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let at = |code, msg: &str, line: usize| (code, msg.to_string(), format!("db/setup.sql:{line}"));
+    assert_eq!(
+        found,
+        [
+            at(
+                "pg-schema-index-missing",
+                "index gonogo_t_schema_applied.profiles_name_idx does not exist",
+                11
+            ),
+            at(
+                "pg-schema-view-missing",
+                "view gonogo_t_schema_applied.active does not exist",
+                12
+            ),
+            at(
+                "pg-schema-type-missing",
+                "type gonogo_t_schema_applied.mood does not exist",
+                13
+            ),
+            at(
+                "pg-schema-rls-off",
+                "gonogo_t_schema_applied.profiles has row-level security off",
+                14
+            ),
+            at(
+                "pg-schema-policy-missing",
+                "policy \"Read own\" on gonogo_t_schema_applied.profiles does not exist",
+                15
+            ),
+            at(
+                "pg-schema-trigger-missing",
+                "trigger profiles_touch on gonogo_t_schema_applied.profiles does not exist",
+                16
+            ),
+        ]
+    );
+    assert_eq!(o.evidence.observed.as_deref(), Some("4 of 10 present"));
+
+    sqlx::raw_sql(SCHEMA_PART_2).execute(&mut c).await.unwrap();
+    let o = run(&SchemaApplied, &params, &ctx).await;
+    assert_eq!(o.status, Status::Pass, "{o:?}");
+    assert_eq!(
+        o.evidence.summary,
+        "all 10 objects of db/setup.sql are in the database (2 tables, 1 view, 1 index, \
+         1 function, 1 type, 1 extension, 1 policy, 1 trigger, row-level security on 1 table)"
+    );
+
+    // An object of the right name and the wrong sort is not the object.
+    sqlx::raw_sql("DROP VIEW gonogo_t_schema_applied.active; CREATE TABLE gonogo_t_schema_applied.active (id int)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let o = run(&SchemaApplied, &params, &ctx).await;
+    assert_eq!(codes(&o), ["pg-schema-view-missing"]);
+    assert_eq!(
+        o.evidence.findings[0].message,
+        "gonogo_t_schema_applied.active is a table in the database, not a view"
+    );
+    drop_schema(c, s).await;
+
+    std::fs::write(
+        repo.path().join("db/ext.sql"),
+        "CREATE EXTENSION IF NOT EXISTS gonogo_no_such_extension;\n",
+    )
+    .unwrap();
+    let o = run(&SchemaApplied, &[("file", "db/ext.sql")], &ctx).await;
+    assert_eq!(codes(&o), ["pg-schema-extension-missing"]);
+    assert_eq!(
+        o.evidence.findings[0].message,
+        "extension gonogo_no_such_extension is not installed"
+    );
+
+    let o = run(&SchemaApplied, &[("file", "db/absent.sql")], &ctx).await;
+    assert_eq!(o.status, Status::Fail, "{o:?}");
+    assert_eq!(codes(&o), ["pg-schema-file-missing"]);
+    assert!(o.evidence.findings[0].message.contains("db/absent.sql"));
+
+    std::fs::write(
+        repo.path().join("db/empty.sql"),
+        "-- CREATE TABLE x ();\nSELECT 1;\n",
+    )
+    .unwrap();
+    let o = run(&SchemaApplied, &[("file", "db/empty.sql")], &ctx).await;
+    assert_eq!(o.status, Status::Error, "{o:?}");
+    assert!(
+        o.evidence
+            .summary
+            .starts_with("no CREATE statements found in db/empty.sql"),
+        "{}",
+        o.evidence.summary
+    );
+}
+
+#[tokio::test]
+async fn pg_schema_applied_without_a_database_is_skipped_or_an_error() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("schema.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    let params = [("file", "schema.sql")];
+    let o = run(&SchemaApplied, &params, &ctx(repo.path(), &[])).await;
+    assert_eq!(o.status, Status::Skipped, "{o:?}");
+    assert!(
+        o.evidence.summary.contains("database_url"),
+        "{}",
+        o.evidence.summary
+    );
+
+    let refused = format!(
+        "postgres://app:hunter2-secret@127.0.0.1:{}/x",
+        crate::live::free_port()
+    );
+    let started = Instant::now();
+    let o = run(
+        &SchemaApplied,
+        &params,
+        &ctx(repo.path(), &[("database_url", &refused)]),
+    )
+    .await;
+    assert_eq!(o.status, Status::Error, "{o:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!crate::live::shown(&o).contains("hunter2"), "{o:?}");
 }
