@@ -128,15 +128,19 @@ static VERB: LazyLock<Regex> = LazyLock::new(|| {
 fn lib_name(paren: &str) -> Option<String> {
     const FILES: &[&str] = &[
         ".txt", ".json", ".toml", ".lock", ".yml", ".yaml", ".md", ".py", ".sh", ".js", ".ts",
+        ".log", ".conf", ".ini", ".cfg",
     ];
-    if FILES.iter().any(|e| paren.ends_with(e)) {
-        return None;
+    match paren {
+        "sentry" => Some(SENTRY.to_string()),
+        "opentelemetry" | "otel" => Some(OTEL.to_string()),
+        // A deployed component (Jaeger, Fluent Bit, PgBouncer) is `infra.component`'s to judge.
+        p if FILES.iter().any(|e| p.ends_with(e))
+            || crate::infra_component::component_named(p).is_some() =>
+        {
+            None
+        }
+        other => Some(other.to_string()),
     }
-    Some(match paren {
-        "sentry" => SENTRY.to_string(),
-        "opentelemetry" | "otel" => OTEL.to_string(),
-        other => other.to_string(),
-    })
 }
 
 impl CheckKind for DepsDeclared {
@@ -900,6 +904,26 @@ mod tests {
     }
 
     #[test]
+    fn the_example_repository() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme-api");
+        let o = crate::util::testing::check_in(&DepsDeclared, &dir, &[("name", "structlog")]);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.evidence.summary,
+            "declared: structlog at backend/requirements.txt:6"
+        );
+        let o = crate::util::testing::check_in(&DepsDeclared, &dir, &[("name", TRACING)]);
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.evidence
+                .summary
+                .contains("backend/requirements.txt, frontend/package.json"),
+            "{}",
+            o.evidence.summary
+        );
+    }
+
+    #[test]
     fn seed_wording_binds() {
         let name =
             |t: &str| recognise(&DepsDeclared, t).and_then(|p| p.str("name").map(String::from));
@@ -921,6 +945,14 @@ mod tests {
             Some(TRACING)
         );
         assert_eq!(name("OTel collector deployed"), None);
+        assert_eq!(name("Log shipping configured (fluent-bit)"), None);
+        assert_eq!(name("Tracing backend configured (Jaeger)"), None);
+        assert_eq!(name("Audit logging enabled (audit.log)"), None);
+        assert_eq!(
+            name("Tracing configured (OpenTelemetry)").as_deref(),
+            Some(OTEL)
+        );
+        assert_eq!(name("OpenTelemetry configured").as_deref(), Some(OTEL));
         for t in DOC.not_phrases {
             assert_eq!(name(t), None, "{t}");
         }

@@ -19,7 +19,7 @@ pub struct InfraComponent;
 /// repositories' last path segment, full image paths, chart names, service names), the other
 /// spellings an item may use, its usual configuration files (globs on the file name) and
 /// configuration directories.
-struct Component {
+pub(crate) struct Component {
     name: &'static str,
     /// Identifiers that count: compared exactly with a service, container or object name, an
     /// image's last path segment or its full path without the registry, a chart name.
@@ -123,7 +123,12 @@ const COMPONENTS: &[Component] = &[
             "otelcol",
             "otelcol-contrib",
         ],
-        spellings: &["otel", "otel-collector", "otelcol", "opentelemetry"],
+        // A bare "OpenTelemetry"/"OTel" is the SDK (`deps.declared`); `name=otel` still works.
+        spellings: &[
+            "otel-collector",
+            "otelcol",
+            "opentelemetry-collector-contrib",
+        ],
         configs: &[
             "otel-collector*.y*ml",
             "otelcol*.y*ml",
@@ -330,7 +335,7 @@ const VERBS: &[&str] = &[
 ];
 
 /// The known component a word (or a hyphen-joined pair) of an item names.
-fn component_named(word: &str) -> Option<&'static Component> {
+pub(crate) fn component_named(word: &str) -> Option<&'static Component> {
     COMPONENTS
         .iter()
         .find(|c| c.name == word || c.spellings.contains(&word))
@@ -417,7 +422,12 @@ impl CheckKind for InfraComponent {
                     format!("`{raw}` is not a component name"),
                 ));
             }
-            let w = match component_named(&n) {
+            let known = component_named(&n).or_else(|| {
+                (n == "otel")
+                    .then(|| component_named("otel-collector"))
+                    .flatten()
+            });
+            let w = match known {
                 Some(c) => Wanted {
                     name: c.name.to_string(),
                     ids: c.ids.iter().map(|s| s.to_string()).collect(),
@@ -1116,6 +1126,20 @@ mod tests {
     }
 
     #[test]
+    fn the_example_repository() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme-api");
+        let o = crate::util::testing::check_in(&InfraComponent, &dir, &[("name", "redis")]);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.evidence.summary,
+            "redis: compose service `redis` (redis:7) at docker-compose.yml:19"
+        );
+        let o = crate::util::testing::check_in(&InfraComponent, &dir, &[("name", "loki")]);
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(found(&o), at(&[("component-missing", "")]));
+    }
+
+    #[test]
     fn seed_wording_binds() {
         let name =
             |t: &str| recognise(&InfraComponent, t).and_then(|p| p.str("name").map(String::from));
@@ -1141,6 +1165,15 @@ mod tests {
             Some("opentelemetry-collector")
         );
         assert_eq!(name("Fluent Bit installed").as_deref(), Some("fluent-bit"));
+        assert_eq!(
+            name("OTel collector deployed").as_deref(),
+            Some("opentelemetry-collector")
+        );
+        assert_eq!(
+            name("OpenTelemetry configured"),
+            None,
+            "the SDK: deps.declared"
+        );
         assert_eq!(
             name("Prometheus deployed and configured").as_deref(),
             Some("prometheus")
