@@ -224,7 +224,8 @@ static DOC: CheckDoc = CheckDoc {
 satisfies: `name=jaeger,zipkin,tempo`) in: docker-compose files (service names and the `image:` \
 of each service), Kubernetes manifests (container names and images, object names and their \
 `app`/`app.kubernetes.io/name` labels; HelmRelease and Argo CD Application charts), Helm \
-`Chart.yaml` files (the chart's name and its `dependencies`), and the component's usual \
+`Chart.yaml` files (the chart's name and its `dependencies`), the `image:` entries of Helm \
+`values*.yaml` files, and the component's usual \
 configuration files (`loki-config.yaml`, `promtail*.yml`, `pgbouncer.ini`, `grafana/provisioning/`, \
 `otel-collector*.yaml`, `fluent-bit.conf`, `vector.toml`, …). Images match on the repository's \
 last path segment (`grafana/loki:2.9.4` is loki, `bitnami/pgbouncer` is pgbouncer) or its full \
@@ -539,6 +540,10 @@ fn inventory(files: &[RepoFile]) -> Inventory {
         } else if lower == "chart.yaml" || lower == "chart.yml" {
             inv.charts += 1;
             chart(f, &mut inv);
+        } else if lower.starts_with("values")
+            && (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        {
+            values(f, &mut inv);
         } else if looks_like_manifest_file(name, &f.rel) {
             manifest(f, &mut inv);
         }
@@ -627,6 +632,50 @@ fn chart(f: &RepoFile, inv: &mut Inventory) {
                 });
             }
         }
+    }
+}
+
+/// Helm values: every `image:` (a reference, or a map with `repository` and an optional
+/// `registry`), at any depth.
+fn values(f: &RepoFile, inv: &mut Inventory) {
+    let Ok(src) = read_repo_text(f) else { return };
+    let docs = match parse_documents(&src) {
+        Ok(d) => d,
+        Err(_) if src.contains("{{") => return,
+        Err(e) => {
+            inv.unparsable
+                .push((f.rel.clone(), e.line, format!("{}: {e}", f.rel)));
+            return;
+        }
+    };
+    fn walk(n: &Node, path: &mut Vec<String>, rel: &str, out: &mut Vec<Place>, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        for (k, key, v) in n.keyed() {
+            path.push(k.to_string());
+            if k == "image" {
+                let image = v.as_str().map(str::to_string).or_else(|| {
+                    v.str_of("repository").map(|r| match v.str_of("registry") {
+                        Some(reg) if !reg.is_empty() => format!("{reg}/{r}"),
+                        _ => r.to_string(),
+                    })
+                });
+                if let Some(i) = image.filter(|i| !i.trim().is_empty()) {
+                    out.push(Place {
+                        rel: rel.to_string(),
+                        line: key.line,
+                        what: format!("Helm values `{}` ({i})", path.join(".")),
+                        ids: image_ids(&i),
+                    });
+                }
+            }
+            walk(v, path, rel, out, depth + 1);
+            path.pop();
+        }
+    }
+    for d in &docs {
+        walk(d, &mut Vec::new(), &f.rel, &mut inv.places, 0);
     }
 }
 
@@ -965,6 +1014,10 @@ mod tests {
             ("deploy/k8s/tracing.yaml", deploy),
             ("charts/app/Chart.yaml", chart),
             ("ops/pgbouncer/pgbouncer.ini", "[databases]\n"),
+            (
+                "charts/app/values.yaml",
+                "api:\n  image: ghcr.io/acme/api:1.0\ntracing:\n  collector:\n    image:\n      registry: docker.io\n      repository: openzipkin/zipkin\n      tag: \"3\"\n",
+            ),
             ("ops/grafana/provisioning/datasources/ds.yaml", "x: 1\n"),
             ("ops/grafana/provisioning/dashboards/d.yaml", "x: 1\n"),
         ];
@@ -972,6 +1025,11 @@ mod tests {
         assert_eq!(o.status, Status::Pass, "{o:?}");
         assert!(
             o.evidence.summary.contains("Deployment/tracing container `all-in-one` (jaegertracing/all-in-one:1.57) at deploy/k8s/tracing.yaml:9"),
+            "{}",
+            o.evidence.summary
+        );
+        assert!(
+            o.evidence.summary.contains("Helm values `tracing.collector.image` (docker.io/openzipkin/zipkin) at charts/app/values.yaml:5"),
             "{}",
             o.evidence.summary
         );
