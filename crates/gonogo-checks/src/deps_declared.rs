@@ -723,14 +723,16 @@ impl Prepared {
             };
             format!("{shown} is not declared in the manifests read ({read})")
         };
-        let mut findings = vec![
-            Finding::fail("dependency-missing", message.clone()).fix(format!(
-                "add {} to the project's manifest",
-                self.patterns[0].shown
-            )),
-        ];
+        let summary = format!(
+            "{shown} not declared ({} manifest(s) read)",
+            scan.manifests.len()
+        );
+        let mut findings = vec![Finding::fail("dependency-missing", message).fix(format!(
+            "add {} to the project's manifest",
+            self.patterns[0].shown
+        ))];
         findings.extend(scan.broken);
-        Outcome::from_findings(message, findings)
+        Outcome::from_findings(summary, findings)
             .observed("not declared")
             .expected(expected)
     }
@@ -800,11 +802,11 @@ mod tests {
         );
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert!(
-            o.evidence
-                .summary
+            o.evidence.findings[0]
+                .message
                 .contains("no dependency manifest found (node"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
     }
 
@@ -854,11 +856,11 @@ mod tests {
         assert_eq!(o.status, Status::Fail);
         assert_eq!(found(&o), at(&[("dependency-missing", "")]));
         assert!(
-            o.evidence
-                .summary
+            o.evidence.findings[0]
+                .message
                 .contains("go/go.mod, svc/Cargo.toml, web/package.json"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
     }
 
@@ -872,9 +874,11 @@ mod tests {
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(found(&o), at(&[("dependency-missing", "")]));
         assert!(
-            o.evidence.summary.contains("no dependency manifest found"),
+            o.evidence.findings[0]
+                .message
+                .contains("no dependency manifest found"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
         let files = [
             ("package.json", "{\n  \"dependencies\": {\n}"),
@@ -915,11 +919,11 @@ mod tests {
         let o = crate::util::testing::check_in(&DepsDeclared, &dir, &[("name", TRACING)]);
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert!(
-            o.evidence
-                .summary
+            o.evidence.findings[0]
+                .message
                 .contains("backend/requirements.txt, frontend/package.json"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
     }
 

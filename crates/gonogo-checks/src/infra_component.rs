@@ -928,12 +928,16 @@ impl Prepared {
         );
         findings.insert(
             0,
-            Finding::fail("component-missing", message.clone()).fix(format!(
+            Finding::fail("component-missing", message).fix(format!(
                 "deploy {} (a compose service, a Kubernetes workload or a Helm chart) and commit its configuration, or bind the item to where it is deployed",
                 names[0]
             )),
         );
-        Outcome::from_findings(message, findings)
+        let summary = format!(
+            "{shown} not found ({} compose file(s), {} Kubernetes manifest(s), {} Helm chart(s), no configuration file)",
+            inv.compose, inv.manifests, inv.charts
+        );
+        Outcome::from_findings(summary, findings)
             .observed("not found")
             .expected(expected)
     }
@@ -1000,9 +1004,11 @@ mod tests {
             o.evidence.summary
         );
         assert!(
-            o.evidence.summary.contains("grafana/provisioning/"),
+            o.evidence.findings[0]
+                .message
+                .contains("grafana/provisioning/"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
     }
 
@@ -1087,14 +1093,16 @@ mod tests {
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(found(&o), at(&[("component-missing", "")]));
         assert!(
-            o.evidence.summary.starts_with("loki is not deployed"),
+            o.evidence.findings[0]
+                .message
+                .starts_with("loki is not deployed"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
         assert!(
-            o.evidence.summary.contains("loki-config.y*ml"),
+            o.evidence.findings[0].message.contains("loki-config.y*ml"),
             "{}",
-            o.evidence.summary
+            o.evidence.findings[0].message
         );
     }
 
