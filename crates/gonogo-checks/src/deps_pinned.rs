@@ -132,7 +132,7 @@ struct Prepared {
 
 /// One requirement line of a requirements file, after joining continuations.
 #[derive(Debug, PartialEq)]
-enum ReqLine {
+pub(crate) enum ReqLine {
     /// A requirement: (name, pinned).
     Requirement(String, bool),
     /// `-r file` / `-c file`: (path, is_constraint).
@@ -141,7 +141,7 @@ enum ReqLine {
     Other,
 }
 
-fn parse_req_line(line: &str) -> ReqLine {
+pub(crate) fn parse_req_line(line: &str) -> ReqLine {
     static NAME: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$").expect("regex")
     });
@@ -215,7 +215,7 @@ fn vcs_pinned(url: &str) -> bool {
 }
 
 /// A requirements file read into logical lines: (line number of the first physical line, text).
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+pub(crate) fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut buf = String::new();
     let mut start = 0;
@@ -249,7 +249,7 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     out
 }
 
-fn is_requirements_file(rel: &str) -> bool {
+pub(crate) fn is_requirements_file(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let lower = name.to_ascii_lowercase();
     (lower.starts_with("requirements") && lower.ends_with(".txt"))
@@ -264,7 +264,7 @@ struct Scan {
     requirements_checked: usize,
 }
 
-fn rel_join(dir: &str, name: &str) -> String {
+pub(crate) fn rel_join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
     } else {
@@ -272,12 +272,12 @@ fn rel_join(dir: &str, name: &str) -> String {
     }
 }
 
-fn parent_dir(rel: &str) -> &str {
+pub(crate) fn parent_dir(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// Normalise `a/b/../c` to `a/c`; `None` when it leaves the repository.
-fn normalise_rel(p: &str) -> Option<String> {
+pub(crate) fn normalise_rel(p: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in p.split('/') {
         match part {

@@ -293,7 +293,7 @@ fn selects(selector: &BTreeMap<&str, &str>, pod: &BTreeMap<&str, &str>) -> bool 
     !selector.is_empty() && selector.iter().all(|(k, v)| pod.get(k) == Some(v))
 }
 
-fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
+pub(crate) fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
     let n = name.to_ascii_lowercase();
     (n.ends_with(".yaml") || n.ends_with(".yml"))
         && !rel.starts_with(".github/")

@@ -4,6 +4,7 @@ mod ci_workflows;
 mod cmd_succeeds;
 mod code_sql_concat;
 mod compose_lint;
+mod deps_declared;
 mod deps_pinned;
 mod docker;
 mod docs;
@@ -12,6 +13,7 @@ mod files_exists;
 mod git;
 mod grafana_dashboards;
 pub mod http;
+mod infra_component;
 mod k8s_workloads;
 pub mod live;
 mod load_run;
@@ -35,6 +37,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &files_exists::FilesExists,
     &env_strength::EnvStrength,
     &deps_pinned::DepsPinned,
+    &deps_declared::DepsDeclared,
     &tests::junit::TestsJunit,
     &tests::coverage::TestsCoverage,
     &cmd_succeeds::CmdSucceeds,
@@ -45,6 +48,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &docker::dockerfile::DockerDockerfile,
     &compose_lint::ComposeLint,
     &k8s_workloads::K8sWorkloads,
+    &infra_component::InfraComponent,
     &ci_workflows::CiWorkflows,
     &prometheus_rules::PrometheusRules,
     &grafana_dashboards::GrafanaDashboards,
