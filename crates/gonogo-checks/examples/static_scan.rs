@@ -31,6 +31,10 @@ fn main() {
                     && !id.starts_with("http.")
                     && !id.starts_with("pg.")
                     && !id.starts_with("redis.")
+                    && !id.starts_with("prom.")
+                    && !id.starts_with("tls.")
+                    && !id.starts_with("metrics.")
+                    && !id.starts_with("load.")
                     && !id.starts_with("prometheus.")
                     || id == "prometheus.rules"
             }
@@ -39,8 +43,12 @@ fn main() {
             continue;
         }
         let mut params = Params::new();
-        if id == "docs.fresh" {
-            params.insert("path", "README.md");
+        // Kinds whose subject is a parameter: what the generated repository has.
+        match id {
+            "docs.fresh" => params.insert("path", "README.md"),
+            "infra.component" => params.insert("name", "postgres"),
+            "deps.declared" => params.insert("name", "fastapi"),
+            _ => {}
         }
         match kind.prepare(&params) {
             Ok(c) => checks.push((id, c)),

@@ -122,6 +122,10 @@ pub fn secrets(args: SecretsArgs) -> anyhow::Result<u8> {
     if let Some(b) = &baseline {
         report.apply_baseline(b);
     }
+    // A team switching from gitleaks keeps its ignore list.
+    let ignore = gonogo_checks::secrets::gitleaks::IgnoreList::load(&root)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    report.apply_ignore(&ignore);
 
     let text = match args.format {
         SecretsFormat::Tty => render_tty(&report, scanner.source()),

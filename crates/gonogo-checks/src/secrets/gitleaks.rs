@@ -15,12 +15,86 @@
 //! - Keywords are matched case-insensitively anywhere in the file before a rule runs; the
 //!   entropy floor is exclusive; a rule without keywords runs on every file; a path-only rule
 //!   reports every file whose path matches.
+//! - `.gitleaksignore` at the root of the scan: one gitleaks fingerprint a line
+//!   (`file:rule-id:line`, or `commit:file:rule-id:line` for a finding in history), `#`
+//!   comments; a listed finding is dropped like a baselined one.
 
 use super::{Allowlist, RegexTarget, Rule, RuleSet, compile_bytes, rules::builtin_rules};
 use serde::Deserialize;
 use std::path::Path;
 
 const MAX_EXTEND_DEPTH: usize = 2;
+
+/// The findings a `.gitleaksignore` lists, by gitleaks' fingerprint.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct IgnoreList {
+    /// (commit, file, rule id, line); no commit matches the finding wherever it was found.
+    entries: std::collections::HashSet<(Option<String>, String, String, usize)>,
+}
+
+impl IgnoreList {
+    /// Reads `root/.gitleaksignore`; an absent file is an empty list. A line that is not a
+    /// fingerprint is an error naming it.
+    pub fn load(root: &Path) -> Result<IgnoreList, String> {
+        let path = root.join(".gitleaksignore");
+        match std::fs::read(&path) {
+            Ok(bytes) => Self::parse(&String::from_utf8_lossy(&bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IgnoreList::default()),
+            Err(e) => Err(format!(".gitleaksignore: {e}")),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<IgnoreList, String> {
+        let mut list = IgnoreList::default();
+        for (n, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = || {
+                format!(
+                    ".gitleaksignore:{}: not a fingerprint (file:rule-id:line or commit:file:rule-id:line)",
+                    n + 1
+                )
+            };
+            // From the right: the line number and the rule id never hold a colon; a file may.
+            let mut parts = line.rsplitn(3, ':');
+            let line_no: usize = parts.next().and_then(|l| l.parse().ok()).ok_or_else(bad)?;
+            let rule = parts.next().filter(|r| !r.is_empty()).ok_or_else(bad)?;
+            let rest = parts.next().filter(|r| !r.is_empty()).ok_or_else(bad)?;
+            let (commit, file) = match rest.split_once(':') {
+                Some((c, f)) if c.len() >= 7 && c.chars().all(|x| x.is_ascii_hexdigit()) => {
+                    (Some(c.to_ascii_lowercase()), f)
+                }
+                _ => (None, rest),
+            };
+            list.entries
+                .insert((commit, file.to_string(), rule.to_string(), line_no));
+        }
+        Ok(list)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether `f` is listed: with its commit (full id or a prefix of at least 7), or without.
+    pub fn ignores(&self, f: &super::SecretFinding) -> bool {
+        let key = (None, f.file.clone(), f.rule_id.clone(), f.line);
+        if self.entries.contains(&key) {
+            return true;
+        }
+        let Some(c) = &f.commit else { return false };
+        self.entries.iter().any(|(commit, file, rule, line)| {
+            commit
+                .as_ref()
+                .is_some_and(|x| c.id.starts_with(x.as_str()))
+                && *file == f.file
+                && *rule == f.rule_id
+                && *line == f.line
+        })
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -345,6 +419,57 @@ fn compile_allowlist(a: &AllowlistCfg) -> Result<Allowlist, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gitleaksignore_lists_findings_by_fingerprint() {
+        let list = IgnoreList::parse(
+            "# known test keys\nsrc/a.py:aws-access-token:3\n\n0123abcdef456789:conf/dir:with:colon.env:generic-api-key:12\n",
+        )
+        .unwrap();
+        let finding = |file: &str, rule: &str, line: usize, commit: Option<&str>| {
+            super::super::SecretFinding {
+                rule_id: rule.into(),
+                description: String::new(),
+                family: String::new(),
+                file: file.into(),
+                line,
+                column: 1,
+                secret: String::new(),
+                entropy: 0.0,
+                fingerprint: String::new(),
+                commit: commit.map(|id| super::super::CommitRef {
+                    id: id.into(),
+                    date: String::new(),
+                }),
+            }
+        };
+        assert!(list.ignores(&finding("src/a.py", "aws-access-token", 3, None)));
+        assert!(list.ignores(&finding("src/a.py", "aws-access-token", 3, Some("ffff"))));
+        assert!(!list.ignores(&finding("src/a.py", "aws-access-token", 4, None)));
+        assert!(!list.ignores(&finding("src/a.py", "github-pat", 3, None)));
+        let c = "0123abcdef4567890000000000000000deadbeef";
+        assert!(list.ignores(&finding(
+            "conf/dir:with:colon.env",
+            "generic-api-key",
+            12,
+            Some(c)
+        )));
+        assert!(!list.ignores(&finding(
+            "conf/dir:with:colon.env",
+            "generic-api-key",
+            12,
+            None
+        )));
+        assert!(!list.ignores(&finding(
+            "conf/dir:with:colon.env",
+            "generic-api-key",
+            12,
+            Some("99")
+        )));
+        let err = IgnoreList::parse("ok.py:rule:1\nnot a fingerprint\n").unwrap_err();
+        assert!(err.starts_with(".gitleaksignore:2:"), "{err}");
+        assert!(IgnoreList::parse("").unwrap().is_empty());
+    }
     use crate::secrets::engine::Scanner;
 
     fn ids(set: RuleSet, path: &str, text: &str) -> Vec<String> {

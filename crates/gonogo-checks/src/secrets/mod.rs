@@ -249,6 +249,13 @@ impl ScanReport {
         self.notes.sort_by(|a, b| a.file.cmp(&b.file));
     }
 
+    /// Drop findings a `.gitleaksignore` lists; counts them with the baselined ones.
+    pub fn apply_ignore(&mut self, ignore: &gitleaks::IgnoreList) {
+        let before = self.findings.len();
+        self.findings.retain(|f| !ignore.ignores(f));
+        self.stats.baselined += before - self.findings.len();
+    }
+
     /// Drop findings whose fingerprint the baseline knows; counts them.
     pub fn apply_baseline(&mut self, baseline: &Baseline) {
         let before = self.findings.len();

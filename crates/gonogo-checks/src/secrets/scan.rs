@@ -273,6 +273,10 @@ impl Prepared {
             },
             None => None,
         };
+        let ignore = match super::gitleaks::IgnoreList::load(&ctx.repo) {
+            Ok(i) => i,
+            Err(e) => return Outcome::error(format!("invalid ignore list: {e}")),
+        };
         let scanner = Scanner::new(rules);
         let opts = ScanOptions {
             max_file_size: self.max_file_size,
@@ -346,6 +350,12 @@ impl Prepared {
             report.apply_baseline(b);
             let before = history_findings.len();
             history_findings.retain(|f| !b.contains(&f.fingerprint));
+            report.stats.baselined += before - history_findings.len();
+        }
+        if !ignore.is_empty() {
+            report.apply_ignore(&ignore);
+            let before = history_findings.len();
+            history_findings.retain(|f| !ignore.ignores(f));
             report.stats.baselined += before - history_findings.len();
         }
         let mut outcome = conclude(&scanner, &report, &history_findings, self.history);
@@ -565,6 +575,40 @@ mod tests {
         let dir = leaky_repo();
         write(dir.path(), ".gitignore", "app/\ndeploy/\n");
         assert_eq!(run(dir.path(), Params::new()).status, Status::Pass);
+    }
+
+    #[test]
+    fn gitleaksignore_drops_the_findings_it_lists() {
+        let dir = leaky_repo();
+        let first = run(dir.path(), Params::new());
+        assert_eq!(first.status, Status::Fail);
+        let listed: Vec<String> = first
+            .evidence
+            .findings
+            .iter()
+            .filter_map(|f| {
+                let l = f.location.as_ref()?;
+                // The message ends with the rule id in parentheses.
+                let rule = f.message.rsplit_once('(')?.1.trim_end_matches(')');
+                Some(format!("{}:{}:{}", l.path, rule, l.line?))
+            })
+            .collect();
+        assert!(!listed.is_empty());
+        write(
+            dir.path(),
+            ".gitleaksignore",
+            &format!("# reviewed\n{}\n", listed.join("\n")),
+        );
+        let o = run(dir.path(), Params::new());
+        assert_eq!(o.status, Status::Pass, "{}", o.evidence.summary);
+        write(dir.path(), ".gitleaksignore", "garbage\n");
+        let o = run(dir.path(), Params::new());
+        assert_eq!(o.status, Status::Error);
+        assert!(
+            o.evidence.summary.contains(".gitleaksignore:1"),
+            "{}",
+            o.evidence.summary
+        );
     }
 
     #[test]
