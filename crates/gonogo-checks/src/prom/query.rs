@@ -33,9 +33,9 @@ fn fraction(percent: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Share of HTTP requests answered with a 5xx over the last 5 minutes.
-const ERROR_RATIO: &str =
-    r#"sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))"#;
+/// Share of HTTP requests answered with a 5xx over the last 5 minutes. No 5xx series at all
+/// is a share of 0; no traffic at all stays "no samples" (gonogo cannot tell).
+const ERROR_RATIO: &str = r#"(sum(rate(http_requests_total{code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total[5m]))"#;
 /// Critical alerts firing now (0 when none: `ALERTS` has no series then).
 const CRITICAL_ALERTS: &str =
     r#"count(ALERTS{alertstate="firing",severity="critical"}) or vector(0)"#;
