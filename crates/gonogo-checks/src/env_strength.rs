@@ -916,7 +916,8 @@ impl Prepared {
             };
             if self.only_rotated {
                 unknown.push(why.to_string());
-            } else {
+            } else if !production.is_empty() {
+                // Without a production file there is nothing to rotate: no note to read.
                 notes.push(format!("rotation not checked: {why}"));
             }
             return;
