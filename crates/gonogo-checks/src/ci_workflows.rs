@@ -3,8 +3,8 @@
 
 use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
-    wants,
+    RepoFile, absent, asked, blocking, normalise, read_repo_text, repo_files, rule_groups,
+    unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -387,13 +387,8 @@ impl PreparedCheck for Prepared {
                     "scan the image after building it (`trivy image`, aquasecurity/trivy-action with `image-ref`, anchore/scan-action)",
                 ),
             ] {
-                let asked = if group == "image-scan" {
-                    // Opt-in: a repository may scan images in its registry instead.
-                    this.rules.as_ref().is_some_and(|r| r.iter().any(|g| g == "image-scan"))
-                } else {
-                    wants(&this.rules, group)
-                };
-                if asked && !ok {
+                // Opt-in: a repository may scan images in its registry instead.
+                if asked(&this.rules, group, &["image-scan"]) && !ok {
                     findings.push(
                         Finding::fail(code, what)
                             .at(Location::file(first.clone()))

@@ -238,7 +238,6 @@ impl CheckKind for EnvStrength {
                 tracked: has("tracked"),
                 rotated: has("rotated"),
             },
-            only_rotated: rules.iter().all(|r| r == "rotated"),
         }))
     }
 }
@@ -343,6 +342,13 @@ struct Rules {
     rotated: bool,
 }
 
+impl Rules {
+    /// `checks=rotated` alone: nothing to compare is then `error`, not a pass.
+    fn only_rotated(&self) -> bool {
+        self.rotated && !(self.secrets || self.database || self.cors || self.debug || self.tracked)
+    }
+}
+
 #[derive(Clone)]
 struct Prepared {
     path_set: Option<globset::GlobSet>,
@@ -352,8 +358,6 @@ struct Prepared {
     min_length: Option<usize>,
     min_entropy: f64,
     rules: Rules,
-    /// `checks=rotated` alone: nothing to compare is then `error`, not a pass.
-    only_rotated: bool,
 }
 
 /// What a file is for, from its name.
@@ -914,7 +918,7 @@ impl Prepared {
             } else {
                 "no development file or template to compare the production secrets with"
             };
-            if self.only_rotated {
+            if self.rules.only_rotated() {
                 unknown.push(why.to_string());
             } else if !production.is_empty() {
                 // Without a production file there is nothing to rotate: no note to read.

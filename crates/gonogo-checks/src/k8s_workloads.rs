@@ -403,13 +403,7 @@ fn runs_migrations(c: &Node) -> bool {
 
 impl Prepared {
     fn asked(&self, group: &str) -> bool {
-        if OPT_IN.contains(&group) {
-            self.rules
-                .as_ref()
-                .is_some_and(|r| r.iter().any(|g| g == group))
-        } else {
-            wants(&self.rules, group)
-        }
+        crate::util::asked(&self.rules, group, OPT_IN)
     }
 
     /// The opt-in groups: migration job, load balancer, blue-green.

@@ -424,9 +424,7 @@ impl Worker {
         if let Some(b) = &self.shared.encoded[index] {
             return (b.clone(), head);
         }
-        let req = self.build_request(index, false);
-        let (parts, body) = req.into_parts();
-        let body = body_bytes(body);
+        let (parts, body) = self.build_request(index, false).into_parts();
         (
             h1::encode(
                 &parts.method,
@@ -440,7 +438,7 @@ impl Worker {
     }
 
     /// Builds request `index` of the scenario.
-    fn build_request(&self, index: usize, h2: bool) -> Request<Body> {
+    fn build_request(&self, index: usize, h2: bool) -> Request<bytes::Bytes> {
         let shared = &self.shared;
         let p = &shared.prepared[index];
         let fill = if p.templated {
@@ -457,7 +455,7 @@ impl Worker {
             (None, Some(f)) => p.spec.body.render(f).into(),
             (None, None) => bytes::Bytes::new(),
         };
-        let mut req = Request::new(http_body_util::Full::new(body));
+        let mut req = Request::new(body);
         *req.method_mut() = p.method.clone();
         let uri = match (h2, &p.uri_h1, &p.uri_h2, fill) {
             (false, Some(u), _, _) => u.clone(),
@@ -593,7 +591,7 @@ impl Worker {
                 return Err(ErrorClass::Connect);
             };
             if sender.is_h2() {
-                let req = self.build_request(self.pick(), true);
+                let req = self.build_request(self.pick(), true).map(Body::new);
                 return sender.exchange_h2(req).await;
             }
             let (bytes, head) = self.encoded_request();
@@ -607,18 +605,6 @@ impl Worker {
                 Err(Failure::Class(c)) => return Err(c),
             }
         }
-    }
-}
-
-/// A request body's bytes (the body is always a `Full`).
-fn body_bytes(body: Body) -> bytes::Bytes {
-    use hyper::body::Body as _;
-    use std::task::{Context, Poll};
-    let mut body = std::pin::pin!(body);
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    match body.as_mut().poll_frame(&mut cx) {
-        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
-        _ => bytes::Bytes::new(),
     }
 }
 

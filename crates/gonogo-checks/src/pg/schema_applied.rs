@@ -383,7 +383,7 @@ fn statements(text: &str) -> Vec<Vec<Token>> {
                 continue;
             }
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = memchr(b, b'\n', i).unwrap_or(b.len());
+                i = find_from(b, b'\n', i).unwrap_or(b.len());
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
@@ -408,7 +408,7 @@ fn statements(text: &str) -> Vec<Vec<Token>> {
             b'\\' if at_line_start(b, i) => {
                 // A psql meta-command (`\connect db`, `\i file`) ends at the end of its line
                 // and ends any statement before it.
-                i = memchr(b, b'\n', i).unwrap_or(b.len());
+                i = find_from(b, b'\n', i).unwrap_or(b.len());
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -495,11 +495,9 @@ fn statements(text: &str) -> Vec<Vec<Token>> {
     out
 }
 
-fn memchr(b: &[u8], needle: u8, from: usize) -> Option<usize> {
-    b[from..]
-        .iter()
-        .position(|&c| c == needle)
-        .map(|p| from + p)
+/// The next `needle` at or after `from`.
+fn find_from(b: &[u8], needle: u8, from: usize) -> Option<usize> {
+    memchr::memchr(needle, &b[from..]).map(|p| from + p)
 }
 
 fn at_line_start(b: &[u8], i: usize) -> bool {
@@ -597,9 +595,9 @@ fn is_copy_from_stdin(stmt: &[Token]) -> bool {
 /// After `COPY … FROM stdin;`: the data lines up to and including the `\.` line.
 fn skip_copy_data(b: &[u8], mut i: usize) -> usize {
     // The rest of the COPY statement's line.
-    i = memchr(b, b'\n', i).map_or(b.len(), |p| p + 1);
+    i = find_from(b, b'\n', i).map_or(b.len(), |p| p + 1);
     while i < b.len() {
-        let end = memchr(b, b'\n', i).unwrap_or(b.len());
+        let end = find_from(b, b'\n', i).unwrap_or(b.len());
         let line = &b[i..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         i = (end + 1).min(b.len());

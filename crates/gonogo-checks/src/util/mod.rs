@@ -364,6 +364,16 @@ pub fn wants(rules: &Option<Vec<String>>, group: &str) -> bool {
     rules.as_ref().is_none_or(|r| r.iter().any(|g| g == group))
 }
 
+/// Like [`wants`], but a group in `opt_in` (one a target may rightly do without) is selected
+/// only when `rules` names it.
+pub fn asked(rules: &Option<Vec<String>>, group: &str, opt_in: &[&str]) -> bool {
+    if opt_in.contains(&group) {
+        rules.as_ref().is_some_and(|r| r.iter().any(|g| g == group))
+    } else {
+        wants(rules, group)
+    }
+}
+
 /// True for variable names that hold secrets (`DB_PASSWORD`, `JWT_SECRET`, `API_KEY`, …).
 pub fn secret_like_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
