@@ -13,10 +13,12 @@ use hyper::Request;
 use hyper::header::{HOST, HeaderValue};
 use std::cell::{Cell, RefCell};
 use std::net::ToSocketAddrs;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tokio::time::Sleep;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
@@ -540,9 +542,20 @@ impl Worker {
         self.live.record(live_latency, error.is_some());
     }
 
-    /// Sends one request on `conn` (connecting first when needed); `due` is when it was due.
-    /// Returns whether the connection is still usable.
-    async fn send_one(&self, conn: &mut Option<Sender>, due: Instant, measured: bool) {
+    /// Sends one request on `conn` (connecting first when needed). `due` is when it was due;
+    /// `now` a clock reading taken just before the call (one clock read fewer per request).
+    /// `timer` is the connection's own timeout, re-armed per request: pushing a deadline later
+    /// does not touch the timer wheel, where a fresh `timeout_at` would insert and remove an
+    /// entry on every request. Returns when the request ended.
+    async fn send_one(
+        &self,
+        conn: &mut Option<Sender>,
+        timer: &mut Pin<Box<Sleep>>,
+        due: Instant,
+        now: Instant,
+        measured: bool,
+    ) -> Instant {
+        let mut sent = now;
         // A connection the server closed between requests is replaced without an error.
         if let Some(c) = conn.as_mut()
             && !c.ready().await
@@ -555,30 +568,40 @@ impl Worker {
                     let mut s = self.stats.borrow_mut();
                     s.protocol.get_or_insert(c.protocol());
                     *conn = Some(c);
+                    sent = Instant::now();
                 }
                 Err(class) => {
+                    let now = Instant::now();
                     if measured {
-                        let now = Instant::now();
                         self.record(due, now, now, Err(class));
                     }
-                    return;
+                    return now;
                 }
             }
         }
-        let sent = Instant::now();
         let deadline = due.max(sent) + self.shared.cfg.timeout;
+        timer.as_mut().reset(deadline.into());
         self.in_flight.set(self.in_flight.get() + 1);
-        let outcome = tokio::time::timeout_at(deadline.into(), self.exchange(conn))
-            .await
-            .unwrap_or(Err(ErrorClass::Timeout));
+        let outcome = tokio::select! {
+            biased;
+            r = self.exchange(conn) => r,
+            () = timer.as_mut() => Err(ErrorClass::Timeout),
+        };
         self.in_flight.set(self.in_flight.get() - 1);
         if outcome.is_err() {
             *conn = None;
         }
+        let end = Instant::now();
         if measured {
-            self.record(due, sent, Instant::now(), outcome);
+            self.record(due, sent, end, outcome);
         }
+        end
     }
+}
+
+/// A connection's timeout timer, armed far away until its first request.
+fn connection_timer() -> Pin<Box<Sleep>> {
+    Box::pin(tokio::time::sleep(Duration::from_secs(86_400)))
 }
 
 impl Worker {
@@ -611,9 +634,11 @@ impl Worker {
 /// Closed model: the next request as soon as the previous response is read.
 async fn closed_loop(w: &Worker) {
     let mut conn: Option<Sender> = None;
+    let mut timer = connection_timer();
     let mut backoff = Duration::from_millis(10);
+    // The end of one request is the start of the next.
+    let mut now = Instant::now();
     loop {
-        let now = Instant::now();
         if w.ending(now) {
             break;
         }
@@ -622,11 +647,12 @@ async fn closed_loop(w: &Worker) {
             break;
         }
         let had = conn.is_some();
-        w.send_one(&mut conn, now, measured).await;
+        now = w.send_one(&mut conn, &mut timer, now, now, measured).await;
         if conn.is_none() && !had {
             // Could not connect: do not spin on a refusing target.
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_millis(500));
+            now = Instant::now();
         } else {
             backoff = Duration::from_millis(10);
         }
@@ -642,6 +668,7 @@ async fn open_loop(w: &Rc<Worker>, rate: f64) {
     let shared = &w.shared;
     let threads = shared.cfg.threads.min(shared.cfg.connections()).max(1) as f64;
     let mut conn: Option<Sender> = None;
+    let mut timer = connection_timer();
     loop {
         let now = Instant::now();
         if w.ending(now) {
@@ -689,7 +716,7 @@ async fn open_loop(w: &Rc<Worker>, rate: f64) {
                 spawn_connection(w);
             }
         }
-        w.send_one(&mut conn, due, measured).await;
+        w.send_one(&mut conn, &mut timer, due, now, measured).await;
     }
     w.open.set(w.open.get() - 1);
 }

@@ -6,6 +6,7 @@
 use crate::stats::ErrorClass;
 use bytes::{Buf, Bytes, BytesMut};
 use hyper::{HeaderMap, Method, Uri};
+use std::mem::MaybeUninit;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The byte stream under a connection: plain TCP or TLS.
@@ -72,9 +73,14 @@ impl H1 {
         let mut first_byte = !self.buf.is_empty();
         loop {
             let parsed = {
-                let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-                let mut resp = httparse::Response::new(&mut headers);
-                match resp.parse(&self.buf) {
+                // Uninitialised slots: no 100-header memset per response.
+                let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+                let mut resp = httparse::Response::new(&mut []);
+                match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+                    &mut resp,
+                    &self.buf,
+                    &mut headers,
+                ) {
                     Ok(httparse::Status::Complete(n)) if n > MAX_HEAD => {
                         return Err(Failure::Class(ErrorClass::Other));
                     }
@@ -225,6 +231,8 @@ struct Framing {
 }
 
 impl Framing {
+    /// Reads the framing headers; the names are compared by length first and the values as
+    /// bytes, since this runs once per response.
     fn of(resp: &httparse::Response<'_, '_>) -> Framing {
         let mut f = Framing {
             status: resp.code.unwrap_or(0),
@@ -233,26 +241,43 @@ impl Framing {
             close: resp.version == Some(0),
         };
         for h in resp.headers.iter() {
-            let value = std::str::from_utf8(h.value).unwrap_or("").trim();
-            if h.name.eq_ignore_ascii_case("content-length") {
-                f.length = value.parse().ok();
-            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                f.chunked = value
-                    .rsplit(',')
-                    .next()
-                    .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
-            } else if h.name.eq_ignore_ascii_case("connection") {
-                let close = value
-                    .split(',')
-                    .any(|t| t.trim().eq_ignore_ascii_case("close"));
-                let keep = value
-                    .split(',')
-                    .any(|t| t.trim().eq_ignore_ascii_case("keep-alive"));
-                f.close = close || (f.close && !keep);
+            let name = h.name.as_bytes();
+            let value = h.value.trim_ascii();
+            match name.len() {
+                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                    f.length = parse_length(value);
+                }
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                    f.chunked = value
+                        .rsplit(|&b| b == b',')
+                        .next()
+                        .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+                }
+                10 if name.eq_ignore_ascii_case(b"connection") => {
+                    let has = |token: &[u8]| {
+                        value
+                            .split(|&b| b == b',')
+                            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+                    };
+                    f.close = has(b"close") || (f.close && !has(b"keep-alive"));
+                }
+                _ => {}
             }
         }
         f
     }
+}
+
+/// A `Content-Length` value: decimal digits only, at most 19 of them (no overflow).
+fn parse_length(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        value
+            .iter()
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')),
+    )
 }
 
 /// The request as bytes on the wire: request line, `Host`, the headers, a `Content-Length`
@@ -418,6 +443,26 @@ mod tests {
         assert_eq!(h1.exchange(req, false).await, Err(Failure::Stale));
         task.await.unwrap();
         assert!(!h1.is_open());
+    }
+
+    #[test]
+    fn content_lengths_are_digits_only() {
+        assert_eq!(parse_length(b"0"), Some(0));
+        assert_eq!(parse_length(b"612"), Some(612));
+        assert_eq!(
+            parse_length(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"+5",
+            b"1 2",
+            b"0x10",
+            b"99999999999999999999",
+        ] {
+            assert_eq!(parse_length(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
