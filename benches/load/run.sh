@@ -4,7 +4,7 @@
 #
 #   cargo build --release -p gonogo
 #   apt-get install -y nginx-light wrk time && cargo install oha --locked
-#   benches/load/run.sh                 # SHORT=10 REPS=3 LONG=300 by default
+#   benches/load/run.sh                 # SHORT=10 REPS=5 LONG=600 by default
 #
 # nginx is pinned to CPU 0 and the generator to CPU 1 (taskset). Each run is measured by
 # /usr/bin/time -v: user+sys CPU seconds and peak RSS of the generator process.
@@ -12,8 +12,8 @@ set -euo pipefail
 
 PORT=${PORT:-18080}
 SHORT=${SHORT:-10}        # seconds per throughput/CPU run
-REPS=${REPS:-3}           # runs per tool, interleaved
-LONG=${LONG:-300}         # seconds of the long gonogo run (peak RSS)
+REPS=${REPS:-5}           # runs per tool, interleaved
+LONG=${LONG:-600}         # seconds of the long gonogo run (peak RSS)
 PEER_LONG=${PEER_LONG:-60}
 CONNS=${CONNS:-50}
 GONOGO=${GONOGO:-$(pwd)/target/release/gonogo}
@@ -95,8 +95,30 @@ for rep in $(seq "$REPS"); do
         n=$(requests_of "$tool" "$out")
         python3 -c "import sys; r,t,n,c,s,m=sys.argv[1:]; n=int(n); c=float(c); print(f'| {r} | {t} | {n} | {n/float(s):.0f} | {c:.2f} | {c*1e6/n:.2f} | {int(m)/1024:.1f} |')" \
             "$rep" "$tool" "$n" "$cpu" "$SHORT" "$rss"
+        echo "$tool $n $cpu" >> "$work/short.tsv"
     done
 done
+
+# Medians over the repetitions, and gonogo against wrk: the two figures the goals are set on.
+echo
+python3 - "$work/short.tsv" "$SHORT" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    tool, n, cpu = line.split()
+    runs.setdefault(tool, []).append((int(n), float(cpu)))
+secs = float(sys.argv[2])
+med = {t: (statistics.median(n / secs for n, _ in r), statistics.median(c * 1e6 / n for n, c in r))
+       for t, r in runs.items()}
+print("| median of runs | req/s | CPU µs/request |")
+print("|---|---:|---:|")
+for t, (rps, us) in med.items():
+    print(f"| {t} | {rps:.0f} | {us:.2f} |")
+if "wrk" in med and "gonogo" in med:
+    print()
+    print(f"gonogo throughput = {100 * med['gonogo'][0] / med['wrk'][0]:.1f} % of wrk's; "
+          f"CPU per request = {100 * med['gonogo'][1] / med['wrk'][1]:.1f} % of wrk's")
+PY
 
 echo
 echo "| long run | tool | seconds | requests | req/s | peak RSS MiB |"

@@ -8,6 +8,7 @@ use crate::config::{LoadConfig, Model, Stop};
 use crate::h1::{self, Failure};
 use crate::report::{LoadReport, TimelinePoint};
 use crate::scenario::{Fill, Prepared, absolute, origin_form};
+use crate::slot_timer::SlotTimer;
 use crate::stats::{ErrorClass, WorkerStats};
 use hyper::Request;
 use hyper::header::{HOST, HeaderValue};
@@ -669,6 +670,7 @@ async fn open_loop(w: &Rc<Worker>, rate: f64) {
     let threads = shared.cfg.threads.min(shared.cfg.connections()).max(1) as f64;
     let mut conn: Option<Sender> = None;
     let mut timer = connection_timer();
+    let slot_timer = SlotTimer::new();
     loop {
         let now = Instant::now();
         if w.ending(now) {
@@ -690,7 +692,7 @@ async fn open_loop(w: &Rc<Worker>, rate: f64) {
         }
         if due > now {
             w.idle.set(w.idle.get() + 1);
-            tokio::time::sleep_until(due.into()).await;
+            slot_timer.wait_until(due).await;
             w.idle.set(w.idle.get() - 1);
             if shared.stop.load(Ordering::Relaxed) {
                 // Interrupted: this slot was never due within the run.

@@ -26,6 +26,7 @@ mod h1;
 pub mod html;
 pub mod report;
 pub mod scenario;
+mod slot_timer;
 pub mod stats;
 pub mod threshold;
 
