@@ -62,6 +62,9 @@ pub struct Item {
     pub annotation: Option<Annotation>,
     /// For `Signoff` items: the label before the blanks ("Engineering Lead").
     pub signoff_label: Option<String>,
+    /// For `Signoff` items someone filled in by hand: what they wrote after the label, blanks
+    /// dropped ("Jane Roe Date: 2026-11-30"). It is shown, never counted as an approval.
+    pub signoff_filled: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -454,6 +454,7 @@ impl<'s> State<'s> {
             children: Vec::new(),
             annotation: None,
             signoff_label: None,
+            signoff_filled: None,
         });
     }
 
@@ -487,11 +488,13 @@ impl<'s> State<'s> {
             item.text = strip_check_mark(&item.text);
         }
         item.annotation = annotation;
-        if item.kind == ItemKind::Task
-            && let Some(label) = signoff_label(&item.text)
-        {
-            item.kind = ItemKind::Signoff;
-            item.signoff_label = Some(label);
+        if item.kind == ItemKind::Task {
+            let in_signoff_section = item.section_path.iter().any(|t| is_signoff_heading(t));
+            if let Some(slot) = signoff_slot(&item.text, in_signoff_section, item.checked) {
+                item.kind = ItemKind::Signoff;
+                item.signoff_label = Some(slot.label);
+                item.signoff_filled = slot.filled;
+            }
         }
     }
 
@@ -667,20 +670,121 @@ fn strip_check_mark(s: &str) -> String {
     t.trim_start_matches(['\u{FE0F}', ' ']).to_string()
 }
 
-/// `Engineering Lead: ____ Date: ____` → `Engineering Lead`. A line is a sign-off slot when
-/// it holds a fill-in blank (three or more underscores).
-fn signoff_label(text: &str) -> Option<String> {
-    let blank = text.find("___")?;
-    let before = &text[..blank];
-    let label = match before.find(':') {
-        Some(colon) => &before[..colon],
-        None => before,
-    };
-    let label = label
-        .trim()
-        .trim_matches(|c: char| c == '*' || c == '_')
-        .trim();
-    (!label.is_empty()).then(|| label.to_string())
+/// A sign-off slot read off its line.
+struct SignoffSlot {
+    label: String,
+    /// What was written by hand in place of the blanks, if anything.
+    filled: Option<String>,
+}
+
+/// The fields a sign-off line may carry after its label (`… Date: ____`).
+const SIGNOFF_FIELDS: [&str; 6] = ["date", "time", "signature", "signed", "name", "initials"];
+
+/// `Engineering Lead: ____ Date: ____` → slot `Engineering Lead`. A line is a sign-off slot
+/// when it holds a fill-in blank (three or more underscores), or, once somebody filled it in
+/// by hand (`Engineering Lead: Jane Roe Date: 2026-11-30`), when it sits under a sign-off
+/// heading, has a short `Label:` and is ticked or dated: filling in a slot must not turn it
+/// into an ordinary item.
+fn signoff_slot(text: &str, in_signoff_section: bool, checked: bool) -> Option<SignoffSlot> {
+    if let Some(blank) = text.find("___") {
+        let before = &text[..blank];
+        let label = match before.find(':') {
+            Some(colon) => &before[..colon],
+            None => before,
+        };
+        let label = label
+            .trim()
+            .trim_matches(|c: char| c == '*' || c == '_')
+            .trim();
+        if label.is_empty() {
+            return None;
+        }
+        let filled = text
+            .split_once(':')
+            .and_then(|(_, rest)| filled_value(rest));
+        return Some(SignoffSlot {
+            label: label.to_string(),
+            filled,
+        });
+    }
+    if !in_signoff_section {
+        return None;
+    }
+    let (label, rest) = text.split_once(':')?;
+    let label = label.trim().trim_matches('*').trim();
+    let words = label.split_whitespace().count();
+    if label.is_empty() || words > 5 || rest.trim().is_empty() {
+        return None;
+    }
+    if !checked && !has_date(rest) {
+        return None;
+    }
+    Some(SignoffSlot {
+        label: label.to_string(),
+        filled: filled_value(rest),
+    })
+}
+
+/// The hand-written part of a slot after its label: blanks dropped, whitespace collapsed;
+/// `None` when nothing but blanks and field names is left.
+fn filled_value(rest: &str) -> Option<String> {
+    let kept = rest
+        .split_whitespace()
+        .map(|w| w.trim_matches('_'))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>();
+    let only_fields = kept.iter().all(|w| {
+        w.strip_suffix(':')
+            .is_some_and(|f| SIGNOFF_FIELDS.contains(&f.to_ascii_lowercase().as_str()))
+    });
+    if kept.is_empty() || only_fields {
+        return None;
+    }
+    let value = kept.join(" ");
+    // A name and a date; a paragraph here is cut for display.
+    Some(match value.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value,
+    })
+}
+
+/// A date as people write it on a form: 2026-11-30, 30/11/2026, 11.30.26.
+fn has_date(s: &str) -> bool {
+    s.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .any(|w| {
+            let parts: Vec<&str> = w.split(['-', '/', '.']).collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// Headings under which `Label: value` lines are sign-offs ("Sign-off", "Approvals",
+/// "Deployment Authorization", "Go/No-Go").
+fn is_signoff_heading(title: &str) -> bool {
+    let t = title.to_ascii_lowercase();
+    [
+        "sign-off", "signoff", "sign off", "approval", "authoris", "authoriz", "go/no-go",
+    ]
+    .iter()
+    .any(|k| t.contains(k))
+}
+
+/// The text a filled-in sign-off slot's id is made of: its label and the names of its fields,
+/// never what was filled in, so the id is the one the blank form had
+/// (`Engineering Lead: Jane Roe Date: 2026-11-30` → `Engineering Lead: ___ Date: ___`).
+fn signoff_template(label: &str, text: &str) -> String {
+    let mut out = format!("{label}: ___");
+    let rest = text.split_once(':').map_or("", |(_, r)| r);
+    for w in rest.split_whitespace() {
+        if let Some(field) = w.strip_suffix(':')
+            && SIGNOFF_FIELDS.contains(&field.to_ascii_lowercase().as_str())
+        {
+            out.push_str(&format!(" {field}: ___"));
+        }
+    }
+    out
 }
 
 /// Lowercase ASCII slug, at most `max` bytes, cut at a word boundary.
@@ -731,7 +835,12 @@ fn assign_ids(checklist: &mut Checklist) {
             parts.push(section_slug(&checklist.sections[s].title));
         }
         parts.reverse();
-        let own = slug(&checklist.items[i].text, 60);
+        let item = &checklist.items[i];
+        // A filled-in slot keeps the id of its blank form.
+        let own = match (&item.signoff_label, &item.signoff_filled) {
+            (Some(label), Some(_)) => slug(&signoff_template(label, &item.text), 60),
+            _ => slug(&item.text, 60),
+        };
         parts.push(if own.is_empty() { "item".into() } else { own });
         let base: String = parts
             .into_iter()
@@ -782,6 +891,42 @@ mod tests {
         assert_eq!(
             &src[c.items[0].line_span.clone()],
             "- [ ] **No** hardcoded `secrets`"
+        );
+    }
+
+    #[test]
+    fn signoff_slots_filled_in_by_hand_stay_slots_with_their_ids() {
+        let blank = "## Sign-off\n- [ ] Engineering Lead: ________ Date: _____\n- [ ] Rollback Plan Tested: ______\n- [ ] Security Team: ______ Date: ____\n";
+        let filled = "## Sign-off\n- [x] Engineering Lead: Jane Roe Date: 2026-11-30\n- [x] Rollback Plan Tested: yes\n- [ ] Security Team: Sam Poe Date: ____\n";
+        let (b, f) = (parse(blank), parse(filled));
+        for (bi, fi) in b.items.iter().zip(&f.items) {
+            assert_eq!(fi.kind, ItemKind::Signoff, "{}", fi.text);
+            assert_eq!((&bi.id, &bi.signoff_label), (&fi.id, &fi.signoff_label));
+            assert_eq!(bi.signoff_filled, None);
+        }
+        assert_eq!(f.items[0].id, "sign-off/engineering-lead-date");
+        let filled: Vec<_> = f
+            .items
+            .iter()
+            .map(|i| i.signoff_filled.as_deref())
+            .collect();
+        assert_eq!(
+            filled,
+            [
+                Some("Jane Roe Date: 2026-11-30"),
+                Some("yes"),
+                Some("Sam Poe Date:")
+            ]
+        );
+        // Outside a sign-off section, or neither ticked nor dated, `Label: text` is an item.
+        let c = parse(
+            "## Tests\n- [x] Coverage: above 80%\n## Approvals\n- [ ] Note: ask Sam\n- [ ] Budget: signed 30/11/2026\n",
+        );
+        let kinds: Vec<_> = c.items.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, [ItemKind::Task, ItemKind::Task, ItemKind::Signoff]);
+        assert_eq!(
+            c.items[2].signoff_filled.as_deref(),
+            Some("signed 30/11/2026")
         );
     }
 

@@ -360,9 +360,14 @@ pub fn bind(
             let _ = index;
         } else if item.kind == ItemKind::Signoff {
             let role = item.signoff_label.as_deref().unwrap_or("the named role");
-            items.push(ItemBinding::Manual {
-                reason: format!("sign-off slot \"{role}\": waits for an approval"),
-            });
+            let reason = match &item.signoff_filled {
+                // A hand-written name proves nothing on its own: it must be recorded.
+                Some(filled) => format!(
+                    "sign-off slot \"{role}\": filled in by hand (\"{filled}\") but not recorded: waits for `gonogo approve --role \"{role}\"`"
+                ),
+                None => format!("sign-off slot \"{role}\": waits for an approval"),
+            };
+            items.push(ItemBinding::Manual { reason });
         } else {
             items.push(ItemBinding::Manual {
                 reason: "no check recognises this item: a person must attest it".into(),

@@ -122,7 +122,10 @@ fn shows_evidence(item: &ItemReport, verbose: bool) -> bool {
         return false;
     }
     match item.status {
-        Status::Fail | Status::Error | Status::Warn | Status::Waived | Status::Attested => true,
+        Status::Fail | Status::Error | Status::Warn | Status::Waived => true,
+        // A person's sign-off is the whole story; why the item needed one ("waits for an
+        // approval") is stale once it has it.
+        Status::Attested => verbose || item.check.is_some(),
         Status::Skipped => true,
         Status::Manual => verbose || !item.evidence.summary.starts_with("no check recognises"),
         Status::Pass => verbose,

@@ -342,6 +342,41 @@ async fn session_on_postgres() {
     s.cleanup().await;
 }
 
+/// Filling a sign-off line in by hand (what the seed's form invites) keeps it a slot with the
+/// same id: an approval recorded before still fills it, and a slot filled only by hand says
+/// that it still has to be recorded.
+#[tokio::test]
+async fn a_slot_filled_in_by_hand_stays_a_slot() {
+    let s = Session::new();
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    let by = "Jane Roe <jane@example.com>";
+    let (code, out) = s.run(
+        T0,
+        &["approve", c, "--role", "Engineering Lead", "--by", by],
+    );
+    assert_eq!(code, 0, "{out}");
+    let filled = CHECKLIST
+        .replace(
+            "- [ ] Engineering Lead: ___________________ Date: ___________",
+            "- [x] Engineering Lead: Jane Roe Date: 2026-11-21",
+        )
+        .replace(
+            "- [ ] Product Manager: ___________________ Date: ___________",
+            "- [x] Product Manager: Sam Poe Date: 2026-11-21",
+        );
+    std::fs::write(s.checklist(), filled).unwrap();
+    let (code, out) = s.run(T1, &["check", c]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("check_slots_filled_by_hand", out);
+    let (code, out) = s.run(T1, &["validate", c]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("sign-off slot \"Product Manager\": filled in by hand (\"Sam Poe Date: 2026-11-21\") but not recorded"),
+        "{out}"
+    );
+}
+
 async fn altered_audit_row_fails_verify(s: &Session) {
     let c = s.checklist();
     let c = c.to_str().unwrap();
