@@ -105,18 +105,6 @@ fn lang(rel: &str) -> Option<Lang> {
     }
 }
 
-fn is_test(rel: &str) -> bool {
-    let l = rel.to_ascii_lowercase();
-    l.starts_with("tests/")
-        || l.contains("/tests/")
-        || l.starts_with("test/")
-        || l.contains("/test/")
-        || l.contains("__tests__")
-        || l.contains(".test.")
-        || l.contains(".spec.")
-        || l.rsplit('/').next().is_some_and(|n| n.starts_with("test_"))
-}
-
 static PY_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\.(?:execute|executemany|executescript|exec_driver_sql|raw|extra|read_sql|read_sql_query)|\btext|\bread_sql(?:_query)?)\s*\(").expect("valid pattern")
 });
@@ -360,7 +348,7 @@ impl PreparedCheck for Prepared {
             let (mut code_files, mut calls) = (0, 0);
             for f in &files.files {
                 let Some(lang) = lang(&f.rel) else { continue };
-                if !this.tests && is_test(&f.rel) {
+                if !this.tests && crate::util::is_test_path(&f.rel) {
                     continue;
                 }
                 if let Some(p) = &this.path

@@ -523,13 +523,15 @@ fn image_ids(image: &str) -> Vec<String> {
     out
 }
 
+/// Vendored code and test fixtures describe no deployment of this service.
+fn describes_deployment(rel: &str) -> bool {
+    !rel.split('/').any(|p| p == "node_modules" || p == "vendor") && !crate::util::is_test_path(rel)
+}
+
 fn inventory(files: &[RepoFile]) -> Inventory {
     let mut inv = Inventory::default();
     for f in files {
-        if f.rel
-            .split('/')
-            .any(|p| p == "node_modules" || p == "vendor")
-        {
+        if !describes_deployment(&f.rel) {
             continue;
         }
         let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
@@ -830,10 +832,7 @@ impl Prepared {
         }
         let mut dirs_seen: BTreeSet<String> = BTreeSet::new();
         for f in files {
-            if f.rel
-                .split('/')
-                .any(|p| p == "node_modules" || p == "vendor")
-            {
+            if !describes_deployment(&f.rel) {
                 continue;
             }
             let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
@@ -1104,6 +1103,24 @@ mod tests {
             "{}",
             o.evidence.findings[0].message
         );
+    }
+
+    #[test]
+    fn test_fixtures_and_vendored_files_deploy_nothing() {
+        let o = check(
+            &InfraComponent,
+            &[
+                ("tests/fixtures/loki-config.yaml", "auth_enabled: false\n"),
+                (
+                    "src/testdata/compose.yaml",
+                    "services:\n  loki:\n    image: grafana/loki\n",
+                ),
+                ("vendor/x/loki.yaml", "auth_enabled: false\n"),
+            ],
+            &[("name", "loki")],
+        );
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(found(&o), at(&[("component-missing", "")]));
     }
 
     #[test]

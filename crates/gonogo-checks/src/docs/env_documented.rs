@@ -151,15 +151,7 @@ fn is_code(rel: &str) -> bool {
     ]
     .iter()
     .any(|e| l.ends_with(e));
-    let test = l.contains("/tests/")
-        || l.starts_with("tests/")
-        || l.starts_with("test/")
-        || l.contains("/test/")
-        || l.contains("__tests__")
-        || l.contains(".test.")
-        || l.contains(".spec.")
-        || l.ends_with("_test.go")
-        || l.rsplit('/').next().is_some_and(|n| n.starts_with("test_"));
+    let test = crate::util::is_test_path(rel);
     code && !test
 }
 

@@ -20,22 +20,34 @@ const CPU: &str = r#"100 * (1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5m]
 const MEMORY: &str =
     "100 * (1 - sum(node_memory_MemAvailable_bytes) / sum(node_memory_MemTotal_bytes))";
 
-/// Share of HTTP requests answered without a 5xx over `window`, from the Prometheus client
-/// libraries' `http_requests_total{code=…}` counter.
-fn success_ratio(window: &str) -> String {
-    format!(
-        r#"sum(rate(http_requests_total{{code!~"5.."}}[{window}])) / sum(rate(http_requests_total[{window}]))"#
-    )
+/// The labels services put the HTTP status in: `code` (the Prometheus client libraries),
+/// `status` and `status_code` (many web frameworks' exporters). A query that named only one
+/// would see no 5xx at all on a service using another, and pass whatever it served.
+const STATUS_LABELS: [&str; 3] = ["code", "status", "status_code"];
+
+/// Share of HTTP requests answered with a 5xx over `window`, from `http_requests_total`. No
+/// 5xx series at all is a share of 0; no traffic at all stays "no samples" (gonogo cannot
+/// tell).
+pub fn error_ratio(window: &str) -> String {
+    let five_xx = STATUS_LABELS
+        .iter()
+        .map(|label| format!(r#"rate(http_requests_total{{{label}=~"5.."}}[{window}])"#))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    format!("(sum({five_xx}) or vector(0)) / sum(rate(http_requests_total[{window}]))")
 }
+
+/// Share of HTTP requests answered without a 5xx over `window`.
+pub fn success_ratio(window: &str) -> String {
+    format!("1 - {}", error_ratio(window))
+}
+
 /// A percentage as a fraction, without float noise: 99.9 → "0.999".
 fn fraction(percent: f64) -> String {
     let s = format!("{:.6}", percent / 100.0);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Share of HTTP requests answered with a 5xx over the last 5 minutes. No 5xx series at all
-/// is a share of 0; no traffic at all stays "no samples" (gonogo cannot tell).
-const ERROR_RATIO: &str = r#"(sum(rate(http_requests_total{code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total[5m]))"#;
 /// Critical alerts firing now (0 when none: `ALERTS` has no series then).
 const CRITICAL_ALERTS: &str =
     r#"count(ALERTS{alertstate="firing",severity="critical"}) or vector(0)"#;
@@ -52,8 +64,9 @@ static DOC: CheckDoc = CheckDoc {
         bind node_exporter's host CPU and memory queries with that bound. Items about \
         outcomes the service's own metrics show bind the conventional queries, each shown in \
         the evidence and overridable in `gonogo.toml`: \"API endpoint success rates >99%\" \
-        and \"Availability > 99.9%\" the share of `http_requests_total` without a 5xx `code` \
-        (over 5 minutes, over an hour for availability) with `min=` the stated share; \
+        and \"Availability > 99.9%\" the share of `http_requests_total` without a 5xx status \
+        (label `code`, `status` or `status_code`; over 5 minutes, over an hour for \
+        availability) with `min=` the stated share; \
         \"Monitor error rates\" the share with a 5xx (`max=0.01`, the error bound `gonogo \
         load` applies by default); \"Verify no critical alerts\" the count of firing \
         `ALERTS` with `severity=\"critical\"` (`max=0`); \"Monitoring enabled\" under a \
@@ -159,7 +172,7 @@ impl CheckKind for Query {
         if MONITOR_ERRORS.is_match(text) {
             return Some(
                 Recognition::new(60)
-                    .with("query", ERROR_RATIO)
+                    .with("query", error_ratio("5m"))
                     .with("max", "0.01"),
             );
         }
@@ -410,7 +423,10 @@ mod tests {
         let p = bound("API endpoint success rates >99%", &[]).unwrap();
         assert!(p.contains(&("min".into(), "0.99".into())), "{p:?}");
         assert!(
-            query_of(&p).contains(r#"code!~"5..""#) && query_of(&p).contains("[5m]"),
+            query_of(&p).contains(r#"{code=~"5.."}"#)
+                && query_of(&p).contains(r#"{status=~"5.."}"#)
+                && query_of(&p).contains(r#"{status_code=~"5.."}"#)
+                && query_of(&p).contains("[5m]"),
             "{p:?}"
         );
         let p = bound("Availability > 99.9%", &["Performance Metrics"]).unwrap();

@@ -6,6 +6,20 @@ use gonogo_core::{CheckContext, Finding, Location, Outcome};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Test code and test data, by path: `tests/`, `test/`, `__tests__/`, `testdata/`,
+/// `fixtures/`, `*.test.*`, `*.spec.*`, `*_test.go`, `test_*`. What lives there describes no
+/// production system, so kinds that judge production code or configuration skip it.
+pub fn is_test_path(rel: &str) -> bool {
+    let l = rel.to_ascii_lowercase();
+    let mut dirs = l.split('/').rev().skip(1);
+    let name = l.rsplit('/').next().unwrap_or(&l);
+    dirs.any(|d| matches!(d, "tests" | "test" | "__tests__" | "testdata" | "fixtures"))
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.go")
+        || name.starts_with("test_")
+}
+
 /// Path of `p` relative to `root`, with forward slashes, for locations in evidence.
 pub fn rel_path(root: &Path, p: &Path) -> String {
     let rel = p.strip_prefix(root).unwrap_or(p);
@@ -499,5 +513,36 @@ pub(crate) mod testing {
         list.iter()
             .map(|(c, l)| (c.to_string(), l.to_string()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_test_path;
+
+    #[test]
+    fn test_paths_are_told_from_production_paths() {
+        for t in [
+            "tests/a.rs",
+            "src/test/x.py",
+            "web/__tests__/a.js",
+            "pkg/testdata/compose.yaml",
+            "spec/fixtures/loki.yaml",
+            "a.test.ts",
+            "b.spec.js",
+            "x_test.go",
+            "app/test_models.py",
+        ] {
+            assert!(is_test_path(t), "{t}");
+        }
+        for p in [
+            "src/app.py",
+            "deploy/loki-config.yaml",
+            "tests.md",
+            "src/testing.rs",
+            "contest/app.py",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 }

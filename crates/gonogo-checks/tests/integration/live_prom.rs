@@ -42,8 +42,25 @@ async fn start_service() -> SocketAddr {
             ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
         }
     };
+    // Counters that grow with every scrape, so that `rate()` has something to show: one
+    // service labels the status `status`, one `code`; each answers a 5xx to 1 request in 11.
+    let scrapes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let metrics = move || {
+        let n = scrapes.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        async move {
+            let body = format!(
+                "{GOOD_METRICS}# TYPE http_requests_total counter\n\
+                 http_requests_total{{job_kind=\"framework\",status=\"200\"}} {ok}\n\
+                 http_requests_total{{job_kind=\"framework\",status=\"503\"}} {n}\n\
+                 http_requests_total{{job_kind=\"client\",code=\"200\"}} {ok}\n\
+                 http_requests_total{{job_kind=\"client\",code=\"500\"}} {n}\n",
+                ok = n * 10
+            );
+            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+        }
+    };
     let app = Router::new()
-        .route("/metrics", get(text(GOOD_METRICS)))
+        .route("/metrics", get(metrics))
         .route("/bad/metrics", get(text(BAD_METRICS)))
         .route("/api/v2/alerts", post(|| async { StatusCode::OK }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -355,6 +372,34 @@ async fn prometheus_kinds_against_a_real_prometheus() {
         o.evidence.summary
     );
 
+    // The conventional success and error ratios see 5xx under `status` as under `code`.
+    let errors = gonogo_checks::prom::query::error_ratio("5m");
+    let ratio_known = format!("{}/api/v1/query?query={}", prom.url, urlencode(&errors));
+    wait_for(
+        "two scrapes of the growing counters",
+        Duration::from_secs(30),
+        || {
+            let u = ratio_known.clone();
+            async move {
+                api(&u).await["data"]["result"]
+                    .as_array()
+                    .is_some_and(|r| !r.is_empty())
+            }
+        },
+    )
+    .await;
+    let o = run(&Query, &[("query", &errors), ("max", "0.01")], &good).await;
+    assert_eq!(o.status, Status::Fail, "{o:?}");
+    assert_eq!(
+        o.evidence.summary,
+        "1 of 1 series out of bounds (≤ 0.01): 0.0909"
+    );
+    let success = gonogo_checks::prom::query::success_ratio("5m");
+    let o = run(&Query, &[("query", &success), ("min", "0.99")], &good).await;
+    assert_eq!(o.status, Status::Fail, "{o:?}");
+    let o = run(&Query, &[("query", &success), ("min", "0.9")], &good).await;
+    assert_eq!(o.status, Status::Pass, "{o:?}");
+
     // prom.alertmanager
     let o = run(&Alertmanager, &[], &good).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
@@ -384,7 +429,7 @@ async fn metrics_exposed_parses_the_service_exposition() {
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
-        format!("{url}: 3 families, 8 samples (Prometheus text)")
+        format!("{url}: 4 families, 12 samples (Prometheus text)")
     );
     let o = run(
         &MetricsExposed,
@@ -469,4 +514,16 @@ async fn prometheus_probes_are_bounded_against_silent_and_trickling_servers() {
             assert!(!crate::live::shown(&o).contains("pw-secret"), "{o:?}");
         }
     }
+}
+
+/// Percent-encodes a PromQL expression for a query string.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
