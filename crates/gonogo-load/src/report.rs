@@ -264,9 +264,10 @@ impl LoadReport {
         );
         let _ = writeln!(
             o,
-            "  measured    {}s after {}s warm-up{}",
-            trim(self.duration_s),
-            trim(self.warmup_s),
+            "  measured    {} after {} warm-up{}",
+            // A short requests-bound run lasts milliseconds: "0s" would read as nothing.
+            format_ms(self.duration_s * 1000.0),
+            format_ms(self.warmup_s * 1000.0),
             if self.interrupted {
                 " (interrupted: stopped early)"
             } else {
@@ -398,5 +399,89 @@ fn bytes(n: u64) -> String {
         n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
         n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
         n => format!("{n} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The text summary, on tallies built by hand so that every figure is fixed.
+    use super::*;
+    use crate::config::Model;
+    use crate::scenario::Scenario;
+    use crate::stats::ErrorClass;
+    use std::time::Duration;
+
+    fn config(model: Model, stop: Stop) -> LoadConfig {
+        let mut cfg = LoadConfig::new(Scenario::single("http://127.0.0.1:8080/health").unwrap());
+        cfg.model = model;
+        cfg.stop = stop;
+        cfg.threads = 2;
+        cfg
+    }
+
+    /// `n` responses of `status` at each latency in `us`, as the workers would tally them.
+    fn tally(stats: &mut WorkerStats, status: u16, us: &[u64], n: u64, open_lag_us: u64) {
+        for &u in us {
+            for _ in 0..n {
+                stats.requests += 1;
+                stats.statuses[status as usize] += 1;
+                stats.bytes += 612;
+                WorkerStats::record_latency(&mut stats.service, u);
+                if open_lag_us > 0 {
+                    WorkerStats::record_latency(&mut stats.corrected, u + open_lag_us);
+                }
+                match status {
+                    400..=499 => stats.errors.add(ErrorClass::Status4xx),
+                    500..=599 => stats.errors.add(ErrorClass::Status5xx),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn closed_run_bound_by_requests_reports_milliseconds() {
+        let cfg = config(Model::Closed { connections: 5 }, Stop::Requests(200));
+        let t0 = Instant::now();
+        let mut s = WorkerStats {
+            protocol: Some("HTTP/1.1"),
+            peak_connections: 5,
+            last_end: Some(t0 + Duration::from_micros(4_260)),
+            ..WorkerStats::default()
+        };
+        tally(&mut s, 200, &[80, 90, 110, 250], 50, 0);
+        let r = LoadReport::build(&cfg, s, t0, Vec::new(), false);
+        insta::assert_snapshot!(r.render_text());
+    }
+
+    #[test]
+    fn open_run_with_errors_late_sends_and_thresholds() {
+        let cfg = config(
+            Model::Open {
+                rate: 200.0,
+                connections: 2,
+                max_connections: 50,
+            },
+            Stop::Duration(Duration::from_secs(3)),
+        );
+        let mut s = WorkerStats {
+            protocol: Some("HTTP/1.1"),
+            peak_connections: 7,
+            due: 600,
+            late: 12,
+            dropped: 3,
+            ..WorkerStats::default()
+        };
+        tally(&mut s, 200, &[900, 1_200, 1_800], 190, 150);
+        tally(&mut s, 503, &[2_500], 27, 4_000);
+        s.errors.add(ErrorClass::Timeout);
+        s.requests += 1;
+        let mut r = LoadReport::build(&cfg, s, Instant::now(), Vec::new(), false);
+        r.evaluate(&[
+            Threshold::parse("p95<2ms").unwrap(),
+            Threshold::parse("error_rate<0.5%").unwrap(),
+            Threshold::parse("rps>100").unwrap(),
+        ]);
+        insta::assert_snapshot!(r.render_text());
     }
 }
