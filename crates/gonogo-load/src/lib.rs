@@ -24,6 +24,7 @@ pub mod config;
 mod engine;
 mod h1;
 pub mod html;
+pub mod merge;
 pub mod report;
 pub mod scenario;
 mod slot_timer;

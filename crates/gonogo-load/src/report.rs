@@ -5,7 +5,7 @@ use crate::config::{LoadConfig, Model, Stop};
 use crate::stats::{ErrorCounts, LatencySummary, WorkerStats};
 use crate::threshold::{Metric, Threshold, format_ms};
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -16,7 +16,7 @@ pub const DEFAULT_MAX_ERROR_RATE: f64 = 0.01;
 pub const RATE_SHORTFALL: f64 = 0.95;
 
 /// One second of the run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TimelinePoint {
     /// Seconds since the start of measurement, at the end of the window.
     pub t: f64,
@@ -28,7 +28,7 @@ pub struct TimelinePoint {
 }
 
 /// Open model: how well the schedule was kept.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Schedule {
     pub requested_rps: f64,
     /// Measured requests that were due.
@@ -93,6 +93,9 @@ pub struct LoadReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
     pub timeline: Vec<TimelinePoint>,
+    /// `gonogo load --merge`: how many runs this report combines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<usize>,
     pub thresholds: Vec<ThresholdResult>,
     /// Why the run fails; empty when it passes.
     pub failures: Vec<String>,
@@ -165,6 +168,7 @@ impl LoadReport {
             corrected_latency: corrected_hist.as_ref().map(LatencySummary::of),
             schedule,
             timeline,
+            merged_from: None,
             thresholds: Vec::new(),
             failures: Vec::new(),
             pass: false,
@@ -249,19 +253,29 @@ impl LoadReport {
         let _ = writeln!(o, "gonogo load  {}", self.target);
         let model = match &self.schedule {
             Some(s) => format!(
-                "open model, {} req/s requested, {} connections (peak {})",
+                "open model, {} req/s requested, {} (peak {})",
                 trim(s.requested_rps),
-                self.connections,
+                counted(self.connections as u64, "connection"),
                 self.peak_connections
             ),
-            None => format!("closed model, {} connections", self.connections),
+            None => format!(
+                "closed model, {}",
+                counted(self.connections as u64, "connection")
+            ),
         };
         let _ = writeln!(
             o,
-            "  model       {model}, {} threads, {}",
-            self.threads,
+            "  model       {model}, {}, {}",
+            counted(self.threads as u64, "thread"),
             self.protocol.unwrap_or("no connection made")
         );
+        if let Some(n) = self.merged_from {
+            let _ = writeln!(
+                o,
+                "  merged      {} made at the same time: counts and throughput added, latency histograms merged",
+                counted(n as u64, "run")
+            );
+        }
         let _ = writeln!(
             o,
             "  measured    {} after {} warm-up{}",
@@ -381,6 +395,11 @@ impl LoadReport {
     }
 }
 
+/// `1 connection`, `2 connections`.
+fn counted(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 fn trim(v: f64) -> String {
     let s = if v >= 100.0 {
         format!("{v:.0}")
@@ -403,7 +422,7 @@ fn bytes(n: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The text summary, on tallies built by hand so that every figure is fixed.
     use super::*;
     use crate::config::Model;
@@ -411,7 +430,7 @@ mod tests {
     use crate::stats::ErrorClass;
     use std::time::Duration;
 
-    fn config(model: Model, stop: Stop) -> LoadConfig {
+    pub(crate) fn config(model: Model, stop: Stop) -> LoadConfig {
         let mut cfg = LoadConfig::new(Scenario::single("http://127.0.0.1:8080/health").unwrap());
         cfg.model = model;
         cfg.stop = stop;
@@ -420,7 +439,13 @@ mod tests {
     }
 
     /// `n` responses of `status` at each latency in `us`, as the workers would tally them.
-    fn tally(stats: &mut WorkerStats, status: u16, us: &[u64], n: u64, open_lag_us: u64) {
+    pub(crate) fn tally(
+        stats: &mut WorkerStats,
+        status: u16,
+        us: &[u64],
+        n: u64,
+        open_lag_us: u64,
+    ) {
         for &u in us {
             for _ in 0..n {
                 stats.requests += 1;

@@ -30,7 +30,7 @@ pub enum ErrorClass {
 }
 
 /// Errors by class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorCounts {
     pub connect: u64,
     pub timeout: u64,

@@ -28,8 +28,12 @@ Exit codes: 0 every threshold holds, 1 one fails, 2 usage error."
 )]
 pub struct LoadArgs {
     /// The target URL (http:// or https://); with --scenario, the base URL for relative paths.
-    #[arg(value_name = "URL", required_unless_present = "scenario")]
+    #[arg(value_name = "URL", required_unless_present_any = ["scenario", "merge"])]
     pub url: Option<String>,
+    /// Combine the `--format json` reports of runs made at the same time (from several
+    /// machines) into one report, and apply --threshold to the whole; nothing is sent.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["url", "scenario"])]
+    pub merge: Vec<PathBuf>,
     /// A TOML scenario: several requests with weights, headers, bodies and variables.
     #[arg(long, short = 's', value_name = "FILE")]
     pub scenario: Option<PathBuf>,
@@ -167,12 +171,14 @@ pub fn config_from_args(args: &LoadArgs) -> anyhow::Result<(LoadConfig, Vec<Thre
     }
     cfg.validate()
         .map_err(|p| usage(format!("invalid load: {}", p.join("; "))))?;
-    let thresholds = args
-        .thresholds
+    Ok((cfg, thresholds(&args.thresholds)?))
+}
+
+fn thresholds(exprs: &[String]) -> anyhow::Result<Vec<Threshold>> {
+    exprs
         .iter()
         .map(|t| Threshold::parse(t).map_err(usage))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((cfg, thresholds))
+        .collect()
 }
 
 /// The live line: elapsed, current rate, p95 and errors.
@@ -201,6 +207,9 @@ fn progress_line(p: &Progress) -> String {
 }
 
 pub fn load(args: LoadArgs) -> anyhow::Result<u8> {
+    if !args.merge.is_empty() {
+        return merge(&args);
+    }
     let (cfg, thresholds) = config_from_args(&args)?;
     let control = Control::new();
     {
@@ -241,15 +250,34 @@ pub fn load(args: LoadArgs) -> anyhow::Result<u8> {
     }
     let mut report = result.map_err(usage)?;
     report.evaluate(&thresholds);
+    finish(&args, &report)
+}
+
+/// `--merge A.json B.json …`: one report of concurrent runs, judged by the thresholds.
+fn merge(args: &LoadArgs) -> anyhow::Result<u8> {
+    let thresholds = thresholds(&args.thresholds)?;
+    let mut runs = Vec::with_capacity(args.merge.len());
+    for path in &args.merge {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+        runs.push((path.display().to_string(), text));
+    }
+    let mut report = gonogo_load::merge::merge(&runs).map_err(usage)?;
+    report.evaluate(&thresholds);
+    finish(args, &report)
+}
+
+/// Writes the HTML report and the summary or JSON; the exit code of the verdict.
+fn finish(args: &LoadArgs, report: &gonogo_load::LoadReport) -> anyhow::Result<u8> {
     if let Some(path) = &args.html {
-        std::fs::write(path, gonogo_load::html::render(&report))
+        std::fs::write(path, gonogo_load::html::render(report))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let mut out = std::io::stdout().lock();
     match args.format {
         LoadFormat::Text => write!(out, "{}", report.render_text())?,
         LoadFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(&mut out, report)?;
             writeln!(out)?;
         }
     }

@@ -143,3 +143,77 @@ fn help_is_documented() {
     let o = gonogo().args(["load", "--help"]).output().unwrap();
     insta::assert_snapshot!(out(&o));
 }
+
+/// Two runs at the same time against one target, merged: counts add up, the thresholds judge
+/// the whole, and a file that is not a report is a usage error naming it.
+#[test]
+fn concurrent_runs_merge_into_one_report() {
+    let url = server("200 OK");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, n: &'static str| {
+        let url = url.clone();
+        let path = dir.path().join(name);
+        std::thread::spawn(move || {
+            let o = gonogo()
+                .args([
+                    "load", &url, "-n", n, "-c", "2", "-t", "1", "--warmup", "0s",
+                ])
+                .args(["--format", "json"])
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0));
+            std::fs::write(path, &o.stdout).unwrap();
+        })
+    };
+    let (a, b) = (run("a.json", "120"), run("b.json", "80"));
+    a.join().unwrap();
+    b.join().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let o = gonogo()
+        .args(["load", "--merge"])
+        .arg(&a)
+        .arg(&b)
+        .args(["--threshold", "error_rate<0.5%", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["requests"], 200);
+    assert_eq!(v["merged_from"], 2);
+    assert_eq!(v["latency"]["count"], 200);
+    assert_eq!(v["connections"], 4);
+    let o = gonogo()
+        .args(["load", "--merge"])
+        .arg(&a)
+        .args(["--threshold", "p50<1us"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("merged      1 run made at the same time"),
+        "{}",
+        out(&o)
+    );
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "[1, 2").unwrap();
+    let o = gonogo()
+        .args(["load", "--merge"])
+        .arg(&a)
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err =
+        String::from_utf8_lossy(&o.stderr).replace(&dir.path().display().to_string(), "[DIR]");
+    insta::assert_snapshot!(err, @"error: [DIR]/junk.json: not a gonogo load report: EOF while parsing a list at line 1 column 5");
+    std::fs::write(&junk, "[1, 2]").unwrap();
+    let o = gonogo()
+        .args(["load", "--merge"])
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err =
+        String::from_utf8_lossy(&o.stderr).replace(&dir.path().display().to_string(), "[DIR]");
+    insta::assert_snapshot!(err, @"error: [DIR]/junk.json: not a gonogo load report: no `target` and `latency` (write one with `gonogo load … --format json`)");
+}
