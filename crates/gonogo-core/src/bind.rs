@@ -362,9 +362,14 @@ pub fn bind(
             let role = item.signoff_label.as_deref().unwrap_or("the named role");
             let reason = match &item.signoff_filled {
                 // A hand-written name proves nothing on its own: it must be recorded.
-                Some(filled) => format!(
-                    "sign-off slot \"{role}\": filled in by hand (\"{filled}\") but not recorded: waits for `gonogo approve --role \"{role}\"`"
-                ),
+                Some(filled) => {
+                    let by = written_name(filled)
+                        .map(|n| format!(" --by \"{n}\""))
+                        .unwrap_or_default();
+                    format!(
+                        "sign-off slot \"{role}\": filled in by hand (\"{filled}\") but not recorded: waits for `gonogo approve --role \"{role}\"{by}`"
+                    )
+                }
                 None => format!("sign-off slot \"{role}\": waits for an approval"),
             };
             items.push(ItemBinding::Manual { reason });
@@ -398,6 +403,25 @@ fn prepare(
         ));
     }
     kind.prepare(params).map_err(|e| e.to_string())
+}
+
+/// The name someone wrote into a sign-off slot: the words before the next field
+/// (`Jane Roe Date: 2026-11-30` → `Jane Roe`); none when what was written is not a name
+/// (`yes`, a date, a ticket number).
+fn written_name(filled: &str) -> Option<&str> {
+    let end = filled
+        .split_whitespace()
+        .find(|w| w.ends_with(':'))
+        .and_then(|field| filled.find(field))
+        .unwrap_or(filled.len());
+    let name = filled[..end].trim().trim_end_matches(',').trim();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let looks_like_name = (2..=4).contains(&words.len())
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(char::is_alphabetic))
+        && !name.contains(['"', '`']);
+    looks_like_name.then_some(name)
 }
 
 #[cfg(test)]
@@ -454,5 +478,26 @@ mod tests {
             parse_annotation("manual reason=legal").unwrap().check,
             "manual"
         );
+    }
+
+    #[test]
+    fn names_written_into_slots_are_read_for_the_approve_hint() {
+        assert_eq!(
+            super::written_name("Jane Roe Date: 2026-11-30"),
+            Some("Jane Roe")
+        );
+        assert_eq!(
+            super::written_name("Sam Poe, Date: 2026-11-30"),
+            Some("Sam Poe")
+        );
+        for not_a_name in [
+            "yes",
+            "2026-11-30",
+            "Date: 2026-11-30",
+            "JIRA-42 approved by the team lead today",
+            "ok \"x\"",
+        ] {
+            assert_eq!(super::written_name(not_a_name), None, "{not_a_name}");
+        }
     }
 }
