@@ -750,7 +750,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::testing::{at, check, found, params, recognise};
+    use crate::util::testing::{assert_has, at, check, found, params, recognise};
 
     #[test]
     fn python_manifests_are_read_with_lines() {
@@ -801,12 +801,9 @@ mod tests {
             &[("name", "structlog"), ("ecosystem", "node")],
         );
         assert_eq!(o.status, Status::Fail, "{o:?}");
-        assert!(
-            o.evidence.findings[0]
-                .message
-                .contains("no dependency manifest found (node"),
-            "{}",
-            o.evidence.findings[0].message
+        assert_has(
+            &o.evidence.findings[0].message,
+            "no dependency manifest found (node",
         );
     }
 
@@ -839,28 +836,18 @@ mod tests {
         );
         let o = check(&DepsDeclared, &files, &[("name", SENTRY)]);
         assert_eq!(o.status, Status::Pass);
-        assert!(
-            o.evidence.summary.contains("sentry at svc/Cargo.toml:6"),
-            "{}",
-            o.evidence.summary
-        );
-        assert!(
-            o.evidence
-                .summary
-                .contains("github.com/getsentry/sentry-go at go/go.mod:9"),
-            "{}",
-            o.evidence.summary
+        assert_has(&o.evidence.summary, "sentry at svc/Cargo.toml:6");
+        assert_has(
+            &o.evidence.summary,
+            "github.com/getsentry/sentry-go at go/go.mod:9",
         );
         // A prefix is a prefix of the name, not a substring.
         let o = check(&DepsDeclared, &files, &[("name", "sdk*")]);
         assert_eq!(o.status, Status::Fail);
         assert_eq!(found(&o), at(&[("dependency-missing", "")]));
-        assert!(
-            o.evidence.findings[0]
-                .message
-                .contains("go/go.mod, svc/Cargo.toml, web/package.json"),
-            "{}",
-            o.evidence.findings[0].message
+        assert_has(
+            &o.evidence.findings[0].message,
+            "go/go.mod, svc/Cargo.toml, web/package.json",
         );
     }
 
@@ -873,12 +860,9 @@ mod tests {
         );
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(found(&o), at(&[("dependency-missing", "")]));
-        assert!(
-            o.evidence.findings[0]
-                .message
-                .contains("no dependency manifest found"),
-            "{}",
-            o.evidence.findings[0].message
+        assert_has(
+            &o.evidence.findings[0].message,
+            "no dependency manifest found",
         );
         let files = [
             ("package.json", "{\n  \"dependencies\": {\n}"),
@@ -918,12 +902,9 @@ mod tests {
         );
         let o = crate::util::testing::check_in(&DepsDeclared, &dir, &[("name", TRACING)]);
         assert_eq!(o.status, Status::Fail, "{o:?}");
-        assert!(
-            o.evidence.findings[0]
-                .message
-                .contains("backend/requirements.txt, frontend/package.json"),
-            "{}",
-            o.evidence.findings[0].message
+        assert_has(
+            &o.evidence.findings[0].message,
+            "backend/requirements.txt, frontend/package.json",
         );
     }
 

@@ -959,7 +959,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::testing::{at, check, found, recognise};
+    use crate::util::testing::{assert_has, at, check, found, recognise};
 
     const COMPOSE: &str = "services:\n  api:\n    build: .\n  loki:\n    image: grafana/loki:2.9.4\n    command: -config.file=/etc/loki/local-config.yaml\n  pool:\n    image: docker.io/bitnami/pgbouncer:1.22.1\n  agent:\n    image: grafana/agent:v0.40\n";
 
@@ -971,12 +971,9 @@ mod tests {
             &[("name", "loki")],
         );
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert!(
-            o.evidence
-                .summary
-                .contains("compose service `loki` (grafana/loki:2.9.4) at docker-compose.yml:4"),
-            "{}",
-            o.evidence.summary
+        assert_has(
+            &o.evidence.summary,
+            "compose service `loki` (grafana/loki:2.9.4) at docker-compose.yml:4",
         );
         let o = check(
             &InfraComponent,
@@ -984,11 +981,7 @@ mod tests {
             &[("name", "pgbouncer")],
         );
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert!(
-            o.evidence.summary.contains("`pool`"),
-            "{}",
-            o.evidence.summary
-        );
+        assert_has(&o.evidence.summary, "`pool`");
         // `grafana/agent` is not grafana: the image's last segment decides, not its owner.
         let o = check(
             &InfraComponent,
@@ -997,18 +990,8 @@ mod tests {
         );
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(found(&o), at(&[("component-missing", "")]));
-        assert!(
-            o.evidence.summary.contains("1 compose file(s)"),
-            "{}",
-            o.evidence.summary
-        );
-        assert!(
-            o.evidence.findings[0]
-                .message
-                .contains("grafana/provisioning/"),
-            "{}",
-            o.evidence.findings[0].message
-        );
+        assert_has(&o.evidence.summary, "1 compose file(s)");
+        assert_has(&o.evidence.findings[0].message, "grafana/provisioning/");
     }
 
     #[test]
@@ -1028,57 +1011,37 @@ mod tests {
         ];
         let o = check(&InfraComponent, &files, &[("name", "jaeger,zipkin")]);
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert!(
-            o.evidence.summary.contains("Deployment/tracing container `all-in-one` (jaegertracing/all-in-one:1.57) at deploy/k8s/tracing.yaml:9"),
-            "{}",
-            o.evidence.summary
+        assert_has(
+            &o.evidence.summary,
+            "Deployment/tracing container `all-in-one` (jaegertracing/all-in-one:1.57) at deploy/k8s/tracing.yaml:9",
         );
-        assert!(
-            o.evidence.summary.contains("Helm values `tracing.collector.image` (docker.io/openzipkin/zipkin) at charts/app/values.yaml:5"),
-            "{}",
-            o.evidence.summary
+        assert_has(
+            &o.evidence.summary,
+            "Helm values `tracing.collector.image` (docker.io/openzipkin/zipkin) at charts/app/values.yaml:5",
         );
         let o = check(&InfraComponent, &files, &[("name", "loki")]);
-        assert!(
-            o.evidence
-                .summary
-                .contains("HelmRelease/logs (chart loki) at deploy/k8s/tracing.yaml:19"),
-            "{}",
-            o.evidence.summary
+        assert_has(
+            &o.evidence.summary,
+            "HelmRelease/logs (chart loki) at deploy/k8s/tracing.yaml:19",
         );
         let o = check(&InfraComponent, &files, &[("name", "grafana")]);
         assert_eq!(o.status, Status::Pass);
-        assert!(
-            o.evidence
-                .summary
-                .contains("Helm chart dependency `grafana`"),
-            "{}",
-            o.evidence.summary
-        );
-        assert!(
-            o.evidence
-                .summary
-                .contains("grafana configuration directory at ops/grafana/provisioning/"),
-            "{}",
-            o.evidence.summary
+        assert_has(&o.evidence.summary, "Helm chart dependency `grafana`");
+        assert_has(
+            &o.evidence.summary,
+            "grafana configuration directory at ops/grafana/provisioning/",
         );
         assert_eq!(o.evidence.summary.matches("provisioning").count(), 1);
         let o = check(&InfraComponent, &files, &[("name", "pgbouncer")]);
-        assert!(
-            o.evidence
-                .summary
-                .contains("pgbouncer configuration file at ops/pgbouncer/pgbouncer.ini"),
-            "{}",
-            o.evidence.summary
+        assert_has(
+            &o.evidence.summary,
+            "pgbouncer configuration file at ops/pgbouncer/pgbouncer.ini",
         );
         let o = check(&InfraComponent, &files, &[("name", "tempo")]);
         assert_eq!(o.status, Status::Fail);
-        assert!(
-            o.evidence
-                .summary
-                .contains("1 Kubernetes manifest(s), 1 Helm chart(s)"),
-            "{}",
-            o.evidence.summary
+        assert_has(
+            &o.evidence.summary,
+            "1 Kubernetes manifest(s), 1 Helm chart(s)",
         );
     }
 
@@ -1098,11 +1061,7 @@ mod tests {
             "{}",
             o.evidence.findings[0].message
         );
-        assert!(
-            o.evidence.findings[0].message.contains("loki-config.y*ml"),
-            "{}",
-            o.evidence.findings[0].message
-        );
+        assert_has(&o.evidence.findings[0].message, "loki-config.y*ml");
     }
 
     #[test]

@@ -180,6 +180,38 @@ struct Prepared {
     schema: String,
 }
 
+/// The kind of object a `CREATE …`/`DROP …` names, its keywords consumed; none for objects
+/// the check does not track.
+fn object_sort(c: &mut Cur<'_>) -> Option<Sort> {
+    Some(if c.kw("table") || c.kws(&["foreign", "table"]) {
+        Sort::Table
+    } else if c.kw("view") {
+        Sort::View
+    } else if c.kws(&["materialized", "view"]) {
+        Sort::MatView
+    } else if c.kw("index") {
+        Sort::Index
+    } else if c.kw("sequence") {
+        Sort::Sequence
+    } else if c.kw("function") {
+        Sort::Function
+    } else if c.kw("procedure") {
+        Sort::Procedure
+    } else if c.kw("type") {
+        Sort::Type
+    } else if c.kw("domain") {
+        Sort::Domain
+    } else if c.kw("extension") {
+        Sort::Extension
+    } else if c.kw("policy") {
+        Sort::Policy
+    } else if c.kw("trigger") {
+        Sort::Trigger
+    } else {
+        return None;
+    })
+}
+
 /// What sort of object a statement declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Sort {
@@ -854,33 +886,7 @@ impl Collector {
                 break;
             }
         }
-        let sort = if c.kw("table") || c.kws(&["foreign", "table"]) {
-            Sort::Table
-        } else if c.kw("view") {
-            Sort::View
-        } else if c.kws(&["materialized", "view"]) {
-            Sort::MatView
-        } else if c.kw("index") {
-            Sort::Index
-        } else if c.kw("sequence") {
-            Sort::Sequence
-        } else if c.kw("function") {
-            Sort::Function
-        } else if c.kw("procedure") {
-            Sort::Procedure
-        } else if c.kw("type") {
-            Sort::Type
-        } else if c.kw("domain") {
-            Sort::Domain
-        } else if c.kw("extension") {
-            Sort::Extension
-        } else if c.kw("policy") {
-            Sort::Policy
-        } else if c.kw("trigger") {
-            Sort::Trigger
-        } else {
-            return;
-        };
+        let Some(sort) = object_sort(c) else { return };
         if temp {
             return;
         }
@@ -928,33 +934,7 @@ impl Collector {
     }
 
     fn drop(&mut self, c: &mut Cur<'_>) {
-        let sort = if c.kw("table") || c.kws(&["foreign", "table"]) {
-            Sort::Table
-        } else if c.kw("view") {
-            Sort::View
-        } else if c.kws(&["materialized", "view"]) {
-            Sort::MatView
-        } else if c.kw("index") {
-            Sort::Index
-        } else if c.kw("sequence") {
-            Sort::Sequence
-        } else if c.kw("function") {
-            Sort::Function
-        } else if c.kw("procedure") {
-            Sort::Procedure
-        } else if c.kw("type") {
-            Sort::Type
-        } else if c.kw("domain") {
-            Sort::Domain
-        } else if c.kw("extension") {
-            Sort::Extension
-        } else if c.kw("policy") {
-            Sort::Policy
-        } else if c.kw("trigger") {
-            Sort::Trigger
-        } else {
-            return;
-        };
+        let Some(sort) = object_sort(c) else { return };
         c.kw("concurrently");
         c.if_exists();
         loop {

@@ -431,6 +431,12 @@ pub(crate) mod testing {
         dir
     }
 
+    /// Asserts that `text` holds `part`, and shows the whole text when it does not.
+    #[track_caller]
+    pub fn assert_has(text: &str, part: &str) {
+        assert!(text.contains(part), "expected {part:?} in:\n{text}");
+    }
+
     pub fn params(pairs: &[(&str, &str)]) -> Params {
         let mut p = Params::new();
         for (k, v) in pairs {
