@@ -32,7 +32,16 @@ pub struct LoadArgs {
     pub url: Option<String>,
     /// Combine the `--format json` reports of runs made at the same time (from several
     /// machines) into one report, and apply --threshold to the whole; nothing is sent.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["url", "scenario"])]
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 1..,
+        conflicts_with_all = [
+            "url", "scenario", "method", "headers", "body", "connections", "rate",
+            "max_connections", "duration", "requests", "warmup", "timeout", "drain", "threads",
+            "http1", "http2", "insecure", "expect", "no_progress",
+        ]
+    )]
     pub merge: Vec<PathBuf>,
     /// A TOML scenario: several requests with weights, headers, bodies and variables.
     #[arg(long, short = 's', value_name = "FILE")]

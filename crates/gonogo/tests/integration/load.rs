@@ -194,6 +194,20 @@ fn concurrent_runs_merge_into_one_report() {
         "{}",
         out(&o)
     );
+    // Flags that shape a run have nothing to shape in a merge.
+    let o = gonogo()
+        .args(["load", "--merge"])
+        .arg(&a)
+        .args(["--rate", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("'--merge <FILE>...' cannot be used with '--rate <REQ/S>'"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "[1, 2").unwrap();
     let o = gonogo()
