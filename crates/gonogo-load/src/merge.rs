@@ -4,7 +4,7 @@
 //! adds up (the runs were concurrent), and the thresholds are applied to the whole.
 
 use crate::report::{LoadReport, RATE_SHORTFALL, Schedule, TimelinePoint};
-use crate::stats::{ErrorCounts, LatencySummary, decode_histogram, new_histogram};
+use crate::stats::{ErrorCounts, LatencySummary, add_encoded, new_histogram};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -104,19 +104,16 @@ pub fn merge(runs: &[(String, String)]) -> Result<LoadReport, MergeError> {
     let (mut requests, mut bytes, mut unfinished, mut rps) = (0u64, 0u64, 0u64, 0f64);
     let (mut connections, mut peak, mut threads) = (0usize, 0usize, 0usize);
     for (file, run) in &parsed {
-        let histogram = |field: &'static str, encoded: &str| {
-            decode_histogram(encoded).map_err(|why| MergeError::Histogram {
+        let add = |into: &mut _, field: &'static str, encoded: &str| {
+            add_encoded(into, encoded).map_err(|why| MergeError::Histogram {
                 file: file.to_string(),
                 field,
                 why,
             })
         };
-        let h = histogram("latency.histogram", &run.latency.histogram)?;
-        let _ = service.add(&h);
+        add(&mut service, "latency.histogram", &run.latency.histogram)?;
         match &run.corrected_latency {
-            Some(c) => {
-                let _ = corrected.add(&histogram("corrected_latency.histogram", &c.histogram)?);
-            }
+            Some(c) => add(&mut corrected, "corrected_latency.histogram", &c.histogram)?,
             None => all_corrected = false,
         }
         requests += run.requests;
@@ -223,22 +220,14 @@ pub fn merge(runs: &[(String, String)]) -> Result<LoadReport, MergeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Model, Stop};
-    use crate::report::tests::{config, tally};
+    use crate::report::tests::{open_config, tally};
     use crate::stats::WorkerStats;
     use crate::threshold::Threshold;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     /// One machine's open-model run of 3 s, as its `--format json` report.
     fn run(rate: f64, latencies_us: &[u64], per: u64, errors_5xx: u64) -> (WorkerStats, String) {
-        let cfg = config(
-            Model::Open {
-                rate,
-                connections: 2,
-                max_connections: 50,
-            },
-            Stop::Duration(Duration::from_secs(3)),
-        );
+        let cfg = open_config(rate);
         let mut s = WorkerStats {
             protocol: Some("HTTP/1.1"),
             peak_connections: 2,

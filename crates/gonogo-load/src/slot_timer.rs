@@ -55,7 +55,8 @@ impl SlotTimer {
                 }
             }
         }
-        let _ = left;
+        #[cfg(not(target_os = "linux"))]
+        let _ = left; // only the timerfd needs the remaining time
         tokio::time::sleep_until(due.into()).await;
     }
 }

@@ -253,11 +253,16 @@ pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, String> {
 pub fn merge_encoded(encoded: &[&str]) -> Result<Histogram<u64>, String> {
     let mut merged = new_histogram();
     for e in encoded {
-        merged
-            .add(decode_histogram(e)?)
-            .map_err(|e| format!("histograms do not merge: {e:?}"))?;
+        add_encoded(&mut merged, e)?;
     }
     Ok(merged)
+}
+
+/// Adds one serialized histogram into `into`; an error when it does not decode or holds
+/// values outside `into`'s bounds (nothing is dropped silently).
+pub fn add_encoded(into: &mut Histogram<u64>, encoded: &str) -> Result<(), String> {
+    into.add(decode_histogram(encoded)?)
+        .map_err(|e| format!("histograms do not merge: {e:?}"))
 }
 
 #[cfg(test)]
