@@ -439,6 +439,18 @@ pub(crate) mod tests {
     }
 
     /// `n` responses of `status` at each latency in `us`, as the workers would tally them.
+    /// An open-model run of 3 s at `rate`.
+    pub(crate) fn open_config(rate: f64) -> LoadConfig {
+        config(
+            Model::Open {
+                rate,
+                connections: 2,
+                max_connections: 50,
+            },
+            Stop::Duration(Duration::from_secs(3)),
+        )
+    }
+
     pub(crate) fn tally(
         stats: &mut WorkerStats,
         status: u16,
@@ -481,14 +493,7 @@ pub(crate) mod tests {
 
     #[test]
     fn open_run_with_errors_late_sends_and_thresholds() {
-        let cfg = config(
-            Model::Open {
-                rate: 200.0,
-                connections: 2,
-                max_connections: 50,
-            },
-            Stop::Duration(Duration::from_secs(3)),
-        );
+        let cfg = open_config(200.0);
         let mut s = WorkerStats {
             protocol: Some("HTTP/1.1"),
             peak_connections: 7,

@@ -169,25 +169,29 @@ fn concurrent_runs_merge_into_one_report() {
     a.join().unwrap();
     b.join().unwrap();
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    let o = gonogo()
-        .args(["load", "--merge"])
-        .arg(&a)
-        .arg(&b)
-        .args(["--threshold", "error_rate<0.5%", "--format", "json"])
-        .output()
-        .unwrap();
+    // `gonogo load --merge FILES… ARGS…`, its stderr with the temp dir scrubbed.
+    let merge = |files: &[&std::path::Path], args: &[&str]| {
+        let o = gonogo()
+            .args(["load", "--merge"])
+            .args(files)
+            .args(args)
+            .output()
+            .unwrap();
+        let err =
+            String::from_utf8_lossy(&o.stderr).replace(&dir.path().display().to_string(), "[DIR]");
+        (o, err)
+    };
+    let (o, _) = merge(
+        &[&a, &b],
+        &["--threshold", "error_rate<0.5%", "--format", "json"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["requests"], 200);
     assert_eq!(v["merged_from"], 2);
     assert_eq!(v["latency"]["count"], 200);
     assert_eq!(v["connections"], 4);
-    let o = gonogo()
-        .args(["load", "--merge"])
-        .arg(&a)
-        .args(["--threshold", "p50<1us"])
-        .output()
-        .unwrap();
+    let (o, _) = merge(&[&a], &["--threshold", "p50<1us"]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     assert!(
         out(&o).contains("merged      1 run made at the same time"),
@@ -195,39 +199,19 @@ fn concurrent_runs_merge_into_one_report() {
         out(&o)
     );
     // Flags that shape a run have nothing to shape in a merge.
-    let o = gonogo()
-        .args(["load", "--merge"])
-        .arg(&a)
-        .args(["--rate", "5"])
-        .output()
-        .unwrap();
+    let (o, err) = merge(&[&a], &["--rate", "5"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&o.stderr)
-            .contains("'--merge <FILE>...' cannot be used with '--rate <REQ/S>'"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+        err.contains("'--merge <FILE>...' cannot be used with '--rate <REQ/S>'"),
+        "{err}"
     );
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "[1, 2").unwrap();
-    let o = gonogo()
-        .args(["load", "--merge"])
-        .arg(&a)
-        .arg(&junk)
-        .output()
-        .unwrap();
+    let (o, err) = merge(&[&a, &junk], &[]);
     assert_eq!(o.status.code(), Some(2));
-    let err =
-        String::from_utf8_lossy(&o.stderr).replace(&dir.path().display().to_string(), "[DIR]");
     insta::assert_snapshot!(err, @"error: [DIR]/junk.json: not a gonogo load report: EOF while parsing a list at line 1 column 5");
     std::fs::write(&junk, "[1, 2]").unwrap();
-    let o = gonogo()
-        .args(["load", "--merge"])
-        .arg(&junk)
-        .output()
-        .unwrap();
+    let (o, err) = merge(&[&junk], &[]);
     assert_eq!(o.status.code(), Some(2));
-    let err =
-        String::from_utf8_lossy(&o.stderr).replace(&dir.path().display().to_string(), "[DIR]");
     insta::assert_snapshot!(err, @"error: [DIR]/junk.json: not a gonogo load report: no `target` and `latency` (write one with `gonogo load … --format json`)");
 }
