@@ -558,10 +558,13 @@ impl Worker {
     ) -> Instant {
         let mut sent = now;
         // A connection the server closed between requests is replaced without an error.
-        if let Some(c) = conn.as_mut()
-            && !c.ready().await
-        {
-            *conn = None;
+        if let Some(c) = conn.as_mut() {
+            if !c.ready().await {
+                *conn = None;
+            } else if c.is_h2() {
+                // HTTP/2 readiness may wait for stream capacity: that wait is not service time.
+                sent = Instant::now();
+            }
         }
         if conn.is_none() {
             match self.shared.dialer.connect().await {
