@@ -680,6 +680,12 @@ struct SignoffSlot {
 /// The fields a sign-off line may carry after its label (`… Date: ____`).
 const SIGNOFF_FIELDS: [&str; 6] = ["date", "time", "signature", "signed", "name", "initials"];
 
+/// `Date:` → `Date`: a word that names one of a sign-off line's fields.
+fn field_name(word: &str) -> Option<&str> {
+    word.strip_suffix(':')
+        .filter(|f| SIGNOFF_FIELDS.contains(&f.to_ascii_lowercase().as_str()))
+}
+
 /// `Engineering Lead: ____ Date: ____` → slot `Engineering Lead`. A line is a sign-off slot
 /// when it holds a fill-in blank (three or more underscores), or, once somebody filled it in
 /// by hand (`Engineering Lead: Jane Roe Date: 2026-11-30`), when it sits under a sign-off
@@ -733,10 +739,7 @@ fn filled_value(rest: &str) -> Option<String> {
         .map(|w| w.trim_matches('_'))
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>();
-    let only_fields = kept.iter().all(|w| {
-        w.strip_suffix(':')
-            .is_some_and(|f| SIGNOFF_FIELDS.contains(&f.to_ascii_lowercase().as_str()))
-    });
+    let only_fields = kept.iter().all(|w| field_name(w).is_some());
     if kept.is_empty() || only_fields {
         return None;
     }
@@ -778,9 +781,7 @@ fn signoff_template(label: &str, text: &str) -> String {
     let mut out = format!("{label}: ___");
     let rest = text.split_once(':').map_or("", |(_, r)| r);
     for w in rest.split_whitespace() {
-        if let Some(field) = w.strip_suffix(':')
-            && SIGNOFF_FIELDS.contains(&field.to_ascii_lowercase().as_str())
-        {
+        if let Some(field) = field_name(w) {
             out.push_str(&format!(" {field}: ___"));
         }
     }
