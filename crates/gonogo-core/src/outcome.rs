@@ -53,6 +53,11 @@ impl Status {
         Status::Manual,
     ];
 
+    /// A status from its name (`as_str`), as stored.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
     /// How bad a status is, for deriving a parent's status from its children: the worst wins.
     pub fn severity_rank(self) -> u8 {
         match self {

@@ -70,6 +70,33 @@ pub struct Progress {
     pub planned: Option<Duration>,
 }
 
+impl Progress {
+    /// The live line: elapsed, current rate, p95 and errors.
+    pub fn line(&self) -> String {
+        let when = match self.planned {
+            Some(d) => format!("{:.0}s/{:.0}s", self.elapsed.as_secs_f64(), d.as_secs_f64()),
+            None => format!("{:.0}s", self.elapsed.as_secs_f64()),
+        };
+        if self.warming_up {
+            return "warming up…".to_string();
+        }
+        let rate = if self.requests == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.requests as f64 * 100.0
+        };
+        format!(
+            "{when}  {:.0} req/s  p95 {}  {} requests  {} errors ({rate:.2}%)",
+            self.rps,
+            self.p95_ms
+                .map(crate::threshold::format_ms)
+                .unwrap_or_else(|| "-".into()),
+            self.requests,
+            self.errors
+        )
+    }
+}
+
 /// Everything the workers share (read-only on the hot path).
 struct Shared {
     cfg: LoadConfig,
@@ -724,4 +751,23 @@ async fn open_loop(w: &Rc<Worker>, rate: f64) {
         w.send_one(&mut conn, &mut timer, due, now, measured).await;
     }
     w.open.set(w.open.get() - 1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_line_shows_rate_p95_and_errors() {
+        let p = Progress {
+            elapsed: Duration::from_secs(3),
+            warming_up: false,
+            rps: 1234.4,
+            p95_ms: Some(1.5),
+            requests: 4000,
+            errors: 4,
+            planned: Some(Duration::from_secs(10)),
+        };
+        insta::assert_snapshot!(p.line(), @"3s/10s  1234 req/s  p95 1.5ms  4000 requests  4 errors (0.10%)");
+    }
 }

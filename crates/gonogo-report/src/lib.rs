@@ -1,16 +1,29 @@
-//! Renderers of a finished run. Each takes a [`Report`] (and, where the format needs it, the
-//! checklist source or the registry) and returns the text to write; none does IO or decides
-//! anything.
+//! Every output gonogo writes, one module per output, each a pure function of its input that
+//! returns the text to write; none does IO or decides anything.
+//!
+//! A finished run ([`Report`]): [`terminal`], [`json`], [`junit`], [`sarif`], [`markdown`].
+//! Before a run: [`validation`]. The records: [`history`], [`diff`], [`records`]. The
+//! catalogue: [`catalogue`]. A secret scan: [`secrets`] (its SARIF comes from the same writer
+//! as a run's).
 
+pub mod catalogue;
+mod diff;
+mod history;
 mod junit;
 mod markdown;
+pub mod records;
 mod sarif;
+pub mod secrets;
 mod terminal;
+mod validation;
 
+pub use diff::diff;
+pub use history::{HistoryFormat, history};
 pub use junit::junit;
 pub use markdown::{NOTE_CLOSE, NOTE_OPEN, markdown};
 pub use sarif::sarif;
 pub use terminal::{TerminalOptions, section_heading, terminal};
+pub use validation::{ValidateFormat, validation};
 
 use gonogo_core::decide::Report;
 

@@ -1,37 +1,109 @@
-//! SARIF 2.1.0: every finding of a failing or warning item as a result whose rule is the check
-//! kind, located at the file and line the finding names (or the checklist line when it names
-//! none), so code-scanning UIs annotate the right place.
+//! SARIF 2.1.0, the one writer behind both SARIF outputs: the log, its tool and rules, results
+//! and their locations are built here; [`sarif`] (a check report) and
+//! [`crate::secrets::sarif`] (a secret scan) say only what goes into them.
+//!
+//! A check report: every finding of a failing or warning item is a result whose rule is the
+//! check kind, located at the file and line the finding names (or the checklist line when it
+//! names none), so code-scanning UIs annotate the right place.
 
 use gonogo_core::decide::{ItemReport, Report};
 use gonogo_core::{Location, Registry, Status};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-fn level(status: Status) -> &'static str {
-    match status {
-        Status::Fail => "error",
-        Status::Warn | Status::Error => "warning",
-        _ => "note",
-    }
+/// A rule: its id (also its name) and one-line description, plus fields of the caller's.
+pub(crate) fn rule(id: &str, short: &str, extra: Value) -> Value {
+    let mut rule = json!({
+        "id": id,
+        "name": id,
+        "shortDescription": { "text": short },
+    });
+    merge(&mut rule, extra);
+    rule
 }
 
-fn physical(loc: &Location) -> Value {
-    let mut region = serde_json::Map::new();
-    if let Some(line) = loc.line {
+/// Where a result points: a file (relative to `base` when given) and, when known, a line and
+/// column.
+pub(crate) fn locations(
+    uri: &str,
+    line: Option<usize>,
+    column: Option<usize>,
+    base: Option<&str>,
+) -> Value {
+    let mut region = Map::new();
+    if let Some(line) = line {
         region.insert("startLine".into(), json!(line));
-        if let Some(col) = loc.column {
+        if let Some(col) = column {
             region.insert("startColumn".into(), json!(col));
         }
     }
-    let is_url = loc.path.contains("://");
-    let mut artifact = json!({ "uri": loc.path });
-    if !is_url {
-        artifact["uriBaseId"] = json!("%SRCROOT%");
+    let mut artifact = json!({ "uri": uri });
+    if let Some(base) = base {
+        artifact["uriBaseId"] = json!(base);
     }
     let mut physical = json!({ "artifactLocation": artifact });
     if !region.is_empty() {
         physical["region"] = Value::Object(region);
     }
     json!([{ "physicalLocation": physical }])
+}
+
+/// One result. `fingerprint` is the (key, value) of its `partialFingerprints`.
+pub(crate) struct SarifResult<'a> {
+    pub rule_id: &'a str,
+    pub rule_index: usize,
+    pub level: &'static str,
+    pub message: String,
+    pub locations: Value,
+    pub fingerprint: (&'static str, String),
+    pub properties: Option<Value>,
+}
+
+impl SarifResult<'_> {
+    pub(crate) fn to_json(&self) -> Value {
+        let mut result = json!({
+            "ruleId": self.rule_id,
+            "ruleIndex": self.rule_index,
+            "level": self.level,
+            "message": { "text": self.message },
+            "locations": self.locations,
+            "partialFingerprints": { self.fingerprint.0: self.fingerprint.1 },
+        });
+        if let Some(p) = &self.properties {
+            result["properties"] = p.clone();
+        }
+        result
+    }
+}
+
+/// The whole log: one run of gonogo `version` with `rules` and `results`, and fields of the
+/// caller's on the run.
+pub(crate) fn log(
+    version: &str,
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    run_extra: Value,
+) -> String {
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": "gonogo",
+            "version": version,
+            "rules": rules,
+        }},
+        "results": results,
+    });
+    merge(&mut run, run_extra);
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+fn merge(into: &mut Value, extra: Value) {
+    if let (Value::Object(into), Value::Object(extra)) = (into, extra) {
+        into.extend(extra);
+    }
 }
 
 /// A fingerprint that survives unrelated edits: the check, the finding code, the item and the
@@ -44,6 +116,20 @@ fn fingerprint(parts: &[&str]) -> String {
         h.update([0]);
     }
     hex::encode(&h.finalize()[..16])
+}
+
+fn level(status: Status) -> &'static str {
+    match status {
+        Status::Fail => "error",
+        Status::Warn | Status::Error => "warning",
+        _ => "note",
+    }
+}
+
+/// A check's location: relative to the repository unless it is a URL.
+fn physical(loc: &Location) -> Value {
+    let base = (!loc.path.contains("://")).then_some("%SRCROOT%");
+    locations(&loc.path, loc.line, loc.column, base)
 }
 
 fn results_of(item: &ItemReport, checklist: &str, out: &mut Vec<Value>, rule_index: usize) {
@@ -63,15 +149,21 @@ fn results_of(item: &ItemReport, checklist: &str, out: &mut Vec<Value>, rule_ind
             _ => format!("{}: {}", item.text, item.evidence.summary),
         };
         let location = item.evidence.location.as_ref().unwrap_or(&item_location);
-        out.push(json!({
-            "ruleId": check,
-            "ruleIndex": rule_index,
-            "level": level(item.status),
-            "message": { "text": text },
-            "locations": physical(location),
-            "partialFingerprints": { "gonogo/v1": fingerprint(&[check, &item.id, &item.status.to_string()]) },
-            "properties": { "item": item.id, "status": item.status.as_str() },
-        }));
+        out.push(
+            SarifResult {
+                rule_id: check,
+                rule_index,
+                level: level(item.status),
+                message: text,
+                locations: physical(location),
+                fingerprint: (
+                    "gonogo/v1",
+                    fingerprint(&[check, &item.id, &item.status.to_string()]),
+                ),
+                properties: Some(json!({ "item": item.id, "status": item.status.as_str() })),
+            }
+            .to_json(),
+        );
         return;
     }
     for f in &item.evidence.findings {
@@ -80,18 +172,25 @@ fn results_of(item: &ItemReport, checklist: &str, out: &mut Vec<Value>, rule_ind
         if let Some(fix) = &f.fix {
             text.push_str(&format!(" Fix: {fix}"));
         }
-        out.push(json!({
-            "ruleId": check,
-            "ruleIndex": rule_index,
-            "level": level(f.severity),
-            "message": { "text": text },
-            "locations": physical(location),
-            "partialFingerprints": { "gonogo/v1": fingerprint(&[check, f.code, &location.path, &f.message]) },
-            "properties": { "code": f.code, "item": item.id },
-        }));
+        out.push(
+            SarifResult {
+                rule_id: check,
+                rule_index,
+                level: level(f.severity),
+                message: text,
+                locations: physical(location),
+                fingerprint: (
+                    "gonogo/v1",
+                    fingerprint(&[check, f.code, &location.path, &f.message]),
+                ),
+                properties: Some(json!({ "code": f.code, "item": item.id })),
+            }
+            .to_json(),
+        );
     }
 }
 
+/// A check report as SARIF.
 pub fn sarif(report: &Report, registry: &Registry, version: &str) -> String {
     let mut rule_ids: Vec<&str> = Vec::new();
     let mut results = Vec::new();
@@ -110,28 +209,23 @@ pub fn sarif(report: &Report, registry: &Registry, version: &str) -> String {
         .iter()
         .map(|id| {
             let doc = registry.get(id).map(|k| k.doc());
-            json!({
-                "id": id,
-                "name": id,
-                "shortDescription": { "text": doc.map_or("", |d| d.summary) },
-                "fullDescription": { "text": doc.map_or("", |d| d.description) },
-                "help": { "text": format!("gonogo explain {id}") },
-            })
+            rule(
+                id,
+                doc.map_or("", |d| d.summary),
+                json!({
+                    "fullDescription": { "text": doc.map_or("", |d| d.description) },
+                    "help": { "text": format!("gonogo explain {id}") },
+                }),
+            )
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "gonogo",
-                "version": version,
-                "rules": rules,
-            }},
+    log(
+        version,
+        rules,
+        results,
+        json!({
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The repository under check" } } },
-            "results": results,
             "properties": { "decision": report.decision.as_str(), "checklist": report.checklist },
-        }],
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }),
+    )
 }

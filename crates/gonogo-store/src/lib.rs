@@ -9,10 +9,9 @@
 //! leaves either the whole record and its entry or neither. Writers are serialised on the audit
 //! chain (`BEGIN IMMEDIATE` on SQLite, a table lock on PostgreSQL), so the chain never forks.
 //!
-//! What is stored is what the report holds: evidence is redacted before it gets here.
-//! [`apply`] is the pure part: it turns stored records into statuses on a report.
+//! What is stored is what the report holds: evidence is redacted before it gets here. What the
+//! records mean for a report (the policy step) is the engine's decide stage, not the store's.
 
-pub mod apply;
 pub mod audit;
 mod backend;
 pub mod clock;
@@ -81,7 +80,7 @@ pub trait Store: Send + Sync {
         at: i64,
     ) -> Result<()>;
     /// Every attestation, approval and waiver of `checklist`, revoked and expired included
-    /// (what counts is [`apply`]'s business).
+    /// (what counts is the decide stage's business).
     async fn records(&self, checklist: &str) -> Result<Records>;
 
     /// The whole audit log in `seq` order, the recorded head, and the fingerprint of every

@@ -1,16 +1,14 @@
-//! `gonogo check` and `gonogo validate`.
+//! `gonogo check` and `gonogo validate`: arguments → engine → renderer.
 
-use crate::inputs::{self, Loaded};
+use crate::store_cmd::RecordArgs;
 use anyhow::Context;
-use gonogo_core::bind::{self, BindingPlan, CONFIG_FILE_PLACEHOLDER, ItemBinding};
-use gonogo_core::config::Config;
-use gonogo_core::decide::{self, Decision, Report};
-use gonogo_core::redact::redact_params;
-use gonogo_core::run::{RunOptions, run_plan};
-use gonogo_core::{CheckContext, Registry};
+use gonogo_engine::{
+    Bound, ConfigChoice, Decision, Engine, EnvChoice, Inputs, Report, RunSettings, Selection,
+    Source,
+};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct CommonArgs {
@@ -28,6 +26,24 @@ pub struct CommonArgs {
     /// Do not recognise items by their wording; only annotations and config bindings.
     #[arg(long)]
     pub no_auto: bool,
+}
+
+impl CommonArgs {
+    fn inputs(&self) -> Inputs {
+        Inputs {
+            checklist: Source::Path(self.checklist.clone()),
+            repo: self.repo.clone(),
+            config: match &self.config {
+                Some(p) => ConfigChoice::Given(Source::Path(p.clone())),
+                None => ConfigChoice::Discover,
+            },
+            env: EnvChoice {
+                file: self.env_file.clone().map(Source::Path),
+                ..EnvChoice::default()
+            },
+            no_auto: self.no_auto,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,7 +73,7 @@ pub struct CheckArgs {
     #[arg(long, short)]
     pub verbose: bool,
     #[command(flatten)]
-    pub record: crate::store_cmd::RecordArgs,
+    pub record: RecordArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,119 +90,33 @@ pub struct ValidateArgs {
     pub format: ValidateFormat,
 }
 
-/// Everything `check` and `validate` share: the checklist read, config and env loaded, items bound.
-struct Prepared {
-    loaded: Loaded,
-    repo: PathBuf,
-    config: Config,
-    env: std::collections::BTreeMap<String, String>,
-    plan: BindingPlan,
-    registry: Registry,
-}
-
-/// Load and bind. `Err` carries the exit code after diagnostics were printed.
-fn prepare(common: &CommonArgs) -> anyhow::Result<Result<Prepared, u8>> {
-    let registry = gonogo_checks::registry();
-    let loaded = inputs::load_checklist(&common.checklist)?;
-    let repo = inputs::resolve_repo(common.repo.as_deref(), &common.checklist)?;
-    let known = |id: &str| registry.get(id).is_some();
-    let (mut config, config_path) =
-        match inputs::load_config(common.config.as_deref(), &loaded.path, &repo, &known) {
-            Ok(c) => c,
-            Err(diags) => {
-                inputs::print_diagnostics(&diags);
-                return Ok(Err(2));
-            }
-        };
-    if common.no_auto {
-        config.auto_bind = false;
-    }
-    let env = match inputs::load_env(common.env_file.as_deref()) {
-        Ok(e) => e,
-        Err(diags) => {
-            inputs::print_diagnostics(&diags);
-            return Ok(Err(2));
-        }
-    };
-    // Targets may name variables (`database_url = "$DATABASE_URL"`).
-    for value in config.targets.values_mut() {
-        *value = bind::expand_vars(value, &env).0;
-    }
-    let mut plan = bind::bind(
-        &loaded.checklist,
-        &loaded.display_path,
-        &config,
-        &registry,
-        &env,
-    );
-    let config_shown = config_path
-        .as_deref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    for d in &mut plan.diagnostics {
-        if d.file == CONFIG_FILE_PLACEHOLDER {
-            d.file = config_shown.clone();
-        }
-    }
-    let mut diags = loaded.warnings.clone();
-    diags.extend(plan.diagnostics.iter().cloned());
-    if inputs::print_diagnostics(&diags) {
-        return Ok(Err(2));
-    }
-    if loaded.checklist.items.is_empty() {
-        anyhow::bail!(
-            "{}: no checklist items found (expected lines like `- [ ] All tests passing`): nothing to decide",
-            loaded.display_path
-        );
-    }
-    Ok(Ok(Prepared {
-        loaded,
-        repo,
-        config,
-        env,
-        plan,
-        registry,
-    }))
+/// Load and bind; the warnings are shown. A checklist without items is an error.
+fn prepare(engine: &Engine, common: &CommonArgs) -> anyhow::Result<Bound> {
+    let bound = engine.bind(engine.load(&common.inputs())?)?;
+    crate::print_diagnostics(&bound.diagnostics);
+    bound.require_items()?;
+    Ok(bound)
 }
 
 pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
-    let p = match prepare(&args.common)? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
+    let engine = Engine::default();
+    let mut bound = prepare(&engine, &args.common)?;
+    let progress = ProgressLine::new(args.format == CheckFormat::Tty && args.output.is_none());
+    let settings = RunSettings {
+        concurrency: args.concurrency,
+        default_timeout: None,
     };
-    let started = Instant::now();
-    let mut ctx = CheckContext::new(p.repo.clone());
-    ctx.targets = p.config.targets.clone();
-    ctx.env = p.env.clone();
-    let opts = RunOptions {
-        concurrency: args.concurrency.unwrap_or(p.config.concurrency).max(1),
-        default_timeout: Duration::from_secs_f64(p.config.timeout_secs),
-    };
-
-    let progress = progress_bar(args.format == CheckFormat::Tty && args.output.is_none());
-    let on_done = |done: usize, total: usize, id: &str| {
-        if let Some(pb) = &progress {
-            pb.set_length(total as u64);
-            pb.set_position(done as u64);
-            pb.set_message(id.to_string());
-        }
-    };
-    let outcomes = run_plan(&p.plan, &ctx, &opts, &on_done).await;
-    if let Some(pb) = &progress {
-        pb.finish_and_clear();
-    }
-    let mut report = decide::build_report(
-        &p.loaded.display_path,
-        &p.loaded.checklist,
-        &p.plan,
-        outcomes,
-        &p.config.policy,
-        started.elapsed().as_millis() as u64,
-    );
+    let outcomes = engine
+        .run(&mut bound, &Selection::All, &settings, &progress)
+        .await;
+    progress.finish();
+    let mut report = engine.decide(&bound, outcomes);
     // Sign-offs and waivers from the store, the comparison with the previous run, recording.
-    crate::store_cmd::remember(&args.record, &p.loaded, &p.repo, &p.config, &mut report).await?;
+    engine
+        .record(&bound, &mut report, &args.record.options())
+        .await?;
 
-    let rendered = render(&args, &p, &report);
+    let rendered = render(&args, &engine, &bound, &report);
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("cannot write {}", path.display()))?,
@@ -198,7 +128,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
     })
 }
 
-fn render(args: &CheckArgs, p: &Prepared, report: &Report) -> String {
+fn render(args: &CheckArgs, engine: &Engine, bound: &Bound, report: &Report) -> String {
     match args.format {
         CheckFormat::Tty => {
             let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -215,9 +145,12 @@ fn render(args: &CheckArgs, p: &Prepared, report: &Report) -> String {
         }
         CheckFormat::Json => gonogo_report::json(report),
         CheckFormat::Junit => gonogo_report::junit(report),
-        CheckFormat::Sarif => gonogo_report::sarif(report, &p.registry, env!("CARGO_PKG_VERSION")),
+        CheckFormat::Sarif => {
+            gonogo_report::sarif(report, engine.registry(), env!("CARGO_PKG_VERSION"))
+        }
         CheckFormat::Markdown => {
-            gonogo_report::markdown(&p.loaded.source, &p.loaded.checklist, report)
+            let file = &bound.loaded.checklist;
+            gonogo_report::markdown(&file.source, &file.checklist, report)
         }
     }
 }
@@ -233,189 +166,57 @@ fn terminal_width() -> Option<usize> {
     from_env.or_else(from_terminal).filter(|w| *w >= 40)
 }
 
-fn progress_bar(wanted: bool) -> Option<indicatif::ProgressBar> {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return None;
+/// The progress line on a terminal's stderr while checks run.
+struct ProgressLine(Option<indicatif::ProgressBar>);
+
+impl ProgressLine {
+    fn new(wanted: bool) -> Self {
+        if !wanted || !std::io::stderr().is_terminal() {
+            return ProgressLine(None);
+        }
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} checking {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        pb.enable_steady_tick(Duration::from_millis(120));
+        ProgressLine(Some(pb))
     }
-    let pb = indicatif::ProgressBar::new(0);
-    pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} checking {pos}/{len} {wide_msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    pb.enable_steady_tick(Duration::from_millis(120));
-    Some(pb)
+
+    fn finish(&self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
+        }
+    }
 }
 
-/// One item as `validate --format json` shows it: the fields of `check`'s items without outcomes.
-#[derive(serde::Serialize)]
-struct ValidatedItem<'a> {
-    id: &'a str,
-    line: usize,
-    section: &'a [String],
-    text: &'a str,
-    kind: gonogo_checklist::ItemKind,
-    checked: bool,
-    check: Option<&'static str>,
-    binding: Option<decide::BindingSource>,
-    params: gonogo_core::Params,
-    /// Why the item is manual, or why its check cannot run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
-    derived: bool,
+impl gonogo_engine::Progress for ProgressLine {
+    fn check_finished(&self, done: usize, total: usize, check: &str) {
+        if let Some(pb) = &self.0 {
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+            pb.set_message(check.to_string());
+        }
+    }
 }
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<u8> {
-    let p = match prepare(&args.common)? {
-        Ok(p) => p,
-        Err(code) => return Ok(code),
-    };
-    let out = render_validation(&p.loaded, &p.plan, &p.repo, args.format);
-    print!("{out}");
-    let _ = (&p.env, &p.registry);
-    Ok(0)
-}
-
-fn validated_items<'a>(loaded: &'a Loaded, plan: &'a BindingPlan) -> Vec<ValidatedItem<'a>> {
-    loaded
-        .checklist
-        .items
-        .iter()
-        .zip(&plan.items)
-        .map(|(item, b)| {
-            let (check, binding, params, note, derived) = match b {
-                ItemBinding::Check(bc) => (
-                    Some(bc.kind.id()),
-                    Some(bc.source),
-                    redact_params(&bc.params),
-                    bc.prepared
-                        .as_ref()
-                        .err()
-                        .map(|e| format!("will be `error`: {e}")),
-                    false,
-                ),
-                ItemBinding::Manual { reason } => (
-                    None,
-                    None,
-                    gonogo_core::Params::new(),
-                    Some(reason.clone()),
-                    false,
-                ),
-                ItemBinding::Derived => (None, None, gonogo_core::Params::new(), None, true),
-            };
-            ValidatedItem {
-                id: &item.id,
-                line: item.line,
-                section: &item.section_path,
-                text: &item.display,
-                kind: item.kind,
-                checked: item.checked,
-                check,
-                binding,
-                params,
-                note,
-                derived,
-            }
-        })
-        .collect()
-}
-
-fn render_validation(
-    loaded: &Loaded,
-    plan: &BindingPlan,
-    repo: &Path,
-    format: ValidateFormat,
-) -> String {
-    let items = validated_items(loaded, plan);
-    match format {
-        ValidateFormat::Json => {
-            let doc = serde_json::json!({
-                "version": decide::REPORT_SCHEMA_VERSION,
-                "checklist": loaded.display_path,
-                "items": items,
-                "diagnostics": loaded.warnings.iter().chain(&plan.diagnostics).collect::<Vec<_>>(),
-            });
-            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
-        }
-        ValidateFormat::Text => validation_text(loaded, &items, repo),
-    }
-}
-
-fn validation_text(loaded: &Loaded, items: &[ValidatedItem<'_>], repo: &Path) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let mut section: Option<&[String]> = None;
-    let (mut bound, mut manual, mut derived) = (0, 0, 0);
-    for item in items {
-        if section != Some(item.section) {
-            let _ = writeln!(
-                out,
-                "\n{}",
-                gonogo_report::section_heading(item.section, loaded.checklist.title.as_deref())
-            );
-            section = Some(item.section);
-        }
-        let depth = {
-            let mut d = 0;
-            let mut p = loaded
-                .checklist
-                .items
-                .iter()
-                .find(|i| i.id == item.id)
-                .and_then(|i| i.parent);
-            while let Some(pi) = p {
-                d += 1;
-                p = loaded.checklist.items[pi].parent;
-            }
-            d
-        };
-        let indent = "  ".repeat(depth + 1);
-        let how = match (item.check, item.binding, item.derived) {
-            (Some(id), Some(src), _) => {
-                bound += 1;
-                let params: Vec<String> = item
-                    .params
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                let params = if params.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", params.join(" "))
-                };
-                let src = match src {
-                    decide::BindingSource::Annotation => "annotation",
-                    decide::BindingSource::Config => "config",
-                    decide::BindingSource::Auto => "auto",
-                };
-                format!("{id}{params}  [{src}]")
-            }
-            (_, _, true) => {
-                derived += 1;
-                "derived from sub-items".into()
-            }
-            _ => {
-                manual += 1;
-                format!("manual: {}", item.note.as_deref().unwrap_or(""))
-            }
-        };
-        let _ = writeln!(out, "{indent}{:>4}  {}", item.line, item.text);
-        let _ = writeln!(out, "{indent}      → {how}");
-        if let (Some(_), Some(note)) = (item.check, &item.note) {
-            let _ = writeln!(out, "{indent}      ! {note}");
-        }
-    }
-    let total = items.len();
-    let counted = total - derived;
-    let pct = if counted > 0 {
-        100.0 * bound as f64 / counted as f64
-    } else {
-        0.0
-    };
-    let _ = writeln!(
-        out,
-        "\n{}: {total} items — {bound} bound to checks ({pct:.0}%), {manual} manual, {derived} derived from sub-items; repository {}",
-        loaded.display_path,
-        repo.display()
+    let engine = Engine::default();
+    let bound = prepare(&engine, &args.common)?;
+    let file = &bound.loaded.checklist;
+    print!(
+        "{}",
+        gonogo_report::validation(
+            &file.checklist,
+            &file.display_path,
+            &bound.plan,
+            &bound.diagnostics,
+            &bound.loaded.repo,
+            match args.format {
+                ValidateFormat::Text => gonogo_report::ValidateFormat::Text,
+                ValidateFormat::Json => gonogo_report::ValidateFormat::Json,
+            },
+        )
     );
-    out
+    Ok(0)
 }

@@ -190,31 +190,6 @@ fn thresholds(exprs: &[String]) -> anyhow::Result<Vec<Threshold>> {
         .collect()
 }
 
-/// The live line: elapsed, current rate, p95 and errors.
-fn progress_line(p: &Progress) -> String {
-    let when = match p.planned {
-        Some(d) => format!("{:.0}s/{:.0}s", p.elapsed.as_secs_f64(), d.as_secs_f64()),
-        None => format!("{:.0}s", p.elapsed.as_secs_f64()),
-    };
-    if p.warming_up {
-        return "warming up…".to_string();
-    }
-    let rate = if p.requests == 0 {
-        0.0
-    } else {
-        p.errors as f64 / p.requests as f64 * 100.0
-    };
-    format!(
-        "{when}  {:.0} req/s  p95 {}  {} requests  {} errors ({rate:.2}%)",
-        p.rps,
-        p.p95_ms
-            .map(gonogo_load::threshold::format_ms)
-            .unwrap_or_else(|| "-".into()),
-        p.requests,
-        p.errors
-    )
-}
-
 pub fn load(args: LoadArgs) -> anyhow::Result<u8> {
     if !args.merge.is_empty() {
         return merge(&args);
@@ -249,7 +224,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<u8> {
     let mut stderr = std::io::stderr();
     let mut on_progress = |p: &Progress| {
         if live {
-            let _ = write!(stderr, "\r\x1b[2K{}", progress_line(p));
+            let _ = write!(stderr, "\r\x1b[2K{}", p.line());
             let _ = stderr.flush();
         }
     };
@@ -335,19 +310,5 @@ mod tests {
         assert!(parse(&["ftp://h/"]).is_err());
         assert!(parse(&["http://h/", "--expect", "abc"]).is_err());
         assert!(parse(&[]).is_err(), "a target is required");
-    }
-
-    #[test]
-    fn progress_line_shows_rate_p95_and_errors() {
-        let p = Progress {
-            elapsed: Duration::from_secs(3),
-            warming_up: false,
-            rps: 1234.4,
-            p95_ms: Some(1.5),
-            requests: 4000,
-            errors: 4,
-            planned: Some(Duration::from_secs(10)),
-        };
-        insta::assert_snapshot!(progress_line(&p), @"3s/10s  1234 req/s  p95 1.5ms  4000 requests  4 errors (0.10%)");
     }
 }

@@ -1,9 +1,9 @@
-//! The `gonogo` command line: parses arguments, wires the crates together, maps results to
-//! exit codes (0 Go, 1 No-Go, 2 gonogo could not run). Nothing else lives here.
+//! The `gonogo` command line: parses arguments, calls the engine (`gonogo-engine`), writes what
+//! the renderers (`gonogo-report`) return, and maps results to exit codes (0 Go, 1 No-Go, 2
+//! gonogo could not run). Nothing else lives here.
 
 mod catalogue;
 mod check_cmd;
-mod inputs;
 mod load_cmd;
 mod secrets_cmd;
 mod store_cmd;
@@ -72,9 +72,22 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The user's mistakes are shown as located diagnostics; anything else as one line.
+            match e.downcast_ref::<gonogo_engine::Error>() {
+                Some(gonogo_engine::Error::Diagnostics(diagnostics)) => {
+                    print_diagnostics(diagnostics);
+                }
+                _ => eprintln!("error: {e:#}"),
+            }
             ExitCode::from(2)
         }
+    }
+}
+
+/// Diagnostics go to stderr, one a line.
+fn print_diagnostics(diagnostics: &[gonogo_engine::Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
     }
 }
 

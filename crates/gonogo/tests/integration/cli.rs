@@ -1,15 +1,7 @@
 //! The command line as a user meets it: exit codes, messages, formats.
 
-use assert_cmd::Command;
+use crate::gonogo;
 use std::path::{Path, PathBuf};
-
-fn gonogo() -> Command {
-    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
-    cmd.env("NO_COLOR", "1")
-        .env_remove("GONOGO_STORE")
-        .env("COLUMNS", "100");
-    cmd
-}
 
 /// A fresh directory holding `files` (path, content).
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -45,8 +37,7 @@ fn go_when_the_only_item_passes() {
         ("CHECKLIST.md", README_ONLY),
         ("README.md", "# Project\n\nWhat it is and how to run it.\n"),
     ]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .output()
         .unwrap();
@@ -62,8 +53,7 @@ fn go_when_the_only_item_passes() {
 #[test]
 fn no_go_when_the_only_item_fails() {
     let dir = repo(&[("CHECKLIST.md", README_ONLY)]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .output()
         .unwrap();
@@ -83,7 +73,7 @@ fn unknown_check_in_annotation_exits_2_naming_file_and_line() {
         "# R\n\n- [ ] a\n- [ ] b <!-- gonogo: nope.nothing x=1 -->\n",
     )]);
     let path = dir.path().join("CHECKLIST.md");
-    let out = gonogo().arg("check").arg(&path).output().unwrap();
+    let out = gonogo(["check"]).arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(err.contains(&format!("{}:4:", path.display())), "{err}");
@@ -96,8 +86,7 @@ fn bad_parameter_in_annotation_exits_2() {
         "CHECKLIST.md",
         "- [ ] b <!-- gonogo: files.exists pth=README.md -->\n",
     )]);
-    let out = gonogo()
-        .arg("validate")
+    let out = gonogo(["validate"])
         .arg(dir.path().join("CHECKLIST.md"))
         .output()
         .unwrap();
@@ -109,8 +98,7 @@ fn bad_parameter_in_annotation_exits_2() {
 #[test]
 fn a_file_without_items_is_an_error_never_a_go() {
     let dir = repo(&[("CHECKLIST.md", "# Nothing to see\n\nJust prose.\n")]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .output()
         .unwrap();
@@ -126,8 +114,7 @@ fn a_file_without_items_is_an_error_never_a_go() {
 fn binary_and_missing_checklists_exit_2() {
     let dir = repo(&[]);
     std::fs::write(dir.path().join("bin.md"), b"- [ ] a\n\x00\x01\x02").unwrap();
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("bin.md"))
         .output()
         .unwrap();
@@ -137,8 +124,7 @@ fn binary_and_missing_checklists_exit_2() {
         "{}",
         stderr_of(&out)
     );
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("missing.md"))
         .output()
         .unwrap();
@@ -156,8 +142,7 @@ fn bad_config_exits_2_with_line() {
         ("CHECKLIST.md", README_ONLY),
         ("gonogo.toml", "[policy]\nadvisory = [\"sections:Docs\"]\n"),
     ]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .output()
         .unwrap();
@@ -175,8 +160,7 @@ fn unset_variable_makes_the_item_error_not_pass() {
         "CHECKLIST.md",
         "- [ ] health <!-- gonogo: files.exists path=$GONOGO_TEST_UNSET_VAR -->\n",
     )]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .args(["--format", "json"])
         .output()
@@ -202,8 +186,7 @@ fn env_file_variables_expand_in_annotations() {
         ("README.md", "# Project\n\nWhat it is and how to run it.\n"),
         ("vars.env", "DOC=README.md\n"),
     ]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .arg("--env-file")
         .arg(dir.path().join("vars.env"))
@@ -224,8 +207,7 @@ fn json_report_has_the_documented_fields() {
         ("CHECKLIST.md", README_ONLY),
         ("README.md", "# Project\n\nWhat it is and how to run it.\n"),
     ]);
-    let out = gonogo()
-        .arg("check")
+    let out = gonogo(["check"])
         .arg(dir.path().join("CHECKLIST.md"))
         .args(["--format", "json"])
         .output()
@@ -258,18 +240,18 @@ fn json_report_has_the_documented_fields() {
 
 #[test]
 fn help_is_stable() {
-    let out = gonogo().arg("--help").output().unwrap();
+    let out = gonogo(["--help"]).output().unwrap();
     insta::assert_snapshot!("help", stdout_of(&out));
-    let out = gonogo().args(["check", "--help"]).output().unwrap();
+    let out = gonogo(["check", "--help"]).output().unwrap();
     insta::assert_snapshot!("check_help", stdout_of(&out));
 }
 
 #[test]
 fn explain_and_catalogue() {
-    let out = gonogo().args(["explain", "files.exists"]).output().unwrap();
+    let out = gonogo(["explain", "files.exists"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!("explain_files_exists", stdout_of(&out));
-    let out = gonogo().args(["explain", "files.nope"]).output().unwrap();
+    let out = gonogo(["explain", "files.nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr_of(&out).contains("did you mean: files.exists"),
@@ -281,10 +263,7 @@ fn explain_and_catalogue() {
 /// README.md's catalogue is generated from the registry; this fails when it is stale.
 #[test]
 fn readme_catalogue_is_up_to_date() {
-    let out = gonogo()
-        .args(["checks", "--format", "markdown"])
-        .output()
-        .unwrap();
+    let out = gonogo(["checks", "--format", "markdown"]).output().unwrap();
     let generated = stdout_of(&out);
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
     let start = readme

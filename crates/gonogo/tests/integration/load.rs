@@ -1,14 +1,8 @@
 //! `gonogo load` as a user meets it: exit codes 0, 1 and 2, the summary, JSON and HTML.
 
-use assert_cmd::Command;
+use crate::gonogo;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-
-fn gonogo() -> Command {
-    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
-    cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
-    cmd
-}
 
 /// A minimal keep-alive HTTP/1.1 server on 127.0.0.1:0 answering every request with `status`.
 fn server(status: &'static str) -> String {
@@ -50,8 +44,7 @@ fn out(o: &std::process::Output) -> String {
 #[test]
 fn a_healthy_target_within_thresholds_exits_0() {
     let url = server("200 OK");
-    let o = gonogo()
-        .args(["load", &url, "-n", "100", "-c", "2", "--warmup", "0s"])
+    let o = gonogo(["load", &url, "-n", "100", "-c", "2", "--warmup", "0s"])
         .args(["--threshold", "p95<5s", "--threshold", "error_rate<0.5%"])
         .output()
         .unwrap();
@@ -65,8 +58,7 @@ fn a_healthy_target_within_thresholds_exits_0() {
 #[test]
 fn an_all_500_target_exits_1_without_a_threshold() {
     let url = server("500 Internal Server Error");
-    let o = gonogo()
-        .args(["load", &url, "-n", "50", "-c", "2", "--warmup", "0s"])
+    let o = gonogo(["load", &url, "-n", "50", "-c", "2", "--warmup", "0s"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
@@ -78,8 +70,7 @@ fn an_all_500_target_exits_1_without_a_threshold() {
 #[test]
 fn a_failed_threshold_exits_1() {
     let url = server("200 OK");
-    let o = gonogo()
-        .args(["load", &url, "-n", "50", "-c", "1", "--warmup", "0s"])
+    let o = gonogo(["load", &url, "-n", "50", "-c", "1", "--warmup", "0s"])
         .args(["--threshold", "rps>100000000"])
         .output()
         .unwrap();
@@ -96,11 +87,10 @@ fn usage_errors_exit_2() {
         vec!["load", "ftp://127.0.0.1/"],
         vec!["load"],
     ] {
-        let o = gonogo().args(&args).output().unwrap();
+        let o = gonogo(&args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", out(&o));
     }
-    let o = gonogo()
-        .args(["load", "http://127.0.0.1:9/", "--threshold", "p95<soon"])
+    let o = gonogo(["load", "http://127.0.0.1:9/", "--threshold", "p95<soon"])
         .output()
         .unwrap();
     insta::assert_snapshot!(String::from_utf8_lossy(&o.stderr), @"error: threshold `p95<soon`: expected a non-negative number");
@@ -111,14 +101,13 @@ fn json_and_html_reports() {
     let url = server("200 OK");
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("load.html");
-    let o = gonogo()
-        .args([
-            "load", &url, "-n", "40", "-c", "2", "--warmup", "0s", "--format", "json",
-        ])
-        .arg("--html")
-        .arg(&html)
-        .output()
-        .unwrap();
+    let o = gonogo([
+        "load", &url, "-n", "40", "-c", "2", "--warmup", "0s", "--format", "json",
+    ])
+    .arg("--html")
+    .arg(&html)
+    .output()
+    .unwrap();
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["requests"], 40);
@@ -140,7 +129,7 @@ fn json_and_html_reports() {
 
 #[test]
 fn help_is_documented() {
-    let o = gonogo().args(["load", "--help"]).output().unwrap();
+    let o = gonogo(["load", "--help"]).output().unwrap();
     insta::assert_snapshot!(out(&o));
 }
 
@@ -154,13 +143,12 @@ fn concurrent_runs_merge_into_one_report() {
         let url = url.clone();
         let path = dir.path().join(name);
         std::thread::spawn(move || {
-            let o = gonogo()
-                .args([
-                    "load", &url, "-n", n, "-c", "2", "-t", "1", "--warmup", "0s",
-                ])
-                .args(["--format", "json"])
-                .output()
-                .unwrap();
+            let o = gonogo([
+                "load", &url, "-n", n, "-c", "2", "-t", "1", "--warmup", "0s",
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
             assert_eq!(o.status.code(), Some(0));
             std::fs::write(path, &o.stdout).unwrap();
         })
@@ -171,8 +159,7 @@ fn concurrent_runs_merge_into_one_report() {
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
     // `gonogo load --merge FILES… ARGS…`, its stderr with the temp dir scrubbed.
     let merge = |files: &[&std::path::Path], args: &[&str]| {
-        let o = gonogo()
-            .args(["load", "--merge"])
+        let o = gonogo(["load", "--merge"])
             .args(files)
             .args(args)
             .output()

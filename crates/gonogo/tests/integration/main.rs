@@ -8,3 +8,36 @@ mod reports;
 mod secrets_cli;
 mod seeds;
 mod store;
+
+use assert_cmd::Command;
+use std::ffi::OsStr;
+
+/// `gonogo ARGS…` as the tests run it (the verb first): no colour, 100 columns, no store named
+/// by the environment, and `--no-store` on `check`, so no test records a run by accident.
+pub fn gonogo<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = gonogo_with_store(args);
+    let verb = cmd.get_args().next().map(|a| a.to_os_string());
+    if verb.as_deref() == Some(OsStr::new("check")) {
+        cmd.arg("--no-store");
+    }
+    cmd
+}
+
+/// [`gonogo`] for the tests of the store: runs are recorded, in the default store beside the
+/// checklist unless the test names one (`GONOGO_STORE`, `--store`).
+pub fn gonogo_with_store<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
+    cmd.env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("GONOGO_STORE")
+        .args(args);
+    cmd
+}

@@ -1,8 +1,6 @@
 //! A repository planted with secrets fails the right items, and no output format shows any
 //! of those values in full.
 
-use assert_cmd::Command;
-
 // Fake values in the providers' formats; assembled at run time so this file itself does not
 // look like a leak to scanners.
 fn aws_key() -> String {
@@ -43,10 +41,7 @@ fn planted_secrets_fail_and_never_leak() {
 
     let mut outputs = Vec::new();
     for format in ["tty", "json", "junit", "sarif", "markdown"] {
-        let out = Command::cargo_bin("gonogo")
-            .unwrap()
-            .env("NO_COLOR", "1")
-            .args(["check", "--verbose", "--format", format])
+        let out = crate::gonogo(["check", "--verbose", "--format", format])
             .arg(root.join("CHECKLIST.md"))
             .arg("--repo")
             .arg(root)

@@ -1,8 +1,6 @@
 //! Every output format of `gonogo check`, snapshotted on one small repository: what a user
 //! and a CI system actually read.
 
-use assert_cmd::Command;
-
 const CHECKLIST: &str = "# Release readiness
 
 ## Documentation 📚
@@ -37,13 +35,10 @@ fn fixture() -> tempfile::TempDir {
 }
 
 fn run(dir: &tempfile::TempDir, format: &str) -> (i32, String) {
-    let out = Command::cargo_bin("gonogo")
-        .unwrap()
+    // Recorded: the JSON report names this run and the one before it.
+    let out = crate::gonogo_with_store(["check", "CHECKLIST.md", "--format", format])
         .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
         .env_remove("GONOGO_REPORTS_UNSET")
-        .args(["check", "CHECKLIST.md", "--format", format])
         .output()
         .unwrap();
     (

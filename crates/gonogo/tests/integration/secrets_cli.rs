@@ -1,13 +1,7 @@
 //! `gonogo secrets` as a user meets it: every output format, exit codes 0, 1 and 2.
 
-use assert_cmd::Command;
+use crate::gonogo;
 use std::path::Path;
-
-fn gonogo() -> Command {
-    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
-    cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
-    cmd
-}
 
 /// Values that look like leaks, assembled at run time so this file holds none.
 fn aws_key() -> String {
@@ -60,7 +54,7 @@ fn leaky() -> tempfile::TempDir {
 }
 
 fn run(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = gonogo().args(args).current_dir(dir).output().unwrap();
+    let out = gonogo(args).current_dir(dir).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,7 +1,6 @@
 //! The canonical inputs: both seed checklists, read, bound and checked against the shipped
 //! example repository.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -11,27 +10,24 @@ fn root() -> PathBuf {
         .unwrap()
 }
 
-fn gonogo() -> Command {
-    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
-    cmd.current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("GONOGO_STORE");
+/// `gonogo ARGS…` run from the workspace root.
+fn gonogo_at_root(args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = crate::gonogo(args);
+    cmd.current_dir(root());
     cmd
 }
 
 fn validate_json(seed: &str) -> serde_json::Value {
-    let out = gonogo()
-        .args([
-            "validate",
-            &format!("examples/checklists/{seed}"),
-            "--repo",
-            "examples/acme-api",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = gonogo_at_root(&[
+        "validate",
+        &format!("examples/checklists/{seed}"),
+        "--repo",
+        "examples/acme-api",
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -99,17 +95,16 @@ fn seed_bindings_snapshot() {
 
 #[test]
 fn seed_000_against_the_example_is_a_mixed_no_go() {
-    let out = gonogo()
-        .args([
-            "check",
-            "examples/checklists/seed-000.md",
-            "--repo",
-            "examples/acme-api",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = gonogo_at_root(&[
+        "check",
+        "examples/checklists/seed-000.md",
+        "--repo",
+        "examples/acme-api",
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -1,7 +1,6 @@
 //! The decision run from the command line with a memory, end to end on SQLite and on the real
 //! PostgreSQL: check → sign off, approve, waive → check → a waiver expires → check.
 
-use assert_cmd::Command;
 use gonogo_testkit::Service;
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
@@ -81,15 +80,11 @@ impl Session {
 
     /// `gonogo ARGS` at `now`, in the session's directory, with the session's store.
     fn run(&self, now: &str, args: &[&str]) -> (i32, String) {
-        let mut cmd = Command::cargo_bin("gonogo").unwrap();
+        let mut cmd = crate::gonogo_with_store(args);
         cmd.current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
             .env("GONOGO_NOW", now)
             .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", self.dir.path().join("gitconfig"))
-            .env_remove("GONOGO_STORE")
-            .args(args);
+            .env("GIT_CONFIG_GLOBAL", self.dir.path().join("gitconfig"));
         if let Some(url) = &self.store {
             cmd.env("GONOGO_STORE", url);
         }
@@ -490,6 +485,8 @@ async fn bad_input_exits_2_and_writes_nothing_postgres() {
 
 /// Two `gonogo check` processes on the same store at once: both record their run.
 async fn two_checks_at_once(s: &Session) {
+    // Two processes at once need std's `spawn`, which assert_cmd's `Command` does not offer;
+    // the environment is the one `gonogo_with_store` sets.
     let spawn = || {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gonogo"));
         cmd.current_dir(s.dir.path())

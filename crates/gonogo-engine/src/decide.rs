@@ -1,5 +1,6 @@
-//! From what people signed to what the report says. Pure: records, policy and "now" in, item
-//! statuses, notes and policy violations out, then [`decide::conclude`] again.
+//! The decide stage's second half: from what people recorded to what the report says. Pure:
+//! records, policy and "now" in, item statuses, notes and policy violations out, then
+//! [`decide::conclude`] again.
 //!
 //! - A manual item with a valid attestation is `attested`.
 //! - A sign-off slot (`Engineering Lead: ____ Date: ____`) with a valid approval for its role
@@ -10,12 +11,12 @@
 //!   No-Go reason names it.
 //! - Policy: every `required_roles` role needs a valid approval; at most `max_waivers` waivers.
 
-use crate::clock::{date_of, last_day};
-use crate::{Approval, Attestation, Records, RunItem, Waiver};
 use gonogo_checklist::ItemKind;
 use gonogo_core::Status;
 use gonogo_core::config::Policy;
 use gonogo_core::decide::{self, Regression, Report, SignoffKind, SignoffNote};
+use gonogo_store::clock::{date_of, last_day};
+use gonogo_store::{Approval, Attestation, Records, RunItem, Waiver};
 
 fn holds(expires_at: Option<i64>, now: i64) -> bool {
     expires_at.is_none_or(|e| now < e)
@@ -93,7 +94,7 @@ fn waiver_note(w: &Waiver, expired: bool) -> SignoffNote {
 }
 
 /// Apply `records` to `report` at `now` (Unix seconds) under `policy`, then conclude again.
-pub fn apply(report: &mut Report, records: &Records, policy: &Policy, now: i64) {
+pub fn apply_records(report: &mut Report, records: &Records, policy: &Policy, now: i64) {
     let mut violations = Vec::new();
     for item in report.items.iter_mut() {
         if item.derived {
@@ -225,17 +226,12 @@ fn selector_text(s: &gonogo_core::config::Selector) -> String {
     }
 }
 
-/// A status as stored.
-pub fn parse_status(s: &str) -> Option<Status> {
-    Status::ALL.into_iter().find(|st| st.as_str() == s)
-}
-
 /// Items that passed in `previous` and neither pass nor are skipped or waived now, in the
 /// report's order.
 pub fn regressions(previous: &[RunItem], report: &Report) -> Vec<Regression> {
     let was: std::collections::HashMap<&str, Status> = previous
         .iter()
-        .filter_map(|i| parse_status(&i.status).map(|s| (i.item_id.as_str(), s)))
+        .filter_map(|i| Status::parse(&i.status).map(|s| (i.item_id.as_str(), s)))
         .collect();
     report
         .items
@@ -376,7 +372,7 @@ mod tests {
             approvals: vec![approval("engineering lead:", now - DAY)],
             waivers: vec![waiver("tls", now - DAY, now + DAY)],
         };
-        apply(&mut r, &records, &Policy::default(), now);
+        apply_records(&mut r, &records, &Policy::default(), now);
         assert_eq!(r.verdict, "Go with 1 waiver", "{:?}", r.reasons);
         assert_eq!(r.items[0].status, Status::Attested);
         assert_eq!(r.items[1].status, Status::Attested);
@@ -394,7 +390,7 @@ mod tests {
         later.items[0].status = Status::Manual;
         later.items[1].status = Status::Manual;
         later.items[2].status = Status::Fail;
-        apply(&mut later, &records, &Policy::default(), now + 2 * DAY);
+        apply_records(&mut later, &records, &Policy::default(), now + 2 * DAY);
         assert_eq!(later.verdict, "No-Go");
         assert_eq!(
             later.reasons,
@@ -419,7 +415,7 @@ mod tests {
             ],
             ..Records::default()
         };
-        apply(&mut r, &records, &Policy::default(), now);
+        apply_records(&mut r, &records, &Policy::default(), now);
         assert_eq!(r.items[0].status, Status::Manual);
         assert!(r.items[0].signoff.as_ref().unwrap().expired);
         assert_eq!(r.decision, Decision::NoGo);
@@ -443,7 +439,7 @@ mod tests {
             ..Policy::default()
         };
         let mut r = report(items.clone());
-        apply(&mut r, &records, &policy, now);
+        apply_records(&mut r, &records, &policy, now);
         assert_eq!(
             r.violations,
             [
@@ -458,7 +454,7 @@ mod tests {
             ..Policy::default()
         };
         let mut r = report(items);
-        apply(&mut r, &records, &policy, now);
+        apply_records(&mut r, &records, &policy, now);
         assert_eq!(
             r.items[0].status,
             Status::Fail,

@@ -1,0 +1,128 @@
+//! gonogo's release pipeline as a library:
+//!
+//! ```text
+//! Inputs ──load──▶ Loaded ──bind──▶ Bound ──run──▶ Outcomes ──decide──▶ Report
+//!                                                     ──apply_records / record──▶ finished Report
+//! ```
+//!
+//! Each stage can be called on its own ([`Engine::load`], [`Engine::bind`], [`Engine::run`],
+//! [`Engine::decide`], [`decide::apply_records`], [`Engine::record`]) or all at once with
+//! [`Engine::check`]. Inputs may be files or text in memory ([`load::Source`]); a run may cover
+//! a [`Selection`] of items, and the decision is then taken over them alone. Nothing is printed:
+//! problems come back as [`Error`] values (located [`Diagnostic`]s where they are the user's),
+//! progress goes to a [`Progress`] the caller supplies. No process is started: git facts are
+//! read with gitoxide.
+
+pub mod decide;
+mod error;
+pub mod git;
+pub mod load;
+pub mod people;
+mod pipeline;
+pub mod query;
+pub mod record;
+pub mod secrets;
+
+pub use error::{Error, Result, has_errors};
+pub use gonogo_core::config::{Diagnostic, Severity};
+pub use gonogo_core::decide::{Decision, Report};
+pub use load::{ConfigChoice, EnvChoice, Inputs, Loaded, Source};
+pub use pipeline::{Bound, Outcomes, Progress, RunSettings, Selection, Silent};
+pub use record::StoreOptions;
+
+use gonogo_core::Registry;
+
+/// The pipeline over a registry of check kinds.
+pub struct Engine {
+    registry: Registry,
+}
+
+/// Options of the one-call [`Engine::check`].
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub selection: Selection,
+    pub run: RunSettings,
+    /// Where records are kept; `None` applies no records and records nothing.
+    pub store: Option<StoreOptions>,
+}
+
+/// What [`Engine::check`] returns: the bound checklist (for renderers that need the source or
+/// the plan) and the finished report.
+pub struct Checked {
+    pub bound: Bound,
+    pub report: Report,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(gonogo_checks::registry())
+    }
+}
+
+impl Engine {
+    /// An engine over `registry` (tests and embedders may bring their own kinds).
+    pub fn new(registry: Registry) -> Self {
+        Engine { registry }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Load checklist, config and environment.
+    pub fn load(&self, inputs: &Inputs) -> Result<Loaded> {
+        load::load(inputs, &self.registry)
+    }
+
+    /// Bind every item to a check, or leave it manual or derived.
+    pub fn bind(&self, loaded: Loaded) -> Result<Bound> {
+        pipeline::bind(loaded, &self.registry)
+    }
+
+    /// Run the selected items' checks.
+    pub async fn run(
+        &self,
+        bound: &mut Bound,
+        selection: &Selection,
+        settings: &RunSettings,
+        progress: &dyn Progress,
+    ) -> Outcomes {
+        pipeline::run(bound, selection, settings, progress).await
+    }
+
+    /// Decide over what ran: statuses, policy, scores, the decision.
+    pub fn decide(&self, bound: &Bound, outcomes: Outcomes) -> Report {
+        pipeline::decide(bound, outcomes)
+    }
+
+    /// Apply what the store holds for this checklist, compare with its previous run and record
+    /// this one (unless `options.no_store`).
+    pub async fn record(
+        &self,
+        bound: &Bound,
+        report: &mut Report,
+        options: &StoreOptions,
+    ) -> Result<()> {
+        record::record(bound, report, options).await
+    }
+
+    /// The whole pipeline: load, bind (a checklist without items is refused), run, decide,
+    /// and apply and record with the store when one is given.
+    pub async fn check(
+        &self,
+        inputs: &Inputs,
+        options: &CheckOptions,
+        progress: &dyn Progress,
+    ) -> Result<Checked> {
+        let mut bound = self.bind(self.load(inputs)?)?;
+        bound.require_items()?;
+        let outcomes = self
+            .run(&mut bound, &options.selection, &options.run, progress)
+            .await;
+        let mut report = self.decide(&bound, outcomes);
+        if let Some(store) = &options.store {
+            self.record(&bound, &mut report, store).await?;
+        }
+        Ok(Checked { bound, report })
+    }
+}
