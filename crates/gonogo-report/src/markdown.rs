@@ -2,7 +2,9 @@
 //! a short evidence note at the end of each evaluated item's first line.
 //!
 //! Only those lines change, and only by the box and the note; a note from an earlier
-//! write-back is replaced, so writing back twice gives the same file.
+//! write-back is replaced, so writing back twice gives the same file. A note carries nothing
+//! that changes from one run to the next on the same checklist and repository (durations,
+//! timestamps, ages): the written-back file is byte-stable.
 
 use gonogo_checklist::{Checklist, ItemKind};
 use gonogo_core::Status;
@@ -16,10 +18,40 @@ pub const NOTE_CLOSE: &str = gonogo_checklist::NOTE_CLOSE;
 /// Longest note summary, in characters.
 const NOTE_MAX: usize = 140;
 
+/// What stands in for a value that changes between runs.
+const VOLATILE: &str = "…";
+
+/// The summary without values that change between two runs on unchanged input: timestamps,
+/// ages and remaining times ("3 days ago", "12 days left"), and durations ("in 12 ms").
+fn without_volatile(summary: &str) -> std::borrow::Cow<'_, str> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?",
+        )
+        .expect("timestamp pattern")
+    });
+    static AGE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b\d+(?:\.\d+)? ?(?:seconds?|minutes?|min|hours?|days?|weeks?|months?|years?|[smhd]) (ago|left|old)\b")
+            .expect("age pattern")
+    });
+    static DURATION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b\d+(?:\.\d+)? ?(?:ns|µs|us|ms|s)\b").expect("duration pattern")
+    });
+    let s = TIMESTAMP.replace_all(summary, VOLATILE);
+    let s = match AGE.replace_all(&s, format!("{VOLATILE} $1")) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(o) => o.into(),
+    };
+    match DURATION.replace_all(&s, VOLATILE) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(o) => o.into(),
+    }
+}
+
 fn note(item: &ItemReport) -> String {
-    let mut summary: String = item
-        .evidence
-        .summary
+    let mut summary: String = without_volatile(&item.evidence.summary)
         .chars()
         .map(|c| match c {
             '\n' | '\r' | '\t' => ' ',
@@ -224,6 +256,23 @@ mod tests {
         assert_eq!(
             signed(&n),
             "approved by Jane Roe <jane@example.com> on 2026-11-22"
+        );
+    }
+
+    #[test]
+    fn notes_carry_no_volatile_value() {
+        assert_eq!(without_volatile("200 OK in 12 ms"), "200 OK in …");
+        assert_eq!(
+            without_volatile("took 812 ms, bound 500 ms; still running after 1.5 s"),
+            "took …, bound …; still running after …"
+        );
+        assert_eq!(
+            without_volatile("last WAL archived 3.2 h ago; 12 days left; at 2026-11-22T10:00:00Z"),
+            "last WAL archived … ago; … left; at …"
+        );
+        assert_eq!(
+            without_volatile("README.md exists (43 bytes), 5 sections, released 2026-11-22"),
+            "README.md exists (43 bytes), 5 sections, released 2026-11-22"
         );
     }
 

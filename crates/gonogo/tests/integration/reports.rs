@@ -158,3 +158,36 @@ fn markdown_write_back_is_minimal_and_idempotent() {
     let (_, twice) = run(&dir, "markdown");
     assert_eq!(once, twice, "writing back twice changes nothing more");
 }
+
+/// A write-back carries nothing that changes between two runs on the same checklist and
+/// repository (here the command's run time): checking twice gives the same bytes.
+#[test]
+fn markdown_write_back_is_byte_stable() {
+    let dir = fixture();
+    std::fs::write(
+        dir.path().join("STABLE.md"),
+        "# Release\n\n\
+         - [ ] README present <!-- gonogo: files.exists path=README.md -->\n\
+         - [ ] Build passes <!-- gonogo: cmd.succeeds cmd=\"sleep 0.2\" -->\n",
+    )
+    .unwrap();
+    let write_back = || {
+        let out = crate::gonogo(["check", "STABLE.md", "--format", "markdown"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let first = write_back();
+    assert_eq!(first, write_back(), "two runs, two different files");
+    insta::assert_snapshot!(
+        "markdown-byte-stable",
+        String::from_utf8_lossy(&first).into_owned()
+    );
+}
