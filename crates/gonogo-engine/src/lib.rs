@@ -69,6 +69,28 @@ impl Engine {
         &self.registry
     }
 
+    /// The check kind `id`, or an error naming the kinds it may have meant.
+    pub fn kind(&self, id: &str) -> Result<&'static dyn gonogo_core::CheckKind> {
+        if let Some(kind) = self.registry.get(id) {
+            return Ok(kind);
+        }
+        let family = id.split('.').next();
+        let close: Vec<&str> = self
+            .registry
+            .ids()
+            .into_iter()
+            .filter(|k| k.split('.').next() == family || k.contains(id))
+            .collect();
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean: {}?)", close.join(", "))
+        };
+        Err(Error::Input(format!(
+            "unknown check `{id}`{hint}; `gonogo checks` lists them all"
+        )))
+    }
+
     /// Load checklist, config and environment.
     pub fn load(&self, inputs: &Inputs) -> Result<Loaded> {
         load::load(inputs, &self.registry)

@@ -30,8 +30,8 @@ impl Bound {
         Ok(())
     }
 
-    /// The ids of the items `selection` names, with every descendant of each (a parent's
-    /// status derives from its sub-items), in checklist order.
+    /// Which items `selection` covers, one flag per checklist item: the named ones and every
+    /// descendant of each (a parent's status derives from its sub-items).
     pub fn selected(&self, selection: &Selection) -> Vec<bool> {
         let items = &self.loaded.checklist.checklist.items;
         match selection {

@@ -8,6 +8,9 @@ use gonogo_checks::secrets::{
 };
 use std::path::PathBuf;
 
+/// Bytes scanned per file unless the request says otherwise.
+pub use gonogo_checks::secrets::DEFAULT_MAX_FILE_SIZE;
+
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
 pub struct SecretsRequest {

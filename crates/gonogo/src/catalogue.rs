@@ -1,6 +1,7 @@
 //! `gonogo checks` and `gonogo explain`: the registry's documentation, rendered.
 
 use gonogo_core::CheckKind;
+use gonogo_engine::Engine;
 use gonogo_report::catalogue::{self, CatalogueFormat as Format};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,8 +25,8 @@ pub struct ExplainArgs {
 }
 
 pub fn checks(args: ChecksArgs) -> anyhow::Result<u8> {
-    let registry = gonogo_checks::registry();
-    let kinds: Vec<&dyn CheckKind> = registry.iter().collect();
+    let engine = Engine::default();
+    let kinds: Vec<&dyn CheckKind> = engine.registry().iter().collect();
     let format = match args.format {
         CatalogueFormat::Text => Format::Text,
         CatalogueFormat::Json => Format::Json,
@@ -36,25 +37,7 @@ pub fn checks(args: ChecksArgs) -> anyhow::Result<u8> {
 }
 
 pub fn explain(args: ExplainArgs) -> anyhow::Result<u8> {
-    let registry = gonogo_checks::registry();
-    let Some(kind) = registry.get(&args.id) else {
-        let close: Vec<&str> = registry
-            .ids()
-            .into_iter()
-            .filter(|id| {
-                id.split('.').next() == args.id.split('.').next() || id.contains(args.id.as_str())
-            })
-            .collect();
-        let hint = if close.is_empty() {
-            String::new()
-        } else {
-            format!(" (did you mean: {}?)", close.join(", "))
-        };
-        anyhow::bail!(
-            "unknown check `{}`{hint}; `gonogo checks` lists them all",
-            args.id
-        );
-    };
+    let kind = Engine::default().kind(&args.id)?;
     print!("{}", catalogue::explain(kind));
     Ok(0)
 }

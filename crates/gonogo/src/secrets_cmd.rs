@@ -2,8 +2,7 @@
 //! Exit codes: 0 nothing found, 1 secrets found, 2 gonogo could not run.
 
 use anyhow::Context;
-use gonogo_checks::secrets::DEFAULT_MAX_FILE_SIZE;
-use gonogo_engine::secrets::{SecretsRequest, scan};
+use gonogo_engine::secrets::{DEFAULT_MAX_FILE_SIZE, SecretsRequest, scan};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
