@@ -236,18 +236,84 @@ async fn mistakes_are_returned_as_located_diagnostics() {
     );
 }
 
+/// `git ARGS` in `dir`, isolated from the user's and the system's configuration (the test
+/// builds a repository with git; the engine reads it with gitoxide).
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "T")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "T")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 #[test]
 fn git_facts_come_from_the_repository_itself() {
     let dir = fixture();
+    let root = dir.path();
     assert_eq!(
-        gonogo_engine::git::head_commit(dir.path()),
+        gonogo_engine::git::head_commit(root),
         None,
         "not a repository"
     );
-    gix::init(dir.path()).unwrap();
+    git(root, &["init", "-q"]);
+    assert_eq!(gonogo_engine::git::head_commit(root), None, "unborn HEAD");
+    git(root, &["add", "README.md"]);
+    git(root, &["commit", "-q", "-m", "first"]);
+    let head = git(root, &["rev-parse", "HEAD"]);
+    assert_eq!(gonogo_engine::git::head_commit(root), Some(head));
+    // A sub-directory is not the root of the repository: its HEAD says nothing.
+    std::fs::create_dir(root.join("sub")).unwrap();
+    assert_eq!(gonogo_engine::git::head_commit(&root.join("sub")), None);
+
+    // The repository's own config names the signer, from anywhere inside the work tree.
+    git(root, &["config", "user.name", "Jane Roe"]);
+    git(root, &["config", "user.email", "jane@example.com"]);
     assert_eq!(
-        gonogo_engine::git::head_commit(dir.path()),
-        None,
-        "unborn HEAD"
+        gonogo_engine::git::identity(&root.join("sub")).as_deref(),
+        Some("Jane Roe <jane@example.com>")
+    );
+}
+
+#[test]
+fn runs_are_filed_under_the_checklist_path_in_its_work_tree() {
+    use gonogo_engine::record::checklist_key;
+    let dir = fixture();
+    let root = dir.path();
+    std::fs::create_dir(root.join("docs")).unwrap();
+    std::fs::write(root.join("docs/READY.md"), CHECKLIST).unwrap();
+    assert_eq!(
+        checklist_key(&root.join("docs/READY.md")),
+        "READY.md",
+        "no work tree"
+    );
+    std::fs::create_dir(root.join(".git")).unwrap();
+    assert_eq!(checklist_key(&root.join("docs/READY.md")), "docs/READY.md");
+
+    let options = StoreOptions::default();
+    let (url, default) = options.url_for(None, &root.join("docs/READY.md")).unwrap();
+    assert!(default);
+    assert_eq!(
+        url,
+        gonogo_store::StoreUrl::Sqlite(root.join("docs/.gonogo/gonogo.db"))
+    );
+    let (url, default) = options
+        .url_for(Some("sqlite:runs.db"), &root.join("docs/READY.md"))
+        .unwrap();
+    assert!(!default);
+    assert_eq!(
+        url,
+        gonogo_store::StoreUrl::Sqlite(root.join("docs/runs.db"))
     );
 }
