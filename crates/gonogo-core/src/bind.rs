@@ -9,6 +9,7 @@ use crate::decide::BindingSource;
 use crate::params::Params;
 use gonogo_checklist::{Checklist, ItemKind};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How one item is to be evaluated.
 pub enum ItemBinding {
@@ -28,7 +29,8 @@ pub struct BoundCheck {
     pub params: Params,
     /// The prepared check, or why it could not be prepared (an auto-binding whose parameters
     /// do not prepare, or a `$VAR` that is not set: reported as `error` at run time).
-    pub prepared: Result<Box<dyn PreparedCheck>, String>,
+    /// Shared so the runner can hand it to the thread that runs it.
+    pub prepared: Result<Arc<dyn PreparedCheck>, String>,
 }
 
 pub struct BindingPlan {
@@ -394,7 +396,7 @@ fn prepare(
     kind: &dyn CheckKind,
     params: &Params,
     missing: &[String],
-) -> Result<Box<dyn PreparedCheck>, String> {
+) -> Result<Arc<dyn PreparedCheck>, String> {
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|m| format!("${m}")).collect();
         return Err(format!(
@@ -402,7 +404,9 @@ fn prepare(
             names.join(", ")
         ));
     }
-    kind.prepare(params).map_err(|e| e.to_string())
+    kind.prepare(params)
+        .map(Arc::from)
+        .map_err(|e| e.to_string())
 }
 
 /// The name someone wrote into a sign-off slot: the words before the next field

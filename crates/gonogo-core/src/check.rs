@@ -121,9 +121,10 @@ pub trait CheckKind: Send + Sync + 'static {
 /// A check with validated parameters, ready to run.
 #[async_trait::async_trait]
 pub trait PreparedCheck: Send + Sync {
-    /// Do the IO and conclude. Must not mutate the target. Must return within reasonable time;
-    /// the runner also enforces a timeout. Long CPU-bound work belongs in
-    /// `tokio::task::spawn_blocking`.
+    /// Do the IO and conclude. Must not mutate the target. The runner drives each check on a
+    /// thread of its own and ends it at its timeout, so blocking work here stalls no other
+    /// check; work that can end early on cancellation should still be async (or
+    /// `spawn_blocking`), since a thread stuck in synchronous work is abandoned, not stopped.
     async fn run(&self, ctx: &CheckContext) -> Outcome;
 }
 
