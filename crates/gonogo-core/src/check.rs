@@ -56,6 +56,9 @@ impl ParamDoc {
 /// from it, and tests hold every kind to it (examples must prepare, phrases must be recognised).
 #[derive(Debug, Clone, Copy)]
 pub struct CheckDoc {
+    /// The running service the kind talks to; `None` for a kind that reads the repository
+    /// (files, git, reports, commands run there).
+    pub live: Option<Service>,
     /// One line: what the check verifies.
     pub summary: &'static str,
     /// A paragraph: how it decides, what it reads, what makes it fail, warn, error or skip.
@@ -69,6 +72,31 @@ pub struct CheckDoc {
     pub not_phrases: &'static [&'static str],
     /// Every finding code the kind can emit, with a one-line explanation.
     pub findings: &'static [(&'static str, &'static str)],
+}
+
+impl CheckDoc {
+    /// Whether the kind talks to a running service.
+    pub const fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// The documentation of parameter `name`, if the kind takes it.
+    pub fn param(&self, name: &str) -> Option<&'static ParamDoc> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// The kind of running service a live kind talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// An HTTP API (`api_url` and other URL targets), including load runs.
+    Http,
+    /// A TLS endpoint.
+    Tls,
+    Postgres,
+    Redis,
+    /// Prometheus, Alertmanager, or a service's metrics endpoint.
+    Prometheus,
 }
 
 /// What auto-binding sees of an item.
@@ -87,6 +115,10 @@ pub struct Recognition {
     /// Higher wins when several kinds recognise the same item. Specific phrasings (naming a
     /// file, a threshold) should score above generic ones. 0–100.
     pub confidence: u8,
+    /// Kinds this recognition beats at equal confidence: the explicit tie-break of
+    /// [`crate::bind::recognise`], for a kind that answers the item better than another that
+    /// reads it just as surely.
+    pub outranks: &'static [&'static str],
 }
 
 impl Recognition {
@@ -94,7 +126,12 @@ impl Recognition {
         Recognition {
             params: Params::new(),
             confidence,
+            outranks: &[],
         }
+    }
+    pub fn outranking(mut self, kinds: &'static [&'static str]) -> Self {
+        self.outranks = kinds;
+        self
     }
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
         self.params.insert(key, value);
@@ -115,7 +152,16 @@ pub trait CheckKind: Send + Sync + 'static {
     }
 
     /// Pure: validate parameters and build the runnable check. No IO, no network, no files.
+    /// Reads its parameters through `params.with_doc(self.doc())`, so defaults come from the
+    /// documentation; binding has already rejected parameters the doc does not list (see
+    /// [`prepare`]).
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError>;
+
+    /// The implementing struct's type name; the registry tests hold it to the id
+    /// (`redis.hit-rate` is `RedisHitRate`).
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
 }
 
 /// A check with validated parameters, ready to run.
@@ -126,6 +172,18 @@ pub trait PreparedCheck: Send + Sync {
     /// check; work that can end early on cancellation should still be async (or
     /// `spawn_blocking`), since a thread stuck in synchronous work is abandoned, not stopped.
     async fn run(&self, ctx: &CheckContext) -> Outcome;
+}
+
+/// Prepare `kind` with `params`: a parameter the kind does not document is rejected (the
+/// common ones, [`GLOBAL_PARAMS`](crate::params::GLOBAL_PARAMS), are accepted by every kind),
+/// then the kind validates the rest. Binding prepares through here.
+pub fn prepare(
+    kind: &dyn CheckKind,
+    params: &Params,
+) -> Result<Box<dyn PreparedCheck>, ParamError> {
+    let documented: Vec<&str> = kind.doc().params.iter().map(|p| p.name).collect();
+    params.reject_unknown(&documented)?;
+    kind.prepare(params)
 }
 
 /// What a running check may know about the world.

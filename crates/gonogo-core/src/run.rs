@@ -168,6 +168,7 @@ mod tests {
     struct RunnerProbe;
 
     static PROBE_DOC: CheckDoc = CheckDoc {
+        live: None,
         summary: "A check whose behaviour the test chooses.",
         description: "",
         params: &[],
