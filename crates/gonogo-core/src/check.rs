@@ -9,7 +9,7 @@ use crate::params::{ParamError, Params};
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Documentation of one parameter.
 #[derive(Debug, Clone, Copy)]
@@ -218,30 +218,29 @@ impl CheckContext {
     }
 }
 
+/// One value of the cache, set once by whoever computes it first.
+type Slot = Arc<OnceLock<Arc<dyn Any + Send + Sync>>>;
+
 /// A type-keyed store of values computed once per run and shared between checks.
 #[derive(Default)]
 pub struct Cache {
-    slots: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    slots: Mutex<HashMap<TypeId, Slot>>,
 }
 
 impl Cache {
-    /// The value of type `T`, computed by `init` the first time. Concurrent first callers may
-    /// both compute; one result is kept.
+    /// The value of type `T`, computed by `init` the first time. Single-flight: callers that
+    /// come while it is being computed wait for that result (each check runs on a thread of
+    /// its own, so several would otherwise walk the same repository at once). `init` must not
+    /// ask the cache for `T` itself.
     pub fn get_or_init<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
-        let key = TypeId::of::<T>();
-        if let Some(v) = self
+        let slot = self
             .slots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return v.clone().downcast::<T>().expect("type-keyed slot");
-        }
-        let value: Arc<dyn Any + Send + Sync> = Arc::new(init());
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots
-            .entry(key)
-            .or_insert(value)
+            .entry(TypeId::of::<T>())
+            .or_default()
+            .clone();
+        slot.get_or_init(|| Arc::new(init()))
             .clone()
             .downcast::<T>()
             .expect("type-keyed slot")
@@ -268,5 +267,31 @@ impl Registry {
 
     pub fn ids(&self) -> Vec<&'static str> {
         self.kinds.iter().map(|k| k.id()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_cache_computes_a_value_once_while_others_wait() {
+        struct Walk(usize);
+        let cache = Cache::default();
+        let computed = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let walk = cache.get_or_init(|| {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Walk(computed.fetch_add(1, Ordering::SeqCst) + 1)
+                    });
+                    assert_eq!(walk.0, 1);
+                });
+            }
+        });
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.get_or_init(|| 7u8).as_ref(), &7);
     }
 }
