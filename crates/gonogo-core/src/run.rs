@@ -400,6 +400,43 @@ mod tests {
     }
 
     #[test]
+    fn progress_is_reported_once_per_distinct_check_timeouts_included() {
+        let tally = Arc::new(Tally::default());
+        let plan = BindingPlan {
+            items: vec![
+                item(Behaviour::Sleep(Duration::from_millis(1)), &tally, "a"),
+                item(Behaviour::Sleep(Duration::from_millis(1)), &tally, "a"),
+                item(Behaviour::Hang, &tally, "hang"),
+            ],
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency: 2,
+            default_timeout: Duration::from_millis(100),
+        };
+        let seen = std::sync::Mutex::new(Vec::new());
+        let on_done = |n: usize, total: usize, id: &str| {
+            seen.lock().unwrap().push((n, total, id.to_string()));
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(run_plan(
+            &plan,
+            &CheckContext::new(".".into()),
+            &opts,
+            &on_done,
+        ));
+        rt.shutdown_background();
+        let seen = seen.into_inner().unwrap();
+        let counts: Vec<(usize, usize)> = seen.iter().map(|(n, t, _)| (*n, *t)).collect();
+        assert_eq!(counts, [(1, 2), (2, 2)]);
+        assert!(seen.iter().all(|(_, _, id)| id == "test.probe"));
+    }
+
+    #[test]
     fn outcomes_come_back_in_item_order() {
         let tally = Arc::new(Tally::default());
         // Later items finish first.
