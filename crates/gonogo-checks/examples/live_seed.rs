@@ -7,9 +7,9 @@
 //! cargo run -p gonogo-checks --example live_seed -- examples/checklists/seed-004.md
 //! ```
 
-use gonogo_core::CheckContext;
 use gonogo_core::bind::{ItemBinding, bind};
 use gonogo_core::config::Config;
+use gonogo_core::{CheckContext, Service};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -47,9 +47,10 @@ async fn main() {
         .zip(&plan.items)
         .filter_map(|(item, b)| match b {
             ItemBinding::Check(b)
-                if ["pg.", "redis.", "prom.", "metrics."]
-                    .iter()
-                    .any(|p| b.kind.id().starts_with(p)) =>
+                if matches!(
+                    b.kind.doc().live,
+                    Some(Service::Postgres | Service::Redis | Service::Prometheus)
+                ) =>
             {
                 b.prepared.as_ref().ok().map(|p| (item, b.kind.id(), p))
             }

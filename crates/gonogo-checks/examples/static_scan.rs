@@ -26,18 +26,7 @@ fn main() {
         let id = kind.id();
         let selected = match &only {
             Some(list) => list.iter().any(|k| k == id),
-            None => {
-                !NOT_STATIC.contains(&id)
-                    && !id.starts_with("http.")
-                    && !id.starts_with("pg.")
-                    && !id.starts_with("redis.")
-                    && !id.starts_with("prom.")
-                    && !id.starts_with("tls.")
-                    && !id.starts_with("metrics.")
-                    && !id.starts_with("load.")
-                    && !id.starts_with("prometheus.")
-                    || id == "prometheus.rules"
-            }
+            None => !NOT_STATIC.contains(&id) && !kind.doc().is_live(),
         };
         if !selected {
             continue;

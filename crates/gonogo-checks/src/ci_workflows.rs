@@ -24,6 +24,7 @@ const RULES: &[&str] = &[
 ];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "CI workflows build, test and security-scan; actions are pinned to commits; permissions are least-privilege; dependency updates are on.",
     description: "Reads GitHub Actions workflows (`.github/workflows/*.yml`) and, at a basic level, \
 `.gitlab-ci.yml`. Some job must build (a build command or a build action), some job must run \
@@ -143,10 +144,10 @@ impl CheckKind for CiWorkflows {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["rules", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             rules: rule_groups(params, RULES)?,
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

@@ -15,9 +15,6 @@ use tokio::io::AsyncReadExt;
 
 pub struct CmdSucceeds;
 
-/// Shorter than the runner's default timeout (120 s), so that the kind, not the runner, stops
-/// a slow command and kills its whole process group.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(110);
 /// Output kept (the tail): the rest is read and dropped, so a chatty command never blocks.
 const MAX_CAPTURE: usize = 64 * 1024;
 /// How long to wait for the output pipes to close once the command exited (a background
@@ -25,6 +22,7 @@ const MAX_CAPTURE: usize = 64 * 1024;
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A command run in the repository (a linter, a type checker, a build) exits with status 0.",
     description: "Runs `cmd` in the repository — in `dir`, or in the directory found by \
         `near` — and passes when it exits 0. Without `shell=true` the command is split like \
@@ -75,6 +73,8 @@ static DOC: CheckDoc = CheckDoc {
             "Run through `sh -c` (pipes, `&&`, globs).",
             "false",
         ),
+        // Shorter than the runner's default timeout (120 s), so that the kind, not the
+        // runner, stops a slow command and kills its whole process group.
         ParamDoc::with_default(
             "timeout",
             "Longest run; the process group is killed after it.",
@@ -190,12 +190,12 @@ impl CheckKind for CmdSucceeds {
         Some(Recognition::new(75).with("cmd", script))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["cmd", "dir", "near", "shell", "tail", "unavailable"])?;
+        let params = &params.with_doc(&DOC);
         let cmd = params.required("cmd")?.trim().to_string();
         if cmd.is_empty() {
             return Err(ParamError::new("cmd", "is empty"));
         }
-        let shell = params.bool("shell")?.unwrap_or(false);
+        let shell = params.value::<bool>("shell")?;
         let argv = if shell {
             vec!["sh".to_string(), "-c".to_string(), cmd.clone()]
         } else {
@@ -209,7 +209,7 @@ impl CheckKind for CmdSucceeds {
                 }
             }
         };
-        let dir = params.str("dir").unwrap_or(".").trim().to_string();
+        let dir = params.required("dir")?.trim().to_string();
         check_relative("dir", &dir)?;
         let near = params.list("near");
         if let Some(n) = &near {
@@ -217,11 +217,11 @@ impl CheckKind for CmdSucceeds {
                 check_relative("near", one)?;
             }
         }
-        let timeout = params.duration("timeout")?.unwrap_or(DEFAULT_TIMEOUT);
+        let timeout = params.value::<Duration>("timeout")?;
         if timeout.is_zero() {
             return Err(ParamError::new("timeout", "must be more than zero"));
         }
-        let tail = params.u64("tail")?.unwrap_or(20).clamp(1, 500) as usize;
+        let tail = params.value::<u64>("tail")?.clamp(1, 500) as usize;
         let unavailable = match params.str("unavailable") {
             None => None,
             Some(re) => Some(

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 pub struct CodeSqlConcat;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "No Python or JS/TS code builds SQL by formatting or concatenation and passes it to an execute call.",
     description: "Scans Python (`.py`) and JavaScript/TypeScript (`.js`, `.mjs`, `.cjs`, `.ts`, \
 `.tsx`, `.jsx`) files for execute calls (`cursor.execute`, `executemany`, `exec_driver_sql`, \
@@ -69,9 +70,9 @@ impl CheckKind for CodeSqlConcat {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["tests", "path"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
-            tests: params.bool("tests")?.unwrap_or(true),
+            tests: params.value::<bool>("tests")?,
             path: params.str("path").map(|p| p.trim_matches('/').to_string()),
         }))
     }

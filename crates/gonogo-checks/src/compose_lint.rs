@@ -26,6 +26,7 @@ const RULES: &[&str] = &[
 ];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "docker-compose services pin images, have health checks and restart policies, keep database data on volumes and hold no inline secrets.",
     description: "Reads `docker-compose*.yml`/`.yaml` and `compose*.yml`/`.yaml`; a \
 `X.override.yml` is layered onto `X.yml` the way `docker compose` does (the later file's keys \
@@ -159,11 +160,11 @@ impl CheckKind for ComposeLint {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["rules", "image", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             rules: rule_groups(params, RULES)?,
             image: params.str("image").map(str::to_lowercase),
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

@@ -25,6 +25,7 @@ const OTEL: &str = "opentelemetry*,@opentelemetry/*,go.opentelemetry.io/*";
 const TRACING: &str = "opentelemetry*,@opentelemetry/*,go.opentelemetry.io/*,ddtrace,dd-trace,jaeger-client,elastic-apm,elastic-apm-node";
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A library (structlog, sentry-sdk, opentelemetry, …) is a declared dependency of the project.",
     description: "Reads the repository's manifests (as git sees them; `node_modules`, `vendor` \
 and virtualenvs never read): `requirements*.txt` (and `requirements/*.txt`, and the files they \
@@ -183,7 +184,7 @@ impl CheckKind for DepsDeclared {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["name", "ecosystem"])?;
+        let params = &params.with_doc(&DOC);
         let names = params
             .list("name")
             .ok_or_else(|| ParamError::new("name", "is required (the library to look for)"))?;

@@ -16,6 +16,7 @@ pub struct DepsPinned;
 const ECOSYSTEMS: &[&str] = &["python", "node", "rust", "go"];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Dependencies are pinned: requirements files use `==`, manifests have their lockfiles.",
     description: "Walks the repository (as git sees it: `.gitignore` honoured, `node_modules` \
         and virtualenvs never read). Python: every requirement in `requirements*.txt` (and \
@@ -106,10 +107,8 @@ impl CheckKind for DepsPinned {
         })
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["ecosystems"])?;
-        let list = params
-            .list("ecosystems")
-            .unwrap_or_else(|| ECOSYSTEMS.iter().map(|s| s.to_string()).collect());
+        let params = &params.with_doc(&DOC);
+        let list = params.value::<Vec<String>>("ecosystems")?;
         if list.is_empty() {
             return Err(ParamError::new("ecosystems", "names no ecosystem"));
         }

@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 pub struct EnvStrength;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Secrets and settings in `.env` files and compose `environment:` blocks are fit for production.",
     description: "Reads every `.env`, `.env.*` and `*.env` file of the working tree (gitignored \
         ones too: a local `.env` is exactly what must be checked; dependency and cache \
@@ -160,7 +161,7 @@ impl CheckKind for EnvStrength {
         recognise(item.text)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["path", "key", "min_length", "min_entropy", "checks"])?;
+        let params = &params.with_doc(&DOC);
         let paths = params.list("path");
         let path_set = match &paths {
             Some(p) if p.is_empty() => return Err(ParamError::new("path", "is empty")),
@@ -193,16 +194,14 @@ impl CheckKind for EnvStrength {
         if min_length == Some(0) {
             return Err(ParamError::new("min_length", "must be at least 1"));
         }
-        let min_entropy = params.f64("min_entropy")?.unwrap_or(3.0);
+        let min_entropy = params.value::<f64>("min_entropy")?;
         if !(0.0..=8.0).contains(&min_entropy) {
             return Err(ParamError::new(
                 "min_entropy",
                 "must be between 0 and 8 bits per character",
             ));
         }
-        let rules = params
-            .list("checks")
-            .unwrap_or_else(|| ALL_RULES.iter().map(|s| s.to_string()).collect());
+        let rules = params.value::<Vec<String>>("checks")?;
         for r in &rules {
             if !ALL_RULES.contains(&r.as_str()) {
                 return Err(ParamError::new(

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 pub struct FilesExists;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A file (or a glob) exists in the repository and is not trivially empty.",
     description: "Looks for `path` in the repository. `path` is a repository-relative path, a \
         glob (`docs/*.md`: `*` stays within a directory, `**` crosses directories), or a \
@@ -161,7 +162,7 @@ impl CheckKind for FilesExists {
         Some(Recognition::new(70).with("path", name))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["path", "min_bytes", "ignore_case"])?;
+        let params = &params.with_doc(&DOC);
         let alternatives = params.list("path").unwrap_or_default();
         if alternatives.is_empty() {
             return Err(ParamError::new("path", "is required"));
@@ -169,7 +170,7 @@ impl CheckKind for FilesExists {
         for a in &alternatives {
             check_relative("path", a)?;
         }
-        let ignore_case = params.bool("ignore_case")?.unwrap_or(false);
+        let ignore_case = params.value::<bool>("ignore_case")?;
         let globs: Vec<String> = alternatives
             .iter()
             .filter(|a| is_glob(a))
@@ -180,7 +181,7 @@ impl CheckKind for FilesExists {
         } else {
             Some(glob_set("path", &globs, ignore_case)?)
         };
-        let min_bytes = params.u64("min_bytes")?.unwrap_or(16);
+        let min_bytes = params.value::<u64>("min_bytes")?;
         Ok(Box::new(Prepared {
             count: alternatives.len(),
             first: alternatives[0].clone(),

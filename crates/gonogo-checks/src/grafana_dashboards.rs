@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 pub struct GrafanaDashboards;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Grafana dashboard JSON files are present and valid, and a provisioning config loads them.",
     description: "Finds dashboard JSON (files with `panels` and `schemaVersion`, bare or wrapped in \
 `{\"dashboard\": …}` as the HTTP API exports them, and any `.json` under a `dashboards` or \
@@ -121,11 +122,11 @@ impl CheckKind for GrafanaDashboards {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["title", "provisioning", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             title: params.str("title").map(str::to_string),
-            provisioning: params.bool("provisioning")?.unwrap_or(true),
-            required: params.bool("required")?.unwrap_or(false),
+            provisioning: params.value::<bool>("provisioning")?,
+            required: params.value::<bool>("required")?,
         }))
     }
 }

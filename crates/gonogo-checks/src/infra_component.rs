@@ -219,6 +219,7 @@ const COMPONENTS: &[Component] = &[
 const LOGGING: &str = "loki,elasticsearch,fluentd,fluent-bit,vector,logstash";
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A named component of the stack (Loki, PgBouncer, Grafana, Jaeger, …) is deployed or configured in the repository.",
     description: "Looks for the component named by `name` (comma-separated alternatives, any one \
 satisfies: `name=jaeger,zipkin,tempo`) in: docker-compose files (service names and the `image:` \
@@ -406,7 +407,7 @@ impl CheckKind for InfraComponent {
         Some(Recognition::new(confidence).with("name", names.join(",")))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["name"])?;
+        let params = &params.with_doc(&DOC);
         let list = params
             .list("name")
             .ok_or_else(|| ParamError::new("name", "is required (the component to look for)"))?;
@@ -1158,12 +1159,11 @@ mod tests {
                 .is_err()
         );
         assert!(
-            InfraComponent
-                .prepare(&crate::util::testing::params(&[
-                    ("name", "loki"),
-                    ("path", "x")
-                ]))
-                .is_err()
+            gonogo_core::check::prepare(
+                &InfraComponent,
+                &crate::util::testing::params(&[("name", "loki"), ("path", "x")])
+            )
+            .is_err()
         );
     }
 

@@ -50,6 +50,7 @@ const MIGRATE_COMMANDS: &[&str] = &[
 ];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Kubernetes workloads set requests/limits, probes, non-root and pinned images; PDBs, NetworkPolicies and replica floors exist.",
     description: "Reads every YAML file of the repository holding Kubernetes objects (multi-document \
 files, `kind: List`, already-rendered Helm output; unrendered Helm templates with `{{ }}` are \
@@ -209,12 +210,12 @@ impl CheckKind for K8sWorkloads {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["rules", "namespace", "path", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             rules: rule_groups(params, RULES)?,
-            namespace: params.str("namespace").unwrap_or("default").to_string(),
+            namespace: params.required("namespace")?.to_string(),
             path: params.str("path").map(|p| p.trim_matches('/').to_string()),
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

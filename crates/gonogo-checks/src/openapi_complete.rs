@@ -12,6 +12,7 @@ use std::time::Duration;
 pub struct OpenapiComplete;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "An OpenAPI 3 document describes every operation: summary, responses, request body schemas and security.",
     description: "Reads the OpenAPI document from `url=` when given; otherwise from the repository \
 (`openapi.{yaml,yml,json}`, `swagger.*`, or any YAML/JSON whose top level has `openapi: 3.x`, \
@@ -109,7 +110,7 @@ impl CheckKind for OpenapiComplete {
         (names && done).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "path", "required"])?;
+        let params = &params.with_doc(&DOC);
         let url = params.str("url").map(str::to_string);
         if let Some(u) = &url
             && !(u.starts_with("http://") || u.starts_with("https://"))
@@ -119,7 +120,7 @@ impl CheckKind for OpenapiComplete {
         Ok(Box::new(Prepared {
             url,
             path: params.str("path").map(str::to_string),
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

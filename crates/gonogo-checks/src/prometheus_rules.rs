@@ -16,6 +16,7 @@ pub struct PrometheusRules;
 const RULES: &[&str] = &["alerts", "runbook", "alertmanager"];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Prometheus alert rules parse and every alert has expr, for, severity, summary and a runbook; Alertmanager routes to receivers.",
     description: "Finds Prometheus rule files (YAML with `groups:` of `rules:`, and \
 `PrometheusRule` objects) and Alertmanager configurations (`route:` plus `receivers:`) anywhere \
@@ -134,11 +135,11 @@ impl CheckKind for PrometheusRules {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["rules", "severity", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             rules: rule_groups(params, RULES)?,
             severity: params.str("severity").map(str::to_string),
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

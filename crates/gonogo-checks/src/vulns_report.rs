@@ -13,6 +13,7 @@ use serde_json::Value;
 pub struct VulnsReport;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Vulnerability reports (Trivy, Grype, npm audit, pip-audit, cargo-audit, Snyk JSON) have no finding at or above a severity.",
     description: "Reads the scanner reports committed or produced in the repository (`path=` names \
 one; otherwise every JSON file whose name mentions trivy, grype, audit, snyk, vuln, osv or sbom \
@@ -107,11 +108,8 @@ impl CheckKind for VulnsReport {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["severity", "path", "unknown", "required"])?;
-        let severity = params
-            .str("severity")
-            .unwrap_or("high")
-            .to_ascii_lowercase();
+        let params = &params.with_doc(&DOC);
+        let severity = params.required("severity")?.to_ascii_lowercase();
         let threshold = match severity.as_str() {
             "critical" => Some(4),
             "high" => Some(3),
@@ -125,7 +123,7 @@ impl CheckKind for VulnsReport {
                 ));
             }
         };
-        let ignore_unknown = match params.str("unknown").unwrap_or("fail") {
+        let ignore_unknown = match params.required("unknown")? {
             "fail" => false,
             "ignore" => true,
             _ => return Err(ParamError::new("unknown", "fail or ignore")),
@@ -134,7 +132,7 @@ impl CheckKind for VulnsReport {
             threshold,
             ignore_unknown,
             path: params.str("path").map(str::to_string),
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

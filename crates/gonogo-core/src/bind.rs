@@ -3,12 +3,13 @@
 //! Precedence: an inline annotation, then a `[[bind]]` rule in `gonogo.toml`, then automatic
 //! recognition of the item's wording. Whatever stays unbound is manual, with the reason.
 
-use crate::check::{CheckKind, ItemRef, PreparedCheck, Registry};
+use crate::check::{CheckKind, ItemRef, PreparedCheck, Recognition, Registry};
 use crate::config::{Config, Diagnostic, Severity};
 use crate::decide::BindingSource;
 use crate::params::Params;
 use gonogo_checklist::{Checklist, ItemKind};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How one item is to be evaluated.
 pub enum ItemBinding {
@@ -28,7 +29,8 @@ pub struct BoundCheck {
     pub params: Params,
     /// The prepared check, or why it could not be prepared (an auto-binding whose parameters
     /// do not prepare, or a `$VAR` that is not set: reported as `error` at run time).
-    pub prepared: Result<Box<dyn PreparedCheck>, String>,
+    /// Shared so the runner can hand it to the thread that runs it.
+    pub prepared: Result<Arc<dyn PreparedCheck>, String>,
 }
 
 pub struct BindingPlan {
@@ -339,11 +341,7 @@ pub fn bind(
                 text: &item.text,
                 context: &context,
             };
-            let best = registry
-                .iter()
-                .filter_map(|k| k.recognise(item_ref).map(|r| (k, r)))
-                .max_by_key(|(_, r)| r.confidence);
-            if let Some((kind, rec)) = best {
+            if let Some((kind, rec)) = recognise(registry, item_ref) {
                 let prepared = prepare(kind, &rec.params, &[]);
                 items.push(ItemBinding::Check(BoundCheck {
                     kind,
@@ -382,6 +380,96 @@ pub fn bind(
     BindingPlan { items, diagnostics }
 }
 
+/// The kind that binds an item automatically. Of the kinds that recognise it, those with the
+/// highest confidence; of those, the ones no other names in its `outranks`; of those, the
+/// smallest id. The registry's order never decides.
+pub fn recognise(
+    registry: &Registry,
+    item: ItemRef<'_>,
+) -> Option<(&'static dyn CheckKind, Recognition)> {
+    let candidates: Vec<(&'static dyn CheckKind, Recognition)> = registry
+        .iter()
+        .filter_map(|k| k.recognise(item).map(|r| (k, r)))
+        .collect();
+    let top = candidates.iter().map(|(_, r)| r.confidence).max()?;
+    let tied: Vec<_> = candidates
+        .into_iter()
+        .filter(|(_, r)| r.confidence == top)
+        .collect();
+    let outranked = |id: &str| tied.iter().any(|(_, r)| r.outranks.contains(&id));
+    let best = tied
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| !outranked(k.id()))
+        .min_by_key(|(_, (k, _))| k.id())
+        // Kinds that outrank each other in a circle: the smallest id of them all.
+        .or_else(|| tied.iter().enumerate().min_by_key(|(_, (k, _))| k.id()))
+        .map(|(i, _)| i)?;
+    tied.into_iter().nth(best)
+}
+
+#[cfg(test)]
+mod tie_tests {
+    use super::*;
+    use crate::check::CheckDoc;
+    use crate::params::{ParamError, Params};
+
+    struct Claims(&'static str, u8, &'static [&'static str]);
+
+    static DOC: CheckDoc = CheckDoc {
+        live: None,
+        summary: "",
+        description: "",
+        params: &[],
+        examples: &[],
+        phrases: &[],
+        not_phrases: &[],
+        findings: &[],
+    };
+
+    impl CheckKind for Claims {
+        fn id(&self) -> &'static str {
+            self.0
+        }
+        fn doc(&self) -> &'static CheckDoc {
+            &DOC
+        }
+        fn recognise(&self, _: ItemRef<'_>) -> Option<Recognition> {
+            (self.1 > 0).then(|| Recognition::new(self.1).outranking(self.2))
+        }
+        fn prepare(&self, _: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+            Err(ParamError::new("-", "not run"))
+        }
+    }
+
+    fn winner(kinds: &[&'static Claims]) -> Option<&'static str> {
+        let item = ItemRef {
+            text: "anything",
+            context: &[],
+        };
+        let forward = Registry::new(kinds.iter().map(|k| *k as &dyn CheckKind).collect());
+        let backward = Registry::new(kinds.iter().rev().map(|k| *k as &dyn CheckKind).collect());
+        let w = recognise(&forward, item).map(|(k, _)| k.id());
+        assert_eq!(w, recognise(&backward, item).map(|(k, _)| k.id()));
+        w
+    }
+
+    #[test]
+    fn highest_confidence_then_outranking_then_smallest_id() {
+        static LOW: Claims = Claims("a.low", 40, &[]);
+        static HIGH: Claims = Claims("z.high", 80, &[]);
+        static TIED: Claims = Claims("m.tied", 80, &[]);
+        static OUTRANKS_M: Claims = Claims("y.outranks", 80, &["m.tied"]);
+        static SILENT: Claims = Claims("0.silent", 0, &[]);
+        static CIRCLE: Claims = Claims("b.circle", 80, &["y.outranks"]);
+        assert_eq!(winner(&[&SILENT]), None);
+        assert_eq!(winner(&[&LOW, &HIGH, &SILENT]), Some("z.high"));
+        assert_eq!(winner(&[&HIGH, &TIED, &LOW]), Some("m.tied"));
+        assert_eq!(winner(&[&HIGH, &TIED, &OUTRANKS_M]), Some("y.outranks"));
+        assert_eq!(winner(&[&TIED, &OUTRANKS_M, &CIRCLE]), Some("b.circle"));
+    }
+}
+
 /// Diagnostics about `[[bind]]` rules point at the config file; the CLI rewrites this
 /// placeholder to the config's real path.
 pub const CONFIG_FILE_PLACEHOLDER: &str = "<config>";
@@ -394,7 +482,7 @@ fn prepare(
     kind: &dyn CheckKind,
     params: &Params,
     missing: &[String],
-) -> Result<Box<dyn PreparedCheck>, String> {
+) -> Result<Arc<dyn PreparedCheck>, String> {
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|m| format!("${m}")).collect();
         return Err(format!(
@@ -402,7 +490,9 @@ fn prepare(
             names.join(", ")
         ));
     }
-    kind.prepare(params).map_err(|e| e.to_string())
+    crate::check::prepare(kind, params)
+        .map(Arc::from)
+        .map_err(|e| e.to_string())
 }
 
 /// The name someone wrote into a sign-off slot: the words before the next field

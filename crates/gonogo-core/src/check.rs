@@ -9,7 +9,7 @@ use crate::params::{ParamError, Params};
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Documentation of one parameter.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,9 @@ impl ParamDoc {
 /// from it, and tests hold every kind to it (examples must prepare, phrases must be recognised).
 #[derive(Debug, Clone, Copy)]
 pub struct CheckDoc {
+    /// The running service the kind talks to; `None` for a kind that reads the repository
+    /// (files, git, reports, commands run there).
+    pub live: Option<Service>,
     /// One line: what the check verifies.
     pub summary: &'static str,
     /// A paragraph: how it decides, what it reads, what makes it fail, warn, error or skip.
@@ -69,6 +72,31 @@ pub struct CheckDoc {
     pub not_phrases: &'static [&'static str],
     /// Every finding code the kind can emit, with a one-line explanation.
     pub findings: &'static [(&'static str, &'static str)],
+}
+
+impl CheckDoc {
+    /// Whether the kind talks to a running service.
+    pub const fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// The documentation of parameter `name`, if the kind takes it.
+    pub fn param(&self, name: &str) -> Option<&'static ParamDoc> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// The kind of running service a live kind talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// An HTTP API (`api_url` and other URL targets), including load runs.
+    Http,
+    /// A TLS endpoint.
+    Tls,
+    Postgres,
+    Redis,
+    /// Prometheus, Alertmanager, or a service's metrics endpoint.
+    Prometheus,
 }
 
 /// What auto-binding sees of an item.
@@ -87,6 +115,10 @@ pub struct Recognition {
     /// Higher wins when several kinds recognise the same item. Specific phrasings (naming a
     /// file, a threshold) should score above generic ones. 0–100.
     pub confidence: u8,
+    /// Kinds this recognition beats at equal confidence: the explicit tie-break of
+    /// [`crate::bind::recognise`], for a kind that answers the item better than another that
+    /// reads it just as surely.
+    pub outranks: &'static [&'static str],
 }
 
 impl Recognition {
@@ -94,7 +126,12 @@ impl Recognition {
         Recognition {
             params: Params::new(),
             confidence,
+            outranks: &[],
         }
+    }
+    pub fn outranking(mut self, kinds: &'static [&'static str]) -> Self {
+        self.outranks = kinds;
+        self
     }
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
         self.params.insert(key, value);
@@ -115,16 +152,38 @@ pub trait CheckKind: Send + Sync + 'static {
     }
 
     /// Pure: validate parameters and build the runnable check. No IO, no network, no files.
+    /// Reads its parameters through `params.with_doc(self.doc())`, so defaults come from the
+    /// documentation; binding has already rejected parameters the doc does not list (see
+    /// [`prepare`]).
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError>;
+
+    /// The implementing struct's type name; the registry tests hold it to the id
+    /// (`redis.hit-rate` is `RedisHitRate`).
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
 }
 
 /// A check with validated parameters, ready to run.
 #[async_trait::async_trait]
 pub trait PreparedCheck: Send + Sync {
-    /// Do the IO and conclude. Must not mutate the target. Must return within reasonable time;
-    /// the runner also enforces a timeout. Long CPU-bound work belongs in
-    /// `tokio::task::spawn_blocking`.
+    /// Do the IO and conclude. Must not mutate the target. The runner drives each check on a
+    /// thread of its own and ends it at its timeout, so blocking work here stalls no other
+    /// check; work that can end early on cancellation should still be async (or
+    /// `spawn_blocking`), since a thread stuck in synchronous work is abandoned, not stopped.
     async fn run(&self, ctx: &CheckContext) -> Outcome;
+}
+
+/// Prepare `kind` with `params`: a parameter the kind does not document is rejected (the
+/// common ones, [`GLOBAL_PARAMS`](crate::params::GLOBAL_PARAMS), are accepted by every kind),
+/// then the kind validates the rest. Binding prepares through here.
+pub fn prepare(
+    kind: &dyn CheckKind,
+    params: &Params,
+) -> Result<Box<dyn PreparedCheck>, ParamError> {
+    let documented: Vec<&str> = kind.doc().params.iter().map(|p| p.name).collect();
+    params.reject_unknown(&documented)?;
+    kind.prepare(params)
 }
 
 /// What a running check may know about the world.
@@ -159,30 +218,29 @@ impl CheckContext {
     }
 }
 
+/// One value of the cache, set once by whoever computes it first.
+type Slot = Arc<OnceLock<Arc<dyn Any + Send + Sync>>>;
+
 /// A type-keyed store of values computed once per run and shared between checks.
 #[derive(Default)]
 pub struct Cache {
-    slots: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    slots: Mutex<HashMap<TypeId, Slot>>,
 }
 
 impl Cache {
-    /// The value of type `T`, computed by `init` the first time. Concurrent first callers may
-    /// both compute; one result is kept.
+    /// The value of type `T`, computed by `init` the first time. Single-flight: callers that
+    /// come while it is being computed wait for that result (each check runs on a thread of
+    /// its own, so several would otherwise walk the same repository at once). `init` must not
+    /// ask the cache for `T` itself.
     pub fn get_or_init<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
-        let key = TypeId::of::<T>();
-        if let Some(v) = self
+        let slot = self
             .slots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return v.clone().downcast::<T>().expect("type-keyed slot");
-        }
-        let value: Arc<dyn Any + Send + Sync> = Arc::new(init());
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots
-            .entry(key)
-            .or_insert(value)
+            .entry(TypeId::of::<T>())
+            .or_default()
+            .clone();
+        slot.get_or_init(|| Arc::new(init()))
             .clone()
             .downcast::<T>()
             .expect("type-keyed slot")
@@ -209,5 +267,31 @@ impl Registry {
 
     pub fn ids(&self) -> Vec<&'static str> {
         self.kinds.iter().map(|k| k.id()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_cache_computes_a_value_once_while_others_wait() {
+        struct Walk(usize);
+        let cache = Cache::default();
+        let computed = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let walk = cache.get_or_init(|| {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Walk(computed.fetch_add(1, Ordering::SeqCst) + 1)
+                    });
+                    assert_eq!(walk.0, 1);
+                });
+            }
+        });
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.get_or_init(|| 7u8).as_ref(), &7);
     }
 }

@@ -1,12 +1,26 @@
 //! Running bound checks: concurrently (bounded), each under a timeout, identical checks once.
+//!
+//! Invariant: no check can block the runtime's threads, and the per-check timeout always ends
+//! the check. Each check runs on its own blocking-pool thread that drives the check's future
+//! with [`Handle::block_on`], racing it against a cancellation signal; the runner only awaits
+//! the result under [`tokio::time::timeout`]. When the timeout fires the runner records
+//! `error` at once and signals cancellation: an async check's future is dropped there (a
+//! `cmd.succeeds` child's process group dies with it), and a thread stuck in synchronous work
+//! is left to finish on its own, never waited for. A panicking check is an `error`, not a crash.
+//!
+//! Because a stuck thread may outlive the run, a binary that owns the runtime should end it
+//! with `Runtime::shutdown_timeout` (or `shutdown_background`) rather than a plain drop, which
+//! waits for every blocking thread.
 
 use crate::bind::{BindingPlan, ItemBinding};
-use crate::check::CheckContext;
+use crate::check::{CheckContext, PreparedCheck};
 use crate::outcome::Outcome;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tokio::runtime::Handle;
 
 /// A check kind and its parameters: items with equal keys share one run.
 type GroupKey<'a> = (&'a str, Vec<(&'a str, &'a str)>);
@@ -45,7 +59,7 @@ pub async fn run_plan(
     }
 
     let total = groups.len();
-    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
     let ctx = Arc::new(ctx.clone());
     let results: Vec<(usize, Outcome)> = futures::stream::iter(groups.iter().map(|(first, _)| {
         let ctx = ctx.clone();
@@ -62,19 +76,10 @@ pub async fn run_plan(
                         Ok(Some(t)) => t + Duration::from_secs(2),
                         _ => opts.default_timeout,
                     };
-                    let started = Instant::now();
-                    let mut outcome = match tokio::time::timeout(timeout, check.run(&ctx)).await {
-                        Ok(o) => o,
-                        Err(_) => Outcome::error(format!(
-                            "timed out after {} (raise it with timeout=… on the item)",
-                            human_duration(timeout)
-                        )),
-                    };
-                    outcome.duration = started.elapsed();
-                    outcome
+                    run_one(check.clone(), ctx, timeout).await
                 }
             };
-            let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
             on_done(n, total, bc.kind.id());
             (*first, outcome)
         }
@@ -94,11 +99,386 @@ pub async fn run_plan(
     out
 }
 
+/// One check on its own blocking-pool thread, ended by `timeout` whatever the check does.
+async fn run_one(
+    check: Arc<dyn PreparedCheck>,
+    ctx: Arc<CheckContext>,
+    timeout: Duration,
+) -> Outcome {
+    let started = Instant::now();
+    let handle = Handle::current();
+    // Dropping the sender (on timeout, or if the runner itself is dropped) cancels the check.
+    let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+    let thread = tokio::task::spawn_blocking(move || {
+        handle.block_on(async move {
+            tokio::select! {
+                biased;
+                _ = cancelled => None,
+                outcome = check.run(&ctx) => Some(outcome),
+            }
+        })
+    });
+    let mut outcome = match tokio::time::timeout(timeout, thread).await {
+        Ok(Ok(Some(outcome))) => outcome,
+        Ok(Ok(None)) => Outcome::error("cancelled"),
+        Ok(Err(e)) => Outcome::error(format!("the check panicked: {}", panic_message(e))),
+        Err(_) => Outcome::error(format!(
+            "timed out after {} (raise it with timeout=… on the item)",
+            human_duration(timeout)
+        )),
+    };
+    drop(cancel);
+    outcome.duration = started.elapsed();
+    outcome
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return e.to_string();
+    }
+    let payload = e.into_panic();
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_string()
+    }
+}
+
 pub fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms} ms")
     } else {
         format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bind::BoundCheck;
+    use crate::check::{CheckDoc, CheckKind};
+    use crate::decide::BindingSource;
+    use crate::outcome::Status;
+    use crate::params::{ParamError, Params};
+
+    /// The kind every test check claims to be; the runner only asks it for its id.
+    struct RunnerProbe;
+
+    static PROBE_DOC: CheckDoc = CheckDoc {
+        live: None,
+        summary: "A check whose behaviour the test chooses.",
+        description: "",
+        params: &[],
+        examples: &[],
+        phrases: &[],
+        not_phrases: &[],
+        findings: &[],
+    };
+
+    impl CheckKind for RunnerProbe {
+        fn id(&self) -> &'static str {
+            "test.probe"
+        }
+        fn doc(&self) -> &'static CheckDoc {
+            &PROBE_DOC
+        }
+        fn prepare(&self, _: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+            Err(ParamError::new(
+                "-",
+                "the tests build their checks directly",
+            ))
+        }
+    }
+
+    enum Behaviour {
+        /// Awaits a tokio sleep, then passes.
+        Sleep(Duration),
+        /// Blocks its thread with `std::thread::sleep`, then passes.
+        BlockThread(Duration),
+        /// Never finishes.
+        Hang,
+        Panic,
+    }
+
+    /// What the checks of one test saw: how many ran, and the most running at once.
+    #[derive(Default)]
+    struct Tally {
+        runs: AtomicUsize,
+        running: AtomicUsize,
+        most_running: AtomicUsize,
+    }
+
+    struct Probe {
+        behaviour: Behaviour,
+        tally: Arc<Tally>,
+    }
+
+    #[async_trait::async_trait]
+    impl PreparedCheck for Probe {
+        async fn run(&self, _: &CheckContext) -> Outcome {
+            let t = &self.tally;
+            t.runs.fetch_add(1, Ordering::SeqCst);
+            let now = t.running.fetch_add(1, Ordering::SeqCst) + 1;
+            t.most_running.fetch_max(now, Ordering::SeqCst);
+            match self.behaviour {
+                Behaviour::Sleep(d) => tokio::time::sleep(d).await,
+                Behaviour::BlockThread(d) => std::thread::sleep(d),
+                Behaviour::Hang => futures::future::pending::<()>().await,
+                Behaviour::Panic => panic!("probe panicked on purpose"),
+            }
+            t.running.fetch_sub(1, Ordering::SeqCst);
+            Outcome::pass("done")
+        }
+    }
+
+    fn item(behaviour: Behaviour, tally: &Arc<Tally>, key: &str) -> ItemBinding {
+        ItemBinding::Check(BoundCheck {
+            kind: &RunnerProbe,
+            source: BindingSource::Annotation,
+            params: Params::new().with("key", key),
+            prepared: Ok(Arc::new(Probe {
+                behaviour,
+                tally: tally.clone(),
+            })),
+        })
+    }
+
+    fn run(items: Vec<ItemBinding>, concurrency: usize, timeout: Duration) -> Vec<Option<Outcome>> {
+        let plan = BindingPlan {
+            items,
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency,
+            default_timeout: timeout,
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let ctx = CheckContext::new(".".into());
+        let out = rt.block_on(run_plan(&plan, &ctx, &opts, &|_, _, _| {}));
+        // A thread still blocked in a probe must not hold the test up.
+        rt.shutdown_background();
+        out
+    }
+
+    fn status_and_summary(o: &Option<Outcome>) -> (Status, &str) {
+        let o = o.as_ref().expect("bound item has an outcome");
+        (o.status, o.evidence.summary.as_str())
+    }
+
+    #[test]
+    fn never_runs_more_checks_at_once_than_the_bound() {
+        let tally = Arc::new(Tally::default());
+        let items = (0..9)
+            .map(|i| {
+                item(
+                    Behaviour::Sleep(Duration::from_millis(40)),
+                    &tally,
+                    &i.to_string(),
+                )
+            })
+            .collect();
+        let out = run(items, 3, Duration::from_secs(10));
+        assert!(
+            out.iter()
+                .all(|o| o.as_ref().unwrap().status == Status::Pass)
+        );
+        assert_eq!(tally.runs.load(Ordering::SeqCst), 9);
+        assert_eq!(tally.most_running.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_check_blocking_its_thread_delays_neither_another_check_nor_its_own_timeout() {
+        let tally = Arc::new(Tally::default());
+        let started = Instant::now();
+        let out = run(
+            vec![
+                item(
+                    Behaviour::BlockThread(Duration::from_secs(5)),
+                    &tally,
+                    "stuck",
+                ),
+                item(Behaviour::Sleep(Duration::from_millis(20)), &tally, "quick"),
+            ],
+            2,
+            Duration::from_millis(300),
+        );
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(2), "the run took {took:?}");
+        let (status, summary) = status_and_summary(&out[0]);
+        assert_eq!(status, Status::Error);
+        assert!(summary.starts_with("timed out after 300 ms"), "{summary}");
+        assert_eq!(status_and_summary(&out[1]).0, Status::Pass);
+        let quick = out[1].as_ref().unwrap().duration;
+        assert!(
+            quick < Duration::from_millis(250),
+            "the quick check took {quick:?}"
+        );
+    }
+
+    #[test]
+    fn blocking_checks_never_stall_a_current_thread_runtime() {
+        // The caller's runtime may have a single thread; the runner must not need a second.
+        let tally = Arc::new(Tally::default());
+        let plan = BindingPlan {
+            items: vec![
+                item(
+                    Behaviour::BlockThread(Duration::from_secs(5)),
+                    &tally,
+                    "stuck",
+                ),
+                item(Behaviour::Sleep(Duration::from_millis(20)), &tally, "quick"),
+            ],
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency: 1,
+            default_timeout: Duration::from_millis(200),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let ctx = CheckContext::new(".".into());
+        let out = rt.block_on(run_plan(&plan, &ctx, &opts, &|_, _, _| {}));
+        rt.shutdown_background();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(status_and_summary(&out[0]).0, Status::Error);
+        assert_eq!(status_and_summary(&out[1]).0, Status::Pass);
+    }
+
+    #[test]
+    fn a_hanging_async_check_is_an_error_at_the_timeout() {
+        let tally = Arc::new(Tally::default());
+        let started = Instant::now();
+        let out = run(
+            vec![item(Behaviour::Hang, &tally, "hang")],
+            1,
+            Duration::from_millis(150),
+        );
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(150) && took < Duration::from_secs(2));
+        let (status, summary) = status_and_summary(&out[0]);
+        assert_eq!(status, Status::Error);
+        assert_eq!(
+            summary,
+            "timed out after 150 ms (raise it with timeout=… on the item)"
+        );
+    }
+
+    #[test]
+    fn identical_checks_run_once_and_share_the_outcome() {
+        let tally = Arc::new(Tally::default());
+        let quick = || Behaviour::Sleep(Duration::from_millis(1));
+        let out = run(
+            vec![
+                item(quick(), &tally, "same"),
+                ItemBinding::Manual {
+                    reason: "people".into(),
+                },
+                item(quick(), &tally, "same"),
+                item(quick(), &tally, "other"),
+            ],
+            4,
+            Duration::from_secs(10),
+        );
+        assert_eq!(tally.runs.load(Ordering::SeqCst), 2);
+        let shared = |o: &Option<Outcome>| {
+            let o = o.as_ref().unwrap();
+            (o.status, o.evidence.summary.clone(), o.duration)
+        };
+        assert_eq!(shared(&out[0]), shared(&out[2]));
+        assert!(out[1].is_none());
+        assert_eq!(status_and_summary(&out[3]).0, Status::Pass);
+    }
+
+    #[test]
+    fn progress_is_reported_once_per_distinct_check_timeouts_included() {
+        let tally = Arc::new(Tally::default());
+        let plan = BindingPlan {
+            items: vec![
+                item(Behaviour::Sleep(Duration::from_millis(1)), &tally, "a"),
+                item(Behaviour::Sleep(Duration::from_millis(1)), &tally, "a"),
+                item(Behaviour::Hang, &tally, "hang"),
+            ],
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency: 2,
+            default_timeout: Duration::from_millis(100),
+        };
+        let seen = std::sync::Mutex::new(Vec::new());
+        let on_done = |n: usize, total: usize, id: &str| {
+            seen.lock().unwrap().push((n, total, id.to_string()));
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(run_plan(
+            &plan,
+            &CheckContext::new(".".into()),
+            &opts,
+            &on_done,
+        ));
+        rt.shutdown_background();
+        let seen = seen.into_inner().unwrap();
+        let counts: Vec<(usize, usize)> = seen.iter().map(|(n, t, _)| (*n, *t)).collect();
+        assert_eq!(counts, [(1, 2), (2, 2)]);
+        assert!(seen.iter().all(|(_, _, id)| id == "test.probe"));
+    }
+
+    #[test]
+    fn outcomes_come_back_in_item_order() {
+        let tally = Arc::new(Tally::default());
+        // Later items finish first.
+        let items = (0..5u64)
+            .map(|i| {
+                item(
+                    Behaviour::Sleep(Duration::from_millis(200 - 40 * i)),
+                    &tally,
+                    &i.to_string(),
+                )
+            })
+            .chain([ItemBinding::Derived])
+            .chain([item(Behaviour::Panic, &tally, "panic")])
+            .collect();
+        let out = run(items, 5, Duration::from_secs(10));
+        assert_eq!(out.len(), 7);
+        for o in &out[..5] {
+            assert_eq!(status_and_summary(o).0, Status::Pass);
+        }
+        let durations: Vec<Duration> = out[..5]
+            .iter()
+            .map(|o| o.as_ref().unwrap().duration)
+            .collect();
+        assert!(durations.windows(2).all(|w| w[0] > w[1]), "{durations:?}");
+        assert!(out[5].is_none());
+        assert_eq!(status_and_summary(&out[6]).0, Status::Error);
+    }
+
+    #[test]
+    fn a_panicking_check_is_an_error_not_a_crash() {
+        let tally = Arc::new(Tally::default());
+        let out = run(
+            vec![
+                item(Behaviour::Panic, &tally, "panic"),
+                item(Behaviour::Sleep(Duration::from_millis(1)), &tally, "fine"),
+            ],
+            2,
+            Duration::from_secs(10),
+        );
+        let (status, summary) = status_and_summary(&out[0]);
+        assert_eq!(status, Status::Error);
+        assert_eq!(summary, "the check panicked: probe panicked on purpose");
+        assert_eq!(status_and_summary(&out[1]).0, Status::Pass);
     }
 }

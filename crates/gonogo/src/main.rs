@@ -55,7 +55,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => runtime().and_then(|rt| rt.block_on(check_cmd::check(args))),
+        Command::Check(args) => {
+            runtime().and_then(|rt| run_and_abandon(rt, check_cmd::check(args)))
+        }
         Command::Validate(args) => check_cmd::validate(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
@@ -89,6 +91,14 @@ fn print_diagnostics(diagnostics: &[gonogo_engine::Diagnostic]) {
     for d in diagnostics {
         eprintln!("{d}");
     }
+}
+
+/// Runs `f` to completion, then ends the runtime without waiting for blocking threads: a check
+/// stuck in synchronous work past its timeout must not hold the process open.
+fn run_and_abandon<T>(rt: tokio::runtime::Runtime, f: impl Future<Output = T>) -> T {
+    let out = rt.block_on(f);
+    rt.shutdown_background();
+    out
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

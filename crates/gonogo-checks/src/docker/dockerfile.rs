@@ -23,6 +23,7 @@ const RULES: &[&str] = &[
 ];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Dockerfiles use pinned base images, run as non-root, have a HEALTHCHECK, and carry no secrets, remote ADDs or dev dependencies.",
     description: "Reads every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile` in \
 the repository with a real Dockerfile parser (parser directives, comments, line continuations, \
@@ -147,11 +148,11 @@ impl CheckKind for DockerDockerfile {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["rules", "require_digest", "required", "path"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             rules: rule_groups(params, RULES)?,
-            require_digest: params.bool("require_digest")?.unwrap_or(false),
-            required: params.bool("required")?.unwrap_or(false),
+            require_digest: params.value::<bool>("require_digest")?,
+            required: params.value::<bool>("required")?,
             path: params.str("path").map(|p| p.trim_matches('/').to_string()),
         }))
     }

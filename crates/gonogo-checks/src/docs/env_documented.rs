@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 pub struct DocsEnvDocumented;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Every environment variable the code, compose files and .env.example use is documented.",
     description: "Collects the environment variables the repository uses: Python \
 (`os.environ[…]`, `os.environ.get`, `os.getenv`), JavaScript/TypeScript (`process.env.X`, \
@@ -76,10 +77,10 @@ impl CheckKind for DocsEnvDocumented {
         (names && t.contains("documented")).then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["ignore", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             ignore: params.list("ignore").unwrap_or_default(),
-            required: params.bool("required")?.unwrap_or(false),
+            required: params.value::<bool>("required")?,
         }))
     }
 }

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 pub struct DocsFresh;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A document (README, runbook) changed in git within N days or N commits of the code it describes.",
     description: "Reads the first-parent history of `HEAD` with gix (up to 20,000 commits). A commit \
 changes the document when the document's blob differs from the parent's; it changes the code \
@@ -135,7 +136,7 @@ impl CheckKind for DocsFresh {
         Some(Recognition::new(85).with("path", file))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["path", "code", "max_days", "max_commits"])?;
+        let params = &params.with_doc(&DOC);
         params.required("path")?;
         let paths: Vec<String> = params
             .list("path")
@@ -153,8 +154,8 @@ impl CheckKind for DocsFresh {
             path: paths[0].clone(),
             alternatives: paths,
             code: params.list("code"),
-            max_days: params.u64("max_days")?.unwrap_or(30) as i64,
-            max_commits: params.u64("max_commits")?.unwrap_or(20) as usize,
+            max_days: params.value::<u64>("max_days")? as i64,
+            max_commits: params.value::<u64>("max_commits")? as usize,
         }))
     }
 }

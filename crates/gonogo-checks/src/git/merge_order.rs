@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 pub struct GitMergeOrder;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Pull requests were merged in an order that respects their dependencies.",
     description: "Takes the dependencies from `order=` (`17 after 14, 16 after 14`, or `14 before \
 17`), else from the deployment sequence in `sequence=` (a Markdown or text file), else from the \
@@ -176,7 +177,7 @@ impl CheckKind for GitMergeOrder {
         (prs && ordered && t.contains("merge")).then(|| Recognition::new(75))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["order", "sequence"])?;
+        let params = &params.with_doc(&DOC);
         let order = match params.str("order") {
             Some(o) => {
                 let deps = parse_order(o);

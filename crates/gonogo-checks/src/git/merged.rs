@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 pub struct GitMerged;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A pull request (`#14`) or a commit is reachable from a branch.",
     description: "Walks the history of `branch` (default `HEAD`, the commit being released) \
         with gitoxide and looks for `ref`. A pull-request reference `#14` is found by the \
@@ -90,7 +91,7 @@ impl CheckKind for GitMerged {
         Some(Recognition::new(90).with("ref", format!("{sigil}{}", &c[2])))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["ref", "branch", "max_commits"])?;
+        let params = &params.with_doc(&DOC);
         let r = params.required("ref")?.trim();
         let target = match r.chars().next() {
             Some(s @ ('#' | '!')) => {
@@ -114,11 +115,11 @@ impl CheckKind for GitMerged {
                 ));
             }
         };
-        let branch = params.str("branch").unwrap_or("HEAD").trim().to_string();
+        let branch = params.required("branch")?.trim().to_string();
         if branch.is_empty() || branch.contains(char::is_whitespace) {
             return Err(ParamError::new("branch", "must name a branch or revision"));
         }
-        let max_commits = params.u64("max_commits")?.unwrap_or(200_000).max(1) as usize;
+        let max_commits = params.value::<u64>("max_commits")?.max(1) as usize;
         Ok(Box::new(Prepared {
             target,
             branch,

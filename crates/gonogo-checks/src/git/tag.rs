@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 pub struct GitTag;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "A git tag exists — by name or pattern (`v*`), optionally pointing at a given commit.",
     description: "Lists the repository's tags with gitoxide and matches their names against \
         `name`: an exact name (`v0.3.0`) or a glob (`v*`, `release-*`; default `*`, any tag). \
@@ -80,8 +81,8 @@ impl CheckKind for GitTag {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["name", "at"])?;
-        let name = params.str("name").unwrap_or("*").trim().to_string();
+        let params = &params.with_doc(&DOC);
+        let name = params.required("name")?.trim().to_string();
         if name.is_empty() {
             return Err(ParamError::new("name", "is empty"));
         }

@@ -2,7 +2,7 @@
 //! yields a token that works and expires within the session timeout.
 
 use super::openapi::{SpecSource, fill_path, sample_value};
-use super::{Client, TargetSpec, http_params, known_params, location};
+use super::{Client, TargetSpec, http_params, location};
 use base64::Engine;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
@@ -16,6 +16,7 @@ pub struct HttpAuth;
 const MAX_PROTECTED: usize = 20;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "Protected endpoints answer 401/403 without (or with forged) credentials; the login yields a working token whose lifetime is bounded.",
     description: "Probes each endpoint in `protected` (comma-separated paths), or, when none is \
 given, the GET operations the service's OpenAPI document (`spec` file or `openapi` path, default \
@@ -147,18 +148,7 @@ impl CheckKind for HttpAuth {
         protected.then(|| Recognition::new(75))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&[
-            "protected",
-            "spec",
-            "openapi",
-            "login_path",
-            "username",
-            "password",
-            "login_format",
-            "token_field",
-            "session_timeout",
-            "require_login",
-        ]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
         let protected = params.list("protected").unwrap_or_default();
         for p in &protected {
@@ -182,7 +172,7 @@ impl CheckKind for HttpAuth {
                         "must be a path starting with `/`",
                     ));
                 }
-                let form = match params.str("login_format").unwrap_or("json") {
+                let form = match params.required("login_format")? {
                     "json" => false,
                     "form" => true,
                     other => {
@@ -197,10 +187,7 @@ impl CheckKind for HttpAuth {
                     username: user.to_string(),
                     password: pass.to_string(),
                     form,
-                    token_field: params
-                        .str("token_field")
-                        .unwrap_or("access_token")
-                        .to_string(),
+                    token_field: params.required("token_field")?.to_string(),
                 })
             }
             _ => {
@@ -219,11 +206,11 @@ impl CheckKind for HttpAuth {
             protected,
             spec: SpecSource {
                 file: params.str("spec").map(str::to_string),
-                path: params.str("openapi").unwrap_or("/openapi.json").to_string(),
+                path: params.required("openapi")?.to_string(),
             },
             login,
             session_timeout: params.duration("session_timeout")?,
-            require_login: params.bool("require_login")?.unwrap_or(false),
+            require_login: params.value::<bool>("require_login")?,
         }))
     }
 }

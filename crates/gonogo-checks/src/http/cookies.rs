@@ -1,6 +1,6 @@
 //! `http.cookies`: cookies the service sets carry Secure, HttpOnly (session cookies) and SameSite.
 
-use super::{TargetSpec, http_params, known_params, location};
+use super::{TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 pub struct HttpCookies;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "Cookies set by the service carry Secure, HttpOnly (session cookies) and SameSite.",
     description: "Requests the URL (default: the `api_url` target; point `path` at the page or \
 endpoint that sets the session cookie) and reads every Set-Cookie header. A cookie is a session \
@@ -81,9 +82,9 @@ impl CheckKind for HttpCookies {
         re().is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&["method", "session"]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
-        let method = params.str("method").unwrap_or("GET").to_ascii_uppercase();
+        let method = params.required("method")?.to_ascii_uppercase();
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| ParamError::new("method", format!("`{method}` is not an HTTP method")))?;
         Ok(Box::new(Prepared {

@@ -1,6 +1,6 @@
 //! `http.cors`: a hostile origin is not allowed by a preflight nor by a simple request.
 
-use super::{TargetSpec, http_params, known_params, location};
+use super::{TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 pub struct HttpCors;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "CORS refuses a hostile origin (preflight and simple request) and never pairs `*` with credentials.",
     description: "Sends two requests to the URL (default: the `api_url` target) with \
 `Origin: <origin>` (a hostile origin, default `https://gonogo-hostile.example`): a preflight \
@@ -91,12 +92,9 @@ impl CheckKind for HttpCors {
         re().is_match(item.text).then(|| Recognition::new(90))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&["origin", "allowed"]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
-        let origin = params
-            .str("origin")
-            .unwrap_or("https://gonogo-hostile.example")
-            .to_string();
+        let origin = params.required("origin")?.to_string();
         for o in std::iter::once(origin.clone()).chain(params.list("allowed").unwrap_or_default()) {
             if !(o.starts_with("http://") || o.starts_with("https://")) {
                 return Err(ParamError::new(

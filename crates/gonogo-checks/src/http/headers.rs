@@ -1,6 +1,6 @@
 //! `http.headers`: security headers, scored the way the Mozilla HTTP Observatory scores them.
 
-use super::{TargetSpec, http_params, known_params, location};
+use super::{TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 pub struct HttpHeaders;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "Security headers (CSP, HSTS, X-Content-Type-Options, X-Frame-Options, Referrer-Policy) are set, scored like the Mozilla HTTP Observatory.",
     description: "GETs the URL (default: the `api_url` target) and scores its response headers \
 with the Mozilla HTTP Observatory's header modifiers: a baseline of 100; Content-Security-Policy \
@@ -132,9 +133,9 @@ impl CheckKind for HttpHeaders {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&["min_score", "require"]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
-        let min_score = params.f64("min_score")?.unwrap_or(70.0);
+        let min_score = params.value::<f64>("min_score")?;
         let require = params.list("require").unwrap_or_default();
         for r in &require {
             if !HEADER_KEYS.contains(&r.as_str()) {

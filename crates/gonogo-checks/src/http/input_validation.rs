@@ -2,7 +2,7 @@
 //! 4xx, never a 5xx, a stack trace or a database error.
 
 use super::openapi::{Operation, ParamIn, Spec, SpecSource, encode, fill_path, sample_value};
-use super::{TargetSpec, http_params, known_params, location};
+use super::{TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -15,6 +15,7 @@ pub struct HttpInputValidation;
 const MAX_REQUESTS: u64 = 2000;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "Invalid input to each OpenAPI operation gets a 4xx: never a 5xx, a stack trace or database error text.",
     description: "Reads the service's OpenAPI 3 document (`spec`, a JSON or YAML file in the \
 repository, else `openapi` fetched from the target, default `/openapi.json`) and probes each \
@@ -103,19 +104,14 @@ impl CheckKind for HttpInputValidation {
             && ["prevented", "protected", "tested", "blocked", "mitigated"]
                 .iter()
                 .any(|w| t.contains(w));
-        (validation || sqli).then(|| Recognition::new(80))
+        // "SQL injection prevented": probing the running API answers it; the static
+        // `code.sql-concat` (as sure of the wording) only finds one way it is not.
+        (validation || sqli).then(|| Recognition::new(80).outranking(&["code.sql-concat"]))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&[
-            "spec",
-            "openapi",
-            "methods",
-            "max_requests",
-        ]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
-        let methods = params
-            .list("methods")
-            .unwrap_or_else(|| ["GET", "POST", "PUT", "PATCH"].map(String::from).to_vec());
+        let methods = params.value::<Vec<String>>("methods")?;
         let mut ms = Vec::new();
         for m in methods {
             let up = m.to_ascii_uppercase();
@@ -127,7 +123,7 @@ impl CheckKind for HttpInputValidation {
             }
             ms.push(reqwest::Method::from_bytes(up.as_bytes()).expect("known method"));
         }
-        let max_requests = params.u64("max_requests")?.unwrap_or(200);
+        let max_requests = params.value::<u64>("max_requests")?;
         if max_requests == 0 || max_requests > MAX_REQUESTS {
             return Err(ParamError::new(
                 "max_requests",
@@ -138,7 +134,7 @@ impl CheckKind for HttpInputValidation {
             target,
             spec: SpecSource {
                 file: params.str("spec").map(str::to_string),
-                path: params.str("openapi").unwrap_or("/openapi.json").to_string(),
+                path: params.required("openapi")?.to_string(),
             },
             methods: ms,
             max_requests,

@@ -1,6 +1,6 @@
 //! `http.latency`: a few sequential samples of one endpoint, a percentile under a bound.
 
-use super::{StatusSet, TargetSpec, http_params, known_params, location};
+use super::{StatusSet, TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -14,6 +14,7 @@ pub struct HttpLatency;
 const MAX_SAMPLES: u64 = 200;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "The latency percentile of a few sequential requests stays under a bound.",
     description: "Sends `samples` GET requests (default 20, at most 200) one after another to the \
 URL (default: the `api_url` target), after one unmeasured warm-up request, and computes the \
@@ -106,23 +107,23 @@ impl CheckKind for HttpLatency {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&["max", "percentile", "samples", "expect"]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
         let max = params
             .duration("max")?
             .ok_or_else(|| ParamError::new("max", "is required (a bound like 200ms)"))?;
-        let percentile = params.f64("percentile")?.unwrap_or(95.0);
+        let percentile = params.value::<f64>("percentile")?;
         if !(50.0..=100.0).contains(&percentile) {
             return Err(ParamError::new("percentile", "must be between 50 and 100"));
         }
-        let samples = params.u64("samples")?.unwrap_or(20);
+        let samples = params.value::<u64>("samples")?;
         if samples == 0 || samples > MAX_SAMPLES {
             return Err(ParamError::new(
                 "samples",
                 format!("must be between 1 and {MAX_SAMPLES}"),
             ));
         }
-        let expect = StatusSet::parse("expect", params.str("expect").unwrap_or("2xx,3xx"))?;
+        let expect = StatusSet::parse("expect", params.required("expect")?)?;
         Ok(Box::new(Prepared {
             target,
             max,

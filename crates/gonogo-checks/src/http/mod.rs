@@ -23,15 +23,8 @@ use reqwest::header::HeaderMap;
 use std::time::{Duration, Instant};
 use url::Url;
 
-/// Default deadline of one request (connection, headers and body).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default cap on the bytes of one response body that are read.
-pub const DEFAULT_MAX_BYTES: usize = 1 << 20;
-
-/// Parameters every HTTP kind takes to name what it probes and how far it may go.
-pub const TARGET_PARAMS: &[&str] = &["url", "path", "target", "max_bytes", "follow_redirects"];
-
-/// A kind's parameter docs followed by the docs of [`TARGET_PARAMS`] and `timeout`.
+/// A kind's parameter docs followed by those every HTTP kind takes to name what it probes and
+/// how far it may go (`url`, `path`, `target`, `max_bytes`, `follow_redirects`, `timeout`).
 macro_rules! http_params {
     ($($p:expr),* $(,)?) => {
         &[
@@ -69,11 +62,6 @@ macro_rules! http_params {
 }
 pub(crate) use http_params;
 
-/// `known` followed by [`TARGET_PARAMS`], for `reject_unknown`.
-pub fn known_params(known: &[&'static str]) -> Vec<&'static str> {
-    known.iter().chain(TARGET_PARAMS).copied().collect()
-}
-
 /// Where a kind's requests go and how they are bounded; parsed in `prepare` (pure).
 #[derive(Debug, Clone)]
 pub struct TargetSpec {
@@ -108,21 +96,18 @@ impl TargetSpec {
         {
             return Err(ParamError::new("path", "must start with `/`"));
         }
-        let timeout = params.duration("timeout")?.unwrap_or(DEFAULT_TIMEOUT);
+        let timeout = params.value::<Duration>("timeout")?;
         if timeout.is_zero() {
             return Err(ParamError::new("timeout", "must be more than zero"));
         }
-        let max_bytes = params
-            .u64("max_bytes")?
-            .map(|n| n as usize)
-            .unwrap_or(DEFAULT_MAX_BYTES);
+        let max_bytes = params.value::<u64>("max_bytes")? as usize;
         Ok(TargetSpec {
             url,
             path,
-            target: params.str("target").unwrap_or("api_url").to_string(),
+            target: params.required("target")?.to_string(),
             timeout,
             max_bytes,
-            follow_redirects: params.bool("follow_redirects")?.unwrap_or(false),
+            follow_redirects: params.value::<bool>("follow_redirects")?,
         })
     }
 

@@ -1,6 +1,6 @@
 //! `http.rate-limit`: a bounded burst meets 429 with `Retry-After` or `RateLimit-*` headers.
 
-use super::{TargetSpec, http_params, known_params, location};
+use super::{TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -14,6 +14,7 @@ pub struct HttpRateLimit;
 const MAX_BURST: u64 = 1000;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "A bounded burst of requests is answered 429 with Retry-After or RateLimit headers.",
     description: "Sends up to `burst` GET requests (default 100, at most 1000) one after another \
 to the URL (default: the `api_url` target; point `path` at an endpoint whose limit you want to \
@@ -78,9 +79,9 @@ impl CheckKind for HttpRateLimit {
         re().is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&["burst"]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
-        let burst = params.u64("burst")?.unwrap_or(100);
+        let burst = params.value::<u64>("burst")?;
         if burst == 0 || burst > MAX_BURST {
             return Err(ParamError::new(
                 "burst",

@@ -1,6 +1,6 @@
 //! `http.status`: a URL answers with the expected status, in time, with the expected content.
 
-use super::{Client, ProbeError, StatusSet, TargetSpec, http_params, known_params, location};
+use super::{Client, ProbeError, StatusSet, TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -12,6 +12,7 @@ use std::time::Duration;
 pub struct HttpStatus;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Http),
     summary: "An HTTP endpoint answers with the expected status, within a latency bound, with the expected headers and body.",
     description: "Sends one request (GET unless `method=`) to `url`, or to the `api_url` target joined \
 with `path`, and reads at most `max_bytes` of the answer within `timeout`. Passes when the status \
@@ -146,19 +147,12 @@ impl CheckKind for HttpStatus {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&known_params(&[
-            "method",
-            "expect",
-            "max_latency",
-            "header",
-            "body",
-            "json",
-        ]))?;
+        let params = &params.with_doc(&DOC);
         let target = TargetSpec::from_params(params)?;
-        let method = params.str("method").unwrap_or("GET").to_ascii_uppercase();
+        let method = params.required("method")?.to_ascii_uppercase();
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| ParamError::new("method", format!("`{method}` is not an HTTP method")))?;
-        let expect = StatusSet::parse("expect", params.str("expect").unwrap_or("2xx"))?;
+        let expect = StatusSet::parse("expect", params.required("expect")?)?;
         let max_latency = params.duration("max_latency")?;
         let headers = match params.str("header") {
             None => Vec::new(),

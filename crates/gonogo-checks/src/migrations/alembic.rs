@@ -11,6 +11,7 @@ use gonogo_core::{
 pub struct MigrationsAlembic;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Migrations (Alembic, Django, sqlx, Prisma, Flyway) have exactly one head, an unbroken chain, unique ids and non-empty downgrades.",
     description: "Detects every migration set in the repository: Alembic `versions/*.py` \
 (`revision`/`down_revision`, merge revisions with tuples), Django `<app>/migrations/NNNN_*.py` \
@@ -125,7 +126,7 @@ impl CheckKind for MigrationsAlembic {
         None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["tool", "downgrade", "required"])?;
+        let params = &params.with_doc(&DOC);
         let tool = match params.str("tool") {
             Some(t) => Some(Tool::parse(t).ok_or_else(|| {
                 ParamError::new("tool", "one of alembic, django, sqlx, prisma, flyway")
@@ -134,8 +135,8 @@ impl CheckKind for MigrationsAlembic {
         };
         Ok(Box::new(Prepared {
             tool,
-            downgrade: params.bool("downgrade")?.unwrap_or(true),
-            required: params.bool("required")?.unwrap_or(false),
+            downgrade: params.value::<bool>("downgrade")?,
+            required: params.value::<bool>("required")?,
         }))
     }
 }

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
-pub struct Backups;
+pub struct PgBackups;
 
 /// At most this many directory entries are looked at in `path=` mode.
 const MAX_ENTRIES: usize = 10_000;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "Database backups are current: WAL archiving on and recent, or backup files newer than N hours.",
     description: "Two modes. With `path=` (a directory, relative to the repository or absolute) \
         it looks at the regular, non-empty files there and one level below (at most 10 000 \
@@ -106,7 +107,7 @@ static STRATEGY: LazyLock<regex::Regex> = LazyLock::new(|| {
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(restor\w*|tested|documented|volumes?|redis|s3 bucket|code)\b"));
 
-impl CheckKind for Backups {
+impl CheckKind for PgBackups {
     fn id(&self) -> &'static str {
         "pg.backups"
     }
@@ -133,13 +134,11 @@ impl CheckKind for Backups {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "path", "max_age"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
             path: params.str("path").map(PathBuf::from),
-            max_age: params
-                .duration("max_age")?
-                .unwrap_or(Duration::from_secs(24 * 3600)),
+            max_age: params.value::<Duration>("max_age")?,
         }))
     }
 }

@@ -9,9 +9,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Connections;
+pub struct PgConnections;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "Client connections in use are below N % of the server's max_connections.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target), \
         counts the client backends in `pg_stat_activity` (every database of the server, the \
@@ -60,7 +61,7 @@ static HEADROOM: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
 });
 
-impl CheckKind for Connections {
+impl CheckKind for PgConnections {
     fn id(&self) -> &'static str {
         "pg.connections"
     }
@@ -81,8 +82,8 @@ impl CheckKind for Connections {
         Some(Recognition::new(85).with("max", &caps[3]))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "max"])?;
-        let max = params.f64("max")?.unwrap_or(80.0);
+        let params = &params.with_doc(&DOC);
+        let max = params.value::<f64>("max")?;
         if !(0.0..=100.0).contains(&max) || max == 0.0 {
             return Err(ParamError::new(
                 "max",

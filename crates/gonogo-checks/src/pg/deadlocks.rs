@@ -10,12 +10,13 @@ use gonogo_core::{
 use std::sync::LazyLock;
 use std::time::Duration;
 
-pub struct Deadlocks;
+pub struct PgDeadlocks;
 
 /// The longest window the check will watch (the runner's timeout must allow for it).
 const MAX_WINDOW: Duration = Duration::from_secs(60);
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "The database has recorded no deadlock since its statistics were reset (or during a window).",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         reads the `deadlocks` counter of `pg_stat_database` for the connected database. \
@@ -53,7 +54,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(no|zero|0)\b.*\
 static OTHER: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(java|thread|goroutine|mysql|mongo)\b"));
 
-impl CheckKind for Deadlocks {
+impl CheckKind for PgDeadlocks {
     fn id(&self) -> &'static str {
         "pg.deadlocks"
     }
@@ -72,7 +73,7 @@ impl CheckKind for Deadlocks {
         Some(Recognition::new(confidence))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "max", "window"])?;
+        let params = &params.with_doc(&DOC);
         let window = params.duration("window")?;
         if window.is_some_and(|w| w > MAX_WINDOW || w.is_zero()) {
             return Err(ParamError::new(
@@ -82,7 +83,7 @@ impl CheckKind for Deadlocks {
         }
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
-            max: params.u64("max")?.unwrap_or(0) as i64,
+            max: params.value::<u64>("max")? as i64,
             window,
         }))
     }

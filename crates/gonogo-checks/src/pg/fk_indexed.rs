@@ -9,9 +9,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct FkIndexed;
+pub struct PgFkIndexed;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "Every foreign key in the database has an index whose leading columns cover it.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         lists the foreign-key constraints of the user schemas (or of `schemas=`) for which no \
@@ -58,7 +59,7 @@ static IF_NEEDED: LazyLock<regex::Regex> =
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(search|elastic|opensearch|update|rebuild|google)\b"));
 
-impl CheckKind for FkIndexed {
+impl CheckKind for PgFkIndexed {
     fn id(&self) -> &'static str {
         "pg.fk-indexed"
     }
@@ -82,7 +83,7 @@ impl CheckKind for FkIndexed {
         Some(Recognition::new(confidence))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "schemas"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
             schemas: super::schemas(params, "schemas")?,

@@ -8,9 +8,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct FkValidated;
+pub struct PgFkValidated;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "No foreign-key or check constraint in the database is left NOT VALID.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         lists the foreign-key and check constraints of the user schemas (or of `schemas=`) \
@@ -50,7 +51,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
 });
 
-impl CheckKind for FkValidated {
+impl CheckKind for PgFkValidated {
     fn id(&self) -> &'static str {
         "pg.fk-validated"
     }
@@ -61,7 +62,7 @@ impl CheckKind for FkValidated {
         PHRASE.is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "schemas"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
             schemas: super::schemas(params, "schemas")?,

@@ -14,11 +14,12 @@ use gonogo_core::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-pub struct MigrationsApplied;
+pub struct PgMigrationsApplied;
 
 const TOOLS: &[&str] = &["alembic", "django", "sqlx", "prisma", "flyway"];
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "Every migration in the repository is recorded as applied in the database, and nothing else is.",
     description: "Reads the repository's migrations for the tool (`tool=`, or the first found \
         of Alembic `versions/*.py`, Django `<app>/migrations/NNNN_*.py`, sqlx \
@@ -98,7 +99,7 @@ static NOT: LazyLock<regex::Regex> = LazyLock::new(|| {
     re(r"\b(tested|staging|rollback|job|kubernetes|before|schema applied|scripts?)\b")
 });
 
-impl CheckKind for MigrationsApplied {
+impl CheckKind for PgMigrationsApplied {
     fn id(&self) -> &'static str {
         "pg.migrations-applied"
     }
@@ -123,7 +124,7 @@ impl CheckKind for MigrationsApplied {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "tool", "schema"])?;
+        let params = &params.with_doc(&DOC);
         let tool = match params.str("tool") {
             None => None,
             Some(t) => Some(

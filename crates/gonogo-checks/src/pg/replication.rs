@@ -10,9 +10,10 @@ use gonogo_core::{
 use std::sync::LazyLock;
 use std::time::Duration;
 
-pub struct Replication;
+pub struct PgReplication;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "The database has streaming replicas (or is one), with replay lag under a bound.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         asks whether it is a standby (`pg_is_in_recovery()`). On a primary it reads \
@@ -72,7 +73,7 @@ static PHRASE: LazyLock<regex::Regex> =
 static OTHER: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(redis|kafka|kubernetes|k8s|pods?|s3|bucket|mongo|elastic)\b"));
 
-impl CheckKind for Replication {
+impl CheckKind for PgReplication {
     fn id(&self) -> &'static str {
         "pg.replication"
     }
@@ -91,14 +92,12 @@ impl CheckKind for Replication {
         Some(Recognition::new(confidence))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "min", "max_lag", "required"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
-            min: params.u64("min")?.unwrap_or(1) as usize,
-            max_lag: params
-                .duration("max_lag")?
-                .unwrap_or(Duration::from_secs(30)),
-            required: params.bool("required")?.unwrap_or(true),
+            min: params.value::<u64>("min")? as usize,
+            max_lag: params.value::<Duration>("max_lag")?,
+            required: params.value::<bool>("required")?,
         }))
     }
 }

@@ -8,9 +8,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Rls;
+pub struct PgRls;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "Every table in the exposed schemas has row-level security enabled, with policies.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         reads, for every ordinary and partitioned table of the exposed schemas (`schemas=`, \
@@ -58,7 +59,7 @@ static DOC: CheckDoc = CheckDoc {
 static PHRASE: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"(\brow[- ]level[- ]security\b|\bRLS\b)"));
 
-impl CheckKind for Rls {
+impl CheckKind for PgRls {
     fn id(&self) -> &'static str {
         "pg.rls"
     }
@@ -69,10 +70,10 @@ impl CheckKind for Rls {
         PHRASE.is_match(item.text).then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "schemas", "exclude"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
-            schemas: super::schemas(params, "schemas")?.unwrap_or_else(|| vec!["public".into()]),
+            schemas: super::schemas(params, "schemas")?.unwrap_or_default(),
             exclude: params.list("exclude").unwrap_or_default(),
         }))
     }

@@ -15,9 +15,10 @@ use gonogo_core::{
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-pub struct SchemaApplied;
+pub struct PgSchemaApplied;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "Every object a schema SQL file creates exists in the database.",
     description: "Reads the SQL file `file=` (repository-relative, at most 8 MiB) and collects \
         what it creates: tables (`CREATE [UNLOGGED|FOREIGN] TABLE [IF NOT EXISTS]`), named \
@@ -139,7 +140,7 @@ static SQL_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
 });
 
-impl CheckKind for SchemaApplied {
+impl CheckKind for PgSchemaApplied {
     fn id(&self) -> &'static str {
         "pg.schema-applied"
     }
@@ -157,12 +158,12 @@ impl CheckKind for SchemaApplied {
         Some(Recognition::new(90).with("file", path))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["file", "dsn", "schema"])?;
+        let params = &params.with_doc(&DOC);
         let file = params
             .str("file")
             .ok_or_else(|| ParamError::new("file", "is required (the schema SQL file)"))?;
         check_relative("file", file)?;
-        let schema = params.str("schema").unwrap_or("public");
+        let schema = params.required("schema")?;
         if schema.trim().is_empty() {
             return Err(ParamError::new("schema", "is empty"));
         }
@@ -1494,7 +1495,7 @@ mod tests {
     #[test]
     fn binds_schema_files_named_in_the_item() {
         let got =
-            |t: &str| recognise(&SchemaApplied, t).and_then(|p| p.str("file").map(String::from));
+            |t: &str| recognise(&PgSchemaApplied, t).and_then(|p| p.str("file").map(String::from));
         assert_eq!(
             got("Database schema applied (`scripts/setup-supabase.sql`)").as_deref(),
             Some("scripts/setup-supabase.sql")
@@ -1515,30 +1516,32 @@ mod tests {
             "Database schema applied",
             "Schema applied (`../outside.sql`)",
         ] {
-            assert_eq!(recognise(&SchemaApplied, not), None, "{not}");
+            assert_eq!(recognise(&PgSchemaApplied, not), None, "{not}");
         }
     }
 
     #[test]
     fn prepare_checks_the_file_parameter() {
-        assert!(SchemaApplied.prepare(&params(&[])).is_err());
+        assert!(PgSchemaApplied.prepare(&params(&[])).is_err());
         assert!(
-            SchemaApplied
+            PgSchemaApplied
                 .prepare(&params(&[("file", "/etc/x.sql")]))
                 .is_err()
         );
         assert!(
-            SchemaApplied
+            PgSchemaApplied
                 .prepare(&params(&[("file", "../x.sql")]))
                 .is_err()
         );
         assert!(
-            SchemaApplied
-                .prepare(&params(&[("file", "x.sql"), ("nope", "1")]))
-                .is_err()
+            gonogo_core::check::prepare(
+                &PgSchemaApplied,
+                &params(&[("file", "x.sql"), ("nope", "1")])
+            )
+            .is_err()
         );
         assert!(
-            SchemaApplied
+            PgSchemaApplied
                 .prepare(&params(&[("file", "db/x.sql"), ("schema", "app")]))
                 .is_ok()
         );
@@ -1547,7 +1550,7 @@ mod tests {
 
 #[cfg(test)]
 mod file_tests {
-    use super::SchemaApplied;
+    use super::PgSchemaApplied;
     use crate::util::testing::{check, codes};
     use gonogo_core::Status;
 
@@ -1556,7 +1559,7 @@ mod file_tests {
 
     #[test]
     fn the_file_is_judged_before_the_database() {
-        let o = check(&SchemaApplied, &[], &[("file", "db/schema.sql"), DSN]);
+        let o = check(&PgSchemaApplied, &[], &[("file", "db/schema.sql"), DSN]);
         assert_eq!(codes(&o), ["pg-schema-file-missing"]);
         assert_eq!(
             o.evidence.findings[0].message,
@@ -1564,7 +1567,7 @@ mod file_tests {
         );
 
         let o = check(
-            &SchemaApplied,
+            &PgSchemaApplied,
             &[("schema.sql", "CREATE TABLE t\0 ();")],
             &[("file", "schema.sql"), DSN],
         );
@@ -1575,7 +1578,7 @@ mod file_tests {
         );
 
         let o = check(
-            &SchemaApplied,
+            &PgSchemaApplied,
             &[("schema.sql", "CREATE SCHEMA app;\nCREATE ROLE r;\n")],
             &[("file", "schema.sql"), DSN],
         );
@@ -1595,7 +1598,7 @@ mod file_tests {
         let f = std::fs::File::create(dir.path().join("huge.sql")).unwrap();
         f.set_len(crate::util::MAX_TEXT_BYTES + 1).unwrap();
         let o = crate::util::testing::check_in(
-            &SchemaApplied,
+            &PgSchemaApplied,
             dir.path(),
             &[("file", "huge.sql"), DSN],
         );

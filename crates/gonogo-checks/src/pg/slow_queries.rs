@@ -10,12 +10,13 @@ use gonogo_core::{
 use std::sync::LazyLock;
 use std::time::Duration;
 
-pub struct SlowQueries;
+pub struct PgSlowQueries;
 
 /// At most this many slow statements are listed.
 const LISTED: i64 = 20;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Postgres),
     summary: "No statement recorded by pg_stat_statements is slower on average than a bound.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target). \
         When the `pg_stat_statements` extension is not installed in that database the check \
@@ -68,7 +69,7 @@ static LITERAL: LazyLock<regex::Regex> =
 static SPACE: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"\s+").expect("valid regex"));
 
-impl CheckKind for SlowQueries {
+impl CheckKind for PgSlowQueries {
     fn id(&self) -> &'static str {
         "pg.slow-queries"
     }
@@ -95,13 +96,11 @@ impl CheckKind for SlowQueries {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["dsn", "max", "min_calls"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
-            max: params
-                .duration("max")?
-                .unwrap_or(Duration::from_millis(500)),
-            min_calls: params.u64("min_calls")?.unwrap_or(5) as i64,
+            max: params.value::<Duration>("max")?,
+            min_calls: params.value::<u64>("min_calls")? as i64,
         }))
     }
 }

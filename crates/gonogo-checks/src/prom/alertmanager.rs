@@ -10,9 +10,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Alertmanager;
+pub struct PromAlertmanager;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Prometheus),
     summary: "Prometheus has at least one active Alertmanager to send its alerts to.",
     description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its \
         Alertmanagers (`/api/v1/alertmanagers`). Passes when at least `min` (default 1) are \
@@ -55,7 +56,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\balert-?manager\b
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(routing|routes?|receivers?|silences?|inhibit\w*)\b"));
 
-impl CheckKind for Alertmanager {
+impl CheckKind for PromAlertmanager {
     fn id(&self) -> &'static str {
         "prom.alertmanager"
     }
@@ -66,10 +67,10 @@ impl CheckKind for Alertmanager {
         (PHRASE.is_match(item.text) && !NOT.is_match(item.text)).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "min"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
-            min: params.u64("min")?.unwrap_or(1) as usize,
+            min: params.value::<u64>("min")? as usize,
         }))
     }
 }

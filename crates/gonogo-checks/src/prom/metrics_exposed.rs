@@ -16,6 +16,7 @@ pub struct MetricsExposed;
 const LISTED: usize = 20;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Prometheus),
     summary: "The service's /metrics endpoint answers 200 with a valid Prometheus or OpenMetrics exposition.",
     description: "GETs each endpoint (`url=`, or the `metrics_url` target; a comma list checks \
         several services) asking for OpenMetrics or the Prometheus text format, reads at most \
@@ -93,7 +94,7 @@ impl CheckKind for MetricsExposed {
         Some(Recognition::new(if instrumented { 65 } else { 85 }))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "require"])?;
+        let params = &params.with_doc(&DOC);
         let require = params.list("require").unwrap_or_default();
         for name in &require {
             let ok = name

@@ -10,7 +10,7 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Query;
+pub struct PromQuery;
 
 const LISTED: usize = 20;
 
@@ -53,6 +53,7 @@ const CRITICAL_ALERTS: &str =
     r#"count(ALERTS{alertstate="firing",severity="critical"}) or vector(0)"#;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Prometheus),
     summary: "A PromQL instant query evaluates to values within a bound (error rate, p95 latency, CPU, memory).",
     description: "Runs `query=` as an instant query against Prometheus (`url=` or the \
         `prometheus_url` target, `/api/v1/query`) and compares every returned value with \
@@ -145,7 +146,7 @@ static MONITORED: LazyLock<regex::Regex> =
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(redis|postgres\w*|database|jvm|heap|container|pod)\b"));
 
-impl CheckKind for Query {
+impl CheckKind for PromQuery {
     fn id(&self) -> &'static str {
         "prom.query"
     }
@@ -226,7 +227,7 @@ impl CheckKind for Query {
         )
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "query", "max", "min"])?;
+        let params = &params.with_doc(&DOC);
         let query = params.required("query")?.trim().to_string();
         if query.is_empty() {
             return Err(ParamError::new("query", "is empty"));
@@ -401,7 +402,7 @@ mod tests {
 
     fn bound(text: &str, context: &[&str]) -> Option<Vec<(String, String)>> {
         let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
-        Query
+        PromQuery
             .recognise(ItemRef {
                 text,
                 context: &context,

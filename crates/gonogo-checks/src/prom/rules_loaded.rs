@@ -10,9 +10,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct RulesLoaded;
+pub struct PromRulesLoaded;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Prometheus),
     summary: "Prometheus has at least N alerting (or recording) rules loaded, all evaluating without error.",
     description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its rule groups \
         (`/api/v1/rules`) and counts the rules of `type=` (`alert`, the default; `record`; or \
@@ -70,7 +71,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 static SEVERITY: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(critical|warning|page|high)\b"));
 
-impl CheckKind for RulesLoaded {
+impl CheckKind for PromRulesLoaded {
     fn id(&self) -> &'static str {
         "prom.rules-loaded"
     }
@@ -92,8 +93,8 @@ impl CheckKind for RulesLoaded {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "type", "min", "severity"])?;
-        let kind = match params.str("type").unwrap_or("alert") {
+        let params = &params.with_doc(&DOC);
+        let kind = match params.required("type")? {
             "alert" | "alerting" => "alerting",
             "record" | "recording" => "recording",
             "any" => "any",
@@ -107,7 +108,7 @@ impl CheckKind for RulesLoaded {
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
             kind,
-            min: params.u64("min")?.unwrap_or(1) as usize,
+            min: params.value::<u64>("min")? as usize,
             severity: params.str("severity").map(String::from),
         }))
     }

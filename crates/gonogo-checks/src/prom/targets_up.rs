@@ -10,11 +10,12 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct TargetsUp;
+pub struct PromTargetsUp;
 
 const LISTED: usize = 50;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Prometheus),
     summary: "Prometheus answers, has at least N active scrape targets, and every one is up.",
     description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its active \
         targets (`/api/v1/targets?state=active`), optionally only those of the jobs in \
@@ -64,7 +65,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
 });
 
-impl CheckKind for TargetsUp {
+impl CheckKind for PromTargetsUp {
     fn id(&self) -> &'static str {
         "prom.targets-up"
     }
@@ -90,11 +91,11 @@ impl CheckKind for TargetsUp {
         }))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "job", "min"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
             jobs: params.list("job").unwrap_or_default(),
-            min: params.u64("min")?.unwrap_or(1) as usize,
+            min: params.value::<u64>("min")? as usize,
         }))
     }
 }

@@ -10,9 +10,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Auth;
+pub struct RedisAuth;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Redis),
     summary: "Redis refuses commands from unauthenticated clients, and the configured credentials work.",
     description: "Takes the Redis URL (`url=` or the `redis_url` target), strips its \
         credentials, connects and sends `DBSIZE` (a read-only command every role may be \
@@ -52,7 +53,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
 });
 
-impl CheckKind for Auth {
+impl CheckKind for RedisAuth {
     fn id(&self) -> &'static str {
         "redis.auth"
     }
@@ -68,7 +69,7 @@ impl CheckKind for Auth {
         .then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
         }))

@@ -10,7 +10,7 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Config;
+pub struct RedisConfig;
 
 const ASPECTS: &[&str] = &["maxmemory", "policy", "aof", "rdb"];
 const POLICIES: &[&str] = &[
@@ -25,6 +25,7 @@ const POLICIES: &[&str] = &[
 ];
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Redis),
     summary: "Redis has maxmemory set, the expected eviction policy, and AOF and RDB persistence on.",
     description: "Connects to Redis (`url=` or the `redis_url` target) and reads `CONFIG GET \
         maxmemory`, `maxmemory-policy`, `appendonly` and `save`, and `INFO persistence`. Each \
@@ -104,7 +105,7 @@ static RDB: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(rdb|snapshots?|bgs
 static PERSISTENCE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\bpersistence\b"));
 static MAXMEMORY: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\bmaxmemory\b(?:[- ]policy)?"));
 
-impl CheckKind for Config {
+impl CheckKind for RedisConfig {
     fn id(&self) -> &'static str {
         "redis.config"
     }
@@ -153,10 +154,8 @@ impl CheckKind for Config {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "require", "policy"])?;
-        let require = params
-            .list("require")
-            .unwrap_or_else(|| ASPECTS.iter().map(|s| s.to_string()).collect());
+        let params = &params.with_doc(&DOC);
+        let require = params.value::<Vec<String>>("require")?;
         if require.is_empty() {
             return Err(ParamError::new("require", "expected at least one aspect"));
         }

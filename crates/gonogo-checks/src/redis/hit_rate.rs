@@ -10,9 +10,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct HitRate;
+pub struct RedisHitRate;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Redis),
     summary: "The Redis keyspace hit ratio (hits / lookups since the stats reset) is at least N %.",
     description: "Connects to Redis (`url=` or the `redis_url` target) and reads \
         `keyspace_hits` and `keyspace_misses` from `INFO stats` (counted since the server \
@@ -53,7 +54,7 @@ static THRESHOLD: LazyLock<regex::Regex> =
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(cdn|cloudfront|varnish|browser|http)\b"));
 
-impl CheckKind for HitRate {
+impl CheckKind for RedisHitRate {
     fn id(&self) -> &'static str {
         "redis.hit-rate"
     }
@@ -74,8 +75,8 @@ impl CheckKind for HitRate {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "min", "min_lookups"])?;
-        let min = params.f64("min")?.unwrap_or(80.0);
+        let params = &params.with_doc(&DOC);
+        let min = params.value::<f64>("min")?;
         if !(0.0..=100.0).contains(&min) {
             return Err(ParamError::new(
                 "min",
@@ -85,7 +86,7 @@ impl CheckKind for HitRate {
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
             min,
-            min_lookups: params.u64("min_lookups")?.unwrap_or(100),
+            min_lookups: params.value::<u64>("min_lookups")?,
         }))
     }
 }

@@ -10,9 +10,10 @@ use gonogo_core::{
 };
 use std::sync::LazyLock;
 
-pub struct Memory;
+pub struct RedisMemory;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Redis),
     summary: "Redis has a memory limit, and used memory is below N % of it.",
     description: "Connects to Redis (`url=` or the `redis_url` target) and reads `INFO memory`. \
         Fails with `redis-memory-unlimited` when `maxmemory` is 0 (no limit: Redis grows until \
@@ -68,7 +69,7 @@ static THRESHOLD: LazyLock<regex::Regex> =
 static NOT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(leaks?|stable|containers?|pods?|jvm|heap|policy|eviction)\b"));
 
-impl CheckKind for Memory {
+impl CheckKind for RedisMemory {
     fn id(&self) -> &'static str {
         "redis.memory"
     }
@@ -93,8 +94,8 @@ impl CheckKind for Memory {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "max"])?;
-        let max = params.f64("max")?.unwrap_or(80.0);
+        let params = &params.with_doc(&DOC);
+        let max = params.value::<f64>("max")?;
         if !(0.0..=100.0).contains(&max) || max == 0.0 {
             return Err(ParamError::new(
                 "max",
@@ -186,7 +187,7 @@ mod tests {
         let k8s = vec!["Kubernetes".to_string()];
         let text = "Memory limits set appropriately";
         assert!(
-            Memory
+            RedisMemory
                 .recognise(ItemRef {
                     text,
                     context: &redis
@@ -194,7 +195,7 @@ mod tests {
                 .is_some()
         );
         assert!(
-            Memory
+            RedisMemory
                 .recognise(ItemRef {
                     text,
                     context: &k8s

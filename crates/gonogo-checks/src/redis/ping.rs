@@ -10,9 +10,10 @@ use gonogo_core::{
 use std::sync::LazyLock;
 use std::time::Instant;
 
-pub struct Ping;
+pub struct RedisPing;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Redis),
     summary: "Redis accepts a connection with the configured URL and answers PING with PONG.",
     description: "Connects to Redis with the configured URL (`url=` or the `redis_url` target, \
         credentials included) and sends `PING`; the evidence is the round-trip time. Unlike \
@@ -50,7 +51,7 @@ static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
     )
 });
 
-impl CheckKind for Ping {
+impl CheckKind for RedisPing {
     fn id(&self) -> &'static str {
         "redis.ping"
     }
@@ -64,7 +65,7 @@ impl CheckKind for Ping {
         .then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url"])?;
+        let params = &params.with_doc(&DOC);
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
         }))

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 pub struct SecretsScan;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "No hardcoded secrets (keys, tokens, passwords, private keys) in the repository.",
     description: "Scans every file of the working tree that git would track (honours .gitignore) \
 with more than 150 built-in detectors (cloud providers, VCS and CI tokens, chat, email, payment \
@@ -188,16 +189,8 @@ impl CheckKind for SecretsScan {
     }
 
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&[
-            "path",
-            "config",
-            "baseline",
-            "history",
-            "since",
-            "branch",
-            "max_file_size",
-        ])?;
-        let history = params.bool("history")?.unwrap_or(false);
+        let params = &params.with_doc(&DOC);
+        let history = params.value::<bool>("history")?;
         let since = params.str("since").map(str::to_string);
         if let Some(s) = &since {
             // Validate the form now; the age is counted from the run's clock later.
@@ -208,9 +201,7 @@ impl CheckKind for SecretsScan {
             let key = if since.is_some() { "since" } else { "branch" };
             return Err(ParamError::new(key, "only applies with history=true"));
         }
-        let max_file_size = params
-            .u64("max_file_size")?
-            .unwrap_or(super::DEFAULT_MAX_FILE_SIZE);
+        let max_file_size = params.value::<u64>("max_file_size")?;
         if max_file_size == 0 {
             return Err(ParamError::new("max_file_size", "must be at least 1"));
         }
@@ -698,9 +689,7 @@ mod tests {
                 .is_err()
         );
         assert!(
-            SecretsScan
-                .prepare(&Params::new().with("bogus", "1"))
-                .is_err()
+            gonogo_core::check::prepare(&SecretsScan, &Params::new().with("bogus", "1")).is_err()
         );
     }
 

@@ -22,6 +22,7 @@ const DEFAULT_PATHS: &[&str] = &[
 ];
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "Line coverage in a coverage report (Cobertura, LCOV, coverage.py JSON, Istanbul json-summary) meets a threshold.",
     description: "Reads coverage reports named by `path` (paths or globs), or by default the \
         usual ones, gitignored files included (`coverage.xml`, `cobertura*.xml`, `lcov.info`, \
@@ -97,9 +98,9 @@ impl CheckKind for TestsCoverage {
         Some(Recognition::new(85).with("min", pct))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["path", "min"])?;
+        let params = &params.with_doc(&DOC);
         let paths = ReportPaths::from_params(params, DEFAULT_PATHS)?;
-        let min = params.f64("min")?.unwrap_or(80.0);
+        let min = params.value::<f64>("min")?;
         if !(0.0..=100.0).contains(&min) {
             return Err(ParamError::new(
                 "min",

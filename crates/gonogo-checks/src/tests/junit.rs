@@ -33,6 +33,7 @@ const E2E_PATHS: &str =
 const MAX_LISTED: usize = 50;
 
 static DOC: CheckDoc = CheckDoc {
+    live: None,
     summary: "JUnit XML test reports show every test passing (optionally none skipped, a minimum count).",
     description: "Reads JUnit XML reports — the format pytest (`--junitxml`), Jest \
         (jest-junit), Maven Surefire, Gradle, Go (gotestsum), Playwright and most CI tools \
@@ -138,10 +139,10 @@ impl CheckKind for TestsJunit {
         Some(Recognition::new(70))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["path", "allow_skipped", "min_tests"])?;
+        let params = &params.with_doc(&DOC);
         let paths = ReportPaths::from_params(params, DEFAULT_PATHS)?;
-        let allow_skipped = params.bool("allow_skipped")?.unwrap_or(true);
-        let min_tests = params.u64("min_tests")?.unwrap_or(1);
+        let allow_skipped = params.value::<bool>("allow_skipped")?;
+        let min_tests = params.value::<u64>("min_tests")?;
         Ok(Box::new(Prepared {
             paths,
             allow_skipped,

@@ -13,6 +13,7 @@ use std::time::Duration;
 pub struct TlsCert;
 
 static DOC: CheckDoc = CheckDoc {
+    live: Some(gonogo_core::Service::Tls),
     summary: "The TLS certificate chain is valid for the host name, expires in at least N days, and only TLS 1.2+ is accepted.",
     description: "Connects to the https URL (`url`, else the `tls_url` target, else `api_url` when \
 it is https) and completes a TLS 1.2/1.3 handshake with rustls, verifying the chain for the host \
@@ -125,7 +126,7 @@ impl CheckKind for TlsCert {
         Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-        params.reject_unknown(&["url", "host", "ca", "min_days", "legacy_probe"])?;
+        let params = &params.with_doc(&DOC);
         if let Some(u) = params.str("url") {
             let parsed = url::Url::parse(u)
                 .map_err(|e| ParamError::new("url", format!("not a URL ({e})")))?;
@@ -138,15 +139,13 @@ impl CheckKind for TlsCert {
             ServerName::try_from(h.clone())
                 .map_err(|_| ParamError::new("host", format!("`{h}` is not a host name")))?;
         }
-        let timeout = params
-            .duration("timeout")?
-            .unwrap_or(Duration::from_secs(5));
+        let timeout = params.value::<Duration>("timeout")?;
         Ok(Box::new(Prepared {
             url: params.str("url").map(str::to_string),
             host,
             ca: params.str("ca").map(str::to_string),
-            min_days: params.u64("min_days")?.unwrap_or(14) as i64,
-            legacy_probe: params.bool("legacy_probe")?.unwrap_or(true),
+            min_days: params.value::<u64>("min_days")? as i64,
+            legacy_probe: params.value::<bool>("legacy_probe")?,
             timeout,
         }))
     }

@@ -3,14 +3,16 @@
 
 use gonogo_core::bind::{ItemBinding, bind};
 use gonogo_core::config::Config;
-use gonogo_core::{CheckKind, Status};
+use gonogo_core::{CheckKind, Service, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-fn is_live(id: &str) -> bool {
-    ["pg.", "redis.", "prom.", "metrics."]
-        .iter()
-        .any(|p| id.starts_with(p))
+/// The kinds this test covers: the data and monitoring services (HTTP and TLS have theirs).
+fn is_data_or_monitoring(kind: &dyn CheckKind) -> bool {
+    matches!(
+        kind.doc().live,
+        Some(Service::Postgres | Service::Redis | Service::Prometheus)
+    )
 }
 
 /// Every item of `seed` bound to a live kind: line, text, kind and parameters.
@@ -32,7 +34,7 @@ fn live_bindings(seed: &str) -> String {
     let mut out = String::new();
     for (item, binding) in checklist.items.iter().zip(&plan.items) {
         if let ItemBinding::Check(b) = binding
-            && is_live(b.kind.id())
+            && is_data_or_monitoring(b.kind)
         {
             let params: Vec<String> = b.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             writeln!(
@@ -70,7 +72,10 @@ async fn every_live_kind_is_skipped_without_its_target() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = crate::live::ctx(dir.path(), &[]);
     let mut out = String::new();
-    for kind in gonogo_checks::KINDS.iter().filter(|k| is_live(k.id())) {
+    for kind in gonogo_checks::KINDS
+        .iter()
+        .filter(|k| is_data_or_monitoring(**k))
+    {
         // Only prom.query and pg.schema-applied have required parameters.
         let needs_query: &[(&str, &str)] = match kind.id() {
             "prom.query" => &[("query", "up"), ("min", "1")],

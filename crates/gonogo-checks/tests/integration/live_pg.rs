@@ -3,9 +3,10 @@
 
 use crate::live::{codes, ctx, run};
 use gonogo_checks::pg::{
-    backups::Backups, connections::Connections, deadlocks::Deadlocks, fk_indexed::FkIndexed,
-    fk_validated::FkValidated, migrations_applied::MigrationsApplied, replication::Replication,
-    rls::Rls, schema_applied::SchemaApplied, slow_queries::SlowQueries,
+    backups::PgBackups, connections::PgConnections, deadlocks::PgDeadlocks,
+    fk_indexed::PgFkIndexed, fk_validated::PgFkValidated, migrations_applied::PgMigrationsApplied,
+    replication::PgReplication, rls::PgRls, schema_applied::PgSchemaApplied,
+    slow_queries::PgSlowQueries,
 };
 use gonogo_core::Status;
 use gonogo_testkit::Service;
@@ -62,7 +63,7 @@ async fn pg_fk_indexed_lists_foreign_keys_without_an_index() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &url)]);
-    let o = run(&FkIndexed, &[("schemas", s)], &ctx).await;
+    let o = run(&PgFkIndexed, &[("schemas", s)], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     // `lines.order_id` leads the primary key, so only `orders.customer_id` is unsupported.
     assert_eq!(codes(&o), ["pg-fk-without-index"]);
@@ -80,7 +81,7 @@ async fn pg_fk_indexed_lists_foreign_keys_without_an_index() {
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&FkIndexed, &[("schemas", s)], &ctx).await;
+    let o = run(&PgFkIndexed, &[("schemas", s)], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -108,7 +109,7 @@ async fn pg_fk_validated_finds_not_valid_constraints() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[]);
     let dsn = url.as_str();
-    let o = run(&FkValidated, &[("dsn", dsn), ("schemas", s)], &ctx).await;
+    let o = run(&PgFkValidated, &[("dsn", dsn), ("schemas", s)], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-constraint-not-valid"]);
     assert!(
@@ -125,7 +126,7 @@ async fn pg_fk_validated_finds_not_valid_constraints() {
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&FkValidated, &[("dsn", dsn), ("schemas", s)], &ctx).await;
+    let o = run(&PgFkValidated, &[("dsn", dsn), ("schemas", s)], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(o.evidence.summary, "all 2 constraints validated");
     drop_schema(c, s).await;
@@ -150,7 +151,7 @@ async fn pg_rls_flags_tables_without_row_level_security() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &url)]);
-    let o = run(&Rls, &[("schemas", s)], &ctx).await;
+    let o = run(&PgRls, &[("schemas", s)], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-rls-no-policies", "pg-rls-disabled"]);
     assert_eq!(
@@ -163,7 +164,7 @@ async fn pg_rls_flags_tables_without_row_level_security() {
     );
 
     // Excluding the table leaves only the warning.
-    let o = run(&Rls, &[("schemas", s), ("exclude", "invoices")], &ctx).await;
+    let o = run(&PgRls, &[("schemas", s), ("exclude", "invoices")], &ctx).await;
     assert_eq!(o.status, Status::Warn, "{o:?}");
 
     sqlx::raw_sql(
@@ -174,7 +175,7 @@ async fn pg_rls_flags_tables_without_row_level_security() {
     .execute(&mut c)
     .await
     .unwrap();
-    let o = run(&Rls, &[("schemas", s)], &ctx).await;
+    let o = run(&PgRls, &[("schemas", s)], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -182,7 +183,7 @@ async fn pg_rls_flags_tables_without_row_level_security() {
     );
     drop_schema(c, s).await;
 
-    let o = run(&Rls, &[("schemas", "gonogo_t_rls_absent")], &ctx).await;
+    let o = run(&PgRls, &[("schemas", "gonogo_t_rls_absent")], &ctx).await;
     assert_eq!(o.status, Status::Skipped);
     assert_eq!(
         o.evidence.summary,
@@ -207,7 +208,7 @@ async fn pg_connections_compares_with_max_connections() {
         .unwrap();
     // Two held connections plus the check's own: at least 3 are in use.
     let tight = format!("{}", 300.0 / limit as f64);
-    let o = run(&Connections, &[("max", &tight)], &ctx).await;
+    let o = run(&PgConnections, &[("max", &tight)], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-connections-high"]);
     assert!(
@@ -218,7 +219,7 @@ async fn pg_connections_compares_with_max_connections() {
             .contains(&format!(" of {limit} connections"))
     );
 
-    let o = run(&Connections, &[("max", "80")], &ctx).await;
+    let o = run(&PgConnections, &[("max", "80")], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.expected.as_deref(),
@@ -332,7 +333,7 @@ async fn pg_deadlocks_counts_deadlocks_in_the_database() {
     }
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &db_url)]);
-    let o = run(&Deadlocks, &[], &ctx).await;
+    let o = run(&PgDeadlocks, &[], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
         o.evidence
@@ -345,7 +346,7 @@ async fn pg_deadlocks_counts_deadlocks_in_the_database() {
     make_deadlock(&db_url).await;
     let mut seen = Vec::new();
     wait_until!("the deadlock to reach pg_stat_database", 15, {
-        let o = run(&Deadlocks, &[], &ctx).await;
+        let o = run(&PgDeadlocks, &[], &ctx).await;
         let failed = o.status == Status::Fail;
         seen.push(o);
         failed
@@ -361,10 +362,10 @@ async fn pg_deadlocks_counts_deadlocks_in_the_database() {
     );
     // Tolerating one passes; a window with no new deadlock passes too.
     assert_eq!(
-        run(&Deadlocks, &[("max", "1")], &ctx).await.status,
+        run(&PgDeadlocks, &[("max", "1")], &ctx).await.status,
         Status::Pass
     );
-    let o = run(&Deadlocks, &[("window", "200ms")], &ctx).await;
+    let o = run(&PgDeadlocks, &[("window", "200ms")], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
         o.evidence.summary.ends_with("in the last 200ms"),
@@ -395,7 +396,7 @@ async fn pg_slow_queries_needs_pg_stat_statements() {
     let db_url = with_db(&url, db);
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &db_url)]);
-    let o = run(&SlowQueries, &[], &ctx).await;
+    let o = run(&PgSlowQueries, &[], &ctx).await;
     assert_eq!(o.status, Status::Skipped, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -412,7 +413,7 @@ async fn pg_slow_queries_needs_pg_stat_statements() {
         .execute(&mut d)
         .await
         .unwrap();
-    let o = run(&SlowQueries, &[], &ctx).await;
+    let o = run(&PgSlowQueries, &[], &ctx).await;
     if preloaded.contains("pg_stat_statements") {
         // A statement slower than 1 ms, run often enough to count.
         for _ in 0..5 {
@@ -421,10 +422,10 @@ async fn pg_slow_queries_needs_pg_stat_statements() {
                 .await
                 .unwrap();
         }
-        let o = run(&SlowQueries, &[("max", "5ms"), ("min_calls", "5")], &ctx).await;
+        let o = run(&PgSlowQueries, &[("max", "5ms"), ("min_calls", "5")], &ctx).await;
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert!(codes(&o).contains(&"pg-slow-query"));
-        let o = run(&SlowQueries, &[("max", "10s")], &ctx).await;
+        let o = run(&PgSlowQueries, &[("max", "10s")], &ctx).await;
         assert_eq!(o.status, Status::Pass, "{o:?}");
     } else {
         // Installed but not preloaded: the view cannot be read, and the check says why.
@@ -457,19 +458,19 @@ async fn pg_replication_on_a_primary_without_replicas() {
     if replicas > 0 {
         eprintln!("the test server has replicas; checking it passes with them");
         assert_eq!(
-            run(&Replication, &[("max_lag", "1h")], &ctx).await.status,
+            run(&PgReplication, &[("max_lag", "1h")], &ctx).await.status,
             Status::Pass
         );
         return;
     }
-    let o = run(&Replication, &[], &ctx).await;
+    let o = run(&PgReplication, &[], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-replication-too-few"]);
     assert_eq!(
         o.evidence.findings[0].message,
         "0 replicas streaming, 1 required"
     );
-    let o = run(&Replication, &[("required", "false")], &ctx).await;
+    let o = run(&PgReplication, &[("required", "false")], &ctx).await;
     assert_eq!(o.status, Status::Skipped, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -489,7 +490,7 @@ async fn pg_backups_reads_the_archiver_and_backup_files() {
         .fetch_one(&mut c)
         .await
         .unwrap();
-    let o = run(&Backups, &[], &ctx).await;
+    let o = run(&PgBackups, &[], &ctx).await;
     if mode == "off" {
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(codes(&o), ["pg-archive-off"]);
@@ -500,14 +501,14 @@ async fn pg_backups_reads_the_archiver_and_backup_files() {
     // File mode: a fresh dump passes, an old one is stale, an empty directory has none.
     let backups = dir.path().join("backups");
     std::fs::create_dir_all(backups.join("daily")).unwrap();
-    let o = run(&Backups, &[("path", "backups")], &ctx).await;
+    let o = run(&PgBackups, &[("path", "backups")], &ctx).await;
     assert_eq!(codes(&o), ["pg-backup-none"]);
     let old = backups.join("daily/app-2024-01-01.dump");
     std::fs::write(&old, b"PGDMP old").unwrap();
     let f = std::fs::File::options().write(true).open(&old).unwrap();
     f.set_modified(std::time::SystemTime::now() - Duration::from_secs(3 * 86400))
         .unwrap();
-    let o = run(&Backups, &[("path", "backups"), ("max_age", "25h")], &ctx).await;
+    let o = run(&PgBackups, &[("path", "backups"), ("max_age", "25h")], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-backup-stale"]);
     assert_eq!(
@@ -515,7 +516,7 @@ async fn pg_backups_reads_the_archiver_and_backup_files() {
         "backups/daily/app-2024-01-01.dump"
     );
     std::fs::write(backups.join("app-today.dump"), b"PGDMP new").unwrap();
-    let o = run(&Backups, &[("path", "backups"), ("max_age", "25h")], &ctx).await;
+    let o = run(&PgBackups, &[("path", "backups"), ("max_age", "25h")], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
         o.evidence
@@ -524,7 +525,7 @@ async fn pg_backups_reads_the_archiver_and_backup_files() {
         "{}",
         o.evidence.summary
     );
-    let o = run(&Backups, &[("path", "no/such/dir")], &ctx).await;
+    let o = run(&PgBackups, &[("path", "no/such/dir")], &ctx).await;
     assert_eq!(o.status, Status::Error, "{o:?}");
 }
 
@@ -562,14 +563,14 @@ async fn pg_migrations_applied_compares_alembic_version_with_the_head() {
     let ctx = ctx(repo.path(), &[("database_url", &url)]);
     let params = [("tool", "alembic"), ("schema", s)];
     let mut c = schema(&url, s, "SELECT 1").await;
-    let o = run(&MigrationsApplied, &params, &ctx).await;
+    let o = run(&PgMigrationsApplied, &params, &ctx).await;
     assert_eq!(codes(&o), ["pg-migrations-table-missing"]);
 
     sqlx::raw_sql("CREATE TABLE gonogo_t_alembic.alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO gonogo_t_alembic.alembic_version VALUES ('b2')")
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&MigrationsApplied, &params, &ctx).await;
+    let o = run(&PgMigrationsApplied, &params, &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-migrations-pending"]);
     let f = &o.evidence.findings[0];
@@ -587,7 +588,7 @@ async fn pg_migrations_applied_compares_alembic_version_with_the_head() {
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&MigrationsApplied, &params, &ctx).await;
+    let o = run(&PgMigrationsApplied, &params, &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -598,7 +599,7 @@ async fn pg_migrations_applied_compares_alembic_version_with_the_head() {
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&MigrationsApplied, &params, &ctx).await;
+    let o = run(&PgMigrationsApplied, &params, &ctx).await;
     assert_eq!(
         codes(&o),
         [
@@ -638,7 +639,7 @@ async fn pg_migrations_applied_reads_sqlx_bookkeeping() {
     )
     .await;
     // Auto-detected: no `tool=`.
-    let o = run(&MigrationsApplied, &[("schema", s)], &ctx).await;
+    let o = run(&PgMigrationsApplied, &[("schema", s)], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-migrations-failed", "pg-migrations-pending"]);
     assert_eq!(
@@ -649,14 +650,14 @@ async fn pg_migrations_applied_reads_sqlx_bookkeeping() {
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&MigrationsApplied, &[("schema", s)], &ctx).await;
+    let o = run(&PgMigrationsApplied, &[("schema", s)], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(o.evidence.observed.as_deref(), Some("2 of 2 applied"));
     drop_schema(c, s).await;
 
     let empty = tempfile::tempdir().unwrap();
     let o = run(
-        &MigrationsApplied,
+        &PgMigrationsApplied,
         &[],
         &crate::live::ctx(empty.path(), &[("database_url", &url)]),
     )
@@ -674,7 +675,7 @@ async fn pg_passwords_never_appear_in_outcomes() {
     assert_ne!(with_pw, url, "test URL has the expected user");
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &with_pw)]);
-    let o = run(&Replication, &[], &ctx).await;
+    let o = run(&PgReplication, &[], &ctx).await;
     assert_ne!(o.status, Status::Error, "{o:?}");
     let text = crate::live::shown(&o);
     assert!(!text.contains("hunter2"), "{text}");
@@ -684,7 +685,7 @@ async fn pg_passwords_never_appear_in_outcomes() {
         "postgres://app:hunter2-secret@127.0.0.1:{}/x",
         crate::live::free_port()
     );
-    let o = run(&Rls, &[("dsn", &refused)], &ctx).await;
+    let o = run(&PgRls, &[("dsn", &refused)], &ctx).await;
     assert_eq!(o.status, Status::Error);
     assert!(!crate::live::shown(&o).contains("hunter2"), "{o:?}");
 }
@@ -699,7 +700,7 @@ async fn pg_a_server_that_never_answers_is_an_error_within_the_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &dsn)]);
     let started = Instant::now();
-    let o = run(&FkIndexed, &[], &ctx).await;
+    let o = run(&PgFkIndexed, &[], &ctx).await;
     let took = started.elapsed();
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
@@ -751,7 +752,7 @@ async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks(
     let params = [("file", "db/setup.sql"), ("schema", s)];
 
     let mut c = schema(&url, s, SCHEMA_PART_1).await;
-    let o = run(&SchemaApplied, &params, &ctx).await;
+    let o = run(&PgSchemaApplied, &params, &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     let found: Vec<(&str, String, String)> = o
         .evidence
@@ -804,7 +805,7 @@ async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks(
     assert_eq!(o.evidence.observed.as_deref(), Some("4 of 10 present"));
 
     sqlx::raw_sql(SCHEMA_PART_2).execute(&mut c).await.unwrap();
-    let o = run(&SchemaApplied, &params, &ctx).await;
+    let o = run(&PgSchemaApplied, &params, &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -817,7 +818,7 @@ async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks(
         .execute(&mut c)
         .await
         .unwrap();
-    let o = run(&SchemaApplied, &params, &ctx).await;
+    let o = run(&PgSchemaApplied, &params, &ctx).await;
     assert_eq!(codes(&o), ["pg-schema-view-missing"]);
     assert_eq!(
         o.evidence.findings[0].message,
@@ -830,14 +831,14 @@ async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks(
         "CREATE EXTENSION IF NOT EXISTS gonogo_no_such_extension;\n",
     )
     .unwrap();
-    let o = run(&SchemaApplied, &[("file", "db/ext.sql")], &ctx).await;
+    let o = run(&PgSchemaApplied, &[("file", "db/ext.sql")], &ctx).await;
     assert_eq!(codes(&o), ["pg-schema-extension-missing"]);
     assert_eq!(
         o.evidence.findings[0].message,
         "extension gonogo_no_such_extension is not installed"
     );
 
-    let o = run(&SchemaApplied, &[("file", "db/absent.sql")], &ctx).await;
+    let o = run(&PgSchemaApplied, &[("file", "db/absent.sql")], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-schema-file-missing"]);
     assert!(o.evidence.findings[0].message.contains("db/absent.sql"));
@@ -847,7 +848,7 @@ async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks(
         "-- CREATE TABLE x ();\nSELECT 1;\n",
     )
     .unwrap();
-    let o = run(&SchemaApplied, &[("file", "db/empty.sql")], &ctx).await;
+    let o = run(&PgSchemaApplied, &[("file", "db/empty.sql")], &ctx).await;
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert!(
         o.evidence
@@ -863,7 +864,7 @@ async fn pg_schema_applied_without_a_database_is_skipped_or_an_error() {
     let repo = tempfile::tempdir().unwrap();
     std::fs::write(repo.path().join("schema.sql"), "CREATE TABLE t (id int);\n").unwrap();
     let params = [("file", "schema.sql")];
-    let o = run(&SchemaApplied, &params, &ctx(repo.path(), &[])).await;
+    let o = run(&PgSchemaApplied, &params, &ctx(repo.path(), &[])).await;
     assert_eq!(o.status, Status::Skipped, "{o:?}");
     assert!(
         o.evidence.summary.contains("database_url"),
@@ -877,7 +878,7 @@ async fn pg_schema_applied_without_a_database_is_skipped_or_an_error() {
     );
     let started = Instant::now();
     let o = run(
-        &SchemaApplied,
+        &PgSchemaApplied,
         &params,
         &ctx(repo.path(), &[("database_url", &refused)]),
     )

@@ -4,7 +4,9 @@
 //! pg_basebackup) on free loopback ports, in a temporary directory, and stops them at the end.
 
 use crate::live::{codes, ctx, run};
-use gonogo_checks::pg::{backups::Backups, replication::Replication, slow_queries::SlowQueries};
+use gonogo_checks::pg::{
+    backups::PgBackups, replication::PgReplication, slow_queries::PgSlowQueries,
+};
 use gonogo_core::Status;
 use gonogo_testkit::Service;
 use sqlx::{Connection, PgConnection};
@@ -201,18 +203,18 @@ async fn pg_replication_slow_queries_and_archiving_on_a_private_cluster() {
     let on_standby = ctx(repo.path(), &[("database_url", &standby.url)]);
 
     // pg.replication: the primary has one streaming replica, the standby streams.
-    let o = run(&Replication, &[], &on_primary).await;
+    let o = run(&PgReplication, &[], &on_primary).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
         "primary with 1 of 1 attached replicas streaming"
     );
-    let o = run(&Replication, &[("min", "2")], &on_primary).await;
+    let o = run(&PgReplication, &[("min", "2")], &on_primary).await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Fail, vec!["pg-replication-too-few"])
     );
-    let o = run(&Replication, &[], &on_standby).await;
+    let o = run(&PgReplication, &[], &on_standby).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
         o.evidence
@@ -234,7 +236,7 @@ async fn pg_replication_slow_queries_and_archiving_on_a_private_cluster() {
             .unwrap();
     }
     let o = run(
-        &SlowQueries,
+        &PgSlowQueries,
         &[("max", "10ms"), ("min_calls", "5")],
         &on_primary,
     )
@@ -248,7 +250,7 @@ async fn pg_replication_slow_queries_and_archiving_on_a_private_cluster() {
         "{}",
         o.evidence.findings[0].message
     );
-    let o = run(&SlowQueries, &[("max", "5s")], &on_primary).await;
+    let o = run(&PgSlowQueries, &[("max", "5s")], &on_primary).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
 
     // pg.backups: a switched WAL segment is archived; then a failing archive_command shows.
@@ -263,7 +265,7 @@ async fn pg_replication_slow_queries_and_archiving_on_a_private_cluster() {
             .unwrap()
             > 0
     });
-    let o = run(&Backups, &[("max_age", "1h")], &on_primary).await;
+    let o = run(&PgBackups, &[("max_age", "1h")], &on_primary).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
         o.evidence
@@ -298,7 +300,7 @@ async fn pg_replication_slow_queries_and_archiving_on_a_private_cluster() {
             .unwrap()
             > 0
     });
-    let o = run(&Backups, &[("max_age", "1h")], &on_primary).await;
+    let o = run(&PgBackups, &[("max_age", "1h")], &on_primary).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["pg-archive-failing"]);
 

@@ -7,8 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gonogo_checks::prom::{
-    alertmanager::Alertmanager, metrics_exposed::MetricsExposed, query::Query,
-    rules_loaded::RulesLoaded, targets_up::TargetsUp,
+    alertmanager::PromAlertmanager, metrics_exposed::MetricsExposed, query::PromQuery,
+    rules_loaded::PromRulesLoaded, targets_up::PromTargetsUp,
 };
 use gonogo_core::Status;
 use gonogo_testkit::{Found, Service};
@@ -279,13 +279,13 @@ async fn prometheus_kinds_against_a_real_prometheus() {
     let empty = ctx(dir.path(), &[("prometheus_url", &bare.url)]);
 
     // prom.targets-up
-    let o = run(&TargetsUp, &[("job", "app")], &good).await;
+    let o = run(&PromTargetsUp, &[("job", "app")], &good).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
         "1 up, 0 down, 0 unknown of 1 targets in job app"
     );
-    let o = run(&TargetsUp, &[], &good).await;
+    let o = run(&PromTargetsUp, &[], &good).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["prom-target-down"]);
     assert!(
@@ -295,22 +295,22 @@ async fn prometheus_kinds_against_a_real_prometheus() {
         "{:?}",
         o.evidence.findings
     );
-    let o = run(&TargetsUp, &[], &empty).await;
+    let o = run(&PromTargetsUp, &[], &empty).await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Fail, vec!["prom-no-targets"])
     );
 
     // prom.rules-loaded
-    let o = run(&RulesLoaded, &[("severity", "critical")], &good).await;
+    let o = run(&PromRulesLoaded, &[("severity", "critical")], &good).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
         "1 alerting rules loaded from 1 files, 1 with severity=critical"
     );
-    let o = run(&RulesLoaded, &[("severity", "page")], &good).await;
+    let o = run(&PromRulesLoaded, &[("severity", "page")], &good).await;
     assert_eq!(codes(&o), ["prom-rules-no-severity"]);
-    let o = run(&RulesLoaded, &[("type", "record")], &good).await;
+    let o = run(&PromRulesLoaded, &[("type", "record")], &good).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["prom-rule-error"]);
     let f = &o.evidence.findings[0];
@@ -321,7 +321,7 @@ async fn prometheus_kinds_against_a_real_prometheus() {
         f.message
     );
     assert!(f.location.as_ref().unwrap().path.ends_with("rules.yml"));
-    let o = run(&RulesLoaded, &[], &empty).await;
+    let o = run(&PromRulesLoaded, &[], &empty).await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Fail, vec!["prom-rules-none"])
@@ -329,7 +329,7 @@ async fn prometheus_kinds_against_a_real_prometheus() {
 
     // prom.query
     let o = run(
-        &Query,
+        &PromQuery,
         &[("query", "sum(app_requests_total)"), ("max", "1000")],
         &good,
     )
@@ -337,7 +337,7 @@ async fn prometheus_kinds_against_a_real_prometheus() {
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(o.evidence.summary, "44 (≤ 1000)");
     let o = run(
-        &Query,
+        &PromQuery,
         &[("query", "app_requests_total"), ("max", "10")],
         &good,
     )
@@ -348,23 +348,28 @@ async fn prometheus_kinds_against_a_real_prometheus() {
         o.evidence.findings[0].message.contains("code=\"200\"")
             && o.evidence.findings[0].message.ends_with("= 42 > max 10")
     );
-    let o = run(&Query, &[("query", "scalar(sum(up))"), ("min", "2")], &good).await;
+    let o = run(
+        &PromQuery,
+        &[("query", "scalar(sum(up))"), ("min", "2")],
+        &good,
+    )
+    .await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Fail, vec!["prom-query-below-min"])
     );
     let p95 = "histogram_quantile(0.95, sum by (le) (app_latency_seconds_bucket))";
-    let o = run(&Query, &[("query", p95), ("max", "1")], &good).await;
+    let o = run(&PromQuery, &[("query", p95), ("max", "1")], &good).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     let o = run(
-        &Query,
+        &PromQuery,
         &[("query", "no_such_metric_total"), ("max", "1")],
         &good,
     )
     .await;
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert!(o.evidence.summary.starts_with("query returned no samples"));
-    let o = run(&Query, &[("query", "sum("), ("max", "1")], &good).await;
+    let o = run(&PromQuery, &[("query", "sum("), ("max", "1")], &good).await;
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert!(
         o.evidence.summary.contains("bad_data"),
@@ -388,26 +393,26 @@ async fn prometheus_kinds_against_a_real_prometheus() {
         },
     )
     .await;
-    let o = run(&Query, &[("query", &errors), ("max", "0.01")], &good).await;
+    let o = run(&PromQuery, &[("query", &errors), ("max", "0.01")], &good).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(
         o.evidence.summary,
         "1 of 1 series out of bounds (≤ 0.01): 0.0909"
     );
     let success = gonogo_checks::prom::query::success_ratio("5m");
-    let o = run(&Query, &[("query", &success), ("min", "0.99")], &good).await;
+    let o = run(&PromQuery, &[("query", &success), ("min", "0.99")], &good).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
-    let o = run(&Query, &[("query", &success), ("min", "0.9")], &good).await;
+    let o = run(&PromQuery, &[("query", &success), ("min", "0.9")], &good).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
 
     // prom.alertmanager
-    let o = run(&Alertmanager, &[], &good).await;
+    let o = run(&PromAlertmanager, &[], &good).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.summary,
         format!("1 active: http://{service}/api/v2/alerts")
     );
-    let o = run(&Alertmanager, &[], &empty).await;
+    let o = run(&PromAlertmanager, &[], &empty).await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Fail, vec!["prom-no-alertmanager"])
@@ -496,7 +501,10 @@ async fn prometheus_probes_are_bounded_against_silent_and_trickling_servers() {
                 ("metrics_url", &format!("{base}/metrics")),
             ],
         );
-        for kind in [&TargetsUp as &dyn gonogo_core::CheckKind, &MetricsExposed] {
+        for kind in [
+            &PromTargetsUp as &dyn gonogo_core::CheckKind,
+            &MetricsExposed,
+        ] {
             let started = Instant::now();
             let o = run(kind, &[], &ctx).await;
             let took = started.elapsed();

@@ -5,7 +5,8 @@
 
 use crate::live::{codes, ctx, run};
 use gonogo_checks::redis::{
-    auth::Auth, config::Config, hit_rate::HitRate, memory::Memory, ping::Ping,
+    auth::RedisAuth, config::RedisConfig, hit_rate::RedisHitRate, memory::RedisMemory,
+    ping::RedisPing,
 };
 use gonogo_core::Status;
 use gonogo_testkit::Service;
@@ -166,7 +167,7 @@ async fn redis_config_and_memory_on_the_shared_server() {
             ("save", "3600 1 300 100"),
         ],
     );
-    let o = run(&Config, &[("policy", "allkeys-lru")], &ctx).await;
+    let o = run(&RedisConfig, &[("policy", "allkeys-lru")], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.observed.as_deref(),
@@ -174,7 +175,7 @@ async fn redis_config_and_memory_on_the_shared_server() {
             "maxmemory 1.0 GiB, maxmemory-policy allkeys-lru, appendonly yes, save \"3600 1 300 100\""
         )
     );
-    let o = run(&Memory, &[("max", "80")], &ctx).await;
+    let o = run(&RedisMemory, &[("max", "80")], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
 
     // Bad: unbounded, another policy, no persistence.
@@ -187,7 +188,7 @@ async fn redis_config_and_memory_on_the_shared_server() {
             ("save", ""),
         ],
     );
-    let o = run(&Config, &[("policy", "allkeys-lru")], &ctx).await;
+    let o = run(&RedisConfig, &[("policy", "allkeys-lru")], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(
         codes(&o),
@@ -204,19 +205,19 @@ async fn redis_config_and_memory_on_the_shared_server() {
     );
     // Only the aspects an item asks for are judged.
     let o = run(
-        &Config,
+        &RedisConfig,
         &[("require", "policy"), ("policy", "volatile-lru")],
         &ctx,
     )
     .await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     config_set(&mut con, &[("maxmemory-policy", "noeviction")]);
-    let o = run(&Config, &[("require", "policy")], &ctx).await;
+    let o = run(&RedisConfig, &[("require", "policy")], &ctx).await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Warn, vec!["redis-noeviction"])
     );
-    let o = run(&Memory, &[], &ctx).await;
+    let o = run(&RedisMemory, &[], &ctx).await;
     assert_eq!(codes(&o), ["redis-memory-unlimited"]);
 
     // Nearly full: a limit just above what is in use (no eviction happens below the limit).
@@ -235,7 +236,7 @@ async fn redis_config_and_memory_on_the_shared_server() {
             ("maxmemory", &(used + used / 7).to_string()),
         ],
     );
-    let o = run(&Memory, &[("max", "80")], &ctx).await;
+    let o = run(&RedisMemory, &[("max", "80")], &ctx).await;
     config_set(&mut con, &[("maxmemory", "1gb")]);
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["redis-memory-high"]);
@@ -257,7 +258,7 @@ async fn redis_auth_requires_credentials() {
         .query(&mut con)
         .unwrap();
     if pass.get(1).is_some_and(String::is_empty) {
-        let o = run(&Auth, &[], &ctx(dir.path(), &[("redis_url", &url)])).await;
+        let o = run(&RedisAuth, &[], &ctx(dir.path(), &[("redis_url", &url)])).await;
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(codes(&o), ["redis-auth-not-required"]);
     }
@@ -268,31 +269,31 @@ async fn redis_auth_requires_credentials() {
     let bare = server.url();
     let good = format!("redis://:s3cret-pw@127.0.0.1:{}", server.port);
     let wrong = format!("redis://:not-it-pw@127.0.0.1:{}", server.port);
-    let o = run(&Auth, &[("url", &bare)], &ctx(dir.path(), &[])).await;
+    let o = run(&RedisAuth, &[("url", &bare)], &ctx(dir.path(), &[])).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.observed.as_deref(),
         Some("NOAUTH without credentials")
     );
-    let o = run(&Auth, &[], &ctx(dir.path(), &[("redis_url", &good)])).await;
+    let o = run(&RedisAuth, &[], &ctx(dir.path(), &[("redis_url", &good)])).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.observed.as_deref(),
         Some("NOAUTH without credentials; the configured credentials work")
     );
     assert!(!crate::live::shown(&o).contains("s3cret"), "{o:?}");
-    let o = run(&Auth, &[], &ctx(dir.path(), &[("redis_url", &wrong)])).await;
+    let o = run(&RedisAuth, &[], &ctx(dir.path(), &[("redis_url", &wrong)])).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["redis-auth-credentials-rejected"]);
     assert!(!crate::live::shown(&o).contains("not-it"), "{o:?}");
 
     // redis.ping: the same server refuses a client without the password.
-    let o = run(&Ping, &[("url", &bare)], &ctx(dir.path(), &[])).await;
+    let o = run(&RedisPing, &[("url", &bare)], &ctx(dir.path(), &[])).await;
     assert_eq!(
         (o.status, codes(&o)),
         (Status::Fail, vec!["redis-ping-refused"])
     );
-    let o = run(&Ping, &[("url", &good)], &ctx(dir.path(), &[])).await;
+    let o = run(&RedisPing, &[("url", &good)], &ctx(dir.path(), &[])).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
 }
 
@@ -315,7 +316,7 @@ async fn redis_hit_rate_from_keyspace_statistics() {
         }
     };
     get(&mut con, "gonogo:absent", 50);
-    let o = run(&HitRate, &[], &ctx).await;
+    let o = run(&RedisHitRate, &[], &ctx).await;
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert_eq!(
         o.evidence.summary,
@@ -328,7 +329,7 @@ async fn redis_hit_rate_from_keyspace_statistics() {
         .query(&mut con)
         .unwrap();
     get(&mut con, "gonogo:present", 200);
-    let o = run(&HitRate, &[("min", "80")], &ctx).await;
+    let o = run(&RedisHitRate, &[("min", "80")], &ctx).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert_eq!(
         o.evidence.observed.as_deref(),
@@ -336,7 +337,7 @@ async fn redis_hit_rate_from_keyspace_statistics() {
     );
 
     get(&mut con, "gonogo:absent", 150);
-    let o = run(&HitRate, &[("min", "80")], &ctx).await;
+    let o = run(&RedisHitRate, &[("min", "80")], &ctx).await;
     assert_eq!(o.status, Status::Fail, "{o:?}");
     assert_eq!(codes(&o), ["redis-hit-rate-low"]);
     assert_eq!(
@@ -351,7 +352,7 @@ async fn redis_ping_on_the_shared_server() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let o = run(&Ping, &[], &ctx(dir.path(), &[("redis_url", &url)])).await;
+    let o = run(&RedisPing, &[], &ctx(dir.path(), &[("redis_url", &url)])).await;
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
         o.evidence.summary.starts_with("PONG in "),
@@ -367,8 +368,8 @@ async fn redis_a_server_that_never_answers_is_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("redis_url", &url)]);
     for (kind, status) in [
-        (&Config as &dyn gonogo_core::CheckKind, Status::Error),
-        (&Ping, Status::Fail),
+        (&RedisConfig as &dyn gonogo_core::CheckKind, Status::Error),
+        (&RedisPing, Status::Fail),
     ] {
         let started = Instant::now();
         let o = run(kind, &[], &ctx).await;
@@ -381,6 +382,6 @@ async fn redis_a_server_that_never_answers_is_bounded() {
         );
         assert!(!crate::live::shown(&o).contains("pw-secret"), "{o:?}");
     }
-    let o = run(&Ping, &[], &ctx).await;
+    let o = run(&RedisPing, &[], &ctx).await;
     assert_eq!(codes(&o), ["redis-unreachable"]);
 }

@@ -107,7 +107,7 @@ fn documented_examples_prepare() {
         for example in kind.doc().examples {
             let (id, params) = example_params(example);
             assert_eq!(id, kind.id(), "example `{example}` names another kind");
-            if let Err(e) = kind.prepare(&params) {
+            if let Err(e) = gonogo_core::check::prepare(*kind, &params) {
                 panic!("{}: example `{example}` does not prepare: {e}", kind.id());
             }
         }
@@ -126,7 +126,7 @@ fn documented_phrases_are_recognised() {
             let r = r.unwrap_or_else(|| {
                 panic!("{}: documented phrase {phrase:?} not recognised", kind.id())
             });
-            if let Err(e) = kind.prepare(&r.params) {
+            if let Err(e) = gonogo_core::check::prepare(*kind, &r.params) {
                 panic!(
                     "{}: phrase {phrase:?} binds parameters that do not prepare: {e}",
                     kind.id()
@@ -144,5 +144,147 @@ fn documented_phrases_are_recognised() {
                 kind.id()
             );
         }
+    }
+}
+
+#[test]
+fn parameters_read_are_documented_and_documented_defaults_parse() {
+    for kind in gonogo_checks::KINDS {
+        let doc = kind.doc();
+        let mut read = HashSet::new();
+        for example in doc.examples {
+            let (_, params) = example_params(example);
+            let (prepared, reads) =
+                gonogo_core::params::record_reads(|| gonogo_core::check::prepare(*kind, &params));
+            if let Err(e) = prepared {
+                panic!("{}: example `{example}` does not prepare: {e}", kind.id());
+            }
+            for r in reads {
+                let Some(p) = doc.param(&r.name) else {
+                    assert!(
+                        gonogo_core::params::GLOBAL_PARAMS.contains(&r.name.as_str()),
+                        "{}: reads parameter `{}`, which its doc does not list",
+                        kind.id(),
+                        r.name
+                    );
+                    continue;
+                };
+                if let Some(default) = p.default
+                    && let Err(e) = (r.parses)(default)
+                {
+                    panic!(
+                        "{}: documented default `{}={default}` does not parse: {e}",
+                        kind.id(),
+                        p.name
+                    );
+                }
+                read.insert(r.name);
+            }
+        }
+        for p in doc.params {
+            assert!(
+                read.contains(p.name),
+                "{}: documents `{}`, but no example reads it",
+                kind.id(),
+                p.name
+            );
+        }
+    }
+}
+
+#[test]
+fn parameters_outside_the_doc_are_rejected() {
+    for kind in gonogo_checks::KINDS {
+        let (_, mut params) = example_params(kind.doc().examples[0]);
+        params.insert("no_such_parameter", "1");
+        let e = gonogo_core::check::prepare(*kind, &params)
+            .err()
+            .unwrap_or_else(|| panic!("{}: accepted an undocumented parameter", kind.id()));
+        assert_eq!(e.key, "no_such_parameter", "{}", kind.id());
+        // Parameters every kind takes are not rejected.
+        let (_, mut params) = example_params(kind.doc().examples[0]);
+        params.insert("blocking", "false");
+        if let Err(e) = gonogo_core::check::prepare(*kind, &params) {
+            assert_ne!(e.key, "blocking", "{}", kind.id());
+        }
+    }
+}
+
+/// `redis.hit-rate` → `RedisHitRate`.
+fn struct_name(id: &str) -> String {
+    id.split(['.', '-'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn kind_structs_are_named_after_their_ids() {
+    for kind in gonogo_checks::KINDS {
+        let name = kind.type_name().rsplit("::").next().unwrap();
+        assert_eq!(name, struct_name(kind.id()), "{}", kind.type_name());
+    }
+}
+
+/// Orders of the registry that must not change any binding: as listed, reversed, rotated and
+/// interleaved.
+fn registry_orders() -> Vec<Vec<&'static dyn gonogo_core::CheckKind>> {
+    let kinds: Vec<_> = gonogo_checks::KINDS.to_vec();
+    let mut orders = vec![kinds.clone(), kinds.iter().rev().copied().collect()];
+    for step in [7, 13, 29] {
+        let mut rotated = kinds.clone();
+        rotated.rotate_left(step % kinds.len());
+        orders.push(rotated);
+    }
+    let (even, odd): (Vec<_>, Vec<_>) = kinds.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    orders.push(odd.into_iter().chain(even).map(|(_, k)| *k).collect());
+    orders
+}
+
+#[test]
+fn recognition_ties_never_depend_on_the_registry_order() {
+    use gonogo_core::bind::{ItemBinding, bind, recognise};
+    use gonogo_core::{Registry, config::Config};
+    let bound = |registry: &Registry, seed: &str| -> Vec<Option<(String, Params)>> {
+        let path = format!(
+            "{}/../../examples/checklists/{seed}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let checklist = gonogo_checklist::parse(&std::fs::read_to_string(path).unwrap());
+        let plan = bind(
+            &checklist,
+            seed,
+            &Config::with_defaults(),
+            registry,
+            &Default::default(),
+        );
+        plan.items
+            .iter()
+            .map(|b| match b {
+                ItemBinding::Check(b) => Some((b.kind.id().to_string(), b.params.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let phrases = |registry: &Registry| -> Vec<Option<(&'static str, Params)>> {
+        gonogo_checks::KINDS
+            .iter()
+            .flat_map(|k| k.doc().phrases)
+            .map(|text| {
+                recognise(registry, ItemRef { text, context: &[] }).map(|(k, r)| (k.id(), r.params))
+            })
+            .collect()
+    };
+    let listed = gonogo_checks::registry();
+    for order in registry_orders() {
+        let registry = Registry::new(order);
+        for seed in ["seed-000.md", "seed-004.md"] {
+            assert_eq!(bound(&registry, seed), bound(&listed, seed), "{seed}");
+        }
+        assert_eq!(phrases(&registry), phrases(&listed));
     }
 }
