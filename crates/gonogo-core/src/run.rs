@@ -61,32 +61,38 @@ pub async fn run_plan(
     let total = groups.len();
     let finished = AtomicUsize::new(0);
     let ctx = Arc::new(ctx.clone());
-    let results: Vec<(usize, Outcome)> = futures::stream::iter(groups.iter().map(|(first, _)| {
-        let ctx = ctx.clone();
-        let finished = &finished;
-        async move {
-            let ItemBinding::Check(bc) = &plan.items[*first] else {
-                unreachable!("grouped bound items only")
-            };
-            let outcome = match &bc.prepared {
-                Err(reason) => Outcome::error(reason.clone()),
-                Ok(check) => {
-                    let timeout = match bc.params.duration("timeout") {
-                        // The kind enforces its own timeout; the runner's is a backstop.
-                        Ok(Some(t)) => t + Duration::from_secs(2),
-                        _ => opts.default_timeout,
-                    };
-                    run_one(check.clone(), ctx, timeout).await
-                }
-            };
-            let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-            on_done(n, total, bc.kind.id());
-            (*first, outcome)
-        }
-    }))
-    .buffer_unordered(opts.concurrency.max(1))
-    .collect()
-    .await;
+    // The futures are collected before they are streamed: a stream over a mapping closure
+    // would make `run_plan`'s future non-`Send` (a watcher or server spawns it on a task).
+    let checks: Vec<_> = groups
+        .iter()
+        .map(|(first, _)| {
+            let ctx = ctx.clone();
+            let finished = &finished;
+            async move {
+                let ItemBinding::Check(bc) = &plan.items[*first] else {
+                    unreachable!("grouped bound items only")
+                };
+                let outcome = match &bc.prepared {
+                    Err(reason) => Outcome::error(reason.clone()),
+                    Ok(check) => {
+                        let timeout = match bc.params.duration("timeout") {
+                            // The kind enforces its own timeout; the runner's is a backstop.
+                            Ok(Some(t)) => t + Duration::from_secs(2),
+                            _ => opts.default_timeout,
+                        };
+                        run_one(check.clone(), ctx, timeout).await
+                    }
+                };
+                let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                on_done(n, total, bc.kind.id());
+                (*first, outcome)
+            }
+        })
+        .collect();
+    let results: Vec<(usize, Outcome)> = futures::stream::iter(checks)
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
 
     let mut out: Vec<Option<Outcome>> = vec![None; plan.items.len()];
     let by_first: HashMap<usize, Outcome> = results.into_iter().collect();
@@ -273,6 +279,23 @@ mod tests {
     }
 
     #[test]
+    fn a_run_can_be_spawned_on_a_task() {
+        // `gonogo watch` and the server run plans on tasks of their own.
+        fn assert_send<T: Send>(_: &T) {}
+        let plan = BindingPlan {
+            items: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let ctx = CheckContext::new(".".into());
+        let opts = RunOptions {
+            concurrency: 1,
+            default_timeout: Duration::from_secs(1),
+        };
+        let run = run_plan(&plan, &ctx, &opts, &|_, _, _| {});
+        assert_send(&run);
+    }
+
+    #[test]
     fn never_runs_more_checks_at_once_than_the_bound() {
         let tally = Arc::new(Tally::default());
         let items = (0..9)
@@ -316,8 +339,9 @@ mod tests {
         assert!(summary.starts_with("timed out after 300 ms"), "{summary}");
         assert_eq!(status_and_summary(&out[1]).0, Status::Pass);
         let quick = out[1].as_ref().unwrap().duration;
+        // Far below the stuck check's 5 s: it did not wait for that thread.
         assert!(
-            quick < Duration::from_millis(250),
+            quick < Duration::from_secs(2),
             "the quick check took {quick:?}"
         );
     }
