@@ -1,11 +1,12 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, line_of, normalise, read_repo_text, repo_files};
+use crate::util::{blocking, normalise, read_repo_text, repo_files};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_parsers::line_of;
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -2,7 +2,6 @@
 //! policies, keep database data on volumes, wait for healthy dependencies and carry no inline
 //! secrets or weak fallbacks.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
     RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
     secret_like_name, unreadable, wants,
@@ -11,6 +10,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 use std::collections::BTreeMap;
 
 pub struct ComposeLint;

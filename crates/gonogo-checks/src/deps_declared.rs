@@ -5,11 +5,12 @@ use crate::deps_pinned::{
     ReqLine, is_requirements_file, logical_lines, normalise_rel, parent_dir, parse_req_line,
     rel_join,
 };
-use crate::util::{RepoFile, blocking, line_of, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{RepoFile, blocking, normalise, read_repo_text, repo_files, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::line_of;
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;

@@ -542,7 +542,7 @@ impl Prepared {
             Err(e) => {
                 let line = e
                     .span()
-                    .map_or(1, |s| crate::util::line_of(text.as_bytes(), s.start));
+                    .map_or(1, |s| gonogo_parsers::line_of(text.as_bytes(), s.start));
                 scan.findings.push(
                     Finding::warn(
                         "deps-manifest-malformed",

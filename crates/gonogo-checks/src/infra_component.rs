@@ -4,12 +4,12 @@
 
 use crate::compose_lint::is_compose_file;
 use crate::k8s_workloads::looks_like_manifest_file;
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{RepoFile, blocking, normalise, read_repo_text, repo_files, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -2,7 +2,6 @@
 //! and pinned images; replicated workloads are covered by PodDisruptionBudgets; every namespace
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
     RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
     wants,
@@ -11,6 +10,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct K8sWorkloads;

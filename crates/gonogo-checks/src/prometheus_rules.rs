@@ -1,7 +1,6 @@
 //! `prometheus.rules`: Prometheus rule files parse and every alert is actionable (expr, for,
 //! severity, summary, runbook); an Alertmanager config routes to real receivers.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
     RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
     wants,
@@ -10,6 +9,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 
 pub struct PrometheusRules;
 

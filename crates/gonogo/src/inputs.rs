@@ -60,15 +60,8 @@ pub fn load_checklist(path: &Path) -> anyhow::Result<Loaded> {
     let checklist = gonogo_checklist::parse(&source);
     for d in &checklist.diagnostics {
         warnings.push(Diagnostic {
-            severity: match d.severity {
-                gonogo_checklist::Severity::Error => Severity::Error,
-                gonogo_checklist::Severity::Warning => Severity::Warning,
-            },
-            code: d.code,
             file: display_path.clone(),
-            line: d.line,
-            column: d.column,
-            message: d.message.clone(),
+            ..d.clone()
         });
     }
     Ok(Loaded {

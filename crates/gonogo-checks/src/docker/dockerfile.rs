@@ -1,7 +1,6 @@
 //! `docker.dockerfile`: Dockerfiles build images that are pinned, run as a non-root user, have
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
-use super::{Dockerfile, Instruction, Stage, key_values, parse};
 use crate::util::{
     RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
     secret_like_name, unreadable, wants,
@@ -10,6 +9,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef, redact_secret,
 };
+use gonogo_parsers::dockerfile::{Dockerfile, Instruction, Stage, key_values, parse};
 
 pub struct DockerDockerfile;
 

@@ -3,11 +3,12 @@
 
 use super::is_doc_file;
 use crate::compose_lint::is_compose_file;
-use crate::util::{absent, blocking, line_of, normalise, read_repo_text, repo_files};
+use crate::util::{absent, blocking, normalise, read_repo_text, repo_files};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_parsers::line_of;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -204,7 +205,7 @@ impl PreparedCheck for Prepared {
                         let m = c.get(1).expect("group");
                         note(m.as_str(), rel, line_of(src.as_bytes(), m.start()), &mut used);
                     }
-                    if let Ok(docs) = crate::util::yaml::parse_documents(&src) {
+                    if let Ok(docs) = gonogo_parsers::yaml::parse_documents(&src) {
                         for d in &docs {
                             for (_, _, svc) in d.get("services").map(|s| s.keyed().collect::<Vec<_>>()).unwrap_or_default() {
                                 let Some(env) = svc.get("environment") else { continue };

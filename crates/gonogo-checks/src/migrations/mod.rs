@@ -16,7 +16,8 @@
 
 pub mod alembic;
 
-use crate::util::{RepoFile, RepoFiles, line_of, read_repo_text};
+use crate::util::{RepoFile, RepoFiles, read_repo_text};
+use gonogo_parsers::line_of;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

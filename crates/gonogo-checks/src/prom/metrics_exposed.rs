@@ -1,6 +1,6 @@
 //! `metrics.exposed`: the service's `/metrics` parses as Prometheus text or OpenMetrics.
 
-use super::{MAX_BODY, exposition};
+use super::MAX_BODY;
 use crate::live::{self, shown};
 use crate::pg::re;
 use gonogo_core::check::ItemRef;
@@ -8,6 +8,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition,
 };
+use gonogo_parsers::exposition;
 use std::sync::LazyLock;
 
 pub struct MetricsExposed;

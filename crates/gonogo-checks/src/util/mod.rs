@@ -1,7 +1,5 @@
 //! Helpers shared by check kinds.
 
-pub mod yaml;
-
 use gonogo_core::{CheckContext, Finding, Location, Outcome};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -223,40 +221,6 @@ pub fn glob_set(
     }
     b.build()
         .map_err(|e| gonogo_core::ParamError::new(key, e.to_string()))
-}
-
-/// Line numbers of byte offsets in one text, for many look-ups: built once in linear time,
-/// each look-up a binary search (calling [`line_of`] per element of a large report would be
-/// quadratic).
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &[u8]) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
-    }
-
-    /// The 1-based line holding byte offset `at`.
-    pub fn line(&self, at: usize) -> usize {
-        match self.starts.binary_search(&at) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
-    }
-}
-
-/// The 1-based line holding byte offset `at` of `text`.
-pub fn line_of(text: &[u8], at: usize) -> usize {
-    let at = at.min(text.len());
-    text[..at].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// Why a file could not be read as text.
