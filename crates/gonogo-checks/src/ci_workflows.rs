@@ -2,7 +2,7 @@
 //! commit, declares least-privilege permissions; dependency updates are automated.
 
 use crate::util::{
-    RepoFile, absent, asked, blocking, normalise, read_repo_text, repo_files, rule_groups,
+    RepoFile, absent, asked, blocking, inventory, normalise, read_repo_text, rule_groups,
     unreadable, wants,
 };
 use gonogo_core::{
@@ -299,7 +299,7 @@ fn is_full_sha(r: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let workflows: Vec<&RepoFile> = files

@@ -3,7 +3,7 @@
 //! secrets or weak fallbacks.
 
 use crate::util::{
-    RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
+    RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
     secret_like_name, unreadable, wants,
 };
 use gonogo_core::{
@@ -11,6 +11,7 @@ use gonogo_core::{
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::is_compose_file;
 use std::collections::BTreeMap;
 
 pub struct ComposeLint;
@@ -175,13 +176,6 @@ struct Prepared {
     required: bool,
 }
 
-/// True for compose file names.
-pub fn is_compose_file(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    (n.starts_with("docker-compose") || n.starts_with("compose"))
-        && (n.ends_with(".yml") || n.ends_with(".yaml"))
-}
-
 /// Data directories of well-known stateful images.
 const STATEFUL: &[(&str, &[&str])] = &[
     (
@@ -234,7 +228,7 @@ fn lookup<'a>(layers: &[Layer<'a>], key: &str) -> Option<(&'a str, &'a Node, &'a
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let found: Vec<&RepoFile> = files.named(is_compose_file).collect();

@@ -2,15 +2,15 @@
 //! dependency in one of the repository's manifests.
 
 use crate::deps_pinned::{
-    ReqLine, is_requirements_file, logical_lines, normalise_rel, parent_dir, parse_req_line,
-    rel_join,
+    ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
-use crate::util::{RepoFile, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{RepoFile, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::classify::is_requirements_file;
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
@@ -742,7 +742,7 @@ impl Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || this.evaluate(&files.files)).await
     }

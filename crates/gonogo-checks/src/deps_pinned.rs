@@ -6,6 +6,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_repo::classify::is_requirements_file;
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -247,13 +248,6 @@ pub(crate) fn logical_lines(text: &str) -> Vec<(usize, String)> {
         out.push((start, buf.trim().to_string()));
     }
     out
-}
-
-pub(crate) fn is_requirements_file(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    let lower = name.to_ascii_lowercase();
-    (lower.starts_with("requirements") && lower.ends_with(".txt"))
-        || (rel.to_ascii_lowercase().contains("requirements/") && lower.ends_with(".txt"))
 }
 
 #[derive(Default)]

@@ -8,6 +8,7 @@ use gonogo_core::{
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::{dotenv, yaml};
+use gonogo_repo::classify::{is_compose_file, is_env_file};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -398,16 +399,6 @@ fn classify(name: &str) -> FileClass {
     } else {
         FileClass::Deployable
     }
-}
-
-fn is_env_file(name: &str) -> bool {
-    name == ".env" || name.starts_with(".env.") || (name.ends_with(".env") && name.len() > 4)
-}
-
-fn is_compose_file(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    (lower.starts_with("docker-compose") || lower.starts_with("compose"))
-        && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
 }
 
 /// One `KEY=value` as found.
@@ -1195,8 +1186,8 @@ impl Prepared {
             );
         }
         if self.rules.tracked {
-            match crate::git::open(&ctx.repo) {
-                Ok(repo) => match crate::git::tracked_paths(&repo) {
+            match gonogo_repo::git::open(&ctx.repo) {
+                Ok(repo) => match gonogo_repo::git::tracked_paths(&repo) {
                     Ok(tracked) => {
                         for (rel, class) in &c.env_files {
                             if *class == FileClass::Template || !tracked.contains(rel) {
@@ -1222,10 +1213,10 @@ impl Prepared {
                     }
                     Err(e) => notes.push(format!("tracked files not checked: {e}")),
                 },
-                Err(crate::git::GitError::NotARepository(_)) => {
+                Err(gonogo_repo::git::GitError::NotARepository(_)) => {
                     notes.push("git tracking not checked: not a git repository".into())
                 }
-                Err(crate::git::GitError::Unreadable(e)) => {
+                Err(gonogo_repo::git::GitError::Unreadable(e)) => {
                     notes.push(format!("tracked files not checked: {e}"))
                 }
             }

@@ -1,7 +1,7 @@
 //! `grafana.dashboards`: Grafana dashboard JSON files are present and valid, and provisioning
 //! loads them.
 
-use crate::util::{absent, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -161,7 +161,7 @@ fn key_line(src: &str, key: &str, from: usize) -> usize {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let mut findings = Vec::new();

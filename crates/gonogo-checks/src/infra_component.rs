@@ -2,14 +2,14 @@
 //! deployed or configured in the repository — a compose service, a Kubernetes container or
 //! object, a Helm chart, or the component's own configuration file.
 
-use crate::compose_lint::is_compose_file;
-use crate::k8s_workloads::looks_like_manifest_file;
-use crate::util::{RepoFile, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{RepoFile, blocking, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::is_compose_file;
+use gonogo_repo::classify::looks_like_manifest_file;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -945,7 +945,7 @@ impl Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = crate::util::inventory(ctx).await;
         let this = self.clone();
         let ctx = ctx.clone();
         blocking(move || {

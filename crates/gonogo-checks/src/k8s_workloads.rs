@@ -3,7 +3,7 @@
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
 use crate::util::{
-    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    RepoFile, absent, blocking, inventory, normalise, read_repo_text, rule_groups, unreadable,
     wants,
 };
 use gonogo_core::{
@@ -11,6 +11,7 @@ use gonogo_core::{
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::looks_like_manifest_file;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct K8sWorkloads;
@@ -293,17 +294,10 @@ fn selects(selector: &BTreeMap<&str, &str>, pod: &BTreeMap<&str, &str>) -> bool 
     !selector.is_empty() && selector.iter().all(|(k, v)| pod.get(k) == Some(v))
 }
 
-pub(crate) fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    (n.ends_with(".yaml") || n.ends_with(".yml"))
-        && !rel.starts_with(".github/")
-        && !crate::compose_lint::is_compose_file(&n)
-}
-
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let mut findings = Vec::new();

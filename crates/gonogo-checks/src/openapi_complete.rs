@@ -1,7 +1,7 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::{absent, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
@@ -177,7 +177,7 @@ impl PreparedCheck for Prepared {
                 Err(why) => Outcome::error(why),
             };
         }
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         let local = blocking(move || {
             let candidates: Vec<_> = match &this.path {

@@ -2,7 +2,7 @@
 //! severity, summary, runbook); an Alertmanager config routes to real receivers.
 
 use crate::util::{
-    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    RepoFile, absent, blocking, inventory, normalise, read_repo_text, rule_groups, unreadable,
     wants,
 };
 use gonogo_core::{
@@ -236,7 +236,7 @@ const RECEIVER_KEYS: &[&str] = &[
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let mut findings = Vec::new();

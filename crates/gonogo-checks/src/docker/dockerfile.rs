@@ -2,7 +2,7 @@
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
 use crate::util::{
-    RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
+    RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
     secret_like_name, unreadable, wants,
 };
 use gonogo_core::{
@@ -10,6 +10,7 @@ use gonogo_core::{
     PreparedCheck, Recognition, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::dockerfile::{Dockerfile, Instruction, Stage, key_values, parse};
+use gonogo_repo::classify::is_dockerfile;
 
 pub struct DockerDockerfile;
 
@@ -164,19 +165,10 @@ struct Prepared {
     path: Option<String>,
 }
 
-/// True for file names that are Dockerfiles.
-pub fn is_dockerfile(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n == "dockerfile"
-        || n == "containerfile"
-        || n.ends_with(".dockerfile")
-        || (n.starts_with("dockerfile.") && !n.ends_with(".md") && !n.ends_with(".dockerignore"))
-}
-
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = Prepared {
             rules: self.rules.clone(),
             require_digest: self.require_digest,

@@ -1,14 +1,14 @@
 //! `docs.env-documented`: every environment variable the code, the compose files and
 //! `.env.example` use is documented in the README, the docs folder or a commented `.env.example`.
 
-use super::is_doc_file;
-use crate::compose_lint::is_compose_file;
-use crate::util::{absent, blocking, normalise, read_repo_text, repo_files};
+use crate::util::{absent, blocking, inventory, normalise, read_repo_text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::classify::is_compose_file;
+use gonogo_repo::classify::is_doc_file;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -173,7 +173,7 @@ fn is_env_example(rel: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let ignore = self.ignore.clone();
         let required = self.required;
         blocking(move || {

@@ -1,12 +1,13 @@
 //! `docs.fresh`: a document (README, runbook) was changed in git within N days or N commits of
 //! the code it describes.
 
-use crate::git::{self, GitError, history};
 use crate::util::{blocking, check_relative, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::git::{self, GitError};
+use gonogo_repo::history;
 use regex::Regex;
 use std::sync::LazyLock;
 

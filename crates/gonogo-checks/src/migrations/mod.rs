@@ -95,7 +95,7 @@ pub struct MigrationSet {
 
 /// Every migration set in the repository at `repo` (walks it, honouring `.gitignore`).
 pub fn detect(repo: &Path) -> Vec<MigrationSet> {
-    detect_in(&crate::util::walk(repo, true))
+    detect_in(&gonogo_repo::walk(repo, true))
 }
 
 /// Every migration set among already-walked files.
