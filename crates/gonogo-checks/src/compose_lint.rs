@@ -354,7 +354,7 @@ impl Prepared {
         if wants(&self.rules, "pinned")
             && let Some((rel, _, v)) = image
         {
-            let (tag, digest) = crate::docker::dockerfile::image_tag_digest(image_name);
+            let (tag, digest) = gonogo_parsers::dockerfile::image_tag_digest(image_name);
             if !image_name.contains('$') && digest.is_none() && matches!(tag, None | Some("latest"))
             {
                 out.push(

@@ -1,7 +1,7 @@
 //! `deps.declared`: a library (structlog, sentry-sdk, opentelemetry, …) is a declared
 //! dependency in one of the repository's manifests.
 
-use crate::deps_pinned::{
+use crate::support::requirements::{
     ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
 use crate::util::{RepoFile, blocking, inventory, normalise, read_repo_text, unreadable};
@@ -136,7 +136,7 @@ fn lib_name(paren: &str) -> Option<String> {
         "opentelemetry" | "otel" => Some(OTEL.to_string()),
         // A deployed component (Jaeger, Fluent Bit, PgBouncer) is `infra.component`'s to judge.
         p if FILES.iter().any(|e| p.ends_with(e))
-            || crate::infra_component::component_named(p).is_some() =>
+            || crate::support::components::component_named(p).is_some() =>
         {
             None
         }

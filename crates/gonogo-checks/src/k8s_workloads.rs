@@ -495,7 +495,7 @@ fn obj<'a>(rel: &'a str, n: &'a Node, default_ns: &str) -> Option<Obj<'a>> {
 }
 
 fn is_pinned(image: &str) -> bool {
-    let (tag, digest) = crate::docker::dockerfile::image_tag_digest(image);
+    let (tag, digest) = gonogo_parsers::dockerfile::image_tag_digest(image);
     digest.is_some() || !matches!(tag, None | Some("latest"))
 }
 

@@ -354,6 +354,17 @@ pub fn key_values(args: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
+/// Splits `registry:5000/name:tag@sha256:…` into (tag, digest).
+pub fn image_tag_digest(image: &str) -> (Option<&str>, Option<&str>) {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last = rest.rsplit('/').next().unwrap_or(rest);
+    let tag = last.split_once(':').map(|(_, t)| t);
+    (tag, digest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,9 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef, redact_secret,
 };
-use gonogo_parsers::dockerfile::{Dockerfile, Instruction, Stage, key_values, parse};
+use gonogo_parsers::dockerfile::{
+    Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
+};
 use gonogo_repo::classify::is_dockerfile;
 
 pub struct DockerDockerfile;
@@ -259,17 +261,6 @@ fn resolve(image: &str, args: &[(String, Option<String>)]) -> String {
         }
     }
     out
-}
-
-/// Splits `registry:5000/name:tag@sha256:…` into (tag, digest).
-pub fn image_tag_digest(image: &str) -> (Option<&str>, Option<&str>) {
-    let (rest, digest) = match image.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (image, None),
-    };
-    let last = rest.rsplit('/').next().unwrap_or(rest);
-    let tag = last.split_once(':').map(|(_, t)| t);
-    (tag, digest)
 }
 
 fn is_root_user(user: &str) -> bool {

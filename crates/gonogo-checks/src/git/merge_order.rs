@@ -299,7 +299,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docs::fresh::tests::{commit, init};
+    use crate::util::testing::dated_git::{commit, init};
     use crate::util::testing::{at, check_in as run_in, found as codes};
     use gonogo_core::Status;
 

@@ -183,7 +183,7 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
             Some("headers-xcto-missing"),
             &format!(
                 "X-Content-Type-Options is `{}`, not `nosniff`",
-                super::status::clip(v)
+                super::clip(v)
             ),
         ),
         None => m(
@@ -225,10 +225,7 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
                 "x-frame-options-header-invalid",
                 -20,
                 Some("headers-xfo-missing"),
-                &format!(
-                    "X-Frame-Options `{}` is not recognised",
-                    super::status::clip(&v)
-                ),
+                &format!("X-Frame-Options `{}` is not recognised", super::clip(&v)),
             ),
             None => m(
                 "xfo",
@@ -289,10 +286,7 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
                     "referrer-policy-header-invalid",
                     -5,
                     Some("headers-referrer-unsafe"),
-                    &format!(
-                        "Referrer-Policy `{}` is not recognised",
-                        super::status::clip(v)
-                    ),
+                    &format!("Referrer-Policy `{}` is not recognised", super::clip(v)),
                 ),
             }
         }
@@ -445,7 +439,7 @@ fn score_hsts(v: Option<&str>) -> Modifier {
             Some("headers-hsts-missing"),
             &format!(
                 "Strict-Transport-Security `{}` has no valid max-age",
-                super::status::clip(v)
+                super::clip(v)
             ),
         ),
         Some(a) if a < 15_768_000 => m(

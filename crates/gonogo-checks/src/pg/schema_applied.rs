@@ -5,7 +5,8 @@
 //! `CREATE` inside a function body or a comment is not taken for one of the file's objects.
 //! The database side is one catalogue query per batch of objects.
 
-use super::{DSN_PARAM, plural, re};
+use super::{DSN_PARAM, plural};
+use crate::support::re;
 use crate::util::{MAX_TEXT_BYTES, ReadError, check_relative, read_text};
 use gonogo_core::check::ItemRef;
 use gonogo_core::{

@@ -2,7 +2,7 @@
 
 use super::MAX_BODY;
 use crate::live::{self, shown};
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,

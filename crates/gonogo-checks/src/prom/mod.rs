@@ -206,7 +206,7 @@ pub(crate) fn encode(s: &str) -> String {
 
 /// The item or its context names Prometheus (or a compatible server).
 pub(crate) static PROM_CONTEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    crate::pg::re(r"\b(prometheus|thanos|mimir|victoriametrics|cortex|alertmanager|promql)\b")
+    crate::support::re(r"\b(prometheus|thanos|mimir|victoriametrics|cortex|alertmanager|promql)\b")
 });
 
 /// A string field of a JSON object, or "".
