@@ -106,23 +106,8 @@ pub struct Table {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// A problem in the checklist file itself, with its line.
-#[derive(Debug, Clone, Serialize)]
-pub struct Diagnostic {
-    pub severity: Severity,
-    /// Stable kebab-case code, e.g. `malformed-task-box`.
-    pub code: &'static str,
-    pub message: String,
-    pub line: usize,
-    pub column: usize,
-}
+/// A problem in the checklist file itself, with its line (the file is named by the caller).
+pub use gonogo_parsers::{Diagnostic, Severity};
 
 impl Checklist {
     /// Items of a given kind, in document order.

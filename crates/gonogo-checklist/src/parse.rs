@@ -8,6 +8,7 @@
 use crate::model::*;
 use crate::repair::{is_check_mark, is_decoration, repair_mojibake};
 use crate::{NOTE_CLOSE, NOTE_OPEN};
+use gonogo_parsers::LineIndex;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 use std::collections::HashMap;
@@ -39,34 +40,16 @@ pub fn parse(source: &str) -> Checklist {
     checklist
 }
 
-/// 1-based line numbers of byte offsets. Inserting spaces (as [`fix_malformed_boxes`] does)
-/// never changes line numbers, so one index serves the original and the fixed source.
-struct LineIndex {
-    starts: Vec<usize>,
-    len: usize,
-}
+// Fixing boxes inserts spaces (see [`fix_malformed_boxes`]) and never changes line numbers, so
+// one line index serves the original and the fixed source.
 
-impl LineIndex {
-    fn new(src: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex {
-            starts,
-            len: src.len(),
-        }
+/// Byte range of 1-based `line` of `src` without its line ending.
+fn line_span(lines: &LineIndex, src: &str, line: usize) -> Range<usize> {
+    let mut span = lines.line_range(line);
+    if span.end > span.start && src.as_bytes().get(span.end - 1) == Some(&b'\r') {
+        span.end -= 1;
     }
-    fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).max(1)
-    }
-    /// Byte range of line `line` (1-based) without its line ending.
-    fn span(&self, src: &str, line: usize) -> Range<usize> {
-        let start = self.starts.get(line - 1).copied().unwrap_or(self.len);
-        let mut end = self.starts.get(line).map_or(self.len, |&n| n - 1);
-        if end > start && src.as_bytes().get(end - 1) == Some(&b'\r') {
-            end -= 1;
-        }
-        start..end.max(start)
-    }
+    span
 }
 
 fn malformed_patterns() -> &'static [(Regex, &'static str); 3] {
@@ -129,10 +112,11 @@ fn fix_malformed_boxes(source: &str, lines: &LineIndex) -> (String, Vec<Diagnost
                         }
                         _ => "malformed task box: no space after the box; read as a task item",
                     };
-                    let line = lines.line_of(bom + start);
+                    let line = lines.line(bom + start);
                     diagnostics.push(Diagnostic {
                         severity: Severity::Warning,
                         code: "malformed-task-box",
+                        file: String::new(),
                         message: message.into(),
                         line,
                         column: line_text[..at].chars().count().max(1),
@@ -276,7 +260,7 @@ impl<'s> State<'s> {
                 self.stop_collecting(fixed);
                 self.capture = Some(Capture::Heading {
                     level: level as u8,
-                    line: self.fixed_lines.line_of(range.start),
+                    line: self.fixed_lines.line(range.start),
                     text: String::new(),
                 });
             }
@@ -290,7 +274,7 @@ impl<'s> State<'s> {
                 };
                 self.capture = Some(Capture::Code {
                     lang,
-                    line: self.fixed_lines.line_of(range.start),
+                    line: self.fixed_lines.line(range.start),
                     text: String::new(),
                 });
             }
@@ -300,7 +284,7 @@ impl<'s> State<'s> {
                     table: Table {
                         header: Vec::new(),
                         rows: Vec::new(),
-                        line: self.fixed_lines.line_of(range.start),
+                        line: self.fixed_lines.line(range.start),
                     },
                     row: Vec::new(),
                     cell: String::new(),
@@ -317,7 +301,7 @@ impl<'s> State<'s> {
             Event::Start(Tag::Item) => {
                 self.frames.push(Frame {
                     numbered: self.lists.last().copied().unwrap_or(false),
-                    line: self.fixed_lines.line_of(range.start),
+                    line: self.fixed_lines.line(range.start),
                     item: None,
                     collecting: true,
                     decided: false,
@@ -439,7 +423,7 @@ impl<'s> State<'s> {
             id: String::new(),
             kind,
             line,
-            line_span: self.lines.span(self.source, line),
+            line_span: line_span(self.lines, self.source, line),
             section: self.heading_stack.last().copied(),
             section_path: self
                 .heading_stack
@@ -508,7 +492,7 @@ impl<'s> State<'s> {
         let content = after_prefix.trim();
         // The comment may sit on a continuation line of the item.
         let line = item_line + raw[..rel].matches('\n').count();
-        let span = self.lines.span(self.source, line);
+        let span = line_span(self.lines, self.source, line);
         let line_text = self.source.get(span).unwrap_or_default();
         let column = line_text
             .find("gonogo:")

@@ -1,15 +1,15 @@
 //! `ci.workflows`: CI builds, tests and scans; GitHub Actions pins third-party actions to a
 //! commit, declares least-privilege permissions; dependency updates are automated.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, asked, blocking, normalise, read_repo_text, repo_files, rule_groups,
+    RepoFile, absent, asked, blocking, inventory, normalise, read_repo_text, rule_groups,
     unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 
 pub struct CiWorkflows;
 
@@ -300,7 +300,7 @@ fn is_full_sha(r: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let workflows: Vec<&RepoFile> = files
@@ -648,7 +648,7 @@ fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
         if compact.contains("\"enabled\":false") || compact.contains("enabled:false") {
             let line = text
                 .find("enabled")
-                .map(|p| crate::util::line_of(text.as_bytes(), p))
+                .map(|p| gonogo_parsers::line_of(text.as_bytes(), p))
                 .unwrap_or(1);
             out.push(
                 Finding::fail(

@@ -2,15 +2,16 @@
 //! policies, keep database data on volumes, wait for healthy dependencies and carry no inline
 //! secrets or weak fallbacks.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
+    RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
     secret_like_name, unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::is_compose_file;
 use std::collections::BTreeMap;
 
 pub struct ComposeLint;
@@ -176,13 +177,6 @@ struct Prepared {
     required: bool,
 }
 
-/// True for compose file names.
-pub fn is_compose_file(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    (n.starts_with("docker-compose") || n.starts_with("compose"))
-        && (n.ends_with(".yml") || n.ends_with(".yaml"))
-}
-
 /// Data directories of well-known stateful images.
 const STATEFUL: &[(&str, &[&str])] = &[
     (
@@ -235,7 +229,7 @@ fn lookup<'a>(layers: &[Layer<'a>], key: &str) -> Option<(&'a str, &'a Node, &'a
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let found: Vec<&RepoFile> = files.named(is_compose_file).collect();
@@ -361,7 +355,7 @@ impl Prepared {
         if wants(&self.rules, "pinned")
             && let Some((rel, _, v)) = image
         {
-            let (tag, digest) = crate::docker::dockerfile::image_tag_digest(image_name);
+            let (tag, digest) = gonogo_parsers::dockerfile::image_tag_digest(image_name);
             if !image_name.contains('$') && digest.is_none() && matches!(tag, None | Some("latest"))
             {
                 out.push(

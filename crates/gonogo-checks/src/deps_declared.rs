@@ -1,15 +1,16 @@
 //! `deps.declared`: a library (structlog, sentry-sdk, opentelemetry, …) is a declared
 //! dependency in one of the repository's manifests.
 
-use crate::deps_pinned::{
-    ReqLine, is_requirements_file, logical_lines, normalise_rel, parent_dir, parse_req_line,
-    rel_join,
+use crate::support::requirements::{
+    ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
-use crate::util::{RepoFile, blocking, line_of, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{RepoFile, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::line_of;
+use gonogo_repo::classify::is_requirements_file;
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
@@ -136,7 +137,7 @@ fn lib_name(paren: &str) -> Option<String> {
         "opentelemetry" | "otel" => Some(OTEL.to_string()),
         // A deployed component (Jaeger, Fluent Bit, PgBouncer) is `infra.component`'s to judge.
         p if FILES.iter().any(|e| p.ends_with(e))
-            || crate::infra_component::component_named(p).is_some() =>
+            || crate::support::components::component_named(p).is_some() =>
         {
             None
         }
@@ -742,7 +743,7 @@ impl Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || this.evaluate(&files.files)).await
     }

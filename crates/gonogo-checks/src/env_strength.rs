@@ -1,14 +1,14 @@
 //! `env.strength`: the secrets and settings in `.env` files and compose `environment:` blocks
 //! are fit for production.
 
-use crate::util::{
-    all_files, check_relative, glob_set, is_glob, normalise, read_text, rel_path, yaml,
-};
+use crate::util::{all_files, check_relative, glob_set, is_glob, normalise, read_text, rel_path};
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
+use gonogo_parsers::{dotenv, yaml};
+use gonogo_repo::classify::{is_compose_file, is_env_file};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -400,16 +400,6 @@ fn classify(name: &str) -> FileClass {
     }
 }
 
-fn is_env_file(name: &str) -> bool {
-    name == ".env" || name.starts_with(".env.") || (name.ends_with(".env") && name.len() > 4)
-}
-
-fn is_compose_file(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    (lower.starts_with("docker-compose") || lower.starts_with("compose"))
-        && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
-}
-
 /// One `KEY=value` as found.
 #[derive(Debug, Clone)]
 struct Entry {
@@ -472,91 +462,6 @@ impl Value {
             Value::Reference => None,
         }
     }
-}
-
-/// Parse a dotenv file. Returns the entries and the lines that are not `KEY=value`.
-fn parse_dotenv(text: &str) -> (Vec<(String, String, usize)>, Vec<usize>) {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::new();
-    let mut bad = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let lineno = i + 1;
-        let line = lines[i].trim();
-        i += 1;
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line
-            .strip_prefix("export ")
-            .map(str::trim_start)
-            .unwrap_or(line);
-        let Some(eq) = line.find('=') else {
-            bad.push(lineno);
-            continue;
-        };
-        let key = line[..eq].trim();
-        if key.is_empty()
-            || !key
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-        {
-            bad.push(lineno);
-            continue;
-        }
-        let rest = line[eq + 1..].trim_start();
-        let value = if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
-            // Quoted: up to the closing quote, possibly on a later line (PEM keys).
-            let mut body = String::new();
-            let mut cur = rest[1..].to_string();
-            loop {
-                let mut closed = None;
-                let mut escaped = false;
-                for (j, c) in cur.char_indices() {
-                    if q == '"' && c == '\\' && !escaped {
-                        escaped = true;
-                        continue;
-                    }
-                    if c == q && !escaped {
-                        closed = Some(j);
-                        break;
-                    }
-                    escaped = false;
-                }
-                match closed {
-                    Some(j) => {
-                        body.push_str(&cur[..j]);
-                        break;
-                    }
-                    None if i < lines.len() => {
-                        body.push_str(&cur);
-                        body.push('\n');
-                        cur = lines[i].to_string();
-                        i += 1;
-                    }
-                    None => {
-                        bad.push(lineno);
-                        body.clear();
-                        break;
-                    }
-                }
-            }
-            body
-        } else {
-            // Unquoted: an inline comment starts at whitespace followed by `#`.
-            let cut = rest
-                .char_indices()
-                .find(|&(j, c)| c == '#' && j > 0 && rest[..j].ends_with(char::is_whitespace))
-                .map_or(rest.len(), |(j, _)| j);
-            rest[..cut].trim().to_string()
-        };
-        out.push((key.to_string(), value, lineno));
-    }
-    (out, bad)
 }
 
 /// The `environment:` entries of every service of a compose document.
@@ -1186,8 +1091,8 @@ impl Prepared {
             } else {
                 let class = classify(&name);
                 c.env_files.push((rel.clone(), class));
-                let (entries, bad) = parse_dotenv(&text);
-                for line in bad {
+                let parsed = dotenv::parse(&text);
+                for line in parsed.problems.iter().map(|p| p.line) {
                     c.malformed.push(
                         Finding::warn(
                             "env-line-malformed",
@@ -1197,7 +1102,7 @@ impl Prepared {
                         .fix("write KEY=value, quote values holding spaces or #"),
                     );
                 }
-                for (key, value, line) in entries {
+                for dotenv::Entry { key, value, line } in parsed.entries {
                     c.entries.push(Entry {
                         key,
                         value: interpret(&value),
@@ -1280,8 +1185,8 @@ impl Prepared {
             );
         }
         if self.rules.tracked {
-            match crate::git::open(&ctx.repo) {
-                Ok(repo) => match crate::git::tracked_paths(&repo) {
+            match gonogo_repo::git::open(&ctx.repo) {
+                Ok(repo) => match gonogo_repo::git::tracked_paths(&repo) {
                     Ok(tracked) => {
                         for (rel, class) in &c.env_files {
                             if *class == FileClass::Template || !tracked.contains(rel) {
@@ -1307,10 +1212,10 @@ impl Prepared {
                     }
                     Err(e) => notes.push(format!("tracked files not checked: {e}")),
                 },
-                Err(crate::git::GitError::NotARepository(_)) => {
+                Err(gonogo_repo::git::GitError::NotARepository(_)) => {
                     notes.push("git tracking not checked: not a git repository".into())
                 }
-                Err(crate::git::GitError::Unreadable(e)) => {
+                Err(gonogo_repo::git::GitError::Unreadable(e)) => {
                     notes.push(format!("tracked files not checked: {e}"))
                 }
             }
@@ -1752,29 +1657,6 @@ mod tests {
     }
 
     #[test]
-    fn dotenv_parsing() {
-        let (entries, bad) = parse_dotenv(
-            "export A=1\nB=\"two # words\" # c\nC='x'\nD=plain # comment\nE=\"multi\nline\"\nF=a#b\n=x\n",
-        );
-        let got: Vec<(&str, &str, usize)> = entries
-            .iter()
-            .map(|(k, v, l)| (k.as_str(), v.as_str(), *l))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("A", "1", 1),
-                ("B", "two # words", 2),
-                ("C", "x", 3),
-                ("D", "plain", 4),
-                ("E", "multi\nline", 5),
-                ("F", "a#b", 7)
-            ]
-        );
-        assert_eq!(bad, [8]);
-    }
-
-    #[test]
     fn values_and_keys() {
         assert_eq!(
             interpret("${X:-changethis}"),
@@ -1829,11 +1711,10 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn arbitrary_env_files_never_panic(text in "(?s).{0,400}") {
-            let (entries, _) = parse_dotenv(&text);
-            for (k, v, _) in entries {
-                let _ = interpret(&v);
-                let _ = is_default_value(&v, &k);
-                let _ = db_credentials(&v);
+            for e in dotenv::parse(&text).entries {
+                let _ = interpret(&e.value);
+                let _ = is_default_value(&e.value, &e.key);
+                let _ = db_credentials(&e.value);
             }
         }
     }

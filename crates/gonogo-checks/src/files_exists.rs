@@ -1,6 +1,6 @@
 //! `files.exists`: a path or glob exists in the repository and is not trivially empty.
 
-use crate::util::{check_relative, glob_set, is_glob, normalise, rel_path, repo_files};
+use crate::util::{check_relative, glob_set, inventory, is_glob, normalise, rel_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -262,7 +262,7 @@ impl PreparedCheck for Prepared {
             }
         }
         if let Some(set) = &self.glob_set {
-            let files = repo_files(ctx);
+            let files = inventory(ctx).await;
             candidates.extend(
                 files
                     .files

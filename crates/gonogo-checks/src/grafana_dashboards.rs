@@ -1,12 +1,12 @@
 //! `grafana.dashboards`: Grafana dashboard JSON files are present and valid, and provisioning
 //! loads them.
 
-use crate::util::yaml::{Node, parse_documents};
-use crate::util::{absent, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 use std::collections::BTreeMap;
 
 pub struct GrafanaDashboards;
@@ -155,14 +155,14 @@ fn key_line(src: &str, key: &str, from: usize) -> usize {
     let needle = format!("\"{key}\"");
     src[from.min(src.len())..]
         .find(&needle)
-        .map(|p| crate::util::line_of(src.as_bytes(), from + p))
+        .map(|p| gonogo_parsers::line_of(src.as_bytes(), from + p))
         .unwrap_or(1)
 }
 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let mut findings = Vec::new();
@@ -215,7 +215,7 @@ impl PreparedCheck for Prepared {
                             let at = src.find(&format!("\"{ptitle}\"")).unwrap_or(0);
                             findings.push(
                                 Finding::warn("grafana-panel-no-query", format!("dashboard {title:?}: {ty} panel {ptitle:?} has no query"))
-                                    .at(Location::at(&f.rel, crate::util::line_of(src.as_bytes(), at)))
+                                    .at(Location::at(&f.rel, gonogo_parsers::line_of(src.as_bytes(), at)))
                                     .fix("add the PromQL/SQL target the panel should show, or remove the panel"),
                             );
                         }

@@ -2,218 +2,19 @@
 //! deployed or configured in the repository — a compose service, a Kubernetes container or
 //! object, a Helm chart, or the component's own configuration file.
 
-use crate::compose_lint::is_compose_file;
-use crate::k8s_workloads::looks_like_manifest_file;
-use crate::util::yaml::{Node, parse_documents};
-use crate::util::{RepoFile, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::support::components::component_named;
+use crate::util::{RepoFile, blocking, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::is_compose_file;
+use gonogo_repo::classify::looks_like_manifest_file;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub struct InfraComponent;
-
-/// A component gonogo knows: its canonical name, the other names it goes by (image
-/// repositories' last path segment, full image paths, chart names, service names), the other
-/// spellings an item may use, its usual configuration files (globs on the file name) and
-/// configuration directories.
-pub(crate) struct Component {
-    name: &'static str,
-    /// Identifiers that count: compared exactly with a service, container or object name, an
-    /// image's last path segment or its full path without the registry, a chart name.
-    ids: &'static [&'static str],
-    /// Other spellings accepted in `name=` and in item text.
-    spellings: &'static [&'static str],
-    /// Configuration file names (globs, case-insensitive).
-    configs: &'static [&'static str],
-    /// Configuration directories (path suffixes).
-    dirs: &'static [&'static str],
-}
-
-const COMPONENTS: &[Component] = &[
-    Component {
-        name: "loki",
-        ids: &[
-            "loki",
-            "loki-distributed",
-            "loki-stack",
-            "loki-simple-scalable",
-        ],
-        spellings: &["grafana-loki"],
-        configs: &["loki-config.y*ml", "loki-local-config.y*ml", "loki.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "promtail",
-        ids: &["promtail"],
-        spellings: &[],
-        configs: &["promtail*.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "grafana",
-        ids: &["grafana", "grafana-oss", "grafana-enterprise"],
-        spellings: &[],
-        configs: &["grafana.ini"],
-        dirs: &["grafana/provisioning"],
-    },
-    Component {
-        name: "prometheus",
-        ids: &[
-            "prometheus",
-            "kube-prometheus-stack",
-            "prometheus-operator",
-            "prom/prometheus",
-        ],
-        spellings: &[],
-        configs: &["prometheus.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "alertmanager",
-        ids: &["alertmanager", "prom/alertmanager"],
-        spellings: &[],
-        configs: &["alertmanager.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "jaeger",
-        ids: &[
-            "jaeger",
-            "jaegertracing/all-in-one",
-            "jaeger-all-in-one",
-            "jaeger-collector",
-            "jaeger-query",
-            "jaeger-agent",
-            "jaeger-operator",
-        ],
-        spellings: &["jaegertracing"],
-        configs: &[
-            "jaeger*.y*ml",
-            "jaeger*.json",
-            "jaeger*.toml",
-            "jaeger*.ini",
-            "jaeger*.conf",
-        ],
-        dirs: &[],
-    },
-    Component {
-        name: "zipkin",
-        ids: &["zipkin", "zipkin-slim"],
-        spellings: &["openzipkin"],
-        configs: &["zipkin*.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "tempo",
-        ids: &["tempo", "tempo-distributed"],
-        spellings: &["grafana-tempo"],
-        configs: &["tempo*.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "opentelemetry-collector",
-        ids: &[
-            "opentelemetry-collector",
-            "opentelemetry-collector-contrib",
-            "opentelemetry-operator",
-            "otel-collector",
-            "otelcol",
-            "otelcol-contrib",
-        ],
-        // A bare "OpenTelemetry"/"OTel" is the SDK (`deps.declared`); `name=otel` still works.
-        spellings: &[
-            "otel-collector",
-            "otelcol",
-            "opentelemetry-collector-contrib",
-        ],
-        configs: &[
-            "otel-collector*.y*ml",
-            "otelcol*.y*ml",
-            "otel-config*.y*ml",
-            "opentelemetry-collector*.y*ml",
-        ],
-        dirs: &[],
-    },
-    Component {
-        name: "pgbouncer",
-        ids: &["pgbouncer"],
-        spellings: &[],
-        configs: &["pgbouncer*.ini"],
-        dirs: &[],
-    },
-    Component {
-        name: "fluentd",
-        ids: &["fluentd", "fluentd-kubernetes-daemonset"],
-        spellings: &[],
-        configs: &["fluent.conf", "fluentd*.conf"],
-        dirs: &[],
-    },
-    Component {
-        name: "fluent-bit",
-        ids: &["fluent-bit"],
-        spellings: &["fluentbit"],
-        configs: &["fluent-bit*.conf", "fluent-bit*.y*ml", "fluentbit*.conf"],
-        dirs: &[],
-    },
-    Component {
-        name: "vector",
-        ids: &["vector", "timberio/vector"],
-        spellings: &[],
-        configs: &["vector.toml", "vector.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "elasticsearch",
-        ids: &["elasticsearch", "eck-elasticsearch"],
-        spellings: &["elastic"],
-        configs: &["elasticsearch.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "logstash",
-        ids: &["logstash"],
-        spellings: &[],
-        configs: &["logstash*.y*ml", "logstash*.conf"],
-        dirs: &[],
-    },
-    Component {
-        name: "kibana",
-        ids: &["kibana", "eck-kibana"],
-        spellings: &[],
-        configs: &["kibana.y*ml"],
-        dirs: &[],
-    },
-    Component {
-        name: "redis",
-        ids: &["redis", "redis-stack", "redis-stack-server"],
-        spellings: &[],
-        configs: &["redis*.conf"],
-        dirs: &[],
-    },
-    Component {
-        name: "nginx",
-        ids: &[
-            "nginx",
-            "nginx-unprivileged",
-            "ingress-nginx",
-            "nginx-ingress",
-            "nginx-ingress-controller",
-        ],
-        spellings: &[],
-        configs: &["nginx*.conf"],
-        dirs: &["nginx/conf.d"],
-    },
-    Component {
-        name: "traefik",
-        ids: &["traefik"],
-        spellings: &[],
-        configs: &["traefik.y*ml", "traefik.toml"],
-        dirs: &[],
-    },
-];
 
 /// The backends "centralized logging" accepts (any one): a log store or a log shipper.
 const LOGGING: &str = "loki,elasticsearch,fluentd,fluent-bit,vector,logstash";
@@ -335,13 +136,6 @@ const VERBS: &[&str] = &[
     "in",
     "place",
 ];
-
-/// The known component a word (or a hyphen-joined pair) of an item names.
-pub(crate) fn component_named(word: &str) -> Option<&'static Component> {
-    COMPONENTS
-        .iter()
-        .find(|c| c.name == word || c.spellings.contains(&word))
-}
 
 impl CheckKind for InfraComponent {
     fn id(&self) -> &'static str {
@@ -946,7 +740,7 @@ impl Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = crate::util::inventory(ctx).await;
         let this = self.clone();
         let ctx = ctx.clone();
         blocking(move || {

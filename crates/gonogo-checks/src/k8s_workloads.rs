@@ -2,15 +2,16 @@
 //! and pinned images; replicated workloads are covered by PodDisruptionBudgets; every namespace
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    RepoFile, absent, blocking, inventory, normalise, read_repo_text, rule_groups, unreadable,
     wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::looks_like_manifest_file;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct K8sWorkloads;
@@ -294,17 +295,10 @@ fn selects(selector: &BTreeMap<&str, &str>, pod: &BTreeMap<&str, &str>) -> bool 
     !selector.is_empty() && selector.iter().all(|(k, v)| pod.get(k) == Some(v))
 }
 
-pub(crate) fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    (n.ends_with(".yaml") || n.ends_with(".yml"))
-        && !rel.starts_with(".github/")
-        && !crate::compose_lint::is_compose_file(&n)
-}
-
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let mut findings = Vec::new();
@@ -502,7 +496,7 @@ fn obj<'a>(rel: &'a str, n: &'a Node, default_ns: &str) -> Option<Obj<'a>> {
 }
 
 fn is_pinned(image: &str) -> bool {
-    let (tag, digest) = crate::docker::dockerfile::image_tag_digest(image);
+    let (tag, digest) = gonogo_parsers::dockerfile::image_tag_digest(image);
     digest.is_some() || !matches!(tag, None | Some("latest"))
 }
 

@@ -24,6 +24,7 @@ pub mod prom;
 mod prometheus_rules;
 pub mod redis;
 pub mod secrets;
+mod support;
 mod tests;
 pub mod tls;
 pub mod util;

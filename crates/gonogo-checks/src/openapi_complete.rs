@@ -1,12 +1,12 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::yaml::{Node, parse_documents};
-use crate::util::{absent, blocking, normalise, read_repo_text, repo_files, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 use std::time::Duration;
 
 pub struct OpenapiComplete;
@@ -178,7 +178,7 @@ impl PreparedCheck for Prepared {
                 Err(why) => Outcome::error(why),
             };
         }
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         let local = blocking(move || {
             let candidates: Vec<_> = match &this.path {
@@ -307,7 +307,7 @@ fn judge(place: &str, src: &str) -> Outcome {
         }
         Err(e) => match serde_json::from_str::<serde_json::Value>(src) {
             // Valid JSON that the YAML reader refuses (tabs, for instance): no lines, still judged.
-            Ok(v) => crate::util::yaml::from_json(&v),
+            Ok(v) => gonogo_parsers::yaml::from_json(&v),
             Err(_) => {
                 let why = format!("{place}: {e}");
                 return Outcome::from_findings(

@@ -1,15 +1,15 @@
 //! `prometheus.rules`: Prometheus rule files parse and every alert is actionable (expr, for,
 //! severity, summary, runbook); an Alertmanager config routes to real receivers.
 
-use crate::util::yaml::{Node, parse_documents};
 use crate::util::{
-    RepoFile, absent, blocking, normalise, read_repo_text, repo_files, rule_groups, unreadable,
+    RepoFile, absent, blocking, inventory, normalise, read_repo_text, rule_groups, unreadable,
     wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::yaml::{Node, parse_documents};
 
 pub struct PrometheusRules;
 
@@ -237,7 +237,7 @@ const RECEIVER_KEYS: &[&str] = &[
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let mut findings = Vec::new();

@@ -1,13 +1,12 @@
 //! `vulns.report`: vulnerability scanner reports (Trivy, Grype, npm audit, pip-audit,
 //! cargo-audit, Snyk JSON) hold no finding at or above a severity.
 
-use crate::util::{
-    RepoFile, absent, blocking, line_of, normalise, read_repo_text, repo_files, unreadable,
-};
+use crate::util::{RepoFile, absent, blocking, inventory, normalise, read_repo_text, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_parsers::line_of;
 use serde_json::Value;
 
 pub struct VulnsReport;
@@ -355,7 +354,7 @@ fn report_like(rel: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let reports: Vec<&RepoFile> = match &this.path {

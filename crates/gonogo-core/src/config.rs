@@ -8,37 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-/// A problem in a file the user wrote (checklist, config, env file): always located.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Diagnostic {
-    pub severity: Severity,
-    pub code: &'static str,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl std::fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(
-            f,
-            "{sev}: {}:{}:{}: {} [{}]",
-            self.file, self.line, self.column, self.message, self.code
-        )
-    }
-}
+pub use gonogo_parsers::{Diagnostic, Severity};
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -229,30 +199,6 @@ struct RawRun {
     timeout: Option<Spanned<String>>,
 }
 
-/// Maps byte offsets to 1-based line and column.
-pub struct LineIndex<'a> {
-    src: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    pub fn new(src: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { src, starts }
-    }
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.src.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let col = self
-            .src
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
-        (line, col)
-    }
-}
-
 /// Parse `gonogo.toml`. `file` names it in diagnostics; `known_check` says whether a check id
 /// exists; `expand` expands `$VAR` in values (see [`crate::bind::expand_vars`]).
 pub fn parse(
@@ -260,9 +206,9 @@ pub fn parse(
     file: &str,
     known_check: &dyn Fn(&str) -> bool,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let index = LineIndex::new(src);
+    let index = gonogo_parsers::LineIndex::new(src);
     let diag = |span: std::ops::Range<usize>, code: &'static str, message: String| {
-        let (line, column) = index.line_col(span.start);
+        let (line, column) = index.line_col(src, span.start);
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -290,7 +236,7 @@ pub fn parse(
     }
     for bind in raw.bind {
         let span = bind.span();
-        let line = index.line_col(span.start).0;
+        let line = index.line_col(src, span.start).0;
         let b = bind.into_inner();
         let matchers = [b.item.is_some(), b.text.is_some(), b.pattern.is_some()];
         if matchers.iter().filter(|m| **m).count() != 1 {
@@ -441,52 +387,20 @@ pub fn parse(
     }
 }
 
-/// Parse a dotenv file: `KEY=VALUE`, `export KEY=VALUE`, comments, single or double quotes.
-/// Malformed lines are diagnostics with their line.
+/// Parse a dotenv file for `--env-file` (the one dotenv parser, [`gonogo_parsers::dotenv`]):
+/// the variables, later lines winning, and a diagnostic per malformed line.
 pub fn parse_env_file(src: &str, file: &str) -> (BTreeMap<String, String>, Vec<Diagnostic>) {
-    let mut vars = BTreeMap::new();
-    let mut diags = Vec::new();
-    for (n, raw) in src.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((k, v)) = line.split_once('=') else {
-            diags.push(Diagnostic {
-                severity: Severity::Error,
-                code: "env-file-syntax",
-                file: file.to_string(),
-                line: n + 1,
-                column: 1,
-                message: "expected KEY=VALUE".into(),
-            });
-            continue;
-        };
-        let k = k.trim();
-        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            diags.push(Diagnostic {
-                severity: Severity::Error,
-                code: "env-file-syntax",
-                file: file.to_string(),
-                line: n + 1,
-                column: 1,
-                message: format!("`{k}` is not a valid variable name"),
-            });
-            continue;
-        }
-        let v = v.trim();
-        let v = if v.len() >= 2
-            && ((v.starts_with('"') && v.ends_with('"'))
-                || (v.starts_with('\'') && v.ends_with('\'')))
-        {
-            &v[1..v.len() - 1]
-        } else {
-            // An unquoted value ends at an inline comment.
-            v.split(" #").next().unwrap_or(v).trim_end()
-        };
-        vars.insert(k.to_string(), v.to_string());
-    }
+    let parsed = gonogo_parsers::dotenv::parse(src);
+    let diags = parsed
+        .problems
+        .iter()
+        .map(|p| Diagnostic::error("env-file-syntax", file, p.line, 1, p.kind.to_string()))
+        .collect();
+    let vars = parsed
+        .entries
+        .into_iter()
+        .map(|e| (e.key, e.value))
+        .collect();
     (vars, diags)
 }
 
@@ -596,5 +510,19 @@ timeout = "30s"
         assert_eq!(vars["C"], "x");
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].line, 5);
+    }
+
+    #[test]
+    fn env_files_read_dotted_keys_and_multi_line_keys() {
+        let (vars, diags) = parse_env_file(
+            "SENTRY.DSN=https://k@o1.ingest.sentry.io/2\nTLS_KEY=\"-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----\"\n",
+            ".env",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(vars["SENTRY.DSN"], "https://k@o1.ingest.sentry.io/2");
+        assert_eq!(
+            vars["TLS_KEY"],
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----"
+        );
     }
 }

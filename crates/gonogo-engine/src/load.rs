@@ -222,15 +222,8 @@ fn parse_checklist_bytes(
     let checklist = gonogo_checklist::parse(&source);
     for d in &checklist.diagnostics {
         warnings.push(Diagnostic {
-            severity: match d.severity {
-                gonogo_checklist::Severity::Error => Severity::Error,
-                gonogo_checklist::Severity::Warning => Severity::Warning,
-            },
-            code: d.code,
             file: display_path.clone(),
-            line: d.line,
-            column: d.column,
-            message: d.message.clone(),
+            ..d.clone()
         });
     }
     Ok(ChecklistFile {

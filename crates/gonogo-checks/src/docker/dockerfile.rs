@@ -1,15 +1,18 @@
 //! `docker.dockerfile`: Dockerfiles build images that are pinned, run as a non-root user, have
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
-use super::{Dockerfile, Instruction, Stage, key_values, parse};
 use crate::util::{
-    RepoFile, absent, blocking, is_reference, normalise, read_repo_text, repo_files, rule_groups,
+    RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
     secret_like_name, unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef, redact_secret,
 };
+use gonogo_parsers::dockerfile::{
+    Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
+};
+use gonogo_repo::classify::is_dockerfile;
 
 pub struct DockerDockerfile;
 
@@ -165,19 +168,10 @@ struct Prepared {
     path: Option<String>,
 }
 
-/// True for file names that are Dockerfiles.
-pub fn is_dockerfile(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n == "dockerfile"
-        || n == "containerfile"
-        || n.ends_with(".dockerfile")
-        || (n.starts_with("dockerfile.") && !n.ends_with(".md") && !n.ends_with(".dockerignore"))
-}
-
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = Prepared {
             rules: self.rules.clone(),
             require_digest: self.require_digest,
@@ -268,17 +262,6 @@ fn resolve(image: &str, args: &[(String, Option<String>)]) -> String {
         }
     }
     out
-}
-
-/// Splits `registry:5000/name:tag@sha256:…` into (tag, digest).
-pub fn image_tag_digest(image: &str) -> (Option<&str>, Option<&str>) {
-    let (rest, digest) = match image.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (image, None),
-    };
-    let last = rest.rsplit('/').next().unwrap_or(rest);
-    let tag = last.split_once(':').map(|(_, t)| t);
-    (tag, digest)
 }
 
 fn is_root_user(user: &str) -> bool {

@@ -1,13 +1,14 @@
 //! `docs.env-documented`: every environment variable the code, the compose files and
 //! `.env.example` use is documented in the README, the docs folder or a commented `.env.example`.
 
-use super::is_doc_file;
-use crate::compose_lint::is_compose_file;
-use crate::util::{absent, blocking, line_of, normalise, read_repo_text, repo_files};
+use crate::util::{absent, blocking, inventory, normalise, read_repo_text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_parsers::line_of;
+use gonogo_repo::classify::is_compose_file;
+use gonogo_repo::classify::is_doc_file;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -173,7 +174,7 @@ fn is_env_example(rel: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let ignore = self.ignore.clone();
         let required = self.required;
         blocking(move || {
@@ -205,7 +206,7 @@ impl PreparedCheck for Prepared {
                         let m = c.get(1).expect("group");
                         note(m.as_str(), rel, line_of(src.as_bytes(), m.start()), &mut used);
                     }
-                    if let Ok(docs) = crate::util::yaml::parse_documents(&src) {
+                    if let Ok(docs) = gonogo_parsers::yaml::parse_documents(&src) {
                         for d in &docs {
                             for (_, _, svc) in d.get("services").map(|s| s.keyed().collect::<Vec<_>>()).unwrap_or_default() {
                                 let Some(env) = svc.get("environment") else { continue };

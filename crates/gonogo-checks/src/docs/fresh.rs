@@ -1,12 +1,13 @@
 //! `docs.fresh`: a document (README, runbook) was changed in git within N days or N commits of
 //! the code it describes.
 
-use crate::git::{self, GitError, history};
 use crate::util::{blocking, check_relative, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::git::{self, GitError};
+use gonogo_repo::history;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -336,50 +337,11 @@ impl Prepared {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::util::testing::dated_git::{commit, init};
     use crate::util::testing::{at, check_in as run_in, found as codes};
     use gonogo_core::Status;
-    use std::path::Path;
-    use std::process::Command;
-
-    /// Runs git in `dir` with a fixed identity and the commit date `days` after 2026-01-01.
-    pub fn git(dir: &Path, days: i64, args: &[&str]) {
-        let date = format!("{} +0000", 1_767_225_600 + days * 86_400);
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Commits `files` on day `days`.
-    pub fn commit(dir: &Path, days: i64, files: &[(&str, &str)], msg: &str) {
-        for (p, c) in files {
-            let path = dir.join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, c).unwrap();
-        }
-        git(dir, days, &["add", "-A"]);
-        git(dir, days, &["commit", "-q", "--allow-empty", "-m", msg]);
-    }
-
-    pub fn init(dir: &Path) {
-        git(dir, 0, &["init", "-q", "-b", "main"]);
-    }
 
     #[test]
     fn fresh_readme_passes_and_stale_one_fails() {

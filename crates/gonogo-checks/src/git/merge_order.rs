@@ -1,12 +1,13 @@
 //! `git.merge-order`: pull requests were merged in an order that respects their dependencies
 //! (`17 after 14`, or the deployment sequence's "depends on #14").
 
-use crate::git::{self, GitError, history};
-use crate::util::{blocking, normalise, read_repo_text, repo_files};
+use crate::util::{blocking, inventory, normalise, read_repo_text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::git::{self, GitError};
+use gonogo_repo::history;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -223,7 +224,7 @@ pub fn merged_prs(message: &str) -> Vec<u64> {
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let root = ctx.repo.clone();
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let deps: Vec<Dep> = match (&this.order, &this.sequence) {
@@ -299,7 +300,7 @@ impl PreparedCheck for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docs::fresh::tests::{commit, init};
+    use crate::util::testing::dated_git::{commit, init};
     use crate::util::testing::{at, check_in as run_in, found as codes};
     use gonogo_core::Status;
 

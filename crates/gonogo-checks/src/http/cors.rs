@@ -221,7 +221,7 @@ impl PreparedCheck for Prepared {
         }
         let shown_acao = |r: &super::Response| {
             r.header("access-control-allow-origin")
-                .map(|v| format!("`{}`", super::status::clip(v)))
+                .map(|v| format!("`{}`", super::clip(v)))
                 .unwrap_or_else(|| "none".into())
         };
         let summary = if findings.iter().any(|f| f.severity == Status::Fail) {

@@ -184,7 +184,7 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
             Some("headers-xcto-missing"),
             &format!(
                 "X-Content-Type-Options is `{}`, not `nosniff`",
-                super::status::clip(v)
+                super::clip(v)
             ),
         ),
         None => m(
@@ -226,10 +226,7 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
                 "x-frame-options-header-invalid",
                 -20,
                 Some("headers-xfo-missing"),
-                &format!(
-                    "X-Frame-Options `{}` is not recognised",
-                    super::status::clip(&v)
-                ),
+                &format!("X-Frame-Options `{}` is not recognised", super::clip(&v)),
             ),
             None => m(
                 "xfo",
@@ -290,10 +287,7 @@ pub fn score(headers: &reqwest::header::HeaderMap) -> (i32, Vec<Modifier>) {
                     "referrer-policy-header-invalid",
                     -5,
                     Some("headers-referrer-unsafe"),
-                    &format!(
-                        "Referrer-Policy `{}` is not recognised",
-                        super::status::clip(v)
-                    ),
+                    &format!("Referrer-Policy `{}` is not recognised", super::clip(v)),
                 ),
             }
         }
@@ -446,7 +440,7 @@ fn score_hsts(v: Option<&str>) -> Modifier {
             Some("headers-hsts-missing"),
             &format!(
                 "Strict-Transport-Security `{}` has no valid max-age",
-                super::status::clip(v)
+                super::clip(v)
             ),
         ),
         Some(a) if a < 15_768_000 => m(

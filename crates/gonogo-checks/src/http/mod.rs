@@ -471,6 +471,16 @@ pub fn duration_in_text(text: &str) -> Option<String> {
     Some(format!("{}{unit}", &c[1]))
 }
 
+/// A header or expectation value cut for display.
+pub(crate) fn clip(s: &str) -> String {
+    if s.chars().count() > 80 {
+        let head: String = s.chars().take(77).collect();
+        format!("{head}…")
+    } else {
+        s.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! `http.status`: a URL answers with the expected status, in time, with the expected content.
 
-use super::{Client, ProbeError, StatusSet, TargetSpec, http_params, location};
+use super::{Client, ProbeError, StatusSet, TargetSpec, clip, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -403,16 +403,6 @@ impl PreparedCheck for Prepared {
         .observed(format!("{} in {ms} ms", resp.status))
         .expected(expected)
         .at(location(&url))
-    }
-}
-
-/// A header or expectation value cut for display.
-pub(crate) fn clip(s: &str) -> String {
-    if s.chars().count() > 80 {
-        let head: String = s.chars().take(77).collect();
-        format!("{head}…")
-    } else {
-        s.to_string()
     }
 }
 

@@ -2,7 +2,7 @@
 //! form one unbroken chain with exactly one head, no duplicate ids and real downgrades.
 
 use super::{MigrationSet, Tool, detect_in};
-use crate::util::{absent, blocking, normalise, repo_files};
+use crate::util::{absent, blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -151,7 +151,7 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
             let sets: Vec<MigrationSet> = detect_in(&files)

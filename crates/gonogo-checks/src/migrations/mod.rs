@@ -16,7 +16,8 @@
 
 pub mod alembic;
 
-use crate::util::{RepoFile, RepoFiles, line_of, read_repo_text};
+use crate::util::{RepoFile, RepoFiles, read_repo_text};
+use gonogo_parsers::line_of;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -94,7 +95,7 @@ pub struct MigrationSet {
 
 /// Every migration set in the repository at `repo` (walks it, honouring `.gitignore`).
 pub fn detect(repo: &Path) -> Vec<MigrationSet> {
-    detect_in(&crate::util::walk(repo, true))
+    detect_in(&gonogo_repo::walk(repo, true))
 }
 
 /// Every migration set among already-walked files.

@@ -1,7 +1,8 @@
 //! `pg.backups`: WAL archiving is on and recent, or backup files are recent.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM, re};
+use super::{DATABASE_CONTEXT, DSN_PARAM};
 use crate::live::mentions;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,

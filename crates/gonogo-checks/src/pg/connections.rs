@@ -1,7 +1,8 @@
 //! `pg.connections`: connections in use stay below a share of `max_connections`.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM, re};
+use super::{DATABASE_CONTEXT, DSN_PARAM};
 use crate::live::mentions;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -1,7 +1,8 @@
 //! `pg.fk-indexed`: every foreign key has an index that supports it.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural, re};
+use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural};
 use crate::live::mentions;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -1,6 +1,7 @@
 //! `pg.fk-validated`: no foreign-key or check constraint is left `NOT VALID`.
 
-use super::{DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural, re};
+use super::{DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural};
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -4,7 +4,8 @@
 //! [`crate::migrations::detect_in`], shared with the static `migrations.*` kinds; the database
 //! side is each tool's own bookkeeping table.
 
-use super::{DSN_PARAM, plural, re};
+use super::{DSN_PARAM, plural};
+use crate::support::re;
 use crate::util::{RepoFiles, repo_files};
 use gonogo_core::check::ItemRef;
 use gonogo_core::{

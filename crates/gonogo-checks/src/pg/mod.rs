@@ -24,6 +24,7 @@ pub mod schema_applied;
 pub mod slow_queries;
 
 use crate::live;
+use crate::support::re;
 use gonogo_core::{CheckContext, Location, Outcome, ParamError, Params};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
@@ -159,14 +160,6 @@ pub fn schemas(params: &Params, key: &str) -> Result<Option<Vec<String>>, ParamE
         return Err(ParamError::new(key, "expected at least one schema name"));
     }
     Ok(Some(list))
-}
-
-/// Case-insensitive regex, compiled once.
-pub(crate) fn re(pattern: &str) -> regex::Regex {
-    regex::RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .build()
-        .expect("valid regex")
 }
 
 /// The item or its context names a relational database.

@@ -1,7 +1,8 @@
 //! `pg.replication`: replicas are attached and streaming, within a lag bound.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, plural, re};
+use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, plural};
 use crate::live::mentions;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -1,6 +1,7 @@
 //! `pg.rls`: every table in the exposed schemas has row-level security enabled.
 
-use super::{DSN_PARAM, MAX_ROWS, plural, re};
+use super::{DSN_PARAM, MAX_ROWS, plural};
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -2,7 +2,7 @@
 
 use super::{Api, URL_PARAM, str_of};
 use crate::live::shown;
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -1,13 +1,14 @@
 //! `metrics.exposed`: the service's `/metrics` parses as Prometheus text or OpenMetrics.
 
-use super::{MAX_BODY, exposition};
+use super::MAX_BODY;
 use crate::live::{self, shown};
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition,
 };
+use gonogo_parsers::exposition;
 use std::sync::LazyLock;
 
 pub struct MetricsExposed;

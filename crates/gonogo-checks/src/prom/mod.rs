@@ -11,7 +11,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod alertmanager;
-pub mod exposition;
 pub mod metrics_exposed;
 pub mod query;
 pub mod rules_loaded;
@@ -207,7 +206,7 @@ pub(crate) fn encode(s: &str) -> String {
 
 /// The item or its context names Prometheus (or a compatible server).
 pub(crate) static PROM_CONTEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    crate::pg::re(r"\b(prometheus|thanos|mimir|victoriametrics|cortex|alertmanager|promql)\b")
+    crate::support::re(r"\b(prometheus|thanos|mimir|victoriametrics|cortex|alertmanager|promql)\b")
 });
 
 /// A string field of a JSON object, or "".

@@ -2,7 +2,7 @@
 
 use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
 use crate::live::mentions;
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,

@@ -2,7 +2,7 @@
 
 use super::{Failure, REDIS_CONTEXT, URL_PARAM, without_credentials};
 use crate::live::{mentions, shown};
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,

@@ -2,7 +2,7 @@
 
 use super::{REDIS_CONTEXT, URL_PARAM, info_u64};
 use crate::live::mentions;
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,

@@ -37,7 +37,7 @@ pub const URL_PARAM: gonogo_core::ParamDoc = gonogo_core::ParamDoc::optional(
 
 /// The item or its context names Redis (or a Redis-compatible service).
 pub(crate) static REDIS_CONTEXT: LazyLock<regex::Regex> =
-    LazyLock::new(|| crate::pg::re(r"\b(redis|valkey|elasticache|keydb|memorystore)\b"));
+    LazyLock::new(|| crate::support::re(r"\b(redis|valkey|elasticache|keydb|memorystore)\b"));
 
 /// One connection to the Redis under check.
 pub struct Redis {

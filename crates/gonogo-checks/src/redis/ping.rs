@@ -1,7 +1,7 @@
 //! `redis.ping`: Redis accepts a connection with the configured URL and answers PING.
 
 use super::{REDIS_CONTEXT, URL_PARAM};
-use crate::pg::re;
+use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,

@@ -5,6 +5,7 @@
 
 use super::{Candidate, Rule, RuleSet, SecretFinding, fingerprint};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use gonogo_parsers::LineIndex;
 
 /// Bytes scanned for a NUL to decide a file is binary (as git and ripgrep do).
 const BINARY_PROBE: usize = 8192;
@@ -217,7 +218,7 @@ impl Scanner {
                 } else {
                     let mut windows: Vec<(usize, usize)> = Vec::new();
                     for &(_, pos) in &hits[k..j] {
-                        let w = lines.window(bytes, pos);
+                        let w = window(&lines, pos);
                         match windows.last_mut() {
                             Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
                             _ => windows.push(w),
@@ -306,12 +307,12 @@ impl Scanner {
             }
             let match_start = from + whole.start();
             let match_end = from + whole.end();
-            let (ls, le) = lines.line_span(bytes, start);
+            let (ls, le) = line_span(lines, start);
             let line_bytes = &bytes[ls..le];
             if has_allow_marker(line_bytes)
                 || has_allow_marker(
-                    &bytes[lines.line_span(bytes, match_end.saturating_sub(1)).0
-                        ..lines.line_span(bytes, match_end.saturating_sub(1)).1],
+                    &bytes[line_span(lines, match_end.saturating_sub(1)).0
+                        ..line_span(lines, match_end.saturating_sub(1)).1],
                 )
             {
                 continue;
@@ -326,7 +327,7 @@ impl Scanner {
             if self.allowed(rule, &cand) {
                 continue;
             }
-            let line = lines.line_of(start);
+            let line = lines.line(start);
             out.findings.push(RawFinding {
                 rule: rule_idx,
                 secret,
@@ -379,37 +380,17 @@ fn dedup_overlaps(rules: &[Rule], findings: &mut Vec<RawFinding>) {
     findings.sort_by_key(|f| (f.start, f.rule));
 }
 
-/// Newline offsets of a file, for line numbers and line windows.
-struct LineIndex {
-    newlines: Vec<usize>,
+/// The line holding `pos`, without its newline: (start, end).
+fn line_span(lines: &LineIndex, pos: usize) -> (usize, usize) {
+    let r = lines.line_range(lines.line(pos));
+    (r.start, r.end)
 }
 
-impl LineIndex {
-    fn new(bytes: &[u8]) -> Self {
-        LineIndex {
-            newlines: memchr::memchr_iter(b'\n', bytes).collect(),
-        }
-    }
-
-    /// 1-based line of a byte offset.
-    fn line_of(&self, pos: usize) -> usize {
-        self.newlines.partition_point(|&n| n < pos) + 1
-    }
-
-    /// The line holding `pos`, without its newline.
-    fn line_span(&self, bytes: &[u8], pos: usize) -> (usize, usize) {
-        let i = self.newlines.partition_point(|&n| n < pos);
-        let start = if i == 0 { 0 } else { self.newlines[i - 1] + 1 };
-        let end = self.newlines.get(i).copied().unwrap_or(bytes.len());
-        (start.min(end), end)
-    }
-
-    /// The window a line-bound rule sees around a keyword at `pos`: its line, cut to
-    /// `WINDOW` bytes either side in very long lines.
-    fn window(&self, bytes: &[u8], pos: usize) -> (usize, usize) {
-        let (s, e) = self.line_span(bytes, pos);
-        (s.max(pos.saturating_sub(WINDOW)), e.min(pos + WINDOW))
-    }
+/// The window a line-bound rule sees around a keyword at `pos`: its line, cut to `WINDOW`
+/// bytes either side in very long lines.
+fn window(lines: &LineIndex, pos: usize) -> (usize, usize) {
+    let (s, e) = line_span(lines, pos);
+    (s.max(pos.saturating_sub(WINDOW)), e.min(pos + WINDOW))
 }
 
 fn has_allow_marker(line: &[u8]) -> bool {

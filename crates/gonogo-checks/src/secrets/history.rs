@@ -43,8 +43,9 @@ pub fn scan_history(
     hist: &HistoryOptions,
     opts: &ScanOptions,
 ) -> Result<ScanReport, String> {
-    let mut repo = crate::git::open(repo_path).map_err(|e| match e {
-        crate::git::GitError::NotARepository(m) | crate::git::GitError::Unreadable(m) => m,
+    let mut repo = gonogo_repo::git::open(repo_path).map_err(|e| match e {
+        gonogo_repo::git::GitError::NotARepository(m)
+        | gonogo_repo::git::GitError::Unreadable(m) => m,
     })?;
     repo.object_cache_size_if_unset(16 * 1024 * 1024);
 

@@ -377,8 +377,7 @@ fn scan_one_file(scanner: &Scanner, file: &RepoFile, opts: &ScanOptions, out: &m
 
 /// Files of a directory, walked as the check walks the repository (honours `.gitignore`).
 pub fn walk_dir(root: &Path) -> std::sync::Arc<RepoFiles> {
-    let ctx = gonogo_core::CheckContext::new(root.to_path_buf());
-    crate::util::repo_files(&ctx)
+    std::sync::Arc::new(gonogo_repo::walk(root, true))
 }
 
 /// A baseline: fingerprints of known findings that no longer fail a scan.

@@ -1,11 +1,12 @@
 //! `tests.junit`: JUnit XML test reports say every test passed.
 
 use super::{MAX_REPORT_BYTES, ReportPaths};
-use crate::util::{LineIndex, normalise, read_text};
+use crate::util::{normalise, read_text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
+use gonogo_parsers::LineIndex;
 use quick_xml::events::{BytesStart, Event};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -690,7 +691,7 @@ mod tests {
         assert_eq!((last.line, last.status), (5002, CaseStatus::Failed));
         for (i, b) in [0usize, 1, 23, xml.len()].iter().zip([1usize, 1, 2, 5006]) {
             assert_eq!(LineIndex::new(xml.as_bytes()).line(*i), b, "offset {i}");
-            assert_eq!(crate::util::line_of(xml.as_bytes(), *i), b, "offset {i}");
+            assert_eq!(gonogo_parsers::line_of(xml.as_bytes(), *i), b, "offset {i}");
         }
     }
 

@@ -1,178 +1,34 @@
 //! Helpers shared by check kinds.
 
-pub mod yaml;
-
 use gonogo_core::{CheckContext, Finding, Location, Outcome};
-use std::path::{Path, PathBuf};
+pub use gonogo_repo::{
+    AllFiles, Inventory, MAX_TEXT_BYTES, ReadError, RepoFile, RepoFiles, is_test_path,
+    read_repo_text, read_text, rel_path,
+};
+use gonogo_repo::{AllFilesCell, InventoryCell};
+use std::path::Path;
 use std::sync::Arc;
 
-/// Test code and test data, by path: `tests/`, `test/`, `__tests__/`, `testdata/`,
-/// `fixtures/`, `*.test.*`, `*.spec.*`, `*_test.go`, `test_*`. What lives there describes no
-/// production system, so kinds that judge production code or configuration skip it.
-pub fn is_test_path(rel: &str) -> bool {
-    let l = rel.to_ascii_lowercase();
-    let mut dirs = l.split('/').rev().skip(1);
-    let name = l.rsplit('/').next().unwrap_or(&l);
-    dirs.any(|d| matches!(d, "tests" | "test" | "__tests__" | "testdata" | "fixtures"))
-        || name.contains(".test.")
-        || name.contains(".spec.")
-        || name.ends_with("_test.go")
-        || name.starts_with("test_")
+/// The run's inventory of `ctx.repo` (one walk per run, shared through the run's cache),
+/// walked on the blocking pool by the first caller.
+pub async fn inventory(ctx: &CheckContext) -> Arc<Inventory> {
+    let cell = ctx.cache.get_or_init(InventoryCell::default);
+    cell.get(ctx.repo.clone()).await
 }
 
-/// Path of `p` relative to `root`, with forward slashes, for locations in evidence.
-pub fn rel_path(root: &Path, p: &Path) -> String {
-    let rel = p.strip_prefix(root).unwrap_or(p);
-    rel.to_string_lossy().replace('\\', "/")
+/// [`inventory`] for code already on a blocking thread (inside [`blocking`] or
+/// `spawn_blocking`); never call it on the async runtime's thread.
+pub fn repo_files(ctx: &CheckContext) -> Arc<Inventory> {
+    ctx.cache
+        .get_or_init(InventoryCell::default)
+        .get_blocking(&ctx.repo)
 }
 
-/// One file of the repository's working tree.
-#[derive(Debug, Clone)]
-pub struct RepoFile {
-    pub path: PathBuf,
-    /// Relative to the repository root, forward slashes.
-    pub rel: String,
-    pub size: u64,
-}
-
-/// The repository's files, walked once per run in parallel and shared by every static check:
-/// honours `.gitignore`, `.ignore` and `.git/info/exclude`; includes hidden files (`.env`,
-/// `.github/`) but never `.git/` itself; does not follow symlinks.
-#[derive(Debug, Default)]
-pub struct RepoFiles {
-    pub files: Vec<RepoFile>,
-    /// Directories that could not be read, with the reason (reported by checks that care).
-    pub errors: Vec<String>,
-}
-
-impl RepoFiles {
-    /// Files whose relative path's last component matches `pred`.
-    pub fn named<'a>(
-        &'a self,
-        pred: impl Fn(&str) -> bool + 'a,
-    ) -> impl Iterator<Item = &'a RepoFile> + 'a {
-        self.files
-            .iter()
-            .filter(move |f| pred(f.rel.rsplit('/').next().unwrap_or(&f.rel)))
-    }
-}
-
-/// The shared walk of `ctx.repo`; computed on first use.
-pub fn repo_files(ctx: &CheckContext) -> Arc<RepoFiles> {
-    let root = ctx.repo.clone();
-    ctx.cache.get_or_init(|| walk(&root, true))
-}
-
-pub(crate) fn walk(root: &Path, honour_ignores: bool) -> RepoFiles {
-    use std::sync::Mutex;
-
-    // Each walker thread fills its own buffer and hands it over when dropped, so the shared
-    // lock is taken once per thread, not once per file.
-    struct Visitor<'a> {
-        root: &'a Path,
-        out: &'a Mutex<RepoFiles>,
-        local: RepoFiles,
-    }
-    impl ignore::ParallelVisitor for Visitor<'_> {
-        fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
-            match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                    let path = e.into_path();
-                    self.local.files.push(RepoFile {
-                        rel: rel_path(self.root, &path),
-                        path,
-                        size,
-                    });
-                }
-                Ok(_) => {}
-                Err(err) => self.local.errors.push(err.to_string()),
-            }
-            ignore::WalkState::Continue
-        }
-    }
-    impl Drop for Visitor<'_> {
-        fn drop(&mut self) {
-            let mut o = self.out.lock().unwrap_or_else(|e| e.into_inner());
-            o.files.append(&mut self.local.files);
-            o.errors.append(&mut self.local.errors);
-        }
-    }
-    struct Builder<'a> {
-        root: &'a Path,
-        out: &'a Mutex<RepoFiles>,
-    }
-    impl<'s> ignore::ParallelVisitorBuilder<'s> for Builder<'s> {
-        fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
-            Box::new(Visitor {
-                root: self.root,
-                out: self.out,
-                local: RepoFiles::default(),
-            })
-        }
-    }
-
-    let out = Mutex::new(RepoFiles::default());
-    ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .ignore(honour_ignores)
-        .git_ignore(honour_ignores)
-        .git_global(honour_ignores)
-        .git_exclude(honour_ignores)
-        .parents(honour_ignores)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(move |e| {
-            e.file_name() != ".git"
-                && (honour_ignores
-                    || !e.file_type().is_some_and(|t| t.is_dir())
-                    || !is_dependency_or_cache_dir(e.path()))
-        })
-        .build_parallel()
-        .visit(&mut Builder { root, out: &out });
-    let mut files = out.into_inner().unwrap_or_else(|e| e.into_inner());
-    files.files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    files
-}
-
-/// Every file of the working tree *including* ignored ones, walked once per run: test reports,
-/// coverage reports and local `.env` files are usually gitignored, yet they are exactly what
-/// some checks must read. Dependency and cache directories are left out (`node_modules`,
-/// virtualenvs, `__pycache__`, and any directory holding a `CACHEDIR.TAG`, such as Cargo's
-/// `target/`), and so is `.git/`.
-#[derive(Debug, Default)]
-pub struct AllFiles(pub RepoFiles);
-
-/// The shared walk of `ctx.repo` that ignores `.gitignore`; computed on first use.
+/// The run's walk that includes ignored files ([`AllFiles`]), from a blocking thread.
 pub fn all_files(ctx: &CheckContext) -> Arc<AllFiles> {
-    let root = ctx.repo.clone();
-    ctx.cache.get_or_init(|| AllFiles(walk(&root, false)))
-}
-
-/// Directory names never worth reading for evidence: installed dependencies and caches.
-const SKIPPED_DIRS: &[&str] = &[
-    "node_modules",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".next",
-    ".nuxt",
-    ".cache",
-    ".gradle",
-    ".terraform",
-    "site-packages",
-];
-
-fn is_dependency_or_cache_dir(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| SKIPPED_DIRS.contains(&n))
-        || path.join("CACHEDIR.TAG").is_file()
+    ctx.cache
+        .get_or_init(AllFilesCell::default)
+        .get_blocking(&ctx.repo)
 }
 
 /// True when `p` uses glob syntax (`*`, `?`, `[…]`, `{…}`).
@@ -225,75 +81,6 @@ pub fn glob_set(
         .map_err(|e| gonogo_core::ParamError::new(key, e.to_string()))
 }
 
-/// Line numbers of byte offsets in one text, for many look-ups: built once in linear time,
-/// each look-up a binary search (calling [`line_of`] per element of a large report would be
-/// quadratic).
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &[u8]) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
-    }
-
-    /// The 1-based line holding byte offset `at`.
-    pub fn line(&self, at: usize) -> usize {
-        match self.starts.binary_search(&at) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        }
-    }
-}
-
-/// The 1-based line holding byte offset `at` of `text`.
-pub fn line_of(text: &[u8], at: usize) -> usize {
-    let at = at.min(text.len());
-    text[..at].iter().filter(|&&b| b == b'\n').count() + 1
-}
-
-/// Why a file could not be read as text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    Io(String),
-    TooLarge(u64),
-    Binary,
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Io(e) => write!(f, "cannot read: {e}"),
-            ReadError::TooLarge(n) => write!(f, "too large to read ({n} bytes)"),
-            ReadError::Binary => f.write_str("not a text file"),
-        }
-    }
-}
-
-/// Read a file as UTF-8 text (invalid sequences replaced), refusing files larger than
-/// `max_bytes` and binary files (a NUL byte in the first 8 KiB).
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    if meta.len() > max_bytes {
-        return Err(ReadError::TooLarge(meta.len()));
-    }
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return Err(ReadError::Binary);
-    }
-    Ok(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
-}
-
 /// Item text prepared for matching: lowercase, Markdown emphasis and code marks removed,
 /// whitespace collapsed.
 pub fn normalise(text: &str) -> String {
@@ -311,14 +98,6 @@ pub fn normalise(text: &str) -> String {
         .replace("( ", "(")
         .replace(" )", ")")
         .to_lowercase()
-}
-
-/// Files larger than this are not read by static checks (reported, never loaded whole).
-pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Reads a repository file as text ([`read_text`] with [`MAX_TEXT_BYTES`]), the reason naming the file.
-pub fn read_repo_text(file: &RepoFile) -> Result<String, String> {
-    read_text(&file.path, MAX_TEXT_BYTES).map_err(|e| format!("{}: {e}", file.rel))
 }
 
 /// A finding for a file that could not be read or parsed, at `line` when known.
@@ -520,35 +299,48 @@ pub(crate) mod testing {
             .map(|(c, l)| (c.to_string(), l.to_string()))
             .collect()
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::is_test_path;
+    /// Git repositories with dated commits, for the kinds that read history.
+    pub mod dated_git {
+        use std::path::Path;
+        use std::process::Command;
 
-    #[test]
-    fn test_paths_are_told_from_production_paths() {
-        for t in [
-            "tests/a.rs",
-            "src/test/x.py",
-            "web/__tests__/a.js",
-            "pkg/testdata/compose.yaml",
-            "spec/fixtures/loki.yaml",
-            "a.test.ts",
-            "b.spec.js",
-            "x_test.go",
-            "app/test_models.py",
-        ] {
-            assert!(is_test_path(t), "{t}");
+        /// Runs git in `dir` with a fixed identity and the commit date `days` after 2026-01-01.
+        pub fn git(dir: &Path, days: i64, args: &[&str]) {
+            let date = format!("{} +0000", 1_767_225_600 + days * 86_400);
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .expect("git runs");
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        for p in [
-            "src/app.py",
-            "deploy/loki-config.yaml",
-            "tests.md",
-            "src/testing.rs",
-            "contest/app.py",
-        ] {
-            assert!(!is_test_path(p), "{p}");
+
+        /// Commits `files` on day `days`.
+        pub fn commit(dir: &Path, days: i64, files: &[(&str, &str)], msg: &str) {
+            for (p, c) in files {
+                let path = dir.join(p);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, c).unwrap();
+            }
+            git(dir, days, &["add", "-A"]);
+            git(dir, days, &["commit", "-q", "--allow-empty", "-m", msg]);
+        }
+
+        pub fn init(dir: &Path) {
+            git(dir, 0, &["init", "-q", "-b", "main"]);
         }
     }
 }

@@ -288,3 +288,74 @@ fn recognition_ties_never_depend_on_the_registry_order() {
         assert_eq!(phrases(&registry), phrases(&listed));
     }
 }
+
+/// Every `.rs` file under `dir`, with its path relative to `src/` (forward slashes).
+fn source_files(dir: &std::path::Path, src: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            source_files(&path, src, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let rel = path.strip_prefix(src).expect("under src");
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            out.push((rel, std::fs::read_to_string(&path).expect("read source")));
+        }
+    }
+}
+
+/// The module path of a source file: `docker/dockerfile.rs` → `docker::dockerfile`.
+fn module_of(rel: &str) -> String {
+    rel.trim_end_matches(".rs")
+        .trim_end_matches("/mod")
+        .replace('/', "::")
+}
+
+/// Kinds never import other kinds: what several kinds need lives in `gonogo-parsers`,
+/// `gonogo-repo`, `gonogo-secrets` or a module that is no kind (`support`, `util`, a family's
+/// `mod.rs`). A kind module is a file that implements `CheckKind`.
+#[test]
+fn no_kind_imports_another_kind() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&src, &src, &mut files);
+    let kinds: std::collections::BTreeMap<String, String> = files
+        .iter()
+        .filter(|(_, text)| text.contains("impl CheckKind for"))
+        .map(|(rel, _)| (module_of(rel), rel.clone()))
+        .collect();
+    assert!(kinds.len() >= 50, "kind modules found: {}", kinds.len());
+    let crate_path = regex::Regex::new(r"crate((?:::[a-z_][a-z0-9_]*)+)").unwrap();
+    let super_path = regex::Regex::new(r"\bsuper::([a-z_][a-z0-9_]*)").unwrap();
+    let mut offences = Vec::new();
+    for (rel, text) in &files {
+        let me = module_of(rel);
+        if !kinds.contains_key(&me) {
+            continue;
+        }
+        let parent = me.rsplit_once("::").map_or("", |(p, _)| p).to_string();
+        let mut named: Vec<String> = crate_path
+            .captures_iter(text)
+            .map(|c| c[1].trim_start_matches("::").to_string())
+            .collect();
+        named.extend(super_path.captures_iter(text).map(|c| {
+            if parent.is_empty() {
+                c[1].to_string()
+            } else {
+                format!("{parent}::{}", &c[1])
+            }
+        }));
+        for path in named {
+            // `crate::a::b::item` names module `a::b` or `a`: any prefix that is a kind counts.
+            let parts: Vec<&str> = path.split("::").collect();
+            for n in 1..=parts.len() {
+                let module = parts[..n].join("::");
+                if module != me && kinds.contains_key(&module) {
+                    offences.push(format!("{rel} imports kind module `{module}`"));
+                }
+            }
+        }
+    }
+    offences.sort();
+    offences.dedup();
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}

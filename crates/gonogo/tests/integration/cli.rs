@@ -201,6 +201,41 @@ fn env_file_variables_expand_in_annotations() {
     );
 }
 
+/// `--env-file` reads what `env.strength` reads: a dotted key and a multi-line quoted PEM key
+/// were once rejected as malformed lines.
+#[test]
+fn env_file_with_a_dotted_key_and_a_multi_line_pem_value_is_accepted() {
+    let dir = repo(&[
+        (
+            "CHECKLIST.md",
+            "- [ ] readme <!-- gonogo: files.exists path=${DOC} -->\n",
+        ),
+        ("README.md", "# Project\n\nWhat it is and how to run it.\n"),
+        (
+            ".env",
+            "SENTRY.DSN=https://key@o1.ingest.sentry.io/2\nTLS_KEY=\"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\"\nDOC=README.md\n",
+        ),
+    ]);
+    let out = gonogo(["validate"])
+        .arg(dir.path().join("CHECKLIST.md"))
+        .arg("--env-file")
+        .arg(dir.path().join(".env"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(
+        !stderr_of(&out).contains("env-file-syntax"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
 #[test]
 fn json_report_has_the_documented_fields() {
     let dir = repo(&[

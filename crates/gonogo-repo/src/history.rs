@@ -2,7 +2,7 @@
 //! `git.merge-order`). Open the repository with [`super::open`], which never reads an
 //! enclosing repository.
 
-use super::GitError;
+use crate::git::GitError;
 
 /// One commit of the first-parent history.
 #[derive(Debug, Clone)]

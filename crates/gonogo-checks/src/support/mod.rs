@@ -1,0 +1,13 @@
+//! Code several kinds share that is no kind itself: kinds import from here (and from
+//! `util`), never from one another.
+
+pub mod components;
+pub mod requirements;
+
+/// A case-insensitive regex (recognition phrases of the live families).
+pub fn re(pattern: &str) -> regex::Regex {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .expect("valid regex")
+}

@@ -1,0 +1,196 @@
+//! What a repository file is, from its path alone: the one place each kind of file is
+//! recognised, so every check that reads compose files reads the same ones.
+
+/// A compose file: `docker-compose*.yml`, `compose*.yaml` (overlays such as
+/// `docker-compose.override.yml` and `compose.prod.yaml` included).
+pub fn is_compose_file(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.starts_with("docker-compose") || n.starts_with("compose"))
+        && (n.ends_with(".yml") || n.ends_with(".yaml"))
+}
+
+/// A compose file that overlays another (`docker-compose.override.yml`, `compose.prod.yaml`):
+/// more than the base name before the extension.
+pub fn is_compose_overlay(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    is_compose_file(&n)
+        && !matches!(
+            n.as_str(),
+            "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml"
+        )
+}
+
+/// A YAML file that may hold Kubernetes manifests: not a workflow, not a compose file.
+pub fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.ends_with(".yaml") || n.ends_with(".yml"))
+        && !rel.starts_with(".github/")
+        && !is_compose_file(&n)
+}
+
+/// A Helm chart's `Chart.yaml`.
+pub fn is_helm_chart(name: &str) -> bool {
+    name == "Chart.yaml" || name == "Chart.yml"
+}
+
+/// A Dockerfile (`Dockerfile`, `Containerfile`, `api.dockerfile`, `Dockerfile.prod`).
+pub fn is_dockerfile(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "dockerfile"
+        || n == "containerfile"
+        || n.ends_with(".dockerfile")
+        || (n.starts_with("dockerfile.") && !n.ends_with(".md") && !n.ends_with(".dockerignore"))
+}
+
+/// A dotenv file: `.env`, `.env.production`, `prod.env`.
+pub fn is_env_file(name: &str) -> bool {
+    name == ".env" || name.starts_with(".env.") || (name.ends_with(".env") && name.len() > 4)
+}
+
+/// A dotenv file meant to be copied, not used: `.env.example`, `.env.sample`, `.env.template`.
+pub fn is_env_template(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    is_env_file(name)
+        && lower
+            .split(['.', '-', '_'])
+            .any(|p| ["example", "examples", "sample", "template", "tpl", "dist"].contains(&p))
+}
+
+/// A CI workflow: GitHub Actions (`.github/workflows/*.yml`) or `.gitlab-ci.yml`.
+pub fn is_ci_workflow(rel: &str) -> bool {
+    (rel.starts_with(".github/workflows/") && (rel.ends_with(".yml") || rel.ends_with(".yaml")))
+        || rel == ".gitlab-ci.yml"
+}
+
+/// A pip requirements file (`requirements.txt`, `requirements-dev.txt`, `requirements/base.txt`).
+pub fn is_requirements_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = name.to_ascii_lowercase();
+    (lower.starts_with("requirements") && lower.ends_with(".txt"))
+        || (rel.to_ascii_lowercase().contains("requirements/") && lower.ends_with(".txt"))
+}
+
+/// A dependency manifest (what a project declares it depends on).
+pub fn is_dependency_manifest(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    matches!(
+        name,
+        "Cargo.toml"
+            | "package.json"
+            | "pyproject.toml"
+            | "Pipfile"
+            | "setup.py"
+            | "setup.cfg"
+            | "go.mod"
+            | "Gemfile"
+            | "pom.xml"
+            | "build.gradle"
+            | "build.gradle.kts"
+            | "composer.json"
+    ) || is_requirements_file(rel)
+}
+
+/// A lockfile (the exact versions a manifest resolved to).
+pub fn is_lockfile(name: &str) -> bool {
+    matches!(
+        name,
+        "Cargo.lock"
+            | "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "yarn.lock"
+            | "pnpm-lock.yaml"
+            | "bun.lockb"
+            | "poetry.lock"
+            | "uv.lock"
+            | "Pipfile.lock"
+            | "pdm.lock"
+            | "go.sum"
+            | "Gemfile.lock"
+            | "composer.lock"
+    )
+}
+
+/// A database migration: a file under a `migrations/` directory or Alembic's `versions/`.
+pub fn is_migration(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    let mut dirs = lower.split('/').rev().skip(1);
+    dirs.any(|d| matches!(d, "migrations" | "migration" | "versions"))
+}
+
+/// Documentation (Markdown, reStructuredText, AsciiDoc, `docs/*.txt`, READMEs).
+pub fn is_doc_file(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    lower.ends_with(".md")
+        || lower.ends_with(".rst")
+        || lower.ends_with(".adoc")
+        || lower.ends_with(".mdx")
+        || (lower.starts_with("docs/") && lower.ends_with(".txt"))
+        || name.starts_with("readme")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_files_and_overlays() {
+        for n in [
+            "docker-compose.yml",
+            "compose.yaml",
+            "docker-compose.override.yml",
+        ] {
+            assert!(is_compose_file(n), "{n}");
+        }
+        assert!(!is_compose_file("compose.json") && !is_compose_file("my-compose.yml"));
+        assert!(is_compose_overlay("docker-compose.override.yml"));
+        assert!(is_compose_overlay("compose.prod.yaml"));
+        assert!(!is_compose_overlay("docker-compose.yml"));
+    }
+
+    #[test]
+    fn manifests_are_yaml_that_is_neither_compose_nor_a_workflow() {
+        assert!(looks_like_manifest_file("deploy.yaml", "k8s/deploy.yaml"));
+        assert!(!looks_like_manifest_file(
+            "ci.yml",
+            ".github/workflows/ci.yml"
+        ));
+        assert!(!looks_like_manifest_file(
+            "docker-compose.yml",
+            "docker-compose.yml"
+        ));
+        assert!(is_helm_chart("Chart.yaml") && !is_helm_chart("values.yaml"));
+    }
+
+    #[test]
+    fn dockerfiles_env_files_and_templates() {
+        for n in [
+            "Dockerfile",
+            "Containerfile",
+            "api.dockerfile",
+            "Dockerfile.prod",
+        ] {
+            assert!(is_dockerfile(n), "{n}");
+        }
+        assert!(!is_dockerfile("Dockerfile.md") && !is_dockerfile("Dockerfile.dockerignore"));
+        for n in [".env", ".env.production", "prod.env"] {
+            assert!(is_env_file(n), "{n}");
+        }
+        assert!(!is_env_file(".envrc") && !is_env_file(".env_x"));
+        assert!(is_env_template(".env.example") && !is_env_template(".env.production"));
+    }
+
+    #[test]
+    fn workflows_manifests_lockfiles_migrations_docs() {
+        assert!(is_ci_workflow(".github/workflows/ci.yml") && is_ci_workflow(".gitlab-ci.yml"));
+        assert!(!is_ci_workflow("ci.yml"));
+        assert!(is_requirements_file("requirements/base.txt"));
+        assert!(is_dependency_manifest("api/package.json"));
+        assert!(is_dependency_manifest("requirements-dev.txt"));
+        assert!(is_lockfile("Cargo.lock") && !is_lockfile("Cargo.toml"));
+        assert!(is_migration("alembic/versions/1a2b_init.py"));
+        assert!(is_migration("db/migrations/0001_init.sql"));
+        assert!(!is_migration("src/app.py"));
+        assert!(is_doc_file("docs/guide.txt") && is_doc_file("README") && !is_doc_file("a.txt"));
+    }
+}

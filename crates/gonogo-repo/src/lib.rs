@@ -1,0 +1,250 @@
+//! The repository under check: its files, walked once per run and classified
+//! ([`inventory`]), bounded text reads of them, and read-only git access ([`git`],
+//! [`history`]). No knowledge of check kinds: kinds read what this crate found.
+
+pub mod classify;
+pub mod git;
+pub mod history;
+pub mod inventory;
+
+pub use inventory::{AllFilesCell, Inventory, InventoryCell};
+
+use std::path::{Path, PathBuf};
+
+/// Test code and test data, by path: `tests/`, `test/`, `__tests__/`, `testdata/`,
+/// `fixtures/`, `*.test.*`, `*.spec.*`, `*_test.go`, `test_*`. What lives there describes no
+/// production system, so kinds that judge production code or configuration skip it.
+pub fn is_test_path(rel: &str) -> bool {
+    let l = rel.to_ascii_lowercase();
+    let mut dirs = l.split('/').rev().skip(1);
+    let name = l.rsplit('/').next().unwrap_or(&l);
+    dirs.any(|d| matches!(d, "tests" | "test" | "__tests__" | "testdata" | "fixtures"))
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.go")
+        || name.starts_with("test_")
+}
+
+/// Path of `p` relative to `root`, with forward slashes, for locations in evidence.
+pub fn rel_path(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// One file of the repository's working tree.
+#[derive(Debug, Clone)]
+pub struct RepoFile {
+    pub path: PathBuf,
+    /// Relative to the repository root, forward slashes.
+    pub rel: String,
+    pub size: u64,
+}
+
+/// The repository's files, walked once per run in parallel and shared by every static check:
+/// honours `.gitignore`, `.ignore` and `.git/info/exclude`; includes hidden files (`.env`,
+/// `.github/`) but never `.git/` itself; does not follow symlinks.
+#[derive(Debug, Default)]
+pub struct RepoFiles {
+    pub files: Vec<RepoFile>,
+    /// Directories that could not be read, with the reason (reported by checks that care).
+    pub errors: Vec<String>,
+}
+
+impl RepoFile {
+    /// The file name (the last component of `rel`).
+    pub fn name(&self) -> &str {
+        self.rel.rsplit('/').next().unwrap_or(&self.rel)
+    }
+}
+
+impl RepoFiles {
+    /// Files whose relative path's last component matches `pred`.
+    pub fn named<'a>(
+        &'a self,
+        pred: impl Fn(&str) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a RepoFile> + 'a {
+        self.files
+            .iter()
+            .filter(move |f| pred(f.rel.rsplit('/').next().unwrap_or(&f.rel)))
+    }
+}
+
+pub fn walk(root: &Path, honour_ignores: bool) -> RepoFiles {
+    use std::sync::Mutex;
+
+    // Each walker thread fills its own buffer and hands it over when dropped, so the shared
+    // lock is taken once per thread, not once per file.
+    struct Visitor<'a> {
+        root: &'a Path,
+        out: &'a Mutex<RepoFiles>,
+        local: RepoFiles,
+    }
+    impl ignore::ParallelVisitor for Visitor<'_> {
+        fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    let path = e.into_path();
+                    self.local.files.push(RepoFile {
+                        rel: rel_path(self.root, &path),
+                        path,
+                        size,
+                    });
+                }
+                Ok(_) => {}
+                Err(err) => self.local.errors.push(err.to_string()),
+            }
+            ignore::WalkState::Continue
+        }
+    }
+    impl Drop for Visitor<'_> {
+        fn drop(&mut self) {
+            let mut o = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            o.files.append(&mut self.local.files);
+            o.errors.append(&mut self.local.errors);
+        }
+    }
+    struct Builder<'a> {
+        root: &'a Path,
+        out: &'a Mutex<RepoFiles>,
+    }
+    impl<'s> ignore::ParallelVisitorBuilder<'s> for Builder<'s> {
+        fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+            Box::new(Visitor {
+                root: self.root,
+                out: self.out,
+                local: RepoFiles::default(),
+            })
+        }
+    }
+
+    let out = Mutex::new(RepoFiles::default());
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .ignore(honour_ignores)
+        .git_ignore(honour_ignores)
+        .git_global(honour_ignores)
+        .git_exclude(honour_ignores)
+        .parents(honour_ignores)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(move |e| {
+            e.file_name() != ".git"
+                && (honour_ignores
+                    || !e.file_type().is_some_and(|t| t.is_dir())
+                    || !is_dependency_or_cache_dir(e.path()))
+        })
+        .build_parallel()
+        .visit(&mut Builder { root, out: &out });
+    let mut files = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    files
+}
+
+/// Every file of the working tree *including* ignored ones, walked once per run: test reports,
+/// coverage reports and local `.env` files are usually gitignored, yet they are exactly what
+/// some checks must read. Dependency and cache directories are left out (`node_modules`,
+/// virtualenvs, `__pycache__`, and any directory holding a `CACHEDIR.TAG`, such as Cargo's
+/// `target/`), and so is `.git/`.
+#[derive(Debug, Default)]
+pub struct AllFiles(pub RepoFiles);
+
+/// Directory names never worth reading for evidence: installed dependencies and caches.
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".next",
+    ".nuxt",
+    ".cache",
+    ".gradle",
+    ".terraform",
+    "site-packages",
+];
+
+fn is_dependency_or_cache_dir(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| SKIPPED_DIRS.contains(&n))
+        || path.join("CACHEDIR.TAG").is_file()
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Io(String),
+    TooLarge(u64),
+    Binary,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "cannot read: {e}"),
+            ReadError::TooLarge(n) => write!(f, "too large to read ({n} bytes)"),
+            ReadError::Binary => f.write_str("not a text file"),
+        }
+    }
+}
+
+/// Read a file as UTF-8 text (invalid sequences replaced), refusing files larger than
+/// `max_bytes` and binary files (a NUL byte in the first 8 KiB).
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    if meta.len() > max_bytes {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(ReadError::Binary);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Files larger than this are not read by static checks (reported, never loaded whole).
+pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads a repository file as text ([`read_text`] with [`MAX_TEXT_BYTES`]), the reason naming the file.
+pub fn read_repo_text(file: &RepoFile) -> Result<String, String> {
+    read_text(&file.path, MAX_TEXT_BYTES).map_err(|e| format!("{}: {e}", file.rel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_test_path;
+
+    #[test]
+    fn test_paths_are_told_from_production_paths() {
+        for t in [
+            "tests/a.rs",
+            "src/test/x.py",
+            "web/__tests__/a.js",
+            "pkg/testdata/compose.yaml",
+            "spec/fixtures/loki.yaml",
+            "a.test.ts",
+            "b.spec.js",
+            "x_test.go",
+            "app/test_models.py",
+        ] {
+            assert!(is_test_path(t), "{t}");
+        }
+        for p in [
+            "src/app.py",
+            "deploy/loki-config.yaml",
+            "tests.md",
+            "src/testing.rs",
+            "contest/app.py",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
+    }
+}
