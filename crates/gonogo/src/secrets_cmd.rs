@@ -2,8 +2,8 @@
 //! Exit codes: 0 nothing found, 1 secrets found, 2 gonogo could not run.
 
 use anyhow::{Context, bail};
-use gonogo_checks::secrets::history::{HistoryOptions, parse_since, scan_history};
-use gonogo_checks::secrets::{
+use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
+use gonogo_secrets::{
     Baseline, DEFAULT_MAX_FILE_SIZE, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding,
     load_rules, scan_files, walk_dir,
 };
@@ -123,8 +123,8 @@ pub fn secrets(args: SecretsArgs) -> anyhow::Result<u8> {
         report.apply_baseline(b);
     }
     // A team switching from gitleaks keeps its ignore list.
-    let ignore = gonogo_checks::secrets::gitleaks::IgnoreList::load(&root)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ignore =
+        gonogo_secrets::gitleaks::IgnoreList::load(&root).map_err(|e| anyhow::anyhow!("{e}"))?;
     report.apply_ignore(&ignore);
 
     let text = match args.format {

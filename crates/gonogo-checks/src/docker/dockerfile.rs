@@ -3,7 +3,7 @@
 
 use crate::util::{
     RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
-    secret_like_name, unreadable, wants,
+    unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -13,6 +13,7 @@ use gonogo_parsers::dockerfile::{
     Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
 };
 use gonogo_repo::classify::is_dockerfile;
+use gonogo_secrets::redact::is_secret_name;
 
 pub struct DockerDockerfile;
 
@@ -540,7 +541,7 @@ fn stage_chain(df: &Dockerfile, idx: usize) -> Vec<&Stage> {
 
 fn secret_findings(rel: &str, ins: &Instruction, out: &mut Vec<Finding>) {
     for (k, v) in key_values(&ins.args) {
-        if !secret_like_name(&k) {
+        if !is_secret_name(&k) {
             continue;
         }
         match v {

@@ -1,15 +1,15 @@
 //! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
 //! `history=true`, in any commit reachable from its branches).
 
-use super::history::{HistoryOptions, parse_since, scan_history};
-use super::{
-    Baseline, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding, load_rules,
-    scan_files,
-};
 use crate::util::repo_files;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
+};
+use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
+use gonogo_secrets::{
+    Baseline, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding, load_rules,
+    scan_files,
 };
 use std::path::PathBuf;
 
@@ -210,7 +210,7 @@ impl CheckKind for SecretsScan {
         }
         let max_file_size = params
             .u64("max_file_size")?
-            .unwrap_or(super::DEFAULT_MAX_FILE_SIZE);
+            .unwrap_or(gonogo_secrets::DEFAULT_MAX_FILE_SIZE);
         if max_file_size == 0 {
             return Err(ParamError::new("max_file_size", "must be at least 1"));
         }
@@ -273,7 +273,7 @@ impl Prepared {
             },
             None => None,
         };
-        let ignore = match super::gitleaks::IgnoreList::load(&ctx.repo) {
+        let ignore = match gonogo_secrets::gitleaks::IgnoreList::load(&ctx.repo) {
             Ok(i) => i,
             Err(e) => return Outcome::error(format!("invalid ignore list: {e}")),
         };
@@ -617,7 +617,7 @@ mod tests {
         let first = {
             let rules = load_rules(dir.path(), &RuleSource::Auto).unwrap();
             let scanner = Scanner::new(rules);
-            let files = super::super::walk_dir(dir.path());
+            let files = gonogo_secrets::walk_dir(dir.path());
             scan_files(&scanner, &files.files, &ScanOptions::default())
         };
         let baseline = Baseline::from_findings(&first.findings);
