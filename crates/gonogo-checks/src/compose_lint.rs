@@ -11,7 +11,6 @@ use gonogo_core::{
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
-use gonogo_repo::classify::is_compose_file;
 use gonogo_secrets::redact::is_secret_name;
 use std::collections::BTreeMap;
 
@@ -232,7 +231,7 @@ impl PreparedCheck for Prepared {
         let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
-            let found: Vec<&RepoFile> = files.named(is_compose_file).collect();
+            let found: Vec<&RepoFile> = files.compose_files().collect();
             if found.is_empty() {
                 return absent(
                     this.required,

@@ -12,7 +12,6 @@ use gonogo_core::{
 use gonogo_parsers::dockerfile::{
     Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
 };
-use gonogo_repo::classify::is_dockerfile;
 use gonogo_secrets::redact::is_secret_name;
 
 pub struct DockerDockerfile;
@@ -180,7 +179,7 @@ impl PreparedCheck for Prepared {
         };
         blocking(move || {
             let found: Vec<&RepoFile> = files
-                .named(is_dockerfile)
+                .dockerfiles()
                 .filter(|f| {
                     this.path
                         .as_ref()
@@ -739,18 +738,5 @@ CMD node server.js\n";
         let o = run(&[("README.md", "hi")], &[("required", "true")]);
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o)[0].0, "dockerfile-not-found");
-    }
-
-    #[test]
-    fn tags_and_digests() {
-        assert_eq!(image_tag_digest("localhost:5000/app"), (None, None));
-        assert_eq!(
-            image_tag_digest("localhost:5000/app:1.2"),
-            (Some("1.2"), None)
-        );
-        assert_eq!(image_tag_digest("app@sha256:ab"), (None, Some("sha256:ab")));
-        assert!(is_dockerfile("Dockerfile.prod"));
-        assert!(is_dockerfile("api.Dockerfile"));
-        assert!(!is_dockerfile("Dockerfile.md"));
     }
 }

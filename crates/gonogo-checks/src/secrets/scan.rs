@@ -249,10 +249,7 @@ impl PreparedCheck for Prepared {
             branches: self.branches.clone(),
             max_file_size: self.max_file_size,
         };
-        match tokio::task::spawn_blocking(move || this.run_blocking(&ctx)).await {
-            Ok(o) => o,
-            Err(e) => Outcome::error(format!("secret scan stopped: {e}")),
-        }
+        crate::util::blocking(move || this.run_blocking(&ctx)).await
     }
 }
 
