@@ -597,14 +597,6 @@ mod tests {
     }
 
     #[test]
-    fn entropy() {
-        assert_eq!(shannon_entropy(b""), 0.0);
-        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
-        assert!((shannon_entropy(b"ab") - 1.0).abs() < 1e-9);
-        assert!(shannon_entropy(b"aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6") > 4.5);
-    }
-
-    #[test]
     fn placeholders() {
         for p in [
             "changeme",
