@@ -303,17 +303,13 @@ impl PreparedCheck for Prepared {
         let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
+            // The inventory's CI workflows: GitHub Actions, then GitLab's one file.
             let workflows: Vec<&RepoFile> = files
-                .files
-                .iter()
-                .filter(|f| {
-                    f.rel.starts_with(".github/workflows/")
-                        && (f.rel.ends_with(".yml") || f.rel.ends_with(".yaml"))
-                })
+                .ci_workflows()
+                .filter(|f| f.rel.starts_with(".github/workflows/"))
                 .collect();
             let gitlab: Vec<&RepoFile> = files
-                .files
-                .iter()
+                .ci_workflows()
                 .filter(|f| f.rel == ".gitlab-ci.yml")
                 .collect();
             if workflows.is_empty() && gitlab.is_empty() {

@@ -4,14 +4,14 @@
 
 use crate::util::{
     RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
-    secret_like_name, unreadable, wants,
+    unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
-use gonogo_repo::classify::is_compose_file;
+use gonogo_secrets::redact::is_secret_name;
 use std::collections::BTreeMap;
 
 pub struct ComposeLint;
@@ -232,7 +232,7 @@ impl PreparedCheck for Prepared {
         let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {
-            let found: Vec<&RepoFile> = files.named(is_compose_file).collect();
+            let found: Vec<&RepoFile> = files.compose_files().collect();
             if found.is_empty() {
                 return absent(
                     this.required,
@@ -584,7 +584,7 @@ fn secret_value_findings(
         let default = op.strip_prefix(":-").or_else(|| op.strip_prefix('-'));
         if let Some(d) = default
             && !d.is_empty()
-            && (secret_like_name(&name) || secret_like_name(key))
+            && (is_secret_name(&name) || is_secret_name(key))
         {
             weak = true;
             out.push(
@@ -614,7 +614,7 @@ fn secret_value_findings(
                     .is_some_and(|(_, pw)| !pw.is_empty() && !pw.starts_with('$'))
         })
     });
-    if (secret_like_name(key) && !is_reference(value) && !value.contains("${"))
+    if (is_secret_name(key) && !is_reference(value) && !value.contains("${"))
         || literal_url_password
     {
         out.push(

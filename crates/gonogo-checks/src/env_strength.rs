@@ -2,13 +2,13 @@
 //! are fit for production.
 
 use crate::util::{all_files, check_relative, glob_set, is_glob, normalise, read_text, rel_path};
-use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::{dotenv, yaml};
 use gonogo_repo::classify::{is_compose_file, is_env_file};
+use gonogo_secrets::redact::{is_secret_name, redact_url, shannon_entropy};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -492,72 +492,6 @@ fn compose_environment(doc: &yaml::Node) -> Vec<(String, String, usize)> {
     out
 }
 
-/// Keys whose values are secrets.
-fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_uppercase();
-    const SECRETISH: &[&str] = &[
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "PASSPHRASE",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "SIGNING_KEY",
-        "ENCRYPTION_KEY",
-        "MASTER_KEY",
-        "AUTH_KEY",
-        "CLIENT_KEY",
-        "SERVICE_KEY",
-        "ROLE_KEY",
-        "SALT",
-        "CREDENTIAL",
-    ];
-    const NOT: &[&str] = &[
-        "_ID",
-        "_FILE",
-        "_PATH",
-        "_DIR",
-        "_URL",
-        "_URI",
-        "_ENDPOINT",
-        "_HOST",
-        "_PORT",
-        "_USER",
-        "_USERNAME",
-        "_NAME",
-        "_TTL",
-        "_EXPIRE",
-        "_EXPIRES",
-        "_EXPIRY",
-        "_EXPIRATION",
-        "_LIFETIME",
-        "_AGE",
-        "_LENGTH",
-        "_ALGORITHM",
-        "_ALG",
-        "_ISSUER",
-        "_AUDIENCE",
-        "_HEADER",
-        "_PREFIX",
-        "_TYPE",
-        "_MINUTES",
-        "_SECONDS",
-        "_HOURS",
-        "_DAYS",
-        "_ENABLED",
-        "_REQUIRED",
-        "_REGION",
-        "_VERSION",
-        "_ROUNDS",
-    ];
-    SECRETISH.iter().any(|s| k.contains(s))
-        && !NOT.iter().any(|s| k.ends_with(s))
-        && !k.contains("_EXPIRE")
-}
-
 /// Keys that sign or encrypt: held to 32 characters by default.
 fn is_signing_key(key: &str) -> bool {
     let k = key.to_ascii_uppercase();
@@ -687,26 +621,6 @@ fn is_default_value(value: &str, key: &str) -> bool {
     repeated || PATTERNS.is_match(&lower)
 }
 
-/// Shannon entropy in bits per character.
-fn entropy(s: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    let mut n = 0usize;
-    for c in s.chars() {
-        *counts.entry(c).or_insert(0usize) += 1;
-        n += 1;
-    }
-    if n == 0 {
-        return 0.0;
-    }
-    counts
-        .values()
-        .map(|&c| {
-            let p = c as f64 / n as f64;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// The credentials of a database URL: (user, password), when there is a password part.
 fn db_credentials(value: &str) -> Option<(String, String)> {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -766,7 +680,7 @@ fn origins(v: &str) -> Vec<String> {
 /// must not hold.
 fn looks_real(value: &str, key: &str) -> bool {
     value.chars().count() >= 16
-        && entropy(value) >= 3.5
+        && shannon_entropy(value.as_bytes()) >= 3.5
         && !is_default_value(value, key)
         && !value.contains(char::is_whitespace)
         && !value.contains('$')
@@ -793,7 +707,7 @@ impl Prepared {
 
     /// Whether `key` is to be judged as a secret: secret-named, or named explicitly.
     fn treat_as_secret(&self, key: &str) -> bool {
-        is_secret_key(key) || self.named_keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+        is_secret_name(key) || self.named_keys.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 
     /// The `rotated` rule: production secrets must not reuse a development or template value.
@@ -973,7 +887,7 @@ impl Prepared {
                     "use at least {min} random characters (e.g. `openssl rand -base64 48`)"
                 ))));
             } else {
-                let bits = entropy(value);
+                let bits = shannon_entropy(value.as_bytes());
                 if bits < self.min_entropy {
                     out.push(at(Finding::fail(
                         "env-secret-low-entropy",
@@ -1142,7 +1056,7 @@ struct Collected {
 fn holds_literal_secret(e: &Entry) -> bool {
     match &e.value {
         Value::Literal(v) if !v.is_empty() => {
-            (is_secret_key(&e.key) && !is_default_value(v, &e.key))
+            (is_secret_name(&e.key) && !is_default_value(v, &e.key))
                 || db_credentials(v).is_some_and(|(_, p)| !p.is_empty() && !p.contains('$'))
         }
         _ => false,
@@ -1154,9 +1068,7 @@ impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let this = self.clone();
         let ctx = ctx.clone();
-        tokio::task::spawn_blocking(move || this.evaluate(&ctx))
-            .await
-            .unwrap_or_else(|e| Outcome::error(format!("env.strength stopped: {e}")))
+        crate::util::blocking(move || this.evaluate(&ctx)).await
     }
 }
 
@@ -1664,11 +1576,11 @@ mod tests {
         );
         assert_eq!(interpret("${X}"), Value::Reference);
         assert_eq!(interpret("vault:secret/data/app#jwt"), Value::Reference);
-        assert!(is_secret_key("JWT_SECRET") && is_secret_key("aws_secret_access_key"));
+        assert!(is_secret_name("JWT_SECRET") && is_secret_name("aws_secret_access_key"));
         assert!(
-            !is_secret_key("ACCESS_TOKEN_EXPIRE_MINUTES") && !is_secret_key("AWS_ACCESS_KEY_ID")
+            !is_secret_name("ACCESS_TOKEN_EXPIRE_MINUTES") && !is_secret_name("AWS_ACCESS_KEY_ID")
         );
-        assert!(!is_secret_key("JWT_SECRET_FILE"));
+        assert!(!is_secret_name("JWT_SECRET_FILE"));
         assert!(is_default_value("<generate-me>", "X") && is_default_value("your-secret-key", "X"));
         assert!(is_default_value("django-insecure-abc", "X") && !is_default_value(&strong(), "X"));
         assert_eq!(
@@ -1676,7 +1588,7 @@ mod tests {
             Some(("root".into(), "root".into()))
         );
         assert_eq!(db_credentials("redis://redis:6379/0"), None);
-        assert!(entropy("aaaa") < 0.1 && entropy(&strong()) > 4.0);
+        assert!(shannon_entropy(b"aaaa") < 0.1 && shannon_entropy(strong().as_bytes()) > 4.0);
     }
 
     #[test]

@@ -11,7 +11,6 @@ use gonogo_core::{
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
-use gonogo_repo::classify::looks_like_manifest_file;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct K8sWorkloads;
@@ -303,12 +302,10 @@ impl PreparedCheck for Prepared {
         blocking(move || {
             let mut findings = Vec::new();
             let mut docs: Vec<(&RepoFile, Vec<Node>)> = Vec::new();
-            for f in files.files.iter().filter(|f| {
-                looks_like_manifest_file(f.rel.rsplit('/').next().unwrap_or(""), &f.rel)
-                    && this
-                        .path
-                        .as_ref()
-                        .is_none_or(|p| p.is_empty() || f.rel.starts_with(&format!("{p}/")))
+            for f in files.manifest_files().filter(|f| {
+                this.path
+                    .as_ref()
+                    .is_none_or(|p| p.is_empty() || f.rel.starts_with(&format!("{p}/")))
             }) {
                 let Ok(src) = read_repo_text(f) else { continue };
                 // Only files that look like Kubernetes objects.

@@ -5,8 +5,8 @@
 // nothing and costs every caller a `*`.
 #![allow(clippy::result_large_err)]
 
-use gonogo_core::redact::redact_url;
 use gonogo_core::{CheckContext, Outcome};
+use gonogo_secrets::redact::{UrlUserinfo, redact_url};
 use std::sync::LazyLock;
 
 /// The address a live check talks to: its own parameter (`dsn=`, `url=`) wins over the shared
@@ -23,13 +23,7 @@ pub fn resolve(own: Option<&str>, ctx: &CheckContext, target: &str) -> Result<St
 
 /// The password of `url`'s userinfo, if any, so error texts can be scrubbed of it.
 fn url_password(url: &str) -> Option<&str> {
-    let rest = &url[url.find("://")? + 3..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let userinfo = &authority[..authority.rfind('@')?];
-    userinfo
-        .split_once(':')
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty())
+    UrlUserinfo::parse(url)?.password.filter(|p| !p.is_empty())
 }
 
 /// Secret-looking query parameters of a connection string (`?password=…`).

@@ -285,32 +285,7 @@ fn parse_bool(v: &str) -> Result<bool, String> {
     }
 }
 
-pub fn parse_duration(v: &str) -> Result<Duration, String> {
-    let v = v.trim();
-    let split = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| "expected a duration like 500ms, 2s, 5m or 7d".to_string())?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "" | "s" | "sec" | "secs" => n,
-        "m" | "min" | "mins" => n * 60.0,
-        "h" | "hour" | "hours" => n * 3600.0,
-        "d" | "day" | "days" => n * 86400.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` (use ms, s, m, h or d)"
-            ));
-        }
-    };
-    if !secs.is_finite() || !(0.0..=1.0e9).contains(&secs) {
-        return Err("duration out of range".into());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+pub use gonogo_parsers::parse_duration;
 
 #[cfg(test)]
 mod tests {

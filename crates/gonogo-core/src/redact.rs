@@ -1,63 +1,13 @@
 //! Secrets never leave gonogo in full: evidence shows at most a short prefix and the length.
 
-/// How a secret is shown anywhere gonogo writes: at most 4 leading characters (fewer for short
-/// values) and the length, e.g. `AKIA…(20 chars)`.
-pub fn redact_secret(secret: &str) -> String {
-    let len = secret.chars().count();
-    // Short values reveal too much even with 4 characters; show proportionally less.
-    let shown = match len {
-        0..=7 => 0,
-        8..=15 => 2,
-        _ => 4,
-    };
-    let prefix: String = secret.chars().take(shown).collect();
-    format!("{prefix}…({len} chars)")
-}
-
-/// Parameter keys whose values are secrets.
-fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    [
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "api_key",
-        "apikey",
-        "credential",
-        "auth",
-    ]
-    .iter()
-    .any(|s| k.contains(s))
-}
-
-/// A URL with the password of its userinfo replaced: `postgres://app:…@db/x`.
-pub fn redact_url(value: &str) -> String {
-    let Some(scheme_end) = value.find("://") else {
-        return value.to_string();
-    };
-    let rest = &value[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return value.to_string();
-    };
-    let userinfo = &authority[..at];
-    let user = userinfo.split(':').next().unwrap_or("");
-    let hidden = if userinfo.contains(':') {
-        format!("{user}:…")
-    } else {
-        "…".to_string()
-    };
-    format!("{}://{}{}", &value[..scheme_end], hidden, &rest[at..])
-}
+pub use gonogo_secrets::redact::{is_secret_name, redact_secret, redact_url};
 
 /// Parameters as they may be shown or stored: secret-keyed values redacted, passwords in
-/// URLs hidden.
+/// URLs hidden ([`is_secret_name`] says which keys are secret).
 pub fn redact_params(params: &crate::Params) -> crate::Params {
     let mut out = crate::Params::new();
     for (k, v) in params.iter() {
-        let shown = if is_secret_key(k) {
+        let shown = if is_secret_name(k) {
             redact_secret(v)
         } else {
             redact_url(v)
@@ -91,10 +41,13 @@ mod tests {
     }
 
     #[test]
-    fn never_reveals_more_than_a_prefix() {
-        assert_eq!(redact_secret("AKIAIOSFODNN7EXAMPLE"), "AKIA…(20 chars)");
-        assert_eq!(redact_secret("changethis"), "ch…(10 chars)");
-        assert_eq!(redact_secret("admin"), "…(5 chars)");
-        assert_eq!(redact_secret(""), "…(0 chars)");
+    fn private_keys_and_passphrases_are_redacted() {
+        // The redactor's own list once missed these two.
+        let p = crate::Params::new()
+            .with("private_key", "-----BEGIN PRIVATE KEY-----abc")
+            .with("passphrase", "correct horse battery staple");
+        let r = redact_params(&p);
+        assert_eq!(r.str("private_key"), Some("----…(30 chars)"));
+        assert_eq!(r.str("passphrase"), Some("corr…(28 chars)"));
     }
 }

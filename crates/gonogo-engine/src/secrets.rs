@@ -2,14 +2,14 @@
 //! scanned for secrets, with the baseline and gitleaks' ignore list applied.
 
 use crate::error::{Error, Result};
-use gonogo_checks::secrets::history::{HistoryOptions, parse_since, scan_history};
-use gonogo_checks::secrets::{
+use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
+use gonogo_secrets::{
     Baseline, RuleSource, ScanOptions, ScanReport, Scanner, load_rules, scan_files, walk_dir,
 };
 use std::path::PathBuf;
 
 /// Bytes scanned per file unless the request says otherwise.
-pub use gonogo_checks::secrets::DEFAULT_MAX_FILE_SIZE;
+pub use gonogo_secrets::DEFAULT_MAX_FILE_SIZE;
 
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +117,7 @@ pub fn scan(req: &SecretsRequest, for_baseline: bool) -> Result<SecretsScan> {
         report.apply_baseline(b);
     }
     // A team switching from gitleaks keeps its ignore list.
-    let ignore = gonogo_checks::secrets::gitleaks::IgnoreList::load(root).map_err(Error::Input)?;
+    let ignore = gonogo_secrets::gitleaks::IgnoreList::load(root).map_err(Error::Input)?;
     report.apply_ignore(&ignore);
     Ok(SecretsScan { report, rules })
 }

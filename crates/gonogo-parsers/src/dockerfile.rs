@@ -434,4 +434,14 @@ mod tests {
             vec![("KEY".into(), Some("some value".into()))]
         );
     }
+
+    #[test]
+    fn tags_and_digests() {
+        assert_eq!(image_tag_digest("localhost:5000/app"), (None, None));
+        assert_eq!(
+            image_tag_digest("localhost:5000/app:1.2"),
+            (Some("1.2"), None)
+        );
+        assert_eq!(image_tag_digest("app@sha256:ab"), (None, Some("sha256:ab")));
+    }
 }

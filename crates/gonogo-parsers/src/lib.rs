@@ -7,10 +7,12 @@
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod dotenv;
+pub mod duration;
 pub mod exposition;
 pub mod line_index;
 pub mod sql;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use duration::parse_duration;
 pub use line_index::{LineIndex, line_of};

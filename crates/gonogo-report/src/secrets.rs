@@ -1,7 +1,7 @@
 //! `gonogo secrets`' outputs: a secret scan as lines for a person, JSON, or SARIF.
 
 use crate::sarif::{SarifResult, locations, log, rule};
-use gonogo_checks::secrets::{ScanReport, SecretFinding};
+use gonogo_secrets::{ScanReport, SecretFinding};
 use serde_json::{Value, json};
 
 fn location(f: &SecretFinding) -> String {

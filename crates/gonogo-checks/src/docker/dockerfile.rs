@@ -3,7 +3,7 @@
 
 use crate::util::{
     RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
-    secret_like_name, unreadable, wants,
+    unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -12,7 +12,7 @@ use gonogo_core::{
 use gonogo_parsers::dockerfile::{
     Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
 };
-use gonogo_repo::classify::is_dockerfile;
+use gonogo_secrets::redact::is_secret_name;
 
 pub struct DockerDockerfile;
 
@@ -180,7 +180,7 @@ impl PreparedCheck for Prepared {
         };
         blocking(move || {
             let found: Vec<&RepoFile> = files
-                .named(is_dockerfile)
+                .dockerfiles()
                 .filter(|f| {
                     this.path
                         .as_ref()
@@ -541,7 +541,7 @@ fn stage_chain(df: &Dockerfile, idx: usize) -> Vec<&Stage> {
 
 fn secret_findings(rel: &str, ins: &Instruction, out: &mut Vec<Finding>) {
     for (k, v) in key_values(&ins.args) {
-        if !secret_like_name(&k) {
+        if !is_secret_name(&k) {
             continue;
         }
         match v {
@@ -739,18 +739,5 @@ CMD node server.js\n";
         let o = run(&[("README.md", "hi")], &[("required", "true")]);
         assert_eq!(o.status, Status::Fail);
         assert_eq!(codes(&o)[0].0, "dockerfile-not-found");
-    }
-
-    #[test]
-    fn tags_and_digests() {
-        assert_eq!(image_tag_digest("localhost:5000/app"), (None, None));
-        assert_eq!(
-            image_tag_digest("localhost:5000/app:1.2"),
-            (Some("1.2"), None)
-        );
-        assert_eq!(image_tag_digest("app@sha256:ab"), (None, Some("sha256:ab")));
-        assert!(is_dockerfile("Dockerfile.prod"));
-        assert!(is_dockerfile("api.Dockerfile"));
-        assert!(!is_dockerfile("Dockerfile.md"));
     }
 }

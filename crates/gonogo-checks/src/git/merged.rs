@@ -332,9 +332,7 @@ impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let this = self.clone();
         let ctx = ctx.clone();
-        tokio::task::spawn_blocking(move || this.evaluate(&ctx))
-            .await
-            .unwrap_or_else(|e| Outcome::error(format!("git.merged stopped: {e}")))
+        crate::util::blocking(move || this.evaluate(&ctx)).await
     }
 }
 

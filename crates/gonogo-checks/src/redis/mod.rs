@@ -20,6 +20,7 @@ pub mod ping;
 use crate::live;
 use ::redis::aio::MultiplexedConnection;
 use gonogo_core::{CheckContext, Location, Outcome};
+use gonogo_secrets::redact::UrlUserinfo;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -226,13 +227,10 @@ pub(crate) fn without_credentials(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };
-    let rest = &url[scheme_end + 3..];
+    // From the host on: past the userinfo's `@` when there is one.
+    let rest = UrlUserinfo::parse(url).map_or(&url[scheme_end + 3..], |u| &u.rest[1..]);
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let tail = &rest[authority_end..];
-    let authority = &rest[..authority_end];
-    let host = authority
-        .rfind('@')
-        .map_or(authority, |at| &authority[at + 1..]);
+    let (host, tail) = rest.split_at(authority_end);
     // Drop credentials passed as query parameters as well.
     let tail = match tail.split_once('?') {
         Some((path, query)) => {

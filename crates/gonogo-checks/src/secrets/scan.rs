@@ -1,15 +1,15 @@
 //! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
 //! `history=true`, in any commit reachable from its branches).
 
-use super::history::{HistoryOptions, parse_since, scan_history};
-use super::{
-    Baseline, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding, load_rules,
-    scan_files,
-};
 use crate::util::repo_files;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
+};
+use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
+use gonogo_secrets::{
+    Baseline, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding, load_rules,
+    scan_files,
 };
 use std::path::PathBuf;
 
@@ -240,10 +240,7 @@ impl PreparedCheck for Prepared {
             branches: self.branches.clone(),
             max_file_size: self.max_file_size,
         };
-        match tokio::task::spawn_blocking(move || this.run_blocking(&ctx)).await {
-            Ok(o) => o,
-            Err(e) => Outcome::error(format!("secret scan stopped: {e}")),
-        }
+        crate::util::blocking(move || this.run_blocking(&ctx)).await
     }
 }
 
@@ -264,7 +261,7 @@ impl Prepared {
             },
             None => None,
         };
-        let ignore = match super::gitleaks::IgnoreList::load(&ctx.repo) {
+        let ignore = match gonogo_secrets::gitleaks::IgnoreList::load(&ctx.repo) {
             Ok(i) => i,
             Err(e) => return Outcome::error(format!("invalid ignore list: {e}")),
         };
@@ -608,7 +605,7 @@ mod tests {
         let first = {
             let rules = load_rules(dir.path(), &RuleSource::Auto).unwrap();
             let scanner = Scanner::new(rules);
-            let files = super::super::walk_dir(dir.path());
+            let files = gonogo_secrets::walk_dir(dir.path());
             scan_files(&scanner, &files.files, &ScanOptions::default())
         };
         let baseline = Baseline::from_findings(&first.findings);

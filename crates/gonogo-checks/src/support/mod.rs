@@ -5,6 +5,7 @@ pub mod components;
 pub mod requirements;
 
 /// A case-insensitive regex (recognition phrases of the live families).
+#[cfg(any(feature = "pg", feature = "redis", feature = "prom"))]
 pub fn re(pattern: &str) -> regex::Regex {
     regex::RegexBuilder::new(pattern)
         .case_insensitive(true)

@@ -167,26 +167,6 @@ pub fn asked(rules: &Option<Vec<String>>, group: &str, opt_in: &[&str]) -> bool 
     }
 }
 
-/// True for variable names that hold secrets (`DB_PASSWORD`, `JWT_SECRET`, `API_KEY`, …).
-pub fn secret_like_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    const WORDS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-    ];
-    WORDS.iter().any(|w| n.contains(w))
-        && !n.ends_with("_FILE")
-        && !n.ends_with("_PATH")
-        && !n.ends_with("_LENGTH")
-}
-
 /// True for a value that is a reference rather than a literal (`$X`, `${X}`, empty).
 pub fn is_reference(value: &str) -> bool {
     let v = value.trim();

@@ -1,8 +1,8 @@
 //! `secrets.scan` against real git histories and arbitrary input.
 
-use gonogo_checks::secrets::history::{HistoryOptions, scan_history};
-use gonogo_checks::secrets::{RuleSource, ScanOptions, Scanner, load_rules};
 use gonogo_core::{CheckContext, Params, Status};
+use gonogo_secrets::history::{HistoryOptions, scan_history};
+use gonogo_secrets::{RuleSource, ScanOptions, Scanner, load_rules};
 use proptest::prelude::*;
 use std::path::Path;
 use std::process::Command;
@@ -80,7 +80,7 @@ fn scanner(dir: &Path) -> Scanner {
 }
 
 fn since(s: &str) -> Option<i64> {
-    Some(gonogo_checks::secrets::history::parse_since(s, 0).unwrap())
+    Some(gonogo_secrets::history::parse_since(s, 0).unwrap())
 }
 
 #[test]
@@ -276,7 +276,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096), keyword in 0usize..8) {
-        let s = Scanner::new(gonogo_checks::secrets::rules::builtin_rules());
+        let s = Scanner::new(gonogo_secrets::rules::builtin_rules());
         // Seed keywords so regexes really run over the noise.
         let mut input = bytes.clone();
         let kw: &[&[u8]] = &[b"password=", b"-----BEGIN RSA PRIVATE KEY-----", b"ghp_", b"xoxb-", b"eyJ", b"postgres://", b"api_key: ", b"\n"];
@@ -290,6 +290,6 @@ proptest! {
 
     #[test]
     fn arbitrary_gitleaks_configs_never_panic(text in "\\PC{0,400}") {
-        let _ = gonogo_checks::secrets::gitleaks::parse(&text, Path::new("."), "t");
+        let _ = gonogo_secrets::gitleaks::parse(&text, Path::new("."), "t");
     }
 }

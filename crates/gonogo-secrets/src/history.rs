@@ -326,7 +326,7 @@ pub fn parse_since(v: &str, now: i64) -> Result<i64, String> {
     if let Ok(d) = time::Date::parse(v, &date_fmt) {
         return Ok(d.midnight().assume_utc().unix_timestamp());
     }
-    match gonogo_core::params::parse_duration(v) {
+    match gonogo_parsers::parse_duration(v) {
         Ok(d) => Ok(now - d.as_secs() as i64),
         Err(_) => Err(format!(
             "`{v}` is not a date (2024-05-01), a time (2024-05-01T12:00:00Z) or an age (90d)"

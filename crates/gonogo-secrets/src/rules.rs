@@ -236,7 +236,7 @@ impl XorShift {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::engine::Scanner;
+    use crate::engine::Scanner;
 
     fn seed_of(id: &str, i: usize) -> u64 {
         id.bytes().fold(i as u64 + 7, |h, b| {
@@ -305,7 +305,7 @@ mod tests {
                     failures.push(format!(
                         "{}: negative {i} matched ({})",
                         s.id,
-                        gonogo_core::redact_secret(&f.secret)
+                        crate::redact::redact_secret(&f.secret)
                     ));
                 }
             }

@@ -426,8 +426,8 @@ mod tests {
             "# known test keys\nsrc/a.py:aws-access-token:3\n\n0123abcdef456789:conf/dir:with:colon.env:generic-api-key:12\n",
         )
         .unwrap();
-        let finding = |file: &str, rule: &str, line: usize, commit: Option<&str>| {
-            super::super::SecretFinding {
+        let finding =
+            |file: &str, rule: &str, line: usize, commit: Option<&str>| crate::SecretFinding {
                 rule_id: rule.into(),
                 description: String::new(),
                 family: String::new(),
@@ -437,12 +437,11 @@ mod tests {
                 secret: String::new(),
                 entropy: 0.0,
                 fingerprint: String::new(),
-                commit: commit.map(|id| super::super::CommitRef {
+                commit: commit.map(|id| crate::CommitRef {
                     id: id.into(),
                     date: String::new(),
                 }),
-            }
-        };
+            };
         assert!(list.ignores(&finding("src/a.py", "aws-access-token", 3, None)));
         assert!(list.ignores(&finding("src/a.py", "aws-access-token", 3, Some("ffff"))));
         assert!(!list.ignores(&finding("src/a.py", "aws-access-token", 4, None)));
@@ -470,7 +469,7 @@ mod tests {
         assert!(err.starts_with(".gitleaksignore:2:"), "{err}");
         assert!(IgnoreList::parse("").unwrap().is_empty());
     }
-    use crate::secrets::engine::Scanner;
+    use crate::engine::Scanner;
 
     fn ids(set: RuleSet, path: &str, text: &str) -> Vec<String> {
         let s = Scanner::new(set);

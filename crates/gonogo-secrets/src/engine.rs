@@ -4,6 +4,7 @@
 //! inline allow markers, allowlists.
 
 use super::{Candidate, Rule, RuleSet, SecretFinding, fingerprint};
+use crate::redact::shannon_entropy;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use gonogo_parsers::LineIndex;
 
@@ -130,7 +131,7 @@ impl Scanner {
             file: path.to_string(),
             line: raw.line,
             column: raw.column,
-            secret: gonogo_core::redact_secret(&raw.secret),
+            secret: crate::redact::redact_secret(&raw.secret),
             entropy: (raw.entropy * 100.0).round() / 100.0,
             fingerprint: fingerprint(&rule.id, path, &raw.secret_bytes),
             commit,
@@ -399,26 +400,6 @@ fn has_allow_marker(line: &[u8]) -> bool {
         .any(|m| memchr::memmem::find(line, m).is_some())
 }
 
-/// Shannon entropy in bits per byte.
-pub fn shannon_entropy(s: &[u8]) -> f64 {
-    if s.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u32; 256];
-    for &b in s {
-        counts[b as usize] += 1;
-    }
-    let n = s.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// Words that mark a value as a stand-in, not a credential.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "changeme",
@@ -599,7 +580,7 @@ fn name_boundary_ok(bytes: &[u8], name_start: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::rules::builtin_rules;
+    use crate::rules::builtin_rules;
 
     fn scan(text: &str) -> Vec<String> {
         let s = Scanner::new(builtin_rules());
@@ -613,14 +594,6 @@ mod tests {
     fn gh() -> String {
         // Built from pieces so this file does not itself hold a token.
         format!("gh{}_{}", "p", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6")
-    }
-
-    #[test]
-    fn entropy() {
-        assert_eq!(shannon_entropy(b""), 0.0);
-        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
-        assert!((shannon_entropy(b"ab") - 1.0).abs() < 1e-9);
-        assert!(shannon_entropy(b"aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6") > 4.5);
     }
 
     #[test]
