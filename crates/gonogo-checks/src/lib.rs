@@ -1,31 +1,34 @@
-//! Built-in check kinds. One module per kind; [`registry`] lists them all.
+//! Built-in check kinds. A kind with id `family.name` lives in `family/name.rs` (hyphens become
+//! underscores); a family's `mod.rs` holds only what its kinds share (a client, a report finder).
+//! [`KINDS`] lists them all.
 
-mod ci_workflows;
-mod cmd_succeeds;
-mod code_sql_concat;
-mod compose_lint;
-mod deps_declared;
-mod deps_pinned;
+mod ci;
+mod cmd;
+mod code;
+mod compose;
+mod deps;
 mod docker;
 mod docs;
-mod env_strength;
-mod files_exists;
+mod env;
+mod files;
 #[cfg(feature = "git")]
 mod git;
-mod grafana_dashboards;
+mod grafana;
 #[cfg(feature = "http")]
 pub mod http;
-mod infra_component;
-mod k8s_workloads;
+mod infra;
+mod k8s;
 pub mod live;
-mod load_run;
+mod load;
+#[cfg(feature = "prom")]
+pub mod metrics;
 pub mod migrations;
-mod openapi_complete;
+mod openapi;
 #[cfg(feature = "pg")]
 pub mod pg;
 #[cfg(feature = "prom")]
 pub mod prom;
-mod prometheus_rules;
+mod prometheus;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod secrets;
@@ -34,20 +37,20 @@ mod tests;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod util;
-mod vulns_report;
+mod vulns;
 
 use gonogo_core::{CheckKind, Registry};
 
 /// Every built-in kind, in catalogue order. Adding a kind means adding it here; the tests in
 /// `tests/registry.rs` hold each one to its documentation.
 pub static KINDS: &[&dyn CheckKind] = &[
-    &files_exists::FilesExists,
-    &env_strength::EnvStrength,
-    &deps_pinned::DepsPinned,
-    &deps_declared::DepsDeclared,
+    &files::exists::FilesExists,
+    &env::strength::EnvStrength,
+    &deps::pinned::DepsPinned,
+    &deps::declared::DepsDeclared,
     &tests::junit::TestsJunit,
     &tests::coverage::TestsCoverage,
-    &cmd_succeeds::CmdSucceeds,
+    &cmd::succeeds::CmdSucceeds,
     #[cfg(feature = "git")]
     &git::merged::GitMerged,
     #[cfg(feature = "git")]
@@ -56,18 +59,18 @@ pub static KINDS: &[&dyn CheckKind] = &[
     #[cfg(feature = "git")]
     &git::merge_order::GitMergeOrder,
     &docker::dockerfile::DockerDockerfile,
-    &compose_lint::ComposeLint,
-    &k8s_workloads::K8sWorkloads,
-    &infra_component::InfraComponent,
-    &ci_workflows::CiWorkflows,
-    &prometheus_rules::PrometheusRules,
-    &grafana_dashboards::GrafanaDashboards,
-    &openapi_complete::OpenapiComplete,
+    &compose::lint::ComposeLint,
+    &k8s::workloads::K8sWorkloads,
+    &infra::component::InfraComponent,
+    &ci::workflows::CiWorkflows,
+    &prometheus::rules::PrometheusRules,
+    &grafana::dashboards::GrafanaDashboards,
+    &openapi::complete::OpenapiComplete,
     &migrations::alembic::MigrationsAlembic,
     &docs::env_documented::DocsEnvDocumented,
     &docs::fresh::DocsFresh,
-    &vulns_report::VulnsReport,
-    &code_sql_concat::CodeSqlConcat,
+    &vulns::report::VulnsReport,
+    &code::sql_concat::CodeSqlConcat,
     #[cfg(feature = "http")]
     &http::status::HttpStatus,
     #[cfg(feature = "http")]
@@ -117,7 +120,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     #[cfg(feature = "redis")]
     &redis::ping::RedisPing,
     #[cfg(feature = "prom")]
-    &prom::metrics_exposed::MetricsExposed,
+    &metrics::exposed::MetricsExposed,
     #[cfg(feature = "prom")]
     &prom::targets_up::PromTargetsUp,
     #[cfg(feature = "prom")]
@@ -126,7 +129,7 @@ pub static KINDS: &[&dyn CheckKind] = &[
     &prom::query::PromQuery,
     #[cfg(feature = "prom")]
     &prom::alertmanager::PromAlertmanager,
-    &load_run::LoadRun,
+    &load::run::LoadRun,
 ];
 
 pub fn registry() -> Registry {

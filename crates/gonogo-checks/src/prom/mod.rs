@@ -11,7 +11,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod alertmanager;
-pub mod metrics_exposed;
 pub mod query;
 pub mod rules_loaded;
 pub mod targets_up;

@@ -6,9 +6,10 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use gonogo_checks::metrics::exposed::MetricsExposed;
 use gonogo_checks::prom::{
-    alertmanager::PromAlertmanager, metrics_exposed::MetricsExposed, query::PromQuery,
-    rules_loaded::PromRulesLoaded, targets_up::PromTargetsUp,
+    alertmanager::PromAlertmanager, query::PromQuery, rules_loaded::PromRulesLoaded,
+    targets_up::PromTargetsUp,
 };
 use gonogo_core::Status;
 use gonogo_testkit::{Found, Service};

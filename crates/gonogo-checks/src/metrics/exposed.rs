@@ -1,7 +1,7 @@
 //! `metrics.exposed`: the service's `/metrics` parses as Prometheus text or OpenMetrics.
 
-use super::MAX_BODY;
 use crate::live::{self, shown};
+use crate::prom::MAX_BODY;
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -138,7 +138,7 @@ struct Endpoint {
 
 async fn check_one(url: &str, require: &[String]) -> Result<Endpoint, Outcome> {
     let shown = shown(url);
-    let f = super::get(url, ACCEPT, MAX_BODY)
+    let f = crate::prom::get(url, ACCEPT, MAX_BODY)
         .await
         .map_err(Outcome::error)?;
     let mut out = Endpoint {

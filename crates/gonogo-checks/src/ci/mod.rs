@@ -1,0 +1,3 @@
+//! CI workflows (`ci.workflows`): build, test and security-scan jobs, pinned actions, least privilege.
+
+pub mod workflows;

@@ -1,0 +1,3 @@
+//! Commands the checklist names (`cmd.succeeds`): the only family that starts processes.
+
+pub mod succeeds;

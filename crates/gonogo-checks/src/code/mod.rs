@@ -1,0 +1,3 @@
+//! Source code patterns (`code.sql-concat`).
+
+pub mod sql_concat;

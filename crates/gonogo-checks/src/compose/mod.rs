@@ -1,0 +1,3 @@
+//! docker compose files (`compose.lint`).
+
+pub mod lint;

@@ -1,0 +1,4 @@
+//! Dependencies: pinned with lockfiles (`deps.pinned`), a library declared (`deps.declared`).
+
+pub mod declared;
+pub mod pinned;

@@ -1,0 +1,3 @@
+//! Env files (`env.strength`): secret strength, defaults, CORS, DEBUG, tracked env files.
+
+pub mod strength;

@@ -1,0 +1,3 @@
+//! Files present (`files.exists`).
+
+pub mod exists;

@@ -1,0 +1,3 @@
+//! Grafana provisioning (`grafana.dashboards`).
+
+pub mod dashboards;

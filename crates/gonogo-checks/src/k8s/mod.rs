@@ -1,0 +1,3 @@
+//! Kubernetes manifests (`k8s.workloads`).
+
+pub mod workloads;

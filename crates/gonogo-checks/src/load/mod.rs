@@ -1,0 +1,3 @@
+//! The load test (`load.run`) on gonogo-load's engine.
+
+pub mod run;

@@ -1,0 +1,3 @@
+//! OpenAPI documentation completeness (`openapi.complete`).
+
+pub mod complete;

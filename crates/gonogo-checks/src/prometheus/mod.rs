@@ -1,0 +1,3 @@
+//! Prometheus alert rule files in the repository (`prometheus.rules`).
+
+pub mod rules;

@@ -1,0 +1,3 @@
+//! Vulnerability scanner reports against thresholds (`vulns.report`).
+
+pub mod report;
