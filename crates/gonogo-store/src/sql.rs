@@ -2,8 +2,8 @@
 //! their SQL (`$N` placeholders work in both); what differs between them is in [`Dialect`]:
 //! how a store is opened (connection, migrations) and how a writer takes the audit chain's lock.
 //!
-//! Every write goes through [`insert_audited`]: the row and the audit entry that records it are
-//! written in the caller's write transaction, so neither exists without the other.
+//! Every write goes through [`SqlStore::insert_audited`]: the row and the audit entry that
+//! records it are written in the caller's write transaction, so neither exists without the other.
 
 mod postgres;
 mod sqlite;
