@@ -13,9 +13,9 @@
 //! records mean for a report (the policy step) is the engine's decide stage, not the store's.
 
 pub mod audit;
-mod backend;
 pub mod clock;
 mod model;
+mod sql;
 mod url;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -92,8 +92,13 @@ pub trait Store: Send + Sync {
 
 /// Open (creating if need be) the store at `url` and apply its migrations.
 pub async fn open(url: &StoreUrl) -> Result<Box<dyn Store>> {
+    let shown = url.shown();
     match url {
-        StoreUrl::Sqlite(path) => Ok(Box::new(backend::SqliteStore::open(path).await?)),
-        StoreUrl::Postgres(u) => Ok(Box::new(backend::PgStore::open(u).await?)),
+        StoreUrl::Sqlite(path) => Ok(Box::new(
+            sql::SqlStore::<sqlx::Sqlite>::open(path, shown).await?,
+        )),
+        StoreUrl::Postgres(u) => Ok(Box::new(
+            sql::SqlStore::<sqlx::Postgres>::open(u, shown).await?,
+        )),
     }
 }

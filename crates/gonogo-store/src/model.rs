@@ -24,7 +24,7 @@ pub struct NewRun {
     pub items: Vec<RunItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunItem {
     pub item_id: String,
     pub line: i64,
@@ -35,12 +35,13 @@ pub struct RunItem {
 }
 
 /// A recorded run without its items.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunSummary {
     pub id: i64,
     pub checklist: String,
     pub checklist_path: String,
     pub checklist_hash: String,
+    #[sqlx(rename = "commit_sha")]
     pub commit: Option<String>,
     pub decision: String,
     pub verdict: String,
@@ -97,12 +98,13 @@ pub struct NewAttestation {
     pub expires_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Attestation {
     pub id: i64,
     pub checklist: String,
     pub item_id: String,
     pub item_text: String,
+    #[sqlx(rename = "by_whom")]
     pub by: String,
     pub role: Option<String>,
     pub evidence: Option<String>,
@@ -121,11 +123,12 @@ pub struct NewApproval {
     pub expires_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Approval {
     pub id: i64,
     pub checklist: String,
     pub role: String,
+    #[sqlx(rename = "by_whom")]
     pub by: String,
     pub note: Option<String>,
     pub at: i64,
@@ -144,13 +147,14 @@ pub struct NewWaiver {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Waiver {
     pub id: i64,
     pub checklist: String,
     pub item_id: String,
     pub item_text: String,
     pub reason: String,
+    #[sqlx(rename = "by_whom")]
     pub by: String,
     pub at: i64,
     pub expires_at: i64,

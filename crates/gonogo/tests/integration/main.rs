@@ -2,6 +2,7 @@
 //! one binary instead of seven keeps the build small and the link short.
 
 mod cli;
+mod docs;
 mod load;
 mod no_secret_leaks;
 mod reports;

@@ -1,0 +1,4 @@
+//! The store's integration tests, in one binary (each test binary links the whole dependency
+//! graph).
+
+mod behaviour;
