@@ -44,10 +44,56 @@ fn without_volatile(summary: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(_) => s,
         std::borrow::Cow::Owned(o) => o.into(),
     };
-    match DURATION.replace_all(&s, VOLATILE) {
+    // A duration that states a bound ("bound 500 ms", "p95 < 2 s") is part of the requirement,
+    // not a measurement: it stays.
+    let text = s.clone();
+    let replaced = DURATION.replace_all(&text, |c: &regex::Captures<'_>| {
+        let at = c.get(0).map_or(0, |m| m.start());
+        if states_a_bound(&text[..at]) {
+            c[0].to_string()
+        } else {
+            VOLATILE.to_string()
+        }
+    });
+    match replaced {
         std::borrow::Cow::Borrowed(_) => s,
         std::borrow::Cow::Owned(o) => o.into(),
     }
+}
+
+/// Whether the text before a value ends with words that make the value a bound.
+fn states_a_bound(before: &str) -> bool {
+    const BOUND_WORDS: &[&str] = &[
+        "bound",
+        "limit",
+        "threshold",
+        "max",
+        "maximum",
+        "min",
+        "minimum",
+        "budget",
+        "within",
+        "under",
+        "over",
+        "below",
+        "above",
+        "target",
+        "timeout",
+        "<",
+        ">",
+        "≤",
+        "≥",
+        "<=",
+        ">=",
+        "=",
+    ];
+    let before = before.trim_end().trim_end_matches([':', '(']).trim_end();
+    let last = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    BOUND_WORDS.contains(&last.as_str())
 }
 
 fn note(item: &ItemReport) -> String {
@@ -264,7 +310,11 @@ mod tests {
         assert_eq!(without_volatile("200 OK in 12 ms"), "200 OK in …");
         assert_eq!(
             without_volatile("took 812 ms, bound 500 ms; still running after 1.5 s"),
-            "took …, bound …; still running after …"
+            "took …, bound 500 ms; still running after …"
+        );
+        assert_eq!(
+            without_volatile("p95 1.2 s (threshold: 2 s); p99 < 5 s; timeout 10s"),
+            "p95 … (threshold: 2 s); p99 < 5 s; timeout 10s"
         );
         assert_eq!(
             without_volatile("last WAL archived 3.2 h ago; 12 days left; at 2026-11-22T10:00:00Z"),
