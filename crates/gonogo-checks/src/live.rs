@@ -5,7 +5,7 @@
 // nothing and costs every caller a `*`.
 #![allow(clippy::result_large_err)]
 
-use gonogo_core::{CheckContext, Outcome};
+use gonogo_core::{CheckContext, Finding, Location, Outcome, ParamError, Params};
 use gonogo_secrets::redact::{UrlUserinfo, redact_url};
 use std::sync::LazyLock;
 
@@ -19,6 +19,46 @@ pub fn resolve(own: Option<&str>, ctx: &CheckContext, target: &str) -> Result<St
             .map(|s| s.trim().to_string())
             .ok_or_else(|| Outcome::skipped(format!("no {target} configured"))),
     }
+}
+
+/// A live check's body: `Err` is an outcome settled before the end (skipped without a target,
+/// error when the service cannot be reached or read), so every step can end the check with `?`.
+pub type Concluded = Result<Outcome, Outcome>;
+
+/// The outcome of a check body written with `?` (see [`Concluded`]).
+pub fn settle(body: Concluded) -> Outcome {
+    body.unwrap_or_else(|settled_early| settled_early)
+}
+
+/// A reading judged by its findings: summarised and observed as `observed`, against `expected`,
+/// read at `location`.
+pub fn judged(
+    observed: String,
+    expected: impl Into<String>,
+    findings: Vec<Finding>,
+    location: Location,
+) -> Outcome {
+    Outcome::from_findings(observed.clone(), findings)
+        .observed(observed)
+        .expected(expected)
+        .at(location)
+}
+
+/// A percentage parameter that bounds a share from above (`max=80`): above 0, at most 100.
+pub fn share_bound(params: &Params, key: &str) -> Result<f64, ParamError> {
+    let max = params.value::<f64>(key)?;
+    if !(0.0..=100.0).contains(&max) || max == 0.0 {
+        return Err(ParamError::new(
+            key,
+            "expected a percentage above 0 and at most 100",
+        ));
+    }
+    Ok(max)
+}
+
+/// `used` as a percentage of `limit` (which the caller has checked is above 0).
+pub fn share(used: u64, limit: u64) -> f64 {
+    used as f64 * 100.0 / limit as f64
 }
 
 /// The password of `url`'s userinfo, if any, so error texts can be scrubbed of it.

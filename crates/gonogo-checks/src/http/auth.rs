@@ -268,7 +268,7 @@ impl Prepared {
         &self,
         ctx: &CheckContext,
         client: &Client,
-    ) -> Result<(Vec<String>, String), Box<Outcome>> {
+    ) -> Result<(Vec<String>, String), Outcome> {
         if !self.protected.is_empty() {
             return Ok((self.protected.clone(), "protected=".into()));
         }
@@ -363,37 +363,31 @@ impl Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let base = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let base = self.target.resolve(ctx)?;
         if self.require_login && self.login.is_none() {
-            return Outcome::skipped(
+            return Ok(Outcome::skipped(
                 "no login flow configured: set login_path, username and password (via $VAR) to verify it",
-            );
-        }
-        let client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
-        let (mut paths, source) = match self.protected_paths(ctx, &client).await {
-            Ok(p) => p,
-            Err(o) => return *o,
-        };
-        if paths.is_empty() {
-            return Outcome::skipped(format!(
-                "no protected endpoint known: {source} declares no secured GET operation; set protected="
             ));
+        }
+        let client = self.target.client()?;
+        let (mut paths, source) = self.protected_paths(ctx, &client).await?;
+        if paths.is_empty() {
+            return Ok(Outcome::skipped(format!(
+                "no protected endpoint known: {source} declares no secured GET operation; set protected="
+            )));
         }
         paths.truncate(MAX_PROTECTED);
         let mut findings = Vec::new();
         let mut refused = 0;
         let mut requests = 0;
         for p in &paths {
-            let url = match self.target.resolve_path(ctx, Some(p)) {
-                Ok(u) => u,
-                Err(o) => return *o,
-            };
+            let url = self.target.resolve_path(ctx, Some(p))?;
             let shown = super::shown(&url);
             for forged in [false, true] {
                 let mut req = client.get(url.clone());
@@ -404,7 +398,7 @@ impl PreparedCheck for Prepared {
                 let resp = match client.send(req).await {
                     Ok(r) => r,
                     Err(e) => {
-                        return Outcome::error(format!("GET {shown}: {e}")).at(location(&url));
+                        return Ok(Outcome::error(format!("GET {shown}: {e}")).at(location(&url)));
                     }
                 };
                 let what = if forged {
@@ -459,10 +453,7 @@ impl PreparedCheck for Prepared {
             match self.login(login, ctx, &client).await {
                 Err(f) => findings.push(f),
                 Ok(cred) => {
-                    let url = match self.target.resolve_path(ctx, Some(&paths[0])) {
-                        Ok(u) => u,
-                        Err(o) => return *o,
-                    };
+                    let url = self.target.resolve_path(ctx, Some(&paths[0]))?;
                     let req = match &cred {
                         Credential::Bearer(t) => client.get(url.clone()).bearer_auth(t),
                         Credential::Cookie(c) => client.get(url.clone()).header("cookie", c),
@@ -484,7 +475,7 @@ impl PreparedCheck for Prepared {
                             .at(location(&url)),
                         ),
                         Err(e) => {
-                            return Outcome::error(format!("GET {}: {e}", super::shown(&url)));
+                            return Ok(Outcome::error(format!("GET {}: {e}", super::shown(&url))));
                         }
                     }
                     if let Credential::Bearer(t) = &cred {
@@ -528,7 +519,7 @@ impl PreparedCheck for Prepared {
             .iter()
             .filter(|f| f.severity == Status::Fail)
             .count();
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!(
                 "{refused} of {} anonymous/forged requests refused on {} endpoint(s); {login_note}",
                 paths.len() * 2,
@@ -538,7 +529,7 @@ impl PreparedCheck for Prepared {
         )
         .observed(format!("{requests} requests, {fails} failing"))
         .expected("401/403 without credentials; login token works")
-        .at(location(&base))
+        .at(location(&base)))
     }
 }
 

@@ -145,14 +145,13 @@ fn looks_like_session(name: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
-        let client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let resp = match client
             .send(client.request(self.method.clone(), url.clone()))
@@ -160,7 +159,9 @@ impl PreparedCheck for Prepared {
         {
             Ok(r) => r,
             Err(e) => {
-                return Outcome::error(format!("{} {shown}: {e}", self.method)).at(location(&url));
+                return Ok(
+                    Outcome::error(format!("{} {shown}: {e}", self.method)).at(location(&url))
+                );
             }
         };
         let cookies: Vec<CookieAttrs> = resp
@@ -169,11 +170,11 @@ impl PreparedCheck for Prepared {
             .filter_map(|h| parse_set_cookie(h))
             .collect();
         if cookies.is_empty() {
-            return Outcome::skipped(format!(
+            return Ok(Outcome::skipped(format!(
                 "{} {shown} sets no cookie; point path= at the endpoint that sets the session cookie",
                 self.method
             ))
-            .at(location(&url));
+            .at(location(&url)));
         }
         let mut findings = Vec::new();
         for c in &cookies {
@@ -235,13 +236,13 @@ impl PreparedCheck for Prepared {
                 a.join(" ")
             })
             .collect();
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!("{shown}: {} cookie(s) set", cookies.len()),
             findings,
         )
         .observed(observed.join("; "))
         .expected("Secure; HttpOnly and SameSite on session cookies")
-        .at(location(&url))
+        .at(location(&url)))
     }
 }
 

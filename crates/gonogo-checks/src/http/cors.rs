@@ -180,14 +180,13 @@ fn preflight(client: &super::Client, url: &url::Url, origin: &str) -> reqwest::R
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
-        let client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let (pre, simple) = futures::join!(
             client.send(preflight(&client, &url, &self.origin)),
@@ -196,7 +195,7 @@ impl PreparedCheck for Prepared {
         let (pre, simple) = match (pre, simple) {
             (Ok(p), Ok(s)) => (p, s),
             (Err(e), _) | (_, Err(e)) => {
-                return Outcome::error(format!("{shown}: {e}")).at(location(&url));
+                return Ok(Outcome::error(format!("{shown}: {e}")).at(location(&url)));
             }
         };
         let mut findings = verdict(&pre, &self.origin, "preflight", &url);
@@ -216,7 +215,7 @@ impl PreparedCheck for Prepared {
                         findings.push(f);
                     }
                 }
-                Err(e) => return Outcome::error(format!("{shown}: {e}")).at(location(&url)),
+                Err(e) => return Ok(Outcome::error(format!("{shown}: {e}")).at(location(&url))),
             }
         }
         let shown_acao = |r: &super::Response| {
@@ -229,7 +228,7 @@ impl PreparedCheck for Prepared {
         } else {
             format!("{shown}: the hostile origin {} is refused", self.origin)
         };
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(format!(
                 "Access-Control-Allow-Origin: preflight {} ({}), GET {} ({})",
                 shown_acao(&pre),
@@ -238,6 +237,6 @@ impl PreparedCheck for Prepared {
                 simple.status
             ))
             .expected(format!("{} not allowed", self.origin))
-            .at(location(&url))
+            .at(location(&url)))
     }
 }

@@ -469,19 +469,19 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
-        let client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let (url, client) = self.target.open(ctx)?;
         let resp = match client.send(client.get(url.clone())).await {
             Ok(r) => r,
             Err(e) => {
-                return Outcome::error(format!("GET {}: {e}", super::shown(&url)))
-                    .at(location(&url));
+                return Ok(
+                    Outcome::error(format!("GET {}: {e}", super::shown(&url))).at(location(&url))
+                );
             }
         };
         let (score, mods) = score(&resp.headers);
@@ -517,13 +517,13 @@ impl PreparedCheck for Prepared {
         } else {
             ""
         };
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!("security headers score {score} ({}){plain}", grade(score)),
             findings,
         )
         .observed(format!("{score}: {}", set.join(", ")))
         .expected(format!("≥ {}", self.min_score))
-        .at(location(&url))
+        .at(location(&url)))
     }
 }
 

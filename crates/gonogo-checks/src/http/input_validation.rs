@@ -374,15 +374,15 @@ impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let base = match self.target.resolve(ctx) {
             Ok(u) => u,
-            Err(o) => return *o,
+            Err(o) => return o,
         };
         let client = match self.target.client() {
             Ok(c) => c,
-            Err(o) => return *o,
+            Err(o) => return o,
         };
         let spec = match self.spec.load(ctx, &self.target, &client).await {
             Ok(s) => s,
-            Err(o) => return *o,
+            Err(o) => return o,
         };
         let ops: Vec<Operation> = spec
             .operations()
@@ -422,7 +422,7 @@ impl PreparedCheck for Prepared {
                 }
                 let url = match self.target.resolve_path(ctx, Some(&probe.path)) {
                     Ok(u) => u,
-                    Err(o) => return *o,
+                    Err(o) => return o,
                 };
                 let mut req = client.request(op.method.clone(), url.clone());
                 if let Some(b) = &probe.body {

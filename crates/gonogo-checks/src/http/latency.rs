@@ -158,18 +158,17 @@ fn ms(d: Duration) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
-        let client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         // Warm-up: connection set-up is not the service's latency.
         if let Err(e) = client.send(client.get(url.clone())).await {
-            return Outcome::error(format!("GET {shown}: {e}")).at(location(&url));
+            return Ok(Outcome::error(format!("GET {shown}: {e}")).at(location(&url)));
         }
         let mut times = Vec::with_capacity(self.samples as usize);
         let mut bad = Vec::new();
@@ -182,8 +181,9 @@ impl PreparedCheck for Prepared {
                     times.push(r.elapsed);
                 }
                 Err(e) => {
-                    return Outcome::error(format!("GET {shown}: sample {n}: {e}"))
-                        .at(location(&url));
+                    return Ok(
+                        Outcome::error(format!("GET {shown}: sample {n}: {e}")).at(location(&url))
+                    );
                 }
             }
         }
@@ -217,7 +217,7 @@ impl PreparedCheck for Prepared {
                 .at(location(&url)),
             );
         }
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!("{shown}: {pname} {} over {} samples", ms(p), self.samples),
             findings,
         )
@@ -228,7 +228,7 @@ impl PreparedCheck for Prepared {
             ms(*times.last().unwrap_or(&Duration::ZERO))
         ))
         .expected(format!("{pname} ≤ {}", ms(self.max)))
-        .at(location(&url))
+        .at(location(&url)))
     }
 }
 

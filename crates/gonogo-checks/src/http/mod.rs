@@ -7,6 +7,10 @@
 //! loopback address unless `follow_redirects=true`. URLs shown in evidence go through
 //! [`redact_url`], and no request header value (tokens, cookies) is ever written into output.
 
+// An `Err` here is the finished `Outcome` the check returns (once per run): boxing it buys
+// nothing and costs every caller a `*`.
+#![allow(clippy::result_large_err)]
+
 pub mod auth;
 pub mod cookies;
 pub mod cors;
@@ -114,30 +118,23 @@ impl TargetSpec {
     /// The URL to probe: `url` when absolute, else the target joined with `url` or `path`.
     /// `Err` carries the outcome to return: skipped when no target is configured, error when
     /// the configured target is not a URL.
-    pub fn resolve(&self, ctx: &CheckContext) -> Result<Url, Box<Outcome>> {
+    pub fn resolve(&self, ctx: &CheckContext) -> Result<Url, Outcome> {
         self.resolve_path(ctx, None)
     }
 
     /// Like [`resolve`](Self::resolve), with `path` replacing the configured path.
-    pub fn resolve_path(
-        &self,
-        ctx: &CheckContext,
-        path: Option<&str>,
-    ) -> Result<Url, Box<Outcome>> {
+    pub fn resolve_path(&self, ctx: &CheckContext, path: Option<&str>) -> Result<Url, Outcome> {
         if let Some(u) = &self.url
             && u.contains("://")
             && path.is_none()
         {
-            return Url::parse(u).map_err(|e| Box::new(Outcome::error(format!("url: {e}"))));
+            return Url::parse(u).map_err(|e| Outcome::error(format!("url: {e}")));
         }
         let base = match (&self.url, ctx.target(&self.target)) {
             (Some(u), _) if u.contains("://") => u.clone(),
             (_, Some(t)) => t.to_string(),
             (_, None) => {
-                return Err(Box::new(Outcome::skipped(format!(
-                    "no {} configured",
-                    self.target
-                ))));
+                return Err(Outcome::skipped(format!("no {} configured", self.target)));
             }
         };
         let rel = path
@@ -145,17 +142,23 @@ impl TargetSpec {
             .or_else(|| self.url.clone().filter(|u| !u.contains("://")))
             .or_else(|| self.path.clone());
         join_url(&base, rel.as_deref()).map_err(|e| {
-            Box::new(Outcome::error(format!(
+            Outcome::error(format!(
                 "{} `{}` is not a usable URL: {e}",
                 self.target,
                 redact_url(&base)
-            )))
+            ))
         })
     }
 
-    pub fn client(&self) -> Result<Client, Box<Outcome>> {
+    pub fn client(&self) -> Result<Client, Outcome> {
         Client::new(self.timeout, self.max_bytes, self.follow_redirects)
-            .map_err(|e| Box::new(Outcome::error(format!("cannot build the HTTP client: {e}"))))
+            .map_err(|e| Outcome::error(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// The URL to probe and the bounded client that sends to it; `Err` is the outcome to
+    /// return (see [`resolve`](Self::resolve)).
+    pub fn open(&self, ctx: &CheckContext) -> Result<(Url, Client), Outcome> {
+        Ok((self.resolve(ctx)?, self.client()?))
     }
 }
 

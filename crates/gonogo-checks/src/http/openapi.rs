@@ -53,25 +53,21 @@ impl SpecSource {
         ctx: &CheckContext,
         target: &TargetSpec,
         client: &Client,
-    ) -> Result<Spec, Box<Outcome>> {
+    ) -> Result<Spec, Outcome> {
         if let Some(file) = &self.file {
             let path = ctx.repo.join(file);
             let meta = std::fs::metadata(&path).map_err(|e| {
-                Box::new(Outcome::error(format!(
-                    "{file}: cannot read the OpenAPI document: {e}"
-                )))
+                Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))
             })?;
             if meta.len() > 16 << 20 {
-                return Err(Box::new(Outcome::error(format!(
+                return Err(Outcome::error(format!(
                     "{file}: OpenAPI document over 16 MiB"
-                ))));
+                )));
             }
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                Box::new(Outcome::error(format!(
-                    "{file}: cannot read the OpenAPI document: {e}"
-                )))
+                Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))
             })?;
-            let doc = parse(&text).map_err(|e| Box::new(Outcome::error(format!("{file}: {e}"))))?;
+            let doc = parse(&text).map_err(|e| Outcome::error(format!("{file}: {e}")))?;
             return Ok(Spec {
                 doc,
                 source: file.clone(),
@@ -82,21 +78,20 @@ impl SpecSource {
         let resp = client
             .send(client.get(url.clone()))
             .await
-            .map_err(|e| Box::new(Outcome::error(format!("GET {shown}: {e}"))))?;
+            .map_err(|e| Outcome::error(format!("GET {shown}: {e}")))?;
         if resp.status != 200 {
-            return Err(Box::new(Outcome::error(format!(
+            return Err(Outcome::error(format!(
                 "GET {shown}: {} (no OpenAPI document; set spec= to a file in the repository)",
                 super::status_text(resp.status)
-            ))));
+            )));
         }
         if resp.truncated {
-            return Err(Box::new(Outcome::error(format!(
+            return Err(Outcome::error(format!(
                 "GET {shown}: the OpenAPI document is larger than max_bytes ({})",
                 client.max_bytes
-            ))));
+            )));
         }
-        let doc =
-            parse(&resp.text()).map_err(|e| Box::new(Outcome::error(format!("{shown}: {e}"))))?;
+        let doc = parse(&resp.text()).map_err(|e| Outcome::error(format!("{shown}: {e}")))?;
         Ok(Spec { doc, source: shown })
     }
 }

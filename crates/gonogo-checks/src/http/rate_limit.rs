@@ -111,22 +111,23 @@ fn retry_headers(resp: &super::Response) -> Vec<String> {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
-        let client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let mut server_errors = 0u64;
         for n in 1..=self.burst {
             let resp = match client.send(client.get(url.clone())).await {
                 Ok(r) => r,
                 Err(e) => {
-                    return Outcome::error(format!("{shown}: request {n} of the burst: {e}"))
-                        .at(location(&url));
+                    return Ok(
+                        Outcome::error(format!("{shown}: request {n} of the burst: {e}"))
+                            .at(location(&url)),
+                    );
                 }
             };
             if resp.status >= 500 {
@@ -146,7 +147,7 @@ impl PreparedCheck for Prepared {
                 } else {
                     Vec::new()
                 };
-                return Outcome::from_findings(
+                return Ok(Outcome::from_findings(
                     format!("{shown}: 429 after {n} requests"),
                     findings,
                 )
@@ -156,7 +157,7 @@ impl PreparedCheck for Prepared {
                     format!("429 at request {n}; {}", headers.join("; "))
                 })
                 .expected(format!("429 within {} requests", self.burst))
-                .at(location(&url));
+                .at(location(&url)));
             }
         }
         let mut findings = vec![
@@ -176,12 +177,12 @@ impl PreparedCheck for Prepared {
                 .at(location(&url)),
             );
         }
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!("{shown}: no 429 in {} requests", self.burst),
             findings,
         )
         .observed(format!("{} requests, no 429", self.burst))
         .expected(format!("429 within {} requests", self.burst))
-        .at(location(&url))
+        .at(location(&url)))
     }
 }

@@ -1,6 +1,6 @@
 //! `http.status`: a URL answers with the expected status, in time, with the expected content.
 
-use super::{Client, ProbeError, StatusSet, TargetSpec, clip, http_params, location};
+use super::{ProbeError, StatusSet, TargetSpec, clip, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -285,14 +285,13 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match self.target.resolve(ctx) {
-            Ok(u) => u,
-            Err(o) => return *o,
-        };
-        let client: Client = match self.target.client() {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let resp = match client
             .send(client.request(self.method.clone(), url.clone()))
@@ -304,7 +303,7 @@ impl PreparedCheck for Prepared {
                     ProbeError::Timeout { .. } => "http-status-timeout",
                     _ => "http-status-unreachable",
                 };
-                return Outcome::from_findings(
+                return Ok(Outcome::from_findings(
                     format!("{} {shown}: {e}", self.method),
                     vec![
                         Finding::fail(code, e.to_string())
@@ -313,7 +312,7 @@ impl PreparedCheck for Prepared {
                     ],
                 )
                 .expected(self.expect.describe())
-                .at(location(&url));
+                .at(location(&url)));
             }
         };
         let ms = resp.elapsed.as_millis();
@@ -392,7 +391,7 @@ impl PreparedCheck for Prepared {
         if let Some(max) = self.max_latency {
             expected.push_str(&format!(" within {} ms", max.as_millis()));
         }
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!(
                 "{} {shown}: {} in {ms} ms",
                 self.method,
@@ -402,7 +401,7 @@ impl PreparedCheck for Prepared {
         )
         .observed(format!("{} in {ms} ms", resp.status))
         .expected(expected)
-        .at(location(&url))
+        .at(location(&url)))
     }
 }
 

@@ -226,10 +226,13 @@ async fn check_one(url: &str, require: &[String]) -> Result<Endpoint, Outcome> {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let urls = match live::resolve(self.url.as_deref(), ctx, "metrics_url") {
-            Ok(u) => u,
-            Err(o) => return o,
-        };
+        live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
+        let urls = live::resolve(self.url.as_deref(), ctx, "metrics_url")?;
         let urls: Vec<&str> = urls
             .split(',')
             .map(str::trim)
@@ -258,7 +261,7 @@ impl PreparedCheck for Prepared {
                     });
                     findings.extend(e.findings);
                 }
-                Err(o) => return o,
+                Err(o) => return Ok(o),
             }
         }
         let summary = parts.join("; ");
@@ -271,6 +274,6 @@ impl PreparedCheck for Prepared {
         if urls.len() == 1 {
             o = o.at(Location::file(shown(urls[0])));
         }
-        o
+        Ok(o)
     }
 }

@@ -260,25 +260,24 @@ const ARCHIVER: &str = "SELECT current_setting('archive_mode')::text, \
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
         if let Some(path) = &self.path {
-            return self.files(ctx, path).await;
+            return Ok(self.files(ctx, path).await);
         }
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         type Row = (String, String, String, i64, Option<f64>, i64, bool, String);
-        let row: Row = match pg
+        let row: Row = pg
             .meta
             .bounded(
                 "pg_stat_archiver",
                 sqlx::query_as(ARCHIVER).fetch_one(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let location = pg.meta.location();
         pg.close().await;
         let (mode, command, library, archived, age, failed, failing, failed_wal) = row;
@@ -326,12 +325,14 @@ impl PreparedCheck for Prepared {
             ),
             None => format!("archive_mode={mode}, {archived} archived, {failed} failed"),
         };
-        Outcome::from_findings(format!("WAL archiving: {observed}"), findings)
-            .observed(observed)
-            .expected(format!(
-                "archive_mode on, last WAL archived within {}",
-                hours(max)
-            ))
-            .at(location)
+        Ok(
+            Outcome::from_findings(format!("WAL archiving: {observed}"), findings)
+                .observed(observed)
+                .expected(format!(
+                    "archive_mode on, last WAL archived within {}",
+                    hours(max)
+                ))
+                .at(location),
+        )
     }
 }

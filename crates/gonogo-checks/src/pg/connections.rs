@@ -109,25 +109,24 @@ const QUERY: &str = "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let (used, limit): (i64, i64) = match pg
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let (used, limit): (i64, i64) = pg
             .meta
             .bounded(
                 "connection counts",
                 sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let location = pg.meta.location();
         pg.close().await;
         if limit <= 0 {
-            return Outcome::error(format!("max_connections reads {limit}")).at(location);
+            return Ok(Outcome::error(format!("max_connections reads {limit}")).at(location));
         }
         let share = used as f64 * 100.0 / limit as f64;
         let observed = format!("{used} of {limit} connections ({share:.1}%)");
@@ -142,9 +141,11 @@ impl PreparedCheck for Prepared {
                 .fix("Put a pooler (PgBouncer) in front, shrink application pools, or raise max_connections"),
             );
         }
-        Outcome::from_findings(format!("{observed} in use"), findings)
-            .observed(observed)
-            .expected(expected)
-            .at(location)
+        Ok(
+            Outcome::from_findings(format!("{observed} in use"), findings)
+                .observed(observed)
+                .expected(expected)
+                .at(location),
+        )
     }
 }

@@ -102,37 +102,32 @@ const QUERY: &str = "SELECT datname::text, deadlocks, coalesce(to_char(stats_res
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let first: (String, i64, String) = match pg
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let first: (String, i64, String) = pg
             .meta
             .bounded(
                 "pg_stat_database",
                 sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let (db, count, since) = match self.window {
             None => (first.0, first.1, format!("since {}", first.2)),
             Some(w) => {
                 tokio::time::sleep(w).await;
                 // Statistics are cached per transaction; each query here is its own transaction.
-                let second: (String, i64, String) = match pg
+                let second: (String, i64, String) = pg
                     .meta
                     .bounded(
                         "pg_stat_database",
                         sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
                     )
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(o) => return o,
-                };
+                    .await?;
                 (
                     second.0,
                     (second.1 - first.1).max(0),
@@ -151,10 +146,10 @@ impl PreparedCheck for Prepared {
                 ),
             );
         }
-        Outcome::from_findings(observed.clone(), findings)
+        Ok(Outcome::from_findings(observed.clone(), findings)
             .observed(observed)
             .expected(format!("≤ {}", self.max))
-            .at(location)
+            .at(location))
     }
 }
 

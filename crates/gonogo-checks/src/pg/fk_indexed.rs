@@ -1,7 +1,7 @@
 //! `pg.fk-indexed`: every foreign key has an index that supports it.
 
 use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -117,41 +117,27 @@ const COUNT: &str = "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let total_sql = format!("{COUNT}{SCHEMA_FILTER}");
-        let total: i64 = match pg
-            .meta
-            .bounded(
-                "foreign keys",
-                sqlx::query_scalar(&total_sql)
-                    .bind(self.schemas.clone())
-                    .fetch_one(&mut pg.conn),
+        live::settle(self.check(ctx).await)
+    }
+}
+
+/// A foreign key without a supporting index: table, constraint, referenced table, columns.
+type Unindexed = (String, String, String, Option<String>);
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let (total, rows): (i64, Vec<Unindexed>) = pg
+            .count_and_list(
+                &self.schemas,
+                ("foreign keys", &format!("{COUNT}{SCHEMA_FILTER}")),
+                (
+                    "foreign keys without an index",
+                    &format!("{QUERY}{SCHEMA_FILTER}{QUERY_TAIL}"),
+                ),
             )
-            .await
-        {
-            Ok(n) => n,
-            Err(o) => return o,
-        };
-        let sql = format!("{QUERY}{SCHEMA_FILTER}{QUERY_TAIL}");
-        let rows: Vec<(String, String, String, Option<String>)> = match pg
-            .meta
-            .bounded(
-                "foreign keys without an index",
-                sqlx::query_as(&sql)
-                    .bind(self.schemas.clone())
-                    .bind(MAX_ROWS)
-                    .fetch_all(&mut pg.conn),
-            )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
-        let location = pg.meta.location();
-        pg.close().await;
+            .await?;
+        let location = pg.finish().await;
         let findings: Vec<Finding> = rows
             .iter()
             .map(|(table, name, referenced, cols)| {
@@ -187,9 +173,9 @@ impl PreparedCheck for Prepared {
                 plural(findings.len(), "foreign key", "foreign keys")
             )
         };
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(format!("{} unindexed of {total}", rows.len()))
             .expected("0 unindexed")
-            .at(location)
+            .at(location))
     }
 }

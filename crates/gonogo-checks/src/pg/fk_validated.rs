@@ -1,6 +1,7 @@
 //! `pg.fk-validated`: no foreign-key or check constraint is left `NOT VALID`.
 
-use super::{DSN_PARAM, MAX_ROWS, SCHEMA_FILTER, plural};
+use super::{DSN_PARAM, SCHEMA_FILTER, plural};
+use crate::live;
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -79,49 +80,31 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let count_sql = format!(
-            "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
-              WHERE c.contype IN ('f', 'c') AND {SCHEMA_FILTER}"
-        );
-        let total: i64 = match pg
-            .meta
-            .bounded(
-                "constraints",
-                sqlx::query_scalar(&count_sql)
-                    .bind(self.schemas.clone())
-                    .fetch_one(&mut pg.conn),
+        live::settle(self.check(ctx).await)
+    }
+}
+
+const COUNT: &str = "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+  WHERE c.contype IN ('f', 'c') AND ";
+const QUERY: &str = "SELECT c.conrelid::regclass::text, c.conname::text, c.contype::text \
+   FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+  WHERE c.contype IN ('f', 'c') AND NOT c.convalidated AND ";
+const QUERY_TAIL: &str = " ORDER BY 1, 2 LIMIT $2";
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let (total, rows): (i64, Vec<(String, String, String)>) = pg
+            .count_and_list(
+                &self.schemas,
+                ("constraints", &format!("{COUNT}{SCHEMA_FILTER}")),
+                (
+                    "NOT VALID constraints",
+                    &format!("{QUERY}{SCHEMA_FILTER}{QUERY_TAIL}"),
+                ),
             )
-            .await
-        {
-            Ok(n) => n,
-            Err(o) => return o,
-        };
-        let sql = format!(
-            "SELECT c.conrelid::regclass::text, c.conname::text, c.contype::text \
-               FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
-              WHERE c.contype IN ('f', 'c') AND NOT c.convalidated AND {SCHEMA_FILTER} \
-              ORDER BY 1, 2 LIMIT $2"
-        );
-        let rows: Vec<(String, String, String)> = match pg
-            .meta
-            .bounded(
-                "NOT VALID constraints",
-                sqlx::query_as(&sql)
-                    .bind(self.schemas.clone())
-                    .bind(MAX_ROWS)
-                    .fetch_all(&mut pg.conn),
-            )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
-        let location = pg.meta.location();
-        pg.close().await;
+            .await?;
+        let location = pg.finish().await;
         let findings: Vec<Finding> = rows
             .iter()
             .map(|(table, name, kind)| {
@@ -154,9 +137,9 @@ impl PreparedCheck for Prepared {
                 plural(findings.len(), "constraint", "constraints")
             )
         };
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(format!("{} NOT VALID of {total}", rows.len()))
             .expected("0 NOT VALID")
-            .at(location)
+            .at(location))
     }
 }

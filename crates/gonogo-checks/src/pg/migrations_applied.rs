@@ -275,9 +275,15 @@ fn quote_ident(s: &str) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
         // Before connecting: without a target the item is skipped whatever the repository holds.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
-            return o;
+            return Ok(o);
         }
         // The shared repository walk blocks: run it off the async workers.
         let walk_ctx = ctx.clone();
@@ -289,33 +295,32 @@ impl PreparedCheck for Prepared {
         {
             Ok(r) => r,
             Err(e) => {
-                return Outcome::error(format!("reading the repository's migrations failed: {e}"));
+                return Ok(Outcome::error(format!(
+                    "reading the repository's migrations failed: {e}"
+                )));
             }
         };
         let repo = match repo {
             Some(r) if !r.ids.is_empty() => r,
             Some(r) => {
-                return Outcome::skipped(format!(
+                return Ok(Outcome::skipped(format!(
                     "no {} migrations found in the repository",
                     r.tool
-                ));
+                )));
             }
             None => {
-                return Outcome::skipped(
+                return Ok(Outcome::skipped(
                     "no migrations found in the repository (Alembic, Django, sqlx, Prisma or Flyway)",
-                );
+                ));
             }
         };
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let (table, sql) = table_sql(repo.tool);
         let qualified = match &self.schema {
             Some(s) => format!("{}.{}", quote_ident(s), quote_ident(table)),
             None => quote_ident(table),
         };
-        let exists: Option<String> = match pg
+        let exists: Option<String> = pg
             .meta
             .bounded(
                 "the migrations table",
@@ -323,15 +328,11 @@ impl PreparedCheck for Prepared {
                     .bind(&qualified)
                     .fetch_one(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let location = pg.meta.location();
         if exists.is_none() {
             pg.close().await;
-            return Outcome::from_findings(
+            return Ok(Outcome::from_findings(
                 format!("{table} not found: no {} migration applied", repo.tool),
                 vec![
                     Finding::fail(
@@ -344,20 +345,16 @@ impl PreparedCheck for Prepared {
                     .fix(upgrade_fix(repo.tool)),
                 ],
             )
-            .at(location);
+            .at(location));
         }
-        let rows: Vec<(String, bool)> = match pg
+        let rows: Vec<(String, bool)> = pg
             .meta
             .bounded(
                 table,
                 sqlx::query_as(&format!("{} LIMIT 100000", sql.replace("{t}", &qualified)))
                     .fetch_all(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         pg.close().await;
         let mut db = DbMigrations {
             applied: BTreeSet::new(),
@@ -371,7 +368,7 @@ impl PreparedCheck for Prepared {
                 db.failed.insert(id);
             }
         }
-        conclude(&repo, &db, table).at(location)
+        Ok(conclude(&repo, &db, table).at(location))
     }
 }
 

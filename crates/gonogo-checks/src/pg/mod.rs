@@ -143,6 +143,48 @@ impl Pg {
     pub async fn close(self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.conn.close()).await;
     }
+
+    /// Close the session once every query is read; where the evidence was read.
+    pub async fn finish(self) -> Location {
+        let location = self.meta.location();
+        self.close().await;
+        location
+    }
+
+    /// An audit over the user schemas (or `schemas`): how many objects `count_sql` counts
+    /// (named `counted` in errors), and the offending ones `list_sql` lists (`listed`), at most
+    /// [`MAX_ROWS`]. Both filter with [`SCHEMA_FILTER`] on `$1`; `list_sql` takes the row
+    /// limit as `$2`.
+    pub async fn count_and_list<R>(
+        &mut self,
+        schemas: &Option<Vec<String>>,
+        (counted, count_sql): (&str, &str),
+        (listed, list_sql): (&str, &str),
+    ) -> Result<(i64, Vec<R>), Outcome>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        let total: i64 = self
+            .meta
+            .bounded(
+                counted,
+                sqlx::query_scalar(count_sql)
+                    .bind(schemas.clone())
+                    .fetch_one(&mut self.conn),
+            )
+            .await?;
+        let rows: Vec<R> = self
+            .meta
+            .bounded(
+                listed,
+                sqlx::query_as(list_sql)
+                    .bind(schemas.clone())
+                    .bind(MAX_ROWS)
+                    .fetch_all(&mut self.conn),
+            )
+            .await?;
+        Ok((total, rows))
+    }
 }
 
 /// The `dsn` parameter every PostgreSQL kind accepts.

@@ -121,35 +121,30 @@ const STANDBY: &str = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let standby: bool = match pg
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let standby: bool = pg
             .meta
             .bounded(
                 "pg_is_in_recovery()",
                 sqlx::query_scalar("SELECT pg_is_in_recovery()").fetch_one(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let location = pg.meta.location();
         let max_lag = self.max_lag.as_secs_f64();
         if standby {
-            let (status, lag): (String, f64) = match pg
+            let (status, lag): (String, f64) = pg
                 .meta
                 .bounded(
                     "pg_stat_wal_receiver",
                     sqlx::query_as(STANDBY).fetch_one(&mut pg.conn),
                 )
-                .await
-            {
-                Ok(r) => r,
-                Err(o) => return o,
-            };
+                .await?;
             pg.close().await;
             let mut findings = Vec::new();
             if status != "streaming" {
@@ -167,15 +162,15 @@ impl PreparedCheck for Prepared {
                     format!("this standby replays {lag:.1}s behind (bound {max_lag:.0}s)"),
                 ));
             }
-            return Outcome::from_findings(
+            return Ok(Outcome::from_findings(
                 format!("standby, WAL receiver {status}, lag {lag:.1}s"),
                 findings,
             )
             .observed(format!("lag {lag:.1}s"))
             .expected(format!("streaming, lag ≤ {max_lag:.0}s"))
-            .at(location);
+            .at(location));
         }
-        let rows: Vec<(String, String, f64, String)> = match pg
+        let rows: Vec<(String, String, f64, String)> = pg
             .meta
             .bounded(
                 "pg_stat_replication",
@@ -183,15 +178,12 @@ impl PreparedCheck for Prepared {
                     .bind(MAX_ROWS)
                     .fetch_all(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         pg.close().await;
         if rows.is_empty() && !self.required {
-            return Outcome::skipped("primary with no replicas attached (required=false)")
-                .at(location);
+            return Ok(
+                Outcome::skipped("primary with no replicas attached (required=false)").at(location),
+            );
         }
         let mut findings = Vec::new();
         let streaming = rows.iter().filter(|r| r.1 == "streaming").count();
@@ -229,7 +221,7 @@ impl PreparedCheck for Prepared {
             );
         }
         let worst = rows.iter().map(|r| r.2).fold(0.0_f64, f64::max);
-        Outcome::from_findings(
+        Ok(Outcome::from_findings(
             format!(
                 "primary with {} of {} attached replicas streaming",
                 streaming,
@@ -239,6 +231,6 @@ impl PreparedCheck for Prepared {
         )
         .observed(format!("{streaming} streaming, worst lag {worst:.1}s"))
         .expected(format!("≥ {} streaming, lag ≤ {max_lag:.0}s", self.min))
-        .at(location)
+        .at(location))
     }
 }

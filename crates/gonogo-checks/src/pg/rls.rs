@@ -95,11 +95,14 @@ const QUERY: &str = "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let rows: Vec<(String, String, bool, i64)> = match pg
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let rows: Vec<(String, String, bool, i64)> = pg
             .meta
             .bounded(
                 "tables and their row-level security",
@@ -108,11 +111,7 @@ impl PreparedCheck for Prepared {
                     .bind(MAX_ROWS * 10)
                     .fetch_all(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let location = pg.meta.location();
         pg.close().await;
         let schemas = self.schemas.join(", ");
@@ -126,7 +125,7 @@ impl PreparedCheck for Prepared {
             })
             .collect();
         if rows.is_empty() {
-            return Outcome::skipped(format!("no tables in schema {schemas}")).at(location);
+            return Ok(Outcome::skipped(format!("no tables in schema {schemas}")).at(location));
         }
         let mut findings = Vec::new();
         let mut disabled = 0;
@@ -165,13 +164,13 @@ impl PreparedCheck for Prepared {
                 rows.len()
             )
         };
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(format!(
                 "{} of {} tables with RLS",
                 rows.len() - disabled,
                 rows.len()
             ))
             .expected("every table")
-            .at(location)
+            .at(location))
     }
 }

@@ -772,21 +772,27 @@ fn conclude(file: &str, objects: &[Object], found: &[Option<String>]) -> Outcome
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
         // Before reading anything: without a target the item is skipped.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
-            return o;
+            return Ok(o);
         }
         let path = ctx.repo.join(&self.file);
         let file = self.file.clone();
         if !path.exists() {
-            return Outcome::from_findings(
+            return Ok(Outcome::from_findings(
                 format!("{file} not found in the repository"),
                 vec![
                     Finding::fail("pg-schema-file-missing", format!("{file} does not exist"))
                         .at(Location::file(file.clone()))
                         .fix("Point `file=` at the schema SQL file the database is built from"),
                 ],
-            );
+            ));
         }
         let schema = self.schema.clone();
         let read = tokio::task::spawn_blocking(move || {
@@ -803,16 +809,20 @@ impl PreparedCheck for Prepared {
                     ReadError::Binary => format!("{file} is not a text file"),
                     ReadError::Io(e) => format!("{file} cannot be read: {e}"),
                 };
-                return Outcome::from_findings(
+                return Ok(Outcome::from_findings(
                     why.clone(),
                     vec![
                         Finding::fail("pg-schema-file-unreadable", why)
                             .at(Location::file(file.clone()))
                             .fix("Point `file=` at a readable SQL text file"),
                     ],
-                );
+                ));
             }
-            Err(e) => return Outcome::error(format!("reading {file} stopped unexpectedly: {e}")),
+            Err(e) => {
+                return Ok(Outcome::error(format!(
+                    "reading {file} stopped unexpectedly: {e}"
+                )));
+            }
         };
         if declared.objects.is_empty() {
             const SORTS: &str = "tables, indexes, views, sequences, functions, types, extensions, policies or triggers";
@@ -824,12 +834,9 @@ impl PreparedCheck for Prepared {
                     plural(declared.creates, "CREATE statement", "CREATE statements")
                 )
             };
-            return Outcome::error(why).at(Location::file(file));
+            return Ok(Outcome::error(why).at(Location::file(file)));
         }
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let mut found: Vec<Option<String>> = Vec::with_capacity(declared.objects.len());
         for batch in declared.objects.chunks(BATCH) {
             let classes: Vec<&str> = batch.iter().map(|o| o.sort.class()).collect();
@@ -839,7 +846,7 @@ impl PreparedCheck for Prepared {
                 .iter()
                 .map(|o| o.on.as_deref().unwrap_or(""))
                 .collect();
-            let rows: Vec<Option<String>> = match pg
+            let rows: Vec<Option<String>> = pg
                 .meta
                 .bounded(
                     "the catalogue",
@@ -850,24 +857,20 @@ impl PreparedCheck for Prepared {
                         .bind(&rels)
                         .fetch_all(&mut pg.conn),
                 )
-                .await
-            {
-                Ok(r) => r,
-                Err(o) => return o,
-            };
+                .await?;
             if rows.len() != batch.len() {
-                return Outcome::error(format!(
+                return Ok(Outcome::error(format!(
                     "the catalogue of {} answered {} rows for {} objects",
                     pg.meta.shown,
                     rows.len(),
                     batch.len()
-                ));
+                )));
             }
             found.extend(rows);
         }
         let location = pg.meta.location();
         pg.close().await;
-        conclude(&file, &declared.objects, &found).at(location)
+        Ok(conclude(&file, &declared.objects, &found).at(location))
     }
 }
 

@@ -127,11 +127,14 @@ pub(crate) fn shown_statement(query: &str) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut pg = match super::connect(ctx, self.dsn.as_deref()).await {
-            Ok(pg) => pg,
-            Err(o) => return o,
-        };
-        let ext: Option<(String, String, i32)> = match pg
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
+        let ext: Option<(String, String, i32)> = pg
             .meta
             .bounded(
                 "installed extensions",
@@ -142,16 +145,14 @@ impl PreparedCheck for Prepared {
                 )
                 .fetch_optional(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         let location = pg.meta.location();
         let Some((version, schema, server)) = ext else {
             pg.close().await;
-            return Outcome::skipped("pg_stat_statements is not installed in this database")
-                .at(location);
+            return Ok(
+                Outcome::skipped("pg_stat_statements is not installed in this database")
+                    .at(location),
+            );
         };
         let mean = if server >= 130000 {
             "mean_exec_time"
@@ -163,7 +164,7 @@ impl PreparedCheck for Prepared {
               WHERE calls >= $1 AND {mean} > $2 ORDER BY {mean} DESC LIMIT $3",
             schema.replace('"', "\"\"")
         );
-        let rows: Vec<(Option<String>, i64, f64)> = match pg
+        let rows: Vec<(Option<String>, i64, f64)> = pg
             .meta
             .bounded(
                 "pg_stat_statements",
@@ -173,11 +174,7 @@ impl PreparedCheck for Prepared {
                     .bind(LISTED)
                     .fetch_all(&mut pg.conn),
             )
-            .await
-        {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+            .await?;
         pg.close().await;
         let max_ms = self.max.as_secs_f64() * 1000.0;
         let findings: Vec<Finding> = rows
@@ -208,13 +205,13 @@ impl PreparedCheck for Prepared {
             .first()
             .map(|r| format!("slowest mean {:.1} ms", r.2))
             .unwrap_or_else(|| format!("none above {max_ms:.0} ms"));
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(slowest)
             .expected(format!(
                 "mean ≤ {max_ms:.0} ms for statements with ≥ {} calls",
                 self.min_calls
             ))
-            .at(location)
+            .at(location))
     }
 }
 

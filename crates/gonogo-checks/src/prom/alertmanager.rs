@@ -83,14 +83,14 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let api = match Api::resolve(self.url.as_deref(), ctx) {
-            Ok(a) => a,
-            Err(o) => return o,
-        };
-        let data = match api.get("alertmanagers", &[]).await {
-            Ok(d) => d,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let api = Api::resolve(self.url.as_deref(), ctx)?;
+        let data = api.get("alertmanagers", &[]).await?;
         let list = |key: &str| -> Vec<String> {
             data.get(key)
                 .and_then(|a| a.as_array())
@@ -120,9 +120,9 @@ impl PreparedCheck for Prepared {
         } else {
             format!("{} active: {}", active.len(), active.join(", "))
         };
-        Outcome::from_findings(observed.clone(), findings)
+        Ok(Outcome::from_findings(observed.clone(), findings)
             .observed(observed)
             .expected(format!("≥ {} active Alertmanagers", self.min))
-            .at(api.location())
+            .at(api.location()))
     }
 }

@@ -292,14 +292,14 @@ fn number(v: f64) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let api = match Api::resolve(self.url.as_deref(), ctx) {
-            Ok(a) => a,
-            Err(o) => return o,
-        };
-        let data = match api.get("query", &[("query", &self.query)]).await {
-            Ok(d) => d,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let api = Api::resolve(self.url.as_deref(), ctx)?;
+        let data = api.get("query", &[("query", &self.query)]).await?;
         let location = api.location();
         let series: Vec<(String, Option<f64>)> = match super::str_of(&data, "resultType") {
             "vector" => data
@@ -313,7 +313,7 @@ impl PreparedCheck for Prepared {
                 .unwrap_or_default(),
             "scalar" => vec![("scalar".into(), value_of(data.get("result")))],
             other => {
-                return Outcome::error(format!(
+                return Ok(Outcome::error(format!(
                     "query returned a {} (an instant query must give a vector or a scalar): {}",
                     if other.is_empty() {
                         "result of no known type"
@@ -322,22 +322,22 @@ impl PreparedCheck for Prepared {
                     },
                     self.query
                 ))
-                .at(location);
+                .at(location));
             }
         };
         if series.is_empty() {
-            return Outcome::error(format!(
+            return Ok(Outcome::error(format!(
                 "query returned no samples: {} (append `or vector(0)` if absence means zero)",
                 self.query
             ))
-            .at(location);
+            .at(location));
         }
         if let Some((name, _)) = series.iter().find(|(_, v)| v.is_none_or(f64::is_nan)) {
-            return Outcome::error(format!(
+            return Ok(Outcome::error(format!(
                 "query gave NaN or no number for {name}: {}",
                 self.query
             ))
-            .at(location);
+            .at(location));
         }
         let values: Vec<(String, f64)> = series
             .into_iter()
@@ -389,10 +389,10 @@ impl PreparedCheck for Prepared {
                 values.len()
             )
         };
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(format!("{} = {observed}", self.query))
             .expected(expected)
-            .at(location)
+            .at(location))
     }
 }
 

@@ -124,17 +124,19 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let api = match Api::resolve(self.url.as_deref(), ctx) {
-            Ok(a) => a,
-            Err(o) => return o,
-        };
-        let data = match api.get("rules", &[]).await {
-            Ok(d) => d,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let api = Api::resolve(self.url.as_deref(), ctx)?;
+        let data = api.get("rules", &[]).await?;
         let Some(groups) = data.get("groups").and_then(|g| g.as_array()) else {
-            return Outcome::error(format!("{}/api/v1/rules has no groups list", api.shown))
-                .at(api.location());
+            return Ok(
+                Outcome::error(format!("{}/api/v1/rules has no groups list", api.shown))
+                    .at(api.location()),
+            );
         };
         let mut findings = Vec::new();
         let mut counted = 0;
@@ -215,9 +217,9 @@ impl PreparedCheck for Prepared {
         if let Some(want) = &self.severity {
             expected.push_str(&format!(", one with severity={want}"));
         }
-        Outcome::from_findings(observed.clone(), findings)
+        Ok(Outcome::from_findings(observed.clone(), findings)
             .observed(observed)
             .expected(expected)
-            .at(api.location())
+            .at(api.location()))
     }
 }

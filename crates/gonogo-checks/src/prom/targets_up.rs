@@ -109,20 +109,20 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let api = match Api::resolve(self.url.as_deref(), ctx) {
-            Ok(a) => a,
-            Err(o) => return o,
-        };
-        let data = match api.get("targets", &[("state", "active")]).await {
-            Ok(d) => d,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let api = Api::resolve(self.url.as_deref(), ctx)?;
+        let data = api.get("targets", &[("state", "active")]).await?;
         let Some(targets) = data.get("activeTargets").and_then(|t| t.as_array()) else {
-            return Outcome::error(format!(
+            return Ok(Outcome::error(format!(
                 "{}/api/v1/targets has no activeTargets list",
                 api.shown
             ))
-            .at(api.location());
+            .at(api.location()));
         };
         let targets: Vec<&serde_json::Value> = targets
             .iter()
@@ -185,9 +185,9 @@ impl PreparedCheck for Prepared {
             "{up} up, {down} down, {unknown} unknown of {} targets{scope}",
             targets.len()
         );
-        Outcome::from_findings(observed.clone(), findings)
+        Ok(Outcome::from_findings(observed.clone(), findings)
             .observed(observed)
             .expected(format!("≥ {} targets, all up", self.min))
-            .at(api.location())
+            .at(api.location()))
     }
 }

@@ -83,10 +83,13 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match super::url(self.url.as_deref(), ctx) {
-            Ok(u) => u,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let url = super::url(self.url.as_deref(), ctx)?;
         let bare = without_credentials(&url);
         let location = gonogo_core::Location::file(shown(&bare));
         let anonymous = match super::connect_to(&bare).await {
@@ -99,7 +102,7 @@ impl PreparedCheck for Prepared {
         let expected = "unauthenticated commands refused (NOAUTH)";
         match anonymous {
             Ok(keys) => {
-                return Outcome::from_findings(
+                return Ok(Outcome::from_findings(
                     format!("Redis answers unauthenticated clients (DBSIZE {keys})"),
                     vec![Finding::fail(
                         "redis-auth-not-required",
@@ -109,16 +112,16 @@ impl PreparedCheck for Prepared {
                 )
                 .observed("unauthenticated DBSIZE answered")
                 .expected(expected)
-                .at(location);
+                .at(location));
             }
             Err(f) if f.is_auth() => {}
-            Err(f @ Failure::Unreachable(_)) => return f.into_outcome().at(location),
+            Err(f @ Failure::Unreachable(_)) => return Ok(f.into_outcome().at(location)),
             Err(f) => {
-                return Outcome::error(format!(
+                return Ok(Outcome::error(format!(
                     "unexpected refusal, not an authentication error: {}",
                     f.message()
                 ))
-                .at(location);
+                .at(location));
             }
         }
         if bare != url {
@@ -132,16 +135,16 @@ impl PreparedCheck for Prepared {
             match with_credentials {
                 Ok(()) => {}
                 Err(f) if f.is_auth() => {
-                    return Outcome::from_findings(
+                    return Ok(Outcome::from_findings(
                         "unauthenticated commands refused, but the configured credentials are rejected too",
                         vec![Finding::fail("redis-auth-credentials-rejected", f.message().to_string())
                             .fix("Update the password in the configured URL (or the ACL user) to the current one")],
                     )
                     .observed("NOAUTH without credentials; credentials rejected")
                     .expected(expected)
-                    .at(location);
+                    .at(location));
                 }
-                Err(f) => return f.into_outcome().at(location),
+                Err(f) => return Ok(f.into_outcome().at(location)),
             }
         }
         let observed = if bare != url {
@@ -149,11 +152,11 @@ impl PreparedCheck for Prepared {
         } else {
             "NOAUTH without credentials"
         };
-        Outcome::pass(format!(
+        Ok(Outcome::pass(format!(
             "Redis refuses unauthenticated clients ({observed})"
         ))
         .observed(observed)
         .expected(expected)
-        .at(location)
+        .at(location))
     }
 }

@@ -199,26 +199,26 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut r = match super::connect(ctx, self.url.as_deref()).await {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut r = super::connect(ctx, self.url.as_deref()).await?;
         let config = match r
             .config_get(&["maxmemory", "maxmemory-policy", "appendonly", "save"])
             .await
         {
             Ok(c) => c,
             Err(f) => {
-                return Outcome::error(format!(
+                return Ok(Outcome::error(format!(
                     "{} (CONFIG GET refused or unavailable)",
                     f.message()
-                ));
+                )));
             }
         };
-        let persistence = match r.info("persistence").await {
-            Ok(i) => i,
-            Err(o) => return o,
-        };
+        let persistence = r.info("persistence").await?;
         let location = r.location();
         let get = |k: &str| config.get(k).map(String::as_str);
         let wants = |a: &str| self.require.iter().any(|x| x == a);
@@ -226,7 +226,7 @@ impl PreparedCheck for Prepared {
         let mut observed = Vec::new();
         if wants("maxmemory") {
             let Some(max) = get("maxmemory").and_then(|v| v.parse::<u64>().ok()) else {
-                return Outcome::error("CONFIG GET maxmemory gave no number").at(location);
+                return Ok(Outcome::error("CONFIG GET maxmemory gave no number").at(location));
             };
             observed.push(format!(
                 "maxmemory {}",
@@ -245,7 +245,7 @@ impl PreparedCheck for Prepared {
         }
         if wants("policy") {
             let Some(policy) = get("maxmemory-policy") else {
-                return Outcome::error("CONFIG GET maxmemory-policy gave nothing").at(location);
+                return Ok(Outcome::error("CONFIG GET maxmemory-policy gave nothing").at(location));
             };
             observed.push(format!("maxmemory-policy {policy}"));
             match &self.policy {
@@ -329,9 +329,9 @@ impl PreparedCheck for Prepared {
                 _ => "an RDB save schedule".to_string(),
             });
         }
-        Outcome::from_findings(summary, findings)
+        Ok(Outcome::from_findings(summary, findings)
             .observed(observed)
             .expected(expected.join(", "))
-            .at(location)
+            .at(location))
     }
 }

@@ -100,32 +100,32 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut r = match super::connect(ctx, self.url.as_deref()).await {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
-        let info = match r.info("stats").await {
-            Ok(i) => i,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut r = super::connect(ctx, self.url.as_deref()).await?;
+        let info = r.info("stats").await?;
         let location = r.location();
         let (hits, misses) = match (
             info_u64(&info, "keyspace_hits"),
             info_u64(&info, "keyspace_misses"),
         ) {
             (Ok(h), Ok(m)) => (h, m),
-            (Err(o), _) | (_, Err(o)) => return o.at(location),
+            (Err(o), _) | (_, Err(o)) => return Ok(o.at(location)),
         };
         let lookups = hits + misses;
         let expected = format!("≥ {}% over ≥ {} lookups", self.min, self.min_lookups);
         if lookups < self.min_lookups {
-            return Outcome::error(format!(
+            return Ok(Outcome::error(format!(
                 "too few lookups to judge: {lookups} since the stats reset, {} needed",
                 self.min_lookups
             ))
             .observed(format!("{hits} hits, {misses} misses"))
             .expected(expected)
-            .at(location);
+            .at(location));
         }
         let ratio = hits as f64 * 100.0 / lookups as f64;
         let observed = format!("hit ratio {ratio:.1}% ({hits} hits, {misses} misses)");
@@ -136,9 +136,9 @@ impl PreparedCheck for Prepared {
                     .fix("Check key naming and TTLs, warm the cache, or raise maxmemory if keys are evicted early"),
             );
         }
-        Outcome::from_findings(observed.clone(), findings)
+        Ok(Outcome::from_findings(observed.clone(), findings)
             .observed(observed)
             .expected(expected)
-            .at(location)
+            .at(location))
     }
 }

@@ -117,30 +117,30 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let mut r = match super::connect(ctx, self.url.as_deref()).await {
-            Ok(r) => r,
-            Err(o) => return o,
-        };
-        let info = match r.info("memory").await {
-            Ok(i) => i,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let mut r = super::connect(ctx, self.url.as_deref()).await?;
+        let info = r.info("memory").await?;
         let location = r.location();
         let (used, limit) = match (info_u64(&info, "used_memory"), info_u64(&info, "maxmemory")) {
             (Ok(u), Ok(m)) => (u, m),
-            (Err(o), _) | (_, Err(o)) => return o.at(location),
+            (Err(o), _) | (_, Err(o)) => return Ok(o.at(location)),
         };
         let system = info_u64(&info, "total_system_memory").unwrap_or(0);
         let expected = format!("maxmemory set, used < {}% of it", self.max);
         if limit == 0 {
-            return Outcome::from_findings(
+            return Ok(Outcome::from_findings(
                 format!("no memory limit ({} used, maxmemory 0)", bytes(used)),
                 vec![Finding::fail("redis-memory-unlimited", "maxmemory is 0: no memory limit")
                     .fix("Set maxmemory below the host's memory (leave room for fork on BGSAVE) and an eviction policy")],
             )
             .observed(format!("{} used, no limit", bytes(used)))
             .expected(expected)
-            .at(location);
+            .at(location));
         }
         let share = used as f64 * 100.0 / limit as f64;
         let observed = format!("{} of {} used ({share:.1}%)", bytes(used), bytes(limit));
@@ -167,10 +167,10 @@ impl PreparedCheck for Prepared {
                 .fix("Lower maxmemory below the host's memory"),
             );
         }
-        Outcome::from_findings(observed.clone(), findings)
+        Ok(Outcome::from_findings(observed.clone(), findings)
             .observed(observed)
             .expected(expected)
-            .at(location)
+            .at(location))
     }
 }
 

@@ -79,10 +79,13 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let url = match super::url(self.url.as_deref(), ctx) {
-            Ok(u) => u,
-            Err(o) => return o,
-        };
+        crate::live::settle(self.check(ctx).await)
+    }
+}
+
+impl Prepared {
+    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+        let url = super::url(self.url.as_deref(), ctx)?;
         let location = gonogo_core::Location::file(crate::live::shown(&url));
         let started = Instant::now();
         let mut r = match super::connect_to(&url).await {
@@ -98,16 +101,16 @@ impl PreparedCheck for Prepared {
                         "Check the host, port, network policy and that Redis runs",
                     ),
                 };
-                return Outcome::from_findings(
+                return Ok(Outcome::from_findings(
                     "Redis connection not working",
                     vec![Finding::fail(code, f.message().to_string()).fix(fix)],
                 )
-                .at(location);
+                .at(location));
             }
         };
         let reply = r.query::<String>(&::redis::cmd("PING"), "PING").await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        match reply {
+        Ok(match reply {
             Ok(pong) if pong.eq_ignore_ascii_case("PONG") => {
                 Outcome::pass(format!("PONG in {ms:.1} ms (connect included)"))
                     .observed(format!("PONG in {ms:.1} ms"))
@@ -136,6 +139,6 @@ impl PreparedCheck for Prepared {
                 )
                 .at(location)
             }
-        }
+        })
     }
 }
