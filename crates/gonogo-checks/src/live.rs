@@ -61,6 +61,18 @@ pub fn share(used: u64, limit: u64) -> f64 {
     used as f64 * 100.0 / limit as f64
 }
 
+/// The `code` finding when `share` is at or above the `max` percent allowed: `reading` says
+/// what was measured, `fix` what to do.
+pub fn share_finding(
+    share: f64,
+    max: f64,
+    code: &'static str,
+    reading: &str,
+    fix: &str,
+) -> Option<Finding> {
+    (share >= max).then(|| Finding::fail(code, format!("{reading}, at or above {max}%")).fix(fix))
+}
+
 /// The password of `url`'s userinfo, if any, so error texts can be scrubbed of it.
 fn url_password(url: &str) -> Option<&str> {
     UrlUserinfo::parse(url)?.password.filter(|p| !p.is_empty())

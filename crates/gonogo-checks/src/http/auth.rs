@@ -3,6 +3,7 @@
 
 use super::openapi::{SpecSource, fill_path, sample_value};
 use super::{Client, TargetSpec, http_params, location};
+use crate::live;
 use base64::Engine;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
@@ -363,12 +364,12 @@ impl Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let base = self.target.resolve(ctx)?;
         if self.require_login && self.login.is_none() {
             return Ok(Outcome::skipped(

@@ -1,12 +1,13 @@
 //! `http.cookies`: cookies the service sets carry Secure, HttpOnly (session cookies) and SameSite.
 
 use super::{TargetSpec, http_params, location};
+use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 pub struct HttpCookies;
 
@@ -59,13 +60,9 @@ answer, skipped without a target.",
     ],
 };
 
-fn re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)\bcookies?\b.*\b(secure|httponly|samesite|flags?)\b|\b(secure|httponly)\b.*\bcookies?\b")
-            .expect("valid regex")
-    })
-}
+static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bcookies?\b.*\b(secure|httponly|samesite|flags?)\b|\b(secure|httponly)\b.*\bcookies?\b").expect("valid regex")
+});
 
 impl CheckKind for HttpCookies {
     fn id(&self) -> &'static str {
@@ -79,7 +76,7 @@ impl CheckKind for HttpCookies {
         if t.contains("consent") || t.contains("policy") || t.contains("banner") {
             return None;
         }
-        re().is_match(item.text).then(|| Recognition::new(80))
+        PHRASE.is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -145,12 +142,12 @@ fn looks_like_session(name: &str) -> bool {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let resp = match client

@@ -1,12 +1,13 @@
 //! `http.cors`: a hostile origin is not allowed by a preflight nor by a simple request.
 
 use super::{TargetSpec, http_params, location};
+use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 pub struct HttpCors;
 
@@ -72,13 +73,9 @@ and is skipped when no `api_url` is configured. Error when the target does not a
     ],
 };
 
-fn re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)^\s*(?:the\s+)?cors\b(?:\s+(?:origins?|policy|policies|headers?|settings?))?\s+(?:is\s+|are\s+)?(?:restricted|configured|locked\s+down|limited|set)\b")
-            .expect("valid regex")
-    })
-}
+static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:the\s+)?cors\b(?:\s+(?:origins?|policy|policies|headers?|settings?))?\s+(?:is\s+|are\s+)?(?:restricted|configured|locked\s+down|limited|set)\b").expect("valid regex")
+});
 
 impl CheckKind for HttpCors {
     fn id(&self) -> &'static str {
@@ -89,7 +86,7 @@ impl CheckKind for HttpCors {
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         // Above the static env-file check: a live answer is stronger evidence.
-        re().is_match(item.text).then(|| Recognition::new(90))
+        PHRASE.is_match(item.text).then(|| Recognition::new(90))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -180,12 +177,12 @@ fn preflight(client: &super::Client, url: &url::Url, origin: &str) -> reqwest::R
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let (pre, simple) = futures::join!(

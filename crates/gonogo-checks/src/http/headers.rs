@@ -1,12 +1,13 @@
 //! `http.headers`: security headers, scored the way the Mozilla HTTP Observatory scores them.
 
 use super::{TargetSpec, http_params, location};
+use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 pub struct HttpHeaders;
 
@@ -86,13 +87,9 @@ assumed) and the summary says so. Error when the URL gives no answer; skipped wi
 
 const HEADER_KEYS: &[&str] = &["csp", "hsts", "xcto", "xfo", "referrer"];
 
-fn re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(security\s+headers?|hsts|strict[- ]transport[- ]security|content[- ]security[- ]policy|x-frame-options|x-content-type-options|referrer[- ]policy)\b.*\b(configured|enabled|set|present|in place|implemented|added)\b")
-            .expect("valid regex")
-    })
-}
+static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(security\s+headers?|hsts|strict[- ]transport[- ]security|content[- ]security[- ]policy|x-frame-options|x-content-type-options|referrer[- ]policy)\b.*\b(configured|enabled|set|present|in place|implemented|added)\b").expect("valid regex")
+});
 
 /// Which of [`HEADER_KEYS`] an item's text names.
 fn named_headers(text: &str) -> Vec<&'static str> {
@@ -122,7 +119,7 @@ impl CheckKind for HttpHeaders {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !re().is_match(item.text) {
+        if !PHRASE.is_match(item.text) {
             return None;
         }
         let named = named_headers(item.text);
@@ -469,12 +466,12 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let resp = match client.send(client.get(url.clone())).await {
             Ok(r) => r,

@@ -1,12 +1,13 @@
 //! `http.latency`: a few sequential samples of one endpoint, a percentile under a bound.
 
 use super::{StatusSet, TargetSpec, http_params, location};
+use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 pub struct HttpLatency;
@@ -56,17 +57,12 @@ under a load-testing or success-criteria heading bind here only weakly.",
     ],
 };
 
-fn re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(response\s+times?|latency|responds?)\b").expect("valid regex")
-    })
-}
+static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(response\s+times?|latency|responds?)\b").expect("valid regex")
+});
 
-fn pct_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?i)\bp(50|75|90|95|99|100)\b").expect("valid regex"))
-}
+static PCT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bp(50|75|90|95|99|100)\b").expect("valid regex"));
 
 impl CheckKind for HttpLatency {
     fn id(&self) -> &'static str {
@@ -78,12 +74,12 @@ impl CheckKind for HttpLatency {
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let text = item.text;
         let lower = text.to_ascii_lowercase();
-        if !re().is_match(text) || lower.contains("frontend") || lower.contains("page load") {
+        if !PHRASE.is_match(text) || lower.contains("frontend") || lower.contains("page load") {
             return None;
         }
         let max = super::duration_in_text(text)?;
         let mut r = Recognition::new(70).with("max", max);
-        if let Some(c) = pct_re().captures(text) {
+        if let Some(c) = PCT.captures(text) {
             r = r.with("percentile", &c[1]);
         }
         // Under a load-testing or success-criteria heading the number is a load-test target.
@@ -158,12 +154,12 @@ fn ms(d: Duration) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         // Warm-up: connection set-up is not the service's latency.

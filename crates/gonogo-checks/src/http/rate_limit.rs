@@ -1,12 +1,13 @@
 //! `http.rate-limit`: a bounded burst meets 429 with `Retry-After` or `RateLimit-*` headers.
 
 use super::{TargetSpec, http_params, location};
+use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 pub struct HttpRateLimit;
 
@@ -60,13 +61,9 @@ The burst is the only load it adds; it sends GET requests only.",
     ],
 };
 
-fn re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)\brate[- ]limit(?:s|ing|er)?\b.*\b(active|enabled|configured|enforced|in place|applied|on)\b")
-            .expect("valid regex")
-    })
-}
+static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\brate[- ]limit(?:s|ing|er)?\b.*\b(active|enabled|configured|enforced|in place|applied|on)\b").expect("valid regex")
+});
 
 impl CheckKind for HttpRateLimit {
     fn id(&self) -> &'static str {
@@ -76,7 +73,7 @@ impl CheckKind for HttpRateLimit {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        re().is_match(item.text).then(|| Recognition::new(80))
+        PHRASE.is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -111,12 +108,12 @@ fn retry_headers(resp: &super::Response) -> Vec<String> {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let mut server_errors = 0u64;

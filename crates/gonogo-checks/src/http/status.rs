@@ -1,12 +1,13 @@
 //! `http.status`: a URL answers with the expected status, in time, with the expected content.
 
 use super::{ProbeError, StatusSet, TargetSpec, clip, http_params, location};
+use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::Duration;
 
 pub struct HttpStatus;
@@ -95,13 +96,9 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
     ],
 };
 
-fn health_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i)^(?:(?:backend|api)\s+)?(?:/?health[- ]?checks?|/health)(?:\s+endpoints?)?\s+(?:are\s+)?(?:responding|reachable|up|ok|green|passing)\b|^wait\s+for\s+health\s*checks?$")
-            .expect("valid regex")
-    })
-}
+static HEALTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:backend|api)\s+)?(?:/?health[- ]?checks?|/health)(?:\s+endpoints?)?\s+(?:are\s+)?(?:responding|reachable|up|ok|green|passing)\b|^wait\s+for\s+health\s*checks?$").expect("valid regex")
+});
 
 fn frontend_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -125,7 +122,7 @@ impl CheckKind for HttpStatus {
         if frontend_re().is_match(text) {
             return Some(Recognition::new(70).with("target", "frontend_url"));
         }
-        if !health_re().is_match(text) {
+        if !HEALTH.is_match(text) {
             return None;
         }
         // An explicit path in the item's text wins over the conventional `/health`.
@@ -285,12 +282,12 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);
         let resp = match client

@@ -1,7 +1,7 @@
 //! `pg.backups`: WAL archiving is on and recent, or backup files are recent.
 
 use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -240,10 +240,7 @@ impl Prepared {
                         .fix("Check the backup job: it has stopped running or writes elsewhere"),
                     );
                 }
-                Outcome::from_findings(observed.clone(), findings)
-                    .observed(observed)
-                    .expected(expected)
-                    .at(Location::file(name))
+                live::judged(observed, expected, findings, Location::file(name))
             }
         }
     }
@@ -260,12 +257,12 @@ const ARCHIVER: &str = "SELECT current_setting('archive_mode')::text, \
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         if let Some(path) = &self.path {
             return Ok(self.files(ctx, path).await);
         }
@@ -278,8 +275,7 @@ impl Prepared {
                 sqlx::query_as(ARCHIVER).fetch_one(&mut pg.conn),
             )
             .await?;
-        let location = pg.meta.location();
-        pg.close().await;
+        let location = pg.finish().await;
         let (mode, command, library, archived, age, failed, failing, failed_wal) = row;
         let max = self.max_age.as_secs_f64();
         let mut findings = Vec::new();

@@ -1,12 +1,12 @@
 //! `pg.connections`: connections in use stay below a share of `max_connections`.
 
 use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
-    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    CheckContext, CheckDoc, CheckKind, Outcome, ParamDoc, ParamError, Params, PreparedCheck,
+    Recognition,
 };
 use std::sync::LazyLock;
 
@@ -84,16 +84,9 @@ impl CheckKind for PgConnections {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        let max = params.value::<f64>("max")?;
-        if !(0.0..=100.0).contains(&max) || max == 0.0 {
-            return Err(ParamError::new(
-                "max",
-                "expected a percentage above 0 and at most 100",
-            ));
-        }
         Ok(Box::new(Prepared {
             dsn: params.str("dsn").map(String::from),
-            max,
+            max: live::share_bound(params, "max")?,
         }))
     }
 }
@@ -109,12 +102,12 @@ const QUERY: &str = "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let (used, limit): (i64, i64) = pg
             .meta
@@ -123,28 +116,24 @@ impl Prepared {
                 sqlx::query_as(QUERY).fetch_one(&mut pg.conn),
             )
             .await?;
-        let location = pg.meta.location();
-        pg.close().await;
+        let location = pg.finish().await;
         if limit <= 0 {
             return Ok(Outcome::error(format!("max_connections reads {limit}")).at(location));
         }
-        let share = used as f64 * 100.0 / limit as f64;
+        let share = live::share(used as u64, limit as u64);
         let observed = format!("{used} of {limit} connections ({share:.1}%)");
-        let expected = format!("< {}% of max_connections", self.max);
-        let mut findings = Vec::new();
-        if share >= self.max {
-            findings.push(
-                Finding::fail(
-                    "pg-connections-high",
-                    format!("{observed} in use, at or above {}%", self.max),
-                )
-                .fix("Put a pooler (PgBouncer) in front, shrink application pools, or raise max_connections"),
-            );
-        }
+        let in_use = format!("{observed} in use");
+        let findings = live::share_finding(
+            share,
+            self.max,
+            "pg-connections-high",
+            &in_use,
+            "Put a pooler (PgBouncer) in front, shrink application pools, or raise max_connections",
+        );
         Ok(
-            Outcome::from_findings(format!("{observed} in use"), findings)
+            Outcome::from_findings(in_use, findings.into_iter().collect())
                 .observed(observed)
-                .expected(expected)
+                .expected(format!("< {}% of max_connections", self.max))
                 .at(location),
         )
     }

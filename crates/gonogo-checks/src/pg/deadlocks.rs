@@ -1,7 +1,7 @@
 //! `pg.deadlocks`: no deadlock since the statistics were reset, or during a window.
 
 use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -102,12 +102,12 @@ const QUERY: &str = "SELECT datname::text, deadlocks, coalesce(to_char(stats_res
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let first: (String, i64, String) = pg
             .meta
@@ -135,8 +135,7 @@ impl Prepared {
                 )
             }
         };
-        let location = pg.meta.location();
-        pg.close().await;
+        let location = pg.finish().await;
         let observed = format!("{count} deadlocks in {db} {since}");
         let mut findings = Vec::new();
         if count > self.max {
@@ -146,10 +145,12 @@ impl Prepared {
                 ),
             );
         }
-        Ok(Outcome::from_findings(observed.clone(), findings)
-            .observed(observed)
-            .expected(format!("≤ {}", self.max))
-            .at(location))
+        Ok(live::judged(
+            observed,
+            format!("≤ {}", self.max),
+            findings,
+            location,
+        ))
     }
 }
 

@@ -5,6 +5,7 @@
 //! side is each tool's own bookkeeping table.
 
 use super::{DSN_PARAM, plural};
+use crate::live;
 use crate::support::re;
 use crate::util::{RepoFiles, repo_files};
 use gonogo_core::check::ItemRef;
@@ -275,12 +276,12 @@ fn quote_ident(s: &str) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         // Before connecting: without a target the item is skipped whatever the repository holds.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
             return Ok(o);

@@ -1,7 +1,7 @@
 //! `pg.replication`: replicas are attached and streaming, within a lag bound.
 
 use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, plural};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -121,12 +121,12 @@ const STANDBY: &str = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let standby: bool = pg
             .meta

@@ -1,6 +1,7 @@
 //! `pg.rls`: every table in the exposed schemas has row-level security enabled.
 
 use super::{DSN_PARAM, MAX_ROWS, plural};
+use crate::live;
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -95,12 +96,12 @@ const QUERY: &str = "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let rows: Vec<(String, String, bool, i64)> = pg
             .meta
@@ -112,8 +113,7 @@ impl Prepared {
                     .fetch_all(&mut pg.conn),
             )
             .await?;
-        let location = pg.meta.location();
-        pg.close().await;
+        let location = pg.finish().await;
         let schemas = self.schemas.join(", ");
         let rows: Vec<_> = rows
             .into_iter()

@@ -6,6 +6,7 @@
 //! The database side is one catalogue query per batch of objects.
 
 use super::{DSN_PARAM, plural};
+use crate::live;
 use crate::support::re;
 use crate::util::{MAX_TEXT_BYTES, ReadError, check_relative, read_text};
 use gonogo_core::check::ItemRef;
@@ -772,12 +773,12 @@ fn conclude(file: &str, objects: &[Object], found: &[Option<String>]) -> Outcome
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         // Before reading anything: without a target the item is skipped.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
             return Ok(o);
@@ -868,8 +869,7 @@ impl Prepared {
             }
             found.extend(rows);
         }
-        let location = pg.meta.location();
-        pg.close().await;
+        let location = pg.finish().await;
         Ok(conclude(&file, &declared.objects, &found).at(location))
     }
 }

@@ -1,7 +1,7 @@
 //! `pg.slow-queries`: no statement's mean execution time exceeds a bound (pg_stat_statements).
 
 use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -127,12 +127,12 @@ pub(crate) fn shown_statement(query: &str) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let ext: Option<(String, String, i32)> = pg
             .meta

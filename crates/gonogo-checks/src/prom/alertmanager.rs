@@ -1,7 +1,7 @@
 //! `prom.alertmanager`: Prometheus has an Alertmanager to send alerts to.
 
 use super::{Api, URL_PARAM, str_of};
-use crate::live::shown;
+use crate::live::{self, shown};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -83,12 +83,12 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
         let data = api.get("alertmanagers", &[]).await?;
         let list = |key: &str| -> Vec<String> {
@@ -120,9 +120,11 @@ impl Prepared {
         } else {
             format!("{} active: {}", active.len(), active.join(", "))
         };
-        Ok(Outcome::from_findings(observed.clone(), findings)
-            .observed(observed)
-            .expected(format!("≥ {} active Alertmanagers", self.min))
-            .at(api.location()))
+        Ok(live::judged(
+            observed,
+            format!("≥ {} active Alertmanagers", self.min),
+            findings,
+            api.location(),
+        ))
     }
 }

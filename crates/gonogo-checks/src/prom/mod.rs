@@ -188,6 +188,28 @@ impl Api {
         }
         Ok(json.get("data").cloned().unwrap_or(serde_json::Value::Null))
     }
+
+    /// GET `/api/v1/<path>` and return the list under `key` of its `data`; an answer without
+    /// that list is the `error` outcome.
+    pub async fn get_list(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        key: &str,
+    ) -> Result<Vec<serde_json::Value>, Outcome> {
+        match self
+            .get(path, query)
+            .await?
+            .get_mut(key)
+            .map(serde_json::Value::take)
+        {
+            Some(serde_json::Value::Array(list)) => Ok(list),
+            _ => Err(
+                Outcome::error(format!("{}/api/v1/{path} has no {key} list", self.shown))
+                    .at(self.location()),
+            ),
+        }
+    }
 }
 
 /// Percent-encoding for a query component (RFC 3986 unreserved characters kept).

@@ -1,7 +1,7 @@
 //! `prom.query`: a PromQL instant query's value is within a threshold.
 
 use super::{Api, PROM_CONTEXT, URL_PARAM};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -292,12 +292,12 @@ fn number(v: f64) -> String {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
         let data = api.get("query", &[("query", &self.query)]).await?;
         let location = api.location();

@@ -1,7 +1,7 @@
 //! `prom.rules-loaded`: Prometheus has alerting (or recording) rules loaded and healthy.
 
 use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -124,25 +124,19 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
-        let data = api.get("rules", &[]).await?;
-        let Some(groups) = data.get("groups").and_then(|g| g.as_array()) else {
-            return Ok(
-                Outcome::error(format!("{}/api/v1/rules has no groups list", api.shown))
-                    .at(api.location()),
-            );
-        };
+        let groups = api.get_list("rules", &[], "groups").await?;
         let mut findings = Vec::new();
         let mut counted = 0;
         let mut with_severity = 0;
         let mut files = std::collections::BTreeSet::new();
-        for g in groups {
+        for g in &groups {
             let file = str_of(g, "file");
             let group = str_of(g, "name");
             for rule in g
@@ -217,9 +211,6 @@ impl Prepared {
         if let Some(want) = &self.severity {
             expected.push_str(&format!(", one with severity={want}"));
         }
-        Ok(Outcome::from_findings(observed.clone(), findings)
-            .observed(observed)
-            .expected(expected)
-            .at(api.location()))
+        Ok(live::judged(observed, expected, findings, api.location()))
     }
 }

@@ -1,7 +1,7 @@
 //! `prom.targets-up`: Prometheus scrapes targets, and every one is up.
 
 use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
-use crate::live::{mentions, shown};
+use crate::live::{self, mentions, shown};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -109,21 +109,16 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
-        let data = api.get("targets", &[("state", "active")]).await?;
-        let Some(targets) = data.get("activeTargets").and_then(|t| t.as_array()) else {
-            return Ok(Outcome::error(format!(
-                "{}/api/v1/targets has no activeTargets list",
-                api.shown
-            ))
-            .at(api.location()));
-        };
+        let targets = api
+            .get_list("targets", &[("state", "active")], "activeTargets")
+            .await?;
         let targets: Vec<&serde_json::Value> = targets
             .iter()
             .filter(|t| {
@@ -185,9 +180,11 @@ impl Prepared {
             "{up} up, {down} down, {unknown} unknown of {} targets{scope}",
             targets.len()
         );
-        Ok(Outcome::from_findings(observed.clone(), findings)
-            .observed(observed)
-            .expected(format!("≥ {} targets, all up", self.min))
-            .at(api.location()))
+        Ok(live::judged(
+            observed,
+            format!("≥ {} targets, all up", self.min),
+            findings,
+            api.location(),
+        ))
     }
 }

@@ -1,7 +1,7 @@
 //! `redis.auth`: Redis refuses commands from a client that has not authenticated.
 
 use super::{Failure, REDIS_CONTEXT, URL_PARAM, without_credentials};
-use crate::live::{mentions, shown};
+use crate::live::{self, mentions, shown};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -83,12 +83,12 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let url = super::url(self.url.as_deref(), ctx)?;
         let bare = without_credentials(&url);
         let location = gonogo_core::Location::file(shown(&bare));

@@ -1,7 +1,7 @@
 //! `redis.config`: maxmemory set, eviction policy as expected, AOF and RDB persistence on.
 
 use super::{REDIS_CONTEXT, URL_PARAM};
-use crate::live::mentions;
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -199,12 +199,12 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut r = super::connect(ctx, self.url.as_deref()).await?;
         let config = match r
             .config_get(&["maxmemory", "maxmemory-policy", "appendonly", "save"])

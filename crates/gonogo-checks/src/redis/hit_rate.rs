@@ -1,7 +1,7 @@
 //! `redis.hit-rate`: the keyspace hit ratio is at least N.
 
-use super::{REDIS_CONTEXT, URL_PARAM, info_u64};
-use crate::live::mentions;
+use super::{InfoReading, REDIS_CONTEXT, URL_PARAM};
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -100,22 +100,15 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
-        let mut r = super::connect(ctx, self.url.as_deref()).await?;
-        let info = r.info("stats").await?;
-        let location = r.location();
-        let (hits, misses) = match (
-            info_u64(&info, "keyspace_hits"),
-            info_u64(&info, "keyspace_misses"),
-        ) {
-            (Ok(h), Ok(m)) => (h, m),
-            (Err(o), _) | (_, Err(o)) => return Ok(o.at(location)),
-        };
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
+        let stats = InfoReading::read(ctx, self.url.as_deref(), "stats").await?;
+        let (hits, misses) = stats.pair("keyspace_hits", "keyspace_misses")?;
+        let location = stats.location;
         let lookups = hits + misses;
         let expected = format!("≥ {}% over ≥ {} lookups", self.min, self.min_lookups);
         if lookups < self.min_lookups {
@@ -136,9 +129,6 @@ impl Prepared {
                     .fix("Check key naming and TTLs, warm the cache, or raise maxmemory if keys are evicted early"),
             );
         }
-        Ok(Outcome::from_findings(observed.clone(), findings)
-            .observed(observed)
-            .expected(expected)
-            .at(location))
+        Ok(live::judged(observed, expected, findings, location))
     }
 }

@@ -1,7 +1,7 @@
 //! `redis.memory`: a memory limit is set and used memory stays below N % of it.
 
-use super::{REDIS_CONTEXT, URL_PARAM, bytes, info_u64};
-use crate::live::mentions;
+use super::{InfoReading, REDIS_CONTEXT, URL_PARAM, bytes, info_u64};
+use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -95,16 +95,9 @@ impl CheckKind for RedisMemory {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        let max = params.value::<f64>("max")?;
-        if !(0.0..=100.0).contains(&max) || max == 0.0 {
-            return Err(ParamError::new(
-                "max",
-                "expected a percentage above 0 and at most 100",
-            ));
-        }
         Ok(Box::new(Prepared {
             url: params.str("url").map(String::from),
-            max,
+            max: live::share_bound(params, "max")?,
         }))
     }
 }
@@ -117,20 +110,16 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
-        let mut r = super::connect(ctx, self.url.as_deref()).await?;
-        let info = r.info("memory").await?;
-        let location = r.location();
-        let (used, limit) = match (info_u64(&info, "used_memory"), info_u64(&info, "maxmemory")) {
-            (Ok(u), Ok(m)) => (u, m),
-            (Err(o), _) | (_, Err(o)) => return Ok(o.at(location)),
-        };
-        let system = info_u64(&info, "total_system_memory").unwrap_or(0);
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
+        let memory = InfoReading::read(ctx, self.url.as_deref(), "memory").await?;
+        let (used, limit) = memory.pair("used_memory", "maxmemory")?;
+        let system = info_u64(&memory.info, "total_system_memory").unwrap_or(0);
+        let location = memory.location;
         let expected = format!("maxmemory set, used < {}% of it", self.max);
         if limit == 0 {
             return Ok(Outcome::from_findings(
@@ -142,18 +131,17 @@ impl Prepared {
             .expected(expected)
             .at(location));
         }
-        let share = used as f64 * 100.0 / limit as f64;
+        let share = live::share(used, limit);
         let observed = format!("{} of {} used ({share:.1}%)", bytes(used), bytes(limit));
-        let mut findings = Vec::new();
-        if share >= self.max {
-            findings.push(
-                Finding::fail(
-                    "redis-memory-high",
-                    format!("{observed}, at or above {}%", self.max),
-                )
-                .fix("Raise maxmemory, shorten TTLs, or check what grows (redis-cli --bigkeys)"),
-            );
-        }
+        let mut findings: Vec<Finding> = live::share_finding(
+            share,
+            self.max,
+            "redis-memory-high",
+            &observed,
+            "Raise maxmemory, shorten TTLs, or check what grows (redis-cli --bigkeys)",
+        )
+        .into_iter()
+        .collect();
         if system > 0 && limit > system {
             findings.push(
                 Finding::warn(
@@ -167,10 +155,7 @@ impl Prepared {
                 .fix("Lower maxmemory below the host's memory"),
             );
         }
-        Ok(Outcome::from_findings(observed.clone(), findings)
-            .observed(observed)
-            .expected(expected)
-            .at(location))
+        Ok(live::judged(observed, expected, findings, location))
     }
 }
 

@@ -206,6 +206,35 @@ pub(crate) fn info_u64(info: &BTreeMap<String, String>, key: &str) -> Result<u64
         .ok_or_else(|| Outcome::error(format!("INFO has no numeric `{key}` field")))
 }
 
+/// One section of `INFO` read from the Redis under check, and where it was read.
+pub(crate) struct InfoReading {
+    pub info: BTreeMap<String, String>,
+    pub location: Location,
+}
+
+impl InfoReading {
+    /// Connect to `own` or the `redis_url` target and read `INFO <section>`; `Err` is the
+    /// outcome to return.
+    pub async fn read(
+        ctx: &CheckContext,
+        own: Option<&str>,
+        section: &str,
+    ) -> Result<InfoReading, Outcome> {
+        let mut redis = connect(ctx, own).await?;
+        let info = redis.info(section).await?;
+        Ok(InfoReading {
+            info,
+            location: redis.location(),
+        })
+    }
+
+    /// Two numeric fields; `Err` is the `error` outcome naming the first one missing.
+    pub fn pair(&self, first: &str, second: &str) -> Result<(u64, u64), Outcome> {
+        let number = |key| info_u64(&self.info, key).map_err(|o| o.at(self.location.clone()));
+        Ok((number(first)?, number(second)?))
+    }
+}
+
 /// Bytes as a person reads them.
 pub(crate) fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -1,6 +1,7 @@
 //! `redis.ping`: Redis accepts a connection with the configured URL and answers PING.
 
 use super::{REDIS_CONTEXT, URL_PARAM};
+use crate::live;
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -79,12 +80,12 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        crate::live::settle(self.check(ctx).await)
+        live::settle(self.check(ctx).await)
     }
 }
 
 impl Prepared {
-    async fn check(&self, ctx: &CheckContext) -> crate::live::Concluded {
+    async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let url = super::url(self.url.as_deref(), ctx)?;
         let location = gonogo_core::Location::file(crate::live::shown(&url));
         let started = Instant::now();

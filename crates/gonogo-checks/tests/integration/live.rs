@@ -28,6 +28,26 @@ pub async fn run(kind: &dyn CheckKind, params: &[(&str, &str)], ctx: &CheckConte
     prepared.run(ctx).await
 }
 
+/// Poll every 50 ms until `$cond` (an async expression) holds; panic after `$secs` seconds.
+macro_rules! wait_until {
+    ($what:expr, $secs:expr, $cond:expr) => {{
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs($secs);
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+        loop {
+            tick.tick().await;
+            if $cond {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {}",
+                $what
+            );
+        }
+    }};
+}
+pub(crate) use wait_until;
+
 /// The finding codes of an outcome, in order.
 pub fn codes(o: &Outcome) -> Vec<&'static str> {
     o.evidence.findings.iter().map(|f| f.code).collect()

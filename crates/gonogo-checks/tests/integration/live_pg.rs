@@ -1,7 +1,7 @@
 //! PostgreSQL kinds against a real server: each test builds its own schema (or database) with
 //! the defects it needs, and drops it.
 
-use crate::live::{codes, ctx, run};
+use crate::live::{codes, ctx, run, wait_until};
 use gonogo_checks::pg::{
     backups::PgBackups, connections::PgConnections, deadlocks::PgDeadlocks,
     fk_indexed::PgFkIndexed, fk_validated::PgFkValidated, migrations_applied::PgMigrationsApplied,
@@ -36,6 +36,27 @@ async fn schema(url: &str, name: &str, sql: &str) -> PgConnection {
 
 async fn drop_schema(mut c: PgConnection, name: &str) {
     sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
+/// A fresh database `db` on the server at `url`: the admin connection that made it (for
+/// [`drop_database`]) and the URL of the new database.
+async fn database(url: &str, db: &str) -> (PgConnection, String) {
+    let mut c = admin(url).await;
+    // Two statements: CREATE DATABASE cannot run in the implicit transaction of a batch.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        sqlx::raw_sql(&sql).execute(&mut c).await.unwrap();
+    }
+    (c, with_db(url, db))
+}
+
+async fn drop_database(mut c: PgConnection, db: &str) {
+    sqlx::raw_sql(&format!("DROP DATABASE {db} WITH (FORCE)"))
         .execute(&mut c)
         .await
         .unwrap();
@@ -230,21 +251,6 @@ async fn pg_connections_compares_with_max_connections() {
     }
 }
 
-/// Poll every 50 ms until `$cond` (an async expression) holds; panic after `$secs` seconds.
-macro_rules! wait_until {
-    ($what:expr, $secs:expr, $cond:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs($secs);
-        let mut tick = tokio::time::interval(Duration::from_millis(50));
-        loop {
-            tick.tick().await;
-            if $cond {
-                break;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {}", $what);
-        }
-    }};
-}
-
 /// Two sessions that lock two rows in opposite orders: PostgreSQL aborts one of them.
 async fn make_deadlock(db_url: &str) {
     let mut a = admin(db_url).await;
@@ -311,16 +317,7 @@ async fn pg_deadlocks_counts_deadlocks_in_the_database() {
         return;
     };
     let db = "gonogo_t_deadlocks";
-    let mut c = admin(&url).await;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let db_url = with_db(&url, db);
+    let (c, db_url) = database(&url, db).await;
     {
         let mut d = admin(&db_url).await;
         sqlx::raw_sql(
@@ -372,10 +369,7 @@ async fn pg_deadlocks_counts_deadlocks_in_the_database() {
         "{}",
         o.evidence.summary
     );
-    sqlx::raw_sql(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&mut c)
-        .await
-        .unwrap();
+    drop_database(c, db).await;
 }
 
 #[tokio::test]
@@ -384,16 +378,7 @@ async fn pg_slow_queries_needs_pg_stat_statements() {
         return;
     };
     let db = "gonogo_t_slow_queries";
-    let mut c = admin(&url).await;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let db_url = with_db(&url, db);
+    let (mut c, db_url) = database(&url, db).await;
     let dir = tempfile::tempdir().unwrap();
     let ctx = ctx(dir.path(), &[("database_url", &db_url)]);
     let o = run(&PgSlowQueries, &[], &ctx).await;
@@ -437,10 +422,7 @@ async fn pg_slow_queries_needs_pg_stat_statements() {
         );
     }
     d.close().await.unwrap();
-    sqlx::raw_sql(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&mut c)
-        .await
-        .unwrap();
+    drop_database(c, db).await;
 }
 
 #[tokio::test]

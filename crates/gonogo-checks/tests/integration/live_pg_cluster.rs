@@ -3,7 +3,7 @@
 //! private primary and a streaming standby with the server's own tools (initdb, pg_ctl,
 //! pg_basebackup) on free loopback ports, in a temporary directory, and stops them at the end.
 
-use crate::live::{codes, ctx, run};
+use crate::live::{codes, ctx, run, wait_until};
 use gonogo_checks::pg::{
     backups::PgBackups, replication::PgReplication, slow_queries::PgSlowQueries,
 };
@@ -12,7 +12,6 @@ use gonogo_testkit::Service;
 use sqlx::{Connection, PgConnection};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 /// The directory holding initdb, pg_ctl and pg_basebackup (the newest installed version).
 fn bindir() -> Option<PathBuf> {
@@ -93,21 +92,6 @@ fn start(bin: &Path, data: &Path, port: u16, extra: &str) -> Server {
         data: data.to_path_buf(),
         url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
     }
-}
-
-/// Poll every 50 ms until `$cond` holds; panic after `$secs` seconds.
-macro_rules! wait_until {
-    ($what:expr, $secs:expr, $cond:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs($secs);
-        let mut tick = tokio::time::interval(Duration::from_millis(50));
-        loop {
-            tick.tick().await;
-            if $cond {
-                break;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {}", $what);
-        }
-    }};
 }
 
 #[tokio::test]
