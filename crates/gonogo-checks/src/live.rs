@@ -5,7 +5,7 @@
 // nothing and costs every caller a `*`.
 #![allow(clippy::result_large_err)]
 
-use gonogo_core::{CheckContext, Finding, Location, Outcome, ParamError, Params};
+use gonogo_core::{CheckContext, Finding, Location, Outcome, ParamError, Params, PreparedCheck};
 use gonogo_secrets::redact::{UrlUserinfo, redact_url};
 use std::sync::LazyLock;
 
@@ -25,9 +25,28 @@ pub fn resolve(own: Option<&str>, ctx: &CheckContext, target: &str) -> Result<St
 /// error when the service cannot be reached or read), so every step can end the check with `?`.
 pub type Concluded = Result<Outcome, Outcome>;
 
-/// The outcome of a check body written with `?` (see [`Concluded`]).
-pub fn settle(body: Concluded) -> Outcome {
-    body.unwrap_or_else(|settled_early| settled_early)
+/// A prepared live check whose body ends early with `?` (see [`Concluded`]).
+#[async_trait::async_trait]
+pub trait Check: Send + Sync {
+    async fn check(&self, ctx: &CheckContext) -> Concluded;
+}
+
+/// Runs a [`Check`] as the runner's [`PreparedCheck`]: an early `Err` is the outcome.
+struct Settled<C>(C);
+
+#[async_trait::async_trait]
+impl<C: Check> PreparedCheck for Settled<C> {
+    async fn run(&self, ctx: &CheckContext) -> Outcome {
+        self.0
+            .check(ctx)
+            .await
+            .unwrap_or_else(|settled_early| settled_early)
+    }
+}
+
+/// A prepared live check, boxed for the runner.
+pub fn prepared(check: impl Check + 'static) -> Box<dyn PreparedCheck> {
+    Box::new(Settled(check))
 }
 
 /// A reading judged by its findings: summarised and observed as `observed`, against `expected`,

@@ -202,7 +202,7 @@ impl CheckKind for HttpAuth {
                 ));
             }
         };
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             target,
             protected,
             spec: SpecSource {
@@ -362,13 +362,7 @@ impl Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let base = self.target.resolve(ctx)?;
         if self.require_login && self.login.is_none() {

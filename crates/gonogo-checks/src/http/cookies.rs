@@ -84,7 +84,7 @@ impl CheckKind for HttpCookies {
         let method = params.required("method")?.to_ascii_uppercase();
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| ParamError::new("method", format!("`{method}` is not an HTTP method")))?;
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             target,
             method,
             session: params.list("session"),
@@ -140,13 +140,7 @@ fn looks_like_session(name: &str) -> bool {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);

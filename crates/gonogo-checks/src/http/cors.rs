@@ -100,7 +100,7 @@ impl CheckKind for HttpCors {
                 ));
             }
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             target,
             origin,
             allowed: params.list("allowed").unwrap_or_default(),
@@ -175,13 +175,7 @@ fn preflight(client: &super::Client, url: &url::Url, origin: &str) -> reqwest::R
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);

@@ -142,7 +142,7 @@ impl CheckKind for HttpHeaders {
                 ));
             }
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             target,
             min_score,
             require,
@@ -464,13 +464,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let resp = match client.send(client.get(url.clone())).await {

@@ -120,7 +120,7 @@ impl CheckKind for HttpLatency {
             ));
         }
         let expect = StatusSet::parse("expect", params.required("expect")?)?;
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             target,
             max,
             percentile,
@@ -152,13 +152,7 @@ fn ms(d: Duration) -> String {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);

@@ -85,7 +85,7 @@ impl CheckKind for HttpRateLimit {
                 format!("must be between 1 and {MAX_BURST}"),
             ));
         }
-        Ok(Box::new(Prepared { target, burst }))
+        Ok(live::prepared(Prepared { target, burst }))
     }
 }
 
@@ -106,13 +106,7 @@ fn retry_headers(resp: &super::Response) -> Vec<String> {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);

@@ -156,7 +156,7 @@ impl CheckKind for HttpStatus {
             Some(h) => parse_header_expectations(h)?,
         };
         let json = params.str("json").map(JsonExpect::parse).transpose()?;
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             target,
             method,
             expect,
@@ -280,13 +280,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let (url, client) = self.target.open(ctx)?;
         let shown = super::shown(&url);

@@ -112,7 +112,7 @@ impl CheckKind for MetricsExposed {
                 ));
             }
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             require,
         }))
@@ -224,13 +224,7 @@ async fn check_one(url: &str, require: &[String]) -> Result<Endpoint, Outcome> {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let urls = live::resolve(self.url.as_deref(), ctx, "metrics_url")?;
         let urls: Vec<&str> = urls

@@ -136,7 +136,7 @@ impl CheckKind for PgBackups {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             path: params.str("path").map(PathBuf::from),
             max_age: params.value::<Duration>("max_age")?,
@@ -255,13 +255,7 @@ const ARCHIVER: &str = "SELECT current_setting('archive_mode')::text, \
    FROM pg_stat_archiver";
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         if let Some(path) = &self.path {
             return Ok(self.files(ctx, path).await);

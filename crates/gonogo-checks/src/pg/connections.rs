@@ -84,7 +84,7 @@ impl CheckKind for PgConnections {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             max: live::share_bound(params, "max")?,
         }))
@@ -100,13 +100,7 @@ const QUERY: &str = "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend
         current_setting('max_connections')::int8";
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let (used, limit): (i64, i64) = pg

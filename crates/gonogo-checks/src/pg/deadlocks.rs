@@ -5,8 +5,8 @@ use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
-    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
+    Recognition,
 };
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -82,7 +82,7 @@ impl CheckKind for PgDeadlocks {
                 "expected a duration above 0 and at most 60s",
             ));
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             max: params.value::<u64>("max")? as i64,
             window,
@@ -100,13 +100,7 @@ const QUERY: &str = "SELECT datname::text, deadlocks, coalesce(to_char(stats_res
    FROM pg_stat_database WHERE datname = current_database()";
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let first: (String, i64, String) = pg

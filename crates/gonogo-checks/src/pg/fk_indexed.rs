@@ -85,7 +85,7 @@ impl CheckKind for PgFkIndexed {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             schemas: super::schemas(params, "schemas")?,
         }))
@@ -114,17 +114,11 @@ const QUERY_TAIL: &str = " AND NOT EXISTS ( \
 const COUNT: &str = "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
  WHERE c.contype = 'f' AND ";
 
-#[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
 /// A foreign key without a supporting index: table, constraint, referenced table, columns.
 type Unindexed = (String, String, String, Option<String>);
 
-impl Prepared {
+#[async_trait::async_trait]
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let (total, rows): (i64, Vec<Unindexed>) = pg

@@ -65,7 +65,7 @@ impl CheckKind for PgFkValidated {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             schemas: super::schemas(params, "schemas")?,
         }))
@@ -77,13 +77,6 @@ struct Prepared {
     schemas: Option<Vec<String>>,
 }
 
-#[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
 const COUNT: &str = "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
   WHERE c.contype IN ('f', 'c') AND ";
 const QUERY: &str = "SELECT c.conrelid::regclass::text, c.conname::text, c.contype::text \
@@ -91,7 +84,8 @@ const QUERY: &str = "SELECT c.conrelid::regclass::text, c.conname::text, c.conty
   WHERE c.contype IN ('f', 'c') AND NOT c.convalidated AND ";
 const QUERY_TAIL: &str = " ORDER BY 1, 2 LIMIT $2";
 
-impl Prepared {
+#[async_trait::async_trait]
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let (total, rows): (i64, Vec<(String, String, String)>) = pg

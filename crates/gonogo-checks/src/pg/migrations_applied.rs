@@ -142,7 +142,7 @@ impl CheckKind for PgMigrationsApplied {
                     })?,
             ),
         };
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             tool,
             schema: params.str("schema").map(String::from),
@@ -274,13 +274,7 @@ fn quote_ident(s: &str) -> String {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         // Before connecting: without a target the item is skipped whatever the repository holds.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {

@@ -73,7 +73,7 @@ impl CheckKind for PgRls {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             schemas: super::schemas(params, "schemas")?.unwrap_or_default(),
             exclude: params.list("exclude").unwrap_or_default(),
@@ -94,13 +94,7 @@ const QUERY: &str = "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, 
   ORDER BY 1, 2 LIMIT $2";
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let rows: Vec<(String, String, bool, i64)> = pg

@@ -170,7 +170,7 @@ impl CheckKind for PgSchemaApplied {
         if schema.trim().is_empty() {
             return Err(ParamError::new("schema", "is empty"));
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             file: file.trim_start_matches("./").to_string(),
             dsn: params.str("dsn").map(String::from),
             schema: schema.trim().to_string(),
@@ -771,13 +771,7 @@ fn conclude(file: &str, objects: &[Object], found: &[Option<String>]) -> Outcome
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         // Before reading anything: without a target the item is skipped.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {

@@ -98,7 +98,7 @@ impl CheckKind for PgSlowQueries {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             dsn: params.str("dsn").map(String::from),
             max: params.value::<Duration>("max")?,
             min_calls: params.value::<u64>("min_calls")? as i64,
@@ -125,13 +125,7 @@ pub(crate) fn shown_statement(query: &str) -> String {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut pg = super::connect(ctx, self.dsn.as_deref()).await?;
         let ext: Option<(String, String, i32)> = pg

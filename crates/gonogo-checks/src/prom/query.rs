@@ -245,7 +245,7 @@ impl CheckKind for PromQuery {
         {
             return Err(ParamError::new("min", format!("{lo} is above max {hi}")));
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             query,
             max,
@@ -290,13 +290,7 @@ fn number(v: f64) -> String {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
         let data = api.get("query", &[("query", &self.query)]).await?;

@@ -5,7 +5,7 @@ use crate::live::{self, mentions};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
-    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
+    CheckContext, CheckDoc, CheckKind, Finding, Location, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition,
 };
 use std::sync::LazyLock;
@@ -105,7 +105,7 @@ impl CheckKind for PromRulesLoaded {
                 ));
             }
         };
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             kind,
             min: params.value::<u64>("min")? as usize,
@@ -122,13 +122,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
         let groups = api.get_list("rules", &[], "groups").await?;

@@ -5,8 +5,8 @@ use crate::live::{self, mentions, shown};
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
-    CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
+    Recognition,
 };
 use std::sync::LazyLock;
 
@@ -92,7 +92,7 @@ impl CheckKind for PromTargetsUp {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             jobs: params.list("job").unwrap_or_default(),
             min: params.value::<u64>("min")? as usize,
@@ -107,13 +107,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let api = Api::resolve(self.url.as_deref(), ctx)?;
         let targets = api

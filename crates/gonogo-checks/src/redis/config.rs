@@ -182,7 +182,7 @@ impl CheckKind for RedisConfig {
             }
             None => None,
         };
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             require,
             policy,
@@ -197,13 +197,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let mut r = super::connect(ctx, self.url.as_deref()).await?;
         let config = match r

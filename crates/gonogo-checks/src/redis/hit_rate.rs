@@ -83,7 +83,7 @@ impl CheckKind for RedisHitRate {
                 "expected a percentage from 0 to 100",
             ));
         }
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             min,
             min_lookups: params.value::<u64>("min_lookups")?,
@@ -98,13 +98,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let stats = InfoReading::read(ctx, self.url.as_deref(), "stats").await?;
         let (hits, misses) = stats.pair("keyspace_hits", "keyspace_misses")?;

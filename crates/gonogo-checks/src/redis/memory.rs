@@ -95,7 +95,7 @@ impl CheckKind for RedisMemory {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
             max: live::share_bound(params, "max")?,
         }))
@@ -108,13 +108,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let memory = InfoReading::read(ctx, self.url.as_deref(), "memory").await?;
         let (used, limit) = memory.pair("used_memory", "maxmemory")?;

@@ -67,7 +67,7 @@ impl CheckKind for RedisPing {
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
-        Ok(Box::new(Prepared {
+        Ok(live::prepared(Prepared {
             url: params.str("url").map(String::from),
         }))
     }
@@ -78,13 +78,7 @@ struct Prepared {
 }
 
 #[async_trait::async_trait]
-impl PreparedCheck for Prepared {
-    async fn run(&self, ctx: &CheckContext) -> Outcome {
-        live::settle(self.check(ctx).await)
-    }
-}
-
-impl Prepared {
+impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let url = super::url(self.url.as_deref(), ctx)?;
         let location = gonogo_core::Location::file(crate::live::shown(&url));
