@@ -1,7 +1,7 @@
 //! `pg.deadlocks`: no deadlock since the statistics were reset, or during a window.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::{self, mentions};
+use super::DSN_PARAM;
+use crate::live;
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -63,15 +63,7 @@ impl CheckKind for PgDeadlocks {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text) || OTHER.is_match(item.text) {
-            return None;
-        }
-        let confidence = if mentions(&item, &DATABASE_CONTEXT) {
-            80
-        } else {
-            60
-        };
-        Some(Recognition::new(confidence))
+        super::recognise_database_item(&item, &PHRASE, &OTHER)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -1,7 +1,7 @@
 //! `pg.replication`: replicas are attached and streaming, within a lag bound.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM, MAX_ROWS, plural};
-use crate::live::{self, mentions};
+use super::{DSN_PARAM, MAX_ROWS, plural};
+use crate::live;
 use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
@@ -82,15 +82,7 @@ impl CheckKind for PgReplication {
         &DOC
     }
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text) || OTHER.is_match(item.text) {
-            return None;
-        }
-        let confidence = if mentions(&item, &DATABASE_CONTEXT) {
-            80
-        } else {
-            60
-        };
-        Some(Recognition::new(confidence))
+        super::recognise_database_item(&item, &PHRASE, &OTHER)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
