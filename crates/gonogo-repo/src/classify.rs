@@ -28,9 +28,21 @@ pub fn looks_like_manifest_file(name: &str, rel: &str) -> bool {
         && !is_compose_file(&n)
 }
 
-/// A Helm chart's `Chart.yaml`.
+/// A Helm chart's `Chart.yaml` (any case: `chart.yaml` too).
 pub fn is_helm_chart(name: &str) -> bool {
-    name == "Chart.yaml" || name == "Chart.yml"
+    let n = name.to_ascii_lowercase();
+    n == "chart.yaml" || n == "chart.yml"
+}
+
+/// A Helm values file: `values.yaml`, `values-prod.yml` (any case).
+pub fn is_helm_values(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("values") && (n.ends_with(".yaml") || n.ends_with(".yml"))
+}
+
+/// A YAML file by its extension (`.yml`, `.yaml`, lower case as tools expect).
+pub fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yml") || name.ends_with(".yaml")
 }
 
 /// A Dockerfile (`Dockerfile`, `Containerfile`, `api.dockerfile`, `Dockerfile.prod`).
@@ -129,6 +141,66 @@ pub fn is_doc_file(rel: &str) -> bool {
         || name.starts_with("readme")
 }
 
+/// One kind of file [`classes`] recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum FileClass {
+    Compose = 1 << 0,
+    ComposeOverlay = 1 << 1,
+    Manifest = 1 << 2,
+    HelmChart = 1 << 3,
+    HelmValues = 1 << 4,
+    Dockerfile = 1 << 5,
+    EnvFile = 1 << 6,
+    EnvTemplate = 1 << 7,
+    CiWorkflow = 1 << 8,
+    DependencyManifest = 1 << 9,
+    RequirementsFile = 1 << 10,
+    Lockfile = 1 << 11,
+    Migration = 1 << 12,
+    Doc = 1 << 13,
+    Yaml = 1 << 14,
+}
+
+/// Every [`FileClass`] one file belongs to (a file may be several: a compose overlay is also
+/// a compose file and YAML).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Classes(u16);
+
+impl Classes {
+    pub fn has(self, class: FileClass) -> bool {
+        self.0 & class as u16 != 0
+    }
+    fn with(self, class: FileClass, yes: bool) -> Self {
+        if yes {
+            Classes(self.0 | class as u16)
+        } else {
+            self
+        }
+    }
+}
+
+/// What the file at `rel` (repository-relative, forward slashes) is, by every rule above.
+pub fn classes(rel: &str) -> Classes {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    Classes::default()
+        .with(FileClass::Compose, is_compose_file(name))
+        .with(FileClass::ComposeOverlay, is_compose_overlay(name))
+        .with(FileClass::Manifest, looks_like_manifest_file(name, rel))
+        .with(FileClass::HelmChart, is_helm_chart(name))
+        .with(FileClass::HelmValues, is_helm_values(name))
+        .with(FileClass::Dockerfile, is_dockerfile(name))
+        .with(FileClass::EnvFile, is_env_file(name))
+        .with(FileClass::EnvTemplate, is_env_template(name))
+        .with(FileClass::CiWorkflow, is_ci_workflow(rel))
+        .with(FileClass::DependencyManifest, is_dependency_manifest(rel))
+        .with(FileClass::RequirementsFile, is_requirements_file(rel))
+        .with(FileClass::Lockfile, is_lockfile(name))
+        .with(FileClass::Migration, is_migration(rel))
+        .with(FileClass::Doc, is_doc_file(rel))
+        .with(FileClass::Yaml, is_yaml(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +232,9 @@ mod tests {
             "docker-compose.yml"
         ));
         assert!(is_helm_chart("Chart.yaml") && !is_helm_chart("values.yaml"));
+        assert!(is_helm_chart("chart.yml"));
+        assert!(is_helm_values("values.yaml") && is_helm_values("Values-prod.yml"));
+        assert!(!is_helm_values("values.json") && !is_helm_values("my-values.yaml"));
     }
 
     #[test]
@@ -192,5 +267,18 @@ mod tests {
         assert!(is_migration("db/migrations/0001_init.sql"));
         assert!(!is_migration("src/app.py"));
         assert!(is_doc_file("docs/guide.txt") && is_doc_file("README") && !is_doc_file("a.txt"));
+    }
+
+    #[test]
+    fn classes_collect_every_rule_a_path_meets() {
+        let c = classes("deploy/docker-compose.override.yml");
+        assert!(c.has(FileClass::Compose) && c.has(FileClass::ComposeOverlay));
+        assert!(c.has(FileClass::Yaml) && !c.has(FileClass::Manifest));
+        let c = classes("requirements/base.txt");
+        assert!(c.has(FileClass::RequirementsFile) && c.has(FileClass::DependencyManifest));
+        let c = classes(".env.example");
+        assert!(c.has(FileClass::EnvFile) && c.has(FileClass::EnvTemplate));
+        assert_eq!(classes("src/main.rs"), Classes::default());
+        assert!(!classes("a.YML").has(FileClass::Yaml));
     }
 }
