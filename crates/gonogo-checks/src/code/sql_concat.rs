@@ -1,12 +1,13 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, inventory, normalise, read_repo_text};
+use crate::util::{blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::read_repo_text;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -350,7 +351,7 @@ impl PreparedCheck for Prepared {
             let (mut code_files, mut calls) = (0, 0);
             for f in &files.files {
                 let Some(lang) = lang(&f.rel) else { continue };
-                if !this.tests && crate::util::is_test_path(&f.rel) {
+                if !this.tests && gonogo_repo::is_test_path(&f.rel) {
                     continue;
                 }
                 if let Some(p) = &this.path

@@ -1,13 +1,14 @@
 //! `git.merge-order`: pull requests were merged in an order that respects their dependencies
 //! (`17 after 14`, or the deployment sequence's "depends on #14").
 
-use crate::util::{blocking, inventory, normalise, read_repo_text};
+use crate::util::{blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_repo::git::{self, GitError};
 use gonogo_repo::history;
+use gonogo_repo::read_repo_text;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;

@@ -1,12 +1,13 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::read_repo_text;
 use std::time::Duration;
 
 pub struct OpenapiComplete;

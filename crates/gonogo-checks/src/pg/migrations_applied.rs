@@ -6,12 +6,13 @@
 
 use super::{DSN_PARAM, plural};
 use crate::support::re;
-use crate::util::{RepoFiles, repo_files};
+use crate::util::inventory_blocking;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition,
 };
+use gonogo_repo::RepoFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -283,7 +284,7 @@ impl PreparedCheck for Prepared {
         let walk_ctx = ctx.clone();
         let tool = self.tool;
         let repo = match tokio::task::spawn_blocking(move || {
-            read_repo(&repo_files(&walk_ctx), tool)
+            read_repo(&inventory_blocking(&walk_ctx), tool)
         })
         .await
         {
@@ -478,7 +479,7 @@ fn conclude(repo: &RepoMigrations, db: &DbMigrations, table: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::RepoFile;
+    use gonogo_repo::RepoFile;
 
     fn files(dir: &std::path::Path, entries: &[(&str, &str)]) -> RepoFiles {
         let mut out = RepoFiles::default();

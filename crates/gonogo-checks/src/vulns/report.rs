@@ -1,12 +1,13 @@
 //! `vulns.report`: vulnerability scanner reports (Trivy, Grype, npm audit, pip-audit,
 //! cargo-audit, Snyk JSON) hold no finding at or above a severity.
 
-use crate::util::{RepoFile, absent, blocking, inventory, normalise, read_repo_text, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::{RepoFile, read_repo_text};
 use serde_json::Value;
 
 pub struct VulnsReport;
