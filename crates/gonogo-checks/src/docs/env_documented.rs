@@ -7,7 +7,7 @@ use gonogo_core::{
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
-use gonogo_repo::classify::FileClass;
+use gonogo_repo::classify::{Classes, FileClass};
 use gonogo_repo::read_repo_text;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,15 +146,9 @@ static CODE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static INTERPOLATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)").expect("valid pattern"));
 
-fn is_code(rel: &str) -> bool {
-    let l = rel.to_ascii_lowercase();
-    let code = [
-        ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".rs", ".go",
-    ]
-    .iter()
-    .any(|e| l.ends_with(e));
-    let test = gonogo_repo::is_test_path(rel);
-    code && !test
+/// Production source code: tests set variables that describe no deployment.
+fn is_code(rel: &str, classes: Classes) -> bool {
+    classes.is_source() && !gonogo_repo::is_test_path(rel)
 }
 
 fn is_env_example(rel: &str) -> bool {
@@ -189,7 +183,7 @@ impl PreparedCheck for Prepared {
             };
             for (f, classes) in files.classified() {
                 let rel = f.rel.as_str();
-                if is_code(rel) {
+                if is_code(rel, classes) {
                     let Ok(src) = read_repo_text(f) else { continue };
                     if !src.contains("env") && !src.contains("Getenv") && !src.contains("LookupEnv") {
                         continue;
