@@ -62,7 +62,7 @@ fn main() {
         futures::future::join_all(futs).await
     });
     let elapsed = start.elapsed();
-    let files = gonogo_checks::util::repo_files(&ctx).files.len();
+    let files = gonogo_checks::util::inventory_blocking(&ctx).files.len();
     for (id, o, took) in &outcomes {
         println!(
             "{id}\t{}\t{}\t({:.1} ms)",

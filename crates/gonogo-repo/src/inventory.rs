@@ -3,70 +3,32 @@
 //! The walk is single-flight: the first caller walks (on tokio's blocking pool when it comes
 //! from async code), concurrent first callers wait for that walk, later callers get it at once.
 
-use crate::classify;
-use crate::{AllFiles, RepoFile, RepoFiles, walk};
+use crate::classify::{self, Classes, FileClass};
+use crate::{RepoFile, RepoFiles, walk};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-/// What the repository holds, by kind of file. Every list holds indices into `files.files`,
-/// in path order.
+/// What the repository holds, by kind of file: every file of one walk with the
+/// [`Classes`] [`classify::classes`] gave it, in path order.
 #[derive(Debug, Default)]
 pub struct Inventory {
-    /// Every file git would see (`.gitignore` honoured), in path order; the inventory derefs
-    /// to it.
+    /// Every file of the walk, in path order; the inventory derefs to it.
     pub repo: RepoFiles,
-    compose: Vec<usize>,
-    manifests: Vec<usize>,
-    helm_charts: Vec<usize>,
-    dockerfiles: Vec<usize>,
-    env_files: Vec<usize>,
-    ci_workflows: Vec<usize>,
-    dependency_manifests: Vec<usize>,
-    lockfiles: Vec<usize>,
-    migrations: Vec<usize>,
-    docs: Vec<usize>,
+    classes: Vec<Classes>,
 }
 
 impl Inventory {
     /// Classifies `files`.
     pub fn classify(files: RepoFiles) -> Self {
-        let mut inv = Inventory::default();
-        for (i, f) in files.files.iter().enumerate() {
-            let name = f.name();
-            let rel = f.rel.as_str();
-            if classify::is_compose_file(name) {
-                inv.compose.push(i);
-            }
-            if classify::looks_like_manifest_file(name, rel) {
-                inv.manifests.push(i);
-            }
-            if classify::is_helm_chart(name) {
-                inv.helm_charts.push(i);
-            }
-            if classify::is_dockerfile(name) {
-                inv.dockerfiles.push(i);
-            }
-            if classify::is_env_file(name) {
-                inv.env_files.push(i);
-            }
-            if classify::is_ci_workflow(rel) {
-                inv.ci_workflows.push(i);
-            }
-            if classify::is_dependency_manifest(rel) {
-                inv.dependency_manifests.push(i);
-            }
-            if classify::is_lockfile(name) {
-                inv.lockfiles.push(i);
-            }
-            if classify::is_migration(rel) {
-                inv.migrations.push(i);
-            }
-            if classify::is_doc_file(rel) {
-                inv.docs.push(i);
-            }
+        let classes = files
+            .files
+            .iter()
+            .map(|f| classify::classes(&f.rel))
+            .collect();
+        Inventory {
+            repo: files,
+            classes,
         }
-        inv.repo = files;
-        inv
     }
 
     /// Walks `root` (honouring `.gitignore`) and classifies what it finds.
@@ -74,53 +36,76 @@ impl Inventory {
         Inventory::classify(walk(root, true))
     }
 
-    fn pick<'a>(&'a self, list: &'a [usize]) -> impl Iterator<Item = &'a RepoFile> + 'a {
-        list.iter().map(|&i| &self.repo.files[i])
+    /// Walks `root` *including* ignored files and classifies what it finds: test reports,
+    /// coverage reports and local `.env` files are usually gitignored, yet they are exactly
+    /// what some checks must read. Dependency and cache directories are left out
+    /// (`node_modules`, virtualenvs, `__pycache__`, and any directory holding a
+    /// `CACHEDIR.TAG`, such as Cargo's `target/`), and so is `.git/`.
+    pub fn build_including_ignored(root: &Path) -> Self {
+        Inventory::classify(walk(root, false))
+    }
+
+    /// Every file with its classes, in path order.
+    pub fn classified(&self) -> impl Iterator<Item = (&RepoFile, Classes)> {
+        self.repo.files.iter().zip(self.classes.iter().copied())
+    }
+
+    /// The files of one class, in path order.
+    pub fn of(&self, class: FileClass) -> impl Iterator<Item = &RepoFile> {
+        self.classified()
+            .filter(move |(_, c)| c.has(class))
+            .map(|(f, _)| f)
     }
 
     /// Compose files, overlays included ([`classify::is_compose_file`]).
     pub fn compose_files(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.compose)
+        self.of(FileClass::Compose)
     }
     /// Compose overlays only (`docker-compose.override.yml`, …).
     pub fn compose_overlays(&self) -> impl Iterator<Item = &RepoFile> {
-        self.compose_files()
-            .filter(|f| classify::is_compose_overlay(f.name()))
+        self.of(FileClass::ComposeOverlay)
     }
     /// YAML files that may hold Kubernetes manifests.
     pub fn manifest_files(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.manifests)
+        self.of(FileClass::Manifest)
     }
     /// Helm charts' `Chart.yaml`.
     pub fn helm_charts(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.helm_charts)
+        self.of(FileClass::HelmChart)
     }
     pub fn dockerfiles(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.dockerfiles)
+        self.of(FileClass::Dockerfile)
     }
     /// Env files, templates included.
     pub fn env_files(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.env_files)
+        self.of(FileClass::EnvFile)
     }
     /// Env templates only (`.env.example`, …).
     pub fn env_templates(&self) -> impl Iterator<Item = &RepoFile> {
-        self.env_files()
-            .filter(|f| classify::is_env_template(f.name()))
+        self.of(FileClass::EnvTemplate)
     }
     pub fn ci_workflows(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.ci_workflows)
+        self.of(FileClass::CiWorkflow)
     }
     pub fn dependency_manifests(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.dependency_manifests)
+        self.of(FileClass::DependencyManifest)
+    }
+    /// Pip requirements files (also dependency manifests).
+    pub fn requirements_files(&self) -> impl Iterator<Item = &RepoFile> {
+        self.of(FileClass::RequirementsFile)
     }
     pub fn lockfiles(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.lockfiles)
+        self.of(FileClass::Lockfile)
     }
     pub fn migrations(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.migrations)
+        self.of(FileClass::Migration)
     }
     pub fn docs(&self) -> impl Iterator<Item = &RepoFile> {
-        self.pick(&self.docs)
+        self.of(FileClass::Doc)
+    }
+    /// `.yml` and `.yaml` files.
+    pub fn yaml_files(&self) -> impl Iterator<Item = &RepoFile> {
+        self.of(FileClass::Yaml)
     }
 }
 
@@ -175,17 +160,22 @@ impl InventoryCell {
     }
 }
 
-/// The run's walk that includes ignored files ([`AllFiles`]), single-flight like the inventory.
+/// The run's inventory of the walk that includes ignored files
+/// ([`Inventory::build_including_ignored`]), single-flight like [`InventoryCell`].
 #[derive(Debug, Default)]
-pub struct AllFilesCell(Arc<Once<AllFiles>>);
+pub struct IgnoredIncludedCell(Arc<Once<Inventory>>);
 
-impl AllFilesCell {
-    pub async fn get(&self, root: PathBuf) -> Arc<AllFiles> {
-        Once::get(self.0.clone(), move || AllFiles(walk(&root, false))).await
+impl IgnoredIncludedCell {
+    pub async fn get(&self, root: PathBuf) -> Arc<Inventory> {
+        Once::get(self.0.clone(), move || {
+            Inventory::build_including_ignored(&root)
+        })
+        .await
     }
 
-    pub fn get_blocking(&self, root: &Path) -> Arc<AllFiles> {
-        self.0.get_blocking(|| AllFiles(walk(root, false)))
+    pub fn get_blocking(&self, root: &Path) -> Arc<Inventory> {
+        self.0
+            .get_blocking(|| Inventory::build_including_ignored(root))
     }
 }
 
@@ -218,6 +208,8 @@ mod tests {
             "package-lock.json",
             "migrations/0001_init.sql",
             "README.md",
+            "requirements-dev.txt",
+            "charts/app/values-prod.yaml",
         ]);
         let inv = Inventory::build(dir.path());
         let rels =
@@ -232,14 +224,29 @@ mod tests {
         );
         assert_eq!(
             rels(&mut inv.manifest_files()),
-            ["charts/app/Chart.yaml", "k8s/deploy.yaml"]
+            [
+                "charts/app/Chart.yaml",
+                "charts/app/values-prod.yaml",
+                "k8s/deploy.yaml"
+            ]
         );
         assert_eq!(rels(&mut inv.helm_charts()), ["charts/app/Chart.yaml"]);
         assert_eq!(rels(&mut inv.dockerfiles()), ["Dockerfile"]);
         assert_eq!(rels(&mut inv.env_files()), [".env", ".env.example"]);
         assert_eq!(rels(&mut inv.env_templates()), [".env.example"]);
         assert_eq!(rels(&mut inv.ci_workflows()), [".github/workflows/ci.yml"]);
-        assert_eq!(rels(&mut inv.dependency_manifests()), ["package.json"]);
+        assert_eq!(
+            rels(&mut inv.dependency_manifests()),
+            ["package.json", "requirements-dev.txt"]
+        );
+        assert_eq!(
+            rels(&mut inv.requirements_files()),
+            ["requirements-dev.txt"]
+        );
+        assert_eq!(
+            rels(&mut inv.of(FileClass::HelmValues)),
+            ["charts/app/values-prod.yaml"]
+        );
         assert_eq!(rels(&mut inv.lockfiles()), ["package-lock.json"]);
         assert_eq!(rels(&mut inv.migrations()), ["migrations/0001_init.sql"]);
         assert_eq!(rels(&mut inv.docs()), ["README.md"]);
@@ -264,5 +271,17 @@ mod tests {
         assert_eq!(got[0].files.len(), 2);
         let again = cell.get_blocking(dir.path());
         assert!(Arc::ptr_eq(&again, &got[0]));
+    }
+
+    #[test]
+    fn the_ignored_included_walk_classifies_ignored_env_files() {
+        let dir = repo(&[".gitignore", "api/.env", "Dockerfile"]);
+        std::fs::write(dir.path().join(".gitignore"), ".env\n").unwrap();
+        let honoured = Inventory::build(dir.path());
+        assert_eq!(honoured.env_files().count(), 0);
+        let all = Inventory::build_including_ignored(dir.path());
+        let envs: Vec<_> = all.env_files().map(|f| f.rel.as_str()).collect();
+        assert_eq!(envs, ["api/.env"]);
+        assert_eq!(all.dockerfiles().count(), 1);
     }
 }

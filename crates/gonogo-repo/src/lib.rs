@@ -7,7 +7,7 @@ pub mod git;
 pub mod history;
 pub mod inventory;
 
-pub use inventory::{AllFilesCell, Inventory, InventoryCell};
+pub use inventory::{IgnoredIncludedCell, Inventory, InventoryCell};
 
 use std::path::{Path, PathBuf};
 
@@ -140,14 +140,6 @@ pub fn walk(root: &Path, honour_ignores: bool) -> RepoFiles {
     files.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     files
 }
-
-/// Every file of the working tree *including* ignored ones, walked once per run: test reports,
-/// coverage reports and local `.env` files are usually gitignored, yet they are exactly what
-/// some checks must read. Dependency and cache directories are left out (`node_modules`,
-/// virtualenvs, `__pycache__`, and any directory holding a `CACHEDIR.TAG`, such as Cargo's
-/// `target/`), and so is `.git/`.
-#[derive(Debug, Default)]
-pub struct AllFiles(pub RepoFiles);
 
 /// Directory names never worth reading for evidence: installed dependencies and caches.
 const SKIPPED_DIRS: &[&str] = &[

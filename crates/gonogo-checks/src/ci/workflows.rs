@@ -1,15 +1,13 @@
 //! `ci.workflows`: CI builds, tests and scans; GitHub Actions pins third-party actions to a
 //! commit, declares least-privilege permissions; dependency updates are automated.
 
-use crate::util::{
-    RepoFile, absent, asked, blocking, inventory, normalise, read_repo_text, rule_groups,
-    unreadable, wants,
-};
+use crate::util::{absent, asked, blocking, inventory, normalise, rule_groups, unreadable, wants};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::{RepoFile, read_repo_text};
 
 pub struct CiWorkflows;
 
@@ -589,7 +587,7 @@ fn gitlab_file(doc: &Node, seen: &mut Seen) {
     }
 }
 
-fn dependency_updates(files: &crate::util::RepoFiles, out: &mut Vec<Finding>) {
+fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
     let dependabot = files
         .files
         .iter()

@@ -1,6 +1,6 @@
 //! `cmd.succeeds`: a command run in the repository exits 0.
 
-use crate::util::{check_relative, normalise, repo_files};
+use crate::util::{check_relative, inventory_blocking, normalise};
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -304,7 +304,7 @@ async fn drain(mut r: impl tokio::io::AsyncRead + Unpin, tail: Arc<Mutex<Tail>>)
 
 /// The directory holding the first `near` candidate that exists.
 fn find_near(ctx: &CheckContext, base: &str, near: &[String]) -> Option<String> {
-    let files = repo_files(ctx);
+    let files = inventory_blocking(ctx);
     let base_prefix = if base == "." || base.is_empty() {
         String::new()
     } else {

@@ -1,12 +1,14 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, inventory, normalise, read_repo_text};
+use crate::util::{blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::classify::{Classes, FileClass};
+use gonogo_repo::read_repo_text;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -91,16 +93,13 @@ enum Lang {
     Js,
 }
 
-fn lang(rel: &str) -> Option<Lang> {
+/// The language to scan `rel` as: type declarations and minified bundles hold no queries
+/// worth judging.
+fn lang(rel: &str, classes: Classes) -> Option<Lang> {
     let l = rel.to_ascii_lowercase();
-    if l.ends_with(".py") {
+    if classes.has(FileClass::Python) {
         Some(Lang::Python)
-    } else if [".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"]
-        .iter()
-        .any(|e| l.ends_with(e))
-        && !l.ends_with(".d.ts")
-        && !l.contains(".min.")
-    {
+    } else if classes.has(FileClass::JavaScript) && !l.ends_with(".d.ts") && !l.contains(".min.") {
         Some(Lang::Js)
     } else {
         None
@@ -348,9 +347,9 @@ impl PreparedCheck for Prepared {
         blocking(move || {
             let mut findings = Vec::new();
             let (mut code_files, mut calls) = (0, 0);
-            for f in &files.files {
-                let Some(lang) = lang(&f.rel) else { continue };
-                if !this.tests && crate::util::is_test_path(&f.rel) {
+            for (f, classes) in files.classified() {
+                let Some(lang) = lang(&f.rel, classes) else { continue };
+                if !this.tests && gonogo_repo::is_test_path(&f.rel) {
                     continue;
                 }
                 if let Some(p) = &this.path

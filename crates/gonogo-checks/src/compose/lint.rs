@@ -3,14 +3,14 @@
 //! secrets or weak fallbacks.
 
 use crate::util::{
-    RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
-    unreadable, wants,
+    absent, blocking, inventory, is_reference, normalise, rule_groups, unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::{RepoFile, read_repo_text};
 use gonogo_secrets::redact::is_secret_name;
 use std::collections::BTreeMap;
 

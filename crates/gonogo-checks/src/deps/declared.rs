@@ -4,13 +4,13 @@
 use crate::support::requirements::{
     ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
-use crate::util::{RepoFile, blocking, inventory, normalise, read_repo_text, unreadable};
+use crate::util::{blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::line_of;
-use gonogo_repo::classify::is_requirements_file;
+use gonogo_repo::{Inventory, RepoFile, read_repo_text};
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
@@ -342,13 +342,14 @@ impl Prepared {
         self.ecosystem.as_deref().is_none_or(|e| e == eco)
     }
 
-    fn scan(&self, files: &[RepoFile]) -> Scan {
+    fn scan(&self, inventory: &Inventory) -> Scan {
+        let files = &inventory.files;
         let mut scan = Scan::default();
         let present: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
         if self.wants("python") {
-            let mut queue: Vec<String> = files
-                .iter()
-                .filter(|f| is_requirements_file(&f.rel) && !in_deps(&f.rel))
+            let mut queue: Vec<String> = inventory
+                .requirements_files()
+                .filter(|f| !in_deps(&f.rel))
                 .map(|f| f.rel.clone())
                 .collect();
             queue.reverse();
@@ -670,8 +671,8 @@ impl Prepared {
         }
     }
 
-    fn evaluate(&self, files: &[RepoFile]) -> Outcome {
-        let mut scan = self.scan(files);
+    fn evaluate(&self, inventory: &Inventory) -> Outcome {
+        let mut scan = self.scan(inventory);
         let shown: Vec<&str> = self.patterns.iter().map(|p| p.shown.as_str()).collect();
         let shown = shown.join(" or ");
         let expected = format!("{shown} declared");
@@ -745,7 +746,7 @@ impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let files = inventory(ctx).await;
         let this = self.clone();
-        blocking(move || this.evaluate(&files.files)).await
+        blocking(move || this.evaluate(&files)).await
     }
 }
 

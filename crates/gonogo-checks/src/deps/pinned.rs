@@ -4,12 +4,12 @@
 use crate::support::requirements::{
     ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
-use crate::util::{normalise, read_text, repo_files};
+use crate::util::{inventory_blocking, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
-use gonogo_repo::classify::is_requirements_file;
+use gonogo_repo::read_text;
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -147,7 +147,7 @@ impl Prepared {
     }
 
     fn evaluate(&self, ctx: &CheckContext) -> Outcome {
-        let files = repo_files(ctx);
+        let files = inventory_blocking(ctx);
         let present: HashSet<&str> = files.files.iter().map(|f| f.rel.as_str()).collect();
         let mut scan = Scan::default();
         let in_deps = |rel: &str| {
@@ -159,8 +159,7 @@ impl Prepared {
             self.python(
                 ctx,
                 &files
-                    .files
-                    .iter()
+                    .requirements_files()
                     .map(|f| f.rel.clone())
                     .collect::<Vec<_>>(),
                 &present,
@@ -256,9 +255,8 @@ impl Prepared {
                         .and_then(|d| d.as_table())
                         .is_some_and(|t| t.keys().any(|k| k != "python"));
                     let reqs_beside = files
-                        .files
-                        .iter()
-                        .any(|g| parent_dir(&g.rel) == dir && is_requirements_file(&g.rel));
+                        .requirements_files()
+                        .any(|g| parent_dir(&g.rel) == dir);
                     let locks = ["poetry.lock", "uv.lock", "pdm.lock", "pylock.toml"];
                     if (project_deps || poetry_deps) && !lock_near(&locks, true) && !reqs_beside {
                         missing(&mut scan, &locks, "declares dependencies");
@@ -379,7 +377,7 @@ impl Prepared {
         .expected(expected)
     }
 
-    fn toml(&self, f: &crate::util::RepoFile, scan: &mut Scan) -> Option<toml::Table> {
+    fn toml(&self, f: &gonogo_repo::RepoFile, scan: &mut Scan) -> Option<toml::Table> {
         let text = match read_text(&f.path, 4 << 20) {
             Ok(t) => t,
             Err(e) => {
@@ -407,14 +405,16 @@ impl Prepared {
         }
     }
 
-    fn python(&self, ctx: &CheckContext, all: &[String], present: &HashSet<&str>, scan: &mut Scan) {
+    fn python(
+        &self,
+        ctx: &CheckContext,
+        requirements: &[String],
+        present: &HashSet<&str>,
+        scan: &mut Scan,
+    ) {
         // Requirement files found by name, plus those reached by `-r`; constraints collected
         // first so that a name pinned there counts everywhere.
-        let mut queue: Vec<String> = all
-            .iter()
-            .filter(|r| is_requirements_file(r))
-            .cloned()
-            .collect();
+        let mut queue: Vec<String> = requirements.to_vec();
         let mut seen: HashSet<String> = HashSet::new();
         let mut constrained: HashSet<String> = HashSet::new();
         let mut parsed: Vec<(String, Vec<(usize, ReqLine)>)> = Vec::new();

@@ -2,8 +2,7 @@
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
 use crate::util::{
-    RepoFile, absent, blocking, inventory, is_reference, normalise, read_repo_text, rule_groups,
-    unreadable, wants,
+    absent, blocking, inventory, is_reference, normalise, rule_groups, unreadable, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -12,6 +11,7 @@ use gonogo_core::{
 use gonogo_parsers::dockerfile::{
     Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
 };
+use gonogo_repo::{RepoFile, read_repo_text};
 use gonogo_secrets::redact::is_secret_name;
 
 pub struct DockerDockerfile;

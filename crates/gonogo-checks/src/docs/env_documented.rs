@@ -1,14 +1,14 @@
 //! `docs.env-documented`: every environment variable the code, the compose files and
 //! `.env.example` use is documented in the README, the docs folder or a commented `.env.example`.
 
-use crate::util::{absent, blocking, inventory, normalise, read_repo_text};
+use crate::util::{absent, blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
-use gonogo_repo::classify::is_compose_file;
-use gonogo_repo::classify::is_doc_file;
+use gonogo_repo::classify::{Classes, FileClass};
+use gonogo_repo::read_repo_text;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -146,15 +146,9 @@ static CODE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static INTERPOLATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)").expect("valid pattern"));
 
-fn is_code(rel: &str) -> bool {
-    let l = rel.to_ascii_lowercase();
-    let code = [
-        ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".rs", ".go",
-    ]
-    .iter()
-    .any(|e| l.ends_with(e));
-    let test = crate::util::is_test_path(rel);
-    code && !test
+/// Production source code: tests set variables that describe no deployment.
+fn is_code(rel: &str, classes: Classes) -> bool {
+    classes.is_source() && !gonogo_repo::is_test_path(rel)
 }
 
 fn is_env_example(rel: &str) -> bool {
@@ -187,9 +181,9 @@ impl PreparedCheck for Prepared {
                     used.entry(name.to_string()).or_insert_with(|| (rel.to_string(), line));
                 }
             };
-            for f in &files.files {
+            for (f, classes) in files.classified() {
                 let rel = f.rel.as_str();
-                if is_code(rel) {
+                if is_code(rel, classes) {
                     let Ok(src) = read_repo_text(f) else { continue };
                     if !src.contains("env") && !src.contains("Getenv") && !src.contains("LookupEnv") {
                         continue;
@@ -200,7 +194,7 @@ impl PreparedCheck for Prepared {
                             note(m.as_str(), rel, line_of(src.as_bytes(), m.start()), &mut used);
                         }
                     }
-                } else if is_compose_file(rel.rsplit('/').next().unwrap_or(rel)) {
+                } else if classes.has(FileClass::Compose) {
                     let Ok(src) = read_repo_text(f) else { continue };
                     for c in INTERPOLATION.captures_iter(&src) {
                         let m = c.get(1).expect("group");
@@ -242,7 +236,7 @@ impl PreparedCheck for Prepared {
                             documented.insert(k.to_string());
                         }
                     }
-                } else if is_doc_file(rel) {
+                } else if classes.has(FileClass::Doc) {
                     docs.push(f);
                 }
             }

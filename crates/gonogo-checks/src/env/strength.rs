@@ -1,13 +1,14 @@
 //! `env.strength`: the secrets and settings in `.env` files and compose `environment:` blocks
 //! are fit for production.
 
-use crate::util::{all_files, check_relative, glob_set, is_glob, normalise, read_text, rel_path};
+use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
 };
 use gonogo_parsers::{dotenv, yaml};
-use gonogo_repo::classify::{is_compose_file, is_env_file};
+use gonogo_repo::classify::{self, FileClass as RepoClass};
+use gonogo_repo::{read_text, rel_path};
 use gonogo_secrets::redact::{is_secret_name, redact_url, shannon_entropy};
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -939,7 +940,7 @@ impl Prepared {
 
     fn collect(&self, ctx: &CheckContext) -> Collected {
         let mut c = Collected::default();
-        let files = all_files(ctx);
+        let files = inventory_with_ignored(ctx);
         let mut chosen: Vec<(String, std::path::PathBuf)> = Vec::new();
         match &self.path_set {
             Some(set) => {
@@ -951,16 +952,15 @@ impl Prepared {
                         c.unreadable.push(format!("{p}: not found"));
                     }
                 }
-                for f in &files.0.files {
+                for f in &files.files {
                     if set.is_match(&f.rel) && !chosen.iter().any(|(r, _)| *r == f.rel) {
                         chosen.push((f.rel.clone(), f.path.clone()));
                     }
                 }
             }
             None => {
-                for f in &files.0.files {
-                    let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-                    if is_env_file(name) || is_compose_file(name) {
+                for (f, classes) in files.classified() {
+                    if classes.has(RepoClass::EnvFile) || classes.has(RepoClass::Compose) {
                         chosen.push((f.rel.clone(), f.path.clone()));
                     }
                 }
@@ -976,8 +976,10 @@ impl Prepared {
                 }
             };
             c.sources.push(rel.clone());
-            if is_compose_file(&name)
-                || ((name.ends_with(".yml") || name.ends_with(".yaml")) && !is_env_file(&name))
+            // Paths named by the item may lie outside the walk: classified by the same rules.
+            let classes = classify::classes(&rel);
+            if classes.has(RepoClass::Compose)
+                || (classes.has(RepoClass::Yaml) && !classes.has(RepoClass::EnvFile))
             {
                 match yaml::parse(&text) {
                     Ok(docs) => {

@@ -1,10 +1,11 @@
 //! `files.exists`: a path or glob exists in the repository and is not trivially empty.
 
-use crate::util::{check_relative, glob_set, inventory, is_glob, normalise, rel_path};
+use crate::util::{check_relative, glob_set, inventory, is_glob, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::rel_path;
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;

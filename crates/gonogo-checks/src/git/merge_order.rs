@@ -1,13 +1,15 @@
 //! `git.merge-order`: pull requests were merged in an order that respects their dependencies
 //! (`17 after 14`, or the deployment sequence's "depends on #14").
 
-use crate::util::{blocking, inventory, normalise, read_repo_text};
+use crate::util::{blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::classify::FileClass;
 use gonogo_repo::git::{self, GitError};
 use gonogo_repo::history;
+use gonogo_repo::read_repo_text;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -234,9 +236,7 @@ impl PreparedCheck for Prepared {
                     Err(e) => return Outcome::error(format!("cannot read the sequence file {seq}: {e}")),
                 },
                 (None, None) => files
-                    .files
-                    .iter()
-                    .filter(|f| f.rel.to_ascii_lowercase().ends_with(".md"))
+                    .of(FileClass::Markdown)
                     .filter_map(|f| read_repo_text(f).ok().map(|t| (f, t)))
                     .filter(|(_, t)| t.contains("depends on") && MERGE_CMD.is_match(t))
                     .flat_map(|(f, t)| parse_sequence(&f.rel, &t))

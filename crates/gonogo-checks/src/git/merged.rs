@@ -1,11 +1,11 @@
 //! `git.merged`: a pull request or a commit is part of a branch's history.
 
-use super::{GitError, open, short};
 use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::git::{GitError, open, short};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -5,8 +5,6 @@ pub mod merge_order;
 pub mod merged;
 pub mod tag;
 
-pub use gonogo_repo::git::{GitError, open, short};
-
 #[cfg(test)]
 pub(crate) mod tests {
     use std::path::Path;

@@ -1,11 +1,11 @@
 //! `git.tag`: a release tag exists (optionally on the commit being released).
 
-use super::{GitError, open, short};
 use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::git::{GitError, open, short};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -1,12 +1,13 @@
 //! `grafana.dashboards`: Grafana dashboard JSON files are present and valid, and provisioning
 //! loads them.
 
-use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::read_repo_text;
 use std::collections::BTreeMap;
 
 pub struct GrafanaDashboards;

@@ -3,14 +3,15 @@
 //! object, a Helm chart, or the component's own configuration file.
 
 use crate::support::components::component_named;
-use crate::util::{RepoFile, blocking, normalise, read_repo_text, unreadable};
+use crate::util::{blocking, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
-use gonogo_repo::classify::is_compose_file;
-use gonogo_repo::classify::looks_like_manifest_file;
+use gonogo_repo::Inventory;
+use gonogo_repo::classify::FileClass;
+use gonogo_repo::{RepoFile, read_repo_text};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -281,7 +282,7 @@ struct Place {
 
 /// Everything the repository deploys, read once per run and shared by every item.
 #[derive(Debug, Default)]
-struct Inventory {
+struct Components {
     places: Vec<Place>,
     /// (file, line, why) of files that do not parse.
     unparsable: Vec<(String, usize, String)>,
@@ -320,35 +321,31 @@ fn image_ids(image: &str) -> Vec<String> {
 
 /// Vendored code and test fixtures describe no deployment of this service.
 fn describes_deployment(rel: &str) -> bool {
-    !rel.split('/').any(|p| p == "node_modules" || p == "vendor") && !crate::util::is_test_path(rel)
+    !rel.split('/').any(|p| p == "node_modules" || p == "vendor") && !gonogo_repo::is_test_path(rel)
 }
 
-fn inventory(files: &[RepoFile]) -> Inventory {
-    let mut inv = Inventory::default();
-    for f in files {
+fn components(files: &Inventory) -> Components {
+    let mut inv = Components::default();
+    for (f, classes) in files.classified() {
         if !describes_deployment(&f.rel) {
             continue;
         }
-        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-        let lower = name.to_ascii_lowercase();
-        if is_compose_file(&lower) {
+        if classes.has(FileClass::Compose) {
             inv.compose += 1;
             compose(f, &mut inv);
-        } else if lower == "chart.yaml" || lower == "chart.yml" {
+        } else if classes.has(FileClass::HelmChart) {
             inv.charts += 1;
             chart(f, &mut inv);
-        } else if lower.starts_with("values")
-            && (lower.ends_with(".yaml") || lower.ends_with(".yml"))
-        {
+        } else if classes.has(FileClass::HelmValues) {
             values(f, &mut inv);
-        } else if looks_like_manifest_file(name, &f.rel) {
+        } else if classes.has(FileClass::Manifest) {
             manifest(f, &mut inv);
         }
     }
     inv
 }
 
-fn read(f: &RepoFile, inv: &mut Inventory) -> Option<String> {
+fn read(f: &RepoFile, inv: &mut Components) -> Option<String> {
     match read_repo_text(f) {
         Ok(s) => Some(s),
         Err(why) => {
@@ -358,7 +355,7 @@ fn read(f: &RepoFile, inv: &mut Inventory) -> Option<String> {
     }
 }
 
-fn compose(f: &RepoFile, inv: &mut Inventory) {
+fn compose(f: &RepoFile, inv: &mut Components) {
     let Some(src) = read(f, inv) else { return };
     let docs = match parse_documents(&src) {
         Ok(d) => d,
@@ -392,7 +389,7 @@ fn compose(f: &RepoFile, inv: &mut Inventory) {
     }
 }
 
-fn chart(f: &RepoFile, inv: &mut Inventory) {
+fn chart(f: &RepoFile, inv: &mut Components) {
     let Some(src) = read(f, inv) else { return };
     let docs = match parse_documents(&src) {
         Ok(d) => d,
@@ -434,7 +431,7 @@ fn chart(f: &RepoFile, inv: &mut Inventory) {
 
 /// Helm values: every `image:` (a reference, or a map with `repository` and an optional
 /// `registry`), at any depth.
-fn values(f: &RepoFile, inv: &mut Inventory) {
+fn values(f: &RepoFile, inv: &mut Components) {
     let Ok(src) = read_repo_text(f) else { return };
     let docs = match parse_documents(&src) {
         Ok(d) => d,
@@ -476,7 +473,7 @@ fn values(f: &RepoFile, inv: &mut Inventory) {
     }
 }
 
-fn manifest(f: &RepoFile, inv: &mut Inventory) {
+fn manifest(f: &RepoFile, inv: &mut Components) {
     let Ok(src) = read_repo_text(f) else { return };
     if !(src.contains("apiVersion") && src.contains("kind")) {
         return;
@@ -516,7 +513,7 @@ fn manifest(f: &RepoFile, inv: &mut Inventory) {
     }
 }
 
-fn k8s_object(rel: &str, kind: &str, o: &Node, inv: &mut Inventory) {
+fn k8s_object(rel: &str, kind: &str, o: &Node, inv: &mut Components) {
     let meta = o.get("metadata");
     let name = meta.and_then(|m| m.str_of("name")).unwrap_or("?");
     let label = format!("{kind}/{name}");
@@ -617,7 +614,7 @@ impl Wanted {
 }
 
 impl Prepared {
-    fn evaluate(&self, files: &[RepoFile], inv: &Inventory) -> Outcome {
+    fn evaluate(&self, files: &[RepoFile], inv: &Components) -> Outcome {
         // (place, what), in file order.
         let mut found: Vec<(Location, String)> = Vec::new();
         for p in &inv.places {
@@ -744,7 +741,7 @@ impl PreparedCheck for Prepared {
         let this = self.clone();
         let ctx = ctx.clone();
         blocking(move || {
-            let inv = ctx.cache.get_or_init(|| inventory(&files.files));
+            let inv = ctx.cache.get_or_init(|| components(&files));
             this.evaluate(&files.files, &inv)
         })
         .await

@@ -2,15 +2,13 @@
 //! and pinned images; replicated workloads are covered by PodDisruptionBudgets; every namespace
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
-use crate::util::{
-    RepoFile, absent, blocking, inventory, normalise, read_repo_text, rule_groups, unreadable,
-    wants,
-};
+use crate::util::{absent, blocking, inventory, normalise, rule_groups, unreadable, wants};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::{RepoFile, read_repo_text};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct K8sWorkloads;

@@ -16,8 +16,8 @@
 
 pub mod alembic;
 
-use crate::util::{RepoFile, RepoFiles, read_repo_text};
 use gonogo_parsers::line_of;
+use gonogo_repo::{RepoFile, RepoFiles, read_repo_text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

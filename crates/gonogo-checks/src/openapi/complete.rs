@@ -1,12 +1,14 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::{absent, blocking, inventory, normalise, read_repo_text, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::classify::FileClass;
+use gonogo_repo::read_repo_text;
 use std::time::Duration;
 
 pub struct OpenapiComplete;
@@ -163,12 +165,6 @@ async fn fetch(url: &str) -> Result<String, String> {
     String::from_utf8(body).map_err(|_| format!("{shown} is not UTF-8 text"))
 }
 
-fn is_openapi_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    let stem = n.rsplit_once('.');
-    matches!(stem, Some((s, "yaml" | "yml" | "json")) if s == "openapi" || s == "swagger" || s.ends_with(".openapi") || s == "api-spec" || s == "openapi-spec")
-}
-
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
@@ -188,12 +184,12 @@ impl PreparedCheck for Prepared {
                     .filter(|f| f.rel == p.trim_start_matches("./"))
                     .collect(),
                 None => {
-                    let named: Vec<_> = files.named(is_openapi_name).collect();
+                    let named: Vec<_> = files.of(FileClass::OpenApiSpec).collect();
                     if named.is_empty() {
                         files
-                            .named(|n| {
-                                n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json")
-                            })
+                            .classified()
+                            .filter(|(_, c)| c.has(FileClass::Yaml) || c.has(FileClass::Json))
+                            .map(|(f, _)| f)
                             .filter(|f| f.size < 2 * 1024 * 1024)
                             .filter(|f| {
                                 read_repo_text(f).is_ok_and(|s| {

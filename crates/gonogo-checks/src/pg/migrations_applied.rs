@@ -7,12 +7,13 @@
 use super::{DSN_PARAM, plural};
 use crate::live;
 use crate::support::re;
-use crate::util::{RepoFiles, repo_files};
+use crate::util::inventory_blocking;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition,
 };
+use gonogo_repo::RepoFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -284,7 +285,7 @@ impl live::Check for Prepared {
         let walk_ctx = ctx.clone();
         let tool = self.tool;
         let repo = match tokio::task::spawn_blocking(move || {
-            read_repo(&repo_files(&walk_ctx), tool)
+            read_repo(&inventory_blocking(&walk_ctx), tool)
         })
         .await
         {
@@ -470,7 +471,7 @@ fn conclude(repo: &RepoMigrations, db: &DbMigrations, table: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::RepoFile;
+    use gonogo_repo::RepoFile;
 
     fn files(dir: &std::path::Path, entries: &[(&str, &str)]) -> RepoFiles {
         let mut out = RepoFiles::default();

@@ -8,13 +8,14 @@
 use super::{DSN_PARAM, plural};
 use crate::live;
 use crate::support::re;
-use crate::util::{MAX_TEXT_BYTES, ReadError, check_relative, read_text};
+use crate::util::check_relative;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition,
 };
 use gonogo_parsers::sql::{Cursor, Tok, Token, statements, truncate_ident};
+use gonogo_repo::{MAX_TEXT_BYTES, ReadError, read_text};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -1197,7 +1198,7 @@ mod file_tests {
     fn a_file_over_the_bound_is_a_finding() {
         let dir = crate::util::testing::repo(&[]);
         let f = std::fs::File::create(dir.path().join("huge.sql")).unwrap();
-        f.set_len(crate::util::MAX_TEXT_BYTES + 1).unwrap();
+        f.set_len(gonogo_repo::MAX_TEXT_BYTES + 1).unwrap();
         let o = crate::util::testing::check_in(
             &PgSchemaApplied,
             dir.path(),

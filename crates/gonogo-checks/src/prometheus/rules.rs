@@ -1,15 +1,13 @@
 //! `prometheus.rules`: Prometheus rule files parse and every alert is actionable (expr, for,
 //! severity, summary, runbook); an Alertmanager config routes to real receivers.
 
-use crate::util::{
-    RepoFile, absent, blocking, inventory, normalise, read_repo_text, rule_groups, unreadable,
-    wants,
-};
+use crate::util::{absent, blocking, inventory, normalise, rule_groups, unreadable, wants};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
+use gonogo_repo::{RepoFile, read_repo_text};
 
 pub struct PrometheusRules;
 
@@ -243,7 +241,7 @@ impl PreparedCheck for Prepared {
             let mut findings = Vec::new();
             let (mut rule_files, mut am_files, mut alerts, mut with_severity) = (0, 0, 0, 0);
             let mut first_rule_file: Option<String> = None;
-            for f in files.named(|n| n.ends_with(".yml") || n.ends_with(".yaml")) {
+            for f in files.yaml_files() {
                 let Ok(src) = read_repo_text(f) else { continue };
                 let maybe_rules = src.contains("groups:") && src.contains("rules:");
                 let maybe_am = src.contains("receivers:") && src.contains("route:");

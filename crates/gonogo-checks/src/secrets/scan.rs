@@ -1,7 +1,7 @@
 //! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
 //! `history=true`, in any commit reachable from its branches).
 
-use crate::util::repo_files;
+use crate::util::inventory_blocking;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -270,7 +270,7 @@ impl Prepared {
             max_file_size: self.max_file_size,
             threads: 0,
         };
-        let walked = repo_files(ctx);
+        let walked = inventory_blocking(ctx);
         let prefix = self.path.as_ref().map(|p| {
             let s = p.to_string_lossy().replace('\\', "/");
             format!("{}/", s.trim_matches('/'))

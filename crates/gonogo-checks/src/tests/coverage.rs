@@ -1,12 +1,13 @@
 //! `tests.coverage`: line coverage from a coverage report meets a threshold.
 
 use super::{MAX_REPORT_BYTES, ReportPaths};
-use crate::util::{normalise, read_text};
+use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::read_text;
 use quick_xml::events::Event;
 use regex::Regex;
 use std::sync::LazyLock;

@@ -1,12 +1,13 @@
 //! `tests.junit`: JUnit XML test reports say every test passed.
 
 use super::{MAX_REPORT_BYTES, ReportPaths};
-use crate::util::{normalise, read_text};
+use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
 use gonogo_parsers::LineIndex;
+use gonogo_repo::read_text;
 use quick_xml::events::{BytesStart, Event};
 use regex::Regex;
 use std::sync::LazyLock;

@@ -7,8 +7,9 @@
 pub mod coverage;
 pub mod junit;
 
-use crate::util::{all_files, check_relative, glob_set, is_glob, rel_path};
+use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob};
 use gonogo_core::{CheckContext, ParamError, Params};
+use gonogo_repo::rel_path;
 use std::path::PathBuf;
 
 /// Largest report read; larger files are reported, not read.
@@ -62,7 +63,7 @@ impl ReportPaths {
             }
         }
         if let Some(set) = &self.globs {
-            for f in &all_files(ctx).0.files {
+            for f in &inventory_with_ignored(ctx).files {
                 if set.is_match(&f.rel) && !found.iter().any(|(r, _)| *r == f.rel) {
                     found.push((f.rel.clone(), f.path.clone()));
                 }

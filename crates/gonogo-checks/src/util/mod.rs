@@ -1,11 +1,7 @@
 //! Helpers shared by check kinds.
 
 use gonogo_core::{CheckContext, Finding, Location, Outcome};
-pub use gonogo_repo::{
-    AllFiles, Inventory, MAX_TEXT_BYTES, ReadError, RepoFile, RepoFiles, is_test_path,
-    read_repo_text, read_text, rel_path,
-};
-use gonogo_repo::{AllFilesCell, InventoryCell};
+use gonogo_repo::{IgnoredIncludedCell, Inventory, InventoryCell};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,16 +14,17 @@ pub async fn inventory(ctx: &CheckContext) -> Arc<Inventory> {
 
 /// [`inventory`] for code already on a blocking thread (inside [`blocking`] or
 /// `spawn_blocking`); never call it on the async runtime's thread.
-pub fn repo_files(ctx: &CheckContext) -> Arc<Inventory> {
+pub fn inventory_blocking(ctx: &CheckContext) -> Arc<Inventory> {
     ctx.cache
         .get_or_init(InventoryCell::default)
         .get_blocking(&ctx.repo)
 }
 
-/// The run's walk that includes ignored files ([`AllFiles`]), from a blocking thread.
-pub fn all_files(ctx: &CheckContext) -> Arc<AllFiles> {
+/// The run's inventory of the walk that includes ignored files
+/// ([`Inventory::build_including_ignored`]), from a blocking thread.
+pub fn inventory_with_ignored(ctx: &CheckContext) -> Arc<Inventory> {
     ctx.cache
-        .get_or_init(AllFilesCell::default)
+        .get_or_init(IgnoredIncludedCell::default)
         .get_blocking(&ctx.repo)
 }
 

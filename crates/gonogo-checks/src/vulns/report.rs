@@ -1,12 +1,14 @@
 //! `vulns.report`: vulnerability scanner reports (Trivy, Grype, npm audit, pip-audit,
 //! cargo-audit, Snyk JSON) hold no finding at or above a severity.
 
-use crate::util::{RepoFile, absent, blocking, inventory, normalise, read_repo_text, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_parsers::line_of;
+use gonogo_repo::classify::FileClass;
+use gonogo_repo::{RepoFile, read_repo_text};
 use serde_json::Value;
 
 pub struct VulnsReport;
@@ -341,16 +343,6 @@ pub fn parse_report(v: &Value) -> Option<(&'static str, Vec<Vuln>)> {
     None
 }
 
-fn report_like(rel: &str) -> bool {
-    let l = rel.to_ascii_lowercase();
-    let name = l.rsplit('/').next().unwrap_or(&l);
-    name.ends_with(".json")
-        && ["trivy", "grype", "audit", "snyk", "vuln", "osv", "scan"]
-            .iter()
-            .any(|w| name.contains(w))
-        && name != "package.json"
-}
-
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
@@ -359,7 +351,7 @@ impl PreparedCheck for Prepared {
         blocking(move || {
             let reports: Vec<&RepoFile> = match &this.path {
                 Some(p) => files.files.iter().filter(|f| f.rel == p.trim_start_matches("./")).collect(),
-                None => files.files.iter().filter(|f| report_like(&f.rel)).collect(),
+                None => files.of(FileClass::VulnerabilityReport).collect(),
             };
             if reports.is_empty() {
                 let reason = match &this.path {
