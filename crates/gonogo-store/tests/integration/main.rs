@@ -2,3 +2,4 @@
 //! graph).
 
 mod behaviour;
+mod golden_tmp;
