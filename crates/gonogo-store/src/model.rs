@@ -98,6 +98,25 @@ pub struct NewAttestation {
     pub expires_at: Option<i64>,
 }
 
+impl NewAttestation {
+    /// The attestation as stored under `id`, added at `at`.
+    pub fn stored(&self, id: i64, at: i64) -> Attestation {
+        Attestation {
+            id,
+            checklist: self.checklist.clone(),
+            item_id: self.item_id.clone(),
+            item_text: self.item_text.clone(),
+            by: self.by.clone(),
+            role: self.role.clone(),
+            evidence: self.evidence.clone(),
+            note: self.note.clone(),
+            at,
+            expires_at: self.expires_at,
+            revoked_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Attestation {
     pub id: i64,
@@ -123,6 +142,22 @@ pub struct NewApproval {
     pub expires_at: Option<i64>,
 }
 
+impl NewApproval {
+    /// The approval as stored under `id`, added at `at`.
+    pub fn stored(&self, id: i64, at: i64) -> Approval {
+        Approval {
+            id,
+            checklist: self.checklist.clone(),
+            role: self.role.clone(),
+            by: self.by.clone(),
+            note: self.note.clone(),
+            at,
+            expires_at: self.expires_at,
+            revoked_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Approval {
     pub id: i64,
@@ -145,6 +180,23 @@ pub struct NewWaiver {
     pub by: String,
     /// The first instant the waiver no longer holds.
     pub expires_at: i64,
+}
+
+impl NewWaiver {
+    /// The waiver as stored under `id`, added at `at`.
+    pub fn stored(&self, id: i64, at: i64) -> Waiver {
+        Waiver {
+            id,
+            checklist: self.checklist.clone(),
+            item_id: self.item_id.clone(),
+            item_text: self.item_text.clone(),
+            reason: self.reason.clone(),
+            by: self.by.clone(),
+            at,
+            expires_at: self.expires_at,
+            revoked_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]

@@ -104,58 +104,27 @@ struct Entry<'a> {
 trait NewRecord: Sync {
     type Stored: SignedRecord + Sync;
     /// The record as it is stored when added at `at`, before the database gives it an id.
-    fn stored(&self, at: i64) -> Self::Stored;
+    fn stored_at(&self, at: i64) -> Self::Stored;
 }
 
 impl NewRecord for NewAttestation {
     type Stored = Attestation;
-    fn stored(&self, at: i64) -> Attestation {
-        Attestation {
-            id: 0,
-            checklist: self.checklist.clone(),
-            item_id: self.item_id.clone(),
-            item_text: self.item_text.clone(),
-            by: self.by.clone(),
-            role: self.role.clone(),
-            evidence: self.evidence.clone(),
-            note: self.note.clone(),
-            at,
-            expires_at: self.expires_at,
-            revoked_at: None,
-        }
+    fn stored_at(&self, at: i64) -> Attestation {
+        self.stored(0, at)
     }
 }
 
 impl NewRecord for NewApproval {
     type Stored = Approval;
-    fn stored(&self, at: i64) -> Approval {
-        Approval {
-            id: 0,
-            checklist: self.checklist.clone(),
-            role: self.role.clone(),
-            by: self.by.clone(),
-            note: self.note.clone(),
-            at,
-            expires_at: self.expires_at,
-            revoked_at: None,
-        }
+    fn stored_at(&self, at: i64) -> Approval {
+        self.stored(0, at)
     }
 }
 
 impl NewRecord for NewWaiver {
     type Stored = Waiver;
-    fn stored(&self, at: i64) -> Waiver {
-        Waiver {
-            id: 0,
-            checklist: self.checklist.clone(),
-            item_id: self.item_id.clone(),
-            item_text: self.item_text.clone(),
-            reason: self.reason.clone(),
-            by: self.by.clone(),
-            at,
-            expires_at: self.expires_at,
-            revoked_at: None,
-        }
+    fn stored_at(&self, at: i64) -> Waiver {
+        self.stored(0, at)
     }
 }
 
@@ -272,7 +241,7 @@ where
 
     /// Add an attestation, approval or waiver with its audit entry.
     async fn add<R: NewRecord>(&self, record: &R, at: i64) -> Result<i64> {
-        let stored = record.stored(at);
+        let stored = record.stored_at(at);
         let kind = <R::Stored as SignedRecord>::KIND;
         async {
             let mut tx = D::begin_write(&self.pool).await?;

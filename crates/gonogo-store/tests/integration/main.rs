@@ -2,4 +2,3 @@
 //! graph).
 
 mod behaviour;
-mod golden_tmp;
