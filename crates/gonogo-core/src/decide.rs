@@ -173,6 +173,37 @@ use crate::outcome::Outcome;
 use crate::redact::redact_params;
 use gonogo_checklist::Checklist;
 
+impl Report {
+    /// A report of `items` before [`conclude`] decides it: No-Go, nothing counted.
+    pub fn undecided(
+        checklist: String,
+        title: Option<String>,
+        items: Vec<ItemReport>,
+        duration_ms: u64,
+    ) -> Report {
+        Report {
+            version: REPORT_SCHEMA_VERSION,
+            checklist,
+            title,
+            decision: Decision::NoGo,
+            reasons: Vec::new(),
+            summary: Summary {
+                total: 0,
+                counts: BTreeMap::new(),
+                score: None,
+                sections: Vec::new(),
+            },
+            items,
+            duration_ms,
+            verdict: String::new(),
+            violations: Vec::new(),
+            regressions: Vec::new(),
+            run: None,
+            previous_run: None,
+        }
+    }
+}
+
 /// Assemble the report of a run: one entry per checklist item, then [`conclude`].
 pub fn build_report(
     checklist_path: &str,
@@ -246,26 +277,12 @@ pub fn build_report(
             }
         })
         .collect();
-    let mut report = Report {
-        version: REPORT_SCHEMA_VERSION,
-        checklist: checklist_path.to_string(),
-        title: checklist.title.clone(),
-        decision: Decision::NoGo,
-        reasons: Vec::new(),
-        summary: Summary {
-            total: 0,
-            counts: BTreeMap::new(),
-            score: None,
-            sections: Vec::new(),
-        },
+    let mut report = Report::undecided(
+        checklist_path.to_string(),
+        checklist.title.clone(),
         items,
         duration_ms,
-        verdict: String::new(),
-        violations: Vec::new(),
-        regressions: Vec::new(),
-        run: None,
-        previous_run: None,
-    };
+    );
     conclude(&mut report, policy);
     report
 }
@@ -494,26 +511,7 @@ mod tests {
     }
 
     fn report(items: Vec<ItemReport>) -> Report {
-        Report {
-            version: REPORT_SCHEMA_VERSION,
-            checklist: "c.md".into(),
-            title: None,
-            decision: Decision::NoGo,
-            reasons: vec![],
-            summary: Summary {
-                total: 0,
-                counts: BTreeMap::new(),
-                score: None,
-                sections: vec![],
-            },
-            items,
-            duration_ms: 0,
-            verdict: String::new(),
-            violations: vec![],
-            regressions: vec![],
-            run: None,
-            previous_run: None,
-        }
+        Report::undecided("c.md".into(), None, items, 0)
     }
 
     #[test]

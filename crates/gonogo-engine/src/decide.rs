@@ -257,7 +257,7 @@ pub fn regressions(previous: &[RunItem], report: &Report) -> Vec<Regression> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gonogo_core::decide::{Decision, ItemReport, REPORT_SCHEMA_VERSION, Summary};
+    use gonogo_core::decide::{Decision, ItemReport};
     use gonogo_core::{Evidence, Params};
 
     const DAY: i64 = 86_400;
@@ -286,26 +286,7 @@ mod tests {
     }
 
     fn report(items: Vec<ItemReport>) -> Report {
-        let mut r = Report {
-            version: REPORT_SCHEMA_VERSION,
-            checklist: "c.md".into(),
-            title: None,
-            decision: Decision::NoGo,
-            reasons: vec![],
-            summary: Summary {
-                total: 0,
-                counts: Default::default(),
-                score: None,
-                sections: vec![],
-            },
-            items,
-            duration_ms: 0,
-            verdict: String::new(),
-            violations: vec![],
-            regressions: vec![],
-            run: None,
-            previous_run: None,
-        };
+        let mut r = Report::undecided("c.md".into(), None, items, 0);
         decide::conclude(&mut r, &Policy::default());
         r
     }

@@ -9,7 +9,7 @@ use gonogo_checklist::{Item, ItemKind};
 use gonogo_core::config::{Config, Diagnostic};
 use gonogo_core::{Registry, bind};
 use gonogo_store::clock::{minute_of, parse_date, parse_instant};
-use gonogo_store::{RecordKind, StoreUrl};
+use gonogo_store::{RecordKind, Store, StoreUrl};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -44,6 +44,21 @@ impl Target {
             config,
             url,
         })
+    }
+
+    /// Open the store, let `write` use it, and close it whatever `write` returned.
+    async fn write<T>(&self, write: impl AsyncFnOnce(&dyn Store) -> Result<T>) -> Result<T> {
+        let store = open(&self.url).await?;
+        let result = write(store.as_ref()).await;
+        store.close().await;
+        result
+    }
+
+    /// `--expires`, when given: the first instant the record no longer holds.
+    fn expires_at(&self, expires: Option<&str>) -> Result<Option<i64>> {
+        expires
+            .map(|e| expiry(e, self.now, "--expires"))
+            .transpose()
     }
 
     fn dir(&self) -> &Path {
@@ -215,11 +230,7 @@ pub async fn signoff(t: &Target, registry: &Registry, req: SignoffRequest) -> Re
     let item = t.item(&req.item)?;
     ensure_manual(t, registry, item)?;
     let by = identity(req.by.as_deref(), t.dir())?;
-    let expires_at = req
-        .expires
-        .as_deref()
-        .map(|e| expiry(e, t.now, "--expires"))
-        .transpose()?;
+    let expires_at = t.expires_at(req.expires.as_deref())?;
     let rec = gonogo_store::NewAttestation {
         checklist: t.key.clone(),
         item_id: item.id.clone(),
@@ -233,23 +244,11 @@ pub async fn signoff(t: &Target, registry: &Registry, req: SignoffRequest) -> Re
         note: req.note,
         expires_at,
     };
-    let store = open(&t.url).await?;
-    let id = store.add_attestation(&rec, t.now).await;
-    store.close().await;
+    let id = t
+        .write(async |store| Ok(store.add_attestation(&rec, t.now).await?))
+        .await?;
     Ok(Attested {
-        record: gonogo_store::Attestation {
-            id: id?,
-            checklist: rec.checklist,
-            item_id: rec.item_id,
-            item_text: rec.item_text,
-            by: rec.by,
-            role: rec.role,
-            evidence: rec.evidence,
-            note: rec.note,
-            at: t.now,
-            expires_at,
-            revoked_at: None,
-        },
+        record: rec.stored(id, t.now),
         line: item.line,
     })
 }
@@ -308,12 +307,7 @@ pub async fn approve(t: &Target, req: ApproveRequest) -> Result<Approved> {
         .and_then(|i| i.signoff_label.clone())
         .unwrap_or_else(|| role.to_string());
     let by = identity(req.by.as_deref(), t.dir())?;
-    let expires_at = req
-        .expires
-        .as_deref()
-        .map(|e| expiry(e, t.now, "--expires"))
-        .transpose()?;
-    let store = open(&t.url).await?;
+    let expires_at = t.expires_at(req.expires.as_deref())?;
     let rec = gonogo_store::NewApproval {
         checklist: t.key.clone(),
         role,
@@ -321,19 +315,11 @@ pub async fn approve(t: &Target, req: ApproveRequest) -> Result<Approved> {
         note: req.note,
         expires_at,
     };
-    let id = store.add_approval(&rec, t.now).await;
-    store.close().await;
+    let id = t
+        .write(async |store| Ok(store.add_approval(&rec, t.now).await?))
+        .await?;
     Ok(Approved {
-        record: gonogo_store::Approval {
-            id: id?,
-            checklist: rec.checklist,
-            role: rec.role,
-            by: rec.by,
-            note: rec.note,
-            at: t.now,
-            expires_at,
-            revoked_at: None,
-        },
+        record: rec.stored(id, t.now),
         line: slot.map(|i| i.line),
     })
 }
@@ -376,7 +362,6 @@ pub async fn waive(t: &Target, req: WaiveRequest) -> Result<Waived> {
     }
     let expires_at = expiry(&req.until, t.now, "--until")?;
     let by = identity(req.by.as_deref(), t.dir())?;
-    let store = open(&t.url).await?;
     let rec = gonogo_store::NewWaiver {
         checklist: t.key.clone(),
         item_id: item.id.clone(),
@@ -385,20 +370,11 @@ pub async fn waive(t: &Target, req: WaiveRequest) -> Result<Waived> {
         by,
         expires_at,
     };
-    let id = store.add_waiver(&rec, t.now).await;
-    store.close().await;
+    let id = t
+        .write(async |store| Ok(store.add_waiver(&rec, t.now).await?))
+        .await?;
     Ok(Waived {
-        record: gonogo_store::Waiver {
-            id: id?,
-            checklist: rec.checklist,
-            item_id: rec.item_id,
-            item_text: rec.item_text,
-            reason: rec.reason,
-            by: rec.by,
-            at: t.now,
-            expires_at,
-            revoked_at: None,
-        },
+        record: rec.stored(id, t.now),
         line: item.line,
     })
 }
@@ -435,44 +411,43 @@ pub async fn revoke(
         RevokeRequest::Attestation { item } => (RecordKind::Attestation, t.item(&item)?.id.clone()),
         RevokeRequest::Waiver { item } => (RecordKind::Waiver, t.item(&item)?.id.clone()),
     };
-    let store = open(&t.url).await?;
-    let result = async {
-        let records = store.records(&t.key).await?;
-        let ids: Vec<i64> = match kind {
-            RecordKind::Attestation => records
-                .attestations
-                .iter()
-                .filter(|a| a.revoked_at.is_none() && a.item_id == what)
-                .map(|a| a.id)
-                .collect(),
-            RecordKind::Waiver => records
-                .waivers
-                .iter()
-                .filter(|w| w.revoked_at.is_none() && w.item_id == what)
-                .map(|w| w.id)
-                .collect(),
-            RecordKind::Approval => records
-                .approvals
-                .iter()
-                .filter(|a| a.revoked_at.is_none() && crate::decide::same_role(&a.role, &what))
-                .map(|a| a.id)
-                .collect(),
-        };
-        if ids.is_empty() {
-            return Err(Error::input(format!(
-                "no {} for `{what}` to revoke in {}",
-                kind.as_str(),
-                t.file.display_path
-            )));
-        }
-        store.revoke(kind, &ids, &by, reason, t.now).await?;
-        Ok(ids)
-    }
-    .await;
-    store.close().await;
+    let ids = t
+        .write(async |store| {
+            let records = store.records(&t.key).await?;
+            let ids: Vec<i64> = match kind {
+                RecordKind::Attestation => records
+                    .attestations
+                    .iter()
+                    .filter(|a| a.revoked_at.is_none() && a.item_id == what)
+                    .map(|a| a.id)
+                    .collect(),
+                RecordKind::Waiver => records
+                    .waivers
+                    .iter()
+                    .filter(|w| w.revoked_at.is_none() && w.item_id == what)
+                    .map(|w| w.id)
+                    .collect(),
+                RecordKind::Approval => records
+                    .approvals
+                    .iter()
+                    .filter(|a| a.revoked_at.is_none() && crate::decide::same_role(&a.role, &what))
+                    .map(|a| a.id)
+                    .collect(),
+            };
+            if ids.is_empty() {
+                return Err(Error::input(format!(
+                    "no {} for `{what}` to revoke in {}",
+                    kind.as_str(),
+                    t.file.display_path
+                )));
+            }
+            store.revoke(kind, &ids, &by, reason, t.now).await?;
+            Ok(ids)
+        })
+        .await?;
     Ok(Revoked {
         kind,
-        ids: result?,
+        ids,
         what,
         by,
         at: t.now,

@@ -98,6 +98,25 @@ pub struct NewAttestation {
     pub expires_at: Option<i64>,
 }
 
+impl NewAttestation {
+    /// The attestation as stored under `id`, added at `at`.
+    pub fn stored(&self, id: i64, at: i64) -> Attestation {
+        Attestation {
+            id,
+            checklist: self.checklist.clone(),
+            item_id: self.item_id.clone(),
+            item_text: self.item_text.clone(),
+            by: self.by.clone(),
+            role: self.role.clone(),
+            evidence: self.evidence.clone(),
+            note: self.note.clone(),
+            at,
+            expires_at: self.expires_at,
+            revoked_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Attestation {
     pub id: i64,
@@ -123,6 +142,22 @@ pub struct NewApproval {
     pub expires_at: Option<i64>,
 }
 
+impl NewApproval {
+    /// The approval as stored under `id`, added at `at`.
+    pub fn stored(&self, id: i64, at: i64) -> Approval {
+        Approval {
+            id,
+            checklist: self.checklist.clone(),
+            role: self.role.clone(),
+            by: self.by.clone(),
+            note: self.note.clone(),
+            at,
+            expires_at: self.expires_at,
+            revoked_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Approval {
     pub id: i64,
@@ -145,6 +180,23 @@ pub struct NewWaiver {
     pub by: String,
     /// The first instant the waiver no longer holds.
     pub expires_at: i64,
+}
+
+impl NewWaiver {
+    /// The waiver as stored under `id`, added at `at`.
+    pub fn stored(&self, id: i64, at: i64) -> Waiver {
+        Waiver {
+            id,
+            checklist: self.checklist.clone(),
+            item_id: self.item_id.clone(),
+            item_text: self.item_text.clone(),
+            reason: self.reason.clone(),
+            by: self.by.clone(),
+            at,
+            expires_at: self.expires_at,
+            revoked_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -173,26 +225,105 @@ pub(crate) fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
     hex::encode(Sha256::digest(bytes.as_ref()))
 }
 
-/// The fingerprints the audit log keeps of each record: SHA-256 over its fields as created
-/// (`revoked_at` is left out: a revocation is its own entry).
-pub(crate) trait Fingerprint {
-    fn subject(&self) -> String;
-    fn fingerprint(&self) -> String;
+/// A value of a column the store writes, and of a field a fingerprint covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<&'a str>),
 }
 
-impl Fingerprint for (i64, &NewRun) {
-    fn subject(&self) -> String {
-        format!("run:{}", self.0)
+impl Value<'_> {
+    fn to_json(self) -> serde_json::Value {
+        match self {
+            Value::Int(v) => serde_json::json!(v),
+            Value::Real(v) => serde_json::json!(v),
+            Value::Text(v) => serde_json::json!(v),
+        }
     }
+}
+
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Value<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<Option<f64>> for Value<'_> {
+    fn from(v: Option<f64>) -> Self {
+        Value::Real(v)
+    }
+}
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(v: &'a str) -> Self {
+        Value::Text(Some(v))
+    }
+}
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(v: &'a String) -> Self {
+        Value::Text(Some(v))
+    }
+}
+impl<'a> From<Option<&'a str>> for Value<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Value::Text(v)
+    }
+}
+impl<'a> From<&'a Option<String>> for Value<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        Value::Text(v.as_deref())
+    }
+}
+
+impl RecordKind {
+    /// How the audit log names the record `id` of this kind: `approval:7`.
+    pub(crate) fn subject(self, id: i64) -> String {
+        format!("{}:{id}", self.as_str())
+    }
+}
+
+/// An attestation, approval or waiver as stored: the columns written when it is added, and
+/// what the audit log keeps of it.
+pub(crate) trait SignedRecord {
+    const KIND: RecordKind;
+    /// The audit detail's key for what the record is about and the column that holds it.
+    const ABOUT: (&'static str, &'static str);
+    fn id(&self) -> i64;
+    fn by(&self) -> &str;
+    /// Its columns as created, in the order its fingerprint takes them (`id` and
+    /// `revoked_at` are left out: a revocation is its own entry).
+    fn columns(&self) -> Vec<(&'static str, Value<'_>)>;
+
+    fn subject(&self) -> String {
+        Self::KIND.subject(self.id())
+    }
+
+    /// SHA-256 over the JSON array of its columns' values.
     fn fingerprint(&self) -> String {
-        let r = self.1;
-        run_fingerprint(
-            &r.checklist,
-            &r.checklist_hash,
-            &r.decision,
-            r.score,
-            &r.report,
-        )
+        let fields = self.columns().into_iter().map(|(_, v)| v.to_json());
+        sha256_hex(serde_json::Value::Array(fields.collect()).to_string())
+    }
+
+    /// The audit entry's detail: the fingerprint and the few fields a reader wants.
+    fn detail(&self) -> serde_json::Value {
+        let columns = self.columns();
+        let field = |name: &str| {
+            columns
+                .iter()
+                .find(|(column, _)| *column == name)
+                .map(|(_, value)| value.to_json())
+        };
+        let (about, about_column) = Self::ABOUT;
+        serde_json::json!({
+            "sha256": self.fingerprint(),
+            "checklist": field("checklist"),
+            (about): field(about_column),
+            "expires_at": field("expires_at"),
+        })
     }
 }
 
@@ -208,63 +339,69 @@ pub(crate) fn run_fingerprint(
     )
 }
 
-impl Fingerprint for Attestation {
-    fn subject(&self) -> String {
-        format!("attestation:{}", self.id)
+impl SignedRecord for Attestation {
+    const KIND: RecordKind = RecordKind::Attestation;
+    const ABOUT: (&'static str, &'static str) = ("item", "item_id");
+    fn id(&self) -> i64 {
+        self.id
     }
-    fn fingerprint(&self) -> String {
-        sha256_hex(
-            serde_json::json!([
-                self.checklist,
-                self.item_id,
-                self.item_text,
-                self.by,
-                self.role,
-                self.evidence,
-                self.note,
-                self.at,
-                self.expires_at
-            ])
-            .to_string(),
-        )
+    fn by(&self) -> &str {
+        &self.by
     }
-}
-
-impl Fingerprint for Approval {
-    fn subject(&self) -> String {
-        format!("approval:{}", self.id)
-    }
-    fn fingerprint(&self) -> String {
-        sha256_hex(
-            serde_json::json!([
-                self.checklist,
-                self.role,
-                self.by,
-                self.note,
-                self.at,
-                self.expires_at
-            ])
-            .to_string(),
-        )
+    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+        vec![
+            ("checklist", (&self.checklist).into()),
+            ("item_id", (&self.item_id).into()),
+            ("item_text", (&self.item_text).into()),
+            ("by_whom", (&self.by).into()),
+            ("role", (&self.role).into()),
+            ("evidence", (&self.evidence).into()),
+            ("note", (&self.note).into()),
+            ("at", self.at.into()),
+            ("expires_at", self.expires_at.into()),
+        ]
     }
 }
 
-impl Fingerprint for Waiver {
-    fn subject(&self) -> String {
-        format!("waiver:{}", self.id)
+impl SignedRecord for Approval {
+    const KIND: RecordKind = RecordKind::Approval;
+    const ABOUT: (&'static str, &'static str) = ("role", "role");
+    fn id(&self) -> i64 {
+        self.id
     }
-    fn fingerprint(&self) -> String {
-        sha256_hex(
-            serde_json::json!([
-                self.checklist,
-                self.item_id,
-                self.item_text,
-                self.reason,
-                self.by,
-                self.at,
-                self.expires_at
-            ])
-            .to_string(),
-        )
+    fn by(&self) -> &str {
+        &self.by
+    }
+    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+        vec![
+            ("checklist", (&self.checklist).into()),
+            ("role", (&self.role).into()),
+            ("by_whom", (&self.by).into()),
+            ("note", (&self.note).into()),
+            ("at", self.at.into()),
+            ("expires_at", self.expires_at.into()),
+        ]
+    }
+}
+
+impl SignedRecord for Waiver {
+    const KIND: RecordKind = RecordKind::Waiver;
+    const ABOUT: (&'static str, &'static str) = ("item", "item_id");
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn by(&self) -> &str {
+        &self.by
+    }
+    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+        vec![
+            ("checklist", (&self.checklist).into()),
+            ("item_id", (&self.item_id).into()),
+            ("item_text", (&self.item_text).into()),
+            ("reason", (&self.reason).into()),
+            ("by_whom", (&self.by).into()),
+            ("at", self.at.into()),
+            ("expires_at", self.expires_at.into()),
+        ]
     }
 }

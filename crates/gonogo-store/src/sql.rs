@@ -9,7 +9,7 @@ mod postgres;
 mod sqlite;
 
 use crate::audit::{AuditEntry, GENESIS, Snapshot, entry_hash};
-use crate::model::{Fingerprint, run_fingerprint};
+use crate::model::{SignedRecord, Value, run_fingerprint};
 use crate::{
     Approval, Attestation, Backend, Error, NewApproval, NewAttestation, NewRun, NewWaiver,
     RecordKind, Records, Result, RunItem, RunSummary, Store, StoredRun, Waiver,
@@ -52,54 +52,26 @@ pub(crate) trait Dialect: Database {
     ) -> impl Future<Output = std::result::Result<Transaction<'static, Self>, sqlx::Error>> + Send;
 }
 
+/// The error of opening the store `shown`, for `map_err`.
+fn open_error(shown: &str) -> impl Fn(String) -> Error + '_ {
+    move |why| Error::Open {
+        url: shown.to_string(),
+        why,
+    }
+}
+
+/// The error of migrating the store `shown`, for `map_err`.
+fn migrate_error(shown: &str) -> impl Fn(sqlx::migrate::MigrateError) -> Error + '_ {
+    move |e| Error::Migrate {
+        url: shown.to_string(),
+        why: e.to_string(),
+    }
+}
+
 /// A store in the database `D`.
 pub(crate) struct SqlStore<D: Database> {
     pool: Pool<D>,
     shown: String,
-}
-
-/// A value of a column the store writes.
-#[derive(Clone, Copy)]
-enum Value<'a> {
-    Int(Option<i64>),
-    Real(Option<f64>),
-    Text(Option<&'a str>),
-}
-
-impl From<i64> for Value<'_> {
-    fn from(v: i64) -> Self {
-        Value::Int(Some(v))
-    }
-}
-impl From<Option<i64>> for Value<'_> {
-    fn from(v: Option<i64>) -> Self {
-        Value::Int(v)
-    }
-}
-impl From<Option<f64>> for Value<'_> {
-    fn from(v: Option<f64>) -> Self {
-        Value::Real(v)
-    }
-}
-impl<'a> From<&'a str> for Value<'a> {
-    fn from(v: &'a str) -> Self {
-        Value::Text(Some(v))
-    }
-}
-impl<'a> From<&'a String> for Value<'a> {
-    fn from(v: &'a String) -> Self {
-        Value::Text(Some(v))
-    }
-}
-impl<'a> From<Option<&'a str>> for Value<'a> {
-    fn from(v: Option<&'a str>) -> Self {
-        Value::Text(v)
-    }
-}
-impl<'a> From<&'a Option<String>> for Value<'a> {
-    fn from(v: &'a Option<String>) -> Self {
-        Value::Text(v.as_deref())
-    }
 }
 
 /// `($1, $2), ($3, $4)`: the placeholders of `rows` rows of `columns` values each.
@@ -128,143 +100,37 @@ struct Entry<'a> {
     detail: serde_json::Value,
 }
 
-/// A record people add (an attestation, an approval, a waiver): its row and its audit entry.
+/// A record people add (an attestation, an approval, a waiver).
 trait NewRecord: Sync {
-    const KIND: RecordKind;
-    fn row(&self, at: i64) -> NewRow<'_>;
-    /// The record as it is stored under `id`, whose fingerprint the audit entry keeps.
-    fn stored(&self, id: i64, at: i64) -> impl Fingerprint;
-    fn by(&self) -> &str;
-    /// The audit entry's detail: the stored record's fingerprint and what a reader wants.
-    fn detail(&self, fingerprint: String) -> serde_json::Value;
+    type Stored: SignedRecord + Sync;
+    /// The record as it is stored when added at `at`, before the database gives it an id.
+    fn stored_at(&self, at: i64) -> Self::Stored;
 }
 
 impl NewRecord for NewAttestation {
-    const KIND: RecordKind = RecordKind::Attestation;
-    fn row(&self, at: i64) -> NewRow<'_> {
-        NewRow {
-            table: Self::KIND.table(),
-            columns: vec![
-                ("checklist", (&self.checklist).into()),
-                ("item_id", (&self.item_id).into()),
-                ("item_text", (&self.item_text).into()),
-                ("by_whom", (&self.by).into()),
-                ("role", (&self.role).into()),
-                ("evidence", (&self.evidence).into()),
-                ("note", (&self.note).into()),
-                ("at", at.into()),
-                ("expires_at", self.expires_at.into()),
-            ],
-        }
-    }
-    fn stored(&self, id: i64, at: i64) -> impl Fingerprint {
-        Attestation {
-            id,
-            checklist: self.checklist.clone(),
-            item_id: self.item_id.clone(),
-            item_text: self.item_text.clone(),
-            by: self.by.clone(),
-            role: self.role.clone(),
-            evidence: self.evidence.clone(),
-            note: self.note.clone(),
-            at,
-            expires_at: self.expires_at,
-            revoked_at: None,
-        }
-    }
-    fn by(&self) -> &str {
-        &self.by
-    }
-    fn detail(&self, fingerprint: String) -> serde_json::Value {
-        json!({
-            "sha256": fingerprint,
-            "checklist": self.checklist,
-            "item": self.item_id,
-            "expires_at": self.expires_at,
-        })
+    type Stored = Attestation;
+    fn stored_at(&self, at: i64) -> Attestation {
+        self.stored(0, at)
     }
 }
 
 impl NewRecord for NewApproval {
-    const KIND: RecordKind = RecordKind::Approval;
-    fn row(&self, at: i64) -> NewRow<'_> {
-        NewRow {
-            table: Self::KIND.table(),
-            columns: vec![
-                ("checklist", (&self.checklist).into()),
-                ("role", (&self.role).into()),
-                ("by_whom", (&self.by).into()),
-                ("note", (&self.note).into()),
-                ("at", at.into()),
-                ("expires_at", self.expires_at.into()),
-            ],
-        }
-    }
-    fn stored(&self, id: i64, at: i64) -> impl Fingerprint {
-        Approval {
-            id,
-            checklist: self.checklist.clone(),
-            role: self.role.clone(),
-            by: self.by.clone(),
-            note: self.note.clone(),
-            at,
-            expires_at: self.expires_at,
-            revoked_at: None,
-        }
-    }
-    fn by(&self) -> &str {
-        &self.by
-    }
-    fn detail(&self, fingerprint: String) -> serde_json::Value {
-        json!({
-            "sha256": fingerprint,
-            "checklist": self.checklist,
-            "role": self.role,
-            "expires_at": self.expires_at,
-        })
+    type Stored = Approval;
+    fn stored_at(&self, at: i64) -> Approval {
+        self.stored(0, at)
     }
 }
 
 impl NewRecord for NewWaiver {
-    const KIND: RecordKind = RecordKind::Waiver;
-    fn row(&self, at: i64) -> NewRow<'_> {
-        NewRow {
-            table: Self::KIND.table(),
-            columns: vec![
-                ("checklist", (&self.checklist).into()),
-                ("item_id", (&self.item_id).into()),
-                ("item_text", (&self.item_text).into()),
-                ("reason", (&self.reason).into()),
-                ("by_whom", (&self.by).into()),
-                ("at", at.into()),
-                ("expires_at", self.expires_at.into()),
-            ],
-        }
+    type Stored = Waiver;
+    fn stored_at(&self, at: i64) -> Waiver {
+        self.stored(0, at)
     }
-    fn stored(&self, id: i64, at: i64) -> impl Fingerprint {
-        Waiver {
-            id,
-            checklist: self.checklist.clone(),
-            item_id: self.item_id.clone(),
-            item_text: self.item_text.clone(),
-            reason: self.reason.clone(),
-            by: self.by.clone(),
-            at,
-            expires_at: self.expires_at,
-            revoked_at: None,
-        }
-    }
-    fn by(&self) -> &str {
-        &self.by
-    }
-    fn detail(&self, fingerprint: String) -> serde_json::Value {
-        json!({
-            "sha256": fingerprint,
-            "checklist": self.checklist,
-            "item": self.item_id,
-            "expires_at": self.expires_at,
-        })
-    }
+}
+
+/// The (subject, fingerprint) the audit log keeps of a stored record.
+fn audited<R: SignedRecord>(record: &R) -> (String, String) {
+    (record.subject(), record.fingerprint())
 }
 
 impl<D: Dialect> SqlStore<D> {
@@ -375,16 +241,20 @@ where
 
     /// Add an attestation, approval or waiver with its audit entry.
     async fn add<R: NewRecord>(&self, record: &R, at: i64) -> Result<i64> {
+        let stored = record.stored_at(at);
+        let kind = <R::Stored as SignedRecord>::KIND;
         async {
             let mut tx = D::begin_write(&self.pool).await?;
-            let id = Self::insert_audited(&mut tx, record.row(at), at, |id| {
-                let stored = record.stored(id, at);
-                Entry {
-                    actor: record.by(),
-                    action: format!("{}.added", R::KIND.as_str()),
-                    subject: stored.subject(),
-                    detail: record.detail(stored.fingerprint()),
-                }
+            let row = NewRow {
+                table: kind.table(),
+                columns: stored.columns(),
+            };
+            // The fingerprint covers no id, so the stored record's is the one the audit keeps.
+            let id = Self::insert_audited(&mut tx, row, at, |id| Entry {
+                actor: stored.by(),
+                action: format!("{}.added", kind.as_str()),
+                subject: kind.subject(id),
+                detail: stored.detail(),
             })
             .await?;
             tx.commit().await?;
@@ -421,9 +291,15 @@ where
         let id = Self::insert_audited(&mut tx, row, at, |id| Entry {
             actor,
             action: "run.recorded".to_string(),
-            subject: (id, run).subject(),
+            subject: format!("run:{id}"),
             detail: json!({
-                "sha256": (id, run).fingerprint(),
+                "sha256": run_fingerprint(
+                    &run.checklist,
+                    &run.checklist_hash,
+                    &run.decision,
+                    run.score,
+                    &run.report,
+                ),
                 "checklist": run.checklist,
                 "decision": run.decision,
                 "verdict": run.verdict,
@@ -492,7 +368,7 @@ where
             Self::insert_audited(&mut tx, row, at, |revocation| Entry {
                 actor: by,
                 action: format!("{}.revoked", kind.as_str()),
-                subject: format!("{}:{id}", kind.as_str()),
+                subject: kind.subject(id),
                 detail: json!({ "revocation": revocation, "reason": reason }),
             })
             .await?;
@@ -590,24 +466,9 @@ where
             .collect();
         let signed = Self::read_records(&mut tx, None).await?;
         tx.commit().await?;
-        records.extend(
-            signed
-                .attestations
-                .iter()
-                .map(|a| (a.subject(), a.fingerprint())),
-        );
-        records.extend(
-            signed
-                .approvals
-                .iter()
-                .map(|a| (a.subject(), a.fingerprint())),
-        );
-        records.extend(
-            signed
-                .waivers
-                .iter()
-                .map(|w| (w.subject(), w.fingerprint())),
-        );
+        records.extend(signed.attestations.iter().map(audited));
+        records.extend(signed.approvals.iter().map(audited));
+        records.extend(signed.waivers.iter().map(audited));
         Ok(Snapshot {
             entries,
             head,

@@ -60,6 +60,20 @@ fn target(engine: &Engine, checklist: &Path, store: &StoreArgs) -> anyhow::Resul
     Ok(t)
 }
 
+/// A signing verb: open `checklist`, let `sign` record, print what `render` makes of it.
+async fn sign<Done>(
+    checklist: &Path,
+    store: &StoreArgs,
+    sign: impl AsyncFnOnce(&Engine, &Target) -> anyhow::Result<Done>,
+    render: impl FnOnce(&Done) -> String,
+) -> anyhow::Result<u8> {
+    let engine = Engine::default();
+    let t = target(&engine, checklist, store)?;
+    let done = sign(&engine, &t).await?;
+    print!("{}", render(&done));
+    Ok(0)
+}
+
 // ---------------------------------------------------------------------------------- signoff
 
 #[derive(clap::Args)]
@@ -87,8 +101,6 @@ pub struct SignoffArgs {
 }
 
 pub async fn signoff(args: SignoffArgs) -> anyhow::Result<u8> {
-    let engine = Engine::default();
-    let t = target(&engine, &args.checklist, &args.store)?;
     let request = SignoffRequest {
         item: args.item,
         by: args.by,
@@ -97,12 +109,13 @@ pub async fn signoff(args: SignoffArgs) -> anyhow::Result<u8> {
         note: args.note,
         expires: args.expires,
     };
-    let done = people::signoff(&t, engine.registry(), request).await?;
-    print!(
-        "{}",
-        gonogo_report::records::attested(&done.record, done.line)
-    );
-    Ok(0)
+    sign(
+        &args.checklist,
+        &args.store,
+        async |engine, t| Ok(people::signoff(t, engine.registry(), request).await?),
+        |done| gonogo_report::records::attested(&done.record, done.line),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------- approve
@@ -127,20 +140,19 @@ pub struct ApproveArgs {
 }
 
 pub async fn approve(args: ApproveArgs) -> anyhow::Result<u8> {
-    let engine = Engine::default();
-    let t = target(&engine, &args.checklist, &args.store)?;
     let request = ApproveRequest {
         role: args.role,
         by: args.by,
         note: args.note,
         expires: args.expires,
     };
-    let done = people::approve(&t, request).await?;
-    print!(
-        "{}",
-        gonogo_report::records::approved(&done.record, done.line)
-    );
-    Ok(0)
+    sign(
+        &args.checklist,
+        &args.store,
+        async |_, t| Ok(people::approve(t, request).await?),
+        |done| gonogo_report::records::approved(&done.record, done.line),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------- waive
@@ -165,20 +177,19 @@ pub struct WaiveArgs {
 }
 
 pub async fn waive(args: WaiveArgs) -> anyhow::Result<u8> {
-    let engine = Engine::default();
-    let t = target(&engine, &args.checklist, &args.store)?;
     let request = WaiveRequest {
         item: args.item,
         reason: args.reason,
         until: args.until,
         by: args.by,
     };
-    let done = people::waive(&t, request).await?;
-    print!(
-        "{}",
-        gonogo_report::records::waived(&done.record, done.line)
-    );
-    Ok(0)
+    sign(
+        &args.checklist,
+        &args.store,
+        async |_, t| Ok(people::waive(t, request).await?),
+        |done| gonogo_report::records::waived(&done.record, done.line),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------- revoke
@@ -212,22 +223,24 @@ pub struct RevokeArgs {
 }
 
 pub async fn revoke(args: RevokeArgs) -> anyhow::Result<u8> {
-    let engine = Engine::default();
-    let t = target(&engine, &args.checklist, &args.store)?;
-    let request = match (args.kind, args.role, args.item) {
-        (RevokeKind::Approval, Some(role), _) => RevokeRequest::Approval { role },
-        (RevokeKind::Approval, None, _) => bail!("revoke approval needs --role"),
-        (RevokeKind::Attestation, _, Some(item)) => RevokeRequest::Attestation { item },
-        (RevokeKind::Waiver, _, Some(item)) => RevokeRequest::Waiver { item },
-        (RevokeKind::Attestation, _, None) => bail!("revoke attestation needs the item"),
-        (RevokeKind::Waiver, _, None) => bail!("revoke waiver needs the item"),
-    };
-    let done = people::revoke(&t, request, args.by.as_deref(), args.reason.as_deref()).await?;
-    print!(
-        "{}",
-        gonogo_report::records::revoked(done.kind, &done.ids, &done.what, &done.by, done.at)
-    );
-    Ok(0)
+    let (by, reason) = (args.by.as_deref(), args.reason.as_deref());
+    sign(
+        &args.checklist,
+        &args.store,
+        async |_, t| {
+            let request = match (args.kind, args.role, args.item) {
+                (RevokeKind::Approval, Some(role), _) => RevokeRequest::Approval { role },
+                (RevokeKind::Approval, None, _) => bail!("revoke approval needs --role"),
+                (RevokeKind::Attestation, _, Some(item)) => RevokeRequest::Attestation { item },
+                (RevokeKind::Waiver, _, Some(item)) => RevokeRequest::Waiver { item },
+                (RevokeKind::Attestation, _, None) => bail!("revoke attestation needs the item"),
+                (RevokeKind::Waiver, _, None) => bail!("revoke waiver needs the item"),
+            };
+            Ok(people::revoke(t, request, by, reason).await?)
+        },
+        |done| gonogo_report::records::revoked(done.kind, &done.ids, &done.what, &done.by, done.at),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------- history

@@ -1,6 +1,6 @@
 //! PostgreSQL: a team server; writers queue on a lock of the audit chain's head.
 
-use super::Dialect;
+use super::{Dialect, migrate_error, open_error};
 use crate::{Backend, Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Pool, Postgres, Transaction};
@@ -16,10 +16,7 @@ impl Dialect for Postgres {
     type Location = str;
 
     async fn connect(url: &str, shown: &str) -> Result<Pool<Postgres>> {
-        let open_err = |why: String| Error::Open {
-            url: shown.to_string(),
-            why,
-        };
+        let open_err = open_error(shown);
         let opts: PgConnectOptions = url.parse().map_err(|e| Error::BadUrl {
             url: shown.to_string(),
             why: format!("{e}"),
@@ -46,10 +43,7 @@ impl Dialect for Postgres {
             .await
             .map_err(|e| open_err(e.to_string()))?;
         // PostgreSQL migrations hold an advisory lock: concurrent openers wait for each other.
-        MIGRATIONS.run(&pool).await.map_err(|e| Error::Migrate {
-            url: shown.to_string(),
-            why: e.to_string(),
-        })?;
+        MIGRATIONS.run(&pool).await.map_err(migrate_error(shown))?;
         Ok(pool)
     }
 

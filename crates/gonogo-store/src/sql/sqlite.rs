@@ -1,6 +1,6 @@
 //! SQLite: an embedded file in WAL mode; a writer waits for another up to a busy timeout.
 
-use super::Dialect;
+use super::{Dialect, migrate_error, open_error};
 use crate::{Backend, Error, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite, Transaction};
@@ -19,10 +19,7 @@ impl Dialect for Sqlite {
     type Location = Path;
 
     async fn connect(path: &Path, shown: &str) -> Result<Pool<Sqlite>> {
-        let open_err = |why: String| Error::Open {
-            url: shown.to_string(),
-            why,
-        };
+        let open_err = open_error(shown);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
@@ -46,10 +43,7 @@ impl Dialect for Sqlite {
                     .connect_with(opts.clone())
                     .await
                     .map_err(|e| open_err(e.to_string()))?;
-                MIGRATIONS.run(&pool).await.map_err(|e| Error::Migrate {
-                    url: shown.to_string(),
-                    why: e.to_string(),
-                })?;
+                MIGRATIONS.run(&pool).await.map_err(migrate_error(shown))?;
                 Ok::<_, Error>(pool)
             }
             .await;
