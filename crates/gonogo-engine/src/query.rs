@@ -24,11 +24,18 @@ pub async fn existing_store(
         None => (None, PathBuf::from("./CHECKLIST.md")),
     };
     let (url, default) = options.url_for(config_url.as_deref(), &anchor)?;
-    if let (StoreUrl::Sqlite(p), true) = (&url, default)
+    // A read-only verb never creates a store: a mistyped `--store sqlite:typo.db` would
+    // otherwise be created empty and reported as an intact audit trail.
+    if let StoreUrl::Sqlite(p) = &url
         && !p.exists()
     {
+        let hint = if default {
+            "nothing recorded yet: run `gonogo check` first, or pass --store"
+        } else {
+            "no such file: check the path"
+        };
         return Err(Error::input(format!(
-            "no store at {} (nothing recorded yet: run `gonogo check` first, or pass --store)",
+            "no store at {} ({hint})",
             p.display()
         )));
     }

@@ -624,3 +624,24 @@ fn store_paths_are_relative_to_the_checklist() {
     assert!(Path::new(&s.dir.path().join("state/runs.db")).exists());
     assert!(!s.db_file().exists());
 }
+
+/// `audit verify --store sqlite:typo.db` once created an empty store and called it intact.
+#[test]
+fn read_only_verbs_never_create_a_store_they_are_pointed_at() {
+    let s = Session::new();
+    let typo = s.dir.path().join("typo.db");
+    let store = format!("sqlite:{}", typo.display());
+    for verb in [
+        vec!["audit", "verify", "--store", &store],
+        vec!["history", "--store", &store],
+        vec!["diff", "--store", &store],
+    ] {
+        let (code, out) = s.run(T0, &verb);
+        assert_eq!(code, 2, "{verb:?}: {out}");
+        assert!(
+            out.contains("no store at [DIR]/typo.db (no such file: check the path)"),
+            "{verb:?}: {out}"
+        );
+        assert!(!typo.exists(), "{verb:?} created {}", typo.display());
+    }
+}
