@@ -19,7 +19,6 @@ pub mod alembic;
 use gonogo_parsers::line_of;
 use gonogo_repo::{RepoFile, RepoFiles, read_repo_text};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// The migration tool a set belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,11 +90,6 @@ pub struct MigrationSet {
     /// Revisions no other revision builds on. A healthy set has exactly one.
     pub heads: Vec<String>,
     pub problems: Vec<Problem>,
-}
-
-/// Every migration set in the repository at `repo` (walks it, honouring `.gitignore`).
-pub fn detect(repo: &Path) -> Vec<MigrationSet> {
-    detect_in(&gonogo_repo::walk(repo, true))
 }
 
 /// Every migration set among already-walked files.
@@ -602,6 +596,11 @@ fn prisma_set(dir: &str, files: &[&RepoFile]) -> Option<MigrationSet> {
 mod tests {
     use super::*;
     use crate::util::testing::repo;
+
+    /// The migration sets of a fixture repository; kinds pass the run's inventory instead.
+    fn detect(repo: &std::path::Path) -> Vec<MigrationSet> {
+        detect_in(&gonogo_repo::walk(repo, true))
+    }
 
     #[test]
     fn alembic_heads_merges_and_annotations() {
