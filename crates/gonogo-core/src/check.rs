@@ -10,6 +10,7 @@ use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
+use tokio_util::sync::CancellationToken;
 
 /// Documentation of one parameter.
 #[derive(Debug, Clone, Copy)]
@@ -198,6 +199,13 @@ pub struct CheckContext {
     pub env: BTreeMap<String, String>,
     /// Work shared between checks of one run (a file walk, a parsed report).
     pub cache: Arc<Cache>,
+    /// Whoever runs gonogo consented to running the commands a checklist names
+    /// (`--allow-commands`, `GONOGO_ALLOW_COMMANDS=1`); nothing in the checked repository,
+    /// its checklist or its config can set it. Off by default.
+    pub allow_commands: bool,
+    /// Cancelled when the run is interrupted: a check holding a process or a long load stops
+    /// it at once rather than wait for the runner's grace period to end.
+    pub cancel: CancellationToken,
 }
 
 impl CheckContext {
@@ -207,6 +215,8 @@ impl CheckContext {
             targets: BTreeMap::new(),
             env: BTreeMap::new(),
             cache: Arc::default(),
+            allow_commands: false,
+            cancel: CancellationToken::new(),
         }
     }
 

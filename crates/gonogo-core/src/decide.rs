@@ -165,6 +165,9 @@ pub struct Report {
     pub run: Option<i64>,
     /// The id of the run this one was compared with.
     pub previous_run: Option<i64>,
+    /// The run was stopped by an interrupt (SIGINT, SIGTERM) before every check finished: the
+    /// report is partial and its decision is No-Go whatever the items say.
+    pub interrupted: bool,
 }
 
 use crate::bind::{BindingPlan, ItemBinding};
@@ -200,9 +203,14 @@ impl Report {
             regressions: Vec::new(),
             run: None,
             previous_run: None,
+            interrupted: false,
         }
     }
 }
+
+/// The reason an interrupted run gives for its No-Go.
+pub const INTERRUPTED_REASON: &str =
+    "the run was interrupted: checks that had not finished are errors, the report is partial";
 
 /// Assemble the report of a run: one entry per checklist item, then [`conclude`].
 pub fn build_report(
@@ -428,6 +436,9 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
         sections,
     };
     reasons.extend(report.violations.iter().cloned());
+    if report.interrupted {
+        reasons.push(INTERRUPTED_REASON.to_string());
+    }
     report.decision = if reasons.is_empty() {
         Decision::Go
     } else {
@@ -435,6 +446,7 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
     };
     report.reasons = reasons;
     report.verdict = match (report.decision, report.waived().count()) {
+        (Decision::NoGo, _) if report.interrupted => "No-Go (interrupted)".to_string(),
         (Decision::NoGo, _) => "No-Go".to_string(),
         (Decision::Go, 0) => "Go".to_string(),
         (Decision::Go, 1) => "Go with 1 waiver".to_string(),
@@ -531,6 +543,16 @@ mod tests {
         assert_eq!(r.decision, Decision::NoGo);
         assert_eq!(r.reasons.len(), 1);
         assert!(r.reasons[0].starts_with("line 1: a — error"));
+    }
+
+    #[test]
+    fn an_interrupted_run_is_never_a_go() {
+        let mut r = report(vec![item("a", "Sec", Status::Pass, Some("secrets.scan"))]);
+        r.interrupted = true;
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.decision, Decision::NoGo);
+        assert_eq!(r.verdict, "No-Go (interrupted)");
+        assert_eq!(r.reasons, [INTERRUPTED_REASON]);
     }
 
     #[test]

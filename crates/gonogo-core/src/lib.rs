@@ -19,3 +19,6 @@ pub use check::{
 pub use outcome::{Evidence, Finding, Location, Outcome, Status};
 pub use params::{ParamError, Params};
 pub use redact::redact_secret;
+/// The one cancellation primitive of a run: the front end cancels it on an interrupt, the
+/// runner and the checks observe it ([`CheckContext::cancel`]).
+pub use tokio_util::sync::CancellationToken;

@@ -8,6 +8,11 @@
 //! `cmd.succeeds` child's process group dies with it), and a thread stuck in synchronous work
 //! is left to finish on its own, never waited for. A panicking check is an `error`, not a crash.
 //!
+//! An interrupt is the context's [`CheckContext::cancel`] token: once it is cancelled no check
+//! starts (those left are `error`, "not run"), checks that watch the token stop at once (a
+//! `cmd.succeeds` kills its process group), and the others get [`INTERRUPT_GRACE`] to finish
+//! before they are cancelled like a check past its timeout.
+//!
 //! Because a stuck thread may outlive the run, a binary that owns the runtime should end it
 //! with `Runtime::shutdown_timeout` (or `shutdown_background`) rather than a plain drop, which
 //! waits for every blocking thread.
@@ -21,6 +26,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
+
+/// How long running checks may still finish after an interrupt.
+pub const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
+
+/// The outcome of a check the interrupt kept from starting.
+pub const NOT_RUN_INTERRUPTED: &str = "not run: the run was interrupted";
 
 /// A check kind and its parameters: items with equal keys share one run.
 type GroupKey<'a> = (&'a str, Vec<(&'a str, &'a str)>);
@@ -74,6 +85,7 @@ pub async fn run_plan(
                 };
                 let outcome = match &bc.prepared {
                     Err(reason) => Outcome::error(reason.clone()),
+                    Ok(_) if ctx.cancel.is_cancelled() => Outcome::error(NOT_RUN_INTERRUPTED),
                     Ok(check) => {
                         let timeout = match bc.params.duration("timeout") {
                             // The kind enforces its own timeout; the runner's is a backstop.
@@ -105,7 +117,8 @@ pub async fn run_plan(
     out
 }
 
-/// One check on its own blocking-pool thread, ended by `timeout` whatever the check does.
+/// One check on its own blocking-pool thread, ended by `timeout` whatever the check does, or
+/// [`INTERRUPT_GRACE`] after an interrupt.
 async fn run_one(
     check: Arc<dyn PreparedCheck>,
     ctx: Arc<CheckContext>,
@@ -113,6 +126,7 @@ async fn run_one(
 ) -> Outcome {
     let started = Instant::now();
     let handle = Handle::current();
+    let interrupt = ctx.cancel.clone();
     // Dropping the sender (on timeout, or if the runner itself is dropped) cancels the check.
     let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
     let thread = tokio::task::spawn_blocking(move || {
@@ -124,13 +138,23 @@ async fn run_one(
             }
         })
     });
-    let mut outcome = match tokio::time::timeout(timeout, thread).await {
-        Ok(Ok(Some(outcome))) => outcome,
-        Ok(Ok(None)) => Outcome::error("cancelled"),
-        Ok(Err(e)) => Outcome::error(format!("the check panicked: {}", panic_message(e))),
-        Err(_) => Outcome::error(format!(
-            "timed out after {} (raise it with timeout=… on the item)",
-            human_duration(timeout)
+    let past_grace = async {
+        interrupt.cancelled().await;
+        tokio::time::sleep(INTERRUPT_GRACE).await;
+    };
+    let mut outcome = tokio::select! {
+        finished = tokio::time::timeout(timeout, thread) => match finished {
+            Ok(Ok(Some(outcome))) => outcome,
+            Ok(Ok(None)) => Outcome::error("cancelled"),
+            Ok(Err(e)) => Outcome::error(format!("the check panicked: {}", panic_message(e))),
+            Err(_) => Outcome::error(format!(
+                "timed out after {} (raise it with timeout=… on the item)",
+                human_duration(timeout)
+            )),
+        },
+        () = past_grace => Outcome::error(format!(
+            "interrupted: still running {} after the interrupt, stopped",
+            human_duration(INTERRUPT_GRACE)
         )),
     };
     drop(cancel);
@@ -206,6 +230,8 @@ mod tests {
         BlockThread(Duration),
         /// Never finishes.
         Hang,
+        /// Waits for the run's interrupt, then stops with `error`.
+        StopOnInterrupt,
         Panic,
     }
 
@@ -224,7 +250,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl PreparedCheck for Probe {
-        async fn run(&self, _: &CheckContext) -> Outcome {
+        async fn run(&self, ctx: &CheckContext) -> Outcome {
             let t = &self.tally;
             t.runs.fetch_add(1, Ordering::SeqCst);
             let now = t.running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -233,6 +259,11 @@ mod tests {
                 Behaviour::Sleep(d) => tokio::time::sleep(d).await,
                 Behaviour::BlockThread(d) => std::thread::sleep(d),
                 Behaviour::Hang => futures::future::pending::<()>().await,
+                Behaviour::StopOnInterrupt => {
+                    ctx.cancel.cancelled().await;
+                    t.running.fetch_sub(1, Ordering::SeqCst);
+                    return Outcome::error("stopped by the interrupt");
+                }
                 Behaviour::Panic => panic!("probe panicked on purpose"),
             }
             t.running.fetch_sub(1, Ordering::SeqCst);
@@ -504,5 +535,76 @@ mod tests {
         assert_eq!(status, Status::Error);
         assert_eq!(summary, "the check panicked: probe panicked on purpose");
         assert_eq!(status_and_summary(&out[1]).0, Status::Pass);
+    }
+
+    #[test]
+    fn an_interrupt_starts_no_check_and_gives_running_ones_the_grace_period() {
+        let tally = Arc::new(Tally::default());
+        let plan = BindingPlan {
+            items: vec![
+                item(Behaviour::StopOnInterrupt, &tally, "watches"),
+                item(Behaviour::Hang, &tally, "hangs"),
+                // Concurrency 2: these wait for a free slot and never get one before the
+                // interrupt.
+                item(Behaviour::Sleep(Duration::from_millis(1)), &tally, "queued"),
+                item(
+                    Behaviour::Sleep(Duration::from_millis(1)),
+                    &tally,
+                    "queued-2",
+                ),
+            ],
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency: 2,
+            default_timeout: Duration::from_secs(60),
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let ctx = CheckContext::new(".".into());
+        let interrupt = ctx.cancel.clone();
+        let started = Instant::now();
+        let out = rt.block_on(async {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                interrupt.cancel();
+            });
+            run_plan(&plan, &ctx, &opts, &|_, _, _| {}).await
+        });
+        rt.shutdown_background();
+        let took = started.elapsed();
+        assert!(
+            took >= INTERRUPT_GRACE && took < INTERRUPT_GRACE + Duration::from_secs(2),
+            "the run took {took:?}"
+        );
+        let (status, summary) = status_and_summary(&out[0]);
+        assert_eq!(
+            (status, summary),
+            (Status::Error, "stopped by the interrupt")
+        );
+        assert!(
+            out[0].as_ref().unwrap().duration < Duration::from_secs(1),
+            "a check watching the interrupt stops at once"
+        );
+        let (status, summary) = status_and_summary(&out[1]);
+        assert_eq!(status, Status::Error);
+        assert_eq!(
+            summary,
+            "interrupted: still running 2.0 s after the interrupt, stopped"
+        );
+        for queued in &out[2..] {
+            assert_eq!(
+                status_and_summary(queued),
+                (Status::Error, NOT_RUN_INTERRUPTED)
+            );
+        }
+        assert_eq!(
+            tally.runs.load(Ordering::SeqCst),
+            2,
+            "no check started after it"
+        );
     }
 }

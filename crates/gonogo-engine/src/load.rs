@@ -316,7 +316,9 @@ pub fn load_env(choice: &EnvChoice) -> Result<BTreeMap<String, String>> {
 }
 
 /// The repository a checklist belongs to: `explicit`, else the nearest enclosing git work
-/// tree, else the checklist's directory.
+/// tree, else the checklist's directory. Always absolute: a relative `--repo ../x` is resolved
+/// once here, so a command started in a subdirectory or a script named relative to the root
+/// means the same file wherever gonogo was started.
 pub fn resolve_repo(explicit: Option<&Path>, checklist: &Path) -> Result<PathBuf> {
     if let Some(r) = explicit {
         if !r.is_dir() {
@@ -325,13 +327,18 @@ pub fn resolve_repo(explicit: Option<&Path>, checklist: &Path) -> Result<PathBuf
                 r.display()
             )));
         }
-        return Ok(r.to_path_buf());
+        return r
+            .canonicalize()
+            .map_err(|e| Error::input(format!("--repo {}: cannot resolve: {e}", r.display())));
     }
     let dir = checklist
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let dir = dir
+        .canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf());
     Ok(enclosing_work_tree(&dir).unwrap_or(dir))
 }
 

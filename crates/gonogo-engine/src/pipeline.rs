@@ -6,7 +6,7 @@ use gonogo_core::bind::{self, BindingPlan, CONFIG_FILE_PLACEHOLDER, ItemBinding}
 use gonogo_core::config::Diagnostic;
 use gonogo_core::decide::{self, Report};
 use gonogo_core::run::{RunOptions, run_plan};
-use gonogo_core::{CheckContext, Outcome, Registry};
+use gonogo_core::{CancellationToken, CheckContext, Outcome, Registry};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -92,15 +92,24 @@ pub struct RunSettings {
     pub concurrency: Option<usize>,
     /// Timeout of a check that sets none [default: the config's `timeout`].
     pub default_timeout: Option<Duration>,
+    /// The consent of whoever runs gonogo to run the commands the checklist names
+    /// (`cmd.succeeds`). Deliberately not read from the config: the checked repository must
+    /// not grant it to itself. Off by default.
+    pub allow_commands: bool,
+    /// Cancelled on an interrupt: no further check starts, running ones get
+    /// [`INTERRUPT_GRACE`](gonogo_core::run::INTERRUPT_GRACE), the outcomes say `interrupted`.
+    pub cancel: CancellationToken,
 }
 
 /// What the run stage found: one outcome per checklist item (`None` for manual and derived
-/// items and for items outside the selection), which items were selected, and how long it took.
+/// items and for items outside the selection), which items were selected, how long it took,
+/// and whether an interrupt cut it short.
 #[derive(Debug, Clone)]
 pub struct Outcomes {
     pub items: Vec<Option<Outcome>>,
     pub selected: Vec<bool>,
     pub elapsed: Duration,
+    pub interrupted: bool,
 }
 
 /// The bind stage. Binding errors (bad annotations, rules naming unknown checks) are
@@ -140,6 +149,8 @@ pub async fn run(
     let mut ctx = CheckContext::new(bound.loaded.repo.clone());
     ctx.targets = config.targets.clone();
     ctx.env = bound.loaded.env.clone();
+    ctx.allow_commands = settings.allow_commands;
+    ctx.cancel = settings.cancel.clone();
     let opts = RunOptions {
         concurrency: settings.concurrency.unwrap_or(config.concurrency).max(1),
         default_timeout: settings
@@ -171,6 +182,7 @@ pub async fn run(
         items,
         selected,
         elapsed: started.elapsed(),
+        interrupted: settings.cancel.is_cancelled(),
     }
 }
 
@@ -181,6 +193,7 @@ pub fn decide(bound: &Bound, outcomes: Outcomes) -> Report {
         items,
         selected,
         elapsed,
+        interrupted,
     } = outcomes;
     let mut report = decide::build_report(
         &bound.loaded.checklist.display_path,
@@ -190,8 +203,12 @@ pub fn decide(bound: &Bound, outcomes: Outcomes) -> Report {
         &bound.loaded.config.policy,
         elapsed.as_millis() as u64,
     );
-    if selected.iter().any(|s| !s) {
+    let restricted = selected.iter().any(|s| !s);
+    if restricted {
         restrict(&mut report, &selected);
+    }
+    report.interrupted = interrupted;
+    if restricted || interrupted {
         decide::conclude(&mut report, &bound.loaded.config.policy);
     }
     report

@@ -192,9 +192,16 @@ impl LoadReport {
     /// Applies `thresholds` and the built-in rules, and sets the verdict:
     /// - no measured request fails (missing data is never a pass);
     /// - an error rate above 1 % fails unless an `error_rate` threshold says otherwise;
-    /// - a rate threshold fails when an open-model run fell short of its requested rate.
+    /// - a rate threshold fails when an open-model run fell short of its requested rate;
+    /// - an interrupted run never passes: it measured part of what was planned.
     pub fn evaluate(&mut self, thresholds: &[Threshold]) {
         let mut failures = Vec::new();
+        if self.interrupted {
+            failures.push(
+                "interrupted before its planned end: the figures cover part of the run, no verdict"
+                    .to_string(),
+            );
+        }
         if self.requests == 0 {
             failures.push("no requests were measured".to_string());
         }
@@ -385,6 +392,11 @@ impl LoadReport {
         }
         if self.pass {
             let _ = writeln!(o, "  result      PASS");
+        } else if self.interrupted {
+            let _ = writeln!(o, "  result      INTERRUPTED");
+            for f in &self.failures {
+                let _ = writeln!(o, "    - {f}");
+            }
         } else {
             let _ = writeln!(o, "  result      FAIL");
             for f in &self.failures {

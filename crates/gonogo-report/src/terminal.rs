@@ -340,11 +340,24 @@ fn verdict(report: &Report, p: &Painter) -> String {
                     parts.push(format!("{n} {label}"));
                 }
             }
-            let headline = format!(
-                "NO-GO: {} blocking items hold the release ({})",
-                report.reasons.len(),
-                parts.join(", ")
-            );
+            // An interrupted run says so first: its report is partial.
+            let stopped = if report.interrupted {
+                "INTERRUPTED, "
+            } else {
+                ""
+            };
+            let held = report
+                .reasons
+                .len()
+                .saturating_sub(usize::from(report.interrupted));
+            let headline = if report.interrupted && held == 0 {
+                format!("{stopped}NO-GO: the run was stopped before every check finished")
+            } else {
+                format!(
+                    "{stopped}NO-GO: {held} blocking items hold the release ({})",
+                    parts.join(", ")
+                )
+            };
             let _ = writeln!(out, "{}", p.verdict(Decision::NoGo, &headline));
             // The actionable reasons first: failures, then errors, then people.
             let mut ordered: Vec<&ItemReport> = blocking.clone();
@@ -379,6 +392,9 @@ fn verdict(report: &Report, p: &Painter) -> String {
             }
             for v in &report.violations {
                 let _ = writeln!(out, "  policy: {v}");
+            }
+            if report.interrupted {
+                let _ = writeln!(out, "  {}", gonogo_core::decide::INTERRUPTED_REASON);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::store_cmd::RecordArgs;
 use anyhow::Context;
+use gonogo_core::CancellationToken;
 use gonogo_engine::{
     Bound, ConfigChoice, Decision, Engine, EnvChoice, Inputs, Report, RunSettings, Selection,
     Source,
@@ -72,6 +73,14 @@ pub struct CheckArgs {
     /// Show passing items' evidence too.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Run the commands the checklist names (cmd.succeeds); without this consent they are not
+    /// run and their items are errors. Nothing in the checked repository can grant it.
+    #[arg(
+        long,
+        env = "GONOGO_ALLOW_COMMANDS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_commands: bool,
     #[command(flatten)]
     pub record: RecordArgs,
 }
@@ -99,12 +108,21 @@ fn prepare(engine: &Engine, common: &CommonArgs) -> anyhow::Result<Bound> {
 }
 
 pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    // From here on SIGINT and SIGTERM stop the run: no new check, child processes killed, a
+    // partial report marked interrupted, exit 130.
+    let interrupt = CancellationToken::new();
+    crate::interrupt::on_interrupt({
+        let interrupt = interrupt.clone();
+        move || interrupt.cancel()
+    })?;
     let engine = Engine::default();
     let mut bound = prepare(&engine, &args.common)?;
     let progress = ProgressLine::new(args.format == CheckFormat::Tty && args.output.is_none());
     let settings = RunSettings {
         concurrency: args.concurrency,
         default_timeout: None,
+        allow_commands: args.allow_commands,
+        cancel: interrupt,
     };
     let outcomes = engine
         .run(&mut bound, &Selection::All, &settings, &progress)
@@ -123,6 +141,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
         None => print!("{rendered}"),
     }
     Ok(match report.decision {
+        _ if report.interrupted => crate::interrupt::EXIT_INTERRUPTED,
         Decision::Go => 0,
         Decision::NoGo => 1,
     })

@@ -1,6 +1,6 @@
 //! `gonogo load URL …`: drives the load engine from the command line, shows live progress on a
 //! terminal, prints the summary (or JSON), writes the HTML report, and maps the verdict to the
-//! exit code (0 thresholds hold, 1 one fails, 2 usage error).
+//! exit code (0 thresholds hold, 1 one fails, 2 usage error, 130 interrupted).
 
 use anyhow::Context;
 use gonogo_core::params::parse_duration;
@@ -24,7 +24,7 @@ pub enum LoadFormat {
     after_help = "Thresholds: p50 p90 p95 p99 p99.9 max mean min (latency; schedule-corrected with --rate), \
 rps, error_rate, with < <= > >=: --threshold 'p95<200ms' --threshold 'error_rate<0.5%' --threshold 'rps>100'. \
 A run with more than 1% errors fails unless an error_rate threshold says otherwise.\n\
-Exit codes: 0 every threshold holds, 1 one fails, 2 usage error."
+Exit codes: 0 every threshold holds, 1 one fails, 2 usage error, 130 interrupted (what was measured is printed, never as a pass)."
 )]
 pub struct LoadArgs {
     /// The target URL (http:// or https://); with --scenario, the base URL for relative paths.
@@ -196,30 +196,12 @@ pub fn load(args: LoadArgs) -> anyhow::Result<u8> {
     }
     let (cfg, thresholds) = config_from_args(&args)?;
     let control = Control::new();
-    {
-        // Ctrl-C stops the run cleanly (in-flight requests drain, the report is still
-        // written); a second Ctrl-C exits at once.
+    // SIGINT or SIGTERM stops the run cleanly: in-flight requests drain, what was measured is
+    // printed and written, never as a pass, and the exit code is 130.
+    crate::interrupt::on_interrupt({
         let control = control.clone();
-        std::thread::Builder::new()
-            .name("gonogo-load-signal".into())
-            .spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        control.stop();
-                        if tokio::signal::ctrl_c().await.is_ok() {
-                            std::process::exit(130);
-                        }
-                    }
-                });
-            })
-            .context("cannot watch for Ctrl-C")?;
-    }
+        move || control.stop()
+    })?;
     let live = !args.no_progress && std::io::stderr().is_terminal();
     let mut stderr = std::io::stderr();
     let mut on_progress = |p: &Progress| {
@@ -234,7 +216,12 @@ pub fn load(args: LoadArgs) -> anyhow::Result<u8> {
     }
     let mut report = result.map_err(usage)?;
     report.evaluate(&thresholds);
-    finish(&args, &report)
+    let code = finish(&args, &report)?;
+    Ok(if report.interrupted {
+        crate::interrupt::EXIT_INTERRUPTED
+    } else {
+        code
+    })
 }
 
 /// `--merge A.json B.json …`: one report of concurrent runs, judged by the thresholds.

@@ -1,9 +1,10 @@
 //! The `gonogo` command line: parses arguments, calls the engine (`gonogo-engine`), writes what
 //! the renderers (`gonogo-report`) return, and maps results to exit codes (0 Go, 1 No-Go, 2
-//! gonogo could not run). Nothing else lives here.
+//! gonogo could not run, 130 interrupted). Nothing else lives here.
 
 mod catalogue;
 mod check_cmd;
+mod interrupt;
 mod load_cmd;
 mod secrets_cmd;
 mod store_cmd;
@@ -20,7 +21,7 @@ struct Cli {
     command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 Go, 1 No-Go, 2 gonogo could not run (usage, unreadable checklist, bad config or annotation).";
+const EXIT_CODES: &str = "Exit codes: 0 Go, 1 No-Go, 2 gonogo could not run (usage, unreadable checklist, bad config or annotation), 130 interrupted (SIGINT or SIGTERM).";
 
 #[derive(Subcommand)]
 enum Command {

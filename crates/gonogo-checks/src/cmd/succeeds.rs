@@ -25,14 +25,22 @@ static DOC: CheckDoc = CheckDoc {
     live: None,
     summary: "A command run in the repository (a linter, a type checker, a build) exits with status 0.",
     description: "Runs `cmd` in the repository — in `dir`, or in the directory found by \
-        `near` — and passes when it exits 0. Without `shell=true` the command is split like \
+        `near` — and passes when it exits 0. It runs only when whoever runs gonogo consents \
+        with `--allow-commands` or `GONOGO_ALLOW_COMMANDS=1` (nothing in the checklist, the \
+        repository or `gonogo.toml` can grant it); without consent the item is `error` \
+        (\"not run: `npm test` — commands need --allow-commands\") and blocks. Without \
+        `shell=true` the command is split like \
         a shell would (quotes honoured) but run directly, with no shell: no globbing, no \
         pipes, no `&&`; `shell=true` runs it with `sh -c`. `near` is a comma-separated list \
         of files, tried in order: a path (`frontend/package.json`) must exist as written, a \
         bare name (`package.json`) picks the shallowest such file in the repository; the \
         command runs in that file's directory, and when none exists the check is `skipped` \
-        (nothing to build or lint). The command inherits the environment, overlaid with \
-        `--env-file`; stdin is empty. Fails when the command exits non-zero or is killed by \
+        (nothing to build or lint). The command gets a minimal environment: `PATH`, `HOME` \
+        and `LANG` (from gonogo's environment overlaid with `--env-file`) and what `env` \
+        passes — `env=\"NODE_ENV=test,CI\"` sets `NODE_ENV` and passes `CI` through (a name \
+        passed through that is not set is `error`; values cannot hold a comma); stdin is \
+        empty; it runs in a process group of its own, killed as a whole on timeout and when \
+        the run is interrupted. Fails when the command exits non-zero or is killed by \
         a signal, with the exit status and the last lines of its output (stdout and stderr \
         interleaved, at most 64 KiB kept) as evidence; output is scrubbed of the \
         environment's secret values, `password=`/`token=`-style assignments and URL \
@@ -80,6 +88,10 @@ static DOC: CheckDoc = CheckDoc {
             "Longest run; the process group is killed after it.",
             "110s",
         ),
+        ParamDoc::optional(
+            "env",
+            "Variables for the command beyond PATH, HOME and LANG, comma-separated: `NAME=value` sets one, a bare `NAME` passes gonogo's own through (`$VAR` expands as in any parameter).",
+        ),
         ParamDoc::with_default("tail", "Lines of output kept as evidence.", "20"),
         ParamDoc::optional(
             "unavailable",
@@ -90,6 +102,7 @@ static DOC: CheckDoc = CheckDoc {
         "cmd.succeeds cmd=\"mypy .\" dir=backend",
         "cmd.succeeds cmd=\"npm run build\" near=package.json timeout=5m",
         "cmd.succeeds cmd=\"black --check . && flake8 .\" shell=true near=pyproject.toml",
+        "cmd.succeeds cmd=\"npm test\" near=package.json env=\"NODE_ENV=test,CI\"",
     ],
     phrases: &[
         "All MyPy checks passing",
@@ -222,6 +235,10 @@ impl CheckKind for CmdSucceeds {
             return Err(ParamError::new("timeout", "must be more than zero"));
         }
         let tail = params.value::<u64>("tail")?.clamp(1, 500) as usize;
+        let env = match params.str("env") {
+            None => Vec::new(),
+            Some(list) => parse_env(list)?,
+        };
         let unavailable = match params.str("unavailable") {
             None => None,
             Some(re) => Some(
@@ -236,6 +253,7 @@ impl CheckKind for CmdSucceeds {
             near,
             timeout,
             tail,
+            env,
             unavailable,
         }))
     }
@@ -248,7 +266,82 @@ struct Prepared {
     near: Option<Vec<String>>,
     timeout: Duration,
     tail: usize,
+    env: Vec<EnvEntry>,
     unavailable: Option<Regex>,
+}
+
+/// The variables every command gets from gonogo's environment; anything more must be named
+/// with `env=`, so a command never sees gonogo's credentials by accident.
+const BASE_ENV: [&str; 3] = ["PATH", "HOME", "LANG"];
+
+/// One entry of `env=`.
+#[derive(Debug, Clone, PartialEq)]
+enum EnvEntry {
+    /// `NAME=value`.
+    Set(String, String),
+    /// `NAME`: gonogo's own value, passed through.
+    Pass(String),
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `A=1,B=x,CI`: assignments and names passed through.
+fn parse_env(list: &str) -> Result<Vec<EnvEntry>, ParamError> {
+    let mut entries = Vec::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = match part.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(v)),
+            None => (part, None),
+        };
+        if !is_env_name(name) {
+            return Err(ParamError::new(
+                "env",
+                format!(
+                    "`{name}` is not a variable name (expected NAME=value or NAME, comma-separated; values cannot hold a comma)"
+                ),
+            ));
+        }
+        entries.push(match value {
+            Some(v) => EnvEntry::Set(name.to_string(), v.to_string()),
+            None => EnvEntry::Pass(name.to_string()),
+        });
+    }
+    Ok(entries)
+}
+
+/// The command's whole environment: [`BASE_ENV`] and the item's `env=`, from `env` (gonogo's
+/// environment overlaid with `--env-file`). Err names a passed-through variable that is unset.
+fn command_env(
+    entries: &[EnvEntry],
+    env: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>, String> {
+    // An embedder that gives the run no environment of its own (a server) still gives its
+    // commands a PATH, as `resolve` finds programs on it.
+    let mut out: Vec<(String, String)> = BASE_ENV
+        .iter()
+        .filter_map(|k| {
+            let v = env.get(*k).cloned().or_else(|| std::env::var(k).ok())?;
+            Some((k.to_string(), v))
+        })
+        .collect();
+    for entry in entries {
+        let (name, value) = match entry {
+            EnvEntry::Set(n, v) => (n, v.clone()),
+            EnvEntry::Pass(n) => match env.get(n) {
+                Some(v) => (n, v.clone()),
+                None => return Err(n.clone()),
+            },
+        };
+        out.retain(|(k, _)| k != name);
+        out.push((name.clone(), value));
+    }
+    Ok(out)
 }
 
 /// Kills the command's process group unless it was reaped: covers the runner's own timeout
@@ -422,6 +515,22 @@ impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         // The command line itself may hold a secret: it is shown scrubbed too.
         let shown = scrub(&self.cmd, &ctx.env);
+        // Consent comes from whoever runs gonogo, never from the checklist or the repository.
+        if !ctx.allow_commands {
+            return Outcome::error(format!(
+                "not run: `{shown}` — commands need --allow-commands"
+            ))
+            .expected("a run allowed to start commands")
+            .observed("no consent (--allow-commands, GONOGO_ALLOW_COMMANDS=1)");
+        }
+        let command_env = match command_env(&self.env, &ctx.env) {
+            Ok(vars) => vars,
+            Err(name) => {
+                return Outcome::error(format!(
+                    "not run: `{shown}` — env passes {name} through, but it is not set"
+                ));
+            }
+        };
         let base = self.dir.trim_end_matches('/').to_string();
         let rel_dir = match &self.near {
             None => base.clone(),
@@ -473,7 +582,8 @@ impl PreparedCheck for Prepared {
         command
             .args(&self.argv[1..])
             .current_dir(&workdir)
-            .envs(&ctx.env)
+            .env_clear()
+            .envs(command_env)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -495,10 +605,22 @@ impl PreparedCheck for Prepared {
         if let Some(err) = child.stderr.take() {
             readers.push(tokio::spawn(drain(err, tail.clone())));
         }
-        let status = match tokio::time::timeout(self.timeout, child.wait()).await {
-            Ok(Ok(s)) => Some(s),
-            Ok(Err(e)) => return Outcome::error(format!("cannot wait for `{}`: {e}", shown)),
-            Err(_) => None,
+        let waited = tokio::select! {
+            waited = tokio::time::timeout(self.timeout, child.wait()) => Some(waited),
+            () = ctx.cancel.cancelled() => None,
+        };
+        let status = match waited {
+            Some(Ok(Ok(s))) => Some(s),
+            Some(Ok(Err(e))) => return Outcome::error(format!("cannot wait for `{}`: {e}", shown)),
+            Some(Err(_)) => None,
+            None => {
+                guard.kill();
+                let _ = child.wait().await;
+                return Outcome::error(format!(
+                    "interrupted: `{shown}`{in_dir} was stopped after {:.1} s and its process group killed",
+                    started.elapsed().as_secs_f64()
+                ));
+            }
         };
         if status.is_none() {
             guard.kill();
@@ -593,8 +715,139 @@ async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::testing::{codes, recognise, repo, run};
+    use crate::util::testing::{codes, params, recognise, repo};
     use gonogo_core::Status;
+
+    /// Runs `kind` in `root` in a run that consented to commands.
+    async fn run(kind: &dyn CheckKind, pairs: &[(&str, &str)], root: &Path) -> Outcome {
+        let mut ctx = CheckContext::new(root.to_path_buf());
+        ctx.allow_commands = true;
+        run_in(kind, pairs, &ctx).await
+    }
+
+    async fn run_in(kind: &dyn CheckKind, pairs: &[(&str, &str)], ctx: &CheckContext) -> Outcome {
+        kind.prepare(&params(pairs)).unwrap().run(ctx).await
+    }
+
+    #[tokio::test]
+    async fn without_consent_nothing_runs() {
+        let dir = repo(&[]);
+        let marker = dir.path().join("ran");
+        let cmd = format!("touch {}", marker.display());
+        let o = run_in(
+            &CmdSucceeds,
+            &[("cmd", &cmd)],
+            &CheckContext::new(dir.path().to_path_buf()),
+        )
+        .await;
+        assert_eq!(o.status, Status::Error);
+        assert_eq!(
+            o.evidence.summary,
+            format!("not run: `{cmd}` — commands need --allow-commands")
+        );
+        assert!(!marker.exists());
+        assert_eq!(
+            run(&CmdSucceeds, &[("cmd", &cmd)], dir.path()).await.status,
+            Status::Pass
+        );
+        assert!(marker.exists());
+    }
+
+    #[tokio::test]
+    async fn the_command_sees_only_the_minimal_environment_and_what_env_passes() {
+        let dir = repo(&[]);
+        let mut ctx = CheckContext::new(dir.path().to_path_buf());
+        ctx.allow_commands = true;
+        ctx.env = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("HOME", "/home/gonogo-test".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "planted-secret-value".to_string()),
+            ("CI", "true".to_string()),
+            ("STAGE", "staging".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        // The names the command sees, one a line, as the evidence of a failing run.
+        let seen = run_in(
+            &CmdSucceeds,
+            &[
+                (
+                    "cmd",
+                    "env | cut -d= -f1 | sort; echo \"HOME=$HOME\"; exit 1",
+                ),
+                ("shell", "true"),
+                ("tail", "100"),
+            ],
+            &ctx,
+        )
+        .await;
+        let names = &seen.evidence.findings[0].message;
+        assert!(!names.contains("AWS_SECRET_ACCESS_KEY"), "{names}");
+        assert!(!names.contains("planted"), "{names}");
+        assert!(names.contains("HOME=/home/gonogo-test"), "{names}");
+        assert!(names.lines().any(|l| l == "PATH"), "{names}");
+        assert!(
+            !names.lines().any(|l| l == "CI" || l == "STAGE"),
+            "not passed: {names}"
+        );
+        let o = run_in(
+            &CmdSucceeds,
+            &[
+                ("cmd", "sh -c 'test \"$CI $MODE $STAGE\" = \"true fast=yes prod\" && test -z \"$AWS_SECRET_ACCESS_KEY\"'"),
+                ("env", "CI, MODE=fast=yes,STAGE=prod"),
+            ],
+            &ctx,
+        )
+        .await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        let o = run_in(
+            &CmdSucceeds,
+            &[("cmd", "true"), ("env", "NOT_SET_ANYWHERE")],
+            &ctx,
+        )
+        .await;
+        assert_eq!(o.status, Status::Error);
+        assert!(
+            o.evidence
+                .summary
+                .contains("env passes NOT_SET_ANYWHERE through, but it is not set"),
+            "{o:?}"
+        );
+        for bad in ["A B=1", "=1", "1A=x"] {
+            assert!(
+                CmdSucceeds
+                    .prepare(&Params::new().with("cmd", "true").with("env", bad))
+                    .is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_kills_the_process_group_at_once() {
+        let dir = repo(&[]);
+        let marker = dir.path().join("survived");
+        let script = format!("(sleep 2; touch {}) & sleep 30", marker.display());
+        let mut ctx = CheckContext::new(dir.path().to_path_buf());
+        ctx.allow_commands = true;
+        let interrupt = ctx.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            interrupt.cancel();
+        });
+        let started = Instant::now();
+        let o = run_in(&CmdSucceeds, &[("cmd", &script), ("shell", "true")], &ctx).await;
+        assert!(started.elapsed() < Duration::from_secs(2), "{o:?}");
+        assert_eq!(o.status, Status::Error);
+        assert!(o.evidence.summary.starts_with("interrupted: "), "{o:?}");
+        assert!(o.evidence.summary.contains("process group killed"), "{o:?}");
+        std::thread::sleep(Duration::from_millis(2500));
+        assert!(
+            !marker.exists(),
+            "the background child outlived the interrupt"
+        );
+    }
 
     #[tokio::test]
     async fn exit_status_decides() {
@@ -757,9 +1010,10 @@ mod tests {
         let dir = repo(&[]);
         let token = format!("{}{}", "s3cr3t-", "Vq2LmN9pR4sT6uW8");
         let prepared = CmdSucceeds
-            .prepare(&Params::new().with("cmd", "yes line | head -n 200000; echo \"token=$API_TOKEN\"; echo \"$API_TOKEN\"; echo postgres://app:hunter22@db/x; exit 1").with("shell", "true"))
+            .prepare(&Params::new().with("cmd", "yes line | head -n 200000; echo \"token=$API_TOKEN\"; echo \"$API_TOKEN\"; echo postgres://app:hunter22@db/x; exit 1").with("shell", "true").with("env", "API_TOKEN"))
             .unwrap();
         let mut ctx = CheckContext::new(dir.path().to_path_buf());
+        ctx.allow_commands = true;
         ctx.env = std::env::vars().collect();
         ctx.env.insert("API_TOKEN".into(), token.clone());
         let o = prepared.run(&ctx).await;

@@ -344,12 +344,24 @@ impl PreparedCheck for Prepared {
             map.entry(self.settings.key(&url)).or_default().clone()
         };
         let cfg = self.settings.config(scenario);
+        let interrupt = ctx.cancel.clone();
         let result = cell
             .get_or_init(|| async move {
+                let control = gonogo_load::Control::new();
+                // The load stops when the run is interrupted, or when the runner drops this
+                // check at its timeout: no load outlives the check that started it.
+                let _stop_on_drop = StopOnDrop(control.clone());
+                let stopper = control.clone();
                 let run = tokio::task::spawn_blocking(move || {
-                    gonogo_load::run(&cfg, &gonogo_load::Control::new(), &mut |_| {})
-                })
-                .await;
+                    gonogo_load::run(&cfg, &control, &mut |_| {})
+                });
+                let run = tokio::select! {
+                    run = run => run,
+                    () = interrupt.cancelled() => {
+                        stopper.stop();
+                        return Arc::new(Err("interrupted: the load was stopped".to_string()));
+                    }
+                };
                 Arc::new(match run {
                     Ok(Ok(r)) => Ok(r),
                     Ok(Err(e)) => Err(e.to_string()),
@@ -358,10 +370,22 @@ impl PreparedCheck for Prepared {
             })
             .await
             .clone();
+        if ctx.cancel.is_cancelled() {
+            return Outcome::error(format!("interrupted: the load on {shown} was stopped"));
+        }
         match result.as_ref() {
             Ok(report) => judge(report.clone(), &self.thresholds, &shown),
             Err(e) => Outcome::error(format!("cannot load {shown}: {}", redact_url(e))),
         }
+    }
+}
+
+/// Stops a load when dropped.
+struct StopOnDrop(gonogo_load::Control);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
     }
 }
 

@@ -458,6 +458,9 @@ fn a_stop_ends_the_run_and_still_reports() {
     assert!(r.interrupted);
     assert!(r.requests > 0);
     assert!(r.render_text().contains("interrupted"));
+    // What it measured is no verdict: never a pass, whatever the figures say.
+    assert!(!r.pass);
+    assert!(r.render_text().contains("result      INTERRUPTED"));
 }
 
 #[test]

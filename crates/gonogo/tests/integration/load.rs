@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 /// A minimal keep-alive HTTP/1.1 server on 127.0.0.1:0 answering every request with `status`.
-fn server(status: &'static str) -> String {
+pub(crate) fn server(status: &'static str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {

@@ -2,6 +2,7 @@
 //! one binary instead of seven keeps the build small and the link short.
 
 mod cli;
+mod consent;
 mod docs;
 mod load;
 mod no_secret_leaks;
@@ -20,12 +21,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut cmd = gonogo_with_store(args);
-    let verb = cmd.get_args().next().map(|a| a.to_os_string());
-    if verb.as_deref() == Some(OsStr::new("check")) {
-        cmd.arg("--no-store");
-    }
-    cmd
+    Command::from_std(gonogo_process(args))
 }
 
 /// [`gonogo`] for the tests of the store: runs are recorded, in the default store beside the
@@ -35,7 +31,30 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut cmd = Command::cargo_bin("gonogo").expect("binary built");
+    Command::from_std(gonogo_process_with_store(args))
+}
+
+/// [`gonogo`] as a plain process, for the tests that start it and signal it while it runs.
+pub fn gonogo_process<I, S>(args: I) -> std::process::Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = gonogo_process_with_store(args);
+    let verb = cmd.get_args().next().map(|a| a.to_os_string());
+    if verb.as_deref() == Some(OsStr::new("check")) {
+        cmd.arg("--no-store");
+    }
+    cmd
+}
+
+/// [`gonogo_with_store`] as a plain process.
+pub fn gonogo_process_with_store<I, S>(args: I) -> std::process::Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gonogo"));
     cmd.env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env_remove("GONOGO_STORE")
