@@ -337,7 +337,11 @@ fn finish_within(mut child: Child, limit: Duration) -> (Output, Duration) {
 /// A checklist with a quick item, a slow command and an item behind it that never starts
 /// (one check at a time).
 fn slow_checklist(dir: &Path, needle: &str) {
-    write(dir, "README.md", "# x\n");
+    write(
+        dir,
+        "README.md",
+        "# x\n\nA service that answers requests, with its runbook and its contacts.\n",
+    );
     write(
         dir,
         "CHECKLIST.md",
@@ -387,6 +391,12 @@ fn sigint_during_check_prints_a_partial_report_and_exits_130() {
     assert!(text.contains("INTERRUPTED, NO-GO"), "{text}");
     assert!(text.contains("the run was interrupted"), "{text}");
     assert!(!text.contains("GO: every"), "{text}");
+    insta::with_settings!({filters => vec![
+        (r"\d+ ms\)", "[ms])"),
+        (r"after \d+\.\d s", "after [s]"),
+    ]}, {
+        insta::assert_snapshot!("interrupted_tty", text);
+    });
 }
 
 #[test]
@@ -476,7 +486,8 @@ fn an_interrupted_load_prints_what_it_measured_never_a_pass_and_exits_130() {
 fn a_relative_repo_resolves_scripts_from_the_repository_root() {
     let root = tempfile::tempdir().unwrap();
     let repo = root.path().join("x");
-    let elsewhere = root.path().join("elsewhere");
+    // Two levels down: `../../x` read from inside the repository names nothing.
+    let elsewhere = root.path().join("work/elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
     let marker = root.path().join("script-ran");
     executable(
@@ -491,9 +502,9 @@ fn a_relative_repo_resolves_scripts_from_the_repository_root() {
     );
     let out = gonogo([
         "check",
-        "../x/CHECKLIST.md",
+        "../../x/CHECKLIST.md",
         "--repo",
-        "../x",
+        "../../x",
         "--allow-commands",
         "--format",
         "json",

@@ -172,10 +172,16 @@ fn markdown_write_back_is_byte_stable() {
     )
     .unwrap();
     let write_back = || {
-        let out = crate::gonogo(["check", "STABLE.md", "--format", "markdown"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+        let out = crate::gonogo([
+            "check",
+            "STABLE.md",
+            "--format",
+            "markdown",
+            "--allow-commands",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
         assert_eq!(
             out.status.code(),
             Some(0),
