@@ -3,7 +3,7 @@
 
 use crate::plain;
 use gonogo_core::Status;
-use gonogo_core::decide::{Decision, ItemReport, Report};
+use gonogo_core::decide::{Decision, ItemReport, NOTHING_VERIFIED, Report};
 use owo_colors::OwoColorize;
 use std::fmt::Write;
 
@@ -294,13 +294,19 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
 fn verdict(report: &Report, p: &Painter) -> String {
     let mut out = String::new();
     let waived: Vec<&ItemReport> = report.waived().collect();
+    // A partial run says what it left out on the verdict line itself.
+    let partial = report
+        .partial
+        .map(|part| format!(" ({})", part.text()))
+        .unwrap_or_default();
     match report.decision {
         Decision::Go if waived.is_empty() => {
-            let _ = writeln!(
-                out,
-                "{}",
-                p.verdict(Decision::Go, "GO: every blocking item passes")
-            );
+            let headline = if partial.is_empty() {
+                "GO: every blocking item passes".to_string()
+            } else {
+                format!("GO{partial}")
+            };
+            let _ = writeln!(out, "{}", p.verdict(Decision::Go, &headline));
         }
         Decision::Go => {
             let n = waived.len();
@@ -308,7 +314,7 @@ fn verdict(report: &Report, p: &Painter) -> String {
             let _ = writeln!(
                 out,
                 "{}",
-                p.verdict(Decision::Go, &format!("GO with {n} waiver{s}"))
+                p.verdict(Decision::Go, &format!("GO with {n} waiver{s}{partial}"))
             );
             for w in waived {
                 let by = w
@@ -340,11 +346,16 @@ fn verdict(report: &Report, p: &Painter) -> String {
                     parts.push(format!("{n} {label}"));
                 }
             }
-            let headline = format!(
-                "NO-GO: {} blocking items hold the release ({})",
-                report.reasons.len(),
-                parts.join(", ")
-            );
+            let nothing_verified = !report.verified();
+            let held = report.reasons.len() - usize::from(nothing_verified);
+            let headline = if held == 0 {
+                format!("NO-GO{partial}: nothing verified")
+            } else {
+                format!(
+                    "NO-GO{partial}: {held} blocking items hold the release ({})",
+                    parts.join(", ")
+                )
+            };
             let _ = writeln!(out, "{}", p.verdict(Decision::NoGo, &headline));
             // The actionable reasons first: failures, then errors, then people.
             let mut ordered: Vec<&ItemReport> = blocking.clone();
@@ -379,6 +390,9 @@ fn verdict(report: &Report, p: &Painter) -> String {
             }
             for v in &report.violations {
                 let _ = writeln!(out, "  policy: {v}");
+            }
+            if nothing_verified {
+                let _ = writeln!(out, "  {NOTHING_VERIFIED}");
             }
         }
     }

@@ -3,8 +3,8 @@
 use crate::store_cmd::RecordArgs;
 use anyhow::Context;
 use gonogo_engine::{
-    Bound, ConfigChoice, Decision, Engine, EnvChoice, Inputs, Report, RunSettings, Selection,
-    Source,
+    Bound, ConfigChoice, Decision, Engine, EnvChoice, Inputs, Report, RunSettings, Scope,
+    Selection, Source,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -69,11 +69,23 @@ pub struct CheckArgs {
     /// Checks running at once [default: from config, else 8].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Run only the static (repository) or only the live (running services) checks; the
+    /// others are skipped and the verdict says how many items were not verified.
+    #[arg(long, value_enum, value_name = "CHECKS")]
+    pub only: Option<OnlyArg>,
     /// Show passing items' evidence too.
     #[arg(long, short)]
     pub verbose: bool,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnlyArg {
+    /// Checks on the repository (files, git, reports, commands).
+    Static,
+    /// Checks on the running services (HTTP, TLS, databases, Prometheus, load).
+    Live,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +117,10 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let settings = RunSettings {
         concurrency: args.concurrency,
         default_timeout: None,
+        only: args.only.map(|o| match o {
+            OnlyArg::Static => Scope::Static,
+            OnlyArg::Live => Scope::Live,
+        }),
     };
     let outcomes = engine
         .run(&mut bound, &Selection::All, &settings, &progress)

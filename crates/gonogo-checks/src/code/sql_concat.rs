@@ -16,6 +16,7 @@ pub struct CodeSqlConcat;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "No Python or JS/TS code builds SQL by formatting or concatenation and passes it to an execute call.",
     description: "Scans Python (`.py`) and JavaScript/TypeScript (`.js`, `.mjs`, `.cjs`, `.ts`, \
 `.tsx`, `.jsx`) files for execute calls (`cursor.execute`, `executemany`, `exec_driver_sql`, \

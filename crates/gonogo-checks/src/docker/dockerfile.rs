@@ -27,6 +27,7 @@ const RULES: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Dockerfiles use pinned base images, run as non-root, have a HEALTHCHECK, and carry no secrets, remote ADDs or dev dependencies.",
     description: "Reads every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile` in \
 the repository with a real Dockerfile parser (parser directives, comments, line continuations, \

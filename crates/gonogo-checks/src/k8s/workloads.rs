@@ -49,6 +49,7 @@ const MIGRATE_COMMANDS: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Kubernetes workloads set requests/limits, probes, non-root and pinned images; PDBs, NetworkPolicies and replica floors exist.",
     description: "Reads every YAML file of the repository holding Kubernetes objects (multi-document \
 files, `kind: List`, already-rendered Helm output; unrendered Helm templates with `{{ }}` are \

@@ -15,6 +15,7 @@ pub struct OpenapiComplete;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &["api_url"],
     summary: "An OpenAPI 3 document describes every operation: summary, responses, request body schemas and security.",
     description: "Reads the OpenAPI document from `url=` when given; otherwise from the repository \
 (`openapi.{yaml,yml,json}`, `swagger.*`, or any YAML/JSON whose top level has `openapi: 3.x`, \
@@ -224,7 +225,12 @@ impl PreparedCheck for Prepared {
         if local.status != Status::Skipped {
             return local;
         }
-        if let Some(api) = ctx.target("api_url") {
+        // The running API is a fallback: without it the document is absent, unless api_url
+        // names a variable that is not set (a mistake to report).
+        match ctx.target("api_url") {
+            Err(unset @ gonogo_core::MissingTarget::Unset { .. }) => return unset.outcome(),
+            Err(gonogo_core::MissingTarget::NotConfigured(_)) => {}
+            Ok(api) => {
             let url = format!("{}/openapi.json", api.trim_end_matches('/'));
             return match fetch(&url).await {
                 Ok(src) => blocking(move || judge(&redact_url(&url), &src)).await,
@@ -232,6 +238,7 @@ impl PreparedCheck for Prepared {
                     Outcome::error(format!("no OpenAPI document in the repository, and {why}"))
                 }
             };
+            }
         }
         absent(
             self.required,

@@ -17,6 +17,7 @@ pub struct SecretsScan;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "No hardcoded secrets (keys, tokens, passwords, private keys) in the repository.",
     description: "Scans every file of the working tree that git would track (honours .gitignore) \
 with more than 150 built-in detectors (cloud providers, VCS and CI tokens, chat, email, payment \

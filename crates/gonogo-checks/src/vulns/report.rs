@@ -15,6 +15,7 @@ pub struct VulnsReport;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Vulnerability reports (Trivy, Grype, npm audit, pip-audit, cargo-audit, Snyk JSON) have no finding at or above a severity.",
     description: "Reads the scanner reports committed or produced in the repository (`path=` names \
 one; otherwise every JSON file whose name mentions trivy, grype, audit, snyk, vuln, osv or sbom \
