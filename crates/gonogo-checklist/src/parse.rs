@@ -327,6 +327,7 @@ impl<'s> State<'s> {
             }
             Event::End(TagEnd::Paragraph) => self.stop_collecting(fixed),
             Event::Start(Tag::BlockQuote(_) | Tag::HtmlBlock) => self.stop_collecting(fixed),
+            Event::Html(_) => self.stray_annotations(fixed, range),
             Event::TaskListMarker(checked) => {
                 if let Some(f) = self.frames.last_mut()
                     && f.collecting
@@ -455,12 +456,24 @@ impl<'s> State<'s> {
         let Some(index) = f.item else {
             return;
         };
+        let inline_start = f.inline.as_ref().map_or(0, |r| r.start);
         let raw = f
             .inline
             .clone()
             .and_then(|r| fixed.get(r))
             .unwrap_or_default();
         let text = std::mem::take(&mut f.text);
+        for (at, message) in malformed_annotations(raw) {
+            let (line, column) = self.fixed_lines.line_col(fixed, inline_start + at);
+            self.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                code: "annotation-malformed",
+                file: String::new(),
+                line,
+                column,
+                message,
+            });
+        }
         let annotation = display_text(raw)
             .1
             .and_then(|rel| self.annotation(raw, rel, self.items[index].line));
@@ -479,6 +492,46 @@ impl<'s> State<'s> {
                 item.signoff_label = Some(slot.label);
                 item.signoff_filled = slot.filled;
             }
+        }
+    }
+
+    /// `<!-- gonogo… -->` comments in an HTML block (a comment on a line of its own): never
+    /// read as annotations, so never silently ignored. Under an item it is an error (the author
+    /// meant to bind that item); elsewhere a warning.
+    fn stray_annotations(&mut self, fixed: &str, range: Range<usize>) {
+        let block = fixed.get(range.clone()).unwrap_or_default();
+        let under_item = self.frames.iter().any(|f| f.item.is_some());
+        let mut from = 0;
+        while let Some(found) = block[from..].find("<!--") {
+            let at = from + found;
+            from = at + 4;
+            let head = block[at + 4..].trim_start();
+            let Some(prefix) = head.get(..6).filter(|p| p.eq_ignore_ascii_case("gonogo")) else {
+                continue;
+            };
+            if head[6..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
+                continue;
+            }
+            let (line, column) = self.fixed_lines.line_col(fixed, range.start + at);
+            let (severity, place) = if under_item {
+                (Severity::Error, "on a line of its own under an item")
+            } else {
+                (Severity::Warning, "outside any item")
+            };
+            self.diagnostics.push(Diagnostic {
+                severity,
+                code: "annotation-misplaced",
+                file: String::new(),
+                line,
+                column,
+                message: format!(
+                    "`<!-- {prefix}…` {place} is not read: put `<!-- gonogo: check.id key=value -->` at the end of the item's line"
+                ),
+            });
         }
     }
 
@@ -569,6 +622,48 @@ impl<'s> State<'s> {
             None => {}
         }
     }
+}
+
+/// Comments in an item's raw inline source that were meant as annotations but are not read as
+/// one: `<!-- gonogo files.exists … -->` (no colon), `<!-- GONOGO: … -->` (the prefix is
+/// lowercase), `<!-- gonogo: …` never closed. Each is an error at its offset in `raw`: the
+/// author asked for a check, and the item must not silently fall back to another binding or to
+/// a person.
+fn malformed_annotations(raw: &str) -> Vec<(usize, String)> {
+    const FORM: &str = "write `<!-- gonogo: check.id key=value -->`";
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = raw[from..].find("<!--") {
+        let at = from + found;
+        from = at + 4;
+        let body = &raw[at + 4..];
+        let head = body.trim_start();
+        let closed = body.contains("-->");
+        if head.starts_with("gonogo:") {
+            if !closed {
+                out.push((
+                    at,
+                    format!("annotation never closed: `<!-- gonogo:` has no `-->` on the item; {FORM}"),
+                ));
+            }
+            continue;
+        }
+        let Some(prefix) = head.get(..6).filter(|p| p.eq_ignore_ascii_case("gonogo")) else {
+            continue;
+        };
+        let next = head[6..].chars().next();
+        if next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+            // `<!-- gonogos … -->`, `<!-- gonogo-note -->`: another word.
+            continue;
+        }
+        let message = if next == Some(':') {
+            format!("annotation prefix `{prefix}:` is not read: it must be lowercase `gonogo:`; {FORM}")
+        } else {
+            format!("annotation without a colon after `{prefix}` is not read; {FORM}")
+        };
+        out.push((at, message));
+    }
+    out
 }
 
 /// The item's raw inline source as shown: annotation removed, lines joined, emoji repaired.
@@ -924,6 +1019,60 @@ mod tests {
         assert_eq!((a.line, a.column), (1, 27));
         assert_eq!(c.items[0].display, "Health");
         assert_eq!(c.items[0].text, "Health");
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    }
+
+    #[test]
+    fn malformed_annotations_are_errors_with_their_line() {
+        let src = "# S\n\n\
+- [ ] Runbook <!-- gonogo files.exists path=RUNBOOK.md -->\n\
+- [ ] Health <!-- GONOGO: http.status path=/health -->\n\
+- [ ] Tests passing <!-- gonogo: tests.junit path=reports/junit.xml\n\
+- [ ] Fine <!-- gonogo: files.exists path=README.md --> <!-- a note -->\n\
+- [ ] Notes <!-- gonogo-ignore this --> <!-- gonogos -->\n\
+- [ ] Coverage\n  <!-- gonogo: tests.coverage min=80 -->\n\n\
+<!-- gonogo: files.exists path=x -->\n";
+        let c = parse(src);
+        let shown: Vec<(usize, usize, &str, &str)> = c
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let kind = if d.message.contains("colon") {
+                    "no colon"
+                } else if d.message.contains("lowercase") {
+                    "case"
+                } else if d.message.contains("never closed") {
+                    "unclosed"
+                } else if d.message.contains("is not read: put") {
+                    "misplaced"
+                } else {
+                    "?"
+                };
+                (d.line, d.column, d.code, kind)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (3, 15, "annotation-malformed", "no colon"),
+                (4, 14, "annotation-malformed", "case"),
+                (5, 21, "annotation-malformed", "unclosed"),
+                (9, 3, "annotation-misplaced", "misplaced"),
+                (11, 1, "annotation-misplaced", "misplaced"),
+            ]
+        );
+        // Under an item the author meant to bind it: an error. Elsewhere: a warning.
+        let errors: Vec<bool> = c.diagnostics.iter().map(|d| d.is_error()).collect();
+        assert_eq!(errors, [true, true, true, true, false]);
+        assert!(c.items.iter().take(3).all(|i| i.annotation.is_none()));
+        assert_eq!(
+            c.items[3].annotation.as_ref().unwrap().content,
+            "files.exists path=README.md"
+        );
+        assert_eq!(
+            c.diagnostics[0].message,
+            "annotation without a colon after `gonogo` is not read; write `<!-- gonogo: check.id key=value -->`"
+        );
     }
 
     #[test]

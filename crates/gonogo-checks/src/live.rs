@@ -10,19 +10,20 @@ use gonogo_secrets::redact::{UrlUserinfo, redact_url};
 use std::sync::LazyLock;
 
 /// The address a live check talks to: its own parameter (`dsn=`, `url=`) wins over the shared
-/// target from `gonogo.toml`. `Err` is the `skipped` outcome naming the missing target.
+/// target from `gonogo.toml`. `Err` is the `error` outcome naming the missing target (or its
+/// unset variable): a live check without an address cannot tell, and never passes or skips.
 pub fn resolve(own: Option<&str>, ctx: &CheckContext, target: &str) -> Result<String, Outcome> {
     match own.filter(|s| !s.trim().is_empty()) {
         Some(v) => Ok(v.trim().to_string()),
         None => ctx
             .target(target)
-            .map(|s| s.trim().to_string())
-            .ok_or_else(|| Outcome::skipped(format!("no {target} configured"))),
+            .map(str::to_string)
+            .map_err(|missing| missing.outcome()),
     }
 }
 
-/// A live check's body: `Err` is an outcome settled before the end (skipped without a target,
-/// error when the service cannot be reached or read), so every step can end the check with `?`.
+/// A live check's body: `Err` is an outcome settled before the end (error without a target or
+/// when the service cannot be reached or read), so every step can end the check with `?`.
 pub type Concluded = Result<Outcome, Outcome>;
 
 /// A prepared live check whose body ends early with `?` (see [`Concluded`]).
@@ -182,7 +183,24 @@ mod tests {
             resolve(None, &ctx, "database_url").unwrap(),
             "postgres://a@b/c"
         );
-        let skipped = resolve(None, &ctx, "redis_url").unwrap_err();
-        assert_eq!(skipped.evidence.summary, "no redis_url configured");
+        let missing = resolve(None, &ctx, "redis_url").unwrap_err();
+        assert_eq!(missing.status, gonogo_core::Status::Error);
+        assert_eq!(
+            missing.evidence.summary,
+            "no redis_url configured: set it under [targets] in gonogo.toml, or run with --only static"
+        );
+        ctx.unset_targets
+            .insert("redis_url".into(), vec!["REDIS_URL".into()]);
+        let unset = resolve(None, &ctx, "redis_url").unwrap_err();
+        assert_eq!(unset.status, gonogo_core::Status::Error);
+        assert_eq!(
+            unset.evidence.summary,
+            "redis_url: $REDIS_URL is not set (set it in the environment or pass --env-file)"
+        );
+        assert_eq!(
+            resolve(Some("redis://own"), &ctx, "redis_url").unwrap(),
+            "redis://own",
+            "the kind's own address needs no target"
+        );
     }
 }

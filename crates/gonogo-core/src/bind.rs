@@ -377,7 +377,49 @@ pub fn bind(
             });
         }
     }
+    diagnostics.extend(unknown_targets(config, registry, &items));
     BindingPlan { items, diagnostics }
+}
+
+/// `[targets]` keys no check reads: a misspelt `api_ulr` would otherwise leave every live item
+/// without its target. A name is known when a kind of `registry` reads it (`CheckDoc::targets`)
+/// or an item or rule names it with `target=`. Located in the config (its file is
+/// [`CONFIG_FILE_PLACEHOLDER`] until the caller names it).
+pub fn unknown_targets(
+    config: &Config,
+    registry: &Registry,
+    items: &[ItemBinding],
+) -> Vec<Diagnostic> {
+    let mut known: Vec<&str> = registry.iter().flat_map(|k| k.doc().targets).copied().collect();
+    let named = items
+        .iter()
+        .filter_map(|b| match b {
+            ItemBinding::Check(bc) => bc.params.str("target"),
+            _ => None,
+        })
+        .chain(config.binds.iter().filter_map(|r| r.params.str("target")));
+    known.extend(named);
+    known.sort_unstable();
+    known.dedup();
+    config
+        .target_keys
+        .iter()
+        .filter(|(name, _)| !known.contains(&name.as_str()))
+        .map(|(name, &(line, column))| {
+            let hint = match gonogo_parsers::did_you_mean(name, known.iter().copied()) {
+                Some(k) => format!("; did you mean `{k}`?"),
+                None => format!(" (known: {})", known.join(", ")),
+            };
+            Diagnostic {
+                severity: Severity::Error,
+                code: "config-unknown-key",
+                file: CONFIG_FILE_PLACEHOLDER.to_string(),
+                line,
+                column,
+                message: format!("unknown target `{name}` in [targets]{hint}"),
+            }
+        })
+        .collect()
 }
 
 /// The kind that binds an item automatically. Of the kinds that recognise it, those with the
@@ -418,6 +460,7 @@ mod tie_tests {
 
     static DOC: CheckDoc = CheckDoc {
         live: None,
+        targets: &[],
         summary: "",
         description: "",
         params: &[],

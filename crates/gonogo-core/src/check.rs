@@ -60,6 +60,9 @@ pub struct CheckDoc {
     /// The running service the kind talks to; `None` for a kind that reads the repository
     /// (files, git, reports, commands run there).
     pub live: Option<Service>,
+    /// The shared targets of `gonogo.toml`'s `[targets]` the kind reads when its own parameters
+    /// name no address (`database_url`); together they are the target names a config may set.
+    pub targets: &'static [&'static str],
     /// One line: what the check verifies.
     pub summary: &'static str,
     /// A paragraph: how it decides, what it reads, what makes it fail, warn, error or skip.
@@ -158,6 +161,14 @@ pub trait CheckKind: Send + Sync + 'static {
     /// [`prepare`]).
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError>;
 
+    /// Whether the check loads a live target (a load test). The runner starts such checks only
+    /// after every other check has finished, so gonogo's own traffic never shows in what the
+    /// others measure: a failing service cannot pass its error-rate item on the successful
+    /// requests of gonogo's load test.
+    fn generates_load(&self) -> bool {
+        false
+    }
+
     /// The implementing struct's type name; the registry tests hold it to the id
     /// (`redis.hit-rate` is `RedisHitRate`).
     fn type_name(&self) -> &'static str {
@@ -195,6 +206,9 @@ pub struct CheckContext {
     /// Shared targets from `gonogo.toml` `[targets]` (`api_url`, `database_url`, …), with
     /// `$VAR` already expanded.
     pub targets: BTreeMap<String, String>,
+    /// Targets left out of `targets` because a `$VAR` in them is not set: each with the names
+    /// of its unset variables. A check that needs one is an `error` saying which.
+    pub unset_targets: BTreeMap<String, Vec<String>>,
     /// Environment seen by checks: the process environment overlaid with `--env-file`.
     pub env: BTreeMap<String, String>,
     /// Work shared between checks of one run (a file walk, a parsed report).
@@ -213,6 +227,7 @@ impl CheckContext {
         CheckContext {
             repo,
             targets: BTreeMap::new(),
+            unset_targets: BTreeMap::new(),
             env: BTreeMap::new(),
             cache: Arc::default(),
             allow_commands: false,
@@ -220,11 +235,57 @@ impl CheckContext {
         }
     }
 
-    pub fn target(&self, name: &str) -> Option<&str> {
+    /// The shared target `name`, or why there is none. Neither reason is a pass or a skip:
+    /// a check that needs the target cannot run, so it is an `error` (a run that leaves live
+    /// checks out on purpose never runs them).
+    pub fn target(&self, name: &str) -> Result<&str, MissingTarget> {
+        if let Some(vars) = self.unset_targets.get(name) {
+            return Err(MissingTarget::Unset {
+                name: name.to_string(),
+                vars: vars.clone(),
+            });
+        }
         self.targets
             .get(name)
-            .map(String::as_str)
+            .map(|s| s.trim())
             .filter(|s| !s.is_empty())
+            .ok_or_else(|| MissingTarget::NotConfigured(name.to_string()))
+    }
+}
+
+/// Why a shared target is not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissingTarget {
+    /// `[targets]` does not set it (or sets it empty).
+    NotConfigured(String),
+    /// It names variables that are not set.
+    Unset { name: String, vars: Vec<String> },
+}
+
+impl MissingTarget {
+    /// The outcome of a check that cannot run without the target: `error`, with the reason.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::error(self.to_string())
+    }
+}
+
+impl std::fmt::Display for MissingTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MissingTarget::NotConfigured(name) => write!(
+                f,
+                "no {name} configured: set it under [targets] in gonogo.toml, or run with --only static"
+            ),
+            MissingTarget::Unset { name, vars } => {
+                let vars: Vec<String> = vars.iter().map(|v| format!("${v}")).collect();
+                let verb = if vars.len() == 1 { "is" } else { "are" };
+                write!(
+                    f,
+                    "{name}: {} {verb} not set (set it in the environment or pass --env-file)",
+                    vars.join(", ")
+                )
+            }
+        }
     }
 }
 

@@ -13,6 +13,10 @@ pub use gonogo_parsers::{Diagnostic, Severity};
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub targets: BTreeMap<String, String>,
+    /// Where each target is set (line, column of its key), for diagnostics about it: which
+    /// target names exist is known only once items are bound (`target=` on an item may name
+    /// one of the config's own).
+    pub target_keys: BTreeMap<String, (usize, usize)>,
     pub binds: Vec<BindRule>,
     pub policy: Policy,
     /// Recognise common phrasings automatically (default on).
@@ -21,6 +25,9 @@ pub struct Config {
     pub concurrency: usize,
     /// Default timeout per check, in seconds.
     pub timeout_secs: f64,
+    /// `[run] live = false`: the run leaves live checks out on purpose (a partial run, which
+    /// the verdict says), as `--only static` does.
+    pub live: bool,
     /// `[store] url`: where runs and sign-offs are kept (`postgres://…`, `sqlite:PATH`);
     /// none means the default SQLite file beside the checklist.
     pub store_url: Option<String>,
@@ -30,6 +37,7 @@ impl Config {
     pub fn with_defaults() -> Self {
         Config {
             auto_bind: true,
+            live: true,
             concurrency: 8,
             timeout_secs: 120.0,
             ..Config::default()
@@ -195,6 +203,7 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawRun {
     auto_bind: Option<bool>,
+    live: Option<bool>,
     concurrency: Option<Spanned<i64>>,
     timeout: Option<Spanned<String>>,
 }
@@ -218,6 +227,15 @@ pub fn parse(
             message,
         }
     };
+    // Unknown keys first: every one of them, each with a did-you-mean (serde would stop at the
+    // first, without one).
+    let doc = toml::de::DeTable::parse(src).ok();
+    if let Some(doc) = &doc {
+        let unknown = unknown_keys(doc.get_ref(), &diag);
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+    }
     let raw: RawConfig = match toml::from_str(src) {
         Ok(r) => r,
         Err(e) => {
@@ -231,7 +249,17 @@ pub fn parse(
     };
     let mut diags = Vec::new();
     let mut config = Config::with_defaults();
+    let target_keys = doc
+        .as_ref()
+        .and_then(|d| d.get_ref().get("targets"))
+        .and_then(|t| t.get_ref().as_table());
     for (name, value) in raw.targets {
+        let at = target_keys
+            .and_then(|t| t.keys().find(|k| k.get_ref().as_ref() == name.as_str()))
+            .map_or(value.span().start, |k| k.span().start);
+        config
+            .target_keys
+            .insert(name.clone(), index.line_col(src, at));
         config.targets.insert(name, value.into_inner());
     }
     for bind in raw.bind {
@@ -342,6 +370,7 @@ pub fn parse(
     }
     if let Some(run) = raw.run {
         config.auto_bind = run.auto_bind.unwrap_or(true);
+        config.live = run.live.unwrap_or(true);
         if let Some(c) = run.concurrency {
             match usize::try_from(*c.get_ref()) {
                 Ok(n) if (1..=256).contains(&n) => config.concurrency = n,
@@ -385,6 +414,84 @@ pub fn parse(
     } else {
         Err(diags)
     }
+}
+
+/// Every key of `src` that no table of `gonogo.toml` has, located, with the key it most likely
+/// meant. The known keys are the fields of the `Raw*` structs, read from serde itself (one list);
+/// `[targets]` names are checked after binding ([`crate::bind::unknown_targets`]) and
+/// `[[bind]] params` by the kind they bind. A document that does not parse is left to serde,
+/// whose error says where.
+fn unknown_keys(
+    top: &toml::de::DeTable<'_>,
+    diag: &dyn Fn(std::ops::Range<usize>, &'static str, String) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    use toml::de::{DeTable, DeValue};
+    let mut out = Vec::new();
+    let mut check = |table: &DeTable<'_>, known: &[&str], place: &str| {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if known.contains(&name) {
+                continue;
+            }
+            let hint = gonogo_parsers::did_you_mean(name, known.iter().copied())
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_else(|| format!(" (known: {})", known.join(", ")));
+            out.push(diag(
+                key.span(),
+                "config-unknown-key",
+                format!("unknown key `{name}` {place}{hint}"),
+            ));
+        }
+    };
+    check(top, fields_of::<RawConfig>(), "in gonogo.toml");
+    let table = |name: &str| top.get(name).and_then(|v| v.get_ref().as_table());
+    for (name, fields) in [
+        ("policy", fields_of::<RawPolicy>()),
+        ("run", fields_of::<RawRun>()),
+        ("store", fields_of::<RawStore>()),
+    ] {
+        if let Some(t) = table(name) {
+            check(t, fields, &format!("in [{name}]"));
+        }
+    }
+    if let Some(DeValue::Array(binds)) = top.get("bind").map(|v| v.get_ref()) {
+        for bind in binds {
+            if let Some(t) = bind.get_ref().as_table() {
+                check(t, fields_of::<RawBind>(), "in [[bind]]");
+            }
+        }
+    }
+    out
+}
+
+/// The field names serde's derive gives struct `T`: it hands them to `deserialize_struct`,
+/// which is all this deserializer answers before it stops.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+    impl<'de> de::Deserializer<'de> for Fields<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
 }
 
 /// Parse a dotenv file for `--env-file` (the one dotenv parser, [`gonogo_parsers::dotenv`]):

@@ -168,7 +168,65 @@ pub struct Report {
     /// The run was stopped by an interrupt (SIGINT, SIGTERM) before every check finished: the
     /// report is partial and its decision is No-Go whatever the items say.
     pub interrupted: bool,
+    /// Set when the run left some checks out on purpose (`--only static`, `[run] live =
+    /// false`): which ones ran, and how many items were therefore not verified. The verdict
+    /// says so.
+    pub partial: Option<Partial>,
 }
+
+/// The checks a partial run ran: the others were left out on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Checks on the repository alone (`--only static`, `[run] live = false`).
+    Static,
+    /// Checks on the running services alone (`--only live`).
+    Live,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Static => "static",
+            Scope::Live => "live",
+        }
+    }
+
+    /// The kind of check the scope leaves out.
+    pub fn left_out(self) -> &'static str {
+        match self {
+            Scope::Static => "live",
+            Scope::Live => "static",
+        }
+    }
+}
+
+/// A run that left some checks out on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Partial {
+    /// The checks that ran.
+    pub scope: Scope,
+    /// Items bound to a check outside the scope: `skipped` without running, not verified.
+    pub unverified: usize,
+}
+
+impl Partial {
+    /// "static only: 23 live items not verified".
+    pub fn text(&self) -> String {
+        let s = if self.unverified == 1 { "" } else { "s" };
+        format!(
+            "{} only: {} {} item{s} not verified",
+            self.scope.as_str(),
+            self.unverified,
+            self.scope.left_out()
+        )
+    }
+}
+
+/// The reason of a No-Go when no item passed its check or was attested: Go needs at least one
+/// verified item, so skipped, waived and advisory items alone never make a Go.
+pub const NOTHING_VERIFIED: &str =
+    "nothing verified: no item passed its check or was attested, and Go needs at least one";
 
 use crate::bind::{BindingPlan, ItemBinding};
 use crate::config::Policy;
@@ -204,6 +262,7 @@ impl Report {
             run: None,
             previous_run: None,
             interrupted: false,
+            partial: None,
         }
     }
 }
@@ -438,6 +497,8 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
     reasons.extend(report.violations.iter().cloned());
     if report.interrupted {
         reasons.push(INTERRUPTED_REASON.to_string());
+    } else if !report.verified() {
+        reasons.push(NOTHING_VERIFIED.to_string());
     }
     report.decision = if reasons.is_empty() {
         Decision::Go
@@ -445,12 +506,16 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
         Decision::NoGo
     };
     report.reasons = reasons;
-    report.verdict = match (report.decision, report.waived().count()) {
+    let verdict = match (report.decision, report.waived().count()) {
         (Decision::NoGo, _) if report.interrupted => "No-Go (interrupted)".to_string(),
         (Decision::NoGo, _) => "No-Go".to_string(),
         (Decision::Go, 0) => "Go".to_string(),
         (Decision::Go, 1) => "Go with 1 waiver".to_string(),
         (Decision::Go, n) => format!("Go with {n} waivers"),
+    };
+    report.verdict = match &report.partial {
+        Some(p) => format!("{verdict} ({})", p.text()),
+        None => verdict,
     };
 }
 
@@ -470,6 +535,13 @@ impl SignoffNote {
 }
 
 impl Report {
+    /// Whether at least one item passed its check or was attested: Go needs one.
+    pub fn verified(&self) -> bool {
+        self.items
+            .iter()
+            .any(|i| !i.derived && i.status.is_passing())
+    }
+
     /// Items waived in this run: a Go with waivers lists them.
     pub fn waived(&self) -> impl Iterator<Item = &ItemReport> {
         self.items

@@ -308,6 +308,7 @@ mod tests {
     fn documented_defaults_are_read_from_the_doc() {
         static DOC: CheckDoc = CheckDoc {
             live: None,
+            targets: &[],
             summary: "",
             description: "",
             params: &[

@@ -1,4 +1,7 @@
 //! Running bound checks: concurrently (bounded), each under a timeout, identical checks once.
+//! Checks that load a live target ([`CheckKind::generates_load`](crate::CheckKind)) run in a
+//! second phase, after every other check has finished: live queries about error rates and
+//! latency see the service's own traffic, never gonogo's load test.
 //!
 //! Invariant: no check can block the runtime's threads, and the per-check timeout always ends
 //! the check. Each check runs on its own blocking-pool thread that drives the check's future
@@ -101,10 +104,28 @@ pub async fn run_plan(
             }
         })
         .collect();
-    let results: Vec<(usize, Outcome)> = futures::stream::iter(checks)
-        .buffer_unordered(opts.concurrency.max(1))
-        .collect()
-        .await;
+    // Two phases: every other check, then the load tests.
+    let loads = |first: usize| match &plan.items[first] {
+        ItemBinding::Check(bc) => bc.kind.generates_load(),
+        _ => false,
+    };
+    let (mut others, mut load_tests) = (Vec::new(), Vec::new());
+    for (check, (first, _)) in checks.into_iter().zip(&groups) {
+        if loads(*first) {
+            load_tests.push(check);
+        } else {
+            others.push(check);
+        }
+    }
+    let mut results: Vec<(usize, Outcome)> = Vec::with_capacity(total);
+    for phase in [others, load_tests] {
+        results.extend(
+            futures::stream::iter(phase)
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect::<Vec<_>>()
+                .await,
+        );
+    }
 
     let mut out: Vec<Option<Outcome>> = vec![None; plan.items.len()];
     let by_first: HashMap<usize, Outcome> = results.into_iter().collect();
@@ -199,6 +220,7 @@ mod tests {
 
     static PROBE_DOC: CheckDoc = CheckDoc {
         live: None,
+        targets: &[],
         summary: "A check whose behaviour the test chooses.",
         description: "",
         params: &[],
@@ -223,6 +245,27 @@ mod tests {
         }
     }
 
+    /// A kind that loads its target, as `load.run` does.
+    struct LoadProbe;
+
+    impl CheckKind for LoadProbe {
+        fn id(&self) -> &'static str {
+            "test.load"
+        }
+        fn doc(&self) -> &'static CheckDoc {
+            &PROBE_DOC
+        }
+        fn prepare(&self, _: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+            Err(ParamError::new(
+                "-",
+                "the tests build their checks directly",
+            ))
+        }
+        fn generates_load(&self) -> bool {
+            true
+        }
+    }
+
     enum Behaviour {
         /// Awaits a tokio sleep, then passes.
         Sleep(Duration),
@@ -241,17 +284,25 @@ mod tests {
         runs: AtomicUsize,
         running: AtomicUsize,
         most_running: AtomicUsize,
+        /// `start KEY` and `end KEY` as checks start and end.
+        events: std::sync::Mutex<Vec<String>>,
     }
 
     struct Probe {
         behaviour: Behaviour,
         tally: Arc<Tally>,
+        key: String,
     }
 
     #[async_trait::async_trait]
     impl PreparedCheck for Probe {
         async fn run(&self, ctx: &CheckContext) -> Outcome {
             let t = &self.tally;
+            let event = |what: &str| {
+                let mut events = t.events.lock().unwrap_or_else(|e| e.into_inner());
+                events.push(format!("{what} {}", self.key));
+            };
+            event("start");
             t.runs.fetch_add(1, Ordering::SeqCst);
             let now = t.running.fetch_add(1, Ordering::SeqCst) + 1;
             t.most_running.fetch_max(now, Ordering::SeqCst);
@@ -267,18 +318,29 @@ mod tests {
                 Behaviour::Panic => panic!("probe panicked on purpose"),
             }
             t.running.fetch_sub(1, Ordering::SeqCst);
+            event("end");
             Outcome::pass("done")
         }
     }
 
     fn item(behaviour: Behaviour, tally: &Arc<Tally>, key: &str) -> ItemBinding {
+        item_of(&RunnerProbe, behaviour, tally, key)
+    }
+
+    fn item_of(
+        kind: &'static dyn CheckKind,
+        behaviour: Behaviour,
+        tally: &Arc<Tally>,
+        key: &str,
+    ) -> ItemBinding {
         ItemBinding::Check(BoundCheck {
-            kind: &RunnerProbe,
+            kind,
             source: BindingSource::Annotation,
             params: Params::new().with("key", key),
             prepared: Ok(Arc::new(Probe {
                 behaviour,
                 tally: tally.clone(),
+                key: key.to_string(),
             })),
         })
     }
@@ -518,6 +580,42 @@ mod tests {
         assert!(durations.windows(2).all(|w| w[0] > w[1]), "{durations:?}");
         assert!(out[5].is_none());
         assert_eq!(status_and_summary(&out[6]).0, Status::Error);
+    }
+
+    #[test]
+    fn load_tests_start_only_after_every_other_check_has_finished() {
+        // The load test comes first in the checklist and there is room for every check at
+        // once; the error-rate query must still see the service before gonogo loads it.
+        let tally = Arc::new(Tally::default());
+        let out = run(
+            vec![
+                item_of(
+                    &LoadProbe,
+                    Behaviour::Sleep(Duration::from_millis(10)),
+                    &tally,
+                    "load",
+                ),
+                item(
+                    Behaviour::Sleep(Duration::from_millis(150)),
+                    &tally,
+                    "error-rate",
+                ),
+                item(Behaviour::BlockThread(Duration::from_millis(80)), &tally, "p95"),
+            ],
+            8,
+            Duration::from_secs(10),
+        );
+        assert!(
+            out.iter()
+                .all(|o| o.as_ref().unwrap().status == Status::Pass)
+        );
+        let events = tally.events.lock().unwrap().clone();
+        let at = |e: &str| events.iter().position(|x| x == e).unwrap();
+        assert!(at("start load") > at("end error-rate"), "{events:?}");
+        assert!(at("start load") > at("end p95"), "{events:?}");
+        assert_eq!(events.last().map(String::as_str), Some("end load"));
+        // Without a load test nothing waits: the other checks still run together.
+        assert_eq!(tally.most_running.load(Ordering::SeqCst), 2);
     }
 
     #[test]

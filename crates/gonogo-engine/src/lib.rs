@@ -25,7 +25,7 @@ pub mod secrets;
 
 pub use error::{Error, Result, has_errors};
 pub use gonogo_core::config::{Diagnostic, Severity};
-pub use gonogo_core::decide::{Decision, Report};
+pub use gonogo_core::decide::{Decision, Partial, Report, Scope};
 pub use load::{ConfigChoice, EnvChoice, Inputs, Loaded, Source};
 pub use pipeline::{Bound, Outcomes, Progress, RunSettings, Selection, Silent};
 pub use record::StoreOptions;

@@ -150,6 +150,9 @@ pub struct Loaded {
     /// How the config is named in diagnostics (empty for the defaults).
     pub config_shown: String,
     pub env: BTreeMap<String, String>,
+    /// Targets left out of `config.targets` because a `$VAR` in them is not set, with the
+    /// names of those variables: the checks that need one are `error`, naming the variable.
+    pub unset_targets: BTreeMap<String, Vec<String>>,
 }
 
 /// Read and parse a checklist. Unreadable, binary or oversized files are errors; everything
@@ -350,7 +353,8 @@ pub(crate) fn enclosing_work_tree(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The load stage: checklist, repository, config, environment. The config's targets may name
-/// variables (`database_url = "$DATABASE_URL"`): they are expanded here.
+/// variables (`database_url = "$DATABASE_URL"`): they are expanded here, and a target with an
+/// unset variable is set aside (never used half-expanded) in [`Loaded::unset_targets`].
 pub fn load(inputs: &Inputs, registry: &Registry) -> Result<Loaded> {
     let checklist = read_checklist(&inputs.checklist)?;
     let repo = resolve_repo(inputs.repo.as_deref(), &checklist.path)?;
@@ -359,14 +363,23 @@ pub fn load(inputs: &Inputs, registry: &Registry) -> Result<Loaded> {
         config.auto_bind = false;
     }
     let env = load_env(&inputs.env)?;
-    for value in config.targets.values_mut() {
-        *value = bind::expand_vars(value, &env).0;
-    }
+    let mut unset_targets = BTreeMap::new();
+    config.targets.retain(|name, value| {
+        let (expanded, missing) = bind::expand_vars(value, &env);
+        if missing.is_empty() {
+            *value = expanded;
+            true
+        } else {
+            unset_targets.insert(name.clone(), missing);
+            false
+        }
+    });
     Ok(Loaded {
         checklist,
         repo,
         config,
         config_shown,
         env,
+        unset_targets,
     })
 }

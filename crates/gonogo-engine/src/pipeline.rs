@@ -4,7 +4,7 @@ use crate::error::{Error, Result, fail_on_errors};
 use crate::load::Loaded;
 use gonogo_core::bind::{self, BindingPlan, CONFIG_FILE_PLACEHOLDER, ItemBinding};
 use gonogo_core::config::Diagnostic;
-use gonogo_core::decide::{self, Report};
+use gonogo_core::decide::{self, Partial, Report, Scope};
 use gonogo_core::run::{RunOptions, run_plan};
 use gonogo_core::{CancellationToken, CheckContext, Outcome, Registry};
 use std::collections::BTreeSet;
@@ -99,17 +99,22 @@ pub struct RunSettings {
     /// Cancelled on an interrupt: no further check starts, running ones get
     /// [`INTERRUPT_GRACE`](gonogo_core::run::INTERRUPT_GRACE), the outcomes say `interrupted`.
     pub cancel: CancellationToken,
+    /// Run only these checks (`--only static`) [default: all, unless the config's
+    /// `[run] live = false` says static]. The others are `skipped` without running and the
+    /// verdict says how many items were not verified.
+    pub only: Option<Scope>,
 }
 
 /// What the run stage found: one outcome per checklist item (`None` for manual and derived
 /// items and for items outside the selection), which items were selected, how long it took,
-/// and whether an interrupt cut it short.
+/// whether an interrupt cut it short, and what a partial run left out.
 #[derive(Debug, Clone)]
 pub struct Outcomes {
     pub items: Vec<Option<Outcome>>,
     pub selected: Vec<bool>,
     pub elapsed: Duration,
     pub interrupted: bool,
+    pub partial: Option<Partial>,
 }
 
 /// The bind stage. Binding errors (bad annotations, rules naming unknown checks) are
@@ -148,6 +153,7 @@ pub async fn run(
     let config = &bound.loaded.config;
     let mut ctx = CheckContext::new(bound.loaded.repo.clone());
     ctx.targets = config.targets.clone();
+    ctx.unset_targets = bound.loaded.unset_targets.clone();
     ctx.env = bound.loaded.env.clone();
     ctx.allow_commands = settings.allow_commands;
     ctx.cancel = settings.cancel.clone();
@@ -158,31 +164,76 @@ pub async fn run(
             .unwrap_or_else(|| Duration::from_secs_f64(config.timeout_secs)),
     };
     let selected = bound.selected(selection);
+    let (scope, declared_by) = match (settings.only, config.live) {
+        (Some(scope), _) => (Some(scope), "--only"),
+        (None, false) => (Some(Scope::Static), "[run] live = false"),
+        (None, true) => (None, ""),
+    };
+    // The selected items the scope leaves out: they are not run, and not verified.
+    let left_out: Vec<bool> = bound
+        .plan
+        .items
+        .iter()
+        .zip(&selected)
+        .map(|(binding, chosen)| match (binding, scope) {
+            (ItemBinding::Check(bc), Some(scope)) if *chosen => {
+                bc.kind.doc().is_live() != (scope == Scope::Live)
+            }
+            _ => false,
+        })
+        .collect();
+    let runs: Vec<bool> = selected
+        .iter()
+        .zip(&left_out)
+        .map(|(chosen, out)| *chosen && !out)
+        .collect();
     let on_done = |done: usize, total: usize, id: &str| progress.check_finished(done, total, id);
-    let items = if selected.iter().all(|s| *s) {
+    let mut items = if runs.iter().all(|r| *r) {
         run_plan(&bound.plan, &ctx, &opts, &on_done).await
     } else {
-        // Items outside the selection are set aside for the run and put back after it.
+        // Items that do not run are set aside for the run and put back after it.
         let mut set_aside = Vec::new();
-        for (binding, chosen) in bound.plan.items.iter_mut().zip(&selected) {
-            if !chosen {
+        for (binding, run) in bound.plan.items.iter_mut().zip(&runs) {
+            if !run {
                 set_aside.push(std::mem::replace(binding, ItemBinding::Derived));
             }
         }
         let outcomes = run_plan(&bound.plan, &ctx, &opts, &on_done).await;
         let mut set_aside = set_aside.into_iter();
-        for (binding, chosen) in bound.plan.items.iter_mut().zip(&selected) {
-            if !chosen && let Some(original) = set_aside.next() {
+        for (binding, run) in bound.plan.items.iter_mut().zip(&runs) {
+            if !run && let Some(original) = set_aside.next() {
                 *binding = original;
             }
         }
         outcomes
     };
+    let partial = scope.map(|scope| {
+        let reason = format!(
+            "not verified: {} check left out of this {}-only run ({declared_by}{})",
+            scope.left_out(),
+            scope.as_str(),
+            if declared_by == "--only" {
+                format!(" {}", scope.as_str())
+            } else {
+                String::new()
+            }
+        );
+        for (outcome, out) in items.iter_mut().zip(&left_out) {
+            if *out {
+                *outcome = Some(Outcome::skipped(reason.clone()));
+            }
+        }
+        Partial {
+            scope,
+            unverified: left_out.iter().filter(|o| **o).count(),
+        }
+    });
     Outcomes {
         items,
         selected,
         elapsed: started.elapsed(),
         interrupted: settings.cancel.is_cancelled(),
+        partial,
     }
 }
 
@@ -194,6 +245,7 @@ pub fn decide(bound: &Bound, outcomes: Outcomes) -> Report {
         selected,
         elapsed,
         interrupted,
+        partial,
     } = outcomes;
     let mut report = decide::build_report(
         &bound.loaded.checklist.display_path,
@@ -208,7 +260,8 @@ pub fn decide(bound: &Bound, outcomes: Outcomes) -> Report {
         restrict(&mut report, &selected);
     }
     report.interrupted = interrupted;
-    if restricted || interrupted {
+    report.partial = partial;
+    if restricted || interrupted || partial.is_some() {
         decide::conclude(&mut report, &bound.loaded.config.policy);
     }
     report

@@ -13,6 +13,6 @@ pub mod line_index;
 pub mod sql;
 pub mod yaml;
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, Severity, did_you_mean};
 pub use duration::parse_duration;
 pub use line_index::{LineIndex, line_of};

@@ -3,7 +3,7 @@
 
 use crate::plain;
 use gonogo_core::Status;
-use gonogo_core::decide::{Decision, ItemReport, Report};
+use gonogo_core::decide::{Decision, ItemReport, NOTHING_VERIFIED, Report};
 use owo_colors::OwoColorize;
 use std::fmt::Write;
 
@@ -294,13 +294,19 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
 fn verdict(report: &Report, p: &Painter) -> String {
     let mut out = String::new();
     let waived: Vec<&ItemReport> = report.waived().collect();
+    // A partial run says what it left out on the verdict line itself.
+    let partial = report
+        .partial
+        .map(|part| format!(" ({})", part.text()))
+        .unwrap_or_default();
     match report.decision {
         Decision::Go if waived.is_empty() => {
-            let _ = writeln!(
-                out,
-                "{}",
-                p.verdict(Decision::Go, "GO: every blocking item passes")
-            );
+            let headline = if partial.is_empty() {
+                "GO: every blocking item passes".to_string()
+            } else {
+                format!("GO{partial}")
+            };
+            let _ = writeln!(out, "{}", p.verdict(Decision::Go, &headline));
         }
         Decision::Go => {
             let n = waived.len();
@@ -308,7 +314,7 @@ fn verdict(report: &Report, p: &Painter) -> String {
             let _ = writeln!(
                 out,
                 "{}",
-                p.verdict(Decision::Go, &format!("GO with {n} waiver{s}"))
+                p.verdict(Decision::Go, &format!("GO with {n} waiver{s}{partial}"))
             );
             for w in waived {
                 let by = w
@@ -346,15 +352,19 @@ fn verdict(report: &Report, p: &Painter) -> String {
             } else {
                 ""
             };
+            // The decide stage gives "nothing verified" only to a run that was not interrupted.
+            let nothing_verified = !report.interrupted && !report.verified();
             let held = report
                 .reasons
                 .len()
-                .saturating_sub(usize::from(report.interrupted));
+                .saturating_sub(usize::from(report.interrupted) + usize::from(nothing_verified));
             let headline = if report.interrupted && held == 0 {
-                format!("{stopped}NO-GO: the run was stopped before every check finished")
+                format!("{stopped}NO-GO{partial}: the run was stopped before every check finished")
+            } else if held == 0 {
+                format!("NO-GO{partial}: nothing verified")
             } else {
                 format!(
-                    "{stopped}NO-GO: {held} blocking items hold the release ({})",
+                    "{stopped}NO-GO{partial}: {held} blocking items hold the release ({})",
                     parts.join(", ")
                 )
             };
@@ -395,6 +405,9 @@ fn verdict(report: &Report, p: &Painter) -> String {
             }
             if report.interrupted {
                 let _ = writeln!(out, "  {}", gonogo_core::decide::INTERRUPTED_REASON);
+            }
+            if nothing_verified {
+                let _ = writeln!(out, "  {NOTHING_VERIFIED}");
             }
         }
     }

@@ -4,8 +4,8 @@ use crate::store_cmd::RecordArgs;
 use anyhow::Context;
 use gonogo_core::CancellationToken;
 use gonogo_engine::{
-    Bound, ConfigChoice, Decision, Engine, EnvChoice, Inputs, Report, RunSettings, Selection,
-    Source,
+    Bound, ConfigChoice, Decision, Engine, EnvChoice, Inputs, Report, RunSettings, Scope,
+    Selection, Source,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -70,6 +70,10 @@ pub struct CheckArgs {
     /// Checks running at once [default: from config, else 8].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Run only the static (repository) or only the live (running services) checks; the
+    /// others are skipped and the verdict says how many items were not verified.
+    #[arg(long, value_enum, value_name = "CHECKS")]
+    pub only: Option<OnlyArg>,
     /// Show passing items' evidence too.
     #[arg(long, short)]
     pub verbose: bool,
@@ -83,6 +87,14 @@ pub struct CheckArgs {
     pub allow_commands: bool,
     #[command(flatten)]
     pub record: RecordArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnlyArg {
+    /// Checks on the repository (files, git, reports, commands).
+    Static,
+    /// Checks on the running services (HTTP, TLS, databases, Prometheus, load).
+    Live,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -123,6 +135,10 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
         default_timeout: None,
         allow_commands: args.allow_commands,
         cancel: interrupt,
+        only: args.only.map(|o| match o {
+            OnlyArg::Static => Scope::Static,
+            OnlyArg::Live => Scope::Live,
+        }),
     };
     let outcomes = engine
         .run(&mut bound, &Selection::All, &settings, &progress)

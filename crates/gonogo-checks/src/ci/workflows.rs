@@ -23,6 +23,7 @@ const RULES: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "CI workflows build, test and security-scan; actions are pinned to commits; permissions are least-privilege; dependency updates are on.",
     description: "Reads GitHub Actions workflows (`.github/workflows/*.yml`) and, at a basic level, \
 `.gitlab-ci.yml`. Some job must build (a build command or a build action), some job must run \

@@ -23,6 +23,7 @@ const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A command run in the repository (a linter, a type checker, a build) exits with status 0.",
     description: "Runs `cmd` in the repository — in `dir`, or in the directory found by \
         `near` — and passes when it exits 0. It runs only when whoever runs gonogo consents \

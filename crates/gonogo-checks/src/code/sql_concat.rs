@@ -1,7 +1,7 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, inventory, normalise};
+use crate::util::{blocking, inventory, missing_path, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -16,6 +16,7 @@ pub struct CodeSqlConcat;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "No Python or JS/TS code builds SQL by formatting or concatenation and passes it to an execute call.",
     description: "Scans Python (`.py`) and JavaScript/TypeScript (`.js`, `.mjs`, `.cjs`, `.ts`, \
 `.tsx`, `.jsx`) files for execute calls (`cursor.execute`, `executemany`, `exec_driver_sql`, \
@@ -27,7 +28,7 @@ argument is SQL built from strings: a Python f-string with `{…}`, `%`-formatti
 file. The string must contain SQL (SELECT, INSERT, UPDATE, DELETE, FROM, WHERE, …). Each hit is a \
 failing finding at the call's file:line. Test files are included unless `tests=false`. Passes \
 when execute calls exist and none builds SQL from strings (or there are none); skips when the \
-repository has no Python or JS/TS code.",
+repository has no Python or JS/TS code; fails when the `path=` folder does not exist.",
     params: &[
         ParamDoc::with_default("tests", "Also scan test files.", "true"),
         ParamDoc::optional("path", "Only files under this folder."),
@@ -46,10 +47,16 @@ repository has no Python or JS/TS code.",
         "Database query optimization complete",
         "Indexes verified for query performance",
     ],
-    findings: &[(
-        "sql-concat-injection",
-        "SQL text is built from formatted or concatenated strings and executed: pass values as bound parameters instead.",
-    )],
+    findings: &[
+        (
+            "sql-concat-injection",
+            "SQL text is built from formatted or concatenated strings and executed: pass values as bound parameters instead.",
+        ),
+        (
+            "sql-concat-path-missing",
+            "The folder `path=` names does not exist in the repository.",
+        ),
+    ],
 };
 
 impl CheckKind for CodeSqlConcat {
@@ -342,6 +349,13 @@ fn scan(src: &str, lang: Lang) -> (usize, Vec<(usize, String)>) {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
+        if let Some(missing) = self
+            .path
+            .as_deref()
+            .and_then(|p| missing_path(ctx, "path", p, "sql-concat-path-missing"))
+        {
+            return missing;
+        }
         let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {

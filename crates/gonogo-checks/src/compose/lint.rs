@@ -28,6 +28,7 @@ const RULES: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "docker-compose services pin images, have health checks and restart policies, keep database data on volumes and hold no inline secrets.",
     description: "Reads `docker-compose*.yml`/`.yaml` and `compose*.yml`/`.yaml`; a \
 `X.override.yml` is layered onto `X.yml` the way `docker compose` does (the later file's keys \

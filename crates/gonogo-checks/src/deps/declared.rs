@@ -27,6 +27,7 @@ const TRACING: &str = "opentelemetry*,@opentelemetry/*,go.opentelemetry.io/*,ddt
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A library (structlog, sentry-sdk, opentelemetry, …) is a declared dependency of the project.",
     description: "Reads the repository's manifests (as git sees them; `node_modules`, `vendor` \
 and virtualenvs never read): `requirements*.txt` (and `requirements/*.txt`, and the files they \

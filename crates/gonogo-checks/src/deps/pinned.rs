@@ -21,6 +21,7 @@ const ECOSYSTEMS: &[&str] = &["python", "node", "rust", "go"];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Dependencies are pinned: requirements files use `==`, manifests have their lockfiles.",
     description: "Walks the repository (as git sees it: `.gitignore` honoured, `node_modules` \
         and virtualenvs never read). Python: every requirement in `requirements*.txt` (and \

@@ -2,7 +2,8 @@
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
 use crate::util::{
-    absent, blocking, inventory, is_reference, normalise, rule_groups, unreadable, wants,
+    absent, blocking, inventory, is_reference, missing_path, normalise, rule_groups, unreadable,
+    wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -27,6 +28,7 @@ const RULES: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Dockerfiles use pinned base images, run as non-root, have a HEALTHCHECK, and carry no secrets, remote ADDs or dev dependencies.",
     description: "Reads every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile` in \
 the repository with a real Dockerfile parser (parser directives, comments, line continuations, \
@@ -38,7 +40,7 @@ declare a `HEALTHCHECK`; `ENV`/`ARG` must not hold literal secrets; `ADD` must n
 the final stage must not install development dependencies (`npm install` without \
 `--omit=dev`, `pip install -r requirements-dev.txt`, `poetry install` with dev groups, …). Fails \
 on any failing finding, warns on warnings only, skips when no Dockerfile is found (fails with \
-`required=true`). A Dockerfile that does not parse is a `dockerfile-parse-error` at its line.",
+`required=true`, or when the `path=` folder does not exist). A Dockerfile that does not parse is a `dockerfile-parse-error` at its line.",
     params: &[
         ParamDoc::optional(
             "rules",
@@ -119,7 +121,7 @@ on any failing finding, warns on warnings only, skips when no Dockerfile is foun
         ),
         (
             "dockerfile-not-found",
-            "No Dockerfile was found while `required=true`.",
+            "No Dockerfile was found while `required=true`, or the folder `path=` names does not exist.",
         ),
     ],
 };
@@ -171,6 +173,13 @@ struct Prepared {
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
+        if let Some(missing) = self
+            .path
+            .as_deref()
+            .and_then(|p| missing_path(ctx, "path", p, "dockerfile-not-found"))
+        {
+            return missing;
+        }
         let files = inventory(ctx).await;
         let this = Prepared {
             rules: self.rules.clone(),

@@ -17,6 +17,7 @@ pub struct DocsEnvDocumented;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Every environment variable the code, compose files and .env.example use is documented.",
     description: "Collects the environment variables the repository uses: Python \
 (`os.environ[…]`, `os.environ.get`, `os.getenv`), JavaScript/TypeScript (`process.env.X`, \

@@ -15,6 +15,7 @@ pub struct DocsFresh;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A document (README, runbook) changed in git within N days or N commits of the code it describes.",
     description: "Reads the first-parent history of `HEAD` with gix (up to 20,000 commits). A commit \
 changes the document when the document's blob differs from the parent's; it changes the code \

@@ -18,6 +18,7 @@ pub struct EnvStrength;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Secrets and settings in `.env` files and compose `environment:` blocks are fit for production.",
     description: "Reads every `.env`, `.env.*` and `*.env` file of the working tree (gitignored \
         ones too: a local `.env` is exactly what must be checked; dependency and cache \

@@ -14,6 +14,7 @@ pub struct FilesExists;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A file (or a glob) exists in the repository and is not trivially empty.",
     description: "Looks for `path` in the repository. `path` is a repository-relative path, a \
         glob (`docs/*.md`: `*` stays within a directory, `**` crosses directories), or a \

@@ -18,6 +18,7 @@ pub struct GitMergeOrder;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Pull requests were merged in an order that respects their dependencies.",
     description: "Takes the dependencies from `order=` (`17 after 14, 16 after 14`, or `14 before \
 17`), else from the deployment sequence in `sequence=` (a Markdown or text file), else from the \

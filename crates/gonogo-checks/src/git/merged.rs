@@ -13,6 +13,7 @@ pub struct GitMerged;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A pull request (`#14`) or a commit is reachable from a branch.",
     description: "Walks the history of `branch` (default `HEAD`, the commit being released) \
         with gitoxide and looks for `ref`. A pull-request reference `#14` is found by the \

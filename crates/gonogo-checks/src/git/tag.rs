@@ -13,6 +13,7 @@ pub struct GitTag;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A git tag exists — by name or pattern (`v*`), optionally pointing at a given commit.",
     description: "Lists the repository's tags with gitoxide and matches their names against \
         `name`: an exact name (`v0.3.0`) or a glob (`v*`, `release-*`; default `*`, any tag). \

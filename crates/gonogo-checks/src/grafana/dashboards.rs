@@ -14,6 +14,7 @@ pub struct GrafanaDashboards;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Grafana dashboard JSON files are present and valid, and a provisioning config loads them.",
     description: "Finds dashboard JSON (files with `panels` and `schemaVersion`, bare or wrapped in \
 `{\"dashboard\": …}` as the HTTP API exports them, and any `.json` under a `dashboards` or \

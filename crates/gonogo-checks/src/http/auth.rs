@@ -18,6 +18,7 @@ const MAX_PROTECTED: usize = 20;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "Protected endpoints answer 401/403 without (or with forged) credentials; the login yields a working token whose lifetime is bounded.",
     description: "Probes each endpoint in `protected` (comma-separated paths), or, when none is \
 given, the GET operations the service's OpenAPI document (`spec` file or `openapi` path, default \
@@ -27,9 +28,9 @@ fail, and so is a 5xx. When `login_path`, `username` and `password` are given, i
 (JSON, or a form with `login_format=form`), takes the token from the JSON field `token_field` \
 (or a Set-Cookie), and the first protected endpoint must then answer 2xx. A JWT token must carry \
 `exp`, and its lifetime (exp − iat) must not exceed `session_timeout` when that is set. Tokens, \
-cookies and the password never appear in evidence. Skipped when nothing protected is known, or \
-when `require_login` is set (items about the login flow or the session timeout) and no login is \
-configured; error when the target does not answer.",
+cookies and the password never appear in evidence. Skipped when nothing protected is known; \
+error when `require_login` is set (items about the login flow or the session timeout) and no \
+login is configured, and when the target does not answer.",
     params: http_params![
         ParamDoc::optional(
             "protected",
@@ -66,7 +67,7 @@ configured; error when the target does not answer.",
         ),
         ParamDoc::with_default(
             "require_login",
-            "Skip unless a login flow is configured.",
+            "The item is about the login flow: without one configured it cannot be verified (error).",
             "false"
         ),
     ],
@@ -366,7 +367,7 @@ impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
         let base = self.target.resolve(ctx)?;
         if self.require_login && self.login.is_none() {
-            return Ok(Outcome::skipped(
+            return Ok(Outcome::error(
                 "no login flow configured: set login_path, username and password (via $VAR) to verify it",
             ));
         }

@@ -13,6 +13,7 @@ pub struct HttpCookies;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "Cookies set by the service carry Secure, HttpOnly (session cookies) and SameSite.",
     description: "Requests the URL (default: the `api_url` target; point `path` at the page or \
 endpoint that sets the session cookie) and reads every Set-Cookie header. A cookie is a session \

@@ -13,6 +13,7 @@ pub struct HttpCors;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "CORS refuses a hostile origin (preflight and simple request) and never pairs `*` with credentials.",
     description: "Sends two requests to the URL (default: the `api_url` target) with \
 `Origin: <origin>` (a hostile origin, default `https://gonogo-hostile.example`): a preflight \

@@ -13,6 +13,7 @@ pub struct HttpHeaders;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "Security headers (CSP, HSTS, X-Content-Type-Options, X-Frame-Options, Referrer-Policy) are set, scored like the Mozilla HTTP Observatory.",
     description: "GETs the URL (default: the `api_url` target) and scores its response headers \
 with the Mozilla HTTP Observatory's header modifiers: a baseline of 100; Content-Security-Policy \

@@ -16,6 +16,7 @@ const MAX_REQUESTS: u64 = 2000;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "Invalid input to each OpenAPI operation gets a 4xx: never a 5xx, a stack trace or database error text.",
     description: "Reads the service's OpenAPI 3 document (`spec`, a JSON or YAML file in the \
 repository, else `openapi` fetched from the target, default `/openapi.json`) and probes each \

@@ -16,6 +16,7 @@ const MAX_SAMPLES: u64 = 200;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "The latency percentile of a few sequential requests stays under a bound.",
     description: "Sends `samples` GET requests (default 20, at most 200) one after another to the \
 URL (default: the `api_url` target), after one unmeasured warm-up request, and computes the \

@@ -116,8 +116,8 @@ impl TargetSpec {
     }
 
     /// The URL to probe: `url` when absolute, else the target joined with `url` or `path`.
-    /// `Err` carries the outcome to return: skipped when no target is configured, error when
-    /// the configured target is not a URL.
+    /// `Err` carries the outcome to return: `error` when no target is configured, when a
+    /// variable in it is not set, or when it is not a URL.
     pub fn resolve(&self, ctx: &CheckContext) -> Result<Url, Outcome> {
         self.resolve_path(ctx, None)
     }
@@ -132,10 +132,8 @@ impl TargetSpec {
         }
         let base = match (&self.url, ctx.target(&self.target)) {
             (Some(u), _) if u.contains("://") => u.clone(),
-            (_, Some(t)) => t.to_string(),
-            (_, None) => {
-                return Err(Outcome::skipped(format!("no {} configured", self.target)));
-            }
+            (_, Ok(t)) => t.to_string(),
+            (_, Err(missing)) => return Err(missing.outcome()),
         };
         let rel = path
             .map(str::to_string)

@@ -16,6 +16,7 @@ const MAX_BURST: u64 = 1000;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "A bounded burst of requests is answered 429 with Retry-After or RateLimit headers.",
     description: "Sends up to `burst` GET requests (default 100, at most 1000) one after another \
 to the URL (default: the `api_url` target; point `path` at an endpoint whose limit you want to \

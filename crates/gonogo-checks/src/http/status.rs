@@ -14,6 +14,7 @@ pub struct HttpStatus;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url", "frontend_url"],
     summary: "An HTTP endpoint answers with the expected status, within a latency bound, with the expected headers and body.",
     description: "Sends one request (GET unless `method=`) to `url`, or to the `api_url` target joined \
 with `path`, and reads at most `max_bytes` of the answer within `timeout`. Passes when the status \

@@ -22,6 +22,7 @@ const LOGGING: &str = "loki,elasticsearch,fluentd,fluent-bit,vector,logstash";
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "A named component of the stack (Loki, PgBouncer, Grafana, Jaeger, …) is deployed or configured in the repository.",
     description: "Looks for the component named by `name` (comma-separated alternatives, any one \
 satisfies: `name=jaeger,zipkin,tempo`) in: docker-compose files (service names and the `image:` \

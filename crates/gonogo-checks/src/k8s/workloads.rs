@@ -2,7 +2,9 @@
 //! and pinned images; replicated workloads are covered by PodDisruptionBudgets; every namespace
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
-use crate::util::{absent, blocking, inventory, normalise, rule_groups, unreadable, wants};
+use crate::util::{
+    absent, blocking, inventory, missing_path, normalise, rule_groups, unreadable, wants,
+};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
@@ -49,6 +51,7 @@ const MIGRATE_COMMANDS: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Kubernetes workloads set requests/limits, probes, non-root and pinned images; PDBs, NetworkPolicies and replica floors exist.",
     description: "Reads every YAML file of the repository holding Kubernetes objects (multi-document \
 files, `kind: List`, already-rendered Helm output; unrendered Helm templates with `{{ }}` are \
@@ -65,7 +68,7 @@ sqlx, goose, …), `load-balancer` (a Service of `type: LoadBalancer`, an Ingres
 and `blue-green` (an Argo Rollouts `Rollout` with a `blueGreen` strategy, or a Service \
 switching between Deployments labelled blue and green). Each finding names the object \
 (`Deployment/api in namespace prod`) and file:line. `rules=` restricts the rule groups. Fails on \
-any failing finding; skips with \"no Kubernetes manifests found\" (fails with `required=true`). \
+any failing finding; skips with \"no Kubernetes manifests found\" (fails with `required=true`, or when the `path=` folder does not exist). \
 A manifest that does not parse is `k8s-parse-error` at its line.",
     params: &[
         ParamDoc::optional(
@@ -160,7 +163,7 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
         ),
         (
             "k8s-not-found",
-            "No Kubernetes manifests were found while `required=true`.",
+            "No Kubernetes manifests were found while `required=true`, or the folder `path=` names does not exist.",
         ),
     ],
 };
@@ -295,6 +298,13 @@ fn selects(selector: &BTreeMap<&str, &str>, pod: &BTreeMap<&str, &str>) -> bool 
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
+        if let Some(missing) = self
+            .path
+            .as_deref()
+            .and_then(|p| missing_path(ctx, "path", p, "k8s-not-found"))
+        {
+            return missing;
+        }
         let files = inventory(ctx).await;
         let this = self.clone();
         blocking(move || {

@@ -19,6 +19,7 @@ const MAX_CHECK_DURATION: Duration = Duration::from_secs(600);
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
+    targets: &["api_url"],
     summary: "A load test against the API meets the stated latency, throughput and error-rate thresholds.",
     description: "Runs gonogo's load engine against `url` (else the `api_url` target): by default \
 10 connections in a closed loop for 10 s after a 1 s warm-up, or a constant arrival rate with \
@@ -175,6 +176,11 @@ impl CheckKind for LoadRun {
         &DOC
     }
 
+    /// A load test: run after every other check, so their error rates never include it.
+    fn generates_load(&self) -> bool {
+        true
+    }
+
     fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
         let text = item.text;
         let boost = if in_load_context(&item) { 10 } else { 0 };
@@ -326,12 +332,12 @@ struct LoadRuns(Mutex<HashMap<String, Arc<tokio::sync::OnceCell<RunResult>>>>);
 #[async_trait::async_trait]
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
-        let Some(url) = self
-            .url
-            .clone()
-            .or_else(|| ctx.target("api_url").map(str::to_string))
-        else {
-            return Outcome::skipped("no api_url configured");
+        let url = match &self.url {
+            Some(own) => own.clone(),
+            None => match ctx.target("api_url") {
+                Ok(t) => t.to_string(),
+                Err(missing) => return missing.outcome(),
+            },
         };
         let shown = redact_url(&url);
         let scenario = match Scenario::single(&url) {

@@ -18,6 +18,7 @@ const LISTED: usize = 20;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
+    targets: &["metrics_url"],
     summary: "The service's /metrics endpoint answers 200 with a valid Prometheus or OpenMetrics exposition.",
     description: "GETs each endpoint (`url=`, or the `metrics_url` target; a comma list checks \
         several services) asking for OpenMetrics or the Prometheus text format, reads at most \

@@ -12,6 +12,7 @@ pub struct MigrationsAlembic;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Migrations (Alembic, Django, sqlx, Prisma, Flyway) have exactly one head, an unbroken chain, unique ids and non-empty downgrades.",
     description: "Detects every migration set in the repository: Alembic `versions/*.py` \
 (`revision`/`down_revision`, merge revisions with tuples), Django `<app>/migrations/NNNN_*.py` \

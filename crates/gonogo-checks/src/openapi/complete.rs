@@ -1,7 +1,7 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::{absent, blocking, inventory, normalise, unreadable};
+use crate::util::{absent, blocking, inventory, missing_path, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
@@ -15,6 +15,7 @@ pub struct OpenapiComplete;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &["api_url"],
     summary: "An OpenAPI 3 document describes every operation: summary, responses, request body schemas and security.",
     description: "Reads the OpenAPI document from `url=` when given; otherwise from the repository \
 (`openapi.{yaml,yml,json}`, `swagger.*`, or any YAML/JSON whose top level has `openapi: 3.x`, \
@@ -24,7 +25,7 @@ set. Every operation under `paths` must have a `summary` or `description`, a non
 a security requirement: its own `security` (an explicit `security: []` counts as a deliberate \
 public endpoint) or a top-level `security`. A Swagger 2.0 document is a warning and still \
 checked. Every finding points at the operation's line. Fails on any incomplete operation; skips \
-with \"no OpenAPI document found\" (fails with `required=true`); `error` when the URL cannot be \
+with \"no OpenAPI document found\" (fails with `required=true`, or when no file is at `path=`); `error` when the URL cannot be \
 fetched. A document that does not parse is `openapi-parse-error` at its line. Fetching is bounded: \
 10 s, 5 MiB, 3 redirects.",
     params: &[
@@ -82,7 +83,7 @@ fetched. A document that does not parse is `openapi-parse-error` at its line. Fe
         ),
         (
             "openapi-not-found",
-            "No OpenAPI document was found while `required=true`.",
+            "No OpenAPI document was found while `required=true`, or none is at the `path=` given.",
         ),
     ],
 };
@@ -174,6 +175,13 @@ impl PreparedCheck for Prepared {
                 Err(why) => Outcome::error(why),
             };
         }
+        if let Some(missing) = self
+            .path
+            .as_deref()
+            .and_then(|p| missing_path(ctx, "path", p, "openapi-not-found"))
+        {
+            return missing;
+        }
         let files = inventory(ctx).await;
         let this = self.clone();
         let local = blocking(move || {
@@ -224,7 +232,12 @@ impl PreparedCheck for Prepared {
         if local.status != Status::Skipped {
             return local;
         }
-        if let Some(api) = ctx.target("api_url") {
+        // The running API is a fallback: without it the document is absent, unless api_url
+        // names a variable that is not set (a mistake to report).
+        match ctx.target("api_url") {
+            Err(unset @ gonogo_core::MissingTarget::Unset { .. }) => return unset.outcome(),
+            Err(gonogo_core::MissingTarget::NotConfigured(_)) => {}
+            Ok(api) => {
             let url = format!("{}/openapi.json", api.trim_end_matches('/'));
             return match fetch(&url).await {
                 Ok(src) => blocking(move || judge(&redact_url(&url), &src)).await,
@@ -232,6 +245,7 @@ impl PreparedCheck for Prepared {
                     Outcome::error(format!("no OpenAPI document in the repository, and {why}"))
                 }
             };
+            }
         }
         absent(
             self.required,

@@ -19,6 +19,7 @@ const MAX_ENTRIES: usize = 10_000;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "Database backups are current: WAL archiving on and recent, or backup files newer than N hours.",
     description: "Two modes. With `path=` (a directory, relative to the repository or absolute) \
         it looks at the regular, non-empty files there and one level below (at most 10 000 \

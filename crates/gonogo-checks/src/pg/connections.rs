@@ -14,6 +14,7 @@ pub struct PgConnections;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "Client connections in use are below N % of the server's max_connections.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target), \
         counts the client backends in `pg_stat_activity` (every database of the server, the \

@@ -18,6 +18,7 @@ const MAX_WINDOW: Duration = Duration::from_secs(60);
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "The database has recorded no deadlock since its statistics were reset (or during a window).",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         reads the `deadlocks` counter of `pg_stat_database` for the connected database. \

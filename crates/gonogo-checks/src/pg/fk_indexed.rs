@@ -14,6 +14,7 @@ pub struct PgFkIndexed;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "Every foreign key in the database has an index whose leading columns cover it.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         lists the foreign-key constraints of the user schemas (or of `schemas=`) for which no \

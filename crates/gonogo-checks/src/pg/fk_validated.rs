@@ -14,6 +14,7 @@ pub struct PgFkValidated;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "No foreign-key or check constraint in the database is left NOT VALID.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         lists the foreign-key and check constraints of the user schemas (or of `schemas=`) \

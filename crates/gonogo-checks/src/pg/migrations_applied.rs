@@ -23,6 +23,7 @@ const TOOLS: &[&str] = &["alembic", "django", "sqlx", "prisma", "flyway"];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "Every migration in the repository is recorded as applied in the database, and nothing else is.",
     description: "Reads the repository's migrations for the tool (`tool=`, or the first found \
         of Alembic `versions/*.py`, Django `<app>/migrations/NNNN_*.py`, sqlx \

@@ -56,13 +56,16 @@ pub struct Meta {
     pub shown: String,
 }
 
-/// The DSN this check talks to, or the `skipped` outcome when none is configured.
+/// The shared target every `pg.*` kind reads (its `DOC.targets`).
+pub(crate) const TARGETS: &[&str] = &["database_url"];
+
+/// The DSN this check talks to, or the `error` outcome when none is configured.
 pub fn dsn(own: Option<&str>, ctx: &CheckContext) -> Result<String, Outcome> {
-    live::resolve(own, ctx, "database_url")
+    live::resolve(own, ctx, TARGETS[0])
 }
 
 /// Connect to the DSN of `own` or the `database_url` target. `Err` is the outcome to return:
-/// `skipped` without a target, `error` when the connection fails or times out.
+/// `error` without a target, or when the connection fails or times out.
 pub async fn connect(ctx: &CheckContext, own: Option<&str>) -> Result<Pg, Outcome> {
     let dsn = dsn(own, ctx)?;
     connect_to(&dsn).await

@@ -15,6 +15,7 @@ pub struct PgReplication;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "The database has streaming replicas (or is one), with replay lag under a bound.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         asks whether it is a standby (`pg_is_in_recovery()`). On a primary it reads \

@@ -14,6 +14,7 @@ pub struct PgRls;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "Every table in the exposed schemas has row-level security enabled, with policies.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target) and \
         reads, for every ordinary and partitioned table of the exposed schemas (`schemas=`, \

@@ -23,6 +23,7 @@ pub struct PgSchemaApplied;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "Every object a schema SQL file creates exists in the database.",
     description: "Reads the SQL file `file=` (repository-relative, at most 8 MiB) and collects \
         what it creates: tables (`CREATE [UNLOGGED|FOREIGN] TABLE [IF NOT EXISTS]`), named \

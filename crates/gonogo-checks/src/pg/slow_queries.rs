@@ -18,6 +18,7 @@ const LISTED: i64 = 20;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
+    targets: super::TARGETS,
     summary: "No statement recorded by pg_stat_statements is slower on average than a bound.",
     description: "Connects read-only to the database (`dsn=` or the `database_url` target). \
         When the `pg_stat_statements` extension is not installed in that database the check \

@@ -14,6 +14,7 @@ pub struct PromAlertmanager;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
+    targets: super::TARGETS,
     summary: "Prometheus has at least one active Alertmanager to send its alerts to.",
     description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its \
         Alertmanagers (`/api/v1/alertmanagers`). Passes when at least `min` (default 1) are \

@@ -121,6 +121,9 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// The shared target every `prom.*` kind reads (its `DOC.targets`).
+pub(crate) const TARGETS: &[&str] = &["prometheus_url"];
+
 /// A Prometheus server to ask.
 pub struct Api {
     base: String,
@@ -128,9 +131,9 @@ pub struct Api {
 }
 
 impl Api {
-    /// From `own` (`url=`) or the `prometheus_url` target; `Err` is the `skipped` outcome.
+    /// From `own` (`url=`) or the `prometheus_url` target; `Err` is the `error` outcome.
     pub fn resolve(own: Option<&str>, ctx: &CheckContext) -> Result<Api, Outcome> {
-        let base = live::resolve(own, ctx, "prometheus_url")?;
+        let base = live::resolve(own, ctx, TARGETS[0])?;
         let base = base.trim_end_matches('/').to_string();
         Ok(Api {
             shown: live::shown(&base),

@@ -54,6 +54,7 @@ const CRITICAL_ALERTS: &str =
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
+    targets: super::TARGETS,
     summary: "A PromQL instant query evaluates to values within a bound (error rate, p95 latency, CPU, memory).",
     description: "Runs `query=` as an instant query against Prometheus (`url=` or the \
         `prometheus_url` target, `/api/v1/query`) and compares every returned value with \

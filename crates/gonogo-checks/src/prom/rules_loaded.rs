@@ -14,6 +14,7 @@ pub struct PromRulesLoaded;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
+    targets: super::TARGETS,
     summary: "Prometheus has at least N alerting (or recording) rules loaded, all evaluating without error.",
     description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its rule groups \
         (`/api/v1/rules`) and counts the rules of `type=` (`alert`, the default; `record`; or \

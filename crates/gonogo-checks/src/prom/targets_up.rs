@@ -16,6 +16,7 @@ const LISTED: usize = 50;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
+    targets: super::TARGETS,
     summary: "Prometheus answers, has at least N active scrape targets, and every one is up.",
     description: "Asks Prometheus (`url=` or the `prometheus_url` target) for its active \
         targets (`/api/v1/targets?state=active`), optionally only those of the jobs in \

@@ -15,6 +15,7 @@ const RULES: &[&str] = &["alerts", "runbook", "alertmanager"];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Prometheus alert rules parse and every alert has expr, for, severity, summary and a runbook; Alertmanager routes to receivers.",
     description: "Finds Prometheus rule files (YAML with `groups:` of `rules:`, and \
 `PrometheusRule` objects) and Alertmanager configurations (`route:` plus `receivers:`) anywhere \

@@ -14,6 +14,7 @@ pub struct RedisAuth;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
+    targets: super::TARGETS,
     summary: "Redis refuses commands from unauthenticated clients, and the configured credentials work.",
     description: "Takes the Redis URL (`url=` or the `redis_url` target), strips its \
         credentials, connects and sends `DBSIZE` (a read-only command every role may be \

@@ -26,6 +26,7 @@ const POLICIES: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
+    targets: super::TARGETS,
     summary: "Redis has maxmemory set, the expected eviction policy, and AOF and RDB persistence on.",
     description: "Connects to Redis (`url=` or the `redis_url` target) and reads `CONFIG GET \
         maxmemory`, `maxmemory-policy`, `appendonly` and `save`, and `INFO persistence`. Each \

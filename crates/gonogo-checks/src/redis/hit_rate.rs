@@ -14,6 +14,7 @@ pub struct RedisHitRate;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
+    targets: super::TARGETS,
     summary: "The Redis keyspace hit ratio (hits / lookups since the stats reset) is at least N %.",
     description: "Connects to Redis (`url=` or the `redis_url` target) and reads \
         `keyspace_hits` and `keyspace_misses` from `INFO stats` (counted since the server \

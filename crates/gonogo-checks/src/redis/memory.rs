@@ -14,6 +14,7 @@ pub struct RedisMemory;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
+    targets: super::TARGETS,
     summary: "Redis has a memory limit, and used memory is below N % of it.",
     description: "Connects to Redis (`url=` or the `redis_url` target) and reads `INFO memory`. \
         Fails with `redis-memory-unlimited` when `maxmemory` is 0 (no limit: Redis grows until \

@@ -74,9 +74,12 @@ impl Failure {
     }
 }
 
-/// The URL this check talks to, or the `skipped` outcome when none is configured.
+/// The shared target every `redis.*` kind reads (its `DOC.targets`).
+pub(crate) const TARGETS: &[&str] = &["redis_url"];
+
+/// The URL this check talks to, or the `error` outcome when none is configured.
 pub fn url(own: Option<&str>, ctx: &CheckContext) -> Result<String, Outcome> {
-    live::resolve(own, ctx, "redis_url")
+    live::resolve(own, ctx, TARGETS[0])
 }
 
 /// Connect to `own` or the `redis_url` target; `Err` is the outcome to return.

@@ -15,6 +15,7 @@ pub struct RedisPing;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
+    targets: super::TARGETS,
     summary: "Redis accepts a connection with the configured URL and answers PING with PONG.",
     description: "Connects to Redis with the configured URL (`url=` or the `redis_url` target, \
         credentials included) and sends `PING`; the evidence is the round-trip time. Unlike \

@@ -1,7 +1,7 @@
 //! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
 //! `history=true`, in any commit reachable from its branches).
 
-use crate::util::inventory_blocking;
+use crate::util::{inventory_blocking, missing_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -17,6 +17,7 @@ pub struct SecretsScan;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "No hardcoded secrets (keys, tokens, passwords, private keys) in the repository.",
     description: "Scans every file of the working tree that git would track (honours .gitignore) \
 with more than 150 built-in detectors (cloud providers, VCS and CI tokens, chat, email, payment \
@@ -30,7 +31,7 @@ xxxxx, <your-key>, ${VAR}, the providers' documented example keys). A line holdi
 once, and each finding names the commit that introduced it. Fails when a secret is found that \
 the baseline (`baseline=`, a file written by `gonogo secrets --write-baseline`) does not list; \
 warns when a file was too large to scan in full or could not be read; errors when the config \
-or baseline is invalid or the history cannot be read; skipped when there is no file to scan. \
+or baseline is invalid or the history cannot be read; skipped when there is no file to scan; fails when the `path=` folder does not exist. \
 Evidence shows each secret only as a short prefix and its length.",
     params: &[
         ParamDoc::optional(
@@ -105,6 +106,10 @@ Evidence shows each secret only as a short prefix and its length.",
         (
             "secrets-file-unreadable",
             "A file could not be read, so it was not scanned.",
+        ),
+        (
+            "secrets-path-missing",
+            "The folder `path=` names does not exist in the repository, so nothing was scanned.",
         ),
     ],
 };
@@ -271,6 +276,11 @@ impl Prepared {
             threads: 0,
         };
         let walked = inventory_blocking(ctx);
+        if let Some(missing) = self.path.as_ref().and_then(|p| {
+            missing_path(ctx, "path", &p.to_string_lossy(), "secrets-path-missing")
+        }) {
+            return missing;
+        }
         let prefix = self.path.as_ref().map(|p| {
             let s = p.to_string_lossy().replace('\\', "/");
             format!("{}/", s.trim_matches('/'))

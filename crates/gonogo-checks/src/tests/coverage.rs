@@ -25,6 +25,7 @@ const DEFAULT_PATHS: &[&str] = &[
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Line coverage in a coverage report (Cobertura, LCOV, coverage.py JSON, Istanbul json-summary) meets a threshold.",
     description: "Reads coverage reports named by `path` (paths or globs), or by default the \
         usual ones, gitignored files included (`coverage.xml`, `cobertura*.xml`, `lcov.info`, \

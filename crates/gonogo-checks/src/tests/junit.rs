@@ -36,6 +36,7 @@ const MAX_LISTED: usize = 50;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "JUnit XML test reports show every test passing (optionally none skipped, a minimum count).",
     description: "Reads JUnit XML reports — the format pytest (`--junitxml`), Jest \
         (jest-junit), Maven Surefire, Gradle, Go (gotestsum), Playwright and most CI tools \

@@ -4,8 +4,8 @@
 use super::{Legacy, handshake, probe_legacy, roots};
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
-    CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    CheckContext, CheckDoc, CheckKind, Finding, Location, MissingTarget, Outcome, ParamDoc,
+    ParamError, Params, PreparedCheck, Recognition, check::ItemRef,
 };
 use rustls::pki_types::ServerName;
 use std::time::Duration;
@@ -14,6 +14,7 @@ pub struct TlsCert;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Tls),
+    targets: &["tls_url", "api_url"],
     summary: "The TLS certificate chain is valid for the host name, expires in at least N days, and only TLS 1.2+ is accepted.",
     description: "Connects to the https URL (`url`, else the `tls_url` target, else `api_url` when \
 it is https) and completes a TLS 1.2/1.3 handshake with rustls, verifying the chain for the host \
@@ -202,13 +203,21 @@ impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let raw = match (&self.url, ctx.target("tls_url"), ctx.target("api_url")) {
             (Some(u), _, _) => u.clone(),
-            (None, Some(t), _) => t.to_string(),
-            (None, None, Some(a)) if a.starts_with("https://") => a.to_string(),
-            (None, None, Some(_)) => {
-                return Outcome::skipped("no tls_url configured and api_url is not https");
+            (None, Ok(t), _) => t.to_string(),
+            // A tls_url whose variable is unset is a mistake to report, not a reason to probe
+            // api_url instead.
+            (None, Err(unset @ MissingTarget::Unset { .. }), _) => return unset.outcome(),
+            (None, Err(_), Ok(a)) if a.starts_with("https://") => a.to_string(),
+            (None, Err(_), Ok(_)) => {
+                return Outcome::error(
+                    "no tls_url configured and api_url is not https: set tls_url under [targets], or run with --only static",
+                );
             }
-            (None, None, None) => {
-                return Outcome::skipped("no tls_url or https api_url configured");
+            (None, Err(_), Err(unset @ MissingTarget::Unset { .. })) => return unset.outcome(),
+            (None, Err(_), Err(_)) => {
+                return Outcome::error(
+                    "no tls_url or https api_url configured: set one under [targets] in gonogo.toml, or run with --only static",
+                );
             }
         };
         let url = match url::Url::parse(&raw) {

@@ -121,6 +121,31 @@ pub fn absent(required: bool, code: &'static str, reason: &str, fix: &str) -> Ou
     }
 }
 
+/// The outcome when an explicit `param=` (a file or folder the item names, relative to the
+/// repository) does not exist: `fail` with `code`, since the author named what to check and
+/// nothing there is neither a pass nor "not applicable". `None` when it exists, or names the
+/// repository itself.
+pub fn missing_path(
+    ctx: &CheckContext,
+    param: &str,
+    rel: &str,
+    code: &'static str,
+) -> Option<Outcome> {
+    let rel = rel.trim_start_matches("./").trim_matches('/');
+    if rel.is_empty() || rel == "." || ctx.repo.join(rel).exists() {
+        return None;
+    }
+    let message = format!("{param}={rel}: {rel} does not exist in the repository");
+    Some(Outcome::from_findings(
+        message.clone(),
+        vec![
+            Finding::fail(code, message)
+                .at(Location::file(rel))
+                .fix(format!("point {param}= at what the item is about, or add {rel}")),
+        ],
+    ))
+}
+
 /// Runs CPU-heavy work off the async runtime; a panic in it becomes an `error` outcome.
 pub async fn blocking(f: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
     match tokio::task::spawn_blocking(f).await {

@@ -15,6 +15,7 @@ pub struct VulnsReport;
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
+    targets: &[],
     summary: "Vulnerability reports (Trivy, Grype, npm audit, pip-audit, cargo-audit, Snyk JSON) have no finding at or above a severity.",
     description: "Reads the scanner reports committed or produced in the repository (`path=` names \
 one; otherwise every JSON file whose name mentions trivy, grype, audit, snyk, vuln, osv or sbom \
@@ -25,7 +26,7 @@ evidence. Every vulnerability at or above `severity` (default `high`) is a faili
 the line of the report where its id appears; `severity=none` only requires a readable report. \
 Reports without a severity (pip-audit, cargo-audit advisories without one) count as `unknown`, \
 which fails unless `unknown=ignore`, because an unrated vulnerability is not known to be minor. \
-Skips when no report is found (fails with `required=true`); a report that does not parse is \
+Skips when no report is found (fails with `required=true` or when `path=` names a missing file); a report that does not parse is \
 `vulns-report-invalid` at its line.",
     params: &[
         ParamDoc::with_default(
@@ -72,7 +73,7 @@ Skips when no report is found (fails with `required=true`); a report that does n
         ),
         (
             "vulns-no-report",
-            "No vulnerability report was found while `required=true`.",
+            "No vulnerability report was found while `required=true`, or none is at the `path=` given.",
         ),
     ],
 };
@@ -358,7 +359,9 @@ impl PreparedCheck for Prepared {
                     Some(p) => format!("vulnerability report {p} not found"),
                     None => "no vulnerability report found (Trivy, Grype, npm audit, pip-audit, cargo-audit or Snyk JSON)".into(),
                 };
-                return absent(this.required, "vulns-no-report", &reason, "run the scanner in CI and keep its JSON report (trivy fs --format json -o trivy.json .)");
+                // A report the item names is required.
+                let required = this.required || this.path.is_some();
+                return absent(required, "vulns-no-report", &reason, "run the scanner in CI and keep its JSON report (trivy fs --format json -o trivy.json .)");
             }
             let mut findings = Vec::new();
             let mut counts = [0usize; 5];
