@@ -15,6 +15,7 @@
 use crate::bind::{BindingPlan, ItemBinding};
 use crate::check::{CheckContext, PreparedCheck};
 use crate::outcome::Outcome;
+use crate::redact::{Redactor, redact_outcome};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,6 +61,10 @@ pub async fn run_plan(
 
     let total = groups.len();
     let finished = AtomicUsize::new(0);
+    // Every outcome is redacted as it is made, with the environment's secret values known:
+    // no check's evidence leaves the runner with a secret in it.
+    let redactor = Redactor::for_env(&ctx.env);
+    let redactor = &redactor;
     let ctx = Arc::new(ctx.clone());
     // The futures are collected before they are streamed: a stream over a mapping closure
     // would make `run_plan`'s future non-`Send` (a watcher or server spawns it on a task).
@@ -83,6 +88,7 @@ pub async fn run_plan(
                         run_one(check.clone(), ctx, timeout).await
                     }
                 };
+                let outcome = redact_outcome(outcome, redactor);
                 let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
                 on_done(n, total, bc.kind.id());
                 (*first, outcome)
@@ -207,6 +213,8 @@ mod tests {
         /// Never finishes.
         Hang,
         Panic,
+        /// Passes with the environment's `DEPLOY_TOKEN` and a URL password in its evidence.
+        Leak,
     }
 
     /// What the checks of one test saw: how many ran, and the most running at once.
@@ -224,7 +232,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl PreparedCheck for Probe {
-        async fn run(&self, _: &CheckContext) -> Outcome {
+        async fn run(&self, ctx: &CheckContext) -> Outcome {
             let t = &self.tally;
             t.runs.fetch_add(1, Ordering::SeqCst);
             let now = t.running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -234,6 +242,11 @@ mod tests {
                 Behaviour::BlockThread(d) => std::thread::sleep(d),
                 Behaviour::Hang => futures::future::pending::<()>().await,
                 Behaviour::Panic => panic!("probe panicked on purpose"),
+                Behaviour::Leak => {
+                    let token = ctx.env.get("DEPLOY_TOKEN").cloned().unwrap_or_default();
+                    return Outcome::fail(format!("deploy with {token}"))
+                        .observed("postgres://app:Xk29fLq8Zt3v@db/app refused");
+                }
             }
             t.running.fetch_sub(1, Ordering::SeqCst);
             Outcome::pass("done")
@@ -245,6 +258,7 @@ mod tests {
             kind: &RunnerProbe,
             source: BindingSource::Annotation,
             params: Params::new().with("key", key),
+            written: Params::new().with("key", key),
             prepared: Ok(Arc::new(Probe {
                 behaviour,
                 tally: tally.clone(),
@@ -504,5 +518,29 @@ mod tests {
         assert_eq!(status, Status::Error);
         assert_eq!(summary, "the check panicked: probe panicked on purpose");
         assert_eq!(status_and_summary(&out[1]).0, Status::Pass);
+    }
+
+    #[test]
+    fn outcomes_leave_the_runner_redacted() {
+        let tally = Arc::new(Tally::default());
+        let plan = BindingPlan {
+            items: vec![item(Behaviour::Leak, &tally, "leak")],
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency: 1,
+            default_timeout: Duration::from_secs(5),
+        };
+        let mut ctx = CheckContext::new(".".into());
+        ctx.env
+            .insert("DEPLOY_TOKEN".into(), "plainlowercasevalue".into());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let out = rt.block_on(run_plan(&plan, &ctx, &opts, &|_, _, _| {}));
+        let o = out[0].as_ref().unwrap();
+        assert_eq!(o.evidence.summary, "deploy with plai…(19 chars)");
+        assert_eq!(
+            o.evidence.observed.as_deref(),
+            Some("postgres://app:…@db/app refused")
+        );
     }
 }

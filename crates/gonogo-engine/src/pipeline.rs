@@ -5,6 +5,7 @@ use crate::load::Loaded;
 use gonogo_core::bind::{self, BindingPlan, CONFIG_FILE_PLACEHOLDER, ItemBinding};
 use gonogo_core::config::Diagnostic;
 use gonogo_core::decide::{self, Report};
+use gonogo_core::redact::{Redactor, redact_report};
 use gonogo_core::run::{RunOptions, run_plan};
 use gonogo_core::{CheckContext, Outcome, Registry};
 use std::collections::BTreeSet;
@@ -194,6 +195,7 @@ pub fn decide(bound: &Bound, outcomes: Outcomes) -> Report {
         restrict(&mut report, &selected);
         decide::conclude(&mut report, &bound.loaded.config.policy);
     }
+    redact_report(&mut report, &Redactor::for_env(&bound.loaded.env));
     report
 }
 
