@@ -5,25 +5,12 @@
 //! note is caught there.
 
 pub use gonogo_secrets::redact::{
-    Redactor, is_redacted, is_secret_header, is_secret_name, redact_header, redact_secret,
-    redact_text, redact_url,
+    Redactor, is_redacted, is_secret_header, is_secret_name, is_variable_reference,
+    redact_header, redact_secret, redact_text, redact_url,
 };
 
 use crate::decide::Report;
 use crate::outcome::{Evidence, Location, Outcome};
-
-/// True when `value` is only a variable reference (`$DB_PASSWORD`, `${TOKEN}`): it names the
-/// secret, it does not hold it.
-fn is_reference(value: &str) -> bool {
-    let v = value.trim();
-    let name = v
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        .or_else(|| v.strip_prefix('$'));
-    name.is_some_and(|n| {
-        !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
 
 /// Parameters as they may be shown or stored. They are the parameters as written (`$VAR`
 /// unexpanded: the variable's name is shown, never its value); a secret-keyed value is
@@ -32,7 +19,7 @@ fn is_reference(value: &str) -> bool {
 pub fn redact_params(params: &crate::Params, redactor: &Redactor) -> crate::Params {
     let mut out = crate::Params::new();
     for (k, v) in params.iter() {
-        let shown = if is_secret_name(k) && !is_reference(v) && !is_redacted(v) {
+        let shown = if is_secret_name(k) && !is_variable_reference(v) && !is_redacted(v) {
             redact_secret(v)
         } else {
             redactor.redact(v).into_owned()
@@ -101,18 +88,18 @@ mod tests {
     fn params_and_urls() {
         let p = crate::Params::new()
             .with("api_token", "abcdefghijklmnopqrstu")
-            .with("url", "http://u:p@h/?access_token=tok3nValue99x")
+            .with("url", "http://u:p@h/?access_token=tok3nValue99x&key=$API_KEY")
             .with("password", "$DB_PASSWORD")
             .with("dsn", "postgres://app:${DB_PASSWORD}@db/app");
         let r = redact_params(&p, &Redactor::new());
         assert_eq!(r.str("api_token"), Some("abcd…(21 chars)"));
         assert_eq!(
             r.str("url"),
-            Some("http://u:…@h/?access_token=to…(13 chars)")
+            Some("http://u:…@h/?access_token=to…(13 chars)&key=$API_KEY")
         );
         // A variable's name is shown: it is not its value.
         assert_eq!(r.str("password"), Some("$DB_PASSWORD"));
-        assert_eq!(r.str("dsn"), Some("postgres://app:…@db/app"));
+        assert_eq!(r.str("dsn"), Some("postgres://app:${DB_PASSWORD}@db/app"));
     }
 
     #[test]

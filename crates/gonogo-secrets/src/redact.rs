@@ -35,6 +35,22 @@ pub fn is_redacted(value: &str) -> bool {
     })
 }
 
+/// True when `value` is only a variable reference (`$DB_PASSWORD`, `${TOKEN}`, `%TOKEN%`): it
+/// names a secret, it does not hold one.
+pub fn is_variable_reference(value: &str) -> bool {
+    let v = value.trim();
+    let name = v
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| v.strip_prefix('$'))
+        .or_else(|| v.strip_prefix('%').and_then(|r| r.strip_suffix('%')));
+    name.is_some_and(|n| {
+        !n.is_empty()
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
 /// True for variable and parameter names that hold secrets (`DB_PASSWORD`, `JWT_SECRET`,
 /// `API_KEY`, `private_key`, `passphrase`, …), case-insensitively; names that only describe a
 /// secret (`JWT_SECRET_FILE`, `TOKEN_TTL`, `AWS_ACCESS_KEY_ID`) are not secrets.
@@ -140,10 +156,13 @@ impl<'a> UrlUserinfo<'a> {
 
 /// A URL as it may be shown: the password of its userinfo replaced (`postgres://app:…@db/x`;
 /// a userinfo without a password is taken as a token: `https://…@host`), and the values of
-/// secret query parameters redacted (`?access_token=ghp_…(40 chars)`).
+/// secret query parameters redacted (`?access_token=ghp_…(40 chars)`). A variable reference
+/// in their place (`$DB_PASSWORD`) is kept: it names the secret.
 pub fn redact_url(value: &str) -> String {
     let shown = match UrlUserinfo::parse(value) {
         None => value.to_string(),
+        // `postgres://app:${DB_PASSWORD}@db` names its password: shown as written.
+        Some(u) if u.password.is_some_and(is_variable_reference) => value.to_string(),
         Some(u) => {
             let hidden = if u.password.is_some() {
                 format!("{}:…", u.user)
@@ -178,7 +197,12 @@ fn redact_query(url: &str) -> Cow<'_, str> {
     let pairs: Vec<String> = url[q + 1..end]
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !v.is_empty() && !v.contains('…') && is_secret_query_name(k) => {
+            Some((k, v))
+                if !v.is_empty()
+                    && !v.contains('…')
+                    && !is_variable_reference(v)
+                    && is_secret_query_name(k) =>
+            {
                 changed = true;
                 format!("{k}={}", redact_secret(v))
             }
@@ -469,14 +493,14 @@ fn hide_url_credentials(text: &str) -> Option<String> {
 
 static ASSIGNMENT: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r#"(?i)([A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]*(=|:)[ \t]*(["']?)(?:(?:bearer|basic|token|digest)[ \t]+)?([^\s"',;&<>()\[\]{}]+)"#,
+        r#"(?i)([A-Za-z_][A-Za-z0-9_.-]{0,63})["']?[ \t]*(=|:)[ \t]*(["']?)(?:(?:bearer|basic|token|digest)[ \t]+)?([^\s"',;&<>()\[\]{}=][^\s"',;&<>()\[\]{}]*)"#,
     )
     .expect("valid regex")
 });
 
 /// Values assigned to secret names (`password=…`, `"api_key": "…"`, `X-Api-Key: …`).
-/// After `:` in prose (`token: expired`) a bare word is kept: only a quoted value or one that
-/// looks like a credential is hidden.
+/// After `:` in prose (`token: expired`) a bare word is kept: only a quoted value, one that
+/// looks like a credential, or a cookie's or an `Authorization` header's is hidden.
 fn hide_secret_assignments(text: &str) -> Option<String> {
     let mut spans = Vec::new();
     for c in ASSIGNMENT.captures_iter(text) {
@@ -487,13 +511,18 @@ fn hide_secret_assignments(text: &str) -> Option<String> {
         let value = c.get(4).expect("group 4");
         let v = value.as_str();
         let quoted = !c[3].is_empty();
-        let reference = v.starts_with('$') || (v.starts_with('%') && v.ends_with('%'));
+        let reference = is_variable_reference(v);
         let word = ["true", "false", "null", "none", "nil", "yes", "no", "on", "off"]
             .contains(&v.to_ascii_lowercase().as_str());
         if v.contains('…') || reference || word || v.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        if &c[2] == ":" && !quoted && !looks_like_credential(v) {
+        // A cookie or an authorization header holds a credential whatever it looks like.
+        let credential_header = matches!(
+            name.to_ascii_lowercase().as_str(),
+            "cookie" | "set-cookie" | "authorization" | "proxy-authorization"
+        );
+        if &c[2] == ":" && !quoted && !credential_header && !looks_like_credential(v) {
             continue;
         }
         spans.push((value.start(), value.end()));
@@ -501,16 +530,16 @@ fn hide_secret_assignments(text: &str) -> Option<String> {
     replace_spans(text, spans, redact_secret)
 }
 
-/// Two classes of characters (lower, upper, digits, symbols), or long.
+/// Letters and digits, three classes of characters (lower, upper, digits, symbols), or long:
+/// not a word of prose (`expired`, `expected-cookie`).
 fn looks_like_credential(v: &str) -> bool {
     let b = v.as_bytes();
-    let classes = [
-        b.iter().any(u8::is_ascii_lowercase),
-        b.iter().any(u8::is_ascii_uppercase),
-        b.iter().any(u8::is_ascii_digit),
-        b.iter().any(|c| !c.is_ascii_alphanumeric()),
-    ];
-    classes.iter().filter(|x| **x).count() >= 2 || v.chars().count() >= 16
+    let lower = b.iter().any(u8::is_ascii_lowercase);
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let digit = b.iter().any(u8::is_ascii_digit);
+    let symbol = b.iter().any(|c| !c.is_ascii_alphanumeric());
+    let classes = [lower, upper, digit, symbol].iter().filter(|x| **x).count();
+    ((lower || upper) && digit) || classes >= 3 || v.chars().count() >= 24
 }
 
 static AUTH_SCHEME: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -732,6 +761,7 @@ mod tests {
             ("Authorization: Bearer q8Zt3vXk29fLq8Zt3v", "q8Zt3vXk29fLq8Zt3v"),
             ("x-api-key: Q8zt3vxk29fl", "Q8zt3vxk29fl"),
             ("set-cookie: session=q8Zt3vXk29fL; Path=/; HttpOnly", "q8Zt3vXk29fL"),
+            ("Cookie: sid=plainlowercase", "plainlowercase"),
             ("sent basic dXNlcjpxOFp0M3ZYazI5Zkw=", "dXNlcjpxOFp0M3ZYazI5Zkw="),
         ] {
             let out = redact_text(text);
@@ -776,6 +806,8 @@ mod tests {
             "password: required",
             "max_tokens=100 and secret=$JWT_SECRET",
             "Bearer authentication is enabled",
+            "`$.token == none`: found \"ok\"",
+            "x-api-key: expected-key",
             "`mypy .` succeeded in 1.2 s (in backend)",
         ] {
             assert_eq!(redact_text(text), text);
