@@ -6,8 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use gonogo_core::{CheckContext, Finding, Location, Outcome, ParamError, Params, PreparedCheck};
-use gonogo_secrets::redact::{UrlUserinfo, redact_url};
-use std::sync::LazyLock;
+use gonogo_secrets::redact::{Redactor, UrlUserinfo, redact_url};
 
 /// The address a live check talks to: its own parameter (`dsn=`, `url=`) wins over the shared
 /// target from `gonogo.toml`. `Err` is the `error` outcome naming the missing target (or its
@@ -98,32 +97,22 @@ fn url_password(url: &str) -> Option<&str> {
     UrlUserinfo::parse(url)?.password.filter(|p| !p.is_empty())
 }
 
-/// Secret-looking query parameters of a connection string (`?password=…`).
-static QUERY_SECRET: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)((?:password|passwd|pass|secret|token|sslpassword)=)[^&\s]+")
-        .expect("valid regex")
-});
-
 /// A connection string as it may be shown: password in the userinfo and secret query
-/// parameters replaced.
+/// parameters replaced ([`redact_url`]).
 pub fn shown(url: &str) -> String {
-    QUERY_SECRET
-        .replace_all(&redact_url(url), "${1}…")
-        .into_owned()
+    redact_url(url)
 }
 
-/// An error text from a client library with every trace of `url`'s secrets removed: the
-/// password (raw and percent-decoded) and the full URL are replaced by their redacted forms.
+/// An error text from a client library as it may be shown: through the one redactor, which
+/// also knows `url`'s password (raw and percent-decoded) wherever the client quoted it.
 pub fn scrub(message: &str, url: &str) -> String {
-    let mut out = message.replace(url, &shown(url));
+    let mut redactor = Redactor::new();
     if let Some(pw) = url_password(url) {
-        out = out.replace(pw, "…");
-        let decoded = percent_decode(pw);
-        if !decoded.is_empty() {
-            out = out.replace(&decoded, "…");
-        }
+        redactor = redactor
+            .knowing_password(pw)
+            .knowing_password(&percent_decode(pw));
     }
-    QUERY_SECRET.replace_all(&out, "${1}…").into_owned()
+    redactor.redact(message).into_owned()
 }
 
 fn percent_decode(s: &str) -> String {
@@ -166,7 +155,7 @@ mod tests {
         assert!(!out.contains("s@cret") && !out.contains("s%40cret") && !out.contains("zzz"));
         assert_eq!(
             shown("redis://:hunter2@h:6379/0?password=x"),
-            "redis://:…@h:6379/0?password=…"
+            "redis://:…@h:6379/0?password=…(1 chars)"
         );
     }
 

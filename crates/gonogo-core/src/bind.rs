@@ -25,8 +25,11 @@ pub enum ItemBinding {
 pub struct BoundCheck {
     pub kind: &'static dyn CheckKind,
     pub source: BindingSource,
-    /// Parameters as bound (after `$VAR` expansion).
+    /// Parameters as bound (after `$VAR` expansion): what the check runs with.
     pub params: Params,
+    /// Parameters as written (`$VAR` unexpanded): what is shown and stored, so a variable's
+    /// value never is.
+    pub written: Params,
     /// The prepared check, or why it could not be prepared (an auto-binding whose parameters
     /// do not prepare, or a `$VAR` that is not set: reported as `error` at run time).
     /// Shared so the runner can hand it to the thread that runs it.
@@ -261,8 +264,10 @@ pub fn bind(
                     }
                     Some(kind) => {
                         let mut params = Params::new();
+                        let mut written = Params::new();
                         let mut missing = Vec::new();
                         for (k, v) in &parsed.params {
+                            written.insert(k, v.clone());
                             let (v, m) = expand_vars(v, env);
                             missing.extend(m);
                             params.insert(k, v);
@@ -281,6 +286,7 @@ pub fn bind(
                             kind,
                             source: BindingSource::Annotation,
                             params,
+                            written,
                             prepared,
                         }));
                     }
@@ -330,6 +336,7 @@ pub fn bind(
                 kind,
                 source: BindingSource::Config,
                 params,
+                written: rule.params.clone(),
                 prepared,
             }));
             continue;
@@ -346,6 +353,7 @@ pub fn bind(
                 items.push(ItemBinding::Check(BoundCheck {
                     kind,
                     source: BindingSource::Auto,
+                    written: rec.params.clone(),
                     params: rec.params,
                     prepared,
                 }));
@@ -378,6 +386,21 @@ pub fn bind(
         }
     }
     diagnostics.extend(unknown_targets(config, registry, &items));
+    // A parameter error may quote an expanded value: no variable's secret reaches a
+    // diagnostic or the item's error.
+    let redactor = crate::redact::Redactor::for_env(env);
+    for d in &mut diagnostics {
+        redactor.redact_string(&mut d.message);
+    }
+    for item in &mut items {
+        if let ItemBinding::Check(BoundCheck {
+            prepared: Err(reason),
+            ..
+        }) = item
+        {
+            redactor.redact_string(reason);
+        }
+    }
     BindingPlan { items, diagnostics }
 }
 

@@ -54,7 +54,7 @@ pub struct ItemReport {
     /// The check kind id, or null for manual and derived items.
     pub check: Option<&'static str>,
     pub binding: Option<BindingSource>,
-    /// Parameters, with secret-looking values redacted.
+    /// Parameters as written (`$VAR` unexpanded), with secret-looking values redacted.
     pub params: Params,
     pub evidence: Evidence,
     pub duration_ms: u64,
@@ -231,7 +231,7 @@ pub const NOTHING_VERIFIED: &str =
 use crate::bind::{BindingPlan, ItemBinding};
 use crate::config::Policy;
 use crate::outcome::Outcome;
-use crate::redact::redact_params;
+use crate::redact::{Redactor, redact_params};
 use gonogo_checklist::Checklist;
 
 impl Report {
@@ -294,7 +294,7 @@ pub fn build_report(
                             o.status,
                             Some(bc.kind.id()),
                             Some(bc.source),
-                            redact_params(&bc.params),
+                            redact_params(&bc.written, &Redactor::new()),
                             o.evidence,
                             o.duration.as_millis() as u64,
                             false,

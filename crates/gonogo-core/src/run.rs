@@ -23,6 +23,7 @@
 use crate::bind::{BindingPlan, ItemBinding};
 use crate::check::{CheckContext, PreparedCheck};
 use crate::outcome::Outcome;
+use crate::redact::{Redactor, redact_outcome};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -74,6 +75,10 @@ pub async fn run_plan(
 
     let total = groups.len();
     let finished = AtomicUsize::new(0);
+    // Every outcome is redacted as it is made, with the environment's secret values known:
+    // no check's evidence leaves the runner with a secret in it.
+    let redactor = Redactor::for_env(&ctx.env);
+    let redactor = &redactor;
     let ctx = Arc::new(ctx.clone());
     // The futures are collected before they are streamed: a stream over a mapping closure
     // would make `run_plan`'s future non-`Send` (a watcher or server spawns it on a task).
@@ -98,6 +103,7 @@ pub async fn run_plan(
                         run_one(check.clone(), ctx, timeout).await
                     }
                 };
+                let outcome = redact_outcome(outcome, redactor);
                 let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
                 on_done(n, total, bc.kind.id());
                 (*first, outcome)
@@ -276,6 +282,8 @@ mod tests {
         /// Waits for the run's interrupt, then stops with `error`.
         StopOnInterrupt,
         Panic,
+        /// Passes with the environment's `DEPLOY_TOKEN` and a URL password in its evidence.
+        Leak,
     }
 
     /// What the checks of one test saw: how many ran, and the most running at once.
@@ -316,6 +324,11 @@ mod tests {
                     return Outcome::error("stopped by the interrupt");
                 }
                 Behaviour::Panic => panic!("probe panicked on purpose"),
+                Behaviour::Leak => {
+                    let token = ctx.env.get("DEPLOY_TOKEN").cloned().unwrap_or_default();
+                    return Outcome::fail(format!("deploy with {token}"))
+                        .observed("postgres://app:Xk29fLq8Zt3v@db/app refused");
+                }
             }
             t.running.fetch_sub(1, Ordering::SeqCst);
             event("end");
@@ -337,6 +350,7 @@ mod tests {
             kind,
             source: BindingSource::Annotation,
             params: Params::new().with("key", key),
+            written: Params::new().with("key", key),
             prepared: Ok(Arc::new(Probe {
                 behaviour,
                 tally: tally.clone(),
@@ -703,6 +717,30 @@ mod tests {
             tally.runs.load(Ordering::SeqCst),
             2,
             "no check started after it"
+        );
+    }
+
+    #[test]
+    fn outcomes_leave_the_runner_redacted() {
+        let tally = Arc::new(Tally::default());
+        let plan = BindingPlan {
+            items: vec![item(Behaviour::Leak, &tally, "leak")],
+            diagnostics: Vec::new(),
+        };
+        let opts = RunOptions {
+            concurrency: 1,
+            default_timeout: Duration::from_secs(5),
+        };
+        let mut ctx = CheckContext::new(".".into());
+        ctx.env
+            .insert("DEPLOY_TOKEN".into(), "plainlowercasevalue".into());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let out = rt.block_on(run_plan(&plan, &ctx, &opts, &|_, _, _| {}));
+        let o = out[0].as_ref().unwrap();
+        assert_eq!(o.evidence.summary, "deploy with plai…(19 chars)");
+        assert_eq!(
+            o.evidence.observed.as_deref(),
+            Some("postgres://app:…@db/app refused")
         );
     }
 }

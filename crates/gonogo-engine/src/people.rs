@@ -2,6 +2,7 @@
 //! sign-off slots, waivers, and their revocation. Each request is checked against the checklist
 //! and the policy before anything is written.
 
+use gonogo_core::redact::redact_text;
 use crate::error::{Error, Result};
 use crate::load::{self, ChecklistFile, ConfigChoice, Source};
 use crate::record::{StoreOptions, checklist_key, open};
@@ -139,26 +140,12 @@ pub fn expiry(spec: &str, now: i64, flag: &str) -> Result<i64> {
 
 /// A link the signer gives, with any password or token hidden.
 pub fn sanitize_link(url: &str) -> String {
-    let shown = gonogo_core::redact::redact_url(url.trim());
-    match shown.split_once('?') {
-        None => shown,
-        Some((base, query)) => {
-            let q: Vec<String> = query
-                .split('&')
-                .map(|kv| match kv.split_once('=') {
-                    Some((k, v))
-                        if ["token", "secret", "password", "key", "sig", "auth"]
-                            .iter()
-                            .any(|s| k.to_ascii_lowercase().contains(s)) =>
-                    {
-                        format!("{k}={}", gonogo_core::redact_secret(v))
-                    }
-                    _ => kv.to_string(),
-                })
-                .collect();
-            format!("{base}?{}", q.join("&"))
-        }
-    }
+    redact_text(url.trim()).into_owned()
+}
+
+/// What a person wrote (a note, a reason) as it is kept: through the one redactor.
+fn kept(text: &str) -> String {
+    redact_text(text).into_owned()
 }
 
 /// Who signs: `by` when given (it must not be blank), else git's `user.name <user.email>`.
@@ -241,7 +228,7 @@ pub async fn signoff(t: &Target, registry: &Registry, req: SignoffRequest) -> Re
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty()),
         evidence: req.evidence.as_deref().map(sanitize_link),
-        note: req.note,
+        note: req.note.as_deref().map(kept),
         expires_at,
     };
     let id = t
@@ -312,7 +299,7 @@ pub async fn approve(t: &Target, req: ApproveRequest) -> Result<Approved> {
         checklist: t.key.clone(),
         role,
         by,
-        note: req.note,
+        note: req.note.as_deref().map(kept),
         expires_at,
     };
     let id = t
@@ -366,7 +353,7 @@ pub async fn waive(t: &Target, req: WaiveRequest) -> Result<Waived> {
         checklist: t.key.clone(),
         item_id: item.id.clone(),
         item_text: item.display.clone(),
-        reason: reason.to_string(),
+        reason: kept(reason),
         by,
         expires_at,
     };
@@ -441,7 +428,8 @@ pub async fn revoke(
                     t.file.display_path
                 )));
             }
-            store.revoke(kind, &ids, &by, reason, t.now).await?;
+            let reason = reason.map(kept);
+            store.revoke(kind, &ids, &by, reason.as_deref(), t.now).await?;
             Ok(ids)
         })
         .await?;

@@ -5,6 +5,7 @@ use crate::load::Loaded;
 use gonogo_core::bind::{self, BindingPlan, CONFIG_FILE_PLACEHOLDER, ItemBinding};
 use gonogo_core::config::Diagnostic;
 use gonogo_core::decide::{self, Partial, Report, Scope};
+use gonogo_core::redact::{Redactor, redact_report};
 use gonogo_core::run::{RunOptions, run_plan};
 use gonogo_core::{CancellationToken, CheckContext, Outcome, Registry};
 use std::collections::BTreeSet;
@@ -264,6 +265,7 @@ pub fn decide(bound: &Bound, outcomes: Outcomes) -> Report {
     if restricted || interrupted || partial.is_some() {
         decide::conclude(&mut report, &bound.loaded.config.policy);
     }
+    redact_report(&mut report, &Redactor::for_env(&bound.loaded.env));
     report
 }
 

@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::pipeline::Bound;
 use gonogo_core::decide::Report;
+use gonogo_core::redact::{Redactor, redact_report};
 use gonogo_store::clock::parse_instant;
 use gonogo_store::{Clock, Store, StoreUrl};
 use std::path::{Path, PathBuf};
@@ -113,6 +114,8 @@ pub async fn record_in(
     let key = checklist_key(&file.path);
     let records = store.records(&key).await?;
     crate::decide::apply_records(report, &records, &bound.loaded.config.policy, now);
+    // What people recorded (reasons, evidence links) is shown and kept redacted too.
+    redact_report(report, &Redactor::for_env(&bound.loaded.env));
     if let Some(prev) = store.previous_run(&key, None).await? {
         report.previous_run = Some(prev.summary.id);
         report.regressions = crate::decide::regressions(&prev.items, report);

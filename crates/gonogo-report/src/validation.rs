@@ -4,7 +4,7 @@ use gonogo_checklist::Checklist;
 use gonogo_core::bind::{BindingPlan, ItemBinding};
 use gonogo_core::config::Diagnostic;
 use gonogo_core::decide;
-use gonogo_core::redact::redact_params;
+use gonogo_core::redact::{Redactor, redact_params};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -42,7 +42,7 @@ fn validated_items<'a>(checklist: &'a Checklist, plan: &'a BindingPlan) -> Vec<V
                 ItemBinding::Check(bc) => (
                     Some(bc.kind.id()),
                     Some(bc.source),
-                    redact_params(&bc.params),
+                    redact_params(&bc.written, &Redactor::new()),
                     bc.prepared
                         .as_ref()
                         .err()

@@ -80,7 +80,7 @@ fn main() -> ExitCode {
                 Some(gonogo_engine::Error::Diagnostics(diagnostics)) => {
                     print_diagnostics(diagnostics);
                 }
-                _ => eprintln!("error: {e:#}"),
+                _ => eprintln!("error: {}", shown(&format!("{e:#}"))),
             }
             ExitCode::from(2)
         }
@@ -90,8 +90,16 @@ fn main() -> ExitCode {
 /// Diagnostics go to stderr, one a line.
 fn print_diagnostics(diagnostics: &[gonogo_engine::Diagnostic]) {
     for d in diagnostics {
-        eprintln!("{d}");
+        eprintln!("{}", shown(&d.to_string()));
     }
+}
+
+/// A message as it may be printed: through the one redactor, which knows the process
+/// environment's secret values.
+fn shown(message: &str) -> String {
+    gonogo_core::redact::Redactor::for_env(std::env::vars())
+        .redact(message)
+        .into_owned()
 }
 
 /// Runs `f` to completion, then ends the runtime without waiting for blocking threads: a check

@@ -1,10 +1,10 @@
 //! `cmd.succeeds`: a command run in the repository exits 0.
 
 use crate::util::{check_relative, inventory_blocking, normalise};
-use gonogo_core::redact::redact_url;
+use gonogo_core::redact::Redactor;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef, redact_secret,
+    PreparedCheck, Recognition, check::ItemRef,
 };
 use regex::Regex;
 use std::collections::VecDeque;
@@ -447,49 +447,14 @@ fn resolve(program: &str, dir: &Path, path_var: Option<&str>) -> Option<PathBuf>
         .find(|p| p.is_file())
 }
 
-/// Output as it may be shown: ANSI codes stripped, secrets replaced by their redaction.
+/// Output as it may be shown: ANSI codes stripped, then through the one redactor, which knows
+/// the environment's secret values.
 fn scrub(text: &str, env: &std::collections::BTreeMap<String, String>) -> String {
     static ANSI: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07").expect("regex")
     });
-    static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)((?:password|passwd|secret|token|api[_-]?key|authorization|bearer)[\w-]*["']?\s*[:=]?\s*["']?(?:bearer\s+)?)([^\s"',;]{4,})"#).expect("regex")
-    });
-    static URL: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:]*:[^\s/@]+@[^\s]*").expect("regex")
-    });
-    let mut out = ANSI.replace_all(text, "").into_owned();
-    for (k, v) in env {
-        let ku = k.to_ascii_uppercase();
-        let secretish = [
-            "SECRET",
-            "PASSWORD",
-            "PASSWD",
-            "TOKEN",
-            "KEY",
-            "CREDENTIAL",
-            "AUTH",
-            "DSN",
-            "PRIVATE",
-        ]
-        .iter()
-        .any(|s| ku.contains(s));
-        if secretish && v.len() >= 6 {
-            out = out.replace(v.as_str(), &redact_secret(v));
-        }
-    }
-    out = URL
-        .replace_all(&out, |c: &regex::Captures<'_>| redact_url(&c[0]))
-        .into_owned();
-    ASSIGN
-        .replace_all(&out, |c: &regex::Captures<'_>| {
-            if c[2].contains('…') {
-                c[0].to_string()
-            } else {
-                format!("{}{}", &c[1], redact_secret(&c[2]))
-            }
-        })
-        .into_owned()
+    let plain = ANSI.replace_all(text, "");
+    Redactor::for_env(env).redact(&plain).into_owned()
 }
 
 /// The last `n` non-empty lines, each at most 300 characters.

@@ -2,6 +2,7 @@
 
 use super::{ProbeError, StatusSet, TargetSpec, clip, http_params, location};
 use crate::live;
+use gonogo_core::redact::redact_header;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -348,7 +349,7 @@ impl live::Check for Prepared {
                     (None, _) | (Some(_), None) => format!("header `{name}` absent"),
                     (Some(w), Some(g)) => format!(
                         "header `{name}` is `{}`, expected it to contain `{w}`",
-                        clip(g)
+                        clip(&redact_header(name, g))
                     ),
                 };
                 findings.push(
