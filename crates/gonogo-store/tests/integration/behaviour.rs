@@ -3,13 +3,25 @@
 
 use gonogo_store::audit::{self, Broken};
 use gonogo_store::{
-    NewApproval, NewAttestation, NewRun, NewWaiver, RecordKind, RunItem, Store, StoreUrl,
+    Access, ChecklistKey, NewApproval, NewAttestation, NewRun, NewWaiver, RecordKind, RunAudit,
+    RunItem, Store, StoreUrl,
 };
 use gonogo_testkit::Service;
 use sqlx::Connection;
 
 const DAY: i64 = 86_400;
 const NOW: i64 = 1_795_000_000;
+const PROJECT: &str = "github.com/org/app";
+
+/// `checklist` of [`PROJECT`].
+fn key(checklist: &str) -> ChecklistKey {
+    ChecklistKey::new(PROJECT, checklist)
+}
+
+/// Open the store at `url` to write.
+async fn open(url: &StoreUrl) -> Box<dyn Store> {
+    gonogo_store::open(url, Access::Write).await.unwrap()
+}
 
 /// A place for one test's store: a SQLite file in a tempdir, or a fresh PostgreSQL database.
 enum Place {
@@ -42,9 +54,7 @@ impl Place {
                     .rows_affected()
             }
             Place::Postgres { admin, db } => {
-                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
-                    .await
-                    .unwrap();
+                let mut c = pg_connect(admin, db).await;
                 sqlx::raw_sql(sql)
                     .execute(&mut c)
                     .await
@@ -66,9 +76,7 @@ impl Place {
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
             Place::Postgres { admin, db } => {
-                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
-                    .await
-                    .unwrap();
+                let mut c = pg_connect(admin, db).await;
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
         }
@@ -83,6 +91,18 @@ impl Place {
                 .unwrap();
         }
     }
+}
+
+/// A raw connection to the test's database, in gonogo's schema.
+async fn pg_connect(admin: &str, db: &str) -> sqlx::PgConnection {
+    let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+        .await
+        .unwrap();
+    sqlx::raw_sql("SET search_path TO gonogo")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c
 }
 
 fn pg_url_for(admin: &str, db: &str) -> String {
@@ -112,6 +132,7 @@ async fn places(test: &str) -> Vec<(&'static str, Place)> {
 
 fn run(checklist: &str, statuses: &[(&str, &str)]) -> NewRun {
     NewRun {
+        project: PROJECT.into(),
         checklist: checklist.into(),
         checklist_path: format!("./{checklist}"),
         checklist_hash: "ab".repeat(32),
@@ -148,6 +169,7 @@ async fn fill(store: &dyn Store) {
     store
         .add_attestation(
             &NewAttestation {
+                project: PROJECT.into(),
                 checklist: "CHECKLIST.md".into(),
                 item_id: "b".into(),
                 item_text: "item b".into(),
@@ -164,6 +186,7 @@ async fn fill(store: &dyn Store) {
     store
         .add_approval(
             &NewApproval {
+                project: PROJECT.into(),
                 checklist: "CHECKLIST.md".into(),
                 role: "Engineering Lead".into(),
                 by: "Jane Roe".into(),
@@ -177,6 +200,7 @@ async fn fill(store: &dyn Store) {
     let w = store
         .add_waiver(
             &NewWaiver {
+                project: PROJECT.into(),
                 checklist: "CHECKLIST.md".into(),
                 item_id: "a".into(),
                 item_text: "item a".into(),
@@ -209,10 +233,10 @@ async fn fill(store: &dyn Store) {
 #[tokio::test]
 async fn records_round_trip_and_the_chain_verifies() {
     for (backend, place) in places("records_round_trip").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
 
-        let records = store.records("CHECKLIST.md").await.unwrap();
+        let records = store.records(&key("CHECKLIST.md")).await.unwrap();
         assert_eq!(records.attestations.len(), 1, "{backend}");
         assert_eq!(
             records.attestations[0].role.as_deref(),
@@ -223,7 +247,7 @@ async fn records_round_trip_and_the_chain_verifies() {
         assert_eq!(records.waivers[0].revoked_at, Some(NOW + 4), "{backend}");
         assert!(
             store
-                .records("OTHER.md")
+                .records(&key("OTHER.md"))
                 .await
                 .unwrap()
                 .attestations
@@ -233,17 +257,17 @@ async fn records_round_trip_and_the_chain_verifies() {
         let runs = store.runs(None, 10).await.unwrap();
         assert_eq!(runs.len(), 3, "{backend}");
         assert_eq!(runs[0].checklist, "OTHER.md", "newest first");
-        let mine = store.runs(Some("CHECKLIST.md"), 10).await.unwrap();
+        let mine = store.runs(Some(&key("CHECKLIST.md")), 10).await.unwrap();
         assert_eq!(mine.len(), 2);
         let newest = store
-            .previous_run("CHECKLIST.md", None)
+            .previous_run(&key("CHECKLIST.md"), None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(newest.items.len(), 2);
         assert_eq!(newest.items[1].status, "pass");
         let before = store
-            .previous_run("CHECKLIST.md", Some(newest.summary.id))
+            .previous_run(&key("CHECKLIST.md"), Some(newest.summary.id))
             .await
             .unwrap()
             .unwrap();
@@ -275,13 +299,13 @@ async fn records_round_trip_and_the_chain_verifies() {
 #[tokio::test]
 async fn any_single_altered_audit_row_is_detected_and_named() {
     for (backend, place) in places("any_single_altered_audit_row").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
         store.close().await;
         let n = place.count("SELECT COUNT(*) FROM audit_log").await;
         assert_eq!(n, 7);
         let verify = || async {
-            let store = gonogo_store::open(&place.url()).await.unwrap();
+            let store = open(&place.url()).await;
             let r = audit::verify(&store.audit_snapshot().await.unwrap());
             store.close().await;
             r
@@ -347,11 +371,11 @@ async fn any_single_altered_audit_row_is_detected_and_named() {
 #[tokio::test]
 async fn reordered_entries_and_edited_records_are_detected() {
     for (backend, place) in places("reordered_entries_and_edited").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
         store.close().await;
         let verify = || async {
-            let store = gonogo_store::open(&place.url()).await.unwrap();
+            let store = open(&place.url()).await;
             let r = audit::verify(&store.audit_snapshot().await.unwrap());
             store.close().await;
             r
@@ -395,8 +419,8 @@ async fn reordered_entries_and_edited_records_are_detected() {
 async fn concurrent_writers_all_succeed_and_the_chain_holds() {
     for (backend, place) in places("concurrent_writers").await {
         // Separate pools, as separate processes would have.
-        let a = gonogo_store::open(&place.url()).await.unwrap();
-        let b = gonogo_store::open(&place.url()).await.unwrap();
+        let a = open(&place.url()).await;
+        let b = open(&place.url()).await;
         async fn write(s: &dyn Store, tag: &'static str) {
             let r = run(tag, &[("a", "pass"), ("b", "fail"), ("c", "manual")]);
             for i in 0..25 {
@@ -420,7 +444,7 @@ async fn concurrent_writers_all_succeed_and_the_chain_holds() {
 #[tokio::test]
 async fn a_failed_revocation_writes_nothing() {
     for (backend, place) in places("a_failed_revocation").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
         // Approval 1 exists; 77 does not: neither is revoked.
         let e = store
@@ -433,7 +457,7 @@ async fn a_failed_revocation_writes_nothing() {
             "{backend}"
         );
         assert!(
-            store.records("CHECKLIST.md").await.unwrap().approvals[0]
+            store.records(&key("CHECKLIST.md")).await.unwrap().approvals[0]
                 .revoked_at
                 .is_none()
         );
@@ -449,7 +473,11 @@ async fn bad_locations_are_clear_errors() {
     let e = StoreUrl::parse("mysql://root:hunter2@127.0.0.1/db").unwrap_err();
     assert!(!e.to_string().contains("hunter2"), "{e}");
     let url = StoreUrl::parse("postgres://gonogo:hunter2@127.0.0.1:1/nothing").unwrap();
-    let e = gonogo_store::open(&url).await.err().unwrap().to_string();
+    let e = gonogo_store::open(&url, Access::Write)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         e.starts_with("cannot open the store at postgres://gonogo:…@127.0.0.1:1/nothing:"),
         "{e}"
@@ -457,11 +485,14 @@ async fn bad_locations_are_clear_errors() {
     assert!(!e.contains("hunter2"), "{e}");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("file"), "x").unwrap();
-    let e = gonogo_store::open(&StoreUrl::Sqlite(dir.path().join("file/sub/g.db")))
-        .await
-        .err()
-        .unwrap()
-        .to_string();
+    let e = gonogo_store::open(
+        &StoreUrl::Sqlite(dir.path().join("file/sub/g.db")),
+        Access::Write,
+    )
+    .await
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.starts_with("cannot open the store at sqlite:"), "{e}");
 }
 
@@ -471,9 +502,7 @@ async fn bad_locations_are_clear_errors() {
 #[tokio::test]
 async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
     if let Ok(url) = std::env::var("GONOGO_STORE_WRITER") {
-        let store = gonogo_store::open(&StoreUrl::parse(&url).unwrap())
-            .await
-            .unwrap();
+        let store = open(&StoreUrl::parse(&url).unwrap()).await;
         let items: Vec<(String, &str)> = (0..200).map(|i| (format!("item-{i}"), "pass")).collect();
         let items: Vec<(&str, &str)> = items.iter().map(|(a, b)| (a.as_str(), *b)).collect();
         let r = run("LOOP.md", &items);
@@ -519,7 +548,7 @@ async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
             }
         }
 
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         for id in &committed {
             let r = store
                 .run(*id)
