@@ -3,7 +3,9 @@
 //! An entry's hash covers its sequence number, time, actor, action, subject, detail and the
 //! previous hash. [`verify`] walks the chain and names the first entry that was edited,
 //! deleted or moved; it also checks the recorded head (so a deleted last entry is caught) and
-//! that every record the log speaks of still has the fingerprint the log recorded for it.
+//! that every record the log speaks of still has the fingerprint the log recorded for it: a
+//! run's entry also holds the digest of its items, so an edited, added or deleted item is
+//! named; a record the log never recorded, or whose revocation it disagrees with, is named too.
 
 use crate::model::sha256_hex;
 use serde::Serialize;

@@ -199,11 +199,11 @@ async fn prepare(pool: &Pool<Postgres>, schema: &str, shown: &str) -> Result<Vec
     steps
         .await
         .map_err(|e| open_err(format!("cannot create schema {schema}: {e}")))?;
-    let empty = applied(&mut *tx, schema)
+    let empty = applied(&mut tx, schema)
         .await
         .map_err(|e| open_err(e.to_string()))?
         .is_empty();
-    if schema != "public" && empty && older_tables_in_public(&mut *tx, shown).await? {
+    if schema != "public" && empty && older_tables_in_public(&mut tx, shown).await? {
         move_from_public(&mut tx, schema).await.map_err(|e| {
             open_err(format!(
                 "cannot move gonogo's tables from public into {schema}: {e}"
