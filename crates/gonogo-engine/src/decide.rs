@@ -294,6 +294,7 @@ mod tests {
     fn attestation(item: &str, at: i64, expires_at: Option<i64>) -> Attestation {
         Attestation {
             id: 1,
+            project: Some("github.com/org/x".into()),
             checklist: "c.md".into(),
             item_id: item.into(),
             item_text: String::new(),
@@ -310,6 +311,7 @@ mod tests {
     fn approval(role: &str, at: i64) -> Approval {
         Approval {
             id: 1,
+            project: Some("github.com/org/x".into()),
             checklist: "c.md".into(),
             role: role.into(),
             by: "Jane Roe".into(),
@@ -323,6 +325,7 @@ mod tests {
     fn waiver(item: &str, at: i64, expires_at: i64) -> Waiver {
         Waiver {
             id: 1,
+            project: Some("github.com/org/x".into()),
             checklist: "c.md".into(),
             item_id: item.into(),
             item_text: String::new(),
@@ -352,6 +355,7 @@ mod tests {
             attestations: vec![attestation("privacy", now - DAY, Some(now + 30 * DAY))],
             approvals: vec![approval("engineering lead:", now - DAY)],
             waivers: vec![waiver("tls", now - DAY, now + DAY)],
+            ..Records::default()
         };
         apply_records(&mut r, &records, &Policy::default(), now);
         assert_eq!(r.verdict, "Go with 1 waiver", "{:?}", r.reasons);

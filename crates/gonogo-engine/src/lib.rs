@@ -28,7 +28,7 @@ pub use gonogo_core::config::{Diagnostic, Severity};
 pub use gonogo_core::decide::{Decision, Partial, Report, Scope};
 pub use load::{ConfigChoice, EnvChoice, Inputs, Loaded, Source};
 pub use pipeline::{Bound, Outcomes, Progress, RunSettings, Selection, Silent};
-pub use record::StoreOptions;
+pub use record::{Session, StoreOptions};
 
 use gonogo_core::Registry;
 
@@ -51,6 +51,11 @@ pub struct CheckOptions {
 pub struct Checked {
     pub bound: Bound,
     pub report: Report,
+    /// What the store said about its records (records left out, older records that apply to no
+    /// project), one line each.
+    pub warnings: Vec<String>,
+    /// The report is whole but recording it failed: why.
+    pub record_error: Option<Error>,
 }
 
 impl Default for Engine {
@@ -117,19 +122,27 @@ impl Engine {
         pipeline::decide(bound, outcomes)
     }
 
+    /// Open and check the store of `bound`'s checklist and read what applies to it: call it
+    /// before [`Engine::run`], so a store that cannot be used stops the run before any check.
+    pub async fn open_store(&self, bound: &Bound, options: &StoreOptions) -> Result<Session> {
+        Session::open(&bound.loaded, options).await
+    }
+
     /// Apply what the store holds for this checklist, compare with its previous run and record
-    /// this one (unless `options.no_store`).
+    /// this one (unless `options.no_store`), opening the store now. Returns the store's
+    /// warnings. [`Engine::open_store`] opens it before the checks run instead.
     pub async fn record(
         &self,
         bound: &Bound,
         report: &mut Report,
         options: &StoreOptions,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         record::record(bound, report, options).await
     }
 
-    /// The whole pipeline: load, bind (a checklist without items is refused), run, decide,
-    /// and apply and record with the store when one is given.
+    /// The whole pipeline: load, bind (a checklist without items is refused), open the store
+    /// when one is given (before any check runs), run, decide, apply the records and record
+    /// the run. A failure to record leaves the report whole: see [`Checked::record_error`].
     pub async fn check(
         &self,
         inputs: &Inputs,
@@ -138,13 +151,26 @@ impl Engine {
     ) -> Result<Checked> {
         let mut bound = self.bind(self.load(inputs)?)?;
         bound.require_items()?;
+        let session = match &options.store {
+            Some(store) => Some(self.open_store(&bound, store).await?),
+            None => None,
+        };
         let outcomes = self
             .run(&mut bound, &options.selection, &options.run, progress)
             .await;
         let mut report = self.decide(&bound, outcomes);
-        if let Some(store) = &options.store {
-            self.record(&bound, &mut report, store).await?;
+        let (mut warnings, mut record_error) = (Vec::new(), None);
+        if let Some(session) = session {
+            session.apply(&bound, &mut report);
+            record_error = session.record(&bound, &mut report).await.err();
+            warnings = session.warnings().to_vec();
+            session.close().await;
         }
-        Ok(Checked { bound, report })
+        Ok(Checked {
+            bound,
+            report,
+            warnings,
+            record_error,
+        })
     }
 }

@@ -5,20 +5,21 @@
 use gonogo_core::redact::redact_text;
 use crate::error::{Error, Result};
 use crate::load::{self, ChecklistFile, ConfigChoice, Source};
-use crate::record::{StoreOptions, checklist_key, open};
+use crate::record::{StoreOptions, key_of, open};
 use gonogo_checklist::{Item, ItemKind};
 use gonogo_core::config::{Config, Diagnostic};
 use gonogo_core::{Registry, bind};
 use gonogo_store::clock::{minute_of, parse_date, parse_instant};
-use gonogo_store::{RecordKind, Store, StoreUrl};
+use gonogo_store::{Access, ChecklistKey, RecordKind, Store, StoreUrl};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A checklist opened for signing: the file, its config, its key, its store and the time.
+/// A checklist opened for signing: the file, its config, its key (the project and the
+/// checklist path its records are filed under), its store and the time.
 pub struct Target {
     pub file: ChecklistFile,
     pub config: Config,
-    pub key: String,
+    pub key: ChecklistKey,
     pub url: StoreUrl,
     /// Unix seconds.
     pub now: i64,
@@ -31,15 +32,21 @@ impl Target {
     }
 
     /// Open `checklist` for signing: read it (a file with errors is [`Error::Diagnostics`]),
-    /// its config from the usual places, and the store's location.
-    pub fn open(checklist: &Path, registry: &Registry, store: &StoreOptions) -> Result<Target> {
+    /// its config from the usual places, and the store's location. The project is `repo`'s,
+    /// else that of the git work tree holding the checklist, as for `check`.
+    pub fn open(
+        checklist: &Path,
+        repo: Option<&Path>,
+        registry: &Registry,
+        store: &StoreOptions,
+    ) -> Result<Target> {
         let file = load::read_checklist(&Source::Path(checklist.to_path_buf()))?;
         crate::error::fail_on_errors(&file.warnings)?;
-        let repo = load::resolve_repo(None, checklist)?;
+        let repo = load::resolve_repo(repo, checklist)?;
         let (config, _) = load::load_config(&ConfigChoice::Discover, &file.path, &repo, registry)?;
         let (url, _) = store.url_for(config.store_url.as_deref(), &file.path)?;
         Ok(Target {
-            key: checklist_key(&file.path),
+            key: key_of(&repo, &file.path),
             now: store.clock()?.unix(),
             file,
             config,
@@ -49,7 +56,7 @@ impl Target {
 
     /// Open the store, let `write` use it, and close it whatever `write` returned.
     async fn write<T>(&self, write: impl AsyncFnOnce(&dyn Store) -> Result<T>) -> Result<T> {
-        let store = open(&self.url).await?;
+        let store = open(&self.url, Access::Write).await?;
         let result = write(store.as_ref()).await;
         store.close().await;
         result
@@ -219,7 +226,8 @@ pub async fn signoff(t: &Target, registry: &Registry, req: SignoffRequest) -> Re
     let by = identity(req.by.as_deref(), t.dir())?;
     let expires_at = t.expires_at(req.expires.as_deref())?;
     let rec = gonogo_store::NewAttestation {
-        checklist: t.key.clone(),
+        project: t.key.project.clone().unwrap_or_default(),
+        checklist: t.key.checklist.clone(),
         item_id: item.id.clone(),
         item_text: item.display.clone(),
         by,
@@ -296,7 +304,8 @@ pub async fn approve(t: &Target, req: ApproveRequest) -> Result<Approved> {
     let by = identity(req.by.as_deref(), t.dir())?;
     let expires_at = t.expires_at(req.expires.as_deref())?;
     let rec = gonogo_store::NewApproval {
-        checklist: t.key.clone(),
+        project: t.key.project.clone().unwrap_or_default(),
+        checklist: t.key.checklist.clone(),
         role,
         by,
         note: req.note.as_deref().map(kept),
@@ -350,7 +359,8 @@ pub async fn waive(t: &Target, req: WaiveRequest) -> Result<Waived> {
     let expires_at = expiry(&req.until, t.now, "--until")?;
     let by = identity(req.by.as_deref(), t.dir())?;
     let rec = gonogo_store::NewWaiver {
-        checklist: t.key.clone(),
+        project: t.key.project.clone().unwrap_or_default(),
+        checklist: t.key.checklist.clone(),
         item_id: item.id.clone(),
         item_text: item.display.clone(),
         reason: kept(reason),

@@ -2,14 +2,14 @@
 
 use crate::error::{Error, Result};
 use crate::load::{self, ConfigChoice};
-use crate::record::{StoreOptions, checklist_key, open};
+use crate::record::{StoreOptions, key_of, open};
 use gonogo_core::Registry;
-use gonogo_store::{RunSummary, Store, StoreUrl, StoredRun};
+use gonogo_store::{Access, RunAudit, RunSummary, Store, StoreUrl, StoredRun};
 use std::path::{Path, PathBuf};
 
 /// The store of a read-only request: found from `checklist`'s location and config when given
-/// (else the working directory), and it must already exist. A config with errors is
-/// [`Error::Diagnostics`].
+/// (else the working directory). It must already exist and be current: it is opened to read,
+/// so nothing is created or migrated. A config with errors is [`Error::Diagnostics`].
 pub async fn existing_store(
     options: &StoreOptions,
     checklist: Option<&Path>,
@@ -39,22 +39,50 @@ pub async fn existing_store(
             p.display()
         )));
     }
-    open(&url).await
+    open(&url, Access::Read).await
 }
 
-/// The newest `limit` runs, of one checklist when given.
+/// The newest `limit` runs, each compared with the audit log: of one checklist of the project
+/// under check when given (`repo`, else the git work tree holding the checklist), else every
+/// run in the store, of any project.
 pub async fn history(
     store: &dyn Store,
     checklist: Option<&Path>,
+    repo: Option<&Path>,
     limit: usize,
 ) -> Result<Vec<RunSummary>> {
-    let key = checklist.map(checklist_key);
-    Ok(store.runs(key.as_deref(), limit).await?)
+    let key = match checklist {
+        Some(c) => Some(key_of(&load::resolve_repo(repo, c)?, c)),
+        None => None,
+    };
+    Ok(store.runs(key.as_ref(), limit).await?)
+}
+
+/// A run a comparison may use: one whose audit entry vouches for it.
+fn vouched(run: StoredRun) -> Result<StoredRun> {
+    match &run.summary.audit {
+        RunAudit::Broken(why) => Err(Error::input(format!(
+            "run {} cannot be compared: {why} (`gonogo audit verify` checks the whole store)",
+            run.summary.id
+        ))),
+        _ => Ok(run),
+    }
 }
 
 /// The two runs a comparison is between: both given; the first given and the newest run of
-/// its checklist; or the newest run and the run of the same checklist before it.
+/// its project's checklist; or the newest run and the run of the same project's checklist
+/// before it. A run the audit log does not vouch for (it or its items were changed after
+/// they were recorded) is refused.
 pub async fn runs_to_compare(
+    store: &dyn Store,
+    run_a: Option<i64>,
+    run_b: Option<i64>,
+) -> Result<(StoredRun, StoredRun)> {
+    let (a, b) = runs_named(store, run_a, run_b).await?;
+    Ok((vouched(a)?, vouched(b)?))
+}
+
+async fn runs_named(
     store: &dyn Store,
     run_a: Option<i64>,
     run_b: Option<i64>,
@@ -70,7 +98,7 @@ pub async fn runs_to_compare(
         (Some(a), None) => {
             let a = get(a).await?;
             let b = store
-                .previous_run(&a.summary.checklist, None)
+                .previous_run(&a.summary.key(), None)
                 .await?
                 .filter(|b| b.summary.id != a.summary.id)
                 .ok_or_else(|| {
@@ -88,7 +116,7 @@ pub async fn runs_to_compare(
             };
             let b = get(b.id).await?;
             let a = store
-                .previous_run(&b.summary.checklist, Some(b.summary.id))
+                .previous_run(&b.summary.key(), Some(b.summary.id))
                 .await?
                 .ok_or_else(|| {
                     Error::input(format!(

@@ -3,10 +3,13 @@
 //! An entry's hash covers its sequence number, time, actor, action, subject, detail and the
 //! previous hash. [`verify`] walks the chain and names the first entry that was edited,
 //! deleted or moved; it also checks the recorded head (so a deleted last entry is caught) and
-//! that every record the log speaks of still has the fingerprint the log recorded for it.
+//! that every record the log speaks of still has the fingerprint the log recorded for it: a
+//! run's entry also holds the digest of its items, so an edited, added or deleted item is
+//! named; a record the log never recorded, or whose revocation it disagrees with, is named too.
 
 use crate::model::sha256_hex;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -53,6 +56,19 @@ impl AuditEntry {
     }
 }
 
+/// A record as it is now in the store, as [`verify`] compares it with the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordState {
+    /// How the log names it: `run:12`, `waiver:3`.
+    pub subject: String,
+    /// Its fingerprint computed from its row now.
+    pub fingerprint: String,
+    /// A run's items digest computed from its items now (None for other records).
+    pub items_sha256: Option<String>,
+    /// An attestation, approval or waiver that is marked revoked.
+    pub revoked: bool,
+}
+
 /// What [`verify`] reads from a store.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -60,8 +76,8 @@ pub struct Snapshot {
     pub entries: Vec<AuditEntry>,
     /// The recorded head: last `seq` and its hash.
     pub head: Option<(i64, String)>,
-    /// (subject, fingerprint) of every record now in the store.
-    pub records: Vec<(String, String)>,
+    /// Every record now in the store.
+    pub records: Vec<RecordState>,
 }
 
 /// The audit trail is intact: how many entries, and the head hash.
@@ -96,10 +112,78 @@ pub enum Broken {
     HeadMismatch { seq: i64 },
     #[error("{subject} was changed after audit entry {seq} recorded it")]
     RecordChanged { subject: String, seq: i64 },
+    #[error("the items of {subject} were changed after audit entry {seq} recorded them")]
+    ItemsChanged { subject: String, seq: i64 },
     #[error("{subject} (recorded by audit entry {seq}) was deleted")]
     RecordDeleted { subject: String, seq: i64 },
     #[error("{subject} is in the store but no audit entry records it")]
     Unrecorded { subject: String },
+    #[error("{subject} was revoked by audit entry {seq} but is marked in force again")]
+    Unrevoked { subject: String, seq: i64 },
+    #[error("{subject} is marked revoked but no audit entry records its revocation")]
+    RevokedUnrecorded { subject: String },
+}
+
+/// What the log says of one subject: the entry that last recorded it and the fingerprints it
+/// recorded, and the entry that revoked it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Logged {
+    /// The last entry that recorded the subject, with its `sha256` and `items_sha256`.
+    recorded: Option<(i64, String, Option<String>)>,
+    /// The entry that revoked it.
+    revoked: Option<i64>,
+}
+
+/// What `entries` say of each subject they name.
+pub(crate) fn logged<'a>(
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+) -> BTreeMap<&'a str, Logged> {
+    let mut out: BTreeMap<&str, Logged> = BTreeMap::new();
+    for e in entries {
+        let logged = out.entry(e.subject.as_str()).or_default();
+        if e.action.ends_with(".revoked") {
+            logged.revoked = Some(e.seq);
+            continue;
+        }
+        let detail = serde_json::from_str::<serde_json::Value>(&e.detail).unwrap_or_default();
+        let text = |key: &str| detail[key].as_str().map(str::to_string);
+        if let Some(fp) = text("sha256") {
+            logged.recorded = Some((e.seq, fp, text("items_sha256")));
+        }
+    }
+    out
+}
+
+/// Does `record` agree with what the log says of it?
+pub(crate) fn judge(record: &RecordState, logged: Option<&Logged>) -> Result<(), Broken> {
+    let subject = || record.subject.clone();
+    let Some((seq, fingerprint, items)) = logged.and_then(|l| l.recorded.as_ref()) else {
+        return Err(Broken::Unrecorded { subject: subject() });
+    };
+    let seq = *seq;
+    // A run recorded with its items' digest: name the items when they are what changed.
+    if let (Some(logged_items), Some(now)) = (items, &record.items_sha256)
+        && logged_items != now
+    {
+        return Err(Broken::ItemsChanged {
+            subject: subject(),
+            seq,
+        });
+    }
+    if *fingerprint != record.fingerprint {
+        return Err(Broken::RecordChanged {
+            subject: subject(),
+            seq,
+        });
+    }
+    match (logged.and_then(|l| l.revoked), record.revoked) {
+        (Some(seq), false) => Err(Broken::Unrevoked {
+            subject: subject(),
+            seq,
+        }),
+        (None, true) => Err(Broken::RevokedUnrecorded { subject: subject() }),
+        _ => Ok(()),
+    }
 }
 
 /// Check the chain, the head and the records.
@@ -149,47 +233,24 @@ pub fn verify(snapshot: &Snapshot) -> Result<Intact, Broken> {
         }
     }
 
-    // Records: the latest fingerprint each subject was recorded with must match the row.
-    let mut recorded: std::collections::BTreeMap<&str, (i64, String)> = Default::default();
-    for e in &snapshot.entries {
-        if e.action.ends_with(".revoked") {
-            continue;
-        }
-        let fp = serde_json::from_str::<serde_json::Value>(&e.detail)
-            .ok()
-            .and_then(|d| d["sha256"].as_str().map(str::to_string));
-        if let Some(fp) = fp {
-            recorded.insert(e.subject.as_str(), (e.seq, fp));
-        }
-    }
-    let present: std::collections::BTreeMap<&str, &str> = snapshot
+    // Records: each subject the log recorded is still there, as recorded; each record in the
+    // store is recorded; revocations agree.
+    let logged = logged(&snapshot.entries);
+    let present: BTreeMap<&str, &RecordState> = snapshot
         .records
         .iter()
-        .map(|(s, f)| (s.as_str(), f.as_str()))
+        .map(|r| (r.subject.as_str(), r))
         .collect();
-    for (subject, (seq, fp)) in &recorded {
-        match present.get(subject) {
-            None => {
-                return Err(Broken::RecordDeleted {
-                    subject: subject.to_string(),
-                    seq: *seq,
-                });
-            }
-            Some(now) if now != fp => {
-                return Err(Broken::RecordChanged {
-                    subject: subject.to_string(),
-                    seq: *seq,
-                });
-            }
-            Some(_) => {}
-        }
-    }
-    for (subject, _) in &snapshot.records {
-        if !recorded.contains_key(subject.as_str()) {
-            return Err(Broken::Unrecorded {
-                subject: subject.clone(),
+    for (subject, l) in &logged {
+        if let (Some((seq, ..)), None) = (&l.recorded, present.get(subject)) {
+            return Err(Broken::RecordDeleted {
+                subject: subject.to_string(),
+                seq: *seq,
             });
         }
+    }
+    for record in &snapshot.records {
+        judge(record, logged.get(record.subject.as_str()))?;
     }
     Ok(Intact {
         entries: snapshot.entries.len(),
@@ -230,7 +291,12 @@ mod tests {
                 prev_hash,
                 hash,
             });
-            records.push((subject, fp));
+            records.push(RecordState {
+                subject,
+                fingerprint: fp,
+                items_sha256: None,
+                revoked: false,
+            });
         }
         let head = entries.last().map(|e| (e.seq, e.hash.clone()));
         Snapshot {
@@ -275,7 +341,7 @@ mod tests {
         assert_eq!(verify(&s), Err(Broken::Truncated { last: 3, head: 4 }));
 
         let mut s = chain(3);
-        s.records[0].1 = "other".into();
+        s.records[0].fingerprint = "other".into();
         assert_eq!(
             verify(&s),
             Err(Broken::RecordChanged {
@@ -284,7 +350,31 @@ mod tests {
             })
         );
         let mut s = chain(3);
-        s.records.push(("waiver:9".into(), "x".into()));
+        s.records.push(RecordState {
+            subject: "waiver:9".into(),
+            fingerprint: "x".into(),
+            items_sha256: None,
+            revoked: false,
+        });
         assert!(matches!(verify(&s), Err(Broken::Unrecorded { .. })));
+
+        let mut s = chain(3);
+        s.records.remove(1);
+        assert_eq!(
+            verify(&s),
+            Err(Broken::RecordDeleted {
+                subject: "waiver:2".into(),
+                seq: 2
+            })
+        );
+
+        let mut s = chain(3);
+        s.records[2].revoked = true;
+        assert_eq!(
+            verify(&s),
+            Err(Broken::RevokedUnrecorded {
+                subject: "waiver:3".into()
+            })
+        );
     }
 }

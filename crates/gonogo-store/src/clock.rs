@@ -1,5 +1,6 @@
 //! Time is injected: every write and every expiry decision takes "now" from a [`Clock`], so
-//! tests can let a waiver expire without waiting.
+//! tests can let a waiver expire without waiting. The command line offers a fixed clock only in
+//! test builds: a release binary always uses the system's.
 
 use time::OffsetDateTime;
 

@@ -5,6 +5,15 @@
 //! concurrent writers wait instead of failing) and PostgreSQL (a team server). Each backend has
 //! its own migrations folder, embedded in the binary and applied when the store is opened.
 //!
+//! Records belong to a [`ChecklistKey`]: a project (its normalised git remote URL, else its
+//! repository root) and a checklist path. Rows recorded before projects were told apart have
+//! no project and apply to none.
+//!
+//! A store is opened to read or to write ([`Access`]): only a writer creates a store or applies
+//! migrations; a reader finds an existing, current store or fails, changing nothing. In
+//! PostgreSQL the store keeps its tables in a schema of its own (`gonogo`, or `?schema=NAME`
+//! in the URL), never beside the application's.
+//!
 //! Every write is one transaction that also appends its audit entry: a crash (even `kill -9`)
 //! leaves either the whole record and its entry or neither. Writers are serialised on the audit
 //! chain (`BEGIN IMMEDIATE` on SQLite, a table lock on PostgreSQL), so the chain never forks.
@@ -20,7 +29,7 @@ mod url;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use model::*;
-pub use url::StoreUrl;
+pub use url::{DEFAULT_SCHEMA, StoreUrl};
 
 use async_trait::async_trait;
 
@@ -33,6 +42,14 @@ pub enum Error {
     Open { url: String, why: String },
     #[error("cannot apply the store's migrations at {url}: {why}")]
     Migrate { url: String, why: String },
+    /// A reader found no store: nothing was created.
+    #[error("no gonogo store in {url}: {why}")]
+    Missing { url: String, why: String },
+    /// A reader found a store an older gonogo made: it was not migrated.
+    #[error(
+        "the store in {url} was made by an older gonogo: a command that records (gonogo check without --no-store, signoff, approve, waive, revoke) migrates it; history, diff, audit verify and check --no-store never change a store"
+    )]
+    Outdated { url: String },
     #[error("store {url}: {why}")]
     Query { url: String, why: String },
     #[error("{0}")]
@@ -48,6 +65,17 @@ pub enum Backend {
     Postgres,
 }
 
+/// What a command does with the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read what is there: the store must exist and be current; nothing is created, migrated
+    /// or written.
+    Read,
+    /// Also write: the store is created and migrated if need be, and opening proves it takes
+    /// writes.
+    Write,
+}
+
 /// Everything gonogo remembers, behind one interface. Every write appends to the audit log in
 /// the same transaction; `at` is Unix seconds from the caller's clock.
 #[async_trait]
@@ -55,16 +83,21 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
     /// The store's URL with any password hidden, for messages.
     fn shown_url(&self) -> &str;
+    /// What opening the store did that the user should know (tables moved, for one).
+    fn notices(&self) -> &[String];
 
     /// Record a finished run with all its items. Returns the run's id.
     async fn record_run(&self, run: &NewRun, actor: &str, at: i64) -> Result<i64>;
-    /// Runs, newest first, optionally of one checklist (its key).
-    async fn runs(&self, checklist: Option<&str>, limit: usize) -> Result<Vec<RunSummary>>;
-    /// One run with its items.
+    /// Runs, newest first, optionally of one key, each compared with the audit log.
+    async fn runs(&self, key: Option<&ChecklistKey>, limit: usize) -> Result<Vec<RunSummary>>;
+    /// One run with its items, compared with the audit log.
     async fn run(&self, id: i64) -> Result<Option<StoredRun>>;
-    /// The newest run of `checklist` older than `before` (or the newest of all).
-    async fn previous_run(&self, checklist: &str, before: Option<i64>)
-    -> Result<Option<StoredRun>>;
+    /// The newest run of `key` older than `before` (or the newest of all).
+    async fn previous_run(
+        &self,
+        key: &ChecklistKey,
+        before: Option<i64>,
+    ) -> Result<Option<StoredRun>>;
 
     async fn add_attestation(&self, a: &NewAttestation, at: i64) -> Result<i64>;
     async fn add_approval(&self, a: &NewApproval, at: i64) -> Result<i64>;
@@ -79,9 +112,10 @@ pub trait Store: Send + Sync {
         reason: Option<&str>,
         at: i64,
     ) -> Result<()>;
-    /// Every attestation, approval and waiver of `checklist`, revoked and expired included
-    /// (what counts is the decide stage's business).
-    async fn records(&self, checklist: &str) -> Result<Records>;
+    /// Every attestation, approval and waiver of `key` that the audit log vouches for,
+    /// revoked and expired included (what counts is the decide stage's business); the records
+    /// it does not vouch for are named in [`Records::ignored`].
+    async fn records(&self, key: &ChecklistKey) -> Result<Records>;
 
     /// The whole audit log in `seq` order, the recorded head, and the fingerprint of every
     /// record the log speaks of, for [`audit::verify`].
@@ -90,15 +124,15 @@ pub trait Store: Send + Sync {
     async fn close(&self);
 }
 
-/// Open (creating if need be) the store at `url` and apply its migrations.
-pub async fn open(url: &StoreUrl) -> Result<Box<dyn Store>> {
+/// Open the store at `url` for `access` (to write, creating and migrating it if need be).
+pub async fn open(url: &StoreUrl, access: Access) -> Result<Box<dyn Store>> {
     let shown = url.shown();
     match url {
         StoreUrl::Sqlite(path) => Ok(Box::new(
-            sql::SqlStore::<sqlx::Sqlite>::open(path, shown).await?,
+            sql::SqlStore::<sqlx::Sqlite>::open(path, shown, access).await?,
         )),
         StoreUrl::Postgres(u) => Ok(Box::new(
-            sql::SqlStore::<sqlx::Postgres>::open(u, shown).await?,
+            sql::SqlStore::<sqlx::Postgres>::open(u, shown, access).await?,
         )),
     }
 }

@@ -3,9 +3,31 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// Whose runs and records: a project and one of its checklists. Records of one key never
+/// apply under another: two projects whose checklists share a path stay apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ChecklistKey {
+    /// The project's identity (its normalised git remote URL, else its repository root).
+    /// `None` only for rows recorded before projects were told apart: they apply to no project.
+    pub project: Option<String>,
+    /// The checklist's path relative to its repository (forward slashes).
+    pub checklist: String,
+}
+
+impl ChecklistKey {
+    pub fn new(project: impl Into<String>, checklist: impl Into<String>) -> Self {
+        ChecklistKey {
+            project: Some(project.into()),
+            checklist: checklist.into(),
+        }
+    }
+}
+
 /// A run to record: the report's decision and every item's outcome, with the report itself.
 #[derive(Debug, Clone)]
 pub struct NewRun {
+    /// The project the run is of (see [`ChecklistKey::project`]).
+    pub project: String,
     /// The checklist's key: its path relative to the repository (forward slashes).
     pub checklist: String,
     /// The path as given on the command line.
@@ -38,6 +60,8 @@ pub struct RunItem {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunSummary {
     pub id: i64,
+    /// `None`: recorded before projects were told apart.
+    pub project: Option<String>,
     pub checklist: String,
     pub checklist_path: String,
     pub checklist_hash: String,
@@ -51,6 +75,38 @@ pub struct RunSummary {
     pub item_count: i64,
     pub actor: String,
     pub at: i64,
+    /// Whether the run and its items are as its audit entry recorded them.
+    #[sqlx(skip)]
+    pub audit: RunAudit,
+}
+
+impl RunSummary {
+    /// The project and checklist the run is of.
+    pub fn key(&self) -> ChecklistKey {
+        ChecklistKey {
+            project: self.project.clone(),
+            checklist: self.checklist.clone(),
+        }
+    }
+}
+
+/// What the audit log proves about a stored run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum RunAudit {
+    /// Its audit entry covers the run and each of its items, and none was changed.
+    Intact,
+    /// Recorded before run items were audited: the run is as recorded, its items are not
+    /// covered by the log.
+    ItemsUnaudited,
+    /// The run or its items are not what its audit entry recorded (or no entry records it).
+    Broken(String),
+}
+
+impl Default for RunAudit {
+    /// A run nobody compared with the log proves nothing.
+    fn default() -> Self {
+        RunAudit::Broken("not compared with the audit log".into())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,6 +144,7 @@ impl RecordKind {
 
 #[derive(Debug, Clone)]
 pub struct NewAttestation {
+    pub project: String,
     pub checklist: String,
     pub item_id: String,
     pub item_text: String,
@@ -103,6 +160,7 @@ impl NewAttestation {
     pub fn stored(&self, id: i64, at: i64) -> Attestation {
         Attestation {
             id,
+            project: Some(self.project.clone()),
             checklist: self.checklist.clone(),
             item_id: self.item_id.clone(),
             item_text: self.item_text.clone(),
@@ -120,6 +178,8 @@ impl NewAttestation {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Attestation {
     pub id: i64,
+    /// `None`: recorded before projects were told apart (it applies to no project).
+    pub project: Option<String>,
     pub checklist: String,
     pub item_id: String,
     pub item_text: String,
@@ -135,6 +195,7 @@ pub struct Attestation {
 
 #[derive(Debug, Clone)]
 pub struct NewApproval {
+    pub project: String,
     pub checklist: String,
     pub role: String,
     pub by: String,
@@ -147,6 +208,7 @@ impl NewApproval {
     pub fn stored(&self, id: i64, at: i64) -> Approval {
         Approval {
             id,
+            project: Some(self.project.clone()),
             checklist: self.checklist.clone(),
             role: self.role.clone(),
             by: self.by.clone(),
@@ -161,6 +223,8 @@ impl NewApproval {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Approval {
     pub id: i64,
+    /// `None`: recorded before projects were told apart (it applies to no project).
+    pub project: Option<String>,
     pub checklist: String,
     pub role: String,
     #[sqlx(rename = "by_whom")]
@@ -173,6 +237,7 @@ pub struct Approval {
 
 #[derive(Debug, Clone)]
 pub struct NewWaiver {
+    pub project: String,
     pub checklist: String,
     pub item_id: String,
     pub item_text: String,
@@ -187,6 +252,7 @@ impl NewWaiver {
     pub fn stored(&self, id: i64, at: i64) -> Waiver {
         Waiver {
             id,
+            project: Some(self.project.clone()),
             checklist: self.checklist.clone(),
             item_id: self.item_id.clone(),
             item_text: self.item_text.clone(),
@@ -202,6 +268,8 @@ impl NewWaiver {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Waiver {
     pub id: i64,
+    /// `None`: recorded before projects were told apart (it applies to no project).
+    pub project: Option<String>,
     pub checklist: String,
     pub item_id: String,
     pub item_text: String,
@@ -213,12 +281,18 @@ pub struct Waiver {
     pub revoked_at: Option<i64>,
 }
 
-/// Everything signed for one checklist.
+/// Everything signed for one checklist of one project that the audit log vouches for.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Records {
     pub attestations: Vec<Attestation>,
     pub approvals: Vec<Approval>,
     pub waivers: Vec<Waiver>,
+    /// Records of the key left out because the log does not vouch for them, one line each:
+    /// no audit entry records them, or they were changed after it did.
+    pub ignored: Vec<String>,
+    /// Unrevoked records of the same checklist path recorded before projects were told apart:
+    /// they apply to no project.
+    pub legacy: usize,
 }
 
 pub(crate) fn sha256_hex(bytes: impl AsRef<[u8]>) -> String {
@@ -294,9 +368,18 @@ pub(crate) trait SignedRecord {
     const ABOUT: (&'static str, &'static str);
     fn id(&self) -> i64;
     fn by(&self) -> &str;
-    /// Its columns as created, in the order its fingerprint takes them (`id` and
-    /// `revoked_at` are left out: a revocation is its own entry).
-    fn columns(&self) -> Vec<(&'static str, Value<'_>)>;
+    /// The project it belongs to (`None`: recorded before projects were told apart).
+    fn project(&self) -> Option<&str>;
+    /// Its columns as created, after the project, in the order its fingerprint takes them
+    /// (`id` and `revoked_at` are left out: a revocation is its own entry).
+    fn own_columns(&self) -> Vec<(&'static str, Value<'_>)>;
+
+    /// Its columns as created: the project (when it has one: a record made before projects
+    /// were told apart keeps the fingerprint it was recorded with), then its own.
+    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+        let project = self.project().map(|p| ("project", Value::from(p)));
+        project.into_iter().chain(self.own_columns()).collect()
+    }
 
     fn subject(&self) -> String {
         Self::KIND.subject(self.id())
@@ -320,6 +403,7 @@ pub(crate) trait SignedRecord {
         let (about, about_column) = Self::ABOUT;
         serde_json::json!({
             "sha256": self.fingerprint(),
+            "project": self.project(),
             "checklist": field("checklist"),
             (about): field(about_column),
             "expires_at": field("expires_at"),
@@ -327,16 +411,114 @@ pub(crate) trait SignedRecord {
     }
 }
 
-pub(crate) fn run_fingerprint(
-    checklist: &str,
-    hash: &str,
-    decision: &str,
-    score: Option<f64>,
-    report: &str,
-) -> String {
-    sha256_hex(
-        serde_json::json!([checklist, hash, decision, score, sha256_hex(report)]).to_string(),
-    )
+/// A run's columns, as its audit entry covers them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct RunFacts {
+    pub id: i64,
+    pub project: Option<String>,
+    pub checklist: String,
+    pub checklist_path: String,
+    pub checklist_hash: String,
+    pub commit_sha: Option<String>,
+    pub decision: String,
+    pub verdict: String,
+    pub score: Option<f64>,
+    pub counts: String,
+    pub item_count: i64,
+    pub actor: String,
+    pub at: i64,
+    pub report: String,
+}
+
+impl RunFacts {
+    /// The run about to be recorded by `actor` at `at`.
+    pub fn of(run: &NewRun, actor: &str, at: i64) -> RunFacts {
+        RunFacts {
+            id: 0,
+            project: Some(run.project.clone()),
+            checklist: run.checklist.clone(),
+            checklist_path: run.checklist_path.clone(),
+            checklist_hash: run.checklist_hash.clone(),
+            commit_sha: run.commit.clone(),
+            decision: run.decision.clone(),
+            verdict: run.verdict.clone(),
+            score: run.score,
+            counts: run.counts.clone(),
+            item_count: run.items.len() as i64,
+            actor: actor.to_string(),
+            at,
+            report: run.report.clone(),
+        }
+    }
+
+    /// SHA-256 over every column and the digest of its items ([`ItemsDigest`]). A run
+    /// recorded before projects were told apart keeps the fingerprint it was recorded with:
+    /// checklist, checklist hash, decision, score and report, its items not covered.
+    pub fn fingerprint(&self, items_sha256: &str) -> String {
+        let report = sha256_hex(&self.report);
+        let fields = match &self.project {
+            None => serde_json::json!([
+                self.checklist,
+                self.checklist_hash,
+                self.decision,
+                self.score,
+                report
+            ]),
+            Some(project) => serde_json::json!([
+                project,
+                self.checklist,
+                self.checklist_path,
+                self.checklist_hash,
+                self.commit_sha,
+                self.decision,
+                self.verdict,
+                self.score,
+                self.counts,
+                self.item_count,
+                report,
+                self.actor,
+                self.at,
+                items_sha256
+            ]),
+        };
+        sha256_hex(fields.to_string())
+    }
+}
+
+/// SHA-256 over a run's items in order: one JSON array per item (position, id, line, text,
+/// status, evidence), each followed by a newline (JSON text holds none of its own).
+pub(crate) struct ItemsDigest(Sha256);
+
+impl ItemsDigest {
+    pub fn new() -> Self {
+        ItemsDigest(Sha256::new())
+    }
+
+    pub fn add(&mut self, position: i64, item: &RunItem) {
+        let row = serde_json::json!([
+            position,
+            item.item_id,
+            item.line,
+            item.text,
+            item.status,
+            item.evidence
+        ]);
+        self.0.update(row.to_string().as_bytes());
+        self.0.update(b"\n");
+    }
+
+    pub fn finish(self) -> String {
+        hex::encode(self.0.finalize())
+    }
+
+    /// The digest of `items`, positions counted from 0.
+    pub fn of(items: &[RunItem]) -> String {
+        let mut digest = ItemsDigest::new();
+        for (position, item) in items.iter().enumerate() {
+            digest.add(position as i64, item);
+        }
+        digest.finish()
+    }
 }
 
 impl SignedRecord for Attestation {
@@ -348,7 +530,10 @@ impl SignedRecord for Attestation {
     fn by(&self) -> &str {
         &self.by
     }
-    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+    fn project(&self) -> Option<&str> {
+        self.project.as_deref()
+    }
+    fn own_columns(&self) -> Vec<(&'static str, Value<'_>)> {
         vec![
             ("checklist", (&self.checklist).into()),
             ("item_id", (&self.item_id).into()),
@@ -372,7 +557,10 @@ impl SignedRecord for Approval {
     fn by(&self) -> &str {
         &self.by
     }
-    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+    fn project(&self) -> Option<&str> {
+        self.project.as_deref()
+    }
+    fn own_columns(&self) -> Vec<(&'static str, Value<'_>)> {
         vec![
             ("checklist", (&self.checklist).into()),
             ("role", (&self.role).into()),
@@ -393,7 +581,10 @@ impl SignedRecord for Waiver {
     fn by(&self) -> &str {
         &self.by
     }
-    fn columns(&self) -> Vec<(&'static str, Value<'_>)> {
+    fn project(&self) -> Option<&str> {
+        self.project.as_deref()
+    }
+    fn own_columns(&self) -> Vec<(&'static str, Value<'_>)> {
         vec![
             ("checklist", (&self.checklist).into()),
             ("item_id", (&self.item_id).into()),

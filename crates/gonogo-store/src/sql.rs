@@ -4,33 +4,46 @@
 //!
 //! Every write goes through [`SqlStore::insert_audited`]: the row and the audit entry that
 //! records it are written in the caller's write transaction, so neither exists without the other.
+//! Every read that decides something is compared with the log: a run with the entry that
+//! recorded it and its items ([`RunAudit`]), a signed record with its entries (one the log does
+//! not vouch for is left out of [`Records`] and named in `ignored`).
 
 mod postgres;
 mod sqlite;
 
-use crate::audit::{AuditEntry, GENESIS, Snapshot, entry_hash};
-use crate::model::{SignedRecord, Value, run_fingerprint};
+use crate::audit::{self, AuditEntry, GENESIS, Logged, RecordState, Snapshot, entry_hash};
+use crate::model::{ItemsDigest, RunFacts, SignedRecord, Value};
 use crate::{
-    Approval, Attestation, Backend, Error, NewApproval, NewAttestation, NewRun, NewWaiver,
-    RecordKind, Records, Result, RunItem, RunSummary, Store, StoredRun, Waiver,
+    Access, Approval, Attestation, Backend, ChecklistKey, Error, NewApproval, NewAttestation,
+    NewRun, NewWaiver, RecordKind, Records, Result, RunAudit, RunItem, RunSummary, Store,
+    StoredRun, Waiver,
 };
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use serde_json::json;
+use sqlx::migrate::Migrator;
 use sqlx::{
     ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction, Type,
 };
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 /// Rows per multi-row INSERT of run items (well under both backends' bind limits).
 const ITEMS_PER_INSERT: usize = 500;
+/// Values per `IN (…)` list (well under both backends' bind limits).
+const VALUES_PER_LIST: usize = 500;
 
-const RUN_COLUMNS: &str = "id, checklist, checklist_path, checklist_hash, commit_sha, decision, \
-                           verdict, score, counts, item_count, actor, at";
-const ATTESTATION_COLUMNS: &str = "id, checklist, item_id, item_text, by_whom, role, evidence, \
-                                   note, at, expires_at, revoked_at";
-const APPROVAL_COLUMNS: &str = "id, checklist, role, by_whom, note, at, expires_at, revoked_at";
+const RUN_COLUMNS: &str = "id, project, checklist, checklist_path, checklist_hash, commit_sha, \
+                           decision, verdict, score, counts, item_count, actor, at";
+const ATTESTATION_COLUMNS: &str = "id, project, checklist, item_id, item_text, by_whom, role, \
+                                   evidence, note, at, expires_at, revoked_at";
+const APPROVAL_COLUMNS: &str =
+    "id, project, checklist, role, by_whom, note, at, expires_at, revoked_at";
 const WAIVER_COLUMNS: &str =
-    "id, checklist, item_id, item_text, reason, by_whom, at, expires_at, revoked_at";
+    "id, project, checklist, item_id, item_text, reason, by_whom, at, expires_at, revoked_at";
+/// The rows of one [`ChecklistKey`]: `$1` its project (NULL: rows recorded before projects
+/// were told apart), `$2` its checklist.
+const OF_KEY: &str = "(project = $1 OR (project IS NULL AND $1 IS NULL)) AND checklist = $2";
 
 /// What differs between the databases a store can live in.
 pub(crate) trait Dialect: Database {
@@ -38,12 +51,15 @@ pub(crate) trait Dialect: Database {
     /// Where a store of this kind is: a file path, a connection URL.
     type Location: ?Sized + Sync;
 
-    /// Connect (creating the database if need be) and apply the migrations. `shown` is the
-    /// location for error messages, password hidden.
+    /// Connect. To write: create the store if need be and apply the migrations; to read: the
+    /// store must exist and be current, and nothing is created or changed. `shown` is the
+    /// location for error messages, password hidden. Returns the pool and what opening did
+    /// that the user should know.
     fn connect(
         location: &Self::Location,
         shown: &str,
-    ) -> impl Future<Output = Result<Pool<Self>>> + Send;
+        access: Access,
+    ) -> impl Future<Output = Result<(Pool<Self>, Vec<String>)>> + Send;
 
     /// Begin a transaction that holds the audit chain's write lock until it ends, so reading
     /// the chain's head and appending to it cannot interleave with another writer.
@@ -68,10 +84,62 @@ fn migrate_error(shown: &str) -> impl Fn(sqlx::migrate::MigrateError) -> Error +
     }
 }
 
+/// How the migrations applied to a database compare with the store's own.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// Not a gonogo store: its first migration is not applied.
+    Nothing,
+    /// Every migration applied.
+    Current,
+    /// Made by an older gonogo: migrations to apply.
+    Behind,
+}
+
+/// Compare the `(version, checksum)` pairs applied to a database with `migrator`'s. A version
+/// gonogo does not know, or one whose text differs, is an error.
+pub(crate) fn compare_migrations(
+    migrator: &Migrator,
+    applied: &[(i64, Vec<u8>)],
+    shown: &str,
+) -> Result<Applied> {
+    let ours: BTreeMap<i64, &[u8]> = migrator
+        .iter()
+        .map(|m| (m.version, m.checksum.as_ref()))
+        .collect();
+    let first = ours.iter().next().map(|(v, c)| (*v, *c));
+    if !applied
+        .iter()
+        .any(|(v, c)| Some((*v, c.as_slice())) == first)
+    {
+        return Ok(Applied::Nothing);
+    }
+    for (version, checksum) in applied {
+        match ours.get(version) {
+            None => {
+                return Err(open_error(shown)(format!(
+                    "it was made by a newer gonogo (migration {version} is unknown to this one)"
+                )));
+            }
+            Some(c) if *c != checksum.as_slice() => {
+                return Err(open_error(shown)(format!(
+                    "its migration {version} differs from gonogo's"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(if applied.len() == ours.len() {
+        Applied::Current
+    } else {
+        Applied::Behind
+    })
+}
+
 /// A store in the database `D`.
 pub(crate) struct SqlStore<D: Database> {
     pool: Pool<D>,
     shown: String,
+    notices: Vec<String>,
 }
 
 /// `($1, $2), ($3, $4)`: the placeholders of `rows` rows of `columns` values each.
@@ -128,18 +196,53 @@ impl NewRecord for NewWaiver {
     }
 }
 
-/// The (subject, fingerprint) the audit log keeps of a stored record.
-fn audited<R: SignedRecord>(record: &R) -> (String, String) {
-    (record.subject(), record.fingerprint())
+/// A signed record as [`audit::judge`] compares it with the log.
+fn state_of<R: SignedRecord>(record: &R, revoked: bool) -> RecordState {
+    RecordState {
+        subject: record.subject(),
+        fingerprint: record.fingerprint(),
+        items_sha256: None,
+        revoked,
+    }
+}
+
+/// A run as [`audit::judge`] compares it with the log.
+fn run_state(facts: &RunFacts, digests: &HashMap<i64, String>) -> RecordState {
+    let items = digests
+        .get(&facts.id)
+        .cloned()
+        .unwrap_or_else(|| ItemsDigest::new().finish());
+    RecordState {
+        subject: format!("run:{}", facts.id),
+        fingerprint: facts.fingerprint(&items),
+        items_sha256: Some(items),
+        revoked: false,
+    }
+}
+
+/// What the log proves of a run.
+fn run_audit(
+    facts: &RunFacts,
+    digests: &HashMap<i64, String>,
+    logged: &BTreeMap<&str, Logged>,
+) -> RunAudit {
+    let state = run_state(facts, digests);
+    match audit::judge(&state, logged.get(state.subject.as_str())) {
+        Ok(()) if facts.project.is_none() => RunAudit::ItemsUnaudited,
+        Ok(()) => RunAudit::Intact,
+        Err(broken) => RunAudit::Broken(broken.to_string()),
+    }
+}
+
+/// `$1, $2, …, $n`.
+fn list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl<D: Dialect> SqlStore<D> {
-    /// Open the store at `location`; `shown` names it in messages (password hidden).
-    pub(crate) async fn open(location: &D::Location, shown: String) -> Result<Self> {
-        let pool = D::connect(location, &shown).await?;
-        Ok(SqlStore { pool, shown })
-    }
-
     fn err(&self) -> impl Fn(sqlx::Error) -> Error + '_ {
         move |e| Error::Query {
             url: self.shown.clone(),
@@ -164,6 +267,34 @@ where
     for<'q> Option<&'q str>: Encode<'q, D>,
     usize: ColumnIndex<D::Row>,
 {
+    /// Open the store at `location` for `access`; `shown` names it in messages (password
+    /// hidden). Opened to write, it has taken a write transaction: it takes writes.
+    pub(crate) async fn open(
+        location: &D::Location,
+        shown: String,
+        access: Access,
+    ) -> Result<Self> {
+        let (pool, notices) = D::connect(location, &shown, access).await?;
+        if access == Access::Write {
+            let probe = async {
+                let mut tx = D::begin_write(&pool).await?;
+                sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.rollback().await
+            };
+            if let Err(e) = probe.await {
+                pool.close().await;
+                return Err(open_error(&shown)(format!("it does not take writes: {e}")));
+            }
+        }
+        Ok(SqlStore {
+            pool,
+            shown,
+            notices,
+        })
+    }
+
     /// Insert `row` and append the audit entry that records it, inside the caller's write
     /// transaction. `entry` is given the new row's id. Returns the id.
     async fn insert_audited<'a>(
@@ -271,9 +402,12 @@ where
         at: i64,
     ) -> std::result::Result<i64, sqlx::Error> {
         let mut tx = D::begin_write(&self.pool).await?;
+        let items_sha256 = ItemsDigest::of(&run.items);
+        let fingerprint = RunFacts::of(run, actor, at).fingerprint(&items_sha256);
         let row = NewRow {
             table: "runs",
             columns: vec![
+                ("project", (&run.project).into()),
                 ("checklist", (&run.checklist).into()),
                 ("checklist_path", (&run.checklist_path).into()),
                 ("checklist_hash", (&run.checklist_hash).into()),
@@ -293,13 +427,9 @@ where
             action: "run.recorded".to_string(),
             subject: format!("run:{id}"),
             detail: json!({
-                "sha256": run_fingerprint(
-                    &run.checklist,
-                    &run.checklist_hash,
-                    &run.decision,
-                    run.score,
-                    &run.report,
-                ),
+                "sha256": fingerprint,
+                "items_sha256": items_sha256,
+                "project": run.project,
                 "checklist": run.checklist,
                 "decision": run.decision,
                 "verdict": run.verdict,
@@ -380,7 +510,7 @@ where
     async fn load_run(&self, id: i64) -> std::result::Result<Option<StoredRun>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         let query = format!("SELECT {RUN_COLUMNS}, report FROM runs WHERE id = $1");
-        let Some((summary, report)) = sqlx::query(&query)
+        let Some((mut summary, report)) = sqlx::query(&query)
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -399,6 +529,10 @@ where
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
+        summary.audit = Self::audit_runs(&mut conn, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         Ok(Some(StoredRun {
             summary,
             report,
@@ -406,35 +540,200 @@ where
         }))
     }
 
-    /// Every attestation, approval and waiver, of one checklist or of all.
+    /// What the log proves of each of the runs `ids`.
+    async fn audit_runs(
+        conn: &mut D::Connection,
+        ids: &[i64],
+    ) -> std::result::Result<HashMap<i64, RunAudit>, sqlx::Error> {
+        let mut facts = Vec::new();
+        for chunk in ids.chunks(VALUES_PER_LIST) {
+            let sql = format!(
+                "SELECT {RUN_COLUMNS}, report FROM runs WHERE id IN ({})",
+                list(chunk.len())
+            );
+            let mut query = sqlx::query_as::<D, RunFacts>(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            facts.extend(query.fetch_all(&mut *conn).await?);
+        }
+        let digests = Self::items_digests(conn, Some(ids)).await?;
+        let subjects: Vec<String> = ids.iter().map(|id| format!("run:{id}")).collect();
+        let entries = Self::entries_of(conn, &subjects).await?;
+        let logged = audit::logged(&entries);
+        Ok(facts
+            .iter()
+            .map(|f| (f.id, run_audit(f, &digests, &logged)))
+            .collect())
+    }
+
+    /// The digest of each run's items ([`ItemsDigest`]), of the runs `ids` or of all. Items are
+    /// read as a stream: no run's items are all held at once.
+    async fn items_digests(
+        conn: &mut D::Connection,
+        ids: Option<&[i64]>,
+    ) -> std::result::Result<HashMap<i64, String>, sqlx::Error> {
+        const COLUMNS: &str = "run_id, position, item_id, line, text, status, evidence";
+        let chunks: Vec<Option<&[i64]>> = match ids {
+            None => vec![None],
+            Some(ids) => ids.chunks(VALUES_PER_LIST).map(Some).collect(),
+        };
+        let mut out = HashMap::new();
+        for chunk in chunks {
+            let sql = match chunk {
+                None => format!("SELECT {COLUMNS} FROM run_items ORDER BY run_id, position"),
+                Some(ids) => format!(
+                    "SELECT {COLUMNS} FROM run_items WHERE run_id IN ({}) ORDER BY run_id, position",
+                    list(ids.len())
+                ),
+            };
+            let mut query =
+                sqlx::query_as::<D, (i64, i64, String, i64, String, String, String)>(&sql);
+            for id in chunk.unwrap_or_default() {
+                query = query.bind(*id);
+            }
+            let mut rows = query.fetch(&mut *conn);
+            let mut current: Option<(i64, ItemsDigest)> = None;
+            while let Some((run_id, position, item_id, line, text, status, evidence)) =
+                rows.try_next().await?
+            {
+                if current.as_ref().is_none_or(|(id, _)| *id != run_id)
+                    && let Some((id, digest)) = current.replace((run_id, ItemsDigest::new()))
+                {
+                    out.insert(id, digest.finish());
+                }
+                let item = RunItem {
+                    item_id,
+                    line,
+                    text,
+                    status,
+                    evidence,
+                };
+                if let Some((_, digest)) = current.as_mut() {
+                    digest.add(position, &item);
+                }
+            }
+            if let Some((id, digest)) = current {
+                out.insert(id, digest.finish());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The audit entries naming `subjects`, in `seq` order, leaving out any whose own hash
+    /// does not hold (an altered entry vouches for nothing).
+    async fn entries_of(
+        conn: &mut D::Connection,
+        subjects: &[String],
+    ) -> std::result::Result<Vec<AuditEntry>, sqlx::Error> {
+        let mut entries = Vec::new();
+        for chunk in subjects.chunks(VALUES_PER_LIST) {
+            let sql = format!(
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log \
+                 WHERE subject IN ({}) ORDER BY seq",
+                list(chunk.len())
+            );
+            let mut query = sqlx::query_as::<D, AuditEntry>(&sql);
+            for subject in chunk {
+                query = query.bind(subject.as_str());
+            }
+            entries.extend(query.fetch_all(&mut *conn).await?);
+        }
+        entries.sort_by_key(|e| e.seq);
+        entries.retain(|e| e.expected_hash() == e.hash);
+        Ok(entries)
+    }
+
+    /// The rows of `table` (its `columns`), of one key or of all, in `id` order.
+    async fn rows_of<R>(
+        conn: &mut D::Connection,
+        columns: &str,
+        table: &str,
+        key: Option<&ChecklistKey>,
+    ) -> std::result::Result<Vec<R>, sqlx::Error>
+    where
+        R: for<'r> sqlx::FromRow<'r, D::Row> + Send + Unpin,
+    {
+        match key {
+            None => {
+                let sql = format!("SELECT {columns} FROM {table} ORDER BY id");
+                sqlx::query_as::<D, R>(&sql).fetch_all(&mut *conn).await
+            }
+            Some(key) => {
+                let sql = format!("SELECT {columns} FROM {table} WHERE {OF_KEY} ORDER BY id");
+                sqlx::query_as::<D, R>(&sql)
+                    .bind(key.project.as_deref())
+                    .bind(key.checklist.as_str())
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+        }
+    }
+
+    /// Every attestation, approval and waiver, of one key or of all.
     async fn read_records(
         conn: &mut D::Connection,
-        checklist: Option<&str>,
+        key: Option<&ChecklistKey>,
     ) -> std::result::Result<Records, sqlx::Error> {
-        let attestations = sqlx::query_as::<D, Attestation>(&format!(
-            "SELECT {ATTESTATION_COLUMNS} FROM attestations \
-             WHERE ($1 IS NULL OR checklist = $1) ORDER BY id"
-        ))
-        .bind(checklist)
-        .fetch_all(&mut *conn)
-        .await?;
-        let approvals = sqlx::query_as::<D, Approval>(&format!(
-            "SELECT {APPROVAL_COLUMNS} FROM approvals \
-             WHERE ($1 IS NULL OR checklist = $1) ORDER BY id"
-        ))
-        .bind(checklist)
-        .fetch_all(&mut *conn)
-        .await?;
-        let waivers = sqlx::query_as::<D, Waiver>(&format!(
-            "SELECT {WAIVER_COLUMNS} FROM waivers WHERE ($1 IS NULL OR checklist = $1) ORDER BY id"
-        ))
-        .bind(checklist)
-        .fetch_all(&mut *conn)
-        .await?;
+        Ok(Records {
+            attestations: Self::rows_of(conn, ATTESTATION_COLUMNS, "attestations", key).await?,
+            approvals: Self::rows_of(conn, APPROVAL_COLUMNS, "approvals", key).await?,
+            waivers: Self::rows_of(conn, WAIVER_COLUMNS, "waivers", key).await?,
+            ..Records::default()
+        })
+    }
+
+    /// The records of `key` the log vouches for; the others named in `ignored`.
+    async fn audited_records(
+        &self,
+        key: &ChecklistKey,
+    ) -> std::result::Result<Records, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let all = Self::read_records(&mut conn, Some(key)).await?;
+        let subjects: Vec<String> = (all.attestations.iter().map(SignedRecord::subject))
+            .chain(all.approvals.iter().map(SignedRecord::subject))
+            .chain(all.waivers.iter().map(SignedRecord::subject))
+            .collect();
+        let entries = Self::entries_of(&mut conn, &subjects).await?;
+        let logged = audit::logged(&entries);
+        let mut ignored = Vec::new();
+        let mut vouched =
+            |state: RecordState| match audit::judge(&state, logged.get(state.subject.as_str())) {
+                Ok(()) => true,
+                Err(broken) => {
+                    ignored.push(broken.to_string());
+                    false
+                }
+            };
+        let attestations = (all.attestations.into_iter())
+            .filter(|r| vouched(state_of(r, r.revoked_at.is_some())))
+            .collect();
+        let approvals = (all.approvals.into_iter())
+            .filter(|r| vouched(state_of(r, r.revoked_at.is_some())))
+            .collect();
+        let waivers = (all.waivers.into_iter())
+            .filter(|r| vouched(state_of(r, r.revoked_at.is_some())))
+            .collect();
+        let legacy = match key.project {
+            None => 0,
+            Some(_) => {
+                let live = "project IS NULL AND checklist = $1 AND revoked_at IS NULL";
+                sqlx::query_scalar::<D, i64>(&format!(
+                    "SELECT (SELECT COUNT(*) FROM attestations WHERE {live}) \
+                          + (SELECT COUNT(*) FROM approvals WHERE {live}) \
+                          + (SELECT COUNT(*) FROM waivers WHERE {live})"
+                ))
+                .bind(key.checklist.as_str())
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
         Ok(Records {
             attestations,
             approvals,
             waivers,
+            ignored,
+            legacy: usize::try_from(legacy).unwrap_or_default(),
         })
     }
 
@@ -451,24 +750,20 @@ where
             sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
                 .fetch_optional(&mut *tx)
                 .await?;
-        let runs: Vec<(i64, String, String, String, Option<f64>, String)> = sqlx::query_as(
-            "SELECT id, checklist, checklist_hash, decision, score, report FROM runs ORDER BY id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut records: Vec<(String, String)> = runs
-            .into_iter()
-            .map(|(id, checklist, checklist_hash, decision, score, report)| {
-                let fingerprint =
-                    run_fingerprint(&checklist, &checklist_hash, &decision, score, &report);
-                (format!("run:{id}"), fingerprint)
-            })
-            .collect();
+        let digests = Self::items_digests(&mut tx, None).await?;
+        let mut records = Vec::new();
+        {
+            let sql = format!("SELECT {RUN_COLUMNS}, report FROM runs ORDER BY id");
+            let mut runs = sqlx::query_as::<D, RunFacts>(&sql).fetch(&mut *tx);
+            while let Some(facts) = runs.try_next().await? {
+                records.push(run_state(&facts, &digests));
+            }
+        }
         let signed = Self::read_records(&mut tx, None).await?;
         tx.commit().await?;
-        records.extend(signed.attestations.iter().map(audited));
-        records.extend(signed.approvals.iter().map(audited));
-        records.extend(signed.waivers.iter().map(audited));
+        records.extend((signed.attestations.iter()).map(|r| state_of(r, r.revoked_at.is_some())));
+        records.extend((signed.approvals.iter()).map(|r| state_of(r, r.revoked_at.is_some())));
+        records.extend((signed.waivers.iter()).map(|r| state_of(r, r.revoked_at.is_some())));
         Ok(Snapshot {
             entries,
             head,
@@ -500,18 +795,45 @@ where
         &self.shown
     }
 
+    fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
     async fn record_run(&self, run: &NewRun, actor: &str, at: i64) -> Result<i64> {
         self.record_run_tx(run, actor, at).await.map_err(self.err())
     }
 
-    async fn runs(&self, checklist: Option<&str>, limit: usize) -> Result<Vec<RunSummary>> {
-        sqlx::query_as::<D, RunSummary>(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE ($1 IS NULL OR checklist = $1) \
-             ORDER BY id DESC LIMIT $2"
-        ))
-        .bind(checklist)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
+    async fn runs(&self, key: Option<&ChecklistKey>, limit: usize) -> Result<Vec<RunSummary>> {
+        async {
+            let mut conn = self.pool.acquire().await?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let mut runs = match key {
+                None => {
+                    let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT $1");
+                    sqlx::query_as::<D, RunSummary>(&sql)
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await?
+                }
+                Some(key) => {
+                    let sql = format!(
+                        "SELECT {RUN_COLUMNS} FROM runs WHERE {OF_KEY} ORDER BY id DESC LIMIT $3"
+                    );
+                    sqlx::query_as::<D, RunSummary>(&sql)
+                        .bind(key.project.as_deref())
+                        .bind(key.checklist.as_str())
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await?
+                }
+            };
+            let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+            let mut audits = Self::audit_runs(&mut conn, &ids).await?;
+            for run in &mut runs {
+                run.audit = audits.remove(&run.id).unwrap_or_default();
+            }
+            Ok(runs)
+        }
         .await
         .map_err(self.err())
     }
@@ -522,13 +844,14 @@ where
 
     async fn previous_run(
         &self,
-        checklist: &str,
+        key: &ChecklistKey,
         before: Option<i64>,
     ) -> Result<Option<StoredRun>> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(id) FROM runs WHERE checklist = $1 AND ($2 IS NULL OR id < $2)",
-        )
-        .bind(checklist)
+        let id: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT MAX(id) FROM runs WHERE {OF_KEY} AND ($3 IS NULL OR id < $3)"
+        ))
+        .bind(key.project.as_deref())
+        .bind(key.checklist.as_str())
         .bind(before)
         .fetch_one(&self.pool)
         .await
@@ -564,13 +887,8 @@ where
             .map_err(self.err())?
     }
 
-    async fn records(&self, checklist: &str) -> Result<Records> {
-        async {
-            let mut conn = self.pool.acquire().await?;
-            Self::read_records(&mut conn, Some(checklist)).await
-        }
-        .await
-        .map_err(self.err())
+    async fn records(&self, key: &ChecklistKey) -> Result<Records> {
+        self.audited_records(key).await.map_err(self.err())
     }
 
     async fn audit_snapshot(&self) -> Result<Snapshot> {

@@ -7,8 +7,45 @@ use std::path::PathBuf;
 pub enum StoreUrl {
     /// A SQLite database file (created with its directory if missing).
     Sqlite(PathBuf),
-    /// `postgres://user@host:port/db` (the full URL; shown only redacted).
+    /// `postgres://user@host:port/db` (the full URL; shown only redacted). gonogo's tables
+    /// live in the schema `?schema=NAME` names, else [`DEFAULT_SCHEMA`].
     Postgres(String),
+}
+
+/// The PostgreSQL schema gonogo's tables live in unless the URL names another (`?schema=`).
+pub const DEFAULT_SCHEMA: &str = "gonogo";
+
+/// A PostgreSQL store URL split into the connection URL (without gonogo's own `schema`
+/// parameter) and the schema. A schema name is a plain lower-case identifier, so it never
+/// needs quoting.
+pub(crate) fn postgres_parts(url: &str) -> Result<(String, String), String> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut schema = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("schema", name)) => schema = Some(name.to_string()),
+            _ => rest.push(pair),
+        }
+    }
+    let schema = schema.unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
+    let valid = schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !schema.starts_with("pg_");
+    if !valid {
+        return Err(format!(
+            "schema `{schema}` is not a plain lower-case name (letters, digits, `_`; not `pg_…`)"
+        ));
+    }
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, schema))
 }
 
 impl StoreUrl {
@@ -23,7 +60,8 @@ impl StoreUrl {
             return Err(bad("it is empty"));
         }
         if t.starts_with("postgres://") || t.starts_with("postgresql://") {
-            let opts: Result<sqlx::postgres::PgConnectOptions, _> = t.parse();
+            let (connection, _) = postgres_parts(t).map_err(|why| bad(&why))?;
+            let opts: Result<sqlx::postgres::PgConnectOptions, _> = connection.parse();
             return match opts {
                 Ok(_) => {
                     let rest = t.split_once("://").map_or("", |(_, r)| r);
@@ -102,5 +140,25 @@ mod tests {
             StoreUrl::parse("postgres://a:secret@h/db").unwrap().shown(),
             "postgres://a:…@h/db"
         );
+    }
+
+    #[test]
+    fn the_postgres_schema_is_gonogo_unless_the_url_names_one() {
+        assert_eq!(
+            postgres_parts("postgres://u@h/db").unwrap(),
+            ("postgres://u@h/db".to_string(), "gonogo".to_string())
+        );
+        assert_eq!(
+            postgres_parts("postgres://u@h/db?sslmode=disable&schema=release_gate").unwrap(),
+            (
+                "postgres://u@h/db?sslmode=disable".to_string(),
+                "release_gate".to_string()
+            )
+        );
+        for bad in ["Gonogo", "x;drop", "pg_catalog", "", "9lives"] {
+            let url = format!("postgres://u@h/db?schema={bad}");
+            let e = StoreUrl::parse(&url).unwrap_err().to_string();
+            assert!(e.contains("is not a plain lower-case name"), "{bad}: {e}");
+        }
     }
 }

@@ -129,6 +129,10 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
     })?;
     let engine = Engine::default();
     let mut bound = prepare(&engine, &args.common)?;
+    // The store is opened and checked before any check runs: one that cannot be used stops
+    // here (exit 2) with nothing run.
+    let session = engine.open_store(&bound, &args.record.options()).await?;
+    crate::store_cmd::show_store_messages(&session);
     let progress = ProgressLine::new(args.format == CheckFormat::Tty && args.output.is_none());
     let settings = RunSettings {
         concurrency: args.concurrency,
@@ -146,15 +150,20 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<u8> {
     progress.finish();
     let mut report = engine.decide(&bound, outcomes);
     // Sign-offs and waivers from the store, the comparison with the previous run, recording.
-    engine
-        .record(&bound, &mut report, &args.record.options())
-        .await?;
+    session.apply(&bound, &mut report);
+    let recorded = session.record(&bound, &mut report).await;
+    session.close().await;
 
     let rendered = render(&args, &engine, &bound, &report);
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{rendered}"),
+    }
+    // A run that could not be recorded still has its report, printed and written above.
+    if let Err(e) = recorded {
+        eprintln!("error: the run was not recorded: {e}");
+        return Ok(2);
     }
     Ok(match report.decision {
         _ if report.interrupted => crate::interrupt::EXIT_INTERRUPTED,

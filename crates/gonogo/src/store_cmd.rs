@@ -2,15 +2,16 @@
 //! `audit verify`, and the store options `gonogo check` takes. Arguments → engine → renderer.
 //!
 //! Where the store is: `--store URL`, else `GONOGO_STORE`, else `[store] url` in gonogo.toml,
-//! else `.gonogo/gonogo.db` beside the checklist (SQLite). Time comes from the hidden `--now`
-//! flag or `GONOGO_NOW` when set (tests), else the system clock.
+//! else `.gonogo/gonogo.db` beside the checklist (SQLite). Time is the system clock; test
+//! builds only (debug assertions on) also take the hidden `--now` flag or `GONOGO_NOW`, which
+//! do not exist in a release build, so nobody can backdate a sign-off there.
 
 use anyhow::bail;
 use gonogo_engine::people::{
     self, ApproveRequest, RevokeRequest, SignoffRequest, Target, WaiveRequest,
 };
-use gonogo_engine::{Engine, StoreOptions, query};
-use gonogo_store::Store;
+use gonogo_engine::{Engine, Session, StoreOptions, query};
+use gonogo_store::{RunAudit, Store};
 use std::path::{Path, PathBuf};
 
 /// Where the store is and what time it is.
@@ -19,7 +20,11 @@ pub struct StoreArgs {
     /// Where runs and sign-offs are kept: postgres://USER@HOST/DB or sqlite:PATH [default: `[store] url` in gonogo.toml, else .gonogo/gonogo.db beside the checklist].
     #[arg(long, value_name = "URL", env = "GONOGO_STORE")]
     pub store: Option<String>,
-    /// The current time (RFC 3339 or YYYY-MM-DD) instead of the clock's.
+    /// The current time (RFC 3339 or YYYY-MM-DD) instead of the clock's. Test builds only:
+    /// cargo cannot turn a feature of the binary on for its own integration tests, and
+    /// `debug_assertions` is off in `--release` and dist builds, so the override is compiled
+    /// out of every binary that ships.
+    #[cfg(debug_assertions)]
     #[arg(long, hide = true, env = "GONOGO_NOW", value_name = "TIME")]
     pub now: Option<String>,
 }
@@ -38,9 +43,38 @@ impl StoreArgs {
     fn options(&self) -> StoreOptions {
         StoreOptions {
             url: self.store.clone(),
-            now: self.now.clone(),
+            now: self.now(),
             no_store: false,
         }
+    }
+
+    #[cfg(debug_assertions)]
+    fn now(&self) -> Option<String> {
+        self.now.clone()
+    }
+
+    #[cfg(not(debug_assertions))]
+    fn now(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The repository whose records a signing verb or `history` works with.
+#[derive(clap::Args, Clone, Default)]
+pub struct ProjectArgs {
+    /// The repository the records belong to [default: the git work tree holding the checklist, as for `check`].
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+/// What opening the store for `check` did and found, on stderr: notes, then warnings (records
+/// the audit log does not vouch for, older records that apply to no project).
+pub fn show_store_messages(session: &Session) {
+    for notice in session.notices() {
+        eprintln!("note: {notice}");
+    }
+    for warning in session.warnings() {
+        eprintln!("warning: {warning}");
     }
 }
 
@@ -54,8 +88,18 @@ impl RecordArgs {
 }
 
 /// The checklist opened for signing; its warnings are shown.
-fn target(engine: &Engine, checklist: &Path, store: &StoreArgs) -> anyhow::Result<Target> {
-    let t = Target::open(checklist, engine.registry(), &store.options())?;
+fn target(
+    engine: &Engine,
+    checklist: &Path,
+    project: &ProjectArgs,
+    store: &StoreArgs,
+) -> anyhow::Result<Target> {
+    let t = Target::open(
+        checklist,
+        project.repo.as_deref(),
+        engine.registry(),
+        &store.options(),
+    )?;
     crate::print_diagnostics(t.warnings());
     Ok(t)
 }
@@ -63,12 +107,13 @@ fn target(engine: &Engine, checklist: &Path, store: &StoreArgs) -> anyhow::Resul
 /// A signing verb: open `checklist`, let `sign` record, print what `render` makes of it.
 async fn sign<Done>(
     checklist: &Path,
+    project: &ProjectArgs,
     store: &StoreArgs,
     sign: impl AsyncFnOnce(&Engine, &Target) -> anyhow::Result<Done>,
     render: impl FnOnce(&Done) -> String,
 ) -> anyhow::Result<u8> {
     let engine = Engine::default();
-    let t = target(&engine, checklist, store)?;
+    let t = target(&engine, checklist, project, store)?;
     let done = sign(&engine, &t).await?;
     print!("{}", render(&done));
     Ok(0)
@@ -97,6 +142,8 @@ pub struct SignoffArgs {
     #[arg(long, value_name = "WHEN")]
     pub expires: Option<String>,
     #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
     pub store: StoreArgs,
 }
 
@@ -111,6 +158,7 @@ pub async fn signoff(args: SignoffArgs) -> anyhow::Result<u8> {
     };
     sign(
         &args.checklist,
+        &args.project,
         &args.store,
         async |engine, t| Ok(people::signoff(t, engine.registry(), request).await?),
         |done| gonogo_report::records::attested(&done.record, done.line),
@@ -136,6 +184,8 @@ pub struct ApproveArgs {
     #[arg(long, value_name = "WHEN")]
     pub expires: Option<String>,
     #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
     pub store: StoreArgs,
 }
 
@@ -148,6 +198,7 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<u8> {
     };
     sign(
         &args.checklist,
+        &args.project,
         &args.store,
         async |_, t| Ok(people::approve(t, request).await?),
         |done| gonogo_report::records::approved(&done.record, done.line),
@@ -173,6 +224,8 @@ pub struct WaiveArgs {
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
     #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
     pub store: StoreArgs,
 }
 
@@ -185,6 +238,7 @@ pub async fn waive(args: WaiveArgs) -> anyhow::Result<u8> {
     };
     sign(
         &args.checklist,
+        &args.project,
         &args.store,
         async |_, t| Ok(people::waive(t, request).await?),
         |done| gonogo_report::records::waived(&done.record, done.line),
@@ -219,6 +273,8 @@ pub struct RevokeArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
     #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
     pub store: StoreArgs,
 }
 
@@ -226,6 +282,7 @@ pub async fn revoke(args: RevokeArgs) -> anyhow::Result<u8> {
     let (by, reason) = (args.by.as_deref(), args.reason.as_deref());
     sign(
         &args.checklist,
+        &args.project,
         &args.store,
         async |_, t| {
             let request = match (args.kind, args.role, args.item) {
@@ -261,6 +318,8 @@ pub struct HistoryArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: HistoryFormat,
     #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
     pub store: StoreArgs,
 }
 
@@ -282,7 +341,13 @@ async fn existing_store(
 pub async fn history(args: HistoryArgs) -> anyhow::Result<u8> {
     let engine = Engine::default();
     let store = existing_store(&engine, &args.store, args.checklist.as_deref()).await?;
-    let runs = query::history(store.as_ref(), args.checklist.as_deref(), args.limit).await;
+    let runs = query::history(
+        store.as_ref(),
+        args.checklist.as_deref(),
+        args.project.repo.as_deref(),
+        args.limit,
+    )
+    .await;
     store.close().await;
     let format = match args.format {
         HistoryFormat::Text => gonogo_report::HistoryFormat::Text,
@@ -310,6 +375,14 @@ pub async fn diff(args: DiffArgs) -> anyhow::Result<u8> {
     let runs = query::runs_to_compare(store.as_ref(), args.run_a, args.run_b).await;
     store.close().await;
     let (a, b) = runs?;
+    for run in [&a, &b] {
+        if run.summary.audit == RunAudit::ItemsUnaudited {
+            eprintln!(
+                "warning: run {} was recorded before run items were audited: its items are not covered by the audit trail",
+                run.summary.id
+            );
+        }
+    }
     print!("{}", gonogo_report::diff(&a, &b));
     Ok(0)
 }

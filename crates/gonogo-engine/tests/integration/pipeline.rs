@@ -144,6 +144,7 @@ async fn records_people_made_are_applied() {
     let records = Records {
         attestations: vec![Attestation {
             id: 1,
+            project: Some("github.com/org/x".into()),
             checklist: "CHECKLIST.md".into(),
             item_id: "docs/privacy-policy-reviewed".into(),
             item_text: String::new(),

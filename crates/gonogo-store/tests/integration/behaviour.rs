@@ -3,13 +3,25 @@
 
 use gonogo_store::audit::{self, Broken};
 use gonogo_store::{
-    NewApproval, NewAttestation, NewRun, NewWaiver, RecordKind, RunItem, Store, StoreUrl,
+    Access, ChecklistKey, NewApproval, NewAttestation, NewRun, NewWaiver, RecordKind, RunAudit,
+    RunItem, Store, StoreUrl,
 };
 use gonogo_testkit::Service;
 use sqlx::Connection;
 
 const DAY: i64 = 86_400;
 const NOW: i64 = 1_795_000_000;
+const PROJECT: &str = "github.com/org/app";
+
+/// `checklist` of [`PROJECT`].
+fn key(checklist: &str) -> ChecklistKey {
+    ChecklistKey::new(PROJECT, checklist)
+}
+
+/// Open the store at `url` to write.
+async fn open(url: &StoreUrl) -> Box<dyn Store> {
+    gonogo_store::open(url, Access::Write).await.unwrap()
+}
 
 /// A place for one test's store: a SQLite file in a tempdir, or a fresh PostgreSQL database.
 enum Place {
@@ -42,9 +54,7 @@ impl Place {
                     .rows_affected()
             }
             Place::Postgres { admin, db } => {
-                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
-                    .await
-                    .unwrap();
+                let mut c = pg_connect(admin, db).await;
                 sqlx::raw_sql(sql)
                     .execute(&mut c)
                     .await
@@ -66,9 +76,7 @@ impl Place {
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
             Place::Postgres { admin, db } => {
-                let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
-                    .await
-                    .unwrap();
+                let mut c = pg_connect(admin, db).await;
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
         }
@@ -83,6 +91,18 @@ impl Place {
                 .unwrap();
         }
     }
+}
+
+/// A raw connection to the test's database, in gonogo's schema.
+async fn pg_connect(admin: &str, db: &str) -> sqlx::PgConnection {
+    let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+        .await
+        .unwrap();
+    sqlx::raw_sql("SET search_path TO gonogo")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c
 }
 
 fn pg_url_for(admin: &str, db: &str) -> String {
@@ -112,6 +132,7 @@ async fn places(test: &str) -> Vec<(&'static str, Place)> {
 
 fn run(checklist: &str, statuses: &[(&str, &str)]) -> NewRun {
     NewRun {
+        project: PROJECT.into(),
         checklist: checklist.into(),
         checklist_path: format!("./{checklist}"),
         checklist_hash: "ab".repeat(32),
@@ -148,6 +169,7 @@ async fn fill(store: &dyn Store) {
     store
         .add_attestation(
             &NewAttestation {
+                project: PROJECT.into(),
                 checklist: "CHECKLIST.md".into(),
                 item_id: "b".into(),
                 item_text: "item b".into(),
@@ -164,6 +186,7 @@ async fn fill(store: &dyn Store) {
     store
         .add_approval(
             &NewApproval {
+                project: PROJECT.into(),
                 checklist: "CHECKLIST.md".into(),
                 role: "Engineering Lead".into(),
                 by: "Jane Roe".into(),
@@ -177,6 +200,7 @@ async fn fill(store: &dyn Store) {
     let w = store
         .add_waiver(
             &NewWaiver {
+                project: PROJECT.into(),
                 checklist: "CHECKLIST.md".into(),
                 item_id: "a".into(),
                 item_text: "item a".into(),
@@ -209,10 +233,10 @@ async fn fill(store: &dyn Store) {
 #[tokio::test]
 async fn records_round_trip_and_the_chain_verifies() {
     for (backend, place) in places("records_round_trip").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
 
-        let records = store.records("CHECKLIST.md").await.unwrap();
+        let records = store.records(&key("CHECKLIST.md")).await.unwrap();
         assert_eq!(records.attestations.len(), 1, "{backend}");
         assert_eq!(
             records.attestations[0].role.as_deref(),
@@ -223,7 +247,7 @@ async fn records_round_trip_and_the_chain_verifies() {
         assert_eq!(records.waivers[0].revoked_at, Some(NOW + 4), "{backend}");
         assert!(
             store
-                .records("OTHER.md")
+                .records(&key("OTHER.md"))
                 .await
                 .unwrap()
                 .attestations
@@ -233,17 +257,17 @@ async fn records_round_trip_and_the_chain_verifies() {
         let runs = store.runs(None, 10).await.unwrap();
         assert_eq!(runs.len(), 3, "{backend}");
         assert_eq!(runs[0].checklist, "OTHER.md", "newest first");
-        let mine = store.runs(Some("CHECKLIST.md"), 10).await.unwrap();
+        let mine = store.runs(Some(&key("CHECKLIST.md")), 10).await.unwrap();
         assert_eq!(mine.len(), 2);
         let newest = store
-            .previous_run("CHECKLIST.md", None)
+            .previous_run(&key("CHECKLIST.md"), None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(newest.items.len(), 2);
         assert_eq!(newest.items[1].status, "pass");
         let before = store
-            .previous_run("CHECKLIST.md", Some(newest.summary.id))
+            .previous_run(&key("CHECKLIST.md"), Some(newest.summary.id))
             .await
             .unwrap()
             .unwrap();
@@ -275,13 +299,13 @@ async fn records_round_trip_and_the_chain_verifies() {
 #[tokio::test]
 async fn any_single_altered_audit_row_is_detected_and_named() {
     for (backend, place) in places("any_single_altered_audit_row").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
         store.close().await;
         let n = place.count("SELECT COUNT(*) FROM audit_log").await;
         assert_eq!(n, 7);
         let verify = || async {
-            let store = gonogo_store::open(&place.url()).await.unwrap();
+            let store = open(&place.url()).await;
             let r = audit::verify(&store.audit_snapshot().await.unwrap());
             store.close().await;
             r
@@ -347,11 +371,11 @@ async fn any_single_altered_audit_row_is_detected_and_named() {
 #[tokio::test]
 async fn reordered_entries_and_edited_records_are_detected() {
     for (backend, place) in places("reordered_entries_and_edited").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
         store.close().await;
         let verify = || async {
-            let store = gonogo_store::open(&place.url()).await.unwrap();
+            let store = open(&place.url()).await;
             let r = audit::verify(&store.audit_snapshot().await.unwrap());
             store.close().await;
             r
@@ -395,8 +419,8 @@ async fn reordered_entries_and_edited_records_are_detected() {
 async fn concurrent_writers_all_succeed_and_the_chain_holds() {
     for (backend, place) in places("concurrent_writers").await {
         // Separate pools, as separate processes would have.
-        let a = gonogo_store::open(&place.url()).await.unwrap();
-        let b = gonogo_store::open(&place.url()).await.unwrap();
+        let a = open(&place.url()).await;
+        let b = open(&place.url()).await;
         async fn write(s: &dyn Store, tag: &'static str) {
             let r = run(tag, &[("a", "pass"), ("b", "fail"), ("c", "manual")]);
             for i in 0..25 {
@@ -420,7 +444,7 @@ async fn concurrent_writers_all_succeed_and_the_chain_holds() {
 #[tokio::test]
 async fn a_failed_revocation_writes_nothing() {
     for (backend, place) in places("a_failed_revocation").await {
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         fill(store.as_ref()).await;
         // Approval 1 exists; 77 does not: neither is revoked.
         let e = store
@@ -433,7 +457,7 @@ async fn a_failed_revocation_writes_nothing() {
             "{backend}"
         );
         assert!(
-            store.records("CHECKLIST.md").await.unwrap().approvals[0]
+            store.records(&key("CHECKLIST.md")).await.unwrap().approvals[0]
                 .revoked_at
                 .is_none()
         );
@@ -449,7 +473,11 @@ async fn bad_locations_are_clear_errors() {
     let e = StoreUrl::parse("mysql://root:hunter2@127.0.0.1/db").unwrap_err();
     assert!(!e.to_string().contains("hunter2"), "{e}");
     let url = StoreUrl::parse("postgres://gonogo:hunter2@127.0.0.1:1/nothing").unwrap();
-    let e = gonogo_store::open(&url).await.err().unwrap().to_string();
+    let e = gonogo_store::open(&url, Access::Write)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         e.starts_with("cannot open the store at postgres://gonogo:…@127.0.0.1:1/nothing:"),
         "{e}"
@@ -457,11 +485,14 @@ async fn bad_locations_are_clear_errors() {
     assert!(!e.contains("hunter2"), "{e}");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("file"), "x").unwrap();
-    let e = gonogo_store::open(&StoreUrl::Sqlite(dir.path().join("file/sub/g.db")))
-        .await
-        .err()
-        .unwrap()
-        .to_string();
+    let e = gonogo_store::open(
+        &StoreUrl::Sqlite(dir.path().join("file/sub/g.db")),
+        Access::Write,
+    )
+    .await
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.starts_with("cannot open the store at sqlite:"), "{e}");
 }
 
@@ -471,9 +502,7 @@ async fn bad_locations_are_clear_errors() {
 #[tokio::test]
 async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
     if let Ok(url) = std::env::var("GONOGO_STORE_WRITER") {
-        let store = gonogo_store::open(&StoreUrl::parse(&url).unwrap())
-            .await
-            .unwrap();
+        let store = open(&StoreUrl::parse(&url).unwrap()).await;
         let items: Vec<(String, &str)> = (0..200).map(|i| (format!("item-{i}"), "pass")).collect();
         let items: Vec<(&str, &str)> = items.iter().map(|(a, b)| (a.as_str(), *b)).collect();
         let r = run("LOOP.md", &items);
@@ -519,7 +548,7 @@ async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
             }
         }
 
-        let store = gonogo_store::open(&place.url()).await.unwrap();
+        let store = open(&place.url()).await;
         for id in &committed {
             let r = store
                 .run(*id)
@@ -547,6 +576,506 @@ async fn kill_9_loses_nothing_committed_and_shows_no_half_run() {
             .await
             .unwrap();
         store.close().await;
+        place.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn projects_with_the_same_checklist_path_stay_apart() {
+    for (backend, place) in places("projects_stay_apart").await {
+        let store = open(&place.url()).await;
+        fill(store.as_ref()).await;
+        let other = ChecklistKey::new("github.com/org/other", "CHECKLIST.md");
+        let records = store.records(&other).await.unwrap();
+        assert_eq!(
+            records,
+            gonogo_store::Records::default(),
+            "{backend}: another project sees nothing of this one's"
+        );
+        assert!(store.runs(Some(&other), 10).await.unwrap().is_empty());
+        assert!(store.previous_run(&other, None).await.unwrap().is_none());
+        // Its own records and runs are its own.
+        let mut theirs = run("CHECKLIST.md", &[("a", "fail")]);
+        theirs.project = "github.com/org/other".into();
+        let id = store.record_run(&theirs, "ci", NOW + 9).await.unwrap();
+        let previous = store.previous_run(&other, None).await.unwrap().unwrap();
+        assert_eq!(previous.summary.id, id, "{backend}");
+        let mine = store
+            .previous_run(&key("CHECKLIST.md"), None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(mine.summary.id, id, "{backend}");
+        assert_eq!(
+            store
+                .records(&key("CHECKLIST.md"))
+                .await
+                .unwrap()
+                .waivers
+                .len(),
+            1
+        );
+        store.close().await;
+        place.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn edited_run_items_are_detected_and_named() {
+    for (backend, place) in places("edited_run_items").await {
+        let store = open(&place.url()).await;
+        fill(store.as_ref()).await;
+        let verify = || async {
+            let store = open(&place.url()).await;
+            let r = audit::verify(&store.audit_snapshot().await.unwrap());
+            let run = store.run(1).await.unwrap().unwrap().summary.audit;
+            store.close().await;
+            (r, run)
+        };
+        assert_eq!(verify().await.1, RunAudit::Intact, "{backend}");
+        let items_changed = Err(Broken::ItemsChanged {
+            subject: "run:1".into(),
+            seq: 1,
+        });
+        let named = RunAudit::Broken(
+            "the items of run:1 were changed after audit entry 1 recorded them".into(),
+        );
+        // A forged "fixed": the failing item of run 1 made to pass.
+        place
+            .exec("UPDATE run_items SET status = 'pass' WHERE run_id = 1 AND position = 1")
+            .await;
+        assert_eq!(
+            verify().await,
+            (items_changed.clone(), named.clone()),
+            "{backend}"
+        );
+        let listed = store.runs(None, 10).await.unwrap();
+        let run_1 = listed.iter().find(|r| r.id == 1).unwrap();
+        assert_eq!(run_1.audit, named, "{backend}: history flags it");
+        assert!(
+            listed
+                .iter()
+                .filter(|r| r.id != 1)
+                .all(|r| r.audit == RunAudit::Intact)
+        );
+        place
+            .exec("UPDATE run_items SET status = 'fail' WHERE run_id = 1 AND position = 1")
+            .await;
+        assert_eq!(verify().await.1, RunAudit::Intact, "{backend}: restored");
+        // An item deleted, an item added, evidence edited.
+        for (change, undo) in [
+            (
+                "CREATE TABLE saved AS SELECT * FROM run_items WHERE run_id = 1 AND position = 0; DELETE FROM run_items WHERE run_id = 1 AND position = 0",
+                "INSERT INTO run_items SELECT * FROM saved; DROP TABLE saved",
+            ),
+            (
+                "INSERT INTO run_items (run_id, position, item_id, line, text, status, evidence) VALUES (1, 2, 'c', 9, 'item c', 'pass', '{}')",
+                "DELETE FROM run_items WHERE run_id = 1 AND position = 2",
+            ),
+            (
+                "UPDATE run_items SET evidence = '{\"summary\":\"fine\"}' WHERE run_id = 1 AND position = 1",
+                "UPDATE run_items SET evidence = '{\"summary\":\"ok\"}' WHERE run_id = 1 AND position = 1",
+            ),
+        ] {
+            place.exec(change).await;
+            assert_eq!(verify().await.0, items_changed, "{backend}: {change}");
+            place.exec(undo).await;
+            verify().await.0.unwrap();
+        }
+        // The run's own columns are covered too, its commit and who recorded it among them.
+        place
+            .exec("UPDATE runs SET commit_sha = 'feedface' WHERE id = 1")
+            .await;
+        assert_eq!(
+            verify().await.0,
+            Err(Broken::RecordChanged {
+                subject: "run:1".into(),
+                seq: 1
+            }),
+            "{backend}"
+        );
+        store.close().await;
+        place.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn records_the_log_does_not_vouch_for_are_left_out() {
+    for (backend, place) in places("records_the_log_does_not_vouch").await {
+        let store = open(&place.url()).await;
+        fill(store.as_ref()).await;
+        let records = || async { store.records(&key("CHECKLIST.md")).await.unwrap() };
+        assert!(records().await.ignored.is_empty(), "{backend}");
+        // A waiver written straight into the table, with no audit entry.
+        place
+            .exec(&format!(
+                "INSERT INTO waivers (project, checklist, item_id, item_text, reason, by_whom, at, expires_at) \
+                 VALUES ('{PROJECT}', 'CHECKLIST.md', 'b', 'item b', 'trust me', 'Mallory', {NOW}, {})",
+                NOW + 90 * DAY
+            ))
+            .await;
+        let r = records().await;
+        assert!(r.waivers.iter().all(|w| w.by != "Mallory"), "{backend}");
+        assert_eq!(
+            r.ignored,
+            ["waiver:2 is in the store but no audit entry records it"],
+            "{backend}"
+        );
+        place.exec("DELETE FROM waivers WHERE id = 2").await;
+        // The revoked waiver put back in force.
+        place
+            .exec("UPDATE waivers SET revoked_at = NULL WHERE id = 1")
+            .await;
+        let r = records().await;
+        assert!(r.waivers.is_empty(), "{backend}");
+        assert_eq!(
+            r.ignored,
+            ["waiver:1 was revoked by audit entry 5 but is marked in force again"]
+        );
+        let snap = store.audit_snapshot().await.unwrap();
+        assert_eq!(
+            audit::verify(&snap),
+            Err(Broken::Unrevoked {
+                subject: "waiver:1".into(),
+                seq: 5
+            })
+        );
+        place
+            .exec(&format!(
+                "UPDATE waivers SET revoked_at = {} WHERE id = 1",
+                NOW + 4
+            ))
+            .await;
+        // An approval moved to another project: that project does not get it.
+        place
+            .exec("UPDATE approvals SET project = 'github.com/org/other'")
+            .await;
+        let other = ChecklistKey::new("github.com/org/other", "CHECKLIST.md");
+        let theirs = store.records(&other).await.unwrap();
+        assert!(theirs.approvals.is_empty(), "{backend}");
+        assert_eq!(
+            theirs.ignored,
+            ["approval:1 was changed after audit entry 3 recorded it"]
+        );
+        store.close().await;
+        place.cleanup().await;
+    }
+}
+
+/// Every schema and relation of a PostgreSQL database, to see that nothing was created.
+async fn pg_objects(admin: &str, db: &str) -> Vec<String> {
+    let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+        .await
+        .unwrap();
+    sqlx::query_scalar(
+        "SELECT n.nspname || '.' || coalesce(c.relname, '') FROM pg_namespace n \
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid \
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn readers_never_create_or_change_a_store() {
+    // SQLite: a missing file stays missing; another program's database stays as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let e = gonogo_store::open(&StoreUrl::Sqlite(missing.clone()), Access::Read)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, gonogo_store::Error::Missing { .. }), "{e}");
+    assert!(!missing.exists());
+    let app = dir.path().join("app.db");
+    {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", app.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    }
+    let before = std::fs::read(&app).unwrap();
+    let files = || {
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let listed = files();
+    let e = gonogo_store::open(&StoreUrl::Sqlite(app.clone()), Access::Read)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "no gonogo store in sqlite:{}: the file holds no gonogo tables",
+            app.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&app).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    assert_eq!(files(), listed, "no file was added beside it");
+
+    // PostgreSQL: a database without gonogo's schema gets no schema, table or sequence.
+    let Some(pg) = gonogo_testkit::require(Service::Postgres, "readers_never_create") else {
+        return;
+    };
+    let mut places = places("readers_never_create").await;
+    let (_, place) = places.pop().unwrap();
+    let Place::Postgres { admin, db } = &place else {
+        panic!("PostgreSQL answers: {}", pg.url());
+    };
+    let before = pg_objects(admin, db).await;
+    let e = gonogo_store::open(&place.url(), Access::Read)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, gonogo_store::Error::Missing { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("schema gonogo holds no gonogo tables"),
+        "{e}"
+    );
+    assert_eq!(pg_objects(admin, db).await, before, "nothing was created");
+    // A writer creates the store in its own schema, and nothing in public.
+    let store = open(&place.url()).await;
+    store.close().await;
+    let after = pg_objects(admin, db).await;
+    assert!(after.iter().any(|o| o == "gonogo.audit_log"), "{after:?}");
+    assert!(
+        after
+            .iter()
+            .all(|o| !o.starts_with("public.") || o == "public."),
+        "{after:?}"
+    );
+    // `?schema=` names another schema.
+    let StoreUrl::Postgres(url) = place.url() else {
+        unreachable!()
+    };
+    let elsewhere = StoreUrl::parse(&format!("{url}?schema=release_gate")).unwrap();
+    let e = gonogo_store::open(&elsewhere, Access::Read)
+        .await
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("schema release_gate"), "{e}");
+    let store = open(&elsewhere).await;
+    store.close().await;
+    assert!(
+        pg_objects(admin, db)
+            .await
+            .iter()
+            .any(|o| o == "release_gate.audit_log")
+    );
+    place.cleanup().await;
+}
+
+/// A store as gonogo kept it before projects were told apart: its first migration only (in
+/// PostgreSQL in schema public, beside an application's own sqlx migration), one run of two
+/// items and one waiver, each audited the way it was then.
+async fn older_store(place: &Place) {
+    use sha2::{Digest, Sha256};
+    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
+    let report = r#"{"version":1}"#;
+    let run_fp =
+        sha(
+            &serde_json::json!(["CHECKLIST.md", "ab".repeat(32), "no-go", 50.0, sha(report)])
+                .to_string(),
+        );
+    let run_detail = serde_json::json!({
+        "sha256": run_fp, "checklist": "CHECKLIST.md", "decision": "no-go", "verdict": "No-Go", "items": 2
+    })
+    .to_string();
+    let h1 = audit::entry_hash(
+        1,
+        NOW,
+        "ci",
+        "run.recorded",
+        "run:1",
+        &run_detail,
+        audit::GENESIS,
+    );
+    let waiver_fp = sha(&serde_json::json!([
+        "CHECKLIST.md",
+        "b",
+        "item b",
+        "vendor fix due",
+        "Sam Poe",
+        NOW + 1,
+        NOW + 90 * DAY
+    ])
+    .to_string());
+    let waiver_detail = serde_json::json!({
+        "sha256": waiver_fp, "checklist": "CHECKLIST.md", "item": "b", "expires_at": NOW + 90 * DAY
+    })
+    .to_string();
+    let h2 = audit::entry_hash(
+        2,
+        NOW + 1,
+        "Sam Poe",
+        "waiver.added",
+        "waiver:1",
+        &waiver_detail,
+        &h1,
+    );
+    let rows = format!(
+        "INSERT INTO runs (checklist, checklist_path, checklist_hash, commit_sha, decision, verdict, score, counts, item_count, report, actor, at) \
+         VALUES ('CHECKLIST.md', './CHECKLIST.md', '{hash}', NULL, 'no-go', 'No-Go', 50.0, '{{}}', 2, '{report}', 'ci', {NOW});
+         INSERT INTO run_items VALUES (1, 0, 'a', 3, 'item a', 'pass', '{{}}'), (1, 1, 'b', 4, 'item b', 'fail', '{{}}');
+         INSERT INTO waivers (checklist, item_id, item_text, reason, by_whom, at, expires_at) \
+         VALUES ('CHECKLIST.md', 'b', 'item b', 'vendor fix due', 'Sam Poe', {w_at}, {w_until});
+         INSERT INTO audit_log VALUES (1, {NOW}, 'ci', 'run.recorded', 'run:1', '{run_detail}', '{genesis}', '{h1}'),
+                                      (2, {w_at}, 'Sam Poe', 'waiver.added', 'waiver:1', '{waiver_detail}', '{h1}', '{h2}');
+         INSERT INTO audit_head VALUES (1, 2, '{h2}');",
+        hash = "ab".repeat(32),
+        w_at = NOW + 1,
+        w_until = NOW + 90 * DAY,
+        genesis = audit::GENESIS,
+    );
+    match place {
+        Place::Sqlite(dir) => {
+            let path = dir.path().join(".gonogo/gonogo.db");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut first = sqlx::migrate!("migrations/sqlite");
+            first.migrations = first.migrations[..1].to_vec().into();
+            let mut c =
+                sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", path.display()))
+                    .await
+                    .unwrap();
+            first.run(&mut c).await.unwrap();
+            sqlx::raw_sql(&rows).execute(&mut c).await.unwrap();
+            c.close().await.unwrap();
+        }
+        Place::Postgres { admin, db } => {
+            let mut first = sqlx::migrate!("migrations/postgres");
+            first.migrations = first.migrations[..1].to_vec().into();
+            let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+                .await
+                .unwrap();
+            first.run(&mut c).await.unwrap();
+            sqlx::raw_sql(&rows).execute(&mut c).await.unwrap();
+            // The application's own migration, in the same table.
+            sqlx::raw_sql(
+                "INSERT INTO _sqlx_migrations VALUES (20240101000000, 'users', now(), true, '\\x00', 1)",
+            )
+            .execute(&mut c)
+            .await
+            .unwrap();
+            c.close().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_older_store_is_migrated_by_a_writer_and_its_rows_apply_to_no_project() {
+    for (backend, place) in places("an_older_store_is_migrated").await {
+        older_store(&place).await;
+        // A reader changes nothing and says what to do.
+        let e = gonogo_store::open(&place.url(), Access::Read)
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        match backend {
+            "sqlite" => assert!(e.contains("was made by an older gonogo"), "{e}"),
+            _ => assert!(
+                e.contains("an older gonogo's tables are in schema public: a command that records"),
+                "{e}"
+            ),
+        }
+        let store = open(&place.url()).await;
+        if let Place::Postgres { admin, db } = &place {
+            assert_eq!(
+                store.notices(),
+                [format!(
+                    "moved gonogo's tables (runs, run_items, attestations, approvals, waivers, revocations, audit_log, audit_head) from schema public into schema gonogo of {}",
+                    place.url().shown()
+                )]
+            );
+            let objects = pg_objects(admin, db).await;
+            let public: Vec<&String> = objects
+                .iter()
+                .filter(|o| o.starts_with("public."))
+                .collect();
+            assert_eq!(
+                public,
+                ["public._sqlx_migrations", "public._sqlx_migrations_pkey"],
+                "only the application's migration row stays in public"
+            );
+            let mut c = sqlx::PgConnection::connect(&pg_url_for(admin, db))
+                .await
+                .unwrap();
+            let versions: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM public._sqlx_migrations")
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap();
+            assert_eq!(versions, [20240101000000]);
+        }
+        // The trail of the older rows still verifies.
+        assert_eq!(
+            audit::verify(&store.audit_snapshot().await.unwrap()),
+            Ok(audit::Intact {
+                entries: 2,
+                head: store.audit_snapshot().await.unwrap().head.map(|h| h.1)
+            }),
+            "{backend}"
+        );
+        // The older waiver applies to no project, and is counted for the notice.
+        let records = store.records(&key("CHECKLIST.md")).await.unwrap();
+        assert!(records.waivers.is_empty(), "{backend}");
+        assert_eq!(records.legacy, 1, "{backend}");
+        assert!(
+            store
+                .previous_run(&key("CHECKLIST.md"), None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Its run is listed, as recorded, its items not covered.
+        let runs = store.runs(None, 10).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].project, None);
+        assert_eq!(runs[0].audit, RunAudit::ItemsUnaudited, "{backend}");
+        place
+            .exec("UPDATE runs SET project = 'github.com/org/app' WHERE id = 1")
+            .await;
+        assert!(
+            matches!(
+                store.runs(None, 10).await.unwrap()[0].audit,
+                RunAudit::Broken(_)
+            ),
+            "{backend}: claiming an older run for a project is a change the log sees"
+        );
+        place
+            .exec("UPDATE runs SET project = NULL WHERE id = 1")
+            .await;
+        // New records go on the same chain.
+        fill(store.as_ref()).await;
+        assert_eq!(
+            audit::verify(&store.audit_snapshot().await.unwrap())
+                .unwrap()
+                .entries,
+            9,
+            "{backend}"
+        );
+        store.close().await;
+        // Now current: a reader opens it.
+        let reader = gonogo_store::open(&place.url(), Access::Read)
+            .await
+            .unwrap();
+        assert_eq!(reader.runs(None, 10).await.unwrap().len(), 4);
+        reader.close().await;
         place.cleanup().await;
     }
 }

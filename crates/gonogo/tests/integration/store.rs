@@ -24,7 +24,8 @@ const CHECKLIST: &str = "# Release 2.4
 
 struct Session {
     dir: tempfile::TempDir,
-    /// `--store` for PostgreSQL; none for the default SQLite file.
+    /// `GONOGO_STORE`: PostgreSQL, or a SQLite file shared by several sessions; none for the
+    /// default SQLite file.
     store: Option<String>,
     pg: Option<(String, String)>,
 }
@@ -80,6 +81,12 @@ impl Session {
 
     /// `gonogo ARGS` at `now`, in the session's directory, with the session's store.
     fn run(&self, now: &str, args: &[&str]) -> (i32, String) {
+        let (code, stdout, stderr) = self.run_apart(now, args);
+        (code, stdout + &stderr)
+    }
+
+    /// [`Session::run`] with standard output and standard error apart.
+    fn run_apart(&self, now: &str, args: &[&str]) -> (i32, String, String) {
         let mut cmd = crate::gonogo_with_store(args);
         cmd.current_dir(self.dir.path())
             .env("GONOGO_NOW", now)
@@ -89,9 +96,39 @@ impl Session {
             cmd.env("GONOGO_STORE", url);
         }
         let out = cmd.output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        (out.status.code().unwrap_or(-1), self.scrub(&text))
+        (
+            out.status.code().unwrap_or(-1),
+            self.scrub(&String::from_utf8_lossy(&out.stdout)),
+            self.scrub(&String::from_utf8_lossy(&out.stderr)),
+        )
+    }
+
+    /// Make the session's directory a git repository whose `origin` is `origin`.
+    fn with_origin(self, origin: &str) -> Self {
+        let dir = self.dir.path();
+        git(dir, &["init", "-q"]);
+        git(dir, &["remote", "add", "origin", origin]);
+        self
+    }
+
+    /// Another project, in a directory of its own with the same checklist, on this session's
+    /// store (the default SQLite file of this session when it has no other).
+    fn sibling(&self) -> Session {
+        let mut other = Session::new();
+        other.store = Some(
+            self.store
+                .clone()
+                .unwrap_or_else(|| format!("sqlite:{}", self.db_file().display())),
+        );
+        other
+    }
+
+    /// The SQLite file of the store, unless it is PostgreSQL.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        match &self.store {
+            None => Some(self.db_file()),
+            Some(url) => url.strip_prefix("sqlite:").map(PathBuf::from),
+        }
     }
 
     fn scrub(&self, text: &str) -> String {
@@ -107,19 +144,17 @@ impl Session {
     }
 
     async fn sql(&self, sql: &str) {
-        match &self.store {
-            Some(url) => {
-                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        match (self.sqlite_file(), &self.store) {
+            (None, Some(url)) => {
+                let mut c = pg_connect(url).await;
                 sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
                 c.close().await.unwrap();
             }
-            None => {
-                let mut c = sqlx::SqliteConnection::connect(&format!(
-                    "sqlite:{}",
-                    self.db_file().display()
-                ))
-                .await
-                .unwrap();
+            (file, _) => {
+                let file = file.unwrap();
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", file.display()))
+                    .await
+                    .unwrap();
                 sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
                 c.close().await.unwrap();
             }
@@ -127,18 +162,26 @@ impl Session {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        match &self.store {
-            Some(url) => {
-                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        self.query_one(sql).await
+    }
+
+    /// The one value `sql` selects.
+    async fn query_one<T>(&self, sql: &str) -> T
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+    {
+        match (self.sqlite_file(), &self.store) {
+            (None, Some(url)) => {
+                let mut c = pg_connect(url).await;
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
-            None => {
-                let mut c = sqlx::SqliteConnection::connect(&format!(
-                    "sqlite:{}",
-                    self.db_file().display()
-                ))
-                .await
-                .unwrap();
+            (file, _) => {
+                let file = file.unwrap();
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", file.display()))
+                    .await
+                    .unwrap();
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
             }
         }
@@ -153,6 +196,32 @@ impl Session {
                 .unwrap();
         }
     }
+}
+
+/// `git ARGS` in `dir`, isolated from the user's and the system's configuration.
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A raw connection to a PostgreSQL store, in gonogo's schema.
+async fn pg_connect(url: &str) -> sqlx::PgConnection {
+    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql("SET search_path TO gonogo")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c
 }
 
 const T0: &str = "2026-11-22T10:00:00Z";
@@ -578,7 +647,7 @@ async fn no_secret_reaches_the_store(s: &Session) {
             String::from_utf8_lossy(&std::fs::read(s.db_file()).unwrap()).into_owned()
         }
         Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            let mut c = pg_connect(url).await;
             let rows: Vec<(String,)> = sqlx::query_as(
                 "SELECT report FROM runs UNION ALL SELECT evidence FROM run_items UNION ALL SELECT detail FROM audit_log",
             )
@@ -644,4 +713,399 @@ fn read_only_verbs_never_create_a_store_they_are_pointed_at() {
         );
         assert!(!typo.exists(), "{verb:?} created {}", typo.display());
     }
+}
+
+/// The status of item `id` in a JSON report.
+fn status_in(report: &str, id: &str) -> String {
+    let report: serde_json::Value = serde_json::from_str(report).unwrap_or_else(|e| {
+        panic!("not a JSON report ({e}): {report}");
+    });
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no item {id}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Two projects whose checklists have the same path, on one store: a waiver or an approval
+/// of one never applies to the other. A clone of the first under another spelling of its
+/// remote is the same project.
+async fn two_projects_keep_their_records_apart(a: Session) {
+    let a = a.with_origin("git@example.com:Org/a.git");
+    let b = a.sibling().with_origin("https://example.com/Org/b");
+    let a_again = a.sibling().with_origin("https://EXAMPLE.com/Org/a");
+    let changelog = "security/changelog-present";
+    let c = |s: &Session| s.checklist().display().to_string();
+    let (code, out) = a.run(
+        T0,
+        &[
+            "waive",
+            &c(&a),
+            "CHANGELOG",
+            "--reason",
+            "generated at release time",
+            "--until",
+            "2026-12-31",
+            "--by",
+            "Sam Poe",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = b.run(
+        T0,
+        &["approve", &c(&b), "--role", "DevOps Team", "--by", "x"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let check = |s: &Session| {
+        let (code, report, errors) = s.run_apart(T1, &["check", &c(s), "--format", "json"]);
+        assert_eq!(code, 1, "{errors}");
+        assert!(errors.is_empty(), "{errors}");
+        report
+    };
+    let (in_a, in_b, in_a_again) = (check(&a), check(&b), check(&a_again));
+    assert_eq!(status_in(&in_a, changelog), "waived");
+    assert_eq!(status_in(&in_b, changelog), "fail", "b sees a's waiver");
+    assert_eq!(status_in(&in_a_again, changelog), "waived");
+    let devops = "sign-off/devops-team-date";
+    assert_eq!(status_in(&in_b, devops), "attested");
+    assert_eq!(status_in(&in_a, devops), "manual", "a sees b's approval");
+    // Each project's history holds its own runs; the store's, all of them with their project.
+    let (code, out) = b.run(T1, &["history", &c(&b), "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let runs: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(runs[0]["project"], "example.com/Org/b");
+    let (code, out) = a.run(T1, &["history", &c(&a), "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let runs: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 2, "a and its clone: {out}");
+    let (code, out) = a.run(T1, &["history"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("CHECKLIST.md  (example.com/Org/b)"), "{out}");
+    // `--repo` files a record under another project than the checklist's own.
+    let (code, out) = a.run(
+        T0,
+        &[
+            "waive",
+            &c(&a),
+            "CHANGELOG",
+            "--reason",
+            "b ships without it",
+            "--until",
+            "2026-12-31",
+            "--by",
+            "Sam Poe",
+            "--repo",
+            &b.dir.path().display().to_string(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(status_in(&check(&b), changelog), "waived");
+    assert_eq!(a.run(T1, &["audit", "verify"]).0, 0);
+}
+
+#[tokio::test]
+async fn two_projects_keep_their_records_apart_sqlite() {
+    two_projects_keep_their_records_apart(Session::new()).await;
+}
+
+#[tokio::test]
+async fn two_projects_keep_their_records_apart_postgres() {
+    let Some(s) = Session::postgres("two_projects_keep_their_records_apart").await else {
+        return;
+    };
+    let pg = s.pg.clone();
+    two_projects_keep_their_records_apart(s).await;
+    Session {
+        dir: tempfile::tempdir().unwrap(),
+        store: None,
+        pg,
+    }
+    .cleanup()
+    .await;
+}
+
+/// A run's items edited behind the log's back: `audit verify` names the run, `diff` refuses
+/// it, `history` flags it.
+async fn edited_run_items_are_caught(s: &Session) {
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    assert_eq!(s.run(T0, &["check", c]).0, 1);
+    assert_eq!(s.run(T1, &["check", c]).0, 1);
+    assert_eq!(s.run(T1, &["audit", "verify"]).0, 0);
+    // The failing CHANGELOG item of run 2 made to look fixed.
+    s.sql(
+        "UPDATE run_items SET status = 'pass' WHERE run_id = 2 AND item_id = 'security/changelog-present'",
+    )
+    .await;
+    let mut transcript = String::new();
+    for (args, expected) in [
+        (vec!["audit", "verify"], 1),
+        (vec!["diff"], 2),
+        (vec!["diff", "1", "2"], 2),
+        (vec!["history"], 0),
+    ] {
+        let (code, out) = s.run(T1, &args);
+        assert_eq!(code, expected, "{args:?}: {out}");
+        transcript.push_str(&format!("$ gonogo {}\n{out}\n", args.join(" ")));
+    }
+    assert!(
+        transcript.contains("the items of run:2 were changed after audit entry 2 recorded them"),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("fixed"), "{transcript}");
+    insta::assert_snapshot!("edited_run_items", transcript);
+}
+
+#[tokio::test]
+async fn edited_run_items_are_caught_sqlite() {
+    edited_run_items_are_caught(&Session::new()).await;
+}
+
+#[tokio::test]
+async fn edited_run_items_are_caught_postgres() {
+    let Some(s) = Session::postgres("edited_run_items_are_caught").await else {
+        return;
+    };
+    edited_run_items_are_caught(&s).await;
+    s.cleanup().await;
+}
+
+/// A waiver written into the store without its audit entry is not applied, and `check` says
+/// so on stderr.
+async fn a_record_without_its_audit_entry_is_ignored(s: &Session) {
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    assert_eq!(s.run(T0, &["check", c]).0, 1);
+    let project: String = s.query_one("SELECT project FROM runs WHERE id = 1").await;
+    s.sql(&format!(
+        "INSERT INTO waivers (project, checklist, item_id, item_text, reason, by_whom, at, expires_at) \
+         VALUES ('{project}', 'CHECKLIST.md', 'security/changelog-present', 'CHANGELOG present', 'trust me', 'Mallory', 1795000000, 4102444800)"
+    ))
+    .await;
+    let (code, report, errors) = s.run_apart(T1, &["check", c, "--format", "json"]);
+    assert_eq!(code, 1, "{errors}");
+    assert_eq!(status_in(&report, "security/changelog-present"), "fail");
+    assert_eq!(
+        errors,
+        "warning: waiver:1 is in the store but no audit entry records it: not applied (`gonogo audit verify` checks the whole store)\n"
+    );
+}
+
+#[tokio::test]
+async fn a_record_without_its_audit_entry_is_ignored_sqlite() {
+    a_record_without_its_audit_entry_is_ignored(&Session::new()).await;
+}
+
+#[tokio::test]
+async fn a_record_without_its_audit_entry_is_ignored_postgres() {
+    let Some(s) = Session::postgres("a_record_without_its_audit_entry").await else {
+        return;
+    };
+    a_record_without_its_audit_entry_is_ignored(&s).await;
+    s.cleanup().await;
+}
+
+/// Every schema and relation of the session's PostgreSQL database.
+async fn pg_objects(s: &Session) -> Vec<String> {
+    let mut c = sqlx::PgConnection::connect(s.store.as_deref().unwrap())
+        .await
+        .unwrap();
+    sqlx::query_scalar(
+        "SELECT n.nspname || '.' || coalesce(c.relname, '') FROM pg_namespace n \
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid \
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap()
+}
+
+/// On a PostgreSQL database without gonogo's schema (an application's database), the
+/// read-only verbs exit 2 and create nothing; `check --no-store` applies nothing and says so.
+#[tokio::test]
+async fn read_only_verbs_create_nothing_in_postgres() {
+    let Some(s) = Session::postgres("read_only_verbs_create_nothing").await else {
+        return;
+    };
+    s.sql("CREATE TABLE public.users (id BIGINT PRIMARY KEY)")
+        .await;
+    let before = pg_objects(&s).await;
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    let mut transcript = String::new();
+    for (args, expected) in [
+        (vec!["history"], 2),
+        (vec!["history", c], 2),
+        (vec!["diff"], 2),
+        (vec!["audit", "verify"], 2),
+        (vec!["check", c, "--no-store"], 1),
+    ] {
+        let (code, _, errors) = s.run_apart(T0, &args);
+        assert_eq!(code, expected, "{args:?}: {errors}");
+        transcript.push_str(&format!(
+            "$ gonogo {}\n{errors}\n",
+            args.join(" ").replace(c, "CHECKLIST.md")
+        ));
+    }
+    let url = s.store.as_deref().unwrap();
+    insta::assert_snapshot!(
+        "read_only_verbs_on_postgres",
+        transcript.replace(
+            url.rsplit_once('@').map_or(url, |(_, host)| host),
+            "HOST/DB"
+        )
+    );
+    assert_eq!(pg_objects(&s).await, before, "nothing was created");
+    s.cleanup().await;
+}
+
+/// The store refuses the run's record at the end: the report is still printed and written,
+/// and the exit code is 2 with the reason.
+async fn a_run_the_store_refuses_still_has_its_report(s: &Session, refuse: &str) {
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    assert_eq!(s.run(T0, &["check", c]).0, 1);
+    s.sql(refuse).await;
+    let (code, report, errors) = s.run_apart(T1, &["check", c, "--format", "json"]);
+    assert_eq!(code, 2, "{errors}");
+    assert_eq!(status_in(&report, "security/readme-present"), "pass");
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        (&json["verdict"], &json["run"]),
+        (&"No-Go".into(), &serde_json::Value::Null)
+    );
+    assert_eq!(
+        json["previous_run"], 1,
+        "the store was read before the checks ran"
+    );
+    assert!(
+        errors.starts_with("error: the run was not recorded: store ")
+            && errors.contains("disk quota exceeded"),
+        "{errors}"
+    );
+    let file = s.dir.path().join("report.md");
+    let (code, stdout, errors) = s.run_apart(
+        T1,
+        &[
+            "check",
+            c,
+            "--format",
+            "markdown",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{errors}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("- [x] README present"), "{written}");
+    assert_eq!(
+        s.count("SELECT COUNT(*) FROM runs").await,
+        1,
+        "nothing recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_run_the_store_refuses_still_has_its_report_sqlite() {
+    a_run_the_store_refuses_still_has_its_report(
+        &Session::new(),
+        "CREATE TRIGGER refuse_runs BEFORE INSERT ON runs \
+         BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END;",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_run_the_store_refuses_still_has_its_report_postgres() {
+    let Some(s) = Session::postgres("a_run_the_store_refuses").await else {
+        return;
+    };
+    a_run_the_store_refuses_still_has_its_report(
+        &s,
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'disk quota exceeded'; END $$; \
+         CREATE TRIGGER refuse_runs BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION refuse();",
+    )
+    .await;
+    s.cleanup().await;
+}
+
+/// A store that cannot be opened stops `check` before any check runs: the HTTP item's
+/// server is never called. With a store that opens, the same checklist calls it.
+#[test]
+fn a_store_that_cannot_be_opened_stops_check_before_any_check_runs() {
+    let s = Session::new();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    server.set_nonblocking(true).unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::fs::write(
+        s.checklist(),
+        format!(
+            "# R\n\n- [ ] API answers <!-- gonogo: http.status url=http://127.0.0.1:{port}/ -->\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(s.dir.path().join("file"), "not a directory").unwrap();
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    let called = || match server.accept() {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+        Err(e) => panic!("{e}"),
+    };
+    for store in [
+        "postgres://gonogo:hunter2@127.0.0.1:1/none",
+        "sqlite:file/sub/gonogo.db",
+    ] {
+        let (code, out) = s.run(T0, &["check", c, "--store", store]);
+        assert_eq!(code, 2, "{store}: {out}");
+        assert!(out.starts_with("error: cannot open the store at "), "{out}");
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(
+            !called(),
+            "{store}: a check ran before the store was opened"
+        );
+    }
+    let (code, out) = s.run(T0, &["check", c]);
+    assert_eq!(code, 1, "{out}");
+    assert!(called(), "the control: with a store, the check runs");
+}
+
+/// The clock override is compiled out of release builds: `--now` is an unknown argument and
+/// `GONOGO_NOW` is not read. (Under `cargo test --release`; debug builds keep it for tests.)
+#[cfg(not(debug_assertions))]
+#[test]
+fn a_release_build_has_no_clock_override() {
+    let s = Session::new();
+    let c = s.checklist();
+    let c = c.to_str().unwrap();
+    let (code, out) = s.run(T0, &["check", c, "--now", "2026-01-01"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("unexpected argument '--now'"), "{out}");
+    // Under GONOGO_NOW (set by `run`) 2020-06-30 is the future; under the real clock it is not.
+    let (code, out) = s.run(
+        "2020-01-01T00:00:00Z",
+        &[
+            "waive",
+            c,
+            "CHANGELOG",
+            "--reason",
+            "r",
+            "--until",
+            "2020-06-30",
+            "--by",
+            "x",
+        ],
+    );
+    assert_eq!(code, 2, "backdated: {out}");
+    assert!(
+        out.contains("--until 2020-06-30 is not in the future"),
+        "{out}"
+    );
 }
