@@ -188,14 +188,16 @@ fn a_config_in_the_repository_cannot_grant_consent() {
         assert!(stderr.contains("allow_commands"), "{stderr}");
         assert!(t.ran().is_empty(), "{:?}", t.ran());
     }
-    // Where any value is accepted it is only a value: a target is not consent.
+    // Nor does a target of that name: targets are the known ones only.
     write(
         t.repo.path(),
         "gonogo.toml",
         &format!("[targets]\nallow_commands = \"true\"\nGONOGO_ALLOW_COMMANDS = \"1\"\n\n{config}"),
     );
     let out = t.check(&[]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown target `allow_commands`"), "{stderr}");
     assert!(t.ran().is_empty(), "{:?}", t.ran());
 }
 
