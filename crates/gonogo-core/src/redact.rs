@@ -9,6 +9,7 @@ pub use gonogo_secrets::redact::{
     redact_header, redact_secret, redact_text, redact_url,
 };
 
+<<<<<<< HEAD
 use crate::decide::Report;
 use crate::outcome::{Evidence, Location, Outcome};
 
@@ -17,10 +18,28 @@ use crate::outcome::{Evidence, Location, Outcome};
 /// redacted whole unless it is a variable reference, every other value goes through the
 /// redactor (passwords in URLs, secret query parameters, tokens).
 pub fn redact_params(params: &crate::Params, redactor: &Redactor) -> crate::Params {
+=======
+/// Parameters as they may be shown or stored: secret-keyed values redacted, passwords in
+/// URLs hidden ([`is_secret_name`] says which keys are secret), and the values an `env`
+/// parameter assigns (`env="TOKEN=$API_TOKEN,CI"`: variables handed to a command, often
+/// expanded from secrets) redacted with their names kept.
+pub fn redact_params(params: &crate::Params) -> crate::Params {
+>>>>>>> wt-consent
     let mut out = crate::Params::new();
     for (k, v) in params.iter() {
         let shown = if is_secret_name(k) && !is_variable_reference(v) && !is_redacted(v) {
             redact_secret(v)
+        } else if k == "env" {
+            v.split(',')
+                .map(|entry| match entry.split_once('=') {
+                    Some((name, value)) if !is_variable_reference(value) => {
+                        format!("{name}={}", redact_secret(value))
+                    }
+                    Some(_) => entry.to_string(),
+                    None => entry.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
         } else {
             redactor.redact(v).into_owned()
         };
@@ -100,6 +119,15 @@ mod tests {
         // A variable's name is shown: it is not its value.
         assert_eq!(r.str("password"), Some("$DB_PASSWORD"));
         assert_eq!(r.str("dsn"), Some("postgres://app:${DB_PASSWORD}@db/app"));
+    }
+
+    #[test]
+    fn values_assigned_by_env_are_redacted_names_kept() {
+        let p = crate::Params::new().with("env", "API_TOKEN=s3cr3t-Vq2LmN9pR4sT6uW8,CI");
+        assert_eq!(
+            redact_params(&p, &Redactor::new()).str("env"),
+            Some("API_TOKEN=s3cr…(23 chars),CI")
+        );
     }
 
     #[test]

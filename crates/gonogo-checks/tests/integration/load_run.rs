@@ -209,3 +209,36 @@ async fn items_with_the_same_settings_share_one_run() {
     assert_eq!((a.status, b.status), (Status::Pass, Status::Pass));
     assert_eq!(a.evidence.summary, b.evidence.summary);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_stops_the_load_at_once() {
+    let (addr, hits) = target().await;
+    let url = format!("http://{addr}/ok");
+    let c = ctx();
+    let interrupt = c.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        interrupt.cancel();
+    });
+    let started = std::time::Instant::now();
+    let o = run(&c, &params(&[("url", &url), ("duration", "60s")])).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(o.status, Status::Error);
+    assert_eq!(
+        o.evidence.summary,
+        format!("interrupted: the load on {url} was stopped")
+    );
+    // The engine's workers stop too, within their drain window: the target goes quiet.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let settled = hits.load(Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        settled,
+        "the load kept running"
+    );
+}

@@ -209,20 +209,32 @@ fn a_command_sees_only_the_minimal_environment_and_what_its_item_passes() {
         dir.path(),
         "CHECKLIST.md",
         &format!(
-            "# Env\n\n- [ ] Env <!-- gonogo: cmd.succeeds cmd=\"env > {}\" shell=true env=\"NODE_ENV=test,DEPLOY_REGION\" -->\n",
+            "# Env\n\n- [ ] Env <!-- gonogo: cmd.succeeds cmd=\"env > {}\" shell=true env=\"NODE_ENV=test,DEPLOY_REGION,DEPLOY_TOKEN=$RELEASE_TOKEN\" -->\n",
             dump.display()
         ),
     );
     let secret = format!("{}{}", "wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY");
-    let out = gonogo(["check", "CHECKLIST.md", "--allow-commands"])
-        .current_dir(dir.path())
-        .env("AWS_SECRET_ACCESS_KEY", &secret)
-        .env("DATABASE_URL", "postgres://app:hunter22@db/app")
-        .env("DEPLOY_REGION", "eu-west-3")
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
+    let token = format!("{}{}", "rel-", "Qm83xZp2Lk5vN7wR");
+    let out = gonogo([
+        "check",
+        "CHECKLIST.md",
+        "--allow-commands",
+        "--format",
+        "json",
+    ])
+    .current_dir(dir.path())
+    .env("AWS_SECRET_ACCESS_KEY", &secret)
+    .env("RELEASE_TOKEN", &token)
+    .env("DATABASE_URL", "postgres://app:hunter22@db/app")
+    .env("DEPLOY_REGION", "eu-west-3")
+    .env("HOME", dir.path())
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // What the item hands over is never shown in full: the report keeps names, not values.
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!report.contains(&token), "{report}");
+    assert!(report.contains("DEPLOY_TOKEN=rel-…(20 chars)"), "{report}");
     let seen = std::fs::read_to_string(&dump).unwrap();
     let names: Vec<&str> = seen.lines().filter_map(|l| l.split('=').next()).collect();
     assert!(
@@ -235,6 +247,7 @@ fn a_command_sees_only_the_minimal_environment_and_what_its_item_passes() {
     assert!(!names.contains(&"NO_COLOR"), "{seen}");
     assert!(seen.contains("NODE_ENV=test\n"), "{seen}");
     assert!(seen.contains("DEPLOY_REGION=eu-west-3\n"), "{seen}");
+    assert!(seen.contains(&format!("DEPLOY_TOKEN={token}\n")), "{seen}");
     assert!(
         seen.contains(&format!("HOME={}\n", dir.path().display())),
         "{seen}"
