@@ -9,22 +9,16 @@ pub use gonogo_secrets::redact::{
     redact_header, redact_secret, redact_text, redact_url,
 };
 
-<<<<<<< HEAD
 use crate::decide::Report;
 use crate::outcome::{Evidence, Location, Outcome};
 
 /// Parameters as they may be shown or stored. They are the parameters as written (`$VAR`
 /// unexpanded: the variable's name is shown, never its value); a secret-keyed value is
-/// redacted whole unless it is a variable reference, every other value goes through the
-/// redactor (passwords in URLs, secret query parameters, tokens).
+/// redacted whole unless it is a variable reference, the values an `env` parameter assigns
+/// (`env="TOKEN=$API_TOKEN,CI"`: variables handed to a command) likewise with their names
+/// kept, and every other value goes through the redactor (passwords in URLs, secret query
+/// parameters, tokens).
 pub fn redact_params(params: &crate::Params, redactor: &Redactor) -> crate::Params {
-=======
-/// Parameters as they may be shown or stored: secret-keyed values redacted, passwords in
-/// URLs hidden ([`is_secret_name`] says which keys are secret), and the values an `env`
-/// parameter assigns (`env="TOKEN=$API_TOKEN,CI"`: variables handed to a command, often
-/// expanded from secrets) redacted with their names kept.
-pub fn redact_params(params: &crate::Params) -> crate::Params {
->>>>>>> wt-consent
     let mut out = crate::Params::new();
     for (k, v) in params.iter() {
         let shown = if is_secret_name(k) && !is_variable_reference(v) && !is_redacted(v) {
