@@ -390,7 +390,11 @@ pub fn unknown_targets(
     registry: &Registry,
     items: &[ItemBinding],
 ) -> Vec<Diagnostic> {
-    let mut known: Vec<&str> = registry.iter().flat_map(|k| k.doc().targets).copied().collect();
+    let mut known: Vec<&str> = registry
+        .iter()
+        .flat_map(|k| k.doc().targets)
+        .copied()
+        .collect();
     let named = items
         .iter()
         .filter_map(|b| match b {

@@ -132,7 +132,9 @@ async fn a_misspelt_target_is_a_located_diagnostic_with_a_did_you_mean() {
     let shown: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         shown,
-        ["error: gonogo.toml:2:1: unknown target `api_ulr` in [targets]; did you mean `api_url`? [config-unknown-key]"]
+        [
+            "error: gonogo.toml:2:1: unknown target `api_ulr` in [targets]; did you mean `api_url`? [config-unknown-key]"
+        ]
     );
 }
 
@@ -176,7 +178,10 @@ async fn a_missing_explicit_path_fails_the_item() {
     assert_eq!(got[0].0, Status::Pass);
     for (status, summary) in &got[1..] {
         assert_eq!(*status, Status::Fail, "{summary}");
-        assert!(summary.ends_with("does not exist in the repository"), "{summary}");
+        assert!(
+            summary.ends_with("does not exist in the repository"),
+            "{summary}"
+        );
     }
 }
 
@@ -206,7 +211,10 @@ async fn a_static_only_run_skips_live_items_and_says_so() {
         }
         let report = &checked.report;
         assert_eq!(report.decision, Decision::Go);
-        assert_eq!(report.verdict, "Go (static only: 2 live items not verified)");
+        assert_eq!(
+            report.verdict,
+            "Go (static only: 2 live items not verified)"
+        );
         let partial = report.partial.expect("a partial run");
         assert_eq!((partial.scope, partial.unverified), (Scope::Static, 2));
     }
@@ -224,7 +232,11 @@ async fn a_live_only_run_skips_static_items() {
         .unwrap();
     let got = statuses(&checked);
     assert_eq!(got[0].0, Status::Skipped);
-    assert_eq!(got[1].0, Status::Error, "a live check still needs its target");
+    assert_eq!(
+        got[1].0,
+        Status::Error,
+        "a live check still needs its target"
+    );
     assert_eq!(
         checked.report.verdict,
         "No-Go (live only: 1 static item not verified)"
@@ -277,7 +289,10 @@ async fn malformed_annotations_stop_the_run_with_their_line() {
 static EVENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 fn event(e: &str) {
-    EVENTS.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
+    EVENTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(e.to_string());
 }
 
 static ERROR_RATE_DOC: CheckDoc = CheckDoc {
@@ -353,6 +368,11 @@ async fn the_error_rate_is_read_before_gonogo_loads_the_service() {
     let events = EVENTS.lock().unwrap().clone();
     assert_eq!(
         events,
-        ["start error-rate", "end error-rate", "start load", "end load"]
+        [
+            "start error-rate",
+            "end error-rate",
+            "start load",
+            "end load"
+        ]
     );
 }

@@ -5,6 +5,7 @@ mod cli;
 mod docs;
 mod load;
 mod no_secret_leaks;
+mod nothing;
 mod reports;
 mod secrets_cli;
 mod seeds;
