@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Seed 004 end to end, every live item at once: `gonogo check` with a gonogo.toml pointing at
-# the demo service (plain HTTP, so `tls.cert` is skipped), PostgreSQL and Redis on this machine,
+# the demo service (plain HTTP, so `tls.cert` is an error: no https target), PostgreSQL and Redis on this machine,
 # and a Prometheus (Debian's package) started here scraping the demo and itself with one rule
 # file. Prints, per run, the wall time of the whole check, how many live items were evaluated
 # (not skipped), and when the last live probe finished (the checks run concurrently; load.run
-# items are load tests of their configured length and are counted apart).
+# items are load tests of their configured length, run after every other check, and are counted
+# apart).
 #
 #   cargo build --release -p gonogo -p gonogo-demo
 #   benches/live/e2e.sh [RUNS]

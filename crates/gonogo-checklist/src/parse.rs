@@ -643,7 +643,9 @@ fn malformed_annotations(raw: &str) -> Vec<(usize, String)> {
             if !closed {
                 out.push((
                     at,
-                    format!("annotation never closed: `<!-- gonogo:` has no `-->` on the item; {FORM}"),
+                    format!(
+                        "annotation never closed: `<!-- gonogo:` has no `-->` on the item; {FORM}"
+                    ),
                 ));
             }
             continue;
@@ -657,7 +659,9 @@ fn malformed_annotations(raw: &str) -> Vec<(usize, String)> {
             continue;
         }
         let message = if next == Some(':') {
-            format!("annotation prefix `{prefix}:` is not read: it must be lowercase `gonogo:`; {FORM}")
+            format!(
+                "annotation prefix `{prefix}:` is not read: it must be lowercase `gonogo:`; {FORM}"
+            )
         } else {
             format!("annotation without a colon after `{prefix}` is not read; {FORM}")
         };

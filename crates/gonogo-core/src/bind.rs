@@ -413,7 +413,11 @@ pub fn unknown_targets(
     registry: &Registry,
     items: &[ItemBinding],
 ) -> Vec<Diagnostic> {
-    let mut known: Vec<&str> = registry.iter().flat_map(|k| k.doc().targets).copied().collect();
+    let mut known: Vec<&str> = registry
+        .iter()
+        .flat_map(|k| k.doc().targets)
+        .copied()
+        .collect();
     let named = items
         .iter()
         .filter_map(|b| match b {
@@ -634,6 +638,65 @@ mod tests {
             parse_annotation("manual reason=legal").unwrap().check,
             "manual"
         );
+    }
+
+    #[test]
+    fn unknown_targets_are_errors_with_a_did_you_mean() {
+        use crate::check::{CheckContext, CheckDoc, ParamDoc, Service};
+        use crate::outcome::Outcome;
+        struct Probe;
+        struct Ready;
+        #[async_trait::async_trait]
+        impl PreparedCheck for Ready {
+            async fn run(&self, _: &CheckContext) -> Outcome {
+                Outcome::pass("ran")
+            }
+        }
+        static DOC: CheckDoc = CheckDoc {
+            live: Some(Service::Http),
+            targets: &["api_url"],
+            summary: "",
+            description: "",
+            params: &[ParamDoc::optional("target", "")],
+            examples: &[],
+            phrases: &[],
+            not_phrases: &[],
+            findings: &[],
+        };
+        impl CheckKind for Probe {
+            fn id(&self) -> &'static str {
+                "t.probe"
+            }
+            fn doc(&self) -> &'static CheckDoc {
+                &DOC
+            }
+            fn prepare(
+                &self,
+                _: &Params,
+            ) -> Result<Box<dyn PreparedCheck>, crate::params::ParamError> {
+                Ok(Box::new(Ready))
+            }
+        }
+        let registry = Registry::new(vec![&Probe]);
+        let config = crate::config::parse(
+            "[targets]\napi_url = \"http://a\"\napi_ulr = \"http://b\"\nadmin_url = \"http://c\"\n  zzz = \"d\"\n",
+            "g.toml",
+            &|_| true,
+        )
+        .unwrap();
+        // `admin_url` is known because an item names it with `target=`.
+        let checklist =
+            gonogo_checklist::parse("- [ ] Admin <!-- gonogo: t.probe target=admin_url -->\n");
+        let plan = bind(&checklist, "c.md", &config, &registry, &BTreeMap::new());
+        let shown: Vec<String> = plan.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "error: <config>:3:1: unknown target `api_ulr` in [targets]; did you mean `api_url`? [config-unknown-key]",
+                "error: <config>:5:3: unknown target `zzz` in [targets] (known: admin_url, api_url) [config-unknown-key]",
+            ]
+        );
+        assert!(plan.has_errors());
     }
 
     #[test]

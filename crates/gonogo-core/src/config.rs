@@ -461,6 +461,8 @@ fn unknown_keys(
             }
         }
     }
+    // Tables iterate by key; the user reads the file top to bottom.
+    out.sort_by_key(|d| (d.line, d.column));
     out
 }
 
@@ -598,12 +600,74 @@ timeout = "30s"
     }
 
     #[test]
+    fn unknown_keys_in_every_table_are_located_with_a_did_you_mean() {
+        let src = "\
+[run]
+timout = \"30s\"
+live = false
+
+[policy]
+manual_block = false
+
+[[bind]]
+text = \"x\"
+check = \"files.exists\"
+parms = { path = \"a\" }
+
+[store]
+uri = \"sqlite:x.db\"
+
+[polcy]
+";
+        let shown: Vec<String> = parse(src, "g.toml", &known)
+            .unwrap_err()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "error: g.toml:2:1: unknown key `timout` in [run]; did you mean `timeout`? [config-unknown-key]",
+                "error: g.toml:6:1: unknown key `manual_block` in [policy]; did you mean `manual_blocks`? [config-unknown-key]",
+                "error: g.toml:11:1: unknown key `parms` in [[bind]]; did you mean `params`? [config-unknown-key]",
+                "error: g.toml:14:1: unknown key `uri` in [store]; did you mean `url`? [config-unknown-key]",
+                "error: g.toml:16:2: unknown key `polcy` in gonogo.toml; did you mean `policy`? [config-unknown-key]",
+            ]
+        );
+        // Far from every known key: the known keys are listed instead.
+        let errs = parse("[run]\nspeed = 3\n", "g.toml", &known).unwrap_err();
+        assert_eq!(
+            errs[0].message,
+            "unknown key `speed` in [run] (known: auto_bind, live, concurrency, timeout)"
+        );
+    }
+
+    #[test]
+    fn targets_are_kept_with_where_they_are_set_and_live_can_be_turned_off() {
+        let c = parse(
+            "[targets]\napi_url = \"$API_URL\"\n  api_ulr = \"x\"\n[run]\nlive = false\n",
+            "g.toml",
+            &known,
+        )
+        .unwrap();
+        // Target names are judged once items are bound (`target=` may name one).
+        assert_eq!(c.target_keys["api_url"], (2, 1));
+        assert_eq!(c.target_keys["api_ulr"], (3, 3));
+        assert!(!c.live);
+        assert!(Config::with_defaults().live);
+    }
+
+    #[test]
     fn syntax_errors_name_the_line() {
         let errs = parse("[targets]\napi_url = \n", "g.toml", &known).unwrap_err();
         assert_eq!(errs[0].line, 2);
-        let errs = parse("[targts]\n", "g.toml", &known).unwrap_err();
+        let errs = parse("[run]\nconcurrency = \"x\"\n", "g.toml", &known).unwrap_err();
         assert_eq!(errs[0].code, "config-syntax");
-        assert_eq!(errs[0].line, 1);
+        assert_eq!(errs[0].line, 2);
+        let errs = parse("\n[targts]\n", "g.toml", &known).unwrap_err();
+        assert_eq!(errs[0].code, "config-unknown-key");
+        assert_eq!((errs[0].line, errs[0].column), (2, 2));
+        assert!(errs[0].message.ends_with("did you mean `targets`?"));
     }
 
     #[test]

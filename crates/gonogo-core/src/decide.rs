@@ -613,8 +613,10 @@ mod tests {
         r.items[0].status = Status::Error;
         conclude(&mut r, &Policy::default());
         assert_eq!(r.decision, Decision::NoGo);
-        assert_eq!(r.reasons.len(), 1);
+        assert_eq!(r.reasons.len(), 2);
         assert!(r.reasons[0].starts_with("line 1: a — error"));
+        // The other items were skipped or warned: nothing is verified any more.
+        assert_eq!(r.reasons[1], NOTHING_VERIFIED);
     }
 
     #[test]
@@ -632,6 +634,7 @@ mod tests {
         let mut r = report(vec![
             item("m", "Compliance", Status::Manual, None),
             item("f", "Docs", Status::Fail, Some("docs.fresh")),
+            item("p", "Sec", Status::Pass, Some("secrets.scan")),
         ]);
         let mut policy = Policy {
             advisory: vec![Selector::parse("section:docs").unwrap()],
@@ -679,11 +682,72 @@ mod tests {
 
     #[test]
     fn waived_items_do_not_block() {
-        let mut r = report(vec![item("w", "S", Status::Waived, Some("files.exists"))]);
+        let mut r = report(vec![
+            item("w", "S", Status::Waived, Some("files.exists")),
+            item("p", "S", Status::Pass, Some("secrets.scan")),
+        ]);
         conclude(&mut r, &Policy::default());
         assert_eq!(r.decision, Decision::Go);
         assert_eq!(r.waived().count(), 1);
         assert_eq!(r.verdict, "Go with 1 waiver");
+    }
+
+    #[test]
+    fn go_needs_at_least_one_verified_item() {
+        // Nothing blocks, yet nothing was verified: skipped live items, a waiver, an advisory
+        // manual item. That is not a Go.
+        let mut r = report(vec![
+            item("s", "S", Status::Skipped, Some("http.status")),
+            item("w", "S", Status::Waived, Some("files.exists")),
+            item("m", "Docs", Status::Manual, None),
+        ]);
+        let policy = Policy {
+            manual_blocks: false,
+            ..Policy::default()
+        };
+        conclude(&mut r, &policy);
+        assert_eq!(r.decision, Decision::NoGo);
+        assert!(!r.verified());
+        assert_eq!(r.reasons, [NOTHING_VERIFIED]);
+        assert_eq!(r.verdict, "No-Go");
+
+        // One attestation is a verification.
+        r.items[2].status = Status::Attested;
+        conclude(&mut r, &policy);
+        assert_eq!(r.decision, Decision::Go);
+        assert_eq!(r.verdict, "Go with 1 waiver");
+
+        // An empty selection verifies nothing either.
+        let mut empty = report(Vec::new());
+        conclude(&mut empty, &policy);
+        assert_eq!(empty.decision, Decision::NoGo);
+    }
+
+    #[test]
+    fn a_partial_run_says_what_it_left_out() {
+        let mut r = report(vec![
+            item("p", "S", Status::Pass, Some("files.exists")),
+            item("s", "S", Status::Skipped, Some("http.status")),
+        ]);
+        r.partial = Some(Partial {
+            scope: Scope::Static,
+            unverified: 1,
+        });
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.decision, Decision::Go);
+        assert_eq!(r.verdict, "Go (static only: 1 live item not verified)");
+        r.items[0].status = Status::Fail;
+        r.partial = Some(Partial {
+            scope: Scope::Live,
+            unverified: 23,
+        });
+        conclude(&mut r, &Policy::default());
+        assert_eq!(r.verdict, "No-Go (live only: 23 static items not verified)");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["partial"],
+            serde_json::json!({"scope": "live", "unverified": 23})
+        );
     }
 
     #[test]
@@ -706,7 +770,8 @@ mod tests {
             r.reasons,
             [
                 "line 1: m — manual (attestation by Jane Roe expired after 2026-11-30)",
-                "policy requires a sign-off by Security Team"
+                "policy requires a sign-off by Security Team",
+                NOTHING_VERIFIED,
             ]
         );
         assert_eq!(r.expired().count(), 1);

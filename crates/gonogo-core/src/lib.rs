@@ -14,8 +14,8 @@ pub mod redact;
 pub mod run;
 
 pub use check::{
-    CheckContext, CheckDoc, CheckKind, MissingTarget, ParamDoc, PreparedCheck, Recognition, Registry,
-    Service,
+    CheckContext, CheckDoc, CheckKind, MissingTarget, ParamDoc, PreparedCheck, Recognition,
+    Registry, Service,
 };
 pub use outcome::{Evidence, Finding, Location, Outcome, Status};
 pub use params::{ParamError, Params};

@@ -614,7 +614,11 @@ mod tests {
                     &tally,
                     "error-rate",
                 ),
-                item(Behaviour::BlockThread(Duration::from_millis(80)), &tally, "p95"),
+                item(
+                    Behaviour::BlockThread(Duration::from_millis(80)),
+                    &tally,
+                    "p95",
+                ),
             ],
             8,
             Duration::from_secs(10),

@@ -137,7 +137,8 @@ pub struct ChecklistFile {
     pub display_path: String,
     pub source: String,
     pub checklist: Checklist,
-    /// Malformed boxes, invalid UTF-8 replaced, and the like.
+    /// Diagnostics about the file: malformed boxes and invalid UTF-8 (warnings), malformed or
+    /// misplaced annotations (errors: binding stops on them).
     pub warnings: Vec<Diagnostic>,
 }
 

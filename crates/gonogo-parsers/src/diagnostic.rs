@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(did_you_mean("API_URL", keys), Some("api_url"));
         assert_eq!(did_you_mean("prometheus", keys), None);
         assert_eq!(did_you_mean("x", keys), None);
-        assert_eq!(did_you_mean("timout", ["timeout", "auto_bind"]), Some("timeout"));
+        assert_eq!(
+            did_you_mean("timout", ["timeout", "auto_bind"]),
+            Some("timeout")
+        );
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("ab", "ba"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);

@@ -81,6 +81,13 @@ pub fn explain(kind: &dyn CheckKind) -> String {
         }
         out.push('\n');
     }
+    if !d.targets.is_empty() {
+        let _ = writeln!(
+            out,
+            "Targets (gonogo.toml [targets], when no address is given): {}\n",
+            d.targets.join(", ")
+        );
+    }
     if !d.phrases.is_empty() {
         let _ = writeln!(out, "Recognises items such as:");
         for ph in d.phrases {

@@ -22,7 +22,7 @@ when a cookie lacks Secure, when a session cookie lacks HttpOnly, or when a sess
 no SameSite or `SameSite=None` (cross-site requests carry it); other cookies without SameSite \
 only warn. Cookie values are never read into evidence: only names and attributes. Skipped when \
 the URL sets no cookie (nothing to judge; name the endpoint that does), error when it does not \
-answer, skipped without a target.",
+answer, an error without a target.",
     params: http_params![
         ParamDoc::with_default(
             "method",

@@ -24,7 +24,7 @@ Access-Control-Allow-Credentials: true (browsers refuse it, but it shows a refle
 configuration). When `allowed` names production origins, a preflight from each must be allowed, \
 otherwise the item warns. This is the live half of \"CORS origins restricted\": the static half \
 (`CORS_ORIGINS=*` in env files) belongs to `env.strength`; this kind wins that item's binding \
-and is skipped when no `api_url` is configured. Error when the target does not answer.",
+and is an error when no `api_url` is configured. Error when the target does not answer.",
     params: http_params![
         ParamDoc::with_default(
             "origin",

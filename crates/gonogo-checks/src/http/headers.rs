@@ -26,7 +26,7 @@ bonuses count only when the score without them is at least 90. One finding per h
 costs points: it fails the item when the header is named in `require` (the headers the item \
 names, e.g. \"HSTS, CSP\"), otherwise it warns. The item fails when the score is below \
 `min_score`. Over plain http the HSTS header is scored as sent (a TLS terminator in front is \
-assumed) and the summary says so. Error when the URL gives no answer; skipped without a target.",
+assumed) and the summary says so. Error when the URL gives no answer; an error without a target.",
     params: http_params![
         ParamDoc::with_default(
             "min_score",

@@ -29,7 +29,7 @@ conforming service cannot change state. Fails when a probe gets a 5xx, when a bo
 stack trace or database error text, or when a schema-invalid request is accepted (2xx). At most \
 `max_requests` requests are sent (a warning says when operations were left out); the count is in \
 the evidence. Warns when every answer was 401/403 (nothing reached validation). Error when the \
-document cannot be read, skipped without a target.",
+document cannot be read, an error without a target.",
     params: http_params![
         ParamDoc::optional("spec", "OpenAPI document in the repository (JSON or YAML)."),
         ParamDoc::with_default(

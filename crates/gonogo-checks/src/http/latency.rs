@@ -22,7 +22,7 @@ static DOC: CheckDoc = CheckDoc {
 URL (default: the `api_url` target), after one unmeasured warm-up request, and computes the \
 nearest-rank `percentile` (default 95) of the full exchange times. Fails when it exceeds `max`, \
 or when any sample answers outside `expect` (default 2xx, 3xx) — a fast error is no answer. \
-Error when a sample gets no answer within the timeout; skipped without a target. This measures \
+Error when a sample gets no answer within the timeout; an error without a target. This measures \
 an idle service; a load test with a target rate belongs to `load.run`, which is why items \
 under a load-testing or success-criteria heading bind here only weakly.",
     params: http_params![

@@ -24,7 +24,7 @@ see) and stops at the first 429 Too Many Requests. Passes when a 429 comes withi
 carries `Retry-After`, `RateLimit-*` (IETF draft) or `X-RateLimit-*` headers, so clients know \
 when to come back. Fails when the whole burst is served without a 429, or when the service \
 errors (5xx) under it. Warns when the 429 carries no retry information. The number of requests \
-sent is part of the evidence. Error when the target does not answer; skipped without a target. \
+sent is part of the evidence. Error when the target does not answer; an error without a target. \
 The burst is the only load it adds; it sends GET requests only.",
     params: http_params![ParamDoc::with_default(
         "burst",

@@ -22,7 +22,7 @@ with `path`, and reads at most `max_bytes` of the answer within `timeout`. Passe
 is in `expect` (default any 2xx), the whole exchange took at most `max_latency` (when set), every \
 `header` expectation holds, the body contains `body` and the `json` expression holds. Fails when \
 the connection is refused, the answer does not come within the timeout (with the stage it was \
-stuck at), or any expectation does not hold: one finding each. Skipped when neither `url` nor the \
+stuck at), or any expectation does not hold: one finding each. An error when neither `url` nor the \
 target is configured (\"no api_url configured\"). Items about a frontend bind to the \
 `frontend_url` target.",
     params: http_params![

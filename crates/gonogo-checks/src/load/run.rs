@@ -30,7 +30,7 @@ open-model run falls short of its requested rate. `max_error_rate` is an upper b
 percent; without it a run with more than 1 % errors fails. Responses outside `expect` \
 (default 2xx and 3xx) are errors. Fails when a threshold is not met or no request could be \
 measured; errors when the target cannot be reached at all (every request a connection error) \
-or the run cannot start; skipped when no URL is configured. Items with the same load settings \
+or the run cannot start; an error when no URL is configured. Items with the same load settings \
 share one run. The load is bounded: at most 10 minutes, and the engine's hard caps on rate \
 and connections apply; the target must be named explicitly. Requests are GETs and do not \
 change the target.",

@@ -30,7 +30,7 @@ static DOC: CheckDoc = CheckDoc {
         `metrics-http-status` for a non-200 answer, `metrics-empty` when there is no sample, \
         `metrics-missing` for each metric named in `require=` that is absent, \
         `metrics-too-large` when the page exceeds the limit. Errors when an endpoint cannot \
-        be reached or does not answer in time; skipped when no metrics_url is configured.",
+        be reached or does not answer in time; an error when no metrics_url is configured.",
     params: &[
         ParamDoc::optional(
             "url",

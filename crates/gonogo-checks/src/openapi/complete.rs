@@ -238,13 +238,13 @@ impl PreparedCheck for Prepared {
             Err(unset @ gonogo_core::MissingTarget::Unset { .. }) => return unset.outcome(),
             Err(gonogo_core::MissingTarget::NotConfigured(_)) => {}
             Ok(api) => {
-            let url = format!("{}/openapi.json", api.trim_end_matches('/'));
-            return match fetch(&url).await {
-                Ok(src) => blocking(move || judge(&redact_url(&url), &src)).await,
-                Err(why) => {
-                    Outcome::error(format!("no OpenAPI document in the repository, and {why}"))
-                }
-            };
+                let url = format!("{}/openapi.json", api.trim_end_matches('/'));
+                return match fetch(&url).await {
+                    Ok(src) => blocking(move || judge(&redact_url(&url), &src)).await,
+                    Err(why) => {
+                        Outcome::error(format!("no OpenAPI document in the repository, and {why}"))
+                    }
+                };
             }
         }
         absent(

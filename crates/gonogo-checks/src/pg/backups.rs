@@ -30,7 +30,7 @@ static DOC: CheckDoc = CheckDoc {
         `archive_command`/`archive_library` and `pg_stat_archiver`: archiving off fails \
         (`pg-archive-off`), on without a command (`pg-archive-no-command`), never archived \
         (`pg-archive-never`), last archived WAL older than `max_age` (`pg-archive-stale`), \
-        last failure after last success (`pg-archive-failing`). Skipped when neither `path=` \
+        last failure after last success (`pg-archive-failing`). An error when neither `path=` \
         nor a database_url is configured. \"daily\" in the item binds `max_age=25h` (a day \
         plus an hour of slack for the job's own run time); a deployment step (\"Take full \
         database backup\", \"Database backup taken before migration\") binds `max_age=6h`: \

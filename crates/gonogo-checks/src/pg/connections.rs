@@ -21,7 +21,7 @@ static DOC: CheckDoc = CheckDoc {
         check's own session included) and compares them with `max_connections`. Fails when \
         the share in use is at or above `max` percent (default 80); the evidence shows the \
         count, the limit and the share. Errors when the server cannot be reached or read \
-        within the time bound; skipped when no database_url is configured. Numbers in the \
+        within the time bound; an error when no database_url is configured. Numbers in the \
         item (\"Database connections < 80%\") become `max`; \"No database connection pool \
         exhaustion\" and \"Connection pool adequate\" are judged on the server side, where \
         every pool's connections end up, with the default bound.",

@@ -26,7 +26,7 @@ static DOC: CheckDoc = CheckDoc {
         (the evidence says since when). With `window=` (at most 60s) the counter is read \
         twice, `window` apart, and only deadlocks in between count. Fails when more than `max` \
         (default 0) deadlocks are counted. Errors when the database cannot be reached or read \
-        within the time bound; skipped when no database_url is configured.",
+        within the time bound; an error when no database_url is configured.",
     params: &[
         DSN_PARAM,
         ParamDoc::with_default("max", "Most deadlocks tolerated.", "0"),

@@ -23,7 +23,7 @@ static DOC: CheckDoc = CheckDoc {
         table, and joins along the key slow. Fails with one finding per unsupported foreign \
         key (at most 200 listed); passes when every foreign key is supported, and says so when \
         there are none. Errors when the database cannot be reached or read within the time \
-        bound; skipped when no database_url is configured. The deployment step \"Update \
+        bound; an error when no database_url is configured. The deployment step \"Update \
         indexes if needed\" binds here too: an unsupported foreign key is the index needed.",
     params: &[
         DSN_PARAM,

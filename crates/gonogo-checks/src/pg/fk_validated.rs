@@ -21,7 +21,7 @@ static DOC: CheckDoc = CheckDoc {
         that were added `NOT VALID` and never validated: PostgreSQL enforces them for new rows \
         only, so existing rows may violate them. Fails with one finding per such constraint \
         (at most 200 listed); passes when every constraint is validated, and says how many it \
-        saw. Errors when the database cannot be reached or read within the time bound; skipped \
+        saw. Errors when the database cannot be reached or read within the time bound; an error \
         when no database_url is configured.",
     params: &[
         DSN_PARAM,

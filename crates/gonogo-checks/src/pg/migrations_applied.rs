@@ -38,8 +38,8 @@ static DOC: CheckDoc = CheckDoc {
         database records a migration the repository does not have: wrong branch or \
         deployment ahead), `pg-migrations-failed` (a recorded failed or unfinished migration) \
         or `pg-migrations-table-missing` (nothing was ever applied). Skipped when the \
-        repository has no migrations for a known tool, or no database_url is configured; \
-        errors when the database cannot be read within the time bound. The deployment step \
+        repository has no migrations for a known tool; errors when no database_url is \
+        configured or the database cannot be read within the time bound. The deployment step \
         \"Verify schema changes\" binds here: the schema is the one the repository's \
         migrations make.",
     params: &[
@@ -278,7 +278,7 @@ fn quote_ident(s: &str) -> String {
 #[async_trait::async_trait]
 impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
-        // Before connecting: without a target the item is skipped whatever the repository holds.
+        // Before connecting: without a target the item is an error whatever the repository holds.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
             return Ok(o);
         }

@@ -27,7 +27,7 @@ static DOC: CheckDoc = CheckDoc {
         `pg-replica-lagging` (an idle, caught-up replica reports no lag and counts as 0). On a \
         standby it reads `pg_stat_wal_receiver`: not streaming fails, and the time since the \
         last replayed transaction counts as lag when replay is behind what was received. \
-        Errors when the server cannot be reached or read within the time bound; skipped when \
+        Errors when the server cannot be reached or read within the time bound; an error when \
         no database_url is configured.",
     params: &[
         DSN_PARAM,

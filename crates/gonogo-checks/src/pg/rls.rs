@@ -23,8 +23,8 @@ static DOC: CheckDoc = CheckDoc {
         each table without RLS (any role with table privileges then reads every row); warns \
         with `pg-rls-no-policies` for a table with RLS on and no policy (everyone but the \
         owner is denied everything, usually a mistake). Tables listed in `exclude=` are not \
-        considered. Skipped when the schemas hold no tables or no database_url is configured; \
-        errors when the database cannot be reached or read within the time bound.",
+        considered. Skipped when the schemas hold no tables; errors when no database_url is \
+        configured or the database cannot be reached or read within the time bound.",
     params: &[
         DSN_PARAM,
         ParamDoc::with_default("schemas", "Comma list of exposed schemas.", "public"),

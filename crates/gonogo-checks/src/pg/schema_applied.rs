@@ -46,7 +46,7 @@ static DOC: CheckDoc = CheckDoc {
         security is off; fails with `pg-schema-file-missing` when the file does not exist and \
         `pg-schema-file-unreadable` when it is too large or binary. Errors when the file \
         creates nothing recognisable or the database cannot be read within the time bound; \
-        skipped when no database_url is configured.",
+        an error when no database_url is configured.",
     params: &[
         ParamDoc::required(
             "file",
@@ -775,7 +775,7 @@ fn conclude(file: &str, objects: &[Object], found: &[Option<String>]) -> Outcome
 #[async_trait::async_trait]
 impl live::Check for Prepared {
     async fn check(&self, ctx: &CheckContext) -> live::Concluded {
-        // Before reading anything: without a target the item is skipped.
+        // Before reading anything: without a target the item is an error.
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
             return Ok(o);
         }

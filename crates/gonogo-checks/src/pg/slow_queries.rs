@@ -28,7 +28,7 @@ static DOC: CheckDoc = CheckDoc {
         to 200 characters with every string literal masked), the mean time and the call \
         count. Errors when the extension is installed but unreadable (not in \
         shared_preload_libraries), or when the database cannot be reached within the time \
-        bound; skipped when no database_url is configured. \"Database query performance \
+        bound; an error when no database_url is configured. \"Database query performance \
         stable\" binds with the default bound: no statement slower than 500 ms on average.",
     params: &[
         DSN_PARAM,

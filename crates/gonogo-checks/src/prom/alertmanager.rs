@@ -23,7 +23,7 @@ static DOC: CheckDoc = CheckDoc {
         with `prom-alertmanager-dropped` for each Alertmanager that discovery found but \
         relabelling dropped. It shows what Prometheus is configured to reach, not whether \
         that Alertmanager routes alerts onward. Errors when Prometheus cannot be reached, \
-        answers something other than its API, or not within 5 s; skipped when no \
+        answers something other than its API, or not within 5 s; an error when no \
         prometheus_url is configured.",
     params: &[
         URL_PARAM,

@@ -75,7 +75,7 @@ static DOC: CheckDoc = CheckDoc {
         PostgreSQL or Redis heading, that Prometheus scrapes an up target of a job named \
         after it (`min=1`). Errors when \
         Prometheus cannot be reached, rejects the query, or does not answer within 5 s; \
-        skipped when no prometheus_url is configured.",
+        an error when no prometheus_url is configured.",
     params: &[
         URL_PARAM,
         ParamDoc::required(

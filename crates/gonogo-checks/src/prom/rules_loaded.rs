@@ -23,7 +23,7 @@ static DOC: CheckDoc = CheckDoc {
         location, Prometheus' error as message), and `prom-rules-no-severity` when \
         `severity=` is given and no alerting rule carries that `severity` label (\"Alert rules \
         defined for critical errors\" binds `severity=critical`). Errors when Prometheus \
-        cannot be reached, answers something other than its API, or not within 5 s; skipped \
+        cannot be reached, answers something other than its API, or not within 5 s; an error \
         when no prometheus_url is configured.",
     params: &[
         URL_PARAM,

@@ -24,7 +24,7 @@ static DOC: CheckDoc = CheckDoc {
         remain, and with `prom-target-down` for each target whose last scrape failed (its \
         job, scrape URL and Prometheus' last error; first 50 listed). A target not scraped \
         yet (`unknown`) warns with `prom-target-unknown`. Errors when Prometheus cannot be \
-        reached, answers something other than its API, or not within 5 s; skipped when no \
+        reached, answers something other than its API, or not within 5 s; an error when no \
         prometheus_url is configured.",
     params: &[
         URL_PARAM,

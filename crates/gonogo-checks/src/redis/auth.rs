@@ -23,7 +23,7 @@ static DOC: CheckDoc = CheckDoc {
         authentication required. When the configured URL carries credentials, it then \
         connects with them and sends `PING`; if they are rejected the item fails with \
         `redis-auth-credentials-rejected`. Errors when Redis cannot be reached or does not \
-        answer within the time bound; skipped when no redis_url is configured.",
+        answer within the time bound; an error when no redis_url is configured.",
     params: &[URL_PARAM],
     examples: &["redis.auth", "redis.auth url=redis://127.0.0.1:6379"],
     phrases: &[

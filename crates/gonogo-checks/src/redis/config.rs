@@ -36,7 +36,7 @@ static DOC: CheckDoc = CheckDoc {
         is off or the last AOF write failed; `rdb` fails when no `save` schedule is set or the \
         last background save failed. Errors when CONFIG is refused (managed services often \
         rename it; bind the aspects you can verify some other way), when Redis cannot be \
-        reached, or when it does not answer within the time bound; skipped when no redis_url \
+        reached, or when it does not answer within the time bound; an error when no redis_url \
         is configured.",
     params: &[
         URL_PARAM,

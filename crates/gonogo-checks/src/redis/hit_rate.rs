@@ -22,7 +22,7 @@ static DOC: CheckDoc = CheckDoc {
         misses) is below `min` percent (default 80). With fewer than `min_lookups` lookups \
         (default 100) the ratio means nothing and the item is `error` (\"too few lookups to \
         judge\"), never a pass. Errors when Redis cannot be reached or does not answer within \
-        the time bound; skipped when no redis_url is configured.",
+        the time bound; an error when no redis_url is configured.",
     params: &[
         URL_PARAM,
         ParamDoc::with_default("min", "Lowest acceptable hit ratio, percent.", "80"),

@@ -22,7 +22,7 @@ static DOC: CheckDoc = CheckDoc {
         percent (default 80) of `maxmemory`; warns with `redis-maxmemory-above-system` when \
         the limit exceeds the host's memory (`total_system_memory`). The evidence shows used, \
         limit and share. Errors when Redis cannot be reached or does not answer within the \
-        time bound; skipped when no redis_url is configured. Items that name Redis only in \
+        time bound; an error when no redis_url is configured. Items that name Redis only in \
         their heading (\"Redis Cache › Memory limits set appropriately\") are recognised \
         through that context.",
     params: &[

@@ -22,7 +22,7 @@ static DOC: CheckDoc = CheckDoc {
         the other Redis kinds, a connection that fails or times out is this item's finding \
         (`redis-unreachable`, a `fail`: the item asks whether the connection works), and so \
         are rejected credentials or any reply other than PONG (`redis-ping-refused`). \
-        Skipped when no redis_url is configured.",
+        An error when no redis_url is configured.",
     params: &[URL_PARAM],
     examples: &["redis.ping", "redis.ping url=redis://127.0.0.1:6379/0"],
     phrases: &[

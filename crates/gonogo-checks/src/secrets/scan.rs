@@ -276,9 +276,11 @@ impl Prepared {
             threads: 0,
         };
         let walked = inventory_blocking(ctx);
-        if let Some(missing) = self.path.as_ref().and_then(|p| {
-            missing_path(ctx, "path", &p.to_string_lossy(), "secrets-path-missing")
-        }) {
+        if let Some(missing) = self
+            .path
+            .as_ref()
+            .and_then(|p| missing_path(ctx, "path", &p.to_string_lossy(), "secrets-path-missing"))
+        {
             return missing;
         }
         let prefix = self.path.as_ref().map(|p| {

@@ -25,8 +25,8 @@ yet valid), when fewer than `min_days` days remain, or when the server accepts T
 rustls cannot speak TLS 1.0/1.1, so that part is a raw probe: a ClientHello offering only TLS 1.0 \
 (then only 1.1) is sent and the first record of the answer read — a ServerHello with that \
 version means accepted, an alert or a close means refused, no answer within the timeout leaves \
-it unknown (a warning). Error when no handshake can be made; skipped when no https target is \
-configured.",
+it unknown (a warning). Error when no handshake can be made; an error when no https target is \
+configured (`tls_url`, or an https `api_url`).",
     params: &[
         ParamDoc::optional(
             "url",

@@ -141,7 +141,9 @@ pub fn missing_path(
         vec![
             Finding::fail(code, message)
                 .at(Location::file(rel))
-                .fix(format!("point {param}= at what the item is about, or add {rel}")),
+                .fix(format!(
+                    "point {param}= at what the item is about, or add {rel}"
+                )),
         ],
     ))
 }

@@ -68,7 +68,7 @@ fn seed_004_live_items_bind_to_live_kinds() {
 }
 
 #[tokio::test]
-async fn every_live_kind_is_skipped_without_its_target() {
+async fn every_live_kind_is_an_error_without_its_target() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = crate::live::ctx(dir.path(), &[]);
     let mut out = String::new();
@@ -83,8 +83,40 @@ async fn every_live_kind_is_skipped_without_its_target() {
             _ => &[],
         };
         let o = crate::live::run(*kind as &dyn CheckKind, needs_query, &ctx).await;
-        assert_eq!(o.status, Status::Skipped, "{}: {o:?}", kind.id());
+        // It cannot run, so it cannot tell: never a skip that would let Go through.
+        assert_eq!(o.status, Status::Error, "{}: {o:?}", kind.id());
         writeln!(out, "{}: {}", kind.id(), o.evidence.summary).unwrap();
     }
     insta::assert_snapshot!(out);
+}
+
+/// `CheckDoc::targets` is what makes a `[targets]` key known (a misspelt one is an error): every
+/// live kind declares the targets it reads, and without them says which one is missing.
+#[tokio::test]
+async fn every_live_kind_declares_the_targets_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = crate::live::ctx(dir.path(), &[]);
+    for kind in gonogo_checks::KINDS.iter().filter(|k| k.doc().is_live()) {
+        let doc = kind.doc();
+        assert!(!doc.targets.is_empty(), "{}: no targets", kind.id());
+        // Its first example, without an address of its own.
+        let example = gonogo_core::bind::parse_annotation(doc.examples[0]).unwrap();
+        let params: Vec<(&str, &str)> = example
+            .params
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "url" | "dsn"))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let o = crate::live::run(*kind as &dyn CheckKind, &params, &ctx).await;
+        assert_eq!(o.status, Status::Error, "{}: {o:?}", kind.id());
+        assert!(
+            doc.targets
+                .iter()
+                .any(|t| o.evidence.summary.starts_with(&format!("no {t} "))),
+            "{}: {} names none of {:?}",
+            kind.id(),
+            o.evidence.summary,
+            doc.targets
+        );
+    }
 }

@@ -124,15 +124,29 @@ async fn status_refused_connection_is_a_fail_with_the_reason() {
 }
 
 #[tokio::test]
-async fn status_without_target_is_skipped() {
-    let ctx = CheckContext::new(std::env::temp_dir());
+async fn status_without_target_is_an_error() {
+    let mut ctx = CheckContext::new(std::env::temp_dir());
     let o = run(&HttpStatus, &[("path", "/health")], &ctx).await;
     assert_eq!(
         (o.status, o.evidence.summary.as_str()),
-        (Status::Skipped, "no api_url configured")
+        (
+            Status::Error,
+            "no api_url configured: set it under [targets] in gonogo.toml, or run with --only static"
+        )
     );
     let o = run(&HttpStatus, &[("target", "frontend_url")], &ctx).await;
-    assert_eq!(o.evidence.summary, "no frontend_url configured");
+    assert!(o.evidence.summary.starts_with("no frontend_url configured"));
+    // A target whose variable is not set names the variable.
+    ctx.unset_targets
+        .insert("api_url".into(), vec!["GONOGO_API".into()]);
+    let o = run(&HttpStatus, &[("path", "/health")], &ctx).await;
+    assert_eq!(
+        (o.status, o.evidence.summary.as_str()),
+        (
+            Status::Error,
+            "api_url: $GONOGO_API is not set (set it in the environment or pass --env-file)"
+        )
+    );
 }
 
 /// A server that accepts connections and never answers.
@@ -514,10 +528,10 @@ async fn auth_fails_on_unprotected_endpoints_and_eternal_tokens() {
 }
 
 #[tokio::test]
-async fn auth_without_a_login_is_skipped_when_the_item_needs_one() {
+async fn auth_without_a_login_is_an_error_when_the_item_needs_one() {
     let (_d, ctx) = demo(DemoConfig::good()).await;
     let o = run(&HttpAuth, &[("require_login", "true")], &ctx).await;
-    assert_eq!(o.status, Status::Skipped);
+    assert_eq!(o.status, Status::Error);
     assert!(o.evidence.summary.starts_with("no login flow configured"));
     // Without require_login the protected endpoints from the OpenAPI document are still probed.
     let o = run(&HttpAuth, &[], &ctx).await;

@@ -842,12 +842,12 @@ async fn pg_schema_applied_reports_what_the_file_creates_and_the_database_lacks(
 }
 
 #[tokio::test]
-async fn pg_schema_applied_without_a_database_is_skipped_or_an_error() {
+async fn pg_schema_applied_without_a_database_is_an_error() {
     let repo = tempfile::tempdir().unwrap();
     std::fs::write(repo.path().join("schema.sql"), "CREATE TABLE t (id int);\n").unwrap();
     let params = [("file", "schema.sql")];
     let o = run(&PgSchemaApplied, &params, &ctx(repo.path(), &[])).await;
-    assert_eq!(o.status, Status::Skipped, "{o:?}");
+    assert_eq!(o.status, Status::Error, "{o:?}");
     assert!(
         o.evidence.summary.contains("database_url"),
         "{}",

@@ -211,18 +211,40 @@ async fn legacy_probe_sees_a_server_hello_for_tls_1_0() {
 }
 
 #[tokio::test]
-async fn skipped_without_an_https_target() {
+async fn an_error_without_an_https_target() {
     let prepared = gonogo_checks::tls::cert::TlsCert
         .prepare(&Params::new())
         .unwrap();
     let mut ctx = CheckContext::new(std::env::temp_dir());
     let o = prepared.run(&ctx).await;
-    assert_eq!(
-        (o.status, o.evidence.summary.as_str()),
-        (Status::Skipped, "no tls_url or https api_url configured")
+    assert_eq!(o.status, Status::Error);
+    assert!(
+        o.evidence
+            .summary
+            .starts_with("no tls_url or https api_url configured"),
+        "{o:?}"
     );
     ctx.targets
         .insert("api_url".into(), "http://127.0.0.1:1".into());
     let o = prepared.run(&ctx).await;
-    assert_eq!(o.status, Status::Skipped);
+    assert_eq!(o.status, Status::Error);
+    assert!(
+        o.evidence
+            .summary
+            .starts_with("no tls_url configured and api_url is not https"),
+        "{o:?}"
+    );
+    // An unset tls_url is reported as such, not replaced by api_url.
+    ctx.targets
+        .insert("api_url".into(), "https://127.0.0.1:1".into());
+    ctx.unset_targets
+        .insert("tls_url".into(), vec!["TLS_URL".into()]);
+    let o = prepared.run(&ctx).await;
+    assert_eq!(
+        (o.status, o.evidence.summary.as_str()),
+        (
+            Status::Error,
+            "tls_url: $TLS_URL is not set (set it in the environment or pass --env-file)"
+        )
+    );
 }

@@ -170,10 +170,13 @@ async fn an_open_model_that_cannot_keep_its_rate() {
 }
 
 #[tokio::test]
-async fn without_a_target_it_is_skipped() {
+async fn without_a_target_it_is_an_error() {
     let o = run(&ctx(), &params(&[])).await;
-    assert_eq!(o.status, Status::Skipped);
-    assert_eq!(o.evidence.summary, "no api_url configured");
+    assert_eq!(o.status, Status::Error);
+    assert_eq!(
+        o.evidence.summary,
+        "no api_url configured: set it under [targets] in gonogo.toml, or run with --only static"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

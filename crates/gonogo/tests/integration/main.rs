@@ -6,6 +6,7 @@ mod consent;
 mod docs;
 mod load;
 mod no_secret_leaks;
+mod nothing;
 mod reports;
 mod secrets_cli;
 mod seeds;

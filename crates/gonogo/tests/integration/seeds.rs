@@ -112,6 +112,17 @@ fn seed_000_against_the_example_is_a_mixed_no_go() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // No service runs for the example: its config declares the run static only.
+    assert_eq!(v["partial"]["scope"], "static");
+    assert!(v["partial"]["unverified"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        v["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("No-Go (static only: "),
+        "{}",
+        v["verdict"]
+    );
     let counts = &v["summary"]["counts"];
     for status in ["pass", "fail", "manual"] {
         assert!(
