@@ -183,7 +183,16 @@ pub fn redact_url(value: &str) -> String {
 fn is_secret_query_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     is_secret_name(&name.replace('-', "_"))
-        || ["key", "pass", "pwd", "auth", "apikey", "sig", "code_verifier"].contains(&lower.as_str())
+        || [
+            "key",
+            "pass",
+            "pwd",
+            "auth",
+            "apikey",
+            "sig",
+            "code_verifier",
+        ]
+        .contains(&lower.as_str())
         || lower.ends_with("signature")
 }
 
@@ -254,6 +263,10 @@ fn scanner() -> &'static Scanner {
     &SCANNER
 }
 
+/// One pass of the redactor: the text with what it finds hidden, or `None` when it found
+/// nothing.
+type Step<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// The one redactor of text gonogo shows or keeps (evidence, findings, error messages, command
 /// output, parameters). It hides, each as [`redact_secret`] shows a secret:
 ///
@@ -318,7 +331,7 @@ impl Redactor {
     /// `text` with every secret it holds redacted; borrowed when there was none.
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
-        let steps: [&dyn Fn(&str) -> Option<String>; 7] = [
+        let steps: [&Step<'_>; 7] = [
             &hide_key_blocks,
             &hide_url_credentials,
             &|t| self.hide_known(t),
@@ -390,10 +403,8 @@ fn replace_spans(
 }
 
 static KEY_EDGE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"-----(BEGIN|END)[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----",
-    )
-    .expect("valid regex")
+    regex::Regex::new(r"-----(BEGIN|END)[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+        .expect("valid regex")
 });
 
 /// A line of a key's body: base64, or one of PEM's `Name: value` headers.
@@ -512,8 +523,10 @@ fn hide_secret_assignments(text: &str) -> Option<String> {
         let v = value.as_str();
         let quoted = !c[3].is_empty();
         let reference = is_variable_reference(v);
-        let word = ["true", "false", "null", "none", "nil", "yes", "no", "on", "off"]
-            .contains(&v.to_ascii_lowercase().as_str());
+        let word = [
+            "true", "false", "null", "none", "nil", "yes", "no", "on", "off",
+        ]
+        .contains(&v.to_ascii_lowercase().as_str());
         if v.contains('…') || reference || word || v.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
@@ -725,27 +738,42 @@ mod tests {
         let out = redact_text(&whole);
         assert!(body.iter().all(|l| !out.contains(&l[10..50])), "{out}");
         // A tail of output that starts inside the key: no BEGIN line.
-        let cut = format!("{}\n-----END RSA PRIVATE KEY-----\nexit 1", body[6..].join("\n"));
+        let cut = format!(
+            "{}\n-----END RSA PRIVATE KEY-----\nexit 1",
+            body[6..].join("\n")
+        );
         let out = redact_text(&cut);
         assert!(body.iter().all(|l| !out.contains(&l[10..50])), "{out}");
-        assert!(out.ends_with("\n-----END RSA PRIVATE KEY-----\nexit 1"), "{out}");
+        assert!(
+            out.ends_with("\n-----END RSA PRIVATE KEY-----\nexit 1"),
+            "{out}"
+        );
         assert_eq!(out.lines().count(), 3, "one redaction for the body: {out}");
         // No END line either: the base64 lines alone.
         let neither = format!("  {}\n  {}\n", body[3], body[4]);
         let out = redact_text(&neither);
-        assert!(!out.contains(&body[3][10..50]) && !out.contains(&body[4][10..50]), "{out}");
+        assert!(
+            !out.contains(&body[3][10..50]) && !out.contains(&body[4][10..50]),
+            "{out}"
+        );
         // A head of output that stops inside the key: no END line.
         let head = format!(
             "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n{}",
-            body[0], &body[1][..30]
+            body[0],
+            &body[1][..30]
         );
         let out = redact_text(&head);
-        assert!(!out.contains(&body[0][10..50]) && !out.contains(&body[1][5..25]), "{out}");
+        assert!(
+            !out.contains(&body[0][10..50]) && !out.contains(&body[1][5..25]),
+            "{out}"
+        );
     }
 
     #[test]
     fn urls_assignments_and_auth_schemes() {
-        let out = redact_text("GET https://api.acme.dev/v1/items?page=2&access_token=tok3nValue99x&sort=asc");
+        let out = redact_text(
+            "GET https://api.acme.dev/v1/items?page=2&access_token=tok3nValue99x&sort=asc",
+        );
         assert_eq!(
             out,
             "GET https://api.acme.dev/v1/items?page=2&access_token=to…(13 chars)&sort=asc"
@@ -758,11 +786,20 @@ mod tests {
             ("DB_PASSWORD=hunter22", "hunter22"),
             ("JWT_SECRET=changethis", "changethis"),
             ("{\"api_key\": \"q8Zt3vXk29fL\"}", "q8Zt3vXk29fL"),
-            ("Authorization: Bearer q8Zt3vXk29fLq8Zt3v", "q8Zt3vXk29fLq8Zt3v"),
+            (
+                "Authorization: Bearer q8Zt3vXk29fLq8Zt3v",
+                "q8Zt3vXk29fLq8Zt3v",
+            ),
             ("x-api-key: Q8zt3vxk29fl", "Q8zt3vxk29fl"),
-            ("set-cookie: session=q8Zt3vXk29fL; Path=/; HttpOnly", "q8Zt3vXk29fL"),
+            (
+                "set-cookie: session=q8Zt3vXk29fL; Path=/; HttpOnly",
+                "q8Zt3vXk29fL",
+            ),
             ("Cookie: sid=plainlowercase", "plainlowercase"),
-            ("sent basic dXNlcjpxOFp0M3ZYazI5Zkw=", "dXNlcjpxOFp0M3ZYazI5Zkw="),
+            (
+                "sent basic dXNlcjpxOFp0M3ZYazI5Zkw=",
+                "dXNlcjpxOFp0M3ZYazI5Zkw=",
+            ),
         ] {
             let out = redact_text(text);
             assert!(!out.contains(secret), "{text} → {out}");
