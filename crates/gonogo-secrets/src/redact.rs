@@ -721,6 +721,13 @@ mod tests {
     fn scanner_rules_find_provider_tokens_and_jwts() {
         hidden(&format!("payment failed for key {}", stripe()), &stripe());
         hidden(&format!("clone with {} failed", github()), &github());
+        let aws_id = format!("AKIA{}", "QZ7T4M2LX9RB5WNC");
+        let aws_secret = format!("{}/{}", "wJalrXUtnFEMIK7MDENGb", "PxRfiCYq8Zt3vXk29fL");
+        hidden(&format!("aws_access_key_id = {aws_id}"), &aws_id);
+        hidden(
+            &format!("aws_secret_access_key = {aws_secret}"),
+            &aws_secret,
+        );
         let j = jwt();
         hidden(&format!("`$.token`: found \"{j}\""), &j);
         // The signature goes too, not only the header.
