@@ -246,11 +246,27 @@ pub fn redact_header(name: &str, value: &str) -> String {
 }
 
 /// An environment variable whose value is taken for a secret wherever it appears: a secret
-/// name, or a key (`STRIPE_KEY`).
+/// name, a key (`STRIPE_KEY`), a DSN.
 fn env_holds_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    is_secret_name(name) || upper.ends_with("_KEY") || upper.contains("PRIVATE")
+    is_secret_name(name)
+        || upper.ends_with("_KEY")
+        || upper.contains("PRIVATE")
+        || upper.contains("DSN")
 }
+
+/// Values of secret-named variables that are service names or defaults, not secrets.
+const DEFAULT_VALUES: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "password",
+    "localhost",
+    "mongodb",
+    "rabbitmq",
+    "development",
+    "production",
+    "staging",
+];
 
 /// Shortest known value ([`Redactor::knowing`]) hidden wherever it occurs: shorter ones are
 /// too likely to be ordinary words of the evidence.
@@ -281,10 +297,17 @@ type Step<'a> = dyn Fn(&str) -> Option<String> + 'a;
 /// - long base64 runs that look random (key material with no line around it).
 ///
 /// Hex strings (commit ids, checksums) and ordinary URLs are kept.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Redactor {
     /// Hidden wherever they occur; longest first, so a value inside another goes second.
     known: Vec<String>,
+}
+
+/// Shows how many values it knows, never the values.
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor {{ {} known values }}", self.known.len())
+    }
 }
 
 impl Redactor {
@@ -307,11 +330,19 @@ impl Redactor {
     }
 
     /// Also hide `value` wherever it occurs, when it has at least [`MIN_KNOWN_SECRET`]
-    /// characters and is not a path.
+    /// characters and is neither a path nor a default (`postgres`, `changeme`).
     pub fn knowing(mut self, value: &str) -> Self {
         let v = value.trim();
         let path = v.starts_with('/') || v.starts_with("./") || v.starts_with("~/");
-        if v.chars().count() >= MIN_KNOWN_SECRET && !path && !self.known.iter().any(|k| k == v) {
+        // A default (`postgres`, `changeme`) is a word of ordinary evidence too: hiding it
+        // everywhere would hide `postgres://…` itself. Such values are findings of their own.
+        let default = crate::engine::is_placeholder(v)
+            || DEFAULT_VALUES.contains(&v.to_ascii_lowercase().as_str());
+        if v.chars().count() >= MIN_KNOWN_SECRET
+            && !path
+            && !default
+            && !self.known.iter().any(|k| k == v)
+        {
             self.known.push(v.to_string());
             self.known.sort_by_key(|k| std::cmp::Reverse(k.len()));
         }
@@ -825,14 +856,16 @@ mod tests {
             ("HOME", "/root/home-dir-not-secret"),
             ("API_TOKEN", "short"),
             ("GREETING", "hello world, friends"),
+            ("DB_PASSWORD", "postgres"),
         ];
         let r = Redactor::for_env(env);
+        assert_eq!(format!("{r:?}"), "Redactor { 2 known values }");
         let out = r.redact(
-            "plainlowercasevalue another-known-value hello world, friends short /root/home-dir-not-secret",
+            "plainlowercasevalue another-known-value hello world, friends short /root/home-dir-not-secret postgres://db",
         );
         assert_eq!(
             out,
-            "plai…(19 chars) anot…(19 chars) hello world, friends short /root/home-dir-not-secret"
+            "plai…(19 chars) anot…(19 chars) hello world, friends short /root/home-dir-not-secret postgres://db"
         );
     }
 
