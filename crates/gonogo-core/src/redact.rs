@@ -5,8 +5,8 @@
 //! note is caught there.
 
 pub use gonogo_secrets::redact::{
-    Redactor, is_redacted, is_secret_header, is_secret_name, is_variable_reference,
-    redact_header, redact_secret, redact_text, redact_url,
+    Redactor, is_redacted, is_secret_header, is_secret_name, is_variable_reference, redact_header,
+    redact_secret, redact_text, redact_url,
 };
 
 use crate::decide::Report;
@@ -101,7 +101,10 @@ mod tests {
     fn params_and_urls() {
         let p = crate::Params::new()
             .with("api_token", "abcdefghijklmnopqrstu")
-            .with("url", "http://u:p@h/?access_token=tok3nValue99x&key=$API_KEY")
+            .with(
+                "url",
+                "http://u:p@h/?access_token=tok3nValue99x&key=$API_KEY",
+            )
             .with("password", "$DB_PASSWORD")
             .with("dsn", "postgres://app:${DB_PASSWORD}@db/app");
         let r = redact_params(&p, &Redactor::new());

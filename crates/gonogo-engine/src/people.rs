@@ -2,12 +2,12 @@
 //! sign-off slots, waivers, and their revocation. Each request is checked against the checklist
 //! and the policy before anything is written.
 
-use gonogo_core::redact::redact_text;
 use crate::error::{Error, Result};
 use crate::load::{self, ChecklistFile, ConfigChoice, Source};
 use crate::record::{StoreOptions, key_of, open};
 use gonogo_checklist::{Item, ItemKind};
 use gonogo_core::config::{Config, Diagnostic};
+use gonogo_core::redact::redact_text;
 use gonogo_core::{Registry, bind};
 use gonogo_store::clock::{minute_of, parse_date, parse_instant};
 use gonogo_store::{Access, ChecklistKey, RecordKind, Store, StoreUrl};
@@ -439,7 +439,9 @@ pub async fn revoke(
                 )));
             }
             let reason = reason.map(kept);
-            store.revoke(kind, &ids, &by, reason.as_deref(), t.now).await?;
+            store
+                .revoke(kind, &ids, &by, reason.as_deref(), t.now)
+                .await?;
             Ok(ids)
         })
         .await?;

@@ -183,7 +183,16 @@ pub fn redact_url(value: &str) -> String {
 fn is_secret_query_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     is_secret_name(&name.replace('-', "_"))
-        || ["key", "pass", "pwd", "auth", "apikey", "sig", "code_verifier"].contains(&lower.as_str())
+        || [
+            "key",
+            "pass",
+            "pwd",
+            "auth",
+            "apikey",
+            "sig",
+            "code_verifier",
+        ]
+        .contains(&lower.as_str())
         || lower.ends_with("signature")
 }
 
@@ -237,11 +246,27 @@ pub fn redact_header(name: &str, value: &str) -> String {
 }
 
 /// An environment variable whose value is taken for a secret wherever it appears: a secret
-/// name, or a key (`STRIPE_KEY`).
+/// name, a key (`STRIPE_KEY`), a DSN.
 fn env_holds_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    is_secret_name(name) || upper.ends_with("_KEY") || upper.contains("PRIVATE")
+    is_secret_name(name)
+        || upper.ends_with("_KEY")
+        || upper.contains("PRIVATE")
+        || upper.contains("DSN")
 }
+
+/// Values of secret-named variables that are service names or defaults, not secrets.
+const DEFAULT_VALUES: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "password",
+    "localhost",
+    "mongodb",
+    "rabbitmq",
+    "development",
+    "production",
+    "staging",
+];
 
 /// Shortest known value ([`Redactor::knowing`]) hidden wherever it occurs: shorter ones are
 /// too likely to be ordinary words of the evidence.
@@ -253,6 +278,10 @@ fn scanner() -> &'static Scanner {
         LazyLock::new(|| Scanner::new(crate::rules::builtin_rules()));
     &SCANNER
 }
+
+/// One pass of the redactor: the text with what it finds hidden, or `None` when it found
+/// nothing.
+type Step<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 /// The one redactor of text gonogo shows or keeps (evidence, findings, error messages, command
 /// output, parameters). It hides, each as [`redact_secret`] shows a secret:
@@ -268,10 +297,17 @@ fn scanner() -> &'static Scanner {
 /// - long base64 runs that look random (key material with no line around it).
 ///
 /// Hex strings (commit ids, checksums) and ordinary URLs are kept.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Redactor {
     /// Hidden wherever they occur; longest first, so a value inside another goes second.
     known: Vec<String>,
+}
+
+/// Shows how many values it knows, never the values.
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor {{ {} known values }}", self.known.len())
+    }
 }
 
 impl Redactor {
@@ -294,11 +330,19 @@ impl Redactor {
     }
 
     /// Also hide `value` wherever it occurs, when it has at least [`MIN_KNOWN_SECRET`]
-    /// characters and is not a path.
+    /// characters and is neither a path nor a default (`postgres`, `changeme`).
     pub fn knowing(mut self, value: &str) -> Self {
         let v = value.trim();
         let path = v.starts_with('/') || v.starts_with("./") || v.starts_with("~/");
-        if v.chars().count() >= MIN_KNOWN_SECRET && !path && !self.known.iter().any(|k| k == v) {
+        // A default (`postgres`, `changeme`) is a word of ordinary evidence too: hiding it
+        // everywhere would hide `postgres://…` itself. Such values are findings of their own.
+        let default = crate::engine::is_placeholder(v)
+            || DEFAULT_VALUES.contains(&v.to_ascii_lowercase().as_str());
+        if v.chars().count() >= MIN_KNOWN_SECRET
+            && !path
+            && !default
+            && !self.known.iter().any(|k| k == v)
+        {
             self.known.push(v.to_string());
             self.known.sort_by_key(|k| std::cmp::Reverse(k.len()));
         }
@@ -318,7 +362,7 @@ impl Redactor {
     /// `text` with every secret it holds redacted; borrowed when there was none.
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
-        let steps: [&dyn Fn(&str) -> Option<String>; 7] = [
+        let steps: [&Step<'_>; 7] = [
             &hide_key_blocks,
             &hide_url_credentials,
             &|t| self.hide_known(t),
@@ -390,10 +434,8 @@ fn replace_spans(
 }
 
 static KEY_EDGE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"-----(BEGIN|END)[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----",
-    )
-    .expect("valid regex")
+    regex::Regex::new(r"-----(BEGIN|END)[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+        .expect("valid regex")
 });
 
 /// A line of a key's body: base64, or one of PEM's `Name: value` headers.
@@ -512,8 +554,10 @@ fn hide_secret_assignments(text: &str) -> Option<String> {
         let v = value.as_str();
         let quoted = !c[3].is_empty();
         let reference = is_variable_reference(v);
-        let word = ["true", "false", "null", "none", "nil", "yes", "no", "on", "off"]
-            .contains(&v.to_ascii_lowercase().as_str());
+        let word = [
+            "true", "false", "null", "none", "nil", "yes", "no", "on", "off",
+        ]
+        .contains(&v.to_ascii_lowercase().as_str());
         if v.contains('…') || reference || word || v.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
@@ -708,6 +752,13 @@ mod tests {
     fn scanner_rules_find_provider_tokens_and_jwts() {
         hidden(&format!("payment failed for key {}", stripe()), &stripe());
         hidden(&format!("clone with {} failed", github()), &github());
+        let aws_id = format!("AKIA{}", "QZ7T4M2LX9RB5WNC");
+        let aws_secret = format!("{}/{}", "wJalrXUtnFEMIK7MDENGb", "PxRfiCYq8Zt3vXk29fL");
+        hidden(&format!("aws_access_key_id = {aws_id}"), &aws_id);
+        hidden(
+            &format!("aws_secret_access_key = {aws_secret}"),
+            &aws_secret,
+        );
         let j = jwt();
         hidden(&format!("`$.token`: found \"{j}\""), &j);
         // The signature goes too, not only the header.
@@ -725,27 +776,42 @@ mod tests {
         let out = redact_text(&whole);
         assert!(body.iter().all(|l| !out.contains(&l[10..50])), "{out}");
         // A tail of output that starts inside the key: no BEGIN line.
-        let cut = format!("{}\n-----END RSA PRIVATE KEY-----\nexit 1", body[6..].join("\n"));
+        let cut = format!(
+            "{}\n-----END RSA PRIVATE KEY-----\nexit 1",
+            body[6..].join("\n")
+        );
         let out = redact_text(&cut);
         assert!(body.iter().all(|l| !out.contains(&l[10..50])), "{out}");
-        assert!(out.ends_with("\n-----END RSA PRIVATE KEY-----\nexit 1"), "{out}");
+        assert!(
+            out.ends_with("\n-----END RSA PRIVATE KEY-----\nexit 1"),
+            "{out}"
+        );
         assert_eq!(out.lines().count(), 3, "one redaction for the body: {out}");
         // No END line either: the base64 lines alone.
         let neither = format!("  {}\n  {}\n", body[3], body[4]);
         let out = redact_text(&neither);
-        assert!(!out.contains(&body[3][10..50]) && !out.contains(&body[4][10..50]), "{out}");
+        assert!(
+            !out.contains(&body[3][10..50]) && !out.contains(&body[4][10..50]),
+            "{out}"
+        );
         // A head of output that stops inside the key: no END line.
         let head = format!(
             "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n{}",
-            body[0], &body[1][..30]
+            body[0],
+            &body[1][..30]
         );
         let out = redact_text(&head);
-        assert!(!out.contains(&body[0][10..50]) && !out.contains(&body[1][5..25]), "{out}");
+        assert!(
+            !out.contains(&body[0][10..50]) && !out.contains(&body[1][5..25]),
+            "{out}"
+        );
     }
 
     #[test]
     fn urls_assignments_and_auth_schemes() {
-        let out = redact_text("GET https://api.acme.dev/v1/items?page=2&access_token=tok3nValue99x&sort=asc");
+        let out = redact_text(
+            "GET https://api.acme.dev/v1/items?page=2&access_token=tok3nValue99x&sort=asc",
+        );
         assert_eq!(
             out,
             "GET https://api.acme.dev/v1/items?page=2&access_token=to…(13 chars)&sort=asc"
@@ -758,11 +824,20 @@ mod tests {
             ("DB_PASSWORD=hunter22", "hunter22"),
             ("JWT_SECRET=changethis", "changethis"),
             ("{\"api_key\": \"q8Zt3vXk29fL\"}", "q8Zt3vXk29fL"),
-            ("Authorization: Bearer q8Zt3vXk29fLq8Zt3v", "q8Zt3vXk29fLq8Zt3v"),
+            (
+                "Authorization: Bearer q8Zt3vXk29fLq8Zt3v",
+                "q8Zt3vXk29fLq8Zt3v",
+            ),
             ("x-api-key: Q8zt3vxk29fl", "Q8zt3vxk29fl"),
-            ("set-cookie: session=q8Zt3vXk29fL; Path=/; HttpOnly", "q8Zt3vXk29fL"),
+            (
+                "set-cookie: session=q8Zt3vXk29fL; Path=/; HttpOnly",
+                "q8Zt3vXk29fL",
+            ),
             ("Cookie: sid=plainlowercase", "plainlowercase"),
-            ("sent basic dXNlcjpxOFp0M3ZYazI5Zkw=", "dXNlcjpxOFp0M3ZYazI5Zkw="),
+            (
+                "sent basic dXNlcjpxOFp0M3ZYazI5Zkw=",
+                "dXNlcjpxOFp0M3ZYazI5Zkw=",
+            ),
         ] {
             let out = redact_text(text);
             assert!(!out.contains(secret), "{text} → {out}");
@@ -781,14 +856,16 @@ mod tests {
             ("HOME", "/root/home-dir-not-secret"),
             ("API_TOKEN", "short"),
             ("GREETING", "hello world, friends"),
+            ("DB_PASSWORD", "postgres"),
         ];
         let r = Redactor::for_env(env);
+        assert_eq!(format!("{r:?}"), "Redactor { 2 known values }");
         let out = r.redact(
-            "plainlowercasevalue another-known-value hello world, friends short /root/home-dir-not-secret",
+            "plainlowercasevalue another-known-value hello world, friends short /root/home-dir-not-secret postgres://db",
         );
         assert_eq!(
             out,
-            "plai…(19 chars) anot…(19 chars) hello world, friends short /root/home-dir-not-secret"
+            "plai…(19 chars) anot…(19 chars) hello world, friends short /root/home-dir-not-secret postgres://db"
         );
     }
 

@@ -991,6 +991,43 @@ mod tests {
         assert!(o.evidence.findings[0].message.lines().count() <= 21);
     }
 
+    #[tokio::test]
+    async fn a_key_whose_first_lines_the_tail_cut_is_hidden() {
+        // Random-looking base64 lines, built at run time so this file holds no key.
+        let body: Vec<String> = (0..20u32)
+            .map(|i| {
+                (0..64u32)
+                    .map(|j| {
+                        let a = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                        a[((i * 7919 + j * 104_729 + i * j * 31) % 64) as usize] as char
+                    })
+                    .collect()
+            })
+            .collect();
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+            body.join("\n")
+        );
+        let dir = repo(&[("deploy.pem", pem.as_str())]);
+        // The output itself starts inside the key, and the tail keeps only its last lines.
+        let o = run(
+            &CmdSucceeds,
+            &[
+                ("cmd", "sed 1d deploy.pem; exit 1"),
+                ("shell", "true"),
+                ("tail", "8"),
+            ],
+            dir.path(),
+        )
+        .await;
+        assert_eq!(o.status, Status::Fail);
+        let all = serde_json::to_string(&o).unwrap();
+        assert!(all.contains("-----END RSA PRIVATE KEY-----"), "{all}");
+        for line in &body {
+            assert!(!all.contains(&line[20..44]), "{all}");
+        }
+    }
+
     #[test]
     fn recognition_chooses_the_command() {
         let p = recognise(&CmdSucceeds, "All MyPy checks passing").unwrap();

@@ -2,7 +2,7 @@
 
 use super::{ProbeError, StatusSet, TargetSpec, clip, http_params, location};
 use crate::live;
-use gonogo_core::redact::redact_header;
+use gonogo_core::redact::{is_secret_name, redact_header, redact_secret};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -266,7 +266,14 @@ impl JsonExpect {
         if matches {
             Ok(())
         } else {
-            Err(format!("`{}`: found {cur}", self.source))
+            // A value under a secret-named key (`$.password`) is a secret whatever it looks like.
+            let secret_key =
+                matches!(self.path.last(), Some(PathStep::Key(k)) if is_secret_name(k));
+            let found = match cur {
+                serde_json::Value::String(s) if secret_key => format!("\"{}\"", redact_secret(s)),
+                _ => cur.to_string(),
+            };
+            Err(format!("`{}`: found {found}", self.source))
         }
     }
 }
@@ -401,6 +408,21 @@ impl live::Check for Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_named_value_is_shown_redacted() {
+        let body = br#"{"auth":{"password":"plainlowercase"},"user":"jane"}"#;
+        let why = JsonExpect::parse("$.auth.password == x")
+            .unwrap()
+            .check(body)
+            .unwrap_err();
+        assert_eq!(why, "`$.auth.password == x`: found \"pl…(14 chars)\"");
+        let why = JsonExpect::parse("$.user == x")
+            .unwrap()
+            .check(body)
+            .unwrap_err();
+        assert_eq!(why, "`$.user == x`: found \"jane\"");
+    }
 
     #[test]
     fn json_expectations() {

@@ -127,7 +127,11 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
         let out = cmd.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "check --format {format}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "check --format {format}: {stderr}"
+        );
         if format == "json" {
             json_report = Some(serde_json::from_str::<serde_json::Value>(&stdout).unwrap());
         }
@@ -153,7 +157,12 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
         .arg(format!("sqlite:{}", db.display()))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     outputs.push(("SQLite store".into(), sqlite_dump(&db).await));
     if let Some(pg) = gonogo_testkit::require(
         gonogo_testkit::Service::Postgres,
@@ -165,7 +174,12 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
             .arg(&url)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         outputs.push(("PostgreSQL store".into(), pg_dump(&url).await));
         drop.await;
     }
@@ -173,7 +187,10 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
     let mut leaks = Vec::new();
     for (output, text) in &outputs {
         if output.ends_with("store") {
-            assert!(text.contains("No hardcoded secrets"), "{output}: the run was stored");
+            assert!(
+                text.contains("No hardcoded secrets"),
+                "{output}: the run was stored"
+            );
         }
         for (secret, needles) in p.needles() {
             if needles.iter().any(|n| text.contains(n.as_str())) {
@@ -181,7 +198,11 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
             }
         }
     }
-    assert!(leaks.is_empty(), "secrets shown in full:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "secrets shown in full:\n{}",
+        leaks.join("\n")
+    );
 
     // The channels really carried their secrets to a check: the items fail or err with the
     // evidence that held them.
@@ -200,7 +221,10 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
     let headers = item("Response headers");
     assert_eq!(headers["status"], "fail");
     for h in ["set-cookie", "x-api-key", "authorization"] {
-        assert!(findings(&headers).contains(&format!("header `{h}` is `")), "{headers}");
+        assert!(
+            findings(&headers).contains(&format!("header `{h}` is `")),
+            "{headers}"
+        );
     }
     assert_eq!(
         headers["params"]["url"],
@@ -217,7 +241,14 @@ async fn planted_secrets_never_leave_in_full_through_any_channel() {
         findings(&command).contains("-----END RSA PRIVATE KEY-----"),
         "the key's tail was in the output: {command}"
     );
-    assert_eq!(command["params"]["cmd"].as_str().unwrap().matches("$DEPLOY_TOKEN").count(), 1);
+    assert_eq!(
+        command["params"]["cmd"]
+            .as_str()
+            .unwrap()
+            .matches("$DEPLOY_TOKEN")
+            .count(),
+        1
+    );
     assert_eq!(item("Database reachable")["status"], "error");
     assert_eq!(item("Unreachable service")["status"], "fail");
     for (output, text) in &outputs {
@@ -288,9 +319,18 @@ impl Planted {
     fn needles(&self) -> Vec<(&'static str, Vec<String>)> {
         let middle = |s: &str| s[s.len() / 3..s.len() * 2 / 3].to_string();
         let mut out = vec![
-            ("the AWS access key id (repository)", vec![middle(&self.aws_key_id)]),
-            ("the AWS secret key (repository)", vec![middle(&self.aws_secret)]),
-            ("the Stripe key (repository)", vec![middle(&self.stripe_in_repo)]),
+            (
+                "the AWS access key id (repository)",
+                vec![middle(&self.aws_key_id)],
+            ),
+            (
+                "the AWS secret key (repository)",
+                vec![middle(&self.aws_secret)],
+            ),
+            (
+                "the Stripe key (repository)",
+                vec![middle(&self.stripe_in_repo)],
+            ),
             (
                 "the private key (repository, command output)",
                 self.private_key[1..self.private_key.len() - 1]
@@ -298,14 +338,38 @@ impl Planted {
                     .map(|l| middle(l))
                     .collect(),
             ),
-            ("GITHUB_TOKEN (--env-file, parameters, errors)", vec![middle(&self.github_token)]),
-            ("DEPLOY_TOKEN (--env-file, command line and output)", vec![middle(&self.deploy_token)]),
-            ("the DSN password (--env-file, target, errors)", vec![middle(&self.db_password)]),
-            ("RELEASE_API_TOKEN (process environment, target)", vec![middle(&self.process_token)]),
-            ("the Set-Cookie value (response header)", vec![middle(&self.cookie)]),
-            ("the Authorization value (response header)", vec![middle(&self.bearer)]),
-            ("the X-Api-Key value (response header)", vec![middle(&self.api_key)]),
-            ("the Stripe key (response body)", vec![middle(&self.stripe_in_body)]),
+            (
+                "GITHUB_TOKEN (--env-file, parameters, errors)",
+                vec![middle(&self.github_token)],
+            ),
+            (
+                "DEPLOY_TOKEN (--env-file, command line and output)",
+                vec![middle(&self.deploy_token)],
+            ),
+            (
+                "the DSN password (--env-file, target, errors)",
+                vec![middle(&self.db_password)],
+            ),
+            (
+                "RELEASE_API_TOKEN (process environment, target)",
+                vec![middle(&self.process_token)],
+            ),
+            (
+                "the Set-Cookie value (response header)",
+                vec![middle(&self.cookie)],
+            ),
+            (
+                "the Authorization value (response header)",
+                vec![middle(&self.bearer)],
+            ),
+            (
+                "the X-Api-Key value (response header)",
+                vec![middle(&self.api_key)],
+            ),
+            (
+                "the Stripe key (response body)",
+                vec![middle(&self.stripe_in_body)],
+            ),
         ];
         out.push((
             "the JWT (response body)",
