@@ -168,10 +168,16 @@ impl Session {
         }
         let own = records.attestations.len() + records.approvals.len() + records.waivers.len();
         if records.legacy > 0 && own == 0 {
-            self.warnings.push(format!(
-                "{} sign-off(s) or waiver(s) for {} were recorded before gonogo told projects apart: they apply to no project; if they were this project's, record them again",
-                records.legacy, self.key.checklist
-            ));
+            let (n, checklist) = (records.legacy, &self.key.checklist);
+            self.warnings.push(if n == 1 {
+                format!(
+                    "1 record (sign-off, approval or waiver) of {checklist} was made before the store kept projects apart: it applies to no project; if it was this project's, record it again"
+                )
+            } else {
+                format!(
+                    "{n} records (sign-offs, approvals or waivers) of {checklist} were made before the store kept projects apart: they apply to no project; if they were this project's, record them again"
+                )
+            });
         }
         self.records = records;
         let previous = store.previous_run(&self.key, None).await?;

@@ -318,3 +318,40 @@ fn runs_are_filed_under_the_checklist_path_in_its_work_tree() {
         gonogo_store::StoreUrl::Sqlite(root.join("docs/runs.db"))
     );
 }
+
+#[test]
+fn a_project_is_its_origin_else_its_path() {
+    use gonogo_engine::git::project_identity;
+    let dir = fixture();
+    let root = dir.path();
+    let canonical = root.canonicalize().unwrap().display().to_string();
+    assert_eq!(project_identity(root), canonical, "not a repository");
+    git(root, &["init", "-q"]);
+    assert_eq!(project_identity(root), canonical, "no origin");
+    git(
+        root,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://ci:ghp_token@GitHub.com/Org/App.git",
+        ],
+    );
+    assert_eq!(
+        project_identity(root),
+        "github.com/Org/App",
+        "no credentials, host in lower case, no .git"
+    );
+    std::fs::create_dir(root.join("services")).unwrap();
+    assert_eq!(
+        project_identity(&root.join("services")),
+        "github.com/Org/App//services",
+        "a directory inside the work tree is a project of its own"
+    );
+    // The key of a checklist in it: the project and the path in the work tree.
+    let key = gonogo_engine::record::key_of(root, &root.join("CHECKLIST.md"));
+    assert_eq!(
+        (key.project.as_deref(), key.checklist.as_str()),
+        (Some("github.com/Org/App"), "CHECKLIST.md")
+    );
+}

@@ -1109,3 +1109,51 @@ fn a_release_build_has_no_clock_override() {
         "{out}"
     );
 }
+
+/// A store an older gonogo made, before projects: its waiver applies to no project, `check`
+/// migrates the store and says so until the project records its own.
+#[tokio::test]
+async fn records_from_before_projects_apply_to_none_and_check_says_so() {
+    let s = Session::new();
+    let file = s.db_file();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let mut first = sqlx::migrate!("../gonogo-store/migrations/sqlite");
+    first.migrations = first.migrations[..1].to_vec().into();
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", file.display()))
+        .await
+        .unwrap();
+    first.run(&mut c).await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO waivers (checklist, item_id, item_text, reason, by_whom, at, expires_at) \
+         VALUES ('CHECKLIST.md', 'security/changelog-present', 'CHANGELOG present', 'r', 'Sam Poe', 1795000000, 4102444800)",
+    )
+    .execute(&mut c)
+    .await
+    .unwrap();
+    c.close().await.unwrap();
+    let checklist = s.checklist();
+    let c = checklist.to_str().unwrap();
+    let (code, report, errors) = s.run_apart(T1, &["check", c, "--format", "json"]);
+    assert_eq!(code, 1, "{errors}");
+    assert_eq!(status_in(&report, "security/changelog-present"), "fail");
+    insta::assert_snapshot!("records_from_before_projects", errors);
+    let (code, out) = s.run(
+        T1,
+        &[
+            "waive",
+            c,
+            "CHANGELOG",
+            "--reason",
+            "r",
+            "--until",
+            "2026-12-31",
+            "--by",
+            "x",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, report, errors) = s.run_apart(T1, &["check", c, "--format", "json"]);
+    assert_eq!(code, 1, "{errors}");
+    assert_eq!(status_in(&report, "security/changelog-present"), "waived");
+    assert_eq!(errors, "", "the project has records of its own now");
+}
