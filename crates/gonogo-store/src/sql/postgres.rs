@@ -2,6 +2,7 @@
 
 use super::{Dialect, migrate_error, open_error};
 use crate::{Backend, Error, Result};
+use gonogo_wire::{Limits, pg};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Pool, Postgres, Transaction};
 use std::time::Duration;
@@ -21,8 +22,13 @@ impl Dialect for Postgres {
             url: shown.to_string(),
             why: format!("{e}"),
         })?;
-        // One direct connection first: a pool only says "timed out"; this says why.
+        // One direct connection first: a pool only says "timed out"; this says why. Every
+        // connection goes through a relay that caps the server's messages (sqlx would read
+        // whatever length a server announces).
         let probe = tokio::time::timeout(CONNECT_TIMEOUT, async {
+            let (opts, _relay) = pg::connect_through_relay(opts.clone(), Limits::STORE)
+                .await
+                .map_err(sqlx::Error::Io)?;
             PgConnection::connect_with(&opts).await?.close().await
         })
         .await;
@@ -36,12 +42,15 @@ impl Dialect for Postgres {
                 )));
             }
         }
+        let (opts, relay) =
+            pg::through_relay(opts, Limits::STORE).map_err(|e| open_err(e.to_string()))?;
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(opts)
             .await
             .map_err(|e| open_err(e.to_string()))?;
+        relay.serve_until(pool.close_event());
         // PostgreSQL migrations hold an advisory lock: concurrent openers wait for each other.
         MIGRATIONS.run(&pool).await.map_err(migrate_error(shown))?;
         Ok(pool)
