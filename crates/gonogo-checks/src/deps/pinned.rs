@@ -12,7 +12,6 @@ use gonogo_core::{
 use gonogo_repo::{read_text, resolve_in_repo};
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
 use std::sync::LazyLock;
 
 pub struct DepsPinned;
