@@ -7,11 +7,16 @@ use gonogo_checklist::Checklist;
 use gonogo_core::Registry;
 use gonogo_core::bind;
 use gonogo_core::config::{self, Config, Diagnostic, Severity};
+use gonogo_repo::{ReadError, read_bytes, read_text};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Checklists larger than this are refused: no real checklist comes close.
 pub const MAX_CHECKLIST_BYTES: u64 = 16 * 1024 * 1024;
+/// A `gonogo.toml` larger than this is refused.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+/// A dotenv file larger than this is refused.
+pub const MAX_ENV_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Where an input comes from: a file, or text already in memory under a name used in
 /// diagnostics (`"push/CHECKLIST.md"`).
@@ -163,33 +168,28 @@ pub fn read_checklist(source: &Source) -> Result<ChecklistFile> {
     let bytes = match source {
         Source::Text { text, .. } => {
             if text.len() as u64 > MAX_CHECKLIST_BYTES {
-                return Err(too_large(&display_path, text.len() as u64));
+                return Err(too_large(&display_path));
             }
             text.clone().into_bytes()
         }
-        Source::Path(path) => {
-            let unreadable = |e: std::io::Error| {
-                Error::input(format!("cannot read checklist {display_path}: {e}"))
-            };
-            let meta = std::fs::metadata(path).map_err(unreadable)?;
-            if meta.is_dir() {
+        Source::Path(path) => match read_bytes(path, MAX_CHECKLIST_BYTES) {
+            Ok(bytes) => bytes,
+            Err(ReadError::NotRegular("a directory")) => {
                 return Err(Error::input(format!(
                     "{display_path} is a directory, not a checklist file"
                 )));
             }
-            if meta.len() > MAX_CHECKLIST_BYTES {
-                return Err(too_large(&display_path, meta.len()));
-            }
-            std::fs::read(path).map_err(unreadable)?
-        }
+            Err(ReadError::TooLarge(_)) => return Err(too_large(&display_path)),
+            Err(e) => return Err(Error::input(format!("cannot read checklist {display_path}: {e}"))),
+        },
     };
     parse_checklist_bytes(source.path(), display_path, bytes)
 }
 
-fn too_large(shown: &str, len: u64) -> Error {
+fn too_large(shown: &str) -> Error {
     Error::input(format!(
-        "{shown} is {} MiB: too large for a checklist (limit 16 MiB)",
-        len >> 20
+        "{shown} is too large for a checklist (over {} MiB)",
+        MAX_CHECKLIST_BYTES >> 20
     ))
 }
 
@@ -269,9 +269,9 @@ pub fn load_config(
     let explicit = matches!(choice, ConfigChoice::Given(_));
     for (i, path) in candidates.iter().enumerate() {
         let shown = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match read_text(path, MAX_CONFIG_BYTES) {
             Ok(src) => return parse(&src, shown),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && (!explicit || i > 0) => continue,
+            Err(ReadError::Missing) if !explicit || i > 0 => continue,
             Err(e) => {
                 return Err(Error::Diagnostics(vec![Diagnostic {
                     severity: Severity::Error,
@@ -298,7 +298,7 @@ pub fn load_env(choice: &EnvChoice) -> Result<BTreeMap<String, String>> {
         let shown = file.shown();
         let text = match file {
             Source::Text { text, .. } => text.clone(),
-            Source::Path(p) => std::fs::read_to_string(p).map_err(|e| {
+            Source::Path(p) => read_text(p, MAX_ENV_FILE_BYTES).map_err(|e| {
                 Error::Diagnostics(vec![Diagnostic {
                     severity: Severity::Error,
                     code: "env-file-unreadable",

@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
 use gonogo_secrets::{
-    Baseline, RuleSource, ScanOptions, ScanReport, Scanner, load_rules, scan_files, walk_dir,
+    Baseline, MAX_FILE_SIZE_CEILING, RuleSource, ScanOptions, ScanReport, Scanner, load_rules, scan_files, walk_dir,
 };
 use std::path::PathBuf;
 
@@ -54,6 +54,11 @@ pub fn scan(req: &SecretsRequest, for_baseline: bool) -> Result<SecretsScan> {
     }
     if req.max_file_size == 0 {
         return Err(Error::input("--max-file-size must be at least 1"));
+    }
+    if req.max_file_size > MAX_FILE_SIZE_CEILING {
+        return Err(Error::input(format!(
+            "--max-file-size must be at most {MAX_FILE_SIZE_CEILING} (64 MiB)"
+        )));
     }
     let source = match &req.config {
         Some(p) => RuleSource::Gitleaks(

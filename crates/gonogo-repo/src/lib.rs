@@ -1,13 +1,19 @@
 //! The repository under check: its files, walked once per run and classified
-//! ([`inventory`]), bounded text reads of them, and read-only git access ([`git`],
-//! [`history`]). No knowledge of check kinds: kinds read what this crate found.
+//! ([`inventory`]), the one bounded reader of every file gonogo reads ([`read`]), and
+//! read-only git access ([`git`], [`history`]). No knowledge of check kinds: kinds read what
+//! this crate found.
 
 pub mod classify;
 pub mod git;
 pub mod history;
 pub mod inventory;
+pub mod read;
 
 pub use inventory::{IgnoredIncludedCell, Inventory, InventoryCell};
+pub use read::{
+    Head, MAX_TEXT_BYTES, ReadError, read_bytes, read_head, read_repo_text, read_text,
+    resolve_in_repo,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -165,49 +171,6 @@ fn is_dependency_or_cache_dir(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .is_some_and(|n| SKIPPED_DIRS.contains(&n))
         || path.join("CACHEDIR.TAG").is_file()
-}
-
-/// Why a file could not be read as text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    Io(String),
-    TooLarge(u64),
-    Binary,
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Io(e) => write!(f, "cannot read: {e}"),
-            ReadError::TooLarge(n) => write!(f, "too large to read ({n} bytes)"),
-            ReadError::Binary => f.write_str("not a text file"),
-        }
-    }
-}
-
-/// Read a file as UTF-8 text (invalid sequences replaced), refusing files larger than
-/// `max_bytes` and binary files (a NUL byte in the first 8 KiB).
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    if meta.len() > max_bytes {
-        return Err(ReadError::TooLarge(meta.len()));
-    }
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return Err(ReadError::Binary);
-    }
-    Ok(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
-}
-
-/// Files larger than this are not read by static checks (reported, never loaded whole).
-pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Reads a repository file as text ([`read_text`] with [`MAX_TEXT_BYTES`]), the reason naming the file.
-pub fn read_repo_text(file: &RepoFile) -> Result<String, String> {
-    read_text(&file.path, MAX_TEXT_BYTES).map_err(|e| format!("{}: {e}", file.rel))
 }
 
 #[cfg(test)]

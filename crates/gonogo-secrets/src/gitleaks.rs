@@ -20,6 +20,7 @@
 //!   comments; a listed finding is dropped like a baselined one.
 
 use super::{Allowlist, RegexTarget, Rule, RuleSet, compile_bytes, rules::builtin_rules};
+use gonogo_repo::{ReadError, read_bytes, read_text, resolve_in_repo};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -36,10 +37,11 @@ impl IgnoreList {
     /// Reads `root/.gitleaksignore`; an absent file is an empty list. A line that is not a
     /// fingerprint is an error naming it.
     pub fn load(root: &Path) -> Result<IgnoreList, String> {
-        let path = root.join(".gitleaksignore");
-        match std::fs::read(&path) {
+        match resolve_in_repo(root, ".gitleaksignore")
+            .and_then(|path| read_bytes(&path, MAX_CONFIG_BYTES))
+        {
             Ok(bytes) => Self::parse(&String::from_utf8_lossy(&bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IgnoreList::default()),
+            Err(ReadError::Missing) => Ok(IgnoreList::default()),
             Err(e) => Err(format!(".gitleaksignore: {e}")),
         }
     }
@@ -161,9 +163,23 @@ struct AllowlistCfg {
     target_rules: Vec<String>,
 }
 
-/// Load a gitleaks config file (and what it extends).
+/// A gitleaks config (or a `.gitleaksignore`) larger than this is not read.
+pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Load a gitleaks config file (and what it extends) the user named.
 pub fn load(path: &Path) -> Result<RuleSet, String> {
-    let mut set = load_depth(path, 0)?;
+    load_within(path, None)
+}
+
+/// Load a gitleaks config file that `root` holds: it and every file it extends must resolve
+/// inside `root` (a repository's config cannot make gonogo read, and echo in its errors, a
+/// file outside the repository).
+pub fn load_in_repo(root: &Path, path: &Path) -> Result<RuleSet, String> {
+    load_within(path, Some(root))
+}
+
+fn load_within(path: &Path, root: Option<&Path>) -> Result<RuleSet, String> {
+    let mut set = load_depth(path, 0, root)?;
     set.source = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -173,16 +189,28 @@ pub fn load(path: &Path) -> Result<RuleSet, String> {
 
 /// Parse a gitleaks config from text; `base_dir` resolves `[extend] path`.
 pub fn parse(text: &str, base_dir: &Path, origin: &str) -> Result<RuleSet, String> {
-    parse_depth(text, base_dir, origin, 0)
+    parse_depth(text, base_dir, origin, 0, None)
 }
 
-fn load_depth(path: &Path, depth: usize) -> Result<RuleSet, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn load_depth(path: &Path, depth: usize, root: Option<&Path>) -> Result<RuleSet, String> {
+    let resolved = match root {
+        Some(root) => resolve_in_repo(root, path),
+        None => Ok(path.to_path_buf()),
+    };
+    let text = resolved
+        .and_then(|p| read_text(&p, MAX_CONFIG_BYTES))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    parse_depth(&text, dir, &path.display().to_string(), depth)
+    parse_depth(&text, dir, &path.display().to_string(), depth, root)
 }
 
-fn parse_depth(text: &str, base_dir: &Path, origin: &str, depth: usize) -> Result<RuleSet, String> {
+fn parse_depth(
+    text: &str,
+    base_dir: &Path,
+    origin: &str,
+    depth: usize,
+    root: Option<&Path>,
+) -> Result<RuleSet, String> {
     let cfg: Config = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     let err = |m: String| format!("{origin}: {m}");
 
@@ -232,7 +260,7 @@ fn parse_depth(text: &str, base_dir: &Path, origin: &str, depth: usize) -> Resul
                 Some(builtin_rules())
             } else if let Some(p) = &ext.path {
                 let p = base_dir.join(p);
-                Some(load_depth(&p, depth + 1)?)
+                Some(load_depth(&p, depth + 1, root)?)
             } else {
                 None
             };

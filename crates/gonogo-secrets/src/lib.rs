@@ -15,7 +15,7 @@ pub mod history;
 pub mod redact;
 pub mod rules;
 
-use gonogo_repo::{RepoFile, RepoFiles};
+use gonogo_repo::{RepoFile, RepoFiles, read_text};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -26,6 +26,8 @@ pub use engine::Scanner;
 
 /// Files larger than this are scanned up to this size only, with a note.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// The most bytes of one file a scan may be asked to read (each scanning thread holds one).
+pub const MAX_FILE_SIZE_CEILING: u64 = 64 * 1024 * 1024;
 
 /// One compiled detection rule, from the built-in set or a gitleaks config.
 #[derive(Debug, Clone)]
@@ -289,17 +291,6 @@ fn threads(n: usize) -> usize {
     }
 }
 
-/// Reads at most `cap` bytes of a file; the flag says whether it was longer.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<(Vec<u8>, bool)> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(cap + 1).read_to_end(&mut buf)?;
-    let capped = buf.len() as u64 > cap;
-    buf.truncate(cap as usize);
-    Ok((buf, capped))
-}
-
 /// Scans the given working-tree files in parallel.
 pub fn scan_files(scanner: &Scanner, files: &[RepoFile], opts: &ScanOptions) -> ScanReport {
     let next = AtomicUsize::new(0);
@@ -342,8 +333,8 @@ fn scan_one_file(scanner: &Scanner, file: &RepoFile, opts: &ScanOptions, out: &m
         out.stats.allowlisted_paths += 1;
         return;
     }
-    let (bytes, capped) = match read_capped(&file.path, opts.max_file_size) {
-        Ok(v) => v,
+    let (bytes, capped) = match file.read_head(opts.max_file_size) {
+        Ok(head) => (head.bytes, head.cut),
         Err(e) => {
             out.notes.push(ScanNote {
                 file: file.rel.clone(),
@@ -379,6 +370,9 @@ fn scan_one_file(scanner: &Scanner, file: &RepoFile, opts: &ScanOptions, out: &m
 pub fn walk_dir(root: &Path) -> std::sync::Arc<RepoFiles> {
     std::sync::Arc::new(gonogo_repo::walk(root, true))
 }
+
+/// A baseline larger than this is not read.
+pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
 
 /// A baseline: fingerprints of known findings that no longer fail a scan.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -427,7 +421,8 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            read_text(path, MAX_BASELINE_BYTES).map_err(|e| format!("{}: {e}", path.display()))?;
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -450,21 +445,20 @@ pub enum RuleSource {
     Gitleaks(PathBuf),
 }
 
-/// Loads the rule set for a scan of `root`.
+/// Loads the rule set for a scan of `root`. An absolute config path is the user's choice and
+/// read as named; a relative one, and the root's own `.gitleaks.toml`, must resolve inside
+/// `root`.
 pub fn load_rules(root: &Path, source: &RuleSource) -> Result<RuleSet, String> {
-    let path = match source {
-        RuleSource::Gitleaks(p) => Some(if p.is_absolute() {
-            p.clone()
-        } else {
-            root.join(p)
-        }),
+    match source {
+        RuleSource::Gitleaks(p) if p.is_absolute() => gitleaks::load(p),
+        RuleSource::Gitleaks(p) => gitleaks::load_in_repo(root, &root.join(p)),
         RuleSource::Auto => {
             let p = root.join(".gitleaks.toml");
-            p.is_file().then_some(p)
+            if std::fs::symlink_metadata(&p).is_ok() {
+                gitleaks::load_in_repo(root, &p)
+            } else {
+                Ok(rules::builtin_rules())
+            }
         }
-    };
-    match path {
-        Some(p) => gitleaks::load(&p),
-        None => Ok(rules::builtin_rules()),
     }
 }

@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use gonogo_core::params::parse_duration;
+use gonogo_repo::read_text;
 use gonogo_load::{
     Control, HttpVersion, LoadConfig, Model, Progress, Scenario, StatusSet, Stop, Threshold,
 };
@@ -117,6 +118,11 @@ pub struct LoadArgs {
     pub no_progress: bool,
 }
 
+/// A scenario file larger than this is refused.
+const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+/// A load report (`--merge`) larger than this is refused.
+const MAX_REPORT_BYTES: u64 = 64 << 20;
+
 /// A usage mistake: reported on stderr, exit 2.
 fn usage(msg: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{msg}")
@@ -125,8 +131,8 @@ fn usage(msg: impl std::fmt::Display) -> anyhow::Error {
 pub fn config_from_args(args: &LoadArgs) -> anyhow::Result<(LoadConfig, Vec<Threshold>)> {
     let scenario = match &args.scenario {
         Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read scenario {}", file.display()))?;
+            let text = read_text(file, MAX_SCENARIO_BYTES)
+                .map_err(|e| usage(format!("cannot read scenario {}: {e}", file.display())))?;
             Scenario::from_toml(&text, &file.display().to_string(), args.url.as_deref())
                 .map_err(usage)?
         }
@@ -229,7 +235,7 @@ fn merge(args: &LoadArgs) -> anyhow::Result<u8> {
     let thresholds = thresholds(&args.thresholds)?;
     let mut runs = Vec::with_capacity(args.merge.len());
     for path in &args.merge {
-        let text = std::fs::read_to_string(path)
+        let text = read_text(path, MAX_REPORT_BYTES)
             .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
         runs.push((path.display().to_string(), text));
     }

@@ -9,10 +9,9 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef,
 };
-use gonogo_repo::read_text;
+use gonogo_repo::{read_text, resolve_in_repo};
 use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
 use std::sync::LazyLock;
 
 pub struct DepsPinned;
@@ -198,7 +197,7 @@ impl Prepared {
             match name {
                 "package.json" if self.has("node") => {
                     scan.manifests.insert(f.rel.clone());
-                    let text = match read_text(&f.path, 4 << 20) {
+                    let text = match f.read_text(4 << 20) {
                         Ok(t) => t,
                         Err(e) => {
                             scan.problems.push(format!("{}: {e}", f.rel));
@@ -295,7 +294,7 @@ impl Prepared {
                 }
                 "go.mod" if self.has("go") => {
                     scan.manifests.insert(f.rel.clone());
-                    let text = read_text(&f.path, 4 << 20).unwrap_or_default();
+                    let text = f.read_text(4 << 20).unwrap_or_default();
                     let requires = text.lines().any(|l| l.trim_start().starts_with("require"));
                     if requires && !lock_near(&["go.sum"], false) {
                         missing(&mut scan, &["go.sum"], "requires modules");
@@ -379,7 +378,7 @@ impl Prepared {
     }
 
     fn toml(&self, f: &gonogo_repo::RepoFile, scan: &mut Scan) -> Option<toml::Table> {
-        let text = match read_text(&f.path, 4 << 20) {
+        let text = match f.read_text(4 << 20) {
             Ok(t) => t,
             Err(e) => {
                 scan.problems.push(format!("{}: {e}", f.rel));
@@ -424,8 +423,7 @@ impl Prepared {
             if !seen.insert(rel.clone()) {
                 continue;
             }
-            let full = ctx.repo.join(&rel);
-            let text = match read_text(Path::new(&full), 4 << 20) {
+            let text = match resolve_in_repo(&ctx.repo, &rel).and_then(|full| read_text(&full, 4 << 20)) {
                 Ok(t) => t,
                 Err(e) => {
                     scan.problems.push(format!("{rel}: {e}"));

@@ -8,7 +8,7 @@ use gonogo_core::{
 };
 use gonogo_parsers::{dotenv, yaml};
 use gonogo_repo::classify::{self, FileClass as RepoClass};
-use gonogo_repo::{read_text, rel_path};
+use gonogo_repo::{read_text, rel_path, resolve_in_repo};
 use gonogo_secrets::redact::{is_secret_name, redact_url, shannon_entropy};
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -946,11 +946,9 @@ impl Prepared {
         match &self.path_set {
             Some(set) => {
                 for p in &self.plain_paths {
-                    let full = ctx.repo.join(p);
-                    if full.is_file() {
-                        chosen.push((rel_path(&ctx.repo, &full), full));
-                    } else {
-                        c.unreadable.push(format!("{p}: not found"));
+                    match resolve_in_repo(&ctx.repo, p) {
+                        Ok(full) => chosen.push((rel_path(&ctx.repo, &full), full)),
+                        Err(e) => c.unreadable.push(format!("{p}: {e}")),
                     }
                 }
                 for f in &files.files {

@@ -5,7 +5,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
-use gonogo_repo::rel_path;
+use gonogo_repo::{ReadError, read_head, rel_path, resolve_in_repo};
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -214,21 +214,16 @@ enum Verdict {
 
 /// Whether a file has at least `min_bytes` bytes and some non-whitespace content.
 fn weigh(path: &Path, min_bytes: u64) -> Verdict {
-    use std::io::Read;
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => return Verdict::Unreadable(e.to_string()),
-    };
-    if size < min_bytes {
-        return Verdict::Empty(size);
-    }
     // Whitespace-only files are empty whatever their size; a bounded read settles it.
-    let mut buf = vec![0u8; 64 * 1024];
-    let n = match std::fs::File::open(path).and_then(|mut f| f.read(&mut buf)) {
-        Ok(n) => n,
+    let head = match read_head(path, 64 * 1024) {
+        Ok(h) => h,
         Err(e) => return Verdict::Unreadable(e.to_string()),
     };
-    if buf[..n].iter().all(u8::is_ascii_whitespace) && size as usize <= n {
+    let size = match head.cut {
+        false => head.bytes.len() as u64,
+        true => std::fs::metadata(path).map_or(head.bytes.len() as u64, |m| m.len()),
+    };
+    if size < min_bytes || (!head.cut && head.bytes.iter().all(u8::is_ascii_whitespace)) {
         Verdict::Empty(size)
     } else {
         Verdict::Counts(size)
@@ -255,12 +250,13 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 impl PreparedCheck for Prepared {
     async fn run(&self, ctx: &CheckContext) -> Outcome {
         let mut candidates: Vec<std::path::PathBuf> = Vec::new();
+        let mut unreadable = Vec::new();
         for p in &self.plain {
-            let full = ctx.repo.join(p);
-            if full.is_dir() {
-                candidates.extend(files_under(&full));
-            } else if full.exists() {
-                candidates.push(full);
+            match resolve_in_repo(&ctx.repo, p) {
+                Ok(full) if full.is_dir() => candidates.extend(files_under(&full)),
+                Ok(full) => candidates.push(full),
+                Err(ReadError::Missing) => {}
+                Err(e) => unreadable.push(format!("{p}: {e}")),
             }
         }
         if let Some(set) = &self.glob_set {
@@ -272,6 +268,9 @@ impl PreparedCheck for Prepared {
                     .filter(|f| set.is_match(&f.rel))
                     .map(|f| f.path.clone()),
             );
+        }
+        if candidates.is_empty() && !unreadable.is_empty() {
+            return Outcome::error(format!("cannot read {}", unreadable.join("; ")));
         }
         if candidates.is_empty() {
             let summary = if self.count > 2 {
@@ -290,7 +289,6 @@ impl PreparedCheck for Prepared {
                 ]);
         }
         let mut empty = Vec::new();
-        let mut unreadable = Vec::new();
         for path in &candidates {
             let rel = rel_path(&ctx.repo, path);
             match weigh(path, self.min_bytes) {

@@ -9,7 +9,7 @@ use gonogo_core::{
 use gonogo_repo::classify::FileClass;
 use gonogo_repo::git::{self, GitError};
 use gonogo_repo::history;
-use gonogo_repo::read_repo_text;
+use gonogo_repo::{MAX_TEXT_BYTES, read_repo_text, read_text, resolve_in_repo};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -232,7 +232,7 @@ impl PreparedCheck for Prepared {
         blocking(move || {
             let deps: Vec<Dep> = match (&this.order, &this.sequence) {
                 (Some(d), _) => d.clone(),
-                (None, Some(seq)) => match std::fs::read_to_string(root.join(seq)) {
+                (None, Some(seq)) => match resolve_in_repo(&root, seq).and_then(|p| read_text(&p, MAX_TEXT_BYTES)) {
                     Ok(text) => parse_sequence(seq, &text),
                     Err(e) => return Outcome::error(format!("cannot read the sequence file {seq}: {e}")),
                 },

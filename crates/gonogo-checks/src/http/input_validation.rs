@@ -415,6 +415,7 @@ impl PreparedCheck for Prepared {
         let mut seen: HashSet<(String, &'static str)> = HashSet::new();
         let mut sent = 0u64;
         let mut unauthorized = 0u64;
+        let mut cut = 0u64;
         let mut ops_done = 0;
         'ops: for (op, probes) in &planned {
             for probe in probes {
@@ -445,6 +446,9 @@ impl PreparedCheck for Prepared {
                 };
                 if resp.status == 401 || resp.status == 403 {
                     unauthorized += 1;
+                }
+                if resp.truncated {
+                    cut += 1;
                 }
                 let opname = format!("{} {}", op.method, op.path);
                 let mut add = |code: &'static str, msg: String, fix: &str| {
@@ -508,7 +512,16 @@ impl PreparedCheck for Prepared {
             ),
             findings,
         )
-        .observed(format!("{sent} of {total_probes} planned probes sent"))
+        .observed(if cut > 0 {
+            // Leaks are looked for in what was read.
+            format!(
+                "{sent} of {total_probes} planned probes sent, {cut} answer {} cut at {} bytes",
+                if cut == 1 { "body" } else { "bodies" },
+                client.max_bytes
+            )
+        } else {
+            format!("{sent} of {total_probes} planned probes sent")
+        })
         .expected("4xx to invalid input, no 5xx, no leaked errors")
         .at(gonogo_core::Location::file(spec.source.clone()))
     }

@@ -48,7 +48,7 @@ macro_rules! http_params {
             ),
             gonogo_core::ParamDoc::with_default(
                 "max_bytes",
-                "Most bytes of a response body read.",
+                "Most bytes of a response body read (at most 16 MiB); a longer body is cut there, and the evidence says so.",
                 "1048576",
             ),
             gonogo_core::ParamDoc::with_default(
@@ -65,6 +65,9 @@ macro_rules! http_params {
     };
 }
 pub(crate) use http_params;
+
+/// The ceiling of `max_bytes`: no probe reads more of a body than this.
+pub const MAX_BODY_BYTES: u64 = 16 << 20;
 
 /// Where a kind's requests go and how they are bounded; parsed in `prepare` (pure).
 #[derive(Debug, Clone)]
@@ -104,7 +107,14 @@ impl TargetSpec {
         if timeout.is_zero() {
             return Err(ParamError::new("timeout", "must be more than zero"));
         }
-        let max_bytes = params.value::<u64>("max_bytes")? as usize;
+        let max_bytes = params.value::<u64>("max_bytes")?;
+        if max_bytes > MAX_BODY_BYTES {
+            return Err(ParamError::new(
+                "max_bytes",
+                format!("must be at most {MAX_BODY_BYTES} (16 MiB)"),
+            ));
+        }
+        let max_bytes = max_bytes as usize;
         Ok(TargetSpec {
             url,
             path,
@@ -239,6 +249,11 @@ impl Response {
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// `body cut at N bytes` when the body was longer than `max_bytes`, for evidence.
+    pub fn cut_note(&self) -> Option<String> {
+        self.truncated
+            .then(|| format!("body cut at {} bytes", self.body.len()))
     }
 }
 

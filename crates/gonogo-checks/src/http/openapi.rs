@@ -3,7 +3,11 @@
 
 use super::{Client, TargetSpec};
 use gonogo_core::{CheckContext, Outcome};
+use gonogo_repo::{read_text, resolve_in_repo};
 use serde_json::Value;
+
+/// An OpenAPI document in the repository larger than this is not read.
+const MAX_SPEC_BYTES: u64 = 16 << 20;
 
 /// Where the document comes from: a repository file wins over the target's URL.
 #[derive(Debug, Clone)]
@@ -55,18 +59,11 @@ impl SpecSource {
         client: &Client,
     ) -> Result<Spec, Outcome> {
         if let Some(file) = &self.file {
-            let path = ctx.repo.join(file);
-            let meta = std::fs::metadata(&path).map_err(|e| {
-                Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))
-            })?;
-            if meta.len() > 16 << 20 {
-                return Err(Outcome::error(format!(
-                    "{file}: OpenAPI document over 16 MiB"
-                )));
-            }
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))
-            })?;
+            let text = resolve_in_repo(&ctx.repo, file)
+                .and_then(|path| read_text(&path, MAX_SPEC_BYTES))
+                .map_err(|e| {
+                    Outcome::error(format!("{file}: cannot read the OpenAPI document: {e}"))
+                })?;
             let doc = parse(&text).map_err(|e| Outcome::error(format!("{file}: {e}")))?;
             return Ok(Spec {
                 doc,

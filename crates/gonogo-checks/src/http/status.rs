@@ -369,11 +369,10 @@ impl live::Check for Prepared {
         if let Some(want) = &self.body
             && !resp.text().contains(want.as_str())
         {
-            let cut = if resp.truncated {
-                format!(" (only the first {} bytes were read)", resp.body.len())
-            } else {
-                String::new()
-            };
+            let cut = resp
+                .cut_note()
+                .map(|note| format!(" ({note})"))
+                .unwrap_or_default();
             findings.push(
                 Finding::fail(
                     "http-status-body-mismatch",
@@ -385,6 +384,10 @@ impl live::Check for Prepared {
         if let Some(j) = &self.json
             && let Err(why) = j.check(&resp.body)
         {
+            let why = match resp.cut_note() {
+                Some(note) => format!("{why} ({note})"),
+                None => why,
+            };
             findings.push(Finding::fail("http-status-json-mismatch", why).at(location(&url)));
         }
         let mut expected = self.expect.describe();
@@ -399,7 +402,10 @@ impl live::Check for Prepared {
             ),
             findings,
         )
-        .observed(format!("{} in {ms} ms", resp.status))
+        .observed(match resp.cut_note() {
+            Some(note) => format!("{} in {ms} ms, {note}", resp.status),
+            None => format!("{} in {ms} ms", resp.status),
+        })
         .expected(expected)
         .at(location(&url)))
     }

@@ -5,7 +5,9 @@
 //! session is opened with `default_transaction_read_only=on` (every statement runs in a
 //! read-only transaction, so a check cannot write even by mistake), `statement_timeout`,
 //! `lock_timeout` and `idle_in_transaction_session_timeout`; every listing query carries a
-//! `LIMIT` ([`MAX_ROWS`]) so the bytes read are bounded. Connection strings appear in evidence
+//! `LIMIT` ([`MAX_ROWS`]), and the connection goes through a `gonogo_wire` relay that cuts a
+//! server message over 16 MiB (or a connection over its byte budget) before it is read, so the
+//! bytes read are bounded even from a hostile server. Connection strings appear in evidence
 //! only through [`crate::live::shown`], and driver error texts through [`crate::live::scrub`].
 
 // An `Err` here is the finished `Outcome` the check returns (once per run): boxing it buys
@@ -26,6 +28,7 @@ pub mod slow_queries;
 use crate::live;
 use crate::support::re;
 use gonogo_core::{CheckContext, Location, Outcome, ParamError, Params};
+use gonogo_wire::{Limits, Relay};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
@@ -46,6 +49,8 @@ pub const MAX_ROWS: i64 = 200;
 pub struct Pg {
     pub conn: PgConnection,
     pub meta: Meta,
+    /// The capped relay the connection goes through; it stops with the session.
+    _relay: Relay,
 }
 
 /// What a session knows of its connection string.
@@ -93,13 +98,22 @@ pub async fn connect_to(dsn: &str) -> Result<Pg, Outcome> {
             ("default_transaction_read_only", "on".to_string()),
         ])
         .disable_statement_logging();
-    match tokio::time::timeout(CONNECT_TIMEOUT, opts.connect()).await {
-        Ok(Ok(conn)) => Ok(Pg {
+    // sqlx reads whatever length a server announces: the connection goes through a relay
+    // that cuts a message over the cap before its bytes are read.
+    let attempt = async {
+        let (opts, relay) = gonogo_wire::pg::connect_through_relay(opts, Limits::LIVE)
+            .await
+            .map_err(sqlx::Error::Io)?;
+        Ok::<_, sqlx::Error>((opts.connect().await?, relay))
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(Ok((conn, relay))) => Ok(Pg {
             conn,
             meta: Meta {
                 dsn: dsn.to_string(),
                 shown,
             },
+            _relay: relay,
         }),
         Ok(Err(e)) => Err(Outcome::error(format!(
             "cannot connect to {shown}: {}",

@@ -15,7 +15,7 @@ use gonogo_core::{
     PreparedCheck, Recognition,
 };
 use gonogo_parsers::sql::{Cursor, Tok, Token, statements, truncate_ident};
-use gonogo_repo::{MAX_TEXT_BYTES, ReadError, read_text};
+use gonogo_repo::{MAX_TEXT_BYTES, ReadError, read_text, resolve_in_repo};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -779,18 +779,21 @@ impl live::Check for Prepared {
         if let Err(o) = super::dsn(self.dsn.as_deref(), ctx) {
             return Ok(o);
         }
-        let path = ctx.repo.join(&self.file);
         let file = self.file.clone();
-        if !path.exists() {
-            return Ok(Outcome::from_findings(
-                format!("{file} not found in the repository"),
-                vec![
-                    Finding::fail("pg-schema-file-missing", format!("{file} does not exist"))
-                        .at(Location::file(file.clone()))
-                        .fix("Point `file=` at the schema SQL file the database is built from"),
-                ],
-            ));
-        }
+        let path = match resolve_in_repo(&ctx.repo, &self.file) {
+            Ok(p) => p,
+            Err(ReadError::Missing) => {
+                return Ok(Outcome::from_findings(
+                    format!("{file} not found in the repository"),
+                    vec![
+                        Finding::fail("pg-schema-file-missing", format!("{file} does not exist"))
+                            .at(Location::file(file.clone()))
+                            .fix("Point `file=` at the schema SQL file the database is built from"),
+                    ],
+                ));
+            }
+            Err(e) => return Ok(Outcome::error(format!("{file}: {e}")).at(Location::file(file))),
+        };
         let schema = self.schema.clone();
         let read = tokio::task::spawn_blocking(move || {
             read_text(&path, MAX_TEXT_BYTES).map(|text| declared(&text, &schema))
@@ -798,14 +801,9 @@ impl live::Check for Prepared {
         .await;
         let declared = match read {
             Ok(Ok(d)) => d,
-            Ok(Err(e)) => {
-                let why = match e {
-                    ReadError::TooLarge(n) => {
-                        format!("{file} is too large to read ({n} bytes, limit {MAX_TEXT_BYTES})")
-                    }
-                    ReadError::Binary => format!("{file} is not a text file"),
-                    ReadError::Io(e) => format!("{file} cannot be read: {e}"),
-                };
+            // What the file holds is the repository's: a finding.
+            Ok(Err(e @ (ReadError::TooLarge(_) | ReadError::Binary))) => {
+                let why = format!("{file} is {e}");
                 return Ok(Outcome::from_findings(
                     why.clone(),
                     vec![
@@ -815,6 +813,8 @@ impl live::Check for Prepared {
                     ],
                 ));
             }
+            // A FIFO, a device or an unreadable file: gonogo cannot tell.
+            Ok(Err(e)) => return Ok(Outcome::error(format!("{file}: {e}")).at(Location::file(file))),
             Err(e) => {
                 return Ok(Outcome::error(format!(
                     "reading {file} stopped unexpectedly: {e}"

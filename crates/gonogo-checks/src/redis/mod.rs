@@ -2,10 +2,11 @@
 //!
 //! Every Redis kind connects the same way: the URL comes from the kind's `url=` parameter or
 //! the `redis_url` target; connecting is bounded by [`CONNECT_TIMEOUT`] and every reply by
-//! [`RESPONSE_TIMEOUT`]. Checks send only read-only introspection commands with small, fixed
-//! replies (`PING`, `INFO <section>`, `CONFIG GET <name>`, `DBSIZE`); they never write. URLs
-//! appear in evidence only through [`crate::live::shown`], client errors through
-//! [`crate::live::scrub`].
+//! [`RESPONSE_TIMEOUT`]; the socket is read through `gonogo_wire`'s RESP framing, so a reply
+//! over 16 MiB (or 65,536 elements) ends the connection before it is read. Checks send only
+//! read-only introspection commands with small, fixed replies (`PING`, `INFO <section>`,
+//! `CONFIG GET <name>`, `DBSIZE`); they never write. URLs appear in evidence only through
+//! [`crate::live::shown`], client errors through [`crate::live::scrub`].
 
 // An `Err` here is the finished `Outcome` the check returns (once per run): boxing it buys
 // nothing and costs every caller a `*`.
@@ -18,9 +19,12 @@ pub mod memory;
 pub mod ping;
 
 use crate::live;
+use ::redis::ConnectionAddr;
 use ::redis::aio::MultiplexedConnection;
 use gonogo_core::{CheckContext, Location, Outcome};
 use gonogo_secrets::redact::UrlUserinfo;
+use gonogo_wire::resp::RespFrames;
+use gonogo_wire::{Capped, Limits, Upstream};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -43,6 +47,7 @@ pub(crate) static REDIS_CONTEXT: LazyLock<regex::Regex> =
 /// One connection to the Redis under check.
 pub struct Redis {
     con: MultiplexedConnection,
+    _driver: Driver,
     url: String,
     /// The URL as it may be shown (password hidden).
     pub shown: String,
@@ -97,13 +102,32 @@ pub async fn connect_to(url: &str) -> Result<Redis, Failure> {
             live::scrub(&e.to_string(), url)
         ))
     })?;
+    let info = client.get_connection_info();
+    let upstream = match info.addr() {
+        ConnectionAddr::Tcp(host, port) => Upstream::Tcp(host.clone(), *port),
+        ConnectionAddr::Unix(path) => Upstream::Unix(path.clone()),
+        _ => {
+            return Err(Failure::Unreachable(format!(
+                "{shown}: TLS connections to Redis are not supported"
+            )));
+        }
+    };
     let config = ::redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_response_timeout(Some(RESPONSE_TIMEOUT));
-    let attempt = client.get_multiplexed_async_connection_with_config(&config);
+    // The client reads whatever length a server announces: its stream is capped below it, so a
+    // reply over the cap ends the connection before its bytes are read.
+    let attempt = async {
+        let stream = upstream.connect().await?;
+        let capped = Capped::new(stream, RespFrames::default(), Limits::LIVE);
+        let (con, driver) =
+            MultiplexedConnection::new_with_config(info.redis_settings(), capped, config).await?;
+        Ok::<_, ::redis::RedisError>((con, tokio::spawn(driver)))
+    };
     match tokio::time::timeout(CONNECT_TIMEOUT + RESPONSE_TIMEOUT, attempt).await {
-        Ok(Ok(con)) => Ok(Redis {
+        Ok(Ok((con, driver))) => Ok(Redis {
             con,
+            _driver: Driver(driver),
             url: url.to_string(),
             shown,
         }),
@@ -123,6 +147,15 @@ pub async fn connect_to(url: &str) -> Result<Redis, Failure> {
             "no answer from {shown} within {} s (connect timeout)",
             (CONNECT_TIMEOUT + RESPONSE_TIMEOUT).as_secs()
         ))),
+    }
+}
+
+/// The task that drives a connection's socket; it stops with the connection.
+struct Driver(tokio::task::JoinHandle<()>);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -1,15 +1,16 @@
 //! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
 //! `history=true`, in any commit reachable from its branches).
 
-use crate::util::{inventory_blocking, missing_path};
+use crate::util::{check_relative, inventory_blocking, missing_path};
+use gonogo_repo::resolve_in_repo;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
 use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
 use gonogo_secrets::{
-    Baseline, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner, SecretFinding, load_rules,
-    scan_files,
+    Baseline, MAX_FILE_SIZE_CEILING, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner,
+    SecretFinding, load_rules, scan_files,
 };
 use std::path::PathBuf;
 
@@ -210,6 +211,17 @@ impl CheckKind for SecretsScan {
         if max_file_size == 0 {
             return Err(ParamError::new("max_file_size", "must be at least 1"));
         }
+        if max_file_size > MAX_FILE_SIZE_CEILING {
+            return Err(ParamError::new(
+                "max_file_size",
+                format!("must be at most {MAX_FILE_SIZE_CEILING} (64 MiB)"),
+            ));
+        }
+        for key in ["config", "baseline"] {
+            if let Some(p) = params.str(key) {
+                check_relative(key, p)?;
+            }
+        }
         Ok(Box::new(Prepared {
             path: params.str("path").map(PathBuf::from),
             config: params.str("config").map(PathBuf::from),
@@ -260,7 +272,10 @@ impl Prepared {
             Err(e) => return Outcome::error(format!("invalid secrets config: {e}")),
         };
         let baseline = match &self.baseline {
-            Some(p) => match Baseline::load(&ctx.repo.join(p)) {
+            Some(p) => match resolve_in_repo(&ctx.repo, p)
+                .map_err(|e| format!("{}: {e}", p.display()))
+                .and_then(|full| Baseline::load(&full))
+            {
                 Ok(b) => Some(b),
                 Err(e) => return Outcome::error(format!("invalid baseline: {e}")),
             },

@@ -398,7 +398,10 @@ impl PreparedCheck for Prepared {
 
 impl Prepared {
     fn evaluate(&self, ctx: &CheckContext) -> Outcome {
-        let (files, missing) = self.paths.find(ctx);
+        let (files, missing) = match self.paths.find(ctx) {
+            Ok(found) => found,
+            Err(why) => return Outcome::error(why),
+        };
         if self.paths.explicit && !missing.is_empty() {
             return Outcome::error(format!(
                 "{} not found: generate it (e.g. `pytest --cov --cov-report=xml`)",

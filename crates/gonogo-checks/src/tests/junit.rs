@@ -372,7 +372,10 @@ impl PreparedCheck for Prepared {
 
 impl Prepared {
     fn evaluate(&self, ctx: &CheckContext) -> Outcome {
-        let (files, missing) = self.paths.find(ctx);
+        let (files, missing) = match self.paths.find(ctx) {
+            Ok(found) => found,
+            Err(why) => return Outcome::error(why),
+        };
         if self.paths.explicit && !missing.is_empty() {
             return Outcome::error(format!(
                 "{} not found: run the tests with a JUnit reporter (e.g. `pytest --junitxml={}`)",

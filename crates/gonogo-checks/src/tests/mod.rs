@@ -9,8 +9,11 @@ pub mod junit;
 
 use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob};
 use gonogo_core::{CheckContext, ParamError, Params};
-use gonogo_repo::rel_path;
+use gonogo_repo::{ReadError, rel_path, resolve_in_repo};
 use std::path::PathBuf;
+
+/// Report files found (relative path, full path) and the plain paths missing.
+pub type Found = (Vec<(String, PathBuf)>, Vec<String>);
 
 /// Largest report read; larger files are reported, not read.
 pub const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
@@ -51,15 +54,15 @@ impl ReportPaths {
     }
 
     /// The matching files (relative path, full path), sorted, and the plain paths missing.
-    pub fn find(&self, ctx: &CheckContext) -> (Vec<(String, PathBuf)>, Vec<String>) {
+    /// `Err` names a plain path that resolves outside the repository.
+    pub fn find(&self, ctx: &CheckContext) -> Result<Found, String> {
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for p in &self.plain {
-            let full = ctx.repo.join(p);
-            if full.is_file() {
-                found.push((rel_path(&ctx.repo, &full), full));
-            } else {
-                missing.push(p.clone());
+            match resolve_in_repo(&ctx.repo, p) {
+                Ok(full) if !full.is_dir() => found.push((rel_path(&ctx.repo, &full), full)),
+                Ok(_) | Err(ReadError::Missing) => missing.push(p.clone()),
+                Err(e) => return Err(format!("{p}: {e}")),
             }
         }
         if let Some(set) = &self.globs {
@@ -70,6 +73,6 @@ impl ReportPaths {
             }
         }
         found.sort();
-        (found, missing)
+        Ok((found, missing))
     }
 }

@@ -7,10 +7,14 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, MissingTarget, Outcome, ParamDoc,
     ParamError, Params, PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::{read_bytes, resolve_in_repo};
 use rustls::pki_types::ServerName;
 use std::time::Duration;
 
 pub struct TlsCert;
+
+/// A CA bundle larger than this is not read (Mozilla's whole set is about 250 KiB).
+const MAX_CA_BYTES: u64 = 4 << 20;
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Tls),
@@ -244,7 +248,7 @@ impl PreparedCheck for Prepared {
         };
         let ca = match &self.ca {
             None => None,
-            Some(f) => match std::fs::read(ctx.repo.join(f)) {
+            Some(f) => match resolve_in_repo(&ctx.repo, f).and_then(|p| read_bytes(&p, MAX_CA_BYTES)) {
                 Ok(b) => Some(b),
                 Err(e) => return Outcome::error(format!("{f}: cannot read the CA file: {e}")),
             },

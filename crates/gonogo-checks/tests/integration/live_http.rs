@@ -259,11 +259,23 @@ async fn a_huge_body_is_read_only_up_to_max_bytes() {
     )
     .await;
     assert_eq!(codes(&o), ["http-status-body-mismatch"]);
-    assert!(
-        o.evidence.findings[0]
-            .message
-            .contains("only the first 100000 bytes were read")
+    assert_eq!(
+        o.evidence.findings[0].message,
+        "the body does not contain `needle` (body cut at 100000 bytes)"
     );
+    assert!(
+        o.evidence
+            .observed
+            .as_deref()
+            .is_some_and(|obs| obs.ends_with(", body cut at 100000 bytes")),
+        "{o:?}"
+    );
+    // max_bytes has a ceiling: a larger one is a parameter error naming it.
+    let e = HttpStatus
+        .prepare(&gonogo_core::Params::new().with("max_bytes", "17000000"))
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("must be at most 16777216"), "{e}");
 }
 
 // ---- http.latency --------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 use super::{Applied, Dialect, compare_migrations, migrate_error, open_error};
 use crate::url::postgres_parts;
 use crate::{Access, Backend, Error, Result};
+use gonogo_wire::{Limits, pg};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Pool, Postgres, Transaction};
 use std::time::Duration;
@@ -50,8 +51,13 @@ impl Dialect for Postgres {
         let opts: PgConnectOptions = url.parse().map_err(|e| bad_url(format!("{e}")))?;
         // Unqualified names, sqlx's migration table included, resolve in gonogo's schema only.
         let opts = opts.options([("search_path", schema.as_str())]);
-        // One direct connection first: a pool only says "timed out"; this says why.
+        // One direct connection first: a pool only says "timed out"; this says why. Every
+        // connection goes through a relay that caps the server's messages (sqlx would read
+        // whatever length a server announces).
         let probe = tokio::time::timeout(CONNECT_TIMEOUT, async {
+            let (opts, _relay) = pg::connect_through_relay(opts.clone(), Limits::STORE)
+                .await
+                .map_err(sqlx::Error::Io)?;
             PgConnection::connect_with(&opts).await?.close().await
         })
         .await;
@@ -65,12 +71,15 @@ impl Dialect for Postgres {
                 )));
             }
         }
+        let (opts, relay) =
+            pg::through_relay(opts, Limits::STORE).map_err(|e| open_err(e.to_string()))?;
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(opts)
             .await
             .map_err(|e| open_err(e.to_string()))?;
+        relay.serve_until(pool.close_event());
         let opened = match access {
             Access::Read => check_current(&pool, &schema, shown)
                 .await

@@ -1,6 +1,7 @@
 //! The command-line tests, in one binary: each test binary links the whole dependency graph, so
 //! one binary instead of seven keeps the build small and the link short.
 
+mod bounded;
 mod cli;
 mod consent;
 mod docs;
