@@ -11,7 +11,7 @@ pub mod read;
 
 pub use inventory::{IgnoredIncludedCell, Inventory, InventoryCell};
 pub use read::{
-    Head, MAX_TEXT_BYTES, ReadError, read_bytes, read_head, read_repo_text, read_text,
+    Head, MAX_TEXT_BYTES, ReadError, irregular, read_bytes, read_head, read_repo_text, read_text,
     resolve_in_repo,
 };
 

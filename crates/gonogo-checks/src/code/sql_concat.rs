@@ -1,7 +1,7 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, inventory, missing_path, normalise};
+use crate::util::{blocking, inventory, normalise, unusable_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
@@ -352,7 +352,7 @@ impl PreparedCheck for Prepared {
         if let Some(missing) = self
             .path
             .as_deref()
-            .and_then(|p| missing_path(ctx, "path", p, "sql-concat-path-missing"))
+            .and_then(|p| unusable_path(ctx, "path", p, "sql-concat-path-missing"))
         {
             return missing;
         }

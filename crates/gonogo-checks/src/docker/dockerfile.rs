@@ -2,7 +2,7 @@
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
 use crate::util::{
-    absent, blocking, inventory, is_reference, missing_path, normalise, rule_groups, unreadable,
+    absent, blocking, inventory, is_reference, normalise, rule_groups, unreadable, unusable_path,
     wants,
 };
 use gonogo_core::{
@@ -176,7 +176,7 @@ impl PreparedCheck for Prepared {
         if let Some(missing) = self
             .path
             .as_deref()
-            .and_then(|p| missing_path(ctx, "path", p, "dockerfile-not-found"))
+            .and_then(|p| unusable_path(ctx, "path", p, "dockerfile-not-found"))
         {
             return missing;
         }

@@ -3,7 +3,7 @@
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
 use crate::util::{
-    absent, blocking, inventory, missing_path, normalise, rule_groups, unreadable, wants,
+    absent, blocking, inventory, normalise, rule_groups, unreadable, unusable_path, wants,
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -301,7 +301,7 @@ impl PreparedCheck for Prepared {
         if let Some(missing) = self
             .path
             .as_deref()
-            .and_then(|p| missing_path(ctx, "path", p, "k8s-not-found"))
+            .and_then(|p| unusable_path(ctx, "path", p, "k8s-not-found"))
         {
             return missing;
         }

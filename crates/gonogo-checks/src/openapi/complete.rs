@@ -1,7 +1,7 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::{absent, blocking, inventory, missing_path, normalise, unreadable};
+use crate::util::{absent, blocking, inventory, normalise, unreadable, unusable_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
@@ -178,7 +178,7 @@ impl PreparedCheck for Prepared {
         if let Some(missing) = self
             .path
             .as_deref()
-            .and_then(|p| missing_path(ctx, "path", p, "openapi-not-found"))
+            .and_then(|p| unusable_path(ctx, "path", p, "openapi-not-found"))
         {
             return missing;
         }

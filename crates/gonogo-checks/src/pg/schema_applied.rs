@@ -814,7 +814,9 @@ impl live::Check for Prepared {
                 ));
             }
             // A FIFO, a device or an unreadable file: gonogo cannot tell.
-            Ok(Err(e)) => return Ok(Outcome::error(format!("{file}: {e}")).at(Location::file(file))),
+            Ok(Err(e)) => {
+                return Ok(Outcome::error(format!("{file}: {e}")).at(Location::file(file)));
+            }
             Err(e) => {
                 return Ok(Outcome::error(format!(
                     "reading {file} stopped unexpectedly: {e}"

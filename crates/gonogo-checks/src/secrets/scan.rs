@@ -1,12 +1,12 @@
 //! `secrets.scan`: no hardcoded secrets in the repository's working tree (and, with
 //! `history=true`, in any commit reachable from its branches).
 
-use crate::util::{check_relative, inventory_blocking, missing_path};
-use gonogo_repo::resolve_in_repo;
+use crate::util::{check_relative, inventory_blocking, unusable_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::resolve_in_repo;
 use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
 use gonogo_secrets::{
     Baseline, MAX_FILE_SIZE_CEILING, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner,
@@ -294,7 +294,7 @@ impl Prepared {
         if let Some(missing) = self
             .path
             .as_ref()
-            .and_then(|p| missing_path(ctx, "path", &p.to_string_lossy(), "secrets-path-missing"))
+            .and_then(|p| unusable_path(ctx, "path", &p.to_string_lossy(), "secrets-path-missing"))
         {
             return missing;
         }

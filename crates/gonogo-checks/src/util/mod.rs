@@ -122,18 +122,33 @@ pub fn absent(required: bool, code: &'static str, reason: &str, fix: &str) -> Ou
 }
 
 /// The outcome when an explicit `param=` (a file or folder the item names, relative to the
-/// repository) does not exist: `fail` with `code`, since the author named what to check and
-/// nothing there is neither a pass nor "not applicable". `None` when it exists, or names the
-/// repository itself.
-pub fn missing_path(
+/// repository) cannot be what the item checks: `fail` with `code` when it does not exist,
+/// since the author named what to check and nothing there is neither a pass nor "not
+/// applicable"; `error` when it leaves the repository through a symlink or is neither a
+/// regular file nor a folder (a FIFO, a device, a socket), which gonogo never reads. `None`
+/// when it is a file or folder inside the repository, or names the repository itself.
+pub fn unusable_path(
     ctx: &CheckContext,
     param: &str,
     rel: &str,
     code: &'static str,
 ) -> Option<Outcome> {
     let rel = rel.trim_start_matches("./").trim_matches('/');
-    if rel.is_empty() || rel == "." || ctx.repo.join(rel).exists() {
+    if rel.is_empty() || rel == "." {
         return None;
+    }
+    if ctx.repo.join(rel).exists() {
+        let usable = gonogo_repo::resolve_in_repo(&ctx.repo, rel).and_then(|full| {
+            let meta =
+                std::fs::metadata(&full).map_err(|e| gonogo_repo::ReadError::Io(e.to_string()))?;
+            match gonogo_repo::irregular(meta.file_type()) {
+                None | Some("a directory") => Ok(()),
+                Some(kind) => Err(gonogo_repo::ReadError::NotRegular(kind)),
+            }
+        });
+        return usable
+            .err()
+            .map(|why| Outcome::error(format!("{param}={rel}: {why}")));
     }
     let message = format!("{param}={rel}: {rel} does not exist in the repository");
     Some(Outcome::from_findings(

@@ -60,7 +60,10 @@ async fn a_real_redis_answers_through_the_cap() {
     else {
         return;
     };
-    let hostport = found.url().trim_start_matches("redis://").trim_end_matches('/');
+    let hostport = found
+        .url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/');
     let (host, port) = hostport.rsplit_once(':').unwrap();
     let upstream = Upstream::Tcp(host.to_string(), port.parse().unwrap());
     let mut capped = Capped::new(
@@ -81,7 +84,11 @@ async fn a_real_redis_answers_through_the_cap() {
             .await
             .expect("an answer")
             .unwrap();
-        assert!(read > 0, "closed after {:?}", String::from_utf8_lossy(&got[..n]));
+        assert!(
+            read > 0,
+            "closed after {:?}",
+            String::from_utf8_lossy(&got[..n])
+        );
         n += read;
     }
     assert!(got.starts_with(b"+PONG\r\n$"));

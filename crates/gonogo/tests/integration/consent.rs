@@ -197,7 +197,10 @@ fn a_config_in_the_repository_cannot_grant_consent() {
     let out = t.check(&[]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("unknown target `allow_commands`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown target `allow_commands`"),
+        "{stderr}"
+    );
     assert!(t.ran().is_empty(), "{:?}", t.ran());
 }
 

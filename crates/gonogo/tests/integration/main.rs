@@ -5,6 +5,7 @@ mod bounded;
 mod cli;
 mod consent;
 mod docs;
+mod hostile;
 mod load;
 mod no_secret_leaks;
 mod nothing;
