@@ -311,7 +311,8 @@ impl Cache {
             .entry(TypeId::of::<T>())
             .or_default()
             .clone();
-        slot.get_or_init(|| Arc::new(init()))
+        // Shared by every check: the caller's deadline does not cut it short.
+        slot.get_or_init(|| Arc::new(gonogo_repo::read::with_deadline(None, init)))
             .clone()
             .downcast::<T>()
             .expect("type-keyed slot")

@@ -8,8 +8,10 @@
 //! with [`Handle::block_on`], racing it against a cancellation signal; the runner only awaits
 //! the result under [`tokio::time::timeout`]. When the timeout fires the runner records
 //! `error` at once and signals cancellation: an async check's future is dropped there (a
-//! `cmd.succeeds` child's process group dies with it), and a thread stuck in synchronous work
-//! is left to finish on its own, never waited for. A panicking check is an `error`, not a crash.
+//! `cmd.succeeds` child's process group dies with it, a database connection and its relay
+//! close), and a thread stuck in synchronous work is left to finish on its own, never waited
+//! for: its deadline has passed, so every file it reads next fails at once
+//! (`gonogo_repo::read::with_deadline`). A panicking check is an `error`, not a crash.
 //!
 //! An interrupt is the context's [`CheckContext::cancel`] token: once it is cancelled no check
 //! starts (those left are `error`, "not run"), checks that watch the token stop at once (a
@@ -25,6 +27,7 @@ use crate::check::{CheckContext, PreparedCheck};
 use crate::outcome::Outcome;
 use crate::redact::{Redactor, redact_outcome};
 use futures::StreamExt;
+use gonogo_repo::read::with_deadline;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -156,13 +159,18 @@ async fn run_one(
     let interrupt = ctx.cancel.clone();
     // Dropping the sender (on timeout, or if the runner itself is dropped) cancels the check.
     let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+    // Synchronous work cannot be cancelled: past the timeout, its file reads fail at once, so
+    // it winds down instead of reading on.
+    let deadline = started + timeout;
     let thread = tokio::task::spawn_blocking(move || {
-        handle.block_on(async move {
-            tokio::select! {
-                biased;
-                _ = cancelled => None,
-                outcome = check.run(&ctx) => Some(outcome),
-            }
+        with_deadline(Some(deadline), || {
+            handle.block_on(async move {
+                tokio::select! {
+                    biased;
+                    _ = cancelled => None,
+                    outcome = check.run(&ctx) => Some(outcome),
+                }
+            })
         })
     });
     let past_grace = async {
@@ -284,6 +292,8 @@ mod tests {
         Panic,
         /// Passes with the environment's `DEPLOY_TOKEN` and a URL password in its evidence.
         Leak,
+        /// Reads a file over and over on its thread until a read fails; then sets the flag.
+        ReadUntilRefused(Arc<std::sync::atomic::AtomicBool>),
     }
 
     /// What the checks of one test saw: how many ran, and the most running at once.
@@ -314,9 +324,9 @@ mod tests {
             t.runs.fetch_add(1, Ordering::SeqCst);
             let now = t.running.fetch_add(1, Ordering::SeqCst) + 1;
             t.most_running.fetch_max(now, Ordering::SeqCst);
-            match self.behaviour {
-                Behaviour::Sleep(d) => tokio::time::sleep(d).await,
-                Behaviour::BlockThread(d) => std::thread::sleep(d),
+            match &self.behaviour {
+                Behaviour::Sleep(d) => tokio::time::sleep(*d).await,
+                Behaviour::BlockThread(d) => std::thread::sleep(*d),
                 Behaviour::Hang => futures::future::pending::<()>().await,
                 Behaviour::StopOnInterrupt => {
                     ctx.cancel.cancelled().await;
@@ -328,6 +338,18 @@ mod tests {
                     let token = ctx.env.get("DEPLOY_TOKEN").cloned().unwrap_or_default();
                     return Outcome::fail(format!("deploy with {token}"))
                         .observed("postgres://app:Xk29fLq8Zt3v@db/app refused");
+                }
+                Behaviour::ReadUntilRefused(stopped) => {
+                    let manifest =
+                        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+                    loop {
+                        match gonogo_repo::read_head(&manifest, 64) {
+                            Ok(_) => std::thread::sleep(Duration::from_millis(5)),
+                            Err(gonogo_repo::ReadError::OutOfTime) => break,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    stopped.store(true, Ordering::SeqCst);
                 }
             }
             t.running.fetch_sub(1, Ordering::SeqCst);
@@ -451,6 +473,30 @@ mod tests {
             quick < Duration::from_secs(2),
             "the quick check took {quick:?}"
         );
+    }
+
+    #[test]
+    fn past_its_timeout_a_check_reads_no_more_files() {
+        // Synchronous work cannot be cancelled; its reads are refused once the check's time is
+        // up, so it winds down on its own.
+        let tally = Arc::new(Tally::default());
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Instant::now();
+        let out = run(
+            vec![item(
+                Behaviour::ReadUntilRefused(stopped.clone()),
+                &tally,
+                "reader",
+            )],
+            1,
+            Duration::from_millis(200),
+        );
+        assert_eq!(status_and_summary(&out[0]).0, Status::Error);
+        while !stopped.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(stopped.load(Ordering::SeqCst), "the check kept reading");
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -128,7 +128,10 @@ impl<T> Default for Once<T> {
 
 impl<T: Send + Sync + 'static> Once<T> {
     fn get_blocking(&self, init: impl FnOnce() -> T) -> Arc<T> {
-        self.0.get_or_init(|| Arc::new(init())).clone()
+        // Shared by every check: the caller's deadline does not cut it short.
+        self.0
+            .get_or_init(|| Arc::new(crate::read::with_deadline(None, init)))
+            .clone()
     }
 
     /// From async code: ready values at once; otherwise the computation (or the wait for

@@ -17,6 +17,38 @@ use std::fs::{File, FileType, Metadata};
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+thread_local! {
+    static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with `deadline` as this thread's deadline: once it has passed, every read on this
+/// thread fails at once ([`ReadError::OutOfTime`]), so work that has run past its check's
+/// timeout winds down instead of reading on. The runner sets it for each check's thread; code
+/// that moves a check's work to another thread carries it over ([`deadline`]); work shared
+/// between checks (the walk, cached values) runs with none, so one check's timeout never cuts
+/// what another check reads.
+pub fn with_deadline<T>(deadline: Option<Instant>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Instant>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEADLINE.with(|d| d.set(self.0));
+        }
+    }
+    let _restore = Restore(DEADLINE.with(|d| d.replace(deadline)));
+    f()
+}
+
+/// This thread's deadline (see [`with_deadline`]).
+pub fn deadline() -> Option<Instant> {
+    DEADLINE.with(|d| d.get())
+}
+
+/// Whether this thread's deadline has passed.
+pub fn past_deadline() -> bool {
+    deadline().is_some_and(|d| Instant::now() >= d)
+}
 
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +64,8 @@ pub enum ReadError {
     TooLarge(u64),
     /// A NUL byte in the first 8 KiB of a file read as text.
     Binary,
+    /// The thread's deadline had passed: not read.
+    OutOfTime,
 }
 
 impl std::fmt::Display for ReadError {
@@ -43,6 +77,7 @@ impl std::fmt::Display for ReadError {
             ReadError::OutsideRepo => f.write_str("resolves outside the repository"),
             ReadError::TooLarge(limit) => write!(f, "too large (over {limit} bytes)"),
             ReadError::Binary => f.write_str("not a text file"),
+            ReadError::OutOfTime => f.write_str("not read: the check ran out of time"),
         }
     }
 }
@@ -96,6 +131,9 @@ enum Links {
 /// Open a regular file for reading (see the module documentation); its size as it claims.
 fn open_regular(path: &Path, links: Links) -> Result<(File, u64), ReadError> {
     use rustix::fs::OFlags;
+    if past_deadline() {
+        return Err(ReadError::OutOfTime);
+    }
     // Checked before opening, so a device or FIFO is never opened at all.
     let before = match links {
         Links::Follow => std::fs::metadata(path),
@@ -295,6 +333,27 @@ mod tests {
         // /proc files are regular and claim 0 bytes whatever they hold.
         let e = read_bytes(Path::new("/proc/self/maps"), 16).unwrap_err();
         assert_eq!(e, ReadError::TooLarge(16));
+    }
+
+    #[test]
+    fn past_its_deadline_a_thread_reads_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        std::fs::write(&p, "x").unwrap();
+        let passed = Instant::now() - Duration::from_millis(1);
+        let later = Instant::now() + Duration::from_secs(60);
+        with_deadline(Some(passed), || {
+            assert_eq!(read_bytes(&p, 10), Err(ReadError::OutOfTime));
+            // Shared work runs with no deadline, and the check's comes back after it.
+            with_deadline(None, || assert_eq!(read_bytes(&p, 10).unwrap(), b"x"));
+            assert!(past_deadline());
+        });
+        assert_eq!(deadline(), None);
+        with_deadline(Some(later), || assert_eq!(read_text(&p, 10).unwrap(), "x"));
+        assert_eq!(
+            ReadError::OutOfTime.to_string(),
+            "not read: the check ran out of time"
+        );
     }
 
     #[test]

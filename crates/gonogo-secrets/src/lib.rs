@@ -295,17 +295,21 @@ fn threads(n: usize) -> usize {
 pub fn scan_files(scanner: &Scanner, files: &[RepoFile], opts: &ScanOptions) -> ScanReport {
     let next = AtomicUsize::new(0);
     let n = threads(opts.threads).min(files.len().max(1));
+    // The workers keep the caller's deadline (a check's): past it they stop taking files.
+    let deadline = gonogo_repo::read::deadline();
     let mut parts: Vec<ScanReport> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|_| {
                 s.spawn(|| {
-                    let mut out = ScanReport::default();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        scan_one_file(scanner, file, opts, &mut out);
-                    }
-                    out
+                    gonogo_repo::read::with_deadline(deadline, || {
+                        let mut out = ScanReport::default();
+                        while !gonogo_repo::read::past_deadline() {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(file) = files.get(i) else { break };
+                            scan_one_file(scanner, file, opts, &mut out);
+                        }
+                        out
+                    })
                 })
             })
             .collect();

@@ -5,6 +5,7 @@ use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::read::past_deadline;
 use gonogo_repo::{ReadError, read_head, rel_path, resolve_in_repo};
 use regex::Regex;
 use std::path::Path;
@@ -239,6 +240,7 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
         .max_depth(Some(8))
         .filter_entry(|e| e.file_name() != ".git")
         .build()
+        .take_while(|_| !past_deadline())
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .take(10_000)
@@ -379,6 +381,30 @@ mod tests {
         )
         .await;
         assert_eq!(o.status, Status::Pass);
+    }
+
+    #[tokio::test]
+    async fn devices_fifos_and_links_out_of_the_repository_are_errors_never_a_pass() {
+        let dir = crate::util::testing::hostile_repo(&[("docs/a.md", README)], "pipe.md", "zero.md");
+        std::os::unix::fs::symlink("/etc", dir.path().join("etc")).unwrap();
+        std::os::unix::fs::symlink("docs/a.md", dir.path().join("inside.md")).unwrap();
+        let started = std::time::Instant::now();
+        for (path, why) in [
+            ("zero.md", "cannot read zero.md: resolves outside the repository"),
+            ("pipe.md", "cannot read pipe.md: is a FIFO, not a regular file"),
+            ("etc", "cannot read etc: resolves outside the repository"),
+        ] {
+            let o = run(&FilesExists, &[("path", path)], dir.path()).await;
+            assert_eq!(o.status, Status::Error, "{path}: {o:?}");
+            assert_eq!(o.evidence.summary, why);
+        }
+        // A link that stays inside the repository is followed.
+        let o = run(&FilesExists, &[("path", "inside.md")], dir.path()).await;
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        // A glob never sees links or FIFOs: the walk lists regular files only.
+        let o = run(&FilesExists, &[("path", "*.md")], dir.path()).await;
+        assert_eq!(codes(&o), ["files-missing"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[tokio::test]

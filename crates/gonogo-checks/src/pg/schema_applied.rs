@@ -1198,6 +1198,21 @@ mod file_tests {
     }
 
     #[test]
+    fn a_fifo_or_a_file_outside_the_repository_is_an_error_naming_it_at_once() {
+        let dir = crate::util::testing::hostile_repo(&[], "pipe.sql", "zero.sql");
+        let started = std::time::Instant::now();
+        for (file, why) in [
+            ("pipe.sql", "pipe.sql: is a FIFO, not a regular file"),
+            ("zero.sql", "zero.sql: resolves outside the repository"),
+        ] {
+            let o = crate::util::testing::check_in(&PgSchemaApplied, dir.path(), &[("file", file), DSN]);
+            assert_eq!(o.status, Status::Error, "{o:?}");
+            assert_eq!(o.evidence.summary, why);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
     fn a_file_over_the_bound_is_a_finding() {
         let dir = crate::util::testing::repo(&[]);
         let f = std::fs::File::create(dir.path().join("huge.sql")).unwrap();

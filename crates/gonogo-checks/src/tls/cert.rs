@@ -368,3 +368,30 @@ impl PreparedCheck for Prepared {
         .at(loc)
     }
 }
+
+#[cfg(test)]
+mod ca_tests {
+    use super::TlsCert;
+    use crate::util::testing::{hostile_repo, run};
+    use gonogo_core::Status;
+
+    #[tokio::test]
+    async fn a_ca_file_that_never_ends_or_never_arrives_is_an_error_naming_it() {
+        let dir = hostile_repo(&[], "ca.pem", "zero.pem");
+        for (ca, why) in [
+            (
+                "ca.pem",
+                "ca.pem: cannot read the CA file: is a FIFO, not a regular file",
+            ),
+            (
+                "zero.pem",
+                "zero.pem: cannot read the CA file: resolves outside the repository",
+            ),
+        ] {
+            let params = [("url", "https://127.0.0.1:1"), ("ca", ca)];
+            let o = run(&TlsCert, &params, dir.path()).await;
+            assert_eq!(o.status, Status::Error, "{o:?}");
+            assert_eq!(o.evidence.summary, why);
+        }
+    }
+}

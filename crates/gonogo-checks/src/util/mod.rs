@@ -163,9 +163,11 @@ pub fn unusable_path(
     ))
 }
 
-/// Runs CPU-heavy work off the async runtime; a panic in it becomes an `error` outcome.
+/// Runs CPU-heavy work off the async runtime; a panic in it becomes an `error` outcome. The
+/// work keeps the check's deadline: past it, its file reads fail at once.
 pub async fn blocking(f: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
-    match tokio::task::spawn_blocking(f).await {
+    let deadline = gonogo_repo::read::deadline();
+    match tokio::task::spawn_blocking(move || gonogo_repo::read::with_deadline(deadline, f)).await {
         Ok(o) => o,
         Err(e) => Outcome::error(format!("the check stopped unexpectedly: {e}")),
     }
@@ -226,6 +228,20 @@ pub(crate) mod testing {
             std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
             std::fs::write(p, content).expect("write fixture");
         }
+        dir
+    }
+
+    /// A repository holding `pipe` (a FIFO nobody writes to) and `zero` (a symlink to
+    /// /dev/zero), besides `files`: inputs that would block or never end.
+    pub fn hostile_repo(files: &[(&str, &str)], pipe: &str, zero: &str) -> tempfile::TempDir {
+        let dir = repo(files);
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            dir.path().join(pipe),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(zero)).expect("symlink");
         dir
     }
 

@@ -89,6 +89,26 @@ pub fn silent_listener() -> Silent {
     Silent { addr, _stop: tx }
 }
 
+/// A loopback server that, once a client has spoken, sends `head` and then `filler` without
+/// end: a message header announcing a gigabyte, or a stream that never stops.
+pub async fn hostile_server(head: &'static [u8], filler: &'static [u8]) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = s.read(&mut request).await;
+                if s.write_all(head).await.is_ok() {
+                    while s.write_all(filler).await.is_ok() {}
+                }
+            });
+        }
+    });
+    addr
+}
+
 /// A free loopback port (bound, then released for a child process to take).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

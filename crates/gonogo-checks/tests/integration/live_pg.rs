@@ -695,6 +695,27 @@ async fn pg_a_server_that_never_answers_is_an_error_within_the_timeout() {
     );
 }
 
+#[tokio::test]
+async fn pg_a_server_announcing_a_gigabyte_is_cut_and_named_within_the_timeout() {
+    // An authentication request announcing 1 GiB, then zeros without end: the driver would
+    // allocate the gigabyte; the capped relay cuts the message at its header.
+    let addr = crate::live::hostile_server(&[b'R', 0x40, 0, 0, 4], &[0; 4096]).await;
+    let dsn = format!("postgres://app:pw-secret@{addr}/db?sslmode=disable");
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let o = run(&PgFkIndexed, &[], &ctx(dir.path(), &[("database_url", &dsn)])).await;
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(o.status, Status::Error, "{o:?}");
+    assert_eq!(
+        o.evidence.summary,
+        format!(
+            "cannot connect to postgres://app:…@{addr}/db?sslmode=disable: error returned from \
+             database: connection cut by gonogo: the server announced a message of 1073741824 \
+             bytes (type 'R'), over the 16 MiB limit"
+        )
+    );
+}
+
 /// A schema file in two parts: the test applies the first, then the rest.
 const SCHEMA_PART_1: &str = "-- part one
 CREATE EXTENSION IF NOT EXISTS plpgsql;

@@ -385,3 +385,23 @@ async fn redis_a_server_that_never_answers_is_bounded() {
     let o = run(&RedisPing, &[], &ctx).await;
     assert_eq!(codes(&o), ["redis-unreachable"]);
 }
+
+#[tokio::test]
+async fn a_reply_announcing_a_gigabyte_is_cut_and_named_within_the_timeout() {
+    // The driver would allocate the announced gigabyte; the capped stream cuts at the header.
+    let addr = crate::live::hostile_server(b"$1073741824\r\n", &[b'x'; 4096]).await;
+    let url = format!("redis://:pw-secret@{addr}");
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let o = run(&RedisMemory, &[], &ctx(dir.path(), &[("redis_url", &url)])).await;
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(o.status, Status::Error, "{o:?}");
+    assert!(
+        o.evidence
+            .summary
+            .contains("the server announced a reply of 1073741824 bytes, over the 16 MiB limit"),
+        "{}",
+        o.evidence.summary
+    );
+    assert!(!crate::live::shown(&o).contains("pw-secret"), "{o:?}");
+}
