@@ -15,13 +15,20 @@ fn mkfifo(path: &Path) {
     .expect("mkfifo");
 }
 
-/// A directory with `zero.md` (a symlink to /dev/zero), FIFOs `pipe.md` and `pipe.sql`, and a
-/// one-item checklist.
+/// A directory with `zero.md` (a symlink to /dev/zero), FIFOs `pipe.md` and `pipe.sql`, files
+/// over every limit (`huge.md`, `huge.toml`), and a one-item checklist.
 fn hostile_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     symlink("/dev/zero", dir.path().join("zero.md")).unwrap();
     mkfifo(&dir.path().join("pipe.md"));
     mkfifo(&dir.path().join("pipe.sql"));
+    // Larger than any limit, without taking the disk: sparse files of zeros.
+    for (name, len) in [("huge.md", 17 << 20), ("huge.toml", 5 << 20)] {
+        std::fs::File::create(dir.path().join(name))
+            .unwrap()
+            .set_len(len)
+            .unwrap();
+    }
     std::fs::write(
         dir.path().join("CHECKLIST.md"),
         "# Release\n\n- [ ] README present <!-- gonogo: files.exists path=README.md -->\n",
@@ -54,6 +61,9 @@ fn endless_and_blocking_inputs_are_refused_by_name_with_exit_2() {
         &["check", "CHECKLIST.md", "--env-file", "/dev/urandom"],
         &["check", "CHECKLIST.md", "--env-file", "pipe.md"],
         &["validate", "zero.md"],
+        &["check", "huge.md"],
+        &["check", "CHECKLIST.md", "--config", "huge.toml"],
+        &["check", "CHECKLIST.md", "--env-file", "huge.toml"],
         &["load", "--merge", "zero.md", "pipe.md"],
         &["load", "--scenario", "pipe.md"],
     ] {
