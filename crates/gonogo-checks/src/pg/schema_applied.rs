@@ -1205,7 +1205,11 @@ mod file_tests {
             ("pipe.sql", "pipe.sql: is a FIFO, not a regular file"),
             ("zero.sql", "zero.sql: resolves outside the repository"),
         ] {
-            let o = crate::util::testing::check_in(&PgSchemaApplied, dir.path(), &[("file", file), DSN]);
+            let o = crate::util::testing::check_in(
+                &PgSchemaApplied,
+                dir.path(),
+                &[("file", file), DSN],
+            );
             assert_eq!(o.status, Status::Error, "{o:?}");
             assert_eq!(o.evidence.summary, why);
         }
