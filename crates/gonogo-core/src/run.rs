@@ -389,7 +389,11 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert!(stopped.load(Ordering::SeqCst), "the check kept reading");
-        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

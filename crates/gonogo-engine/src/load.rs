@@ -176,7 +176,11 @@ pub fn read_checklist(source: &Source) -> Result<ChecklistFile> {
                 )));
             }
             Err(ReadError::TooLarge(_)) => return Err(too_large(&display_path)),
-            Err(e) => return Err(Error::input(format!("cannot read checklist {display_path}: {e}"))),
+            Err(e) => {
+                return Err(Error::input(format!(
+                    "cannot read checklist {display_path}: {e}"
+                )));
+            }
         },
     };
     parse_checklist_bytes(source.path(), display_path, bytes)

@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
 use gonogo_secrets::{
-    Baseline, MAX_FILE_SIZE_CEILING, RuleSource, ScanOptions, ScanReport, Scanner, load_rules, scan_files, walk_dir,
+    Baseline, MAX_FILE_SIZE_CEILING, RuleSource, ScanOptions, ScanReport, Scanner, load_rules,
+    scan_files, walk_dir,
 };
 use std::path::PathBuf;
 

@@ -151,7 +151,9 @@ fn open_regular(path: &Path, links: Links) -> Result<(File, u64), ReadError> {
         .open(path)
         .map_err(|e| {
             // O_NOFOLLOW on a symlink: the file was swapped for a link after the check.
-            if links == Links::Refuse && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            if links == Links::Refuse
+                && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+            {
                 ReadError::NotRegular("a symbolic link")
             } else {
                 ReadError::io(e)
@@ -271,8 +273,12 @@ mod tests {
     use std::time::{Duration, Instant};
 
     fn fifo(path: &Path) {
-        rustix::fs::mkfifoat(rustix::fs::CWD, path, rustix::fs::Mode::from_raw_mode(0o600))
-            .expect("mkfifo");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            path,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
     }
 
     #[test]
@@ -291,7 +297,10 @@ mod tests {
         assert_eq!((head.bytes.as_slice(), head.cut), (&b"0123"[..], true));
         let head = read_head(&p, 10).unwrap();
         assert_eq!((head.bytes.len(), head.cut), (10, false));
-        assert_eq!(read_bytes(&dir.path().join("none"), 10), Err(ReadError::Missing));
+        assert_eq!(
+            read_bytes(&dir.path().join("none"), 10),
+            Err(ReadError::Missing)
+        );
     }
 
     #[test]

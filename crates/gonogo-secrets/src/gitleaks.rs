@@ -460,16 +460,15 @@ mod tests {
             ("device.toml", "/dev/zero"),
             ("linked.toml", "link.toml"),
         ] {
-            std::fs::write(
-                root.join(name),
-                format!("[extend]\npath = \"{extends}\"\n"),
-            )
-            .unwrap();
+            std::fs::write(root.join(name), format!("[extend]\npath = \"{extends}\"\n")).unwrap();
         }
         std::os::unix::fs::symlink("../outside.toml", root.join("link.toml")).unwrap();
         for name in ["direct.toml", "device.toml", "linked.toml"] {
             let e = load_in_repo(&root, &root.join(name)).err().unwrap();
-            assert!(e.ends_with("resolves outside the repository"), "{name}: {e}");
+            assert!(
+                e.ends_with("resolves outside the repository"),
+                "{name}: {e}"
+            );
         }
         // The same config named by the user on the command line is read as named.
         assert!(load(&root.join("direct.toml")).is_ok());

@@ -258,7 +258,10 @@ mod tests {
         stream.extend(message(b'Z', b"I"));
         for chunk in 1..stream.len() {
             let mut f = PgFrames::default();
-            assert_eq!(feed(&mut f, &stream, chunk, &limits), Ok(stream.len() as u64));
+            assert_eq!(
+                feed(&mut f, &stream, chunk, &limits),
+                Ok(stream.len() as u64)
+            );
         }
         // The first 3 bytes of the second header: held back.
         let mut f = PgFrames::default();

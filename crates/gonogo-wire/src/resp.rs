@@ -46,13 +46,20 @@ impl RespFrames {
     }
 
     fn length(&mut self, t: u8, limits: &Limits) -> Result<(), Cut> {
-        let text = std::str::from_utf8(&self.digits).unwrap_or("").trim_end_matches('\r');
+        let text = std::str::from_utf8(&self.digits)
+            .unwrap_or("")
+            .trim_end_matches('\r');
         if text == "?" {
-            return Err(Cut::within("the server sent a streamed reply, which gonogo does not read"));
+            return Err(Cut::within(
+                "the server sent a streamed reply, which gonogo does not read",
+            ));
         }
-        let n: i64 = text
-            .parse()
-            .map_err(|_| Cut::within(format!("the server sent a malformed length `{}`", text.escape_default())))?;
+        let n: i64 = text.parse().map_err(|_| {
+            Cut::within(format!(
+                "the server sent a malformed length `{}`",
+                text.escape_default()
+            ))
+        })?;
         self.digits.clear();
         if n < 0 {
             // A null string or array.

@@ -4,10 +4,10 @@
 
 use anyhow::Context;
 use gonogo_core::params::parse_duration;
-use gonogo_repo::read_text;
 use gonogo_load::{
     Control, HttpVersion, LoadConfig, Model, Progress, Scenario, StatusSet, Stop, Threshold,
 };
+use gonogo_repo::read_text;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;

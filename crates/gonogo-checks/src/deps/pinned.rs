@@ -422,13 +422,14 @@ impl Prepared {
             if !seen.insert(rel.clone()) {
                 continue;
             }
-            let text = match resolve_in_repo(&ctx.repo, &rel).and_then(|full| read_text(&full, 4 << 20)) {
-                Ok(t) => t,
-                Err(e) => {
-                    scan.problems.push(format!("{rel}: {e}"));
-                    continue;
-                }
-            };
+            let text =
+                match resolve_in_repo(&ctx.repo, &rel).and_then(|full| read_text(&full, 4 << 20)) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        scan.problems.push(format!("{rel}: {e}"));
+                        continue;
+                    }
+                };
             scan.manifests.insert(rel.clone());
             let lines: Vec<(usize, ReqLine)> = logical_lines(&text)
                 .into_iter()

@@ -384,13 +384,20 @@ mod tests {
 
     #[tokio::test]
     async fn devices_fifos_and_links_out_of_the_repository_are_errors_never_a_pass() {
-        let dir = crate::util::testing::hostile_repo(&[("docs/a.md", README)], "pipe.md", "zero.md");
+        let dir =
+            crate::util::testing::hostile_repo(&[("docs/a.md", README)], "pipe.md", "zero.md");
         std::os::unix::fs::symlink("/etc", dir.path().join("etc")).unwrap();
         std::os::unix::fs::symlink("docs/a.md", dir.path().join("inside.md")).unwrap();
         let started = std::time::Instant::now();
         for (path, why) in [
-            ("zero.md", "cannot read zero.md: resolves outside the repository"),
-            ("pipe.md", "cannot read pipe.md: is a FIFO, not a regular file"),
+            (
+                "zero.md",
+                "cannot read zero.md: resolves outside the repository",
+            ),
+            (
+                "pipe.md",
+                "cannot read pipe.md: is a FIFO, not a regular file",
+            ),
             ("etc", "cannot read etc: resolves outside the repository"),
         ] {
             let o = run(&FilesExists, &[("path", path)], dir.path()).await;

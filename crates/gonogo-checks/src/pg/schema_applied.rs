@@ -813,7 +813,9 @@ impl live::Check for Prepared {
                 ));
             }
             // A FIFO, a device or an unreadable file: gonogo cannot tell.
-            Ok(Err(e)) => return Ok(Outcome::error(format!("{file}: {e}")).at(Location::file(file))),
+            Ok(Err(e)) => {
+                return Ok(Outcome::error(format!("{file}: {e}")).at(Location::file(file)));
+            }
             Err(e) => {
                 return Ok(Outcome::error(format!(
                     "reading {file} stopped unexpectedly: {e}"
@@ -1202,7 +1204,11 @@ mod file_tests {
             ("pipe.sql", "pipe.sql: is a FIFO, not a regular file"),
             ("zero.sql", "zero.sql: resolves outside the repository"),
         ] {
-            let o = crate::util::testing::check_in(&PgSchemaApplied, dir.path(), &[("file", file), DSN]);
+            let o = crate::util::testing::check_in(
+                &PgSchemaApplied,
+                dir.path(),
+                &[("file", file), DSN],
+            );
             assert_eq!(o.status, Status::Error, "{o:?}");
             assert_eq!(o.evidence.summary, why);
         }

@@ -2,11 +2,11 @@
 //! `history=true`, in any commit reachable from its branches).
 
 use crate::util::{check_relative, inventory_blocking};
-use gonogo_repo::resolve_in_repo;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Recognition, check::ItemRef,
 };
+use gonogo_repo::resolve_in_repo;
 use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
 use gonogo_secrets::{
     Baseline, MAX_FILE_SIZE_CEILING, NoteKind, RuleSource, ScanOptions, ScanReport, Scanner,
@@ -704,7 +704,10 @@ mod tests {
             .prepare(&Params::new().with("max_file_size", "67108865"))
             .err()
             .unwrap();
-        assert!(too_much.to_string().contains("at most 67108864"), "{too_much}");
+        assert!(
+            too_much.to_string().contains("at most 67108864"),
+            "{too_much}"
+        );
         for (key, outside) in [("config", "/etc/gitleaks.toml"), ("baseline", "../b.json")] {
             assert!(
                 SecretsScan

@@ -239,10 +239,12 @@ impl PreparedCheck for Prepared {
         };
         let ca = match &self.ca {
             None => None,
-            Some(f) => match resolve_in_repo(&ctx.repo, f).and_then(|p| read_bytes(&p, MAX_CA_BYTES)) {
-                Ok(b) => Some(b),
-                Err(e) => return Outcome::error(format!("{f}: cannot read the CA file: {e}")),
-            },
+            Some(f) => {
+                match resolve_in_repo(&ctx.repo, f).and_then(|p| read_bytes(&p, MAX_CA_BYTES)) {
+                    Ok(b) => Some(b),
+                    Err(e) => return Outcome::error(format!("{f}: cannot read the CA file: {e}")),
+                }
+            }
         };
         let roots = match roots(ca.as_deref()) {
             Ok(r) => r,

@@ -703,8 +703,17 @@ async fn pg_a_server_announcing_a_gigabyte_is_cut_and_named_within_the_timeout()
     let dsn = format!("postgres://app:pw-secret@{addr}/db?sslmode=disable");
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let o = run(&PgFkIndexed, &[], &ctx(dir.path(), &[("database_url", &dsn)])).await;
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    let o = run(
+        &PgFkIndexed,
+        &[],
+        &ctx(dir.path(), &[("database_url", &dsn)]),
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert_eq!(
         o.evidence.summary,

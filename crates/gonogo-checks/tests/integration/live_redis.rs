@@ -394,7 +394,11 @@ async fn a_reply_announcing_a_gigabyte_is_cut_and_named_within_the_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let o = run(&RedisMemory, &[], &ctx(dir.path(), &[("redis_url", &url)])).await;
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(o.status, Status::Error, "{o:?}");
     assert!(
         o.evidence

@@ -17,7 +17,7 @@ async fn connect_error(opts: PgConnectOptions, limits: Limits) -> (String, Durat
     let started = Instant::now();
     let (opts, _relay) = pg::through_relay(opts, limits).unwrap();
     let attempt = tokio::time::timeout(Duration::from_secs(20), opts.connect()).await;
-    let e = attempt.expect("bounded").err().expect("an error");
+    let e = attempt.expect("bounded").expect_err("an error");
     (e.to_string(), started.elapsed())
 }
 
@@ -80,7 +80,8 @@ async fn a_real_server_answers_through_the_relay_and_an_oversized_row_is_cut() {
         return;
     };
     let opts = PgConnectOptions::from_str(found.url()).unwrap();
-    let (relayed, relay) = pg::through_relay(opts, Limits::STORE.with_max_message(1 << 20)).unwrap();
+    let (relayed, relay) =
+        pg::through_relay(opts, Limits::STORE.with_max_message(1 << 20)).unwrap();
     let dir = relay.dir().to_path_buf();
     assert!(dir.exists());
     let pool = PgPoolOptions::new()
@@ -123,7 +124,10 @@ async fn a_real_server_answers_through_the_relay_and_an_oversized_row_is_cut() {
     let opts = PgConnectOptions::from_str(found.url()).unwrap();
     let (relayed, relay) = pg::connect_through_relay(opts, Limits::LIVE).await.unwrap();
     let mut conn = sqlx::PgConnection::connect_with(&relayed).await.unwrap();
-    let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut conn).await.unwrap();
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(one, 1);
     conn.close().await.unwrap();
     drop(relay);

@@ -19,8 +19,7 @@ async fn ping(how: Misbehaviour, limits: Limits) -> (std::io::Error, usize, Dura
     let e = tokio::time::timeout(Duration::from_secs(20), capped.read_to_end(&mut got))
         .await
         .expect("bounded")
-        .err()
-        .expect("an error");
+        .expect_err("an error");
     (e, got.len(), started.elapsed())
 }
 
@@ -60,7 +59,10 @@ async fn a_real_redis_answers_through_the_cap() {
     else {
         return;
     };
-    let hostport = found.url().trim_start_matches("redis://").trim_end_matches('/');
+    let hostport = found
+        .url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/');
     let (host, port) = hostport.rsplit_once(':').unwrap();
     let upstream = Upstream::Tcp(host.to_string(), port.parse().unwrap());
     let mut capped = Capped::new(
@@ -81,7 +83,11 @@ async fn a_real_redis_answers_through_the_cap() {
             .await
             .expect("an answer")
             .unwrap();
-        assert!(read > 0, "closed after {:?}", String::from_utf8_lossy(&got[..n]));
+        assert!(
+            read > 0,
+            "closed after {:?}",
+            String::from_utf8_lossy(&got[..n])
+        );
         n += read;
     }
     assert!(got.starts_with(b"+PONG\r\n$"));

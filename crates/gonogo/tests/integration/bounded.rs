@@ -7,8 +7,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn mkfifo(path: &Path) {
-    rustix::fs::mkfifoat(rustix::fs::CWD, path, rustix::fs::Mode::from_raw_mode(0o600))
-        .expect("mkfifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
 }
 
 /// A directory with `zero.md` (a symlink to /dev/zero), FIFOs `pipe.md` and `pipe.sql`, files
@@ -89,7 +93,12 @@ fn checks_that_meet_a_fifo_or_a_device_end_in_errors_and_the_run_ends() {
         .output()
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let summaries: Vec<(String, String)> = report["items"]
         .as_array()
