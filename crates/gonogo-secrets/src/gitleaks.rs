@@ -449,6 +449,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_repository_config_reads_nothing_outside_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(dir.path().join("outside.toml"), "title = \"outside\"\n").unwrap();
+        // `[extend] path` naming a file outside, directly or through a symlink, or a device.
+        for (name, extends) in [
+            ("direct.toml", "../outside.toml"),
+            ("device.toml", "/dev/zero"),
+            ("linked.toml", "link.toml"),
+        ] {
+            std::fs::write(root.join(name), format!("[extend]\npath = \"{extends}\"\n")).unwrap();
+        }
+        std::os::unix::fs::symlink("../outside.toml", root.join("link.toml")).unwrap();
+        for name in ["direct.toml", "device.toml", "linked.toml"] {
+            let e = load_in_repo(&root, &root.join(name)).err().unwrap();
+            assert!(
+                e.ends_with("resolves outside the repository"),
+                "{name}: {e}"
+            );
+        }
+        // The same config named by the user on the command line is read as named.
+        assert!(load(&root.join("direct.toml")).is_ok());
+        // A .gitleaksignore that is a symlink to a device is refused by name.
+        std::os::unix::fs::symlink("/dev/zero", root.join(".gitleaksignore")).unwrap();
+        assert_eq!(
+            IgnoreList::load(&root).unwrap_err(),
+            ".gitleaksignore: resolves outside the repository"
+        );
+    }
+
+    #[test]
     fn gitleaksignore_lists_findings_by_fingerprint() {
         let list = IgnoreList::parse(
             "# known test keys\nsrc/a.py:aws-access-token:3\n\n0123abcdef456789:conf/dir:with:colon.env:generic-api-key:12\n",

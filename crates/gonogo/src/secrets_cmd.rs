@@ -41,7 +41,7 @@ pub struct SecretsArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Bytes scanned per file; larger files are scanned in part, with a note.
+    /// Bytes scanned per file (at most 64 MiB); larger files are scanned in part, with a note.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
     /// Worker threads [default: one per core].

@@ -62,7 +62,7 @@ Evidence shows each secret only as a short prefix and its length.",
         ),
         ParamDoc::with_default(
             "max_file_size",
-            "Bytes scanned per file; larger files are scanned up to this size, with a warning.",
+            "Bytes scanned per file (at most 64 MiB); larger files are scanned up to this size, with a warning.",
             "10485760",
         ),
     ],
@@ -712,6 +712,22 @@ mod tests {
                 .prepare(&Params::new().with("max_file_size", "0"))
                 .is_err()
         );
+        let too_much = SecretsScan
+            .prepare(&Params::new().with("max_file_size", "67108865"))
+            .err()
+            .unwrap();
+        assert!(
+            too_much.to_string().contains("at most 67108864"),
+            "{too_much}"
+        );
+        for (key, outside) in [("config", "/etc/gitleaks.toml"), ("baseline", "../b.json")] {
+            assert!(
+                SecretsScan
+                    .prepare(&Params::new().with(key, outside))
+                    .is_err(),
+                "{key}={outside}"
+            );
+        }
         assert!(
             gonogo_core::check::prepare(&SecretsScan, &Params::new().with("bogus", "1")).is_err()
         );

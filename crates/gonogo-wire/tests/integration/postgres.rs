@@ -17,7 +17,7 @@ async fn connect_error(opts: PgConnectOptions, limits: Limits) -> (String, Durat
     let started = Instant::now();
     let (opts, _relay) = pg::through_relay(opts, limits).unwrap();
     let attempt = tokio::time::timeout(Duration::from_secs(20), opts.connect()).await;
-    let e = attempt.expect("bounded").err().expect("an error");
+    let e = attempt.expect("bounded").expect_err("an error");
     (e.to_string(), started.elapsed())
 }
 

@@ -19,8 +19,7 @@ async fn ping(how: Misbehaviour, limits: Limits) -> (std::io::Error, usize, Dura
     let e = tokio::time::timeout(Duration::from_secs(20), capped.read_to_end(&mut got))
         .await
         .expect("bounded")
-        .err()
-        .expect("an error");
+        .expect_err("an error");
     (e, got.len(), started.elapsed())
 }
 
