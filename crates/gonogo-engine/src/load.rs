@@ -7,7 +7,7 @@ use gonogo_checklist::Checklist;
 use gonogo_core::Registry;
 use gonogo_core::bind;
 use gonogo_core::config::{self, Config, Diagnostic, Severity};
-use gonogo_repo::{ReadError, read_bytes, read_text};
+use gonogo_repo::{ReadError, read_bytes, read_text, resolve_in_repo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -273,7 +273,23 @@ pub fn load_config(
     let explicit = matches!(choice, ConfigChoice::Given(_));
     for (i, path) in candidates.iter().enumerate() {
         let shown = path.display().to_string();
-        match read_text(path, MAX_CONFIG_BYTES) {
+        // A config found rather than named comes with the repository: it may not lead outside
+        // it (or outside the checklist's directory) through a symlink.
+        let read = if explicit {
+            read_text(path, MAX_CONFIG_BYTES)
+        } else {
+            let beside = match checklist.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            std::path::absolute(path)
+                .map_err(|e| ReadError::Io(e.to_string()))
+                .and_then(|path| {
+                    resolve_in_repo(repo, &path).or_else(|_| resolve_in_repo(beside, &path))
+                })
+                .and_then(|p| read_text(&p, MAX_CONFIG_BYTES))
+        };
+        match read {
             Ok(src) => return parse(&src, shown),
             Err(ReadError::Missing) if !explicit || i > 0 => continue,
             Err(e) => {

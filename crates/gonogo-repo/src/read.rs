@@ -110,7 +110,7 @@ pub fn irregular(t: FileType) -> Option<&'static str> {
     } else if t.is_symlink() {
         Some("a symbolic link")
     } else {
-        Some("not a regular file")
+        Some("an unknown kind of file")
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::capped::{Capped, Cut, Framing, Limits};
 use std::future::Future;
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -195,15 +195,54 @@ impl Drop for SocketDir {
     }
 }
 
+/// The name of every relay directory starts so: `gonogo-relay-<pid>-…`.
+const DIR_PREFIX: &str = "gonogo-relay-";
+
+/// Removes the relay directories of processes that are gone (killed, or ended before a pool's
+/// relay stopped): only their sockets, and the directory once empty.
+fn sweep_stale(base: &Path) {
+    // Whether a process is alive is read from /proc; without it nothing is swept.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        let dir = entry.path();
+        if let Ok(inner) = std::fs::read_dir(&dir) {
+            for f in inner.flatten() {
+                if f.file_type().is_ok_and(|t| t.is_socket()) {
+                    let _ = std::fs::remove_file(f.path());
+                }
+            }
+        }
+        let _ = std::fs::remove_dir(&dir);
+    }
+}
+
 fn listen(socket_name: &str) -> io::Result<(SocketDir, UnixListener)> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let base = std::env::temp_dir();
+    sweep_stale(&base);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     for _ in 0..16 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = base.join(format!("gonogo-{}-{n}-{nanos:x}", std::process::id()));
+        let dir = base.join(format!("{DIR_PREFIX}{}-{n}-{nanos:x}", std::process::id()));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,

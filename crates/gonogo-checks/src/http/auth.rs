@@ -348,10 +348,14 @@ impl Prepared {
             .filter_map(|c| c.split(';').next().map(str::to_string))
             .collect();
         if cookies.is_empty() {
+            let cut = resp
+                .cut_note()
+                .map(|note| format!(" ({note})"))
+                .unwrap_or_default();
             return Err(Finding::fail(
                 "auth-login-failed",
                 format!(
-                    "the login answered without a `{}` field or a cookie",
+                    "the login answered without a `{}` field or a cookie{cut}",
                     login.token_field
                 ),
             )

@@ -617,6 +617,15 @@ async fn input_validation_reads_a_yaml_spec_from_the_repository() {
     let o = run(&HttpInputValidation, &[("spec", "openapi.yaml")], &ctx).await;
     assert_eq!(o.status, Status::Fail);
     assert_eq!(o.evidence.location.as_ref().unwrap().path, "openapi.yaml");
+    // Answers read only in part say so: leaks are looked for in what was read.
+    let o = run(
+        &HttpInputValidation,
+        &[("spec", "openapi.yaml"), ("max_bytes", "8")],
+        &ctx,
+    )
+    .await;
+    let observed = o.evidence.observed.as_deref().unwrap_or_default();
+    assert!(observed.ends_with(" cut at 8 bytes"), "{observed}");
 
     std::fs::write(dir.path().join("broken.json"), "{\"openapi\": ").unwrap();
     let o = run(&HttpInputValidation, &[("spec", "broken.json")], &ctx).await;

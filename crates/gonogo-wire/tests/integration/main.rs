@@ -4,3 +4,4 @@
 mod hostile;
 mod postgres;
 mod redis;
+mod relay;

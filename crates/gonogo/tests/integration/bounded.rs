@@ -129,3 +129,33 @@ fn checks_that_meet_a_fifo_or_a_device_end_in_errors_and_the_run_ends() {
         ]
     );
 }
+
+#[test]
+fn a_found_config_may_not_lead_outside_the_repository() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.toml"), "token = \"s3cr3t\"\n").unwrap();
+    let dir = hostile_dir();
+    symlink(
+        outside.path().join("secret.toml"),
+        dir.path().join("gonogo.toml"),
+    )
+    .unwrap();
+    let (code, stderr, _) = run_in(dir.path(), &["check", "CHECKLIST.md"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("gonogo.toml:1:1: cannot read config: resolves outside the repository"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+    // Named on the command line, it is the user's choice, read as named.
+    let named = outside.path().join("secret.toml").display().to_string();
+    let (_, stderr, _) = run_in(dir.path(), &["check", "CHECKLIST.md", "--config", &named]);
+    assert!(!stderr.contains("resolves outside"), "{stderr}");
+    // A link that stays inside the repository is followed.
+    std::fs::remove_file(dir.path().join("gonogo.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::write(dir.path().join("conf/gonogo.toml"), "[targets]\n").unwrap();
+    symlink("conf/gonogo.toml", dir.path().join("gonogo.toml")).unwrap();
+    let (code, stderr, _) = run_in(dir.path(), &["check", "CHECKLIST.md"]);
+    assert_ne!(code, Some(2), "{stderr}");
+}
