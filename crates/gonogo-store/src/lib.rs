@@ -3,7 +3,7 @@
 //!
 //! One [`Store`] trait, two backends: SQLite (embedded, the default, WAL with a busy timeout so
 //! concurrent writers wait instead of failing) and PostgreSQL (a team server). Each backend has
-//! its own migrations folder, embedded in the binary and applied when the store is opened.
+//! its own migrations folder, embedded in the binary and applied when a writer opens the store.
 //!
 //! Records belong to a [`ChecklistKey`]: a project (its normalised git remote URL, else its
 //! repository root) and a checklist path. Rows recorded before projects were told apart have
