@@ -166,9 +166,9 @@ pub async fn run(
     };
     let selected = bound.selected(selection);
     let (scope, declared_by) = match (settings.only, config.live) {
-        (Some(scope), _) => (Some(scope), "--only"),
-        (None, false) => (Some(Scope::Static), "[run] live = false"),
-        (None, true) => (None, ""),
+        (Some(scope), _) => (Some(scope), format!("--only {}", scope.as_str())),
+        (None, false) => (Some(Scope::Static), "[run] live = false".to_string()),
+        (None, true) => (None, String::new()),
     };
     // The selected items the scope leaves out: they are not run, and not verified.
     let left_out: Vec<bool> = bound
@@ -210,14 +210,9 @@ pub async fn run(
     };
     let partial = scope.map(|scope| {
         let reason = format!(
-            "not verified: {} check left out of this {}-only run ({declared_by}{})",
+            "not verified: {} check left out of this {}-only run ({declared_by})",
             scope.left_out(),
             scope.as_str(),
-            if declared_by == "--only" {
-                format!(" {}", scope.as_str())
-            } else {
-                String::new()
-            }
         );
         for (outcome, out) in items.iter_mut().zip(&left_out) {
             if *out {
