@@ -177,15 +177,21 @@ async fn run_one(
         interrupt.cancelled().await;
         tokio::time::sleep(INTERRUPT_GRACE).await;
     };
+    let timed_out = || {
+        Outcome::error(format!(
+            "timed out after {} (raise it with timeout=… on the item)",
+            human_duration(timeout)
+        ))
+    };
     let mut outcome = tokio::select! {
         finished = tokio::time::timeout(timeout, thread) => match finished {
+            // Past the deadline its reads were refused: whatever it concluded from that is
+            // not a result, even when it comes back before the timer fires.
+            Ok(Ok(Some(_))) if Instant::now() >= deadline => timed_out(),
             Ok(Ok(Some(outcome))) => outcome,
             Ok(Ok(None)) => Outcome::error("cancelled"),
             Ok(Err(e)) => Outcome::error(format!("the check panicked: {}", panic_message(e))),
-            Err(_) => Outcome::error(format!(
-                "timed out after {} (raise it with timeout=… on the item)",
-                human_duration(timeout)
-            )),
+            Err(_) => timed_out(),
         },
         () = past_grace => Outcome::error(format!(
             "interrupted: still running {} after the interrupt, stopped",
