@@ -50,6 +50,10 @@ pub struct Item {
     /// The text with Markdown markup and emoji stripped, whitespace collapsed: what binding
     /// matches against.
     pub text: String,
+    /// For an item written over several lines: `text` of its first line alone (a
+    /// continuation line is weaker evidence of what the item asks). Empty for a one-line item.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lead: String,
     /// The box as written in the file (`[x]`/`[X]` is true). Criteria are always false.
     pub checked: bool,
     /// True for `1. [ ]` items.

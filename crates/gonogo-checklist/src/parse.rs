@@ -151,6 +151,8 @@ struct Frame {
     decided: bool,
     /// The item's own text, for matching.
     text: String,
+    /// Length of `text` at the item's first line break: the first line alone.
+    first_break: Option<usize>,
     /// Source range of the item's own inline content.
     inline: Option<Range<usize>>,
     /// The box, when the item has one.
@@ -306,6 +308,7 @@ impl<'s> State<'s> {
                     collecting: true,
                     decided: false,
                     text: String::new(),
+                    first_break: None,
                     inline: None,
                     task: None,
                     paragraphs: 0,
@@ -400,7 +403,10 @@ impl<'s> State<'s> {
         }
         match &event {
             Event::Text(t) | Event::Code(t) => f.text.push_str(t),
-            Event::SoftBreak | Event::HardBreak => f.text.push(' '),
+            Event::SoftBreak | Event::HardBreak => {
+                f.first_break.get_or_insert(f.text.len());
+                f.text.push(' ');
+            }
             _ => {}
         }
         f.inline = Some(match f.inline.take() {
@@ -440,6 +446,7 @@ impl<'s> State<'s> {
             annotation: None,
             signoff_label: None,
             signoff_filled: None,
+            lead: String::new(),
         });
     }
 
@@ -463,6 +470,7 @@ impl<'s> State<'s> {
             .and_then(|r| fixed.get(r))
             .unwrap_or_default();
         let text = std::mem::take(&mut f.text);
+        let lead = f.first_break.take().map(|at| clean_text(&text[..at]));
         for (at, message) in malformed_annotations(raw) {
             let (line, column) = self.fixed_lines.line_col(fixed, inline_start + at);
             self.diagnostics.push(Diagnostic {
@@ -480,6 +488,7 @@ impl<'s> State<'s> {
         let item = &mut self.items[index];
         item.display = display_text(raw).0;
         item.text = clean_text(&text);
+        item.lead = lead.unwrap_or_default();
         if item.kind == ItemKind::Criterion {
             item.display = strip_check_mark(&item.display);
             item.text = strip_check_mark(&item.text);

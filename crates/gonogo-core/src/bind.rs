@@ -3,10 +3,11 @@
 //! Precedence: an inline annotation, then a `[[bind]]` rule in `gonogo.toml`, then automatic
 //! recognition of the item's wording. Whatever stays unbound is manual, with the reason.
 
-use crate::check::{CheckKind, ItemRef, PreparedCheck, Recognition, Registry};
+use crate::check::{CheckKind, ItemRef, PreparedCheck, Registry};
 use crate::config::{Config, Diagnostic, Severity};
 use crate::decide::BindingSource;
 use crate::params::Params;
+use crate::recognise::{Assessment, Engine};
 use gonogo_checklist::{Checklist, ItemKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,6 +42,9 @@ pub struct BindingPlan {
     pub items: Vec<ItemBinding>,
     /// Problems in the checklist's annotations or the config's rules. Errors stop `check`.
     pub diagnostics: Vec<Diagnostic>,
+    /// One entry per item: what the recognition engine read, for every item neither an
+    /// annotation nor a `[[bind]]` rule binds (`None` for those and for sign-off slots).
+    pub assessments: Vec<Option<Assessment>>,
 }
 
 impl BindingPlan {
@@ -215,7 +219,10 @@ pub fn bind(
 ) -> BindingPlan {
     let mut diagnostics = Vec::new();
     let mut items = Vec::with_capacity(checklist.items.len());
+    let mut assessments = Vec::with_capacity(checklist.items.len());
+    let engine = Engine::new(registry);
     for (index, item) in checklist.items.iter().enumerate() {
+        assessments.push(None);
         let mut context: Vec<String> = item.section_path.clone();
         let mut parents = Vec::new();
         let mut p = item.parent;
@@ -343,18 +350,25 @@ pub fn bind(
         }
 
         // 3. Automatic recognition; sign-off slots are always for people.
-        if item.kind != ItemKind::Signoff && config.auto_bind {
+        let mut close_call = None;
+        if item.kind != ItemKind::Signoff {
             let item_ref = ItemRef {
                 text: &item.text,
+                lead: &item.lead,
+                display: &item.display,
                 context: &context,
             };
-            if let Some((kind, rec)) = recognise(registry, item_ref) {
-                let prepared = prepare(kind, &rec.params, &[]);
+            let assessment = engine.assess(item_ref);
+            let chosen = assessment.chosen().filter(|_| config.auto_bind).cloned();
+            close_call = assessment.close_call.clone();
+            assessments[index] = Some(assessment);
+            if let Some(candidate) = chosen {
+                let prepared = prepare(candidate.kind, &candidate.params, &[]);
                 items.push(ItemBinding::Check(BoundCheck {
-                    kind,
+                    kind: candidate.kind,
                     source: BindingSource::Auto,
-                    written: rec.params.clone(),
-                    params: rec.params,
+                    written: candidate.params.clone(),
+                    params: candidate.params,
                     prepared,
                 }));
                 continue;
@@ -379,6 +393,12 @@ pub fn bind(
                 None => format!("sign-off slot \"{role}\": waits for an approval"),
             };
             items.push(ItemBinding::Manual { reason });
+        } else if let Some(close) = close_call.filter(|_| config.auto_bind) {
+            items.push(ItemBinding::Manual {
+                reason: format!(
+                    "no one check stands clear ({close}): a person must attest it, or choose with `gonogo suggest`"
+                ),
+            });
         } else {
             items.push(ItemBinding::Manual {
                 reason: "no check recognises this item: a person must attest it".into(),
@@ -401,7 +421,11 @@ pub fn bind(
             redactor.redact_string(reason);
         }
     }
-    BindingPlan { items, diagnostics }
+    BindingPlan {
+        items,
+        diagnostics,
+        assessments,
+    }
 }
 
 /// `[targets]` keys no check reads: a misspelt `api_ulr` would otherwise leave every live item
@@ -447,97 +471,6 @@ pub fn unknown_targets(
             }
         })
         .collect()
-}
-
-/// The kind that binds an item automatically. Of the kinds that recognise it, those with the
-/// highest confidence; of those, the ones no other names in its `outranks`; of those, the
-/// smallest id. The registry's order never decides.
-pub fn recognise(
-    registry: &Registry,
-    item: ItemRef<'_>,
-) -> Option<(&'static dyn CheckKind, Recognition)> {
-    let candidates: Vec<(&'static dyn CheckKind, Recognition)> = registry
-        .iter()
-        .filter_map(|k| k.recognise(item).map(|r| (k, r)))
-        .collect();
-    let top = candidates.iter().map(|(_, r)| r.confidence).max()?;
-    let tied: Vec<_> = candidates
-        .into_iter()
-        .filter(|(_, r)| r.confidence == top)
-        .collect();
-    let outranked = |id: &str| tied.iter().any(|(_, r)| r.outranks.contains(&id));
-    let best = tied
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, _))| !outranked(k.id()))
-        .min_by_key(|(_, (k, _))| k.id())
-        // Kinds that outrank each other in a circle: the smallest id of them all.
-        .or_else(|| tied.iter().enumerate().min_by_key(|(_, (k, _))| k.id()))
-        .map(|(i, _)| i)?;
-    tied.into_iter().nth(best)
-}
-
-#[cfg(test)]
-mod tie_tests {
-    use super::*;
-    use crate::check::CheckDoc;
-    use crate::params::{ParamError, Params};
-
-    struct Claims(&'static str, u8, &'static [&'static str]);
-
-    static DOC: CheckDoc = CheckDoc {
-        live: None,
-        targets: &[],
-        summary: "",
-        description: "",
-        params: &[],
-        examples: &[],
-        phrases: &[],
-        not_phrases: &[],
-        findings: &[],
-    };
-
-    impl CheckKind for Claims {
-        fn id(&self) -> &'static str {
-            self.0
-        }
-        fn doc(&self) -> &'static CheckDoc {
-            &DOC
-        }
-        fn recognise(&self, _: ItemRef<'_>) -> Option<Recognition> {
-            (self.1 > 0).then(|| Recognition::new(self.1).outranking(self.2))
-        }
-        fn prepare(&self, _: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
-            Err(ParamError::new("-", "not run"))
-        }
-    }
-
-    fn winner(kinds: &[&'static Claims]) -> Option<&'static str> {
-        let item = ItemRef {
-            text: "anything",
-            context: &[],
-        };
-        let forward = Registry::new(kinds.iter().map(|k| *k as &dyn CheckKind).collect());
-        let backward = Registry::new(kinds.iter().rev().map(|k| *k as &dyn CheckKind).collect());
-        let w = recognise(&forward, item).map(|(k, _)| k.id());
-        assert_eq!(w, recognise(&backward, item).map(|(k, _)| k.id()));
-        w
-    }
-
-    #[test]
-    fn highest_confidence_then_outranking_then_smallest_id() {
-        static LOW: Claims = Claims("a.low", 40, &[]);
-        static HIGH: Claims = Claims("z.high", 80, &[]);
-        static TIED: Claims = Claims("m.tied", 80, &[]);
-        static OUTRANKS_M: Claims = Claims("y.outranks", 80, &["m.tied"]);
-        static SILENT: Claims = Claims("0.silent", 0, &[]);
-        static CIRCLE: Claims = Claims("b.circle", 80, &["y.outranks"]);
-        assert_eq!(winner(&[&SILENT]), None);
-        assert_eq!(winner(&[&LOW, &HIGH, &SILENT]), Some("z.high"));
-        assert_eq!(winner(&[&HIGH, &TIED, &LOW]), Some("m.tied"));
-        assert_eq!(winner(&[&HIGH, &TIED, &OUTRANKS_M]), Some("y.outranks"));
-        assert_eq!(winner(&[&TIED, &OUTRANKS_M, &CIRCLE]), Some("b.circle"));
-    }
 }
 
 /// Diagnostics about `[[bind]]` rules point at the config file; the CLI rewrites this
@@ -659,6 +592,7 @@ mod tests {
             description: "",
             params: &[ParamDoc::optional("target", "")],
             examples: &[],
+            claims: &[],
             phrases: &[],
             not_phrases: &[],
             findings: &[],

@@ -5,6 +5,7 @@
 //! validates parameters, and a [`PreparedCheck`] whose async `run` does the IO.
 
 use crate::outcome::Outcome;
+use crate::recognise::Claim;
 use crate::params::{ParamError, Params};
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
@@ -70,9 +71,12 @@ pub struct CheckDoc {
     pub params: &'static [ParamDoc],
     /// Annotations that must prepare without diagnostics, e.g. `files.exists path=README.md`.
     pub examples: &'static [&'static str],
-    /// Checklist item texts this kind recognises (auto-binding); each must be recognised.
+    /// What the kind verifies, as the recognition engine reads items: subjects, qualifiers,
+    /// exclusions, the parameters each reading selects (see [`crate::recognise`]).
+    pub claims: &'static [Claim],
+    /// Checklist item texts this kind binds; each must bind to it and to no other kind.
     pub phrases: &'static [&'static str],
-    /// Item texts this kind must *not* recognise (guards against over-eager patterns).
+    /// Item texts that must not bind to this kind (guards against over-eager claims).
     pub not_phrases: &'static [&'static str],
     /// Every finding code the kind can emit, with a one-line explanation.
     pub findings: &'static [(&'static str, &'static str)],
@@ -106,40 +110,25 @@ pub enum Service {
 /// What auto-binding sees of an item.
 #[derive(Debug, Clone, Copy)]
 pub struct ItemRef<'a> {
-    /// Markup-stripped text.
+    /// Markup-stripped text, continuation lines included.
     pub text: &'a str,
+    /// The markup-stripped first line alone (empty: the whole text is one line).
+    pub lead: &'a str,
+    /// The text as written, markup kept (code spans name commands and files).
+    pub display: &'a str,
     /// Section titles outermost first, then the texts of parent items outermost first.
     pub context: &'a [String],
 }
 
-/// An automatic binding: the parameters read from the item's own text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recognition {
-    pub params: Params,
-    /// Higher wins when several kinds recognise the same item. Specific phrasings (naming a
-    /// file, a threshold) should score above generic ones. 0–100.
-    pub confidence: u8,
-    /// Kinds this recognition beats at equal confidence: the explicit tie-break of
-    /// [`crate::bind::recognise`], for a kind that answers the item better than another that
-    /// reads it just as surely.
-    pub outranks: &'static [&'static str],
-}
-
-impl Recognition {
-    pub fn new(confidence: u8) -> Self {
-        Recognition {
-            params: Params::new(),
-            confidence,
-            outranks: &[],
+impl<'a> ItemRef<'a> {
+    /// A one-line item with no headings: tests and documented phrases.
+    pub fn plain(text: &'a str) -> ItemRef<'a> {
+        ItemRef {
+            text,
+            lead: "",
+            display: text,
+            context: &[],
         }
-    }
-    pub fn outranking(mut self, kinds: &'static [&'static str]) -> Self {
-        self.outranks = kinds;
-        self
-    }
-    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.params.insert(key, value);
-        self
     }
 }
 
@@ -149,11 +138,6 @@ pub trait CheckKind: Send + Sync + 'static {
     fn id(&self) -> &'static str;
 
     fn doc(&self) -> &'static CheckDoc;
-
-    /// Automatic binding: `Some` when the item's wording asks for what this kind verifies.
-    fn recognise(&self, _item: ItemRef<'_>) -> Option<Recognition> {
-        None
-    }
 
     /// Pure: validate parameters and build the runnable check. No IO, no network, no files.
     /// Reads its parameters through `params.with_doc(self.doc())`, so defaults come from the

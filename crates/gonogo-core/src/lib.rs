@@ -10,12 +10,13 @@ pub mod config;
 pub mod decide;
 pub mod outcome;
 pub mod params;
+pub mod recognise;
 pub mod redact;
 pub mod run;
 
 pub use check::{
-    CheckContext, CheckDoc, CheckKind, MissingTarget, ParamDoc, PreparedCheck, Recognition,
-    Registry, Service,
+    CheckContext, CheckDoc, CheckKind, MissingTarget, ParamDoc, PreparedCheck, Registry,
+    Service,
 };
 pub use outcome::{Evidence, Finding, Location, Outcome, Status};
 pub use params::{ParamError, Params};

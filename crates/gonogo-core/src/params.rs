@@ -317,6 +317,7 @@ mod tests {
                 ParamDoc::optional("note", ""),
             ],
             examples: &[],
+            claims: &[],
             phrases: &[],
             not_phrases: &[],
             findings: &[],

@@ -245,6 +245,7 @@ mod tests {
         description: "",
         params: &[],
         examples: &[],
+        claims: &[],
         phrases: &[],
         not_phrases: &[],
         findings: &[],
@@ -391,6 +392,7 @@ mod tests {
         let plan = BindingPlan {
             items,
             diagnostics: Vec::new(),
+            assessments: Vec::new(),
         };
         let opts = RunOptions {
             concurrency,
@@ -420,6 +422,7 @@ mod tests {
         let plan = BindingPlan {
             items: Vec::new(),
             diagnostics: Vec::new(),
+            assessments: Vec::new(),
         };
         let ctx = CheckContext::new(".".into());
         let opts = RunOptions {
@@ -523,6 +526,7 @@ mod tests {
                 item(Behaviour::Sleep(Duration::from_millis(20)), &tally, "quick"),
             ],
             diagnostics: Vec::new(),
+            assessments: Vec::new(),
         };
         let opts = RunOptions {
             concurrency: 1,
@@ -596,6 +600,7 @@ mod tests {
                 item(Behaviour::Hang, &tally, "hang"),
             ],
             diagnostics: Vec::new(),
+            assessments: Vec::new(),
         };
         let opts = RunOptions {
             concurrency: 2,
@@ -726,6 +731,7 @@ mod tests {
                 ),
             ],
             diagnostics: Vec::new(),
+            assessments: Vec::new(),
         };
         let opts = RunOptions {
             concurrency: 2,
@@ -786,6 +792,7 @@ mod tests {
         let plan = BindingPlan {
             items: vec![item(Behaviour::Leak, &tally, "leak")],
             diagnostics: Vec::new(),
+            assessments: Vec::new(),
         };
         let opts = RunOptions {
             concurrency: 1,

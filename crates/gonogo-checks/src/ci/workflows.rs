@@ -4,7 +4,7 @@
 use crate::util::{absent, asked, blocking, inventory, normalise, rule_groups, unreadable, wants};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::{RepoFile, read_repo_text};
@@ -54,6 +54,7 @@ the rule groups. Fails on any failing finding; skips with \"no CI workflow found
         "ci.workflows rules=security",
         "ci.workflows rules=pinned,permissions required=true",
     ],
+    claims: &[],
     phrases: &[
         "Build pipeline configured",
         "Test pipeline running",
@@ -114,33 +115,6 @@ impl CheckKind for CiWorkflows {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if t.contains("pr #") || t.contains("deploy") {
-            return None;
-        }
-        if t.contains("build pipeline") {
-            return Some(Recognition::new(75).with("rules", "build"));
-        }
-        if t.contains("test pipeline") {
-            return Some(Recognition::new(65).with("rules", "test"));
-        }
-        if (t.contains("image scan") || t.contains("images scanned")) && !t.contains("registry") {
-            return Some(Recognition::new(65).with("rules", "image-scan"));
-        }
-        if t.contains("security scan") && !t.contains("image") {
-            return Some(Recognition::new(70).with("rules", "security"));
-        }
-        if t.contains("dependabot") || t.contains("renovate") {
-            return Some(Recognition::new(80).with("rules", "updates"));
-        }
-        if (t.contains("ci workflow") || t.contains("github actions workflow"))
-            && !t.contains("run")
-        {
-            return Some(Recognition::new(70));
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -755,13 +729,9 @@ jobs:
 
     #[test]
     fn security_item_checks_only_scans() {
-        let r = CiWorkflows
-            .recognise(ItemRef {
-                text: "Security scanning enabled",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&CiWorkflows, "Security scanning enabled")
             .unwrap();
-        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", BAD)], &kv);
         assert_eq!(
             codes(&o),
@@ -773,13 +743,9 @@ jobs:
 
     #[test]
     fn image_scan_is_asked_by_its_item_and_needs_an_image_scanner() {
-        let r = CiWorkflows
-            .recognise(ItemRef {
-                text: "Image scanning enabled",
-                context: &["Container Registry".to_string()],
-            })
+        let r = crate::util::testing::recognise_in(&CiWorkflows, "Image scanning enabled", &["Container Registry"])
             .unwrap();
-        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let kv: Vec<(&str, &str)> = r.iter().collect();
         assert_eq!(kv, [("rules", "image-scan")]);
         // A source-tree scan (pip-audit) is no image scan.
         let source_only = "on: push\npermissions: {contents: read}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: pip-audit\n";

@@ -4,7 +4,7 @@ use crate::util::{check_relative, inventory_blocking, normalise};
 use gonogo_core::redact::Redactor;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use regex::Regex;
 use std::collections::VecDeque;
@@ -105,6 +105,7 @@ static DOC: CheckDoc = CheckDoc {
         "cmd.succeeds cmd=\"black --check . && flake8 .\" shell=true near=pyproject.toml",
         "cmd.succeeds cmd=\"npm test\" near=package.json env=\"NODE_ENV=test,CI\"",
     ],
+    claims: &[],
     phrases: &[
         "All MyPy checks passing",
         "No ESLint errors in frontend",
@@ -182,26 +183,6 @@ impl CheckKind for CmdSucceeds {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        for (re, cmd, near, shell) in RULES.iter() {
-            if re.is_match(&text) {
-                let mut r = Recognition::new(80).with("cmd", *cmd).with("near", *near);
-                if *shell {
-                    r = r.with("shell", "true");
-                }
-                if let Some(u) = unavailable_for(cmd) {
-                    r = r.with("unavailable", u);
-                }
-                return Some(r);
-            }
-        }
-        let original = item.text.replace(['`', '*'], " ");
-        let c = SCRIPT.captures(&original)?;
-        let script = c.get(2)?.as_str().trim_start_matches("./");
-        check_relative("cmd", script).ok()?;
-        Some(Recognition::new(75).with("cmd", script))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -4,7 +4,7 @@
 use crate::util::{blocking, inventory, normalise, unusable_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_parsers::line_of;
 use gonogo_repo::classify::{Classes, FileClass};
@@ -37,6 +37,7 @@ repository has no Python or JS/TS code; fails when the `path=` folder does not e
         "code.sql-concat",
         "code.sql-concat tests=false path=backend",
     ],
+    claims: &[],
     phrases: &[
         "SQL injection audit completed",
         "No SQL injection vulnerabilities",
@@ -65,19 +66,6 @@ impl CheckKind for CodeSqlConcat {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if t.contains("sql injection") && !t.contains("probe") && !t.contains("endpoint") {
-            return Some(Recognition::new(80));
-        }
-        if t.contains("parameterized quer")
-            || t.contains("parametrized quer")
-            || t.contains("prepared statements")
-        {
-            return Some(Recognition::new(75));
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

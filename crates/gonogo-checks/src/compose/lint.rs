@@ -7,7 +7,7 @@ use crate::util::{
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
+    PreparedCheck, Status, redact_secret,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::{RepoFile, read_repo_text};
@@ -63,6 +63,7 @@ with `required=true`. A file that does not parse is `compose-parse-error` at its
         "compose.lint rules=volumes image=postgres",
         "compose.lint rules=secrets,pinned required=true",
     ],
+    claims: &[],
     phrases: &[
         "PostgreSQL persistent volumes configured",
         "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
@@ -126,40 +127,6 @@ impl CheckKind for ComposeLint {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        let in_k8s = item
-            .context
-            .iter()
-            .any(|c| c.to_lowercase().contains("kubernetes"));
-        if (t.contains("persistent volume") || t.contains("data volume")) && !in_k8s {
-            for (word, image) in [
-                ("postgres", "postgres"),
-                ("mysql", "mysql"),
-                ("mariadb", "mariadb"),
-                ("mongo", "mongo"),
-                ("redis", "redis"),
-            ] {
-                if t.contains(word) {
-                    return Some(
-                        Recognition::new(75)
-                            .with("rules", "volumes")
-                            .with("image", image),
-                    );
-                }
-            }
-            return Some(Recognition::new(60).with("rules", "volumes"));
-        }
-        if (t.contains("docker compose")
-            || t.contains("docker-compose")
-            || t.contains("docker stack")
-            || t.contains("compose file"))
-            && (t.contains("validat") || t.contains("lint") || t.contains("healthcheck"))
-        {
-            return Some(Recognition::new(50));
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -735,13 +702,9 @@ volumes:
 
     #[test]
     fn persistent_volume_item_checks_only_postgres_volumes() {
-        let r = ComposeLint
-            .recognise(ItemRef {
-                text: "PostgreSQL persistent volumes configured",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&ComposeLint, "PostgreSQL persistent volumes configured")
             .unwrap();
-        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&ComposeLint, &[("compose.yaml", BAD)], &kv);
         assert_eq!(
             codes(&o),

@@ -7,7 +7,7 @@ use crate::support::requirements::{
 use crate::util::{blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::line_of;
 use gonogo_repo::{Inventory, RepoFile, read_repo_text};
@@ -62,6 +62,7 @@ jaeger-client, Elastic APM).",
         "deps.declared name=sentry-sdk,@sentry/*",
         "deps.declared name=opentelemetry* ecosystem=python",
     ],
+    claims: &[],
     phrases: &[
         "Structured logging configured (structlog)",
         "Sentry error tracking configured",
@@ -152,38 +153,6 @@ impl CheckKind for DepsDeclared {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if !VERB.is_match(&t) {
-            return None;
-        }
-        if let Some(c) = PAREN.captures(&t) {
-            let paren = &c[1];
-            if (OBSERVABILITY.is_match(&t) || KNOWN_LIBS.contains(&paren))
-                && let Some(name) = lib_name(paren)
-            {
-                return Some(Recognition::new(80).with("name", name));
-            }
-            return None;
-        }
-        let words: Vec<&str> = t
-            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            .collect();
-        if words.contains(&"sentry") {
-            return Some(Recognition::new(80).with("name", SENTRY));
-        }
-        if words.contains(&"opentelemetry") || words.contains(&"otel") {
-            // "OTel collector deployed" is infrastructure, not a library.
-            if words.contains(&"collector") {
-                return None;
-            }
-            return Some(Recognition::new(75).with("name", OTEL));
-        }
-        if t.contains("distributed tracing") && t.contains("enabled") {
-            return Some(Recognition::new(60).with("name", TRACING));
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

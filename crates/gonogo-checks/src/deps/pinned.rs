@@ -7,7 +7,7 @@ use crate::support::requirements::{
 use crate::util::{inventory_blocking, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_repo::{read_text, resolve_in_repo};
 use regex::Regex;
@@ -50,6 +50,7 @@ static DOC: CheckDoc = CheckDoc {
         "deps.pinned ecosystems=python",
         "deps.pinned ecosystems=node,rust",
     ],
+    claims: &[],
     phrases: &[
         "All Python dependencies pinned (`requirements.txt`)",
         "Dependencies pinned and lockfiles committed",
@@ -91,24 +92,6 @@ impl CheckKind for DepsPinned {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        let c = PINNED_ITEM.captures(&text)?;
-        let eco = match c.get(3).map(|m| m.as_str()) {
-            Some("python" | "pip") => Some("python"),
-            Some("npm" | "node" | "javascript" | "frontend") => Some("node"),
-            Some("rust" | "cargo") => Some("rust"),
-            Some("go") => Some("go"),
-            _ if text.contains("requirements.txt") => Some("python"),
-            _ if text.contains("package-lock") || text.contains("package.json") => Some("node"),
-            _ => None,
-        };
-        let r = Recognition::new(85);
-        Some(match eco {
-            Some(e) => r.with("ecosystems", e),
-            None => r,
-        })
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -7,7 +7,7 @@ use crate::util::{
 };
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef, redact_secret,
+    PreparedCheck, redact_secret,
 };
 use gonogo_parsers::dockerfile::{
     Dockerfile, Instruction, Stage, image_tag_digest, key_values, parse,
@@ -66,6 +66,7 @@ on any failing finding, warns on warnings only, skips when no Dockerfile is foun
         "docker.dockerfile rules=user,healthcheck required=true",
         "docker.dockerfile require_digest=true path=services/api",
     ],
+    claims: &[],
     phrases: &[
         "No development dependencies in production",
         "Dockerfile best practices followed",
@@ -132,25 +133,6 @@ impl CheckKind for DockerDockerfile {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if t.contains("development dependencies") && t.contains("production") {
-            return Some(Recognition::new(60).with("rules", "dev-deps"));
-        }
-        if t.contains("dockerfile") && (t.contains("lint") || t.contains("best practice")) {
-            return Some(Recognition::new(80));
-        }
-        if (t.contains("container") || t.contains("docker")) && t.contains("non-root") {
-            return Some(Recognition::new(70).with("rules", "user"));
-        }
-        if (t.contains("docker") || t.contains("base image"))
-            && t.contains("image")
-            && t.contains("pinned")
-        {
-            return Some(Recognition::new(70).with("rules", "pinned"));
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -4,7 +4,7 @@
 use crate::util::{absent, blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_parsers::line_of;
 use gonogo_repo::classify::{Classes, FileClass};
@@ -44,6 +44,7 @@ no environment variable.",
         "docs.env-documented",
         "docs.env-documented ignore=SENTRY_DSN,LOG_LEVEL",
     ],
+    claims: &[],
     phrases: &[
         "Environment variables documented",
         "All env vars documented in README",
@@ -72,11 +73,6 @@ impl CheckKind for DocsEnvDocumented {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        let names = t.contains("environment variable") || t.contains("env var");
-        (names && t.contains("documented")).then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -4,7 +4,7 @@
 use crate::util::{blocking, check_relative, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_repo::git::{self, GitError};
 use gonogo_repo::history;
@@ -54,6 +54,7 @@ architecture document.",
         "docs.fresh path=README.md",
         "docs.fresh path=OPERATIONS_RUNBOOK.md code=deploy,docker-compose.yml max_days=14",
     ],
+    claims: &[],
     phrases: &[
         "README.md up to date",
         "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
@@ -105,37 +106,6 @@ impl CheckKind for DocsFresh {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if t.contains("pr #") || t.contains("merged") {
-            return None;
-        }
-        if RELEASE_NOTES.is_match(&t) {
-            return Some(
-                Recognition::new(70)
-                    .with("path", RELEASE_NOTES_FILES)
-                    .with("max_days", "14")
-                    .with("max_commits", "10"),
-            );
-        }
-        if ARCHITECTURE.is_match(&t) {
-            return Some(Recognition::new(65).with("path", ARCHITECTURE_FILES));
-        }
-        let fresh = t.contains("up to date")
-            || t.contains("updated")
-            || t.contains("current")
-            || t.contains("fresh");
-        if !fresh {
-            return None;
-        }
-        let file = FILE
-            .captures(item.text)?
-            .get(1)?
-            .as_str()
-            .trim_start_matches("./")
-            .to_string();
-        Some(Recognition::new(85).with("path", file))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -423,13 +393,9 @@ mod tests {
         let d = dir.path();
         init(d);
         commit(d, 0, &[("src/main.py", "v0\n")], "init");
-        let r = DocsFresh
-            .recognise(ItemRef {
-                text: "Release notes prepared",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&DocsFresh, "Release notes prepared")
             .unwrap();
-        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run_in(&DocsFresh, d, &kv);
         assert_eq!(o.status, Status::Fail);
         assert!(
@@ -482,12 +448,8 @@ mod tests {
 
     #[test]
     fn recognises_the_file_it_names() {
-        let r = DocsFresh
-            .recognise(ItemRef {
-                text: "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&DocsFresh, "Deployment runbook updated (OPERATIONS_RUNBOOK.md)")
             .unwrap();
-        assert_eq!(r.params.str("path"), Some("OPERATIONS_RUNBOOK.md"));
+        assert_eq!(r.str("path"), Some("OPERATIONS_RUNBOOK.md"));
     }
 }

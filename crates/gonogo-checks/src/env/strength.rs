@@ -4,7 +4,7 @@
 use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef, redact_secret,
+    PreparedCheck, Status, redact_secret,
 };
 use gonogo_parsers::{dotenv, yaml};
 use gonogo_repo::classify::{self, FileClass as RepoClass};
@@ -85,6 +85,7 @@ static DOC: CheckDoc = CheckDoc {
         "env.strength path=deploy/.env.production checks=secrets,cors",
         "env.strength checks=rotated",
     ],
+    claims: &[],
     phrases: &[
         "`.env` properly configured with strong secrets",
         "JWT_SECRET is cryptographically secure (min 32 chars)",
@@ -158,9 +159,6 @@ impl CheckKind for EnvStrength {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        recognise(item.text)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -254,84 +252,6 @@ static MIN_CHARS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:min(?:imum)?\.?|at least|>=|≥)\s*(\d{1,4})\s*(?:chars?|characters|bytes)?|(\d{1,4})\+?\s*(?:chars?|characters)").expect("regex")
 });
 
-fn recognise(text: &str) -> Option<Recognition> {
-    let n = normalise(text);
-    let rotated_or_vault = [
-        "rotated and",
-        "rotated from development",
-        "vault",
-        "encrypted",
-        "stored in",
-    ];
-    // "JWT_SECRET is cryptographically secure (min 32 chars)": the key as written, uppercase.
-    if let Some(m) = KEY_SECURE.find(text)
-        && STRONG_WORDS.is_match(text)
-        && !rotated_or_vault.iter().any(|w| n.contains(w))
-    {
-        let mut r = Recognition::new(90).with("key", m.as_str());
-        if let Some(c) = MIN_CHARS.captures(text) {
-            let num = c.get(1).or_else(|| c.get(2)).map(|g| g.as_str())?;
-            r = r.with("min_length", num);
-        }
-        return Some(r);
-    }
-    // "`.env` properly configured with strong secrets".
-    if (n.contains(".env ") || n.starts_with(".env"))
-        && !n.starts_with(".env.")
-        && [
-            "strong secret",
-            "secure secret",
-            "strong values",
-            "no weak",
-            "no default",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
-    {
-        return Some(Recognition::new(85));
-    }
-    // "All secrets rotated from development values", "JWT secrets rotated and secured": the
-    // production values must differ from the development ones, and be strong and untracked.
-    static ROTATED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(all )?(?P<what>secrets|jwt secrets?|api keys?|tokens|passwords|credentials) (are )?rotated( and secured)?( from (the )?(development|dev|default) values)?$").expect("regex")
-    });
-    if let Some(c) = ROTATED.captures(&n) {
-        let what = &c["what"];
-        let key = if what.starts_with("jwt") {
-            Some("*JWT*")
-        } else if what.starts_with("api key") {
-            Some("*API_KEY*,*APIKEY*")
-        } else {
-            None
-        };
-        let checks = if n.contains("secured") {
-            "rotated,secrets,tracked"
-        } else {
-            "rotated"
-        };
-        let mut r = Recognition::new(75).with("checks", checks);
-        if let Some(k) = key {
-            r = r.with("key", k);
-        }
-        return Some(r);
-    }
-    // "Database credentials rotated from defaults".
-    static DB: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(the )?(database|db|postgres(ql)?|mysql|mongodb) (credentials|passwords?) (rotated|changed) (from|away from) (the )?defaults?$|^no default (database|db) (credentials|passwords?)$").expect("regex")
-    });
-    if DB.is_match(&n) {
-        return Some(Recognition::new(80).with("checks", "database"));
-    }
-    // "CORS origins restricted to production domains": the static half (config files); a live
-    // CORS probe, when one is bound, should outrank it.
-    static CORS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^cors (allowed )?origins? (restricted|limited|locked down) to (the )?(production|prod|known|allowed) (domains?|origins?|hosts?)$|^no wildcard cors( origins?)?$").expect("regex")
-    });
-    if CORS.is_match(&n) {
-        return Some(Recognition::new(40).with("checks", "cors"));
-    }
-    None
-}
 
 #[derive(Clone, Copy)]
 struct Rules {

@@ -3,7 +3,7 @@
 use crate::util::{check_relative, glob_set, inventory, is_glob, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_repo::read::past_deadline;
 use gonogo_repo::{ReadError, read_head, rel_path, resolve_in_repo};
@@ -49,6 +49,7 @@ static DOC: CheckDoc = CheckDoc {
         "files.exists path=docs/*.md",
         "files.exists path=\"**/*disaster*recovery*,**/DR.md\" ignore_case=true",
     ],
+    claims: &[],
     phrases: &[
         "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
         "README.md up to date",
@@ -141,28 +142,6 @@ impl CheckKind for FilesExists {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        for (re, globs) in KNOWN_DOCS.iter() {
-            if re.is_match(&text) {
-                return Some(
-                    Recognition::new(60)
-                        .with("path", *globs)
-                        .with("ignore_case", "true"),
-                );
-            }
-        }
-        if NOT_A_DOC_ITEM.is_match(&text) || !DOC_VERB.is_match(&text) {
-            return None;
-        }
-        // The file name as written (case kept): look in the stripped original text.
-        let original = item.text.replace(['`', '*'], " ");
-        let name = DOC_FILE.captures(&original)?.get(1)?.as_str();
-        if check_relative("path", name).is_err() {
-            return None;
-        }
-        Some(Recognition::new(70).with("path", name))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -4,7 +4,7 @@
 use crate::util::{blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_repo::classify::FileClass;
 use gonogo_repo::git::{self, GitError};
@@ -46,6 +46,7 @@ read.",
         "git.merge-order sequence=PRODUCTION_CHECKLIST.md",
         "git.merge-order",
     ],
+    claims: &[],
     phrases: &[
         "Merge PRs in Order",
         "All PRs merged in correct order",
@@ -161,24 +162,6 @@ impl CheckKind for GitMergeOrder {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        let explicit = parse_order(item.text);
-        if !explicit.is_empty() {
-            let order = explicit
-                .iter()
-                .map(|d| format!("{} after {}", d.later, d.earlier))
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Some(Recognition::new(85).with("order", order));
-        }
-        let prs = t.contains("prs") || t.contains("pull requests");
-        let ordered = t.contains("in order")
-            || t.contains("correct order")
-            || t.contains("right order")
-            || t.contains("merge order");
-        (prs && ordered && t.contains("merge")).then(|| Recognition::new(75))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -3,7 +3,7 @@
 use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_repo::git::{GitError, open, short};
 use regex::Regex;
@@ -50,6 +50,7 @@ static DOC: CheckDoc = CheckDoc {
         "git.merged ref=#17 branch=main",
         "git.merged ref=a1b2c3d branch=release/1.4",
     ],
+    claims: &[],
     phrases: &[
         "**PR #14** merged (Type checking errors fixed)",
         "**PR #17** merged (CI/CD pipeline functional)",
@@ -80,16 +81,6 @@ impl CheckKind for GitMerged {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        let c = PR_MERGED.captures(&text)?;
-        let sigil = if &c[1] == "!" || text.starts_with("merge request") || text.starts_with("mr") {
-            "!"
-        } else {
-            "#"
-        };
-        Some(Recognition::new(90).with("ref", format!("{sigil}{}", &c[2])))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

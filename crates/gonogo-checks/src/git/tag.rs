@@ -3,7 +3,7 @@
 use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_repo::git::{GitError, open, short};
 use regex::Regex;
@@ -37,6 +37,7 @@ static DOC: CheckDoc = CheckDoc {
         "git.tag name=v0.3.0",
         "git.tag name=v* at=HEAD",
     ],
+    claims: &[],
     phrases: &[
         "Tag release in Git",
         "Release tagged in git",
@@ -69,17 +70,6 @@ impl CheckKind for GitTag {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        if !TAG_RELEASE.is_match(&text) {
-            return None;
-        }
-        let mut r = Recognition::new(80).with("at", "HEAD");
-        if let Some(v) = VERSION.find(item.text) {
-            r = r.with("name", v.as_str());
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

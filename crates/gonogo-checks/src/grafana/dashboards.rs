@@ -4,7 +4,7 @@
 use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::read_repo_text;
@@ -43,6 +43,7 @@ line.",
         "grafana.dashboards title=SLA",
         "grafana.dashboards provisioning=false required=true",
     ],
+    claims: &[],
     phrases: &[
         "Grafana dashboards imported",
         "Grafana dashboards provisioned",
@@ -96,32 +97,6 @@ impl CheckKind for GrafanaDashboards {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        // A bare "Dashboards" is a group of items, not a claim a check can judge.
-        if !t.contains("dashboard")
-            || t.split_whitespace().count() < 2
-            || t.contains("pr #")
-            || t.contains("check ")
-            || t.contains("showing")
-        {
-            return None;
-        }
-        let ctx_grafana = item.context.iter().any(|c| {
-            let c = c.to_lowercase();
-            c.contains("grafana") || c.contains("dashboards") || c.contains("observability")
-        });
-        if !(t.contains("grafana") || ctx_grafana) {
-            return None;
-        }
-        let mut r = Recognition::new(if t.contains("grafana") { 80 } else { 60 });
-        for (word, title) in [("sla", "SLA"), ("business", "business"), ("slo", "SLO")] {
-            if t.split(|c: char| !c.is_alphanumeric()).any(|w| w == word) {
-                r = r.with("title", title);
-            }
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -368,27 +343,15 @@ mod tests {
             "Monitoring & Observability".to_string(),
             "Dashboards".to_string(),
         ];
-        let r = GrafanaDashboards
-            .recognise(ItemRef {
-                text: "SLA tracking dashboard",
-                context: &ctx,
-            })
+        let r = crate::util::testing::recognise_in(&GrafanaDashboards, "SLA tracking dashboard", &ctx)
             .unwrap();
-        assert_eq!(r.params.str("title"), Some("SLA"));
+        assert_eq!(r.str("title"), Some("SLA"));
         assert!(
-            GrafanaDashboards
-                .recognise(ItemRef {
-                    text: "Dashboards",
-                    context: &ctx
-                })
+            crate::util::testing::recognise_in(&GrafanaDashboards, "Dashboards", &ctx)
                 .is_none()
         );
         assert!(
-            GrafanaDashboards
-                .recognise(ItemRef {
-                    text: "SLA tracking dashboard",
-                    context: &[]
-                })
+            crate::util::testing::recognise(&GrafanaDashboards, "SLA tracking dashboard")
                 .is_none()
         );
     }

@@ -7,7 +7,7 @@ use crate::live;
 use base64::Engine;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use std::time::Duration;
 
@@ -75,6 +75,7 @@ login is configured, and when the target does not answer.",
         "http.auth protected=/api/me",
         "http.auth login_path=/login username=demo password=$DEMO_PASSWORD session_timeout=1h",
     ],
+    claims: &[],
     phrases: &[
         "Authentication flow functional",
         "Authentication flow working",
@@ -129,25 +130,6 @@ impl CheckKind for HttpAuth {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = item.text.trim().to_ascii_lowercase();
-        let flow = (t.starts_with("authentication flow")
-            || t.starts_with("login flow")
-            || t.starts_with("auth flow"))
-            && ["functional", "working", "works", "tested", "verified"]
-                .iter()
-                .any(|w| t.contains(w));
-        let session = t.starts_with("session timeout")
-            && ["configured", "set", "enforced"]
-                .iter()
-                .any(|w| t.contains(w));
-        if flow || session {
-            return Some(Recognition::new(75).with("require_login", "true"));
-        }
-        let protected =
-            t.contains("endpoints require authentication") || t.contains("endpoints require auth");
-        protected.then(|| Recognition::new(75))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

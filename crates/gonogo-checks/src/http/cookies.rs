@@ -4,7 +4,7 @@ use super::{TargetSpec, http_params, location};
 use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -35,6 +35,7 @@ answer, an error without a target.",
         ),
     ],
     examples: &["http.cookies", "http.cookies path=/ session=session_id"],
+    claims: &[],
     phrases: &[
         "Session cookies secure (HttpOnly, Secure, SameSite)",
         "Secure cookie flags set",
@@ -71,13 +72,6 @@ impl CheckKind for HttpCookies {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = item.text.to_ascii_lowercase();
-        if t.contains("consent") || t.contains("policy") || t.contains("banner") {
-            return None;
-        }
-        PHRASE.is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -4,7 +4,7 @@ use super::{TargetSpec, http_params, location};
 use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -40,6 +40,7 @@ and is an error when no `api_url` is configured. Error when the target does not 
         "http.cors",
         "http.cors path=/api/items allowed=https://app.example.com",
     ],
+    claims: &[],
     phrases: &[
         "CORS origins restricted to production domains",
         "CORS configured",
@@ -84,10 +85,6 @@ impl CheckKind for HttpCors {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        // Above the static env-file check: a live answer is stronger evidence.
-        PHRASE.is_match(item.text).then(|| Recognition::new(90))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

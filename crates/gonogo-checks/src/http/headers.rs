@@ -4,7 +4,7 @@ use super::{TargetSpec, http_params, location};
 use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -42,6 +42,7 @@ assumed) and the summary says so. Error when the URL gives no answer; an error w
         "http.headers",
         "http.headers path=/ min_score=90 require=hsts,csp",
     ],
+    claims: &[],
     phrases: &[
         "Security headers configured (HSTS, CSP, etc.)",
         "Security headers configured",
@@ -118,17 +119,6 @@ impl CheckKind for HttpHeaders {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text) {
-            return None;
-        }
-        let named = named_headers(item.text);
-        let mut r = Recognition::new(80);
-        if !named.is_empty() {
-            r = r.with("require", named.join(","));
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

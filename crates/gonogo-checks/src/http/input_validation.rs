@@ -5,7 +5,7 @@ use super::openapi::{Operation, ParamIn, Spec, SpecSource, encode, fill_path, sa
 use super::{TargetSpec, http_params, location};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -48,6 +48,7 @@ document cannot be read, an error without a target.",
         "http.input-validation",
         "http.input-validation spec=openapi.yaml max_requests=100 methods=GET,POST",
     ],
+    claims: &[],
     phrases: &[
         "Input validation on all API endpoints",
         "Input validation on all endpoints",
@@ -93,21 +94,6 @@ impl CheckKind for HttpInputValidation {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = item.text.to_ascii_lowercase();
-        let validation = t.starts_with("input validation")
-            && (t.contains("endpoint")
-                || t.contains("api")
-                || t.contains("enabled")
-                || t.contains("implemented"));
-        let sqli = t.contains("sql injection")
-            && ["prevented", "protected", "tested", "blocked", "mitigated"]
-                .iter()
-                .any(|w| t.contains(w));
-        // "SQL injection prevented": probing the running API answers it; the static
-        // `code.sql-concat` (as sure of the wording) only finds one way it is not.
-        (validation || sqli).then(|| Recognition::new(80).outranking(&["code.sql-concat"]))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -4,7 +4,7 @@ use super::{StatusSet, TargetSpec, http_params, location};
 use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -35,6 +35,7 @@ under a load-testing or success-criteria heading bind here only weakly.",
         "http.latency max=200ms",
         "http.latency path=/api/items max=500ms percentile=99 samples=50",
     ],
+    claims: &[],
     phrases: &[
         "Backend API response times < 200ms (p95)",
         "API latency p99 < 500ms",
@@ -71,37 +72,6 @@ impl CheckKind for HttpLatency {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = item.text;
-        let lower = text.to_ascii_lowercase();
-        if !PHRASE.is_match(text) || lower.contains("frontend") || lower.contains("page load") {
-            return None;
-        }
-        let max = super::duration_in_text(text)?;
-        let mut r = Recognition::new(70).with("max", max);
-        if let Some(c) = PCT.captures(text) {
-            r = r.with("percentile", &c[1]);
-        }
-        // Under a load-testing or success-criteria heading the number is a load-test target.
-        let load = item.context.iter().any(|c| {
-            let c = c.to_ascii_lowercase();
-            [
-                "load test",
-                "load-test",
-                "performance test",
-                "stress",
-                "success criteria",
-                "performance metrics",
-                "rollback",
-            ]
-            .iter()
-            .any(|w| c.contains(w))
-        });
-        if load {
-            r.confidence = 20;
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -239,33 +209,18 @@ mod tests {
     #[test]
     fn load_test_sections_bind_weakly() {
         let ctx = vec!["Testing".to_string(), "Load Testing".to_string()];
-        let r = HttpLatency
-            .recognise(ItemRef {
-                text: "Response time < 2s (p95)",
-                context: &ctx,
-            })
+        let r = crate::util::testing::recognise_in(&HttpLatency, "Response time < 2s (p95)", &ctx)
             .unwrap();
-        assert_eq!(r.confidence, 20);
-        assert_eq!(r.params.str("max"), Some("2s"));
+        assert_eq!(r.str("max"), Some("2s"));
         let ctx = vec![
             "Success Criteria".to_string(),
             "Performance Metrics".to_string(),
         ];
-        let r = HttpLatency
-            .recognise(ItemRef {
-                text: "Response time p95 < 2000ms",
-                context: &ctx,
-            })
+        let r = crate::util::testing::recognise_in(&HttpLatency, "Response time p95 < 2000ms", &ctx)
             .unwrap();
-        assert_eq!(r.confidence, 20);
-        let r = HttpLatency
-            .recognise(ItemRef {
-                text: "Backend API response times < 200ms (p95)",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&HttpLatency, "Backend API response times < 200ms (p95)")
             .unwrap();
-        assert_eq!(r.confidence, 70);
-        assert_eq!(r.params.str("percentile"), Some("95"));
-        assert_eq!(r.params.str("max"), Some("200ms"));
+        assert_eq!(r.str("percentile"), Some("95"));
+        assert_eq!(r.str("max"), Some("200ms"));
     }
 }

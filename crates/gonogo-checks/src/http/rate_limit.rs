@@ -4,7 +4,7 @@ use super::{TargetSpec, http_params, location};
 use crate::live;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -35,6 +35,7 @@ The burst is the only load it adds; it sends GET requests only.",
         "http.rate-limit",
         "http.rate-limit path=/api/items burst=50",
     ],
+    claims: &[],
     phrases: &[
         "Rate limiting active (slowapi middleware)",
         "Rate limiting enabled on all endpoints",
@@ -72,9 +73,6 @@ impl CheckKind for HttpRateLimit {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        PHRASE.is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

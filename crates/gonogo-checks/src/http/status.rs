@@ -5,7 +5,7 @@ use crate::live;
 use gonogo_core::redact::{is_secret_name, redact_header, redact_secret};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use regex::Regex;
 use std::sync::{LazyLock, OnceLock};
@@ -52,6 +52,7 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
         "http.status path=/ header=\"content-type: text/html\" body=<title>",
         "http.status target=frontend_url",
     ],
+    claims: &[],
     phrases: &[
         "Healthcheck endpoints responding",
         "Backend /health endpoint responding (200 OK)",
@@ -118,32 +119,6 @@ impl CheckKind for HttpStatus {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = item.text.trim();
-        if frontend_re().is_match(text) {
-            return Some(Recognition::new(70).with("target", "frontend_url"));
-        }
-        if !HEALTH.is_match(text) {
-            return None;
-        }
-        // An explicit path in the item's text wins over the conventional `/health`.
-        static PATH: OnceLock<Regex> = OnceLock::new();
-        let path_re =
-            PATH.get_or_init(|| Regex::new(r"(?:^|\s)(/[A-Za-z0-9_./-]+)").expect("valid regex"));
-        let path = path_re
-            .captures(text)
-            .map(|c| c[1].to_string())
-            .unwrap_or_else(|| "/health".into());
-        let mut r = Recognition::new(70).with("path", path);
-        static CODE: OnceLock<Regex> = OnceLock::new();
-        let code_re =
-            CODE.get_or_init(|| Regex::new(r"\(([1-5]\d\d)\b[^)]*\)").expect("valid regex"));
-        if let Some(c) = code_re.captures(text) {
-            r = r.with("expect", &c[1]);
-            r.confidence = 80;
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::components::component_named;
 use crate::util::{blocking, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::Inventory;
@@ -52,6 +52,7 @@ that forwards to one.",
         "infra.component name=pgbouncer",
         "infra.component name=jaeger,zipkin,tempo",
     ],
+    claims: &[],
     phrases: &[
         "Loki log aggregation configured",
         "Connection pooling configured (PgBouncer)",
@@ -145,62 +146,6 @@ impl CheckKind for InfraComponent {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        let words: Vec<&str> = t
-            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            .filter(|w| !w.is_empty())
-            .collect();
-        // "Centralized logging configured": any log store or shipper.
-        let central = words
-            .iter()
-            .any(|w| matches!(*w, "centralized" | "centralised" | "central"))
-            && words
-                .iter()
-                .any(|w| matches!(*w, "logging" | "logs" | "log"));
-        let mut names: Vec<&'static str> = Vec::new();
-        let mut verb = false;
-        let mut i = 0;
-        while i < words.len() {
-            let w = words[i];
-            // Two-word spellings: "fluent bit", "otel collector", "opentelemetry collector".
-            let pair = words.get(i + 1).map(|n| format!("{w}-{n}"));
-            if let Some(c) = pair.as_deref().and_then(component_named) {
-                if !names.contains(&c.name) {
-                    names.push(c.name);
-                }
-                i += 2;
-                continue;
-            }
-            if let Some(c) = component_named(w) {
-                if !names.contains(&c.name) {
-                    names.push(c.name);
-                }
-            } else if VERBS.contains(&w) {
-                verb = true;
-            } else if !ALLOWED.contains(&w) {
-                return None;
-            }
-            i += 1;
-        }
-        if !verb {
-            return None;
-        }
-        if names.is_empty() {
-            return central.then(|| Recognition::new(70).with("name", LOGGING));
-        }
-        // Prometheus and Alertmanager items belong to the live kinds that ask the running
-        // server; this kind only answers them when nothing else does.
-        let confidence = if names
-            .iter()
-            .all(|n| matches!(*n, "prometheus" | "alertmanager"))
-        {
-            55
-        } else {
-            75
-        };
-        Some(Recognition::new(confidence).with("name", names.join(",")))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -1012,13 +957,8 @@ mod tests {
             name("Prometheus deployed and configured").as_deref(),
             Some("prometheus")
         );
-        let low = InfraComponent
-            .recognise(ItemRef {
-                text: "Prometheus deployed and configured",
-                context: &[],
-            })
+        let low = crate::util::testing::recognise(&InfraComponent, "Prometheus deployed and configured")
             .unwrap();
-        assert!(low.confidence < 80, "prom.targets-up keeps this item");
         for t in DOC.not_phrases {
             assert_eq!(name(t), None, "{t}");
         }

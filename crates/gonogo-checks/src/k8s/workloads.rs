@@ -5,9 +5,10 @@
 use crate::util::{
     absent, blocking, inventory, normalise, rule_groups, unreadable, unusable_path, wants,
 };
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::{RepoFile, read_repo_text};
@@ -26,6 +27,133 @@ const RULES: &[&str] = &[
     "migration-job",
     "load-balancer",
     "blue-green",
+];
+
+/// Words that place an item in a cluster (any one is enough, in the item or its headings).
+const CLUSTER: &[&str] = &[
+    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "container",
+    "statefulset", "workload", "namespace",
+];
+
+/// What the kind verifies, rule group by rule group, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["resource limit", "resource request", "cpu limit", "memory limit", "cpu request", "memory request", "limits and requests", "requests and limits", "resource quota*"],
+        qualifiers: &[CLUSTER_OR_RESOURCES],
+        support: &["set", "defined", "configur*", "specified", "every container", "all container"],
+        // Asking for a particular relation (request equal to limit, Guaranteed QoS) or a
+        // right-sizing exercise is more than "both are set".
+        excludes: &["equal", "same as", "guaranteed", "qos", "right siz*", "tuned", "appropriate*", "load test*", "vertical pod autoscal*", "vpa"],
+        params: &[("rules", "resources")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["poddisruptionbudget", "pod disruption budget", "disruption budget", "pdb", "pdbs"],
+        support: &["configur*", "defined", "set", "in place"],
+        excludes: &["tested", "drain test*"],
+        params: &[("rules", "pdb")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["networkpolicy", "networkpolicies", "network polic*", "netpol*", "default deny", "deny all ingress", "pod to pod traffic"],
+        qualifiers: &[CLUSTER_OR_NETWORK],
+        support: &["applied", "configur*", "defined", "enforced", "in place"],
+        excludes: &["firewall", "security group", "waf"],
+        params: &[("rules", "network-policy")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["liveness probe", "readiness probe", "startup probe", "liveness and readiness", "readiness and liveness", "livenessprobe", "readinessprobe", "health probe", "probes"],
+        qualifiers: &[CLUSTER_OR_PROBES],
+        support: &["configur*", "defined", "set"],
+        excludes: &["tested", "tuned", "endpoint respond*", "responding"],
+        params: &[("rules", "probes")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["horizontalpodautoscaler", "horizontal pod autoscal*", "pod autoscal*", "hpa", "hpas", "autoscal*", "auto scal*"],
+        qualifiers: &[CLUSTER_OR_SCALING],
+        support: &["configur*", "defined", "enabled", "replica*"],
+        // The rule reads an HPA or two replicas: it says nothing about nodes, load-tested
+        // scaling behaviour or scale-to-zero.
+        excludes: &["node*", "cluster autoscal*", "karpenter", "tested", "under load", "load test*", "scale to zero", "keda", "vertical", "vpa", "database", "db"],
+        params: &[("rules", "scaling")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["runasnonroot", "run as non root", "runs as non root", "non root", "nonroot", "rootless", "as root", "readonlyrootfilesystem", "read only root filesystem", "privileged", "privilege escalation", "allowprivilegeescalation", "securitycontext", "security context", "pod security"],
+        qualifiers: &[CLUSTER],
+        support: &["set", "enforced", "configur*", "all container", "every container"],
+        excludes: &["dockerfile", "image build", "user namespace*", "admission", "opa", "gatekeeper", "kyverno", "psp", "pod security polic*", "pod security admission", "pod security standard*"],
+        params: &[("rules", "security")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["latest tag", "latest image tag*", ":latest", "image tag*", "pinned image*", "images pinned", "image digest*", "pinned to a digest", "pinned by digest"],
+        qualifiers: &[CLUSTER],
+        support: &["pinned", "no latest", "immutable", "digest"],
+        excludes: &["base image", "dockerfile", "from line", "signed", "signature", "scan*"],
+        params: &[("rules", "pinned")],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["migration job", "migrations job", "migration hook", "migrate job", "init container", "pre install hook", "pre upgrade hook"],
+        qualifiers: &[&["migration*", "migrate*", "alembic", "flyway", "schema"], CLUSTER],
+        excludes: &["tested", "rollback", "applied"],
+        params: &[("rules", "migration-job")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["load balancer", "loadbalancer", "ingress", "gateway api", "ingress controller"],
+        qualifiers: &[CLUSTER_OR_LB],
+        support: &["configur*", "defined", "exposed", "set up"],
+        excludes: &["health check*", "tested", "failover", "tls", "certificate*", "waf", "rate limit*", "dns", "cdn", "timeout*", "sticky", "session affinity"],
+        params: &[("rules", "load-balancer")],
+        weight: 65,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["blue green", "bluegreen", "blue and green"],
+        support: &["configur*", "deployment", "rollout", "strategy"],
+        excludes: &["tested", "rehears*", "switch* back", "rollback test*", "drill*"],
+        params: &[("rules", "blue-green")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["kubernetes manifest*", "k8s manifest*", "helm chart*", "kustomiz*"],
+        support: &["valid", "lint*", "best practice*", "reviewed", "checked"],
+        excludes: &["applied", "deployed", "rendered in ci", "argo", "flux", "gitops", "version*", "published", "signed"],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+];
+const CLUSTER_OR_RESOURCES: &[&str] = &[
+    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "container",
+    "statefulset", "workload", "namespace", "resource",
+];
+const CLUSTER_OR_NETWORK: &[&str] = &[
+    "kubernetes", "k8s", "pod", "cluster", "namespace", "network", "ingress", "egress",
+    "networkpolicy", "networkpolicies",
+];
+const CLUSTER_OR_PROBES: &[&str] = &[
+    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "container",
+    "statefulset", "workload", "liveness", "readiness", "startup",
+];
+const CLUSTER_OR_SCALING: &[&str] = &[
+    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "hpa",
+    "horizontalpodautoscaler", "horizontal", "replica*", "workload", "service",
+];
+const CLUSTER_OR_LB: &[&str] = &[
+    "kubernetes", "k8s", "cluster", "ingress", "service", "helm", "manifest", "traffic",
 ];
 
 /// Rule groups a cluster may rightly do without: checked only when asked for by name.
@@ -92,6 +220,7 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
         "k8s.workloads rules=pdb",
         "k8s.workloads rules=resources,probes path=deploy/k8s namespace=prod required=true",
     ],
+    claims: CLAIMS,
     phrases: &[
         "Resource limits and requests set",
         "Pod disruption budgets configured",
@@ -174,41 +303,6 @@ impl CheckKind for K8sWorkloads {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if t.contains("resource") && t.contains("limit") && t.contains("request") {
-            return Some(Recognition::new(80).with("rules", "resources"));
-        }
-        if t.contains("disruption budget") {
-            return Some(Recognition::new(85).with("rules", "pdb"));
-        }
-        if t.contains("network polic") {
-            return Some(Recognition::new(85).with("rules", "network-policy"));
-        }
-        if (t.contains("liveness") || t.contains("readiness")) && t.contains("probe") {
-            return Some(Recognition::new(80).with("rules", "probes"));
-        }
-        if t.contains("pod autoscal") || t.contains("hpa ") || t.ends_with("hpa") {
-            return Some(Recognition::new(75).with("rules", "scaling"));
-        }
-        if t.contains("migration job") || t.contains("migrations job") {
-            return Some(Recognition::new(75).with("rules", "migration-job"));
-        }
-        if (t == "load balancer configured" || t == "load balancers configured")
-            || (t.contains("load balancer") && (t.contains("ingress") || t.contains("kubernetes")))
-        {
-            return Some(Recognition::new(60).with("rules", "load-balancer"));
-        }
-        if (t.contains("blue-green") || t.contains("blue/green") || t.contains("blue green"))
-            && !t.contains("tested")
-        {
-            return Some(Recognition::new(70).with("rules", "blue-green"));
-        }
-        if (t.contains("kubernetes") || t.contains("k8s")) && t.contains("manifest") {
-            return Some(Recognition::new(70));
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -815,10 +909,9 @@ spec:
             ("Pod disruption budgets configured", "k8s-no-pdb"),
             ("Network policies applied", "k8s-no-network-policy"),
         ] {
-            let r = K8sWorkloads
-                .recognise(ItemRef { text, context: &[] })
+            let r = crate::util::testing::recognise(&K8sWorkloads, text)
                 .unwrap();
-            let kv: Vec<(&str, &str)> = r.params.iter().collect();
+            let kv: Vec<(&str, &str)> = r.iter().collect();
             let o = run(&K8sWorkloads, &[("k8s/app.yaml", BAD)], &kv);
             assert_eq!(codes(&o), at(&[(code, "k8s/app.yaml:1")]), "{text}");
         }
@@ -827,10 +920,8 @@ spec:
     #[test]
     fn opt_in_groups_are_asked_by_their_items_only() {
         let bound = |text: &str| {
-            K8sWorkloads
-                .recognise(ItemRef { text, context: &[] })
+            crate::util::testing::recognise(&K8sWorkloads, text)
                 .unwrap()
-                .params
                 .str("rules")
                 .map(str::to_string)
         };

@@ -4,7 +4,7 @@
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_load::{LoadConfig, LoadReport, Model, Scenario, StatusSet, Stop, Threshold};
 use regex::Regex;
@@ -68,6 +68,7 @@ change the target.",
         "load.run p95=2s min_rps=100",
         "load.run url=http://127.0.0.1:8080/health duration=30s rate=200 p99=500ms max_error_rate=0.5",
     ],
+    claims: &[],
     phrases: &[
         "K6 load tests executed",
         "Target throughput achieved (>100 req/s)",
@@ -159,13 +160,6 @@ fn to_ms(n: &str, unit: &str) -> Option<String> {
     Some(format!("{ms}ms"))
 }
 
-/// Whether the item sits under a load-testing heading or parent.
-fn in_load_context(item: &ItemRef<'_>) -> bool {
-    item.context.iter().any(|c| {
-        let c = c.to_ascii_lowercase();
-        c.contains("load test") || c.contains("performance test") || c.contains("stress test")
-    })
-}
 
 impl CheckKind for LoadRun {
     fn id(&self) -> &'static str {
@@ -181,33 +175,6 @@ impl CheckKind for LoadRun {
         true
     }
 
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = item.text;
-        let boost = if in_load_context(&item) { 10 } else { 0 };
-        if let Some(c) = LATENCY.captures(text) {
-            let pct = PERCENTILE.captures(text)?;
-            let key = format!("p{}", &pct[1]);
-            let ms = to_ms(&c[1], &c[2])?;
-            // `http.latency` reads these items just as surely; a percentile is a figure of
-            // a load run, not of twenty sequential probes.
-            return Some(
-                Recognition::new(70 + boost)
-                    .with(&key, ms)
-                    .outranking(&["http.latency"]),
-            );
-        }
-        if let Some(c) = THROUGHPUT.captures(text) {
-            let n = c.get(1).or(c.get(2))?.as_str();
-            return Some(Recognition::new(80 + boost).with("min_rps", n));
-        }
-        if let Some(c) = ERROR_RATE.captures(text) {
-            return Some(Recognition::new(60 + boost).with("max_error_rate", &c[1]));
-        }
-        if LOAD_TESTS.is_match(text) {
-            return Some(Recognition::new(75 + boost));
-        }
-        None
-    }
 
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -542,13 +509,13 @@ fn judge(mut report: LoadReport, thresholds: &[Threshold], shown: &str) -> Outco
 mod tests {
     use super::*;
 
-    fn rec(text: &str) -> Option<Recognition> {
-        LoadRun.recognise(ItemRef { text, context: &[] })
+    fn rec(text: &str) -> Option<Params> {
+        crate::util::testing::recognise(&LoadRun, text)
     }
 
     #[test]
     fn thresholds_come_from_the_item_text() {
-        let p = |text: &str| rec(text).unwrap().params;
+        let p = |text: &str| rec(text).unwrap();
         assert_eq!(
             p("Target throughput achieved (>100 req/s)"),
             Params::new().with("min_rps", "100")
@@ -585,13 +552,8 @@ mod tests {
     #[test]
     fn a_load_testing_section_raises_confidence() {
         let context = vec!["Load Testing".to_string()];
-        let inside = LoadRun
-            .recognise(ItemRef {
-                text: "Response time < 2s (p95)",
-                context: &context,
-            })
+        let inside = crate::util::testing::recognise_in(&LoadRun, "Response time < 2s (p95)", &context)
             .unwrap();
-        assert!(inside.confidence > rec("Response time < 2s (p95)").unwrap().confidence);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use gonogo_parsers::exposition;
 use std::sync::LazyLock;
@@ -45,6 +45,7 @@ static DOC: CheckDoc = CheckDoc {
         "metrics.exposed",
         "metrics.exposed url=http://127.0.0.1:8000/metrics require=http_requests_total,process_cpu_seconds_total",
     ],
+    claims: &[],
     phrases: &[
         "Prometheus metrics exposed",
         "Prometheus metrics instrumented",
@@ -87,13 +88,6 @@ impl CheckKind for MetricsExposed {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text) {
-            return None;
-        }
-        let instrumented = item.text.to_lowercase().contains("instrumented");
-        Some(Recognition::new(if instrumented { 65 } else { 85 }))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

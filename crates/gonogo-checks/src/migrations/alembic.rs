@@ -5,7 +5,7 @@ use super::{MigrationSet, Tool, detect_in};
 use crate::util::{absent, blocking, inventory, normalise};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 
 pub struct MigrationsAlembic;
@@ -46,6 +46,7 @@ evidence so a reader can compare them with the database's recorded version.",
         "migrations.alembic tool=alembic downgrade=false",
         "migrations.alembic tool=django required=true",
     ],
+    claims: &[],
     phrases: &[
         "Migration rollback scripts prepared",
         "Alembic migration history has a single head",
@@ -93,38 +94,6 @@ impl CheckKind for MigrationsAlembic {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        let in_migrations = t.contains("migration")
-            || item
-                .context
-                .iter()
-                .any(|c| c.to_lowercase().contains("migration"));
-        if !in_migrations
-            || t.contains("applied")
-            || t.contains("tested")
-            || t.contains("kubernetes")
-            || t.starts_with("run ")
-        {
-            return None;
-        }
-        if t.contains("rollback script") || t.contains("downgrade") {
-            return Some(Recognition::new(70));
-        }
-        if t.contains("single head")
-            || t.contains("one head")
-            || t.contains("linear chain")
-            || t.contains("migration chain")
-        {
-            let r = Recognition::new(85);
-            return Some(if t.contains("alembic") {
-                r.with("tool", "alembic")
-            } else {
-                r
-            });
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -376,27 +345,15 @@ mod tests {
             "Database Migrations".to_string(),
         ];
         assert!(
-            MigrationsAlembic
-                .recognise(ItemRef {
-                    text: "Rollback scripts prepared",
-                    context: &ctx
-                })
+            crate::util::testing::recognise_in(&MigrationsAlembic, "Rollback scripts prepared", &ctx)
                 .is_some()
         );
         assert!(
-            MigrationsAlembic
-                .recognise(ItemRef {
-                    text: "Rollback scripts prepared",
-                    context: &[]
-                })
+            crate::util::testing::recognise(&MigrationsAlembic, "Rollback scripts prepared")
                 .is_none()
         );
         assert!(
-            MigrationsAlembic
-                .recognise(ItemRef {
-                    text: "Rollback procedure tested",
-                    context: &ctx
-                })
+            crate::util::testing::recognise_in(&MigrationsAlembic, "Rollback procedure tested", &ctx)
                 .is_none()
         );
     }

@@ -4,7 +4,7 @@
 use crate::util::{absent, blocking, inventory, normalise, unreadable, unusable_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef, redact::redact_url,
+    PreparedCheck, Status, redact::redact_url,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::classify::FileClass;
@@ -45,6 +45,7 @@ fetched. A document that does not parse is `openapi-parse-error` at its line. Fe
         "openapi.complete path=docs/openapi.yaml",
         "openapi.complete url=http://127.0.0.1:8000/openapi.json",
     ],
+    claims: &[],
     phrases: &[
         "API documentation generated",
         "API documentation complete",
@@ -94,23 +95,6 @@ impl CheckKind for OpenapiComplete {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        let names = t.contains("api documentation")
-            || t.contains("api docs")
-            || t.contains("openapi")
-            || t.contains("swagger");
-        let done = [
-            "generated",
-            "complete",
-            "up to date",
-            "published",
-            "documented",
-        ]
-        .iter()
-        .any(|w| t.contains(w));
-        (names && done).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -51,6 +51,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.backups",
         "pg.backups path=/var/backups/postgres max_age=25h",
     ],
+    claims: &[],
     phrases: &[
         "Database backups configured (daily snapshots)",
         "PostgreSQL WAL archiving enabled",
@@ -115,25 +116,6 @@ impl CheckKind for PgBackups {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let step = STEP.is_match(item.text);
-        if !(PHRASE.is_match(item.text) || step || STRATEGY.is_match(item.text))
-            || NOT.is_match(item.text)
-            || !mentions(&item, &DATABASE_CONTEXT)
-        {
-            return None;
-        }
-        let t = item.text.to_lowercase();
-        let mut r = Recognition::new(75);
-        if step {
-            r = r.with("max_age", "6h");
-        } else if t.contains("daily") || t.contains("nightly") {
-            r = r.with("max_age", "25h");
-        } else if t.contains("hourly") {
-            r = r.with("max_age", "2h");
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

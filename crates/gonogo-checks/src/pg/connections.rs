@@ -6,7 +6,6 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Outcome, ParamDoc, ParamError, Params, PreparedCheck,
-    Recognition,
 };
 use std::sync::LazyLock;
 
@@ -34,6 +33,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.connections", "pg.connections max=70"],
+    claims: &[],
     phrases: &[
         "Database connections < 80%",
         "PostgreSQL connections below 70% of max_connections",
@@ -69,19 +69,6 @@ impl CheckKind for PgConnections {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if HEADROOM.is_match(item.text) && mentions(&item, &DATABASE_CONTEXT) {
-            return Some(Recognition::new(70).with("max", "80"));
-        }
-        if POOL.is_match(item.text) {
-            return None;
-        }
-        let caps = PHRASE.captures(item.text)?;
-        if !mentions(&item, &DATABASE_CONTEXT) {
-            return None;
-        }
-        Some(Recognition::new(85).with("max", &caps[3]))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,6 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
-    Recognition,
 };
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -40,6 +39,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.deadlocks window=30s",
         "pg.deadlocks max=2",
     ],
+    claims: &[],
     phrases: &[
         "No deadlocks",
         "No database deadlocks detected",
@@ -62,9 +62,6 @@ impl CheckKind for PgDeadlocks {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        super::recognise_database_item(&item, &PHRASE, &OTHER)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

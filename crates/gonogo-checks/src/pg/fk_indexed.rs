@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -33,6 +33,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.fk-indexed", "pg.fk-indexed schemas=public,billing"],
+    claims: &[],
     phrases: &[
         "Indexes verified for query performance",
         "Foreign keys indexed",
@@ -67,22 +68,6 @@ impl CheckKind for PgFkIndexed {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if IF_NEEDED.is_match(item.text) {
-            return Some(Recognition::new(60));
-        }
-        if !PHRASE.is_match(item.text) || NOT.is_match(item.text) {
-            return None;
-        }
-        let confidence = if item.text.to_lowercase().contains("foreign") {
-            80
-        } else if mentions(&item, &DATABASE_CONTEXT) {
-            60
-        } else {
-            45
-        };
-        Some(Recognition::new(confidence))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -31,6 +31,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.fk-validated", "pg.fk-validated schemas=public"],
+    claims: &[],
     phrases: &[
         "Foreign key constraints validated",
         "All constraints validated",
@@ -60,9 +61,6 @@ impl CheckKind for PgFkValidated {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        PHRASE.is_match(item.text).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -11,7 +11,7 @@ use crate::util::inventory_blocking;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use gonogo_repo::RepoFiles;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,6 +58,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.migrations-applied tool=alembic",
         "pg.migrations-applied tool=sqlx schema=app",
     ],
+    claims: &[],
     phrases: &[
         "All Alembic migrations applied successfully",
         "Database migrations applied",
@@ -109,23 +110,6 @@ impl CheckKind for PgMigrationsApplied {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        // The deployment step after "Run database migrations": the schema is what they made it.
-        if VERIFY.is_match(item.text) {
-            return Some(Recognition::new(65));
-        }
-        if !PHRASE.is_match(item.text) || NOT.is_match(item.text) {
-            return None;
-        }
-        let lower = item.text.to_lowercase();
-        let mut r = Recognition::new(70);
-        for tool in TOOLS {
-            if lower.contains(tool) {
-                r = Recognition::new(90).with("tool", *tool);
-            }
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

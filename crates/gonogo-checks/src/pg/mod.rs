@@ -225,23 +225,6 @@ pub fn schemas(params: &Params, key: &str) -> Result<Option<Vec<String>>, ParamE
 pub(crate) static DATABASE_CONTEXT: LazyLock<regex::Regex> =
     LazyLock::new(|| re(r"\b(postgres(ql)?|database|db|rds|cloud sql|supabase|sql)\b"));
 
-/// An item `phrase` matches and `other` does not, surer (80 over 60) when the item or its
-/// headings name a database.
-pub(crate) fn recognise_database_item(
-    item: &gonogo_core::check::ItemRef<'_>,
-    phrase: &regex::Regex,
-    other: &regex::Regex,
-) -> Option<gonogo_core::Recognition> {
-    if !phrase.is_match(item.text) || other.is_match(item.text) {
-        return None;
-    }
-    let confidence = if live::mentions(item, &DATABASE_CONTEXT) {
-        80
-    } else {
-        60
-    };
-    Some(gonogo_core::Recognition::new(confidence))
-}
 
 /// A PostgreSQL quoted identifier, for messages (`public.orders`).
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {

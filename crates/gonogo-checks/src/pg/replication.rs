@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -44,6 +44,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.replication min=2 max_lag=5s",
         "pg.replication required=false",
     ],
+    claims: &[],
     phrases: &[
         "Read replicas set up for scaling",
         "Database replication configured",
@@ -81,9 +82,6 @@ impl CheckKind for PgReplication {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        super::recognise_database_item(&item, &PHRASE, &OTHER)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -37,6 +37,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.rls",
         "pg.rls schemas=public,api exclude=public.alembic_version",
     ],
+    claims: &[],
     phrases: &[
         "Row Level Security (RLS) policies enabled",
         "RLS enabled on all tables",
@@ -68,9 +69,6 @@ impl CheckKind for PgRls {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        PHRASE.is_match(item.text).then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -12,7 +12,7 @@ use crate::util::check_relative;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use gonogo_parsers::sql::{Cursor, Tok, Token, statements, truncate_ident};
 use gonogo_repo::{MAX_TEXT_BYTES, ReadError, read_text, resolve_in_repo};
@@ -63,6 +63,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.schema-applied file=scripts/setup-supabase.sql",
         "pg.schema-applied file=db/schema.sql schema=app",
     ],
+    claims: &[],
     phrases: &[
         "Database schema applied (`scripts/setup-supabase.sql`)",
         "Schema loaded from db/schema.sql",
@@ -151,16 +152,6 @@ impl CheckKind for PgSchemaApplied {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text) || NOT.is_match(item.text) {
-            return None;
-        }
-        let c = SQL_PATH.captures(item.text)?;
-        let path = c.get(1).or_else(|| c.get(2))?.as_str();
-        let path = path.trim_start_matches("./");
-        check_relative("file", path).ok()?;
-        Some(Recognition::new(90).with("file", path))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

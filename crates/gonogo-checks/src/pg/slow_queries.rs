@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -40,6 +40,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.slow-queries", "pg.slow-queries max=200ms min_calls=50"],
+    claims: &[],
     phrases: &[
         "No slow queries",
         "No slow database queries (> 500ms)",
@@ -77,25 +78,6 @@ impl CheckKind for PgSlowQueries {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if STABLE.is_match(item.text) {
-            // No bound stated: the default (500 ms mean) says whether performance held.
-            return Some(Recognition::new(65));
-        }
-        if !PHRASE.is_match(item.text) || item.text.to_lowercase().contains("log") {
-            return None;
-        }
-        let confidence = if mentions(&item, &DATABASE_CONTEXT) {
-            75
-        } else {
-            55
-        };
-        let mut r = Recognition::new(confidence);
-        if let Some(c) = NUMBER.captures(item.text) {
-            r = r.with("max", format!("{}{}", &c[1], &c[2]));
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,6 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
-    Recognition,
 };
 use std::sync::LazyLock;
 
@@ -30,6 +29,7 @@ static DOC: CheckDoc = CheckDoc {
         ParamDoc::with_default("min", "Fewest active Alertmanagers expected.", "1"),
     ],
     examples: &["prom.alertmanager", "prom.alertmanager min=2"],
+    claims: &[],
     phrases: &[
         "Alertmanager connected",
         "Prometheus sends alerts to Alertmanager",
@@ -63,9 +63,6 @@ impl CheckKind for PromAlertmanager {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        (PHRASE.is_match(item.text) && !NOT.is_match(item.text)).then(|| Recognition::new(80))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -90,6 +90,7 @@ static DOC: CheckDoc = CheckDoc {
         "prom.query query=\"sum(rate(http_requests_total{code=~'5..'}[5m])) / sum(rate(http_requests_total[5m]))\" max=0.005",
         "prom.query query=\"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))\" max=2",
     ],
+    claims: &[],
     phrases: &[
         "CPU usage < 70%",
         "Memory usage < 80%",
@@ -153,79 +154,6 @@ impl CheckKind for PromQuery {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = item.text.trim();
-        if let Some(c) = SHARE_AT_LEAST.captures(text) {
-            let share: f64 = c[3].parse().ok()?;
-            let window = if c[1].eq_ignore_ascii_case("success rate")
-                || c[1].eq_ignore_ascii_case("success rates")
-            {
-                "5m"
-            } else {
-                "1h"
-            };
-            return Some(
-                Recognition::new(60)
-                    .with("query", success_ratio(window))
-                    .with("min", fraction(share)),
-            );
-        }
-        if MONITOR_ERRORS.is_match(text) {
-            return Some(
-                Recognition::new(60)
-                    .with("query", error_ratio("5m"))
-                    .with("max", "0.01"),
-            );
-        }
-        if CRITICAL.is_match(text) {
-            return Some(
-                Recognition::new(70)
-                    .with("query", CRITICAL_ALERTS)
-                    .with("max", "0"),
-            );
-        }
-        if MONITORING_ON.is_match(text) {
-            // The innermost heading or parent item that names a server.
-            let server = item
-                .context
-                .iter()
-                .rev()
-                .find_map(|c| MONITORED.captures(c))?;
-            let name = server[1].to_lowercase();
-            let name = if name == "postgresql" {
-                "postgres"
-            } else {
-                &name
-            };
-            return Some(
-                Recognition::new(60)
-                    .with(
-                        "query",
-                        format!(r#"count(up{{job=~".*{name}.*"}} == 1) or vector(0)"#),
-                    )
-                    .with("min", "1"),
-            );
-        }
-        if NOT.is_match(item.text) {
-            return None;
-        }
-        let c = USAGE.captures(item.text)?;
-        let query = if c[1].eq_ignore_ascii_case("cpu") {
-            CPU
-        } else {
-            MEMORY
-        };
-        let confidence = if mentions(&item, &PROM_CONTEXT) {
-            70
-        } else {
-            55
-        };
-        Some(
-            Recognition::new(confidence)
-                .with("query", query)
-                .with("max", &c[4]),
-        )
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -397,13 +325,9 @@ mod tests {
 
     fn bound(text: &str, context: &[&str]) -> Option<Vec<(String, String)>> {
         let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
-        PromQuery
-            .recognise(ItemRef {
-                text,
-                context: &context,
-            })
+        crate::util::testing::recognise_in(&PromQuery, text, &context)
             .map(|r| {
-                r.params
+                r
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect()

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -39,6 +39,7 @@ static DOC: CheckDoc = CheckDoc {
         "prom.rules-loaded min=5 severity=critical",
         "prom.rules-loaded type=record",
     ],
+    claims: &[],
     phrases: &[
         "Alert rules configured",
         "Alert rules defined for critical errors",
@@ -78,20 +79,6 @@ impl CheckKind for PromRulesLoaded {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let caps = PHRASE.captures(item.text)?;
-        let mut r = Recognition::new(if mentions(&item, &PROM_CONTEXT) {
-            85
-        } else {
-            75
-        });
-        if caps[1].to_lowercase() == "recording" {
-            r = r.with("type", "record");
-        } else if let Some(s) = SEVERITY.captures(item.text) {
-            r = r.with("severity", s[1].to_lowercase());
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,6 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
-    Recognition,
 };
 use std::sync::LazyLock;
 
@@ -35,6 +34,7 @@ static DOC: CheckDoc = CheckDoc {
         ParamDoc::with_default("min", "Fewest active targets expected.", "1"),
     ],
     examples: &["prom.targets-up", "prom.targets-up job=api,worker min=2"],
+    claims: &[],
     phrases: &[
         "Prometheus deployed and configured",
         "All services exposing metrics",
@@ -72,24 +72,6 @@ impl CheckKind for PromTargetsUp {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = item.text.to_lowercase();
-        if !PHRASE.is_match(item.text) || text.contains("grafana") || text.contains("retention") {
-            return None;
-        }
-        // "targets up" alone needs Prometheus in the text or the heading.
-        if !text.contains("prometheus")
-            && !text.contains("metrics")
-            && !mentions(&item, &PROM_CONTEXT)
-        {
-            return None;
-        }
-        Some(Recognition::new(if text.contains("prometheus") {
-            80
-        } else {
-            70
-        }))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

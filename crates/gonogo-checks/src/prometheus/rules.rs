@@ -4,7 +4,7 @@
 use crate::util::{absent, blocking, inventory, normalise, rule_groups, unreadable, wants};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::yaml::{Node, parse_documents};
 use gonogo_repo::{RepoFile, read_repo_text};
@@ -48,6 +48,7 @@ that does not parse is `prometheus-parse-error` at its line.",
         "prometheus.rules severity=critical",
         "prometheus.rules rules=alertmanager required=true",
     ],
+    claims: &[],
     phrases: &[
         "Alert rules defined for critical errors",
         "Alert rules configured",
@@ -115,23 +116,6 @@ impl CheckKind for PrometheusRules {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if t.contains("runbook") && t.contains("alert") {
-            return Some(Recognition::new(80).with("rules", "runbook"));
-        }
-        if t.contains("alert routing") || (t.contains("alertmanager") && t.contains("config")) {
-            return Some(Recognition::new(75).with("rules", "alertmanager"));
-        }
-        if t.contains("alert rule") || t.contains("alerting rule") {
-            let r = Recognition::new(80).with("rules", "alerts");
-            if t.contains("critical") {
-                return Some(r.with("severity", "critical"));
-            }
-            return Some(r);
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -594,17 +578,13 @@ receivers:
 
     #[test]
     fn critical_item_binds_severity() {
-        let r = PrometheusRules
-            .recognise(ItemRef {
-                text: "Alert rules defined for critical errors",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&PrometheusRules, "Alert rules defined for critical errors")
             .unwrap();
-        assert_eq!(r.params.str("severity"), Some("critical"));
+        assert_eq!(r.str("severity"), Some("critical"));
         let o = run(
             &PrometheusRules,
             &[("rules.yml", &GOOD.replace("critical", "warning"))],
-            &r.params.iter().collect::<Vec<_>>(),
+            &r.iter().collect::<Vec<_>>(),
         );
         assert_eq!(
             codes(&o),

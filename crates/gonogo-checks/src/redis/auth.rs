@@ -6,7 +6,6 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,
-    Recognition,
 };
 use std::sync::LazyLock;
 
@@ -26,6 +25,7 @@ static DOC: CheckDoc = CheckDoc {
         answer within the time bound; an error when no redis_url is configured.",
     params: &[URL_PARAM],
     examples: &["redis.auth", "redis.auth url=redis://127.0.0.1:6379"],
+    claims: &[],
     phrases: &[
         "Redis password set",
         "Redis AUTH enabled",
@@ -60,14 +60,6 @@ impl CheckKind for RedisAuth {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        // Only when the item itself names Redis: "Authentication enabled" under a Redis
-        // heading may still mean the application's users.
-        (PHRASE.is_match(item.text)
-            && REDIS_CONTEXT.is_match(item.text)
-            && mentions(&item, &REDIS_CONTEXT))
-        .then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -55,6 +55,7 @@ static DOC: CheckDoc = CheckDoc {
         "redis.config require=policy policy=allkeys-lru",
         "redis.config require=aof,rdb",
     ],
+    claims: &[],
     phrases: &[
         "Eviction policy configured (allkeys-lru)",
         "Persistence configured (AOF + RDB)",
@@ -112,47 +113,6 @@ impl CheckKind for RedisConfig {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = item.text;
-        let redis = mentions(&item, &REDIS_CONTEXT);
-        let mut aspects = Vec::new();
-        let mut policy = None;
-        if EVICTION.is_match(text) && (redis || POLICY.is_match(text)) {
-            aspects.push("policy");
-            policy = POLICY.captures(text).map(|c| c[1].to_ascii_lowercase());
-        }
-        let aof = AOF.is_match(text);
-        let rdb = RDB.is_match(text) && (aof || redis);
-        if aof || (PERSISTENCE.is_match(text) && redis) {
-            if aof || !rdb {
-                aspects.push("aof");
-            }
-            if rdb || !aof {
-                aspects.push("rdb");
-            }
-        } else if rdb && PERSISTENCE.is_match(text) {
-            aspects.push("rdb");
-        }
-        if MAXMEMORY.is_match(text)
-            && !text.to_lowercase().contains("policy")
-            && !text.contains('%')
-        {
-            aspects.push("maxmemory");
-        }
-        if aspects.is_empty() {
-            return None;
-        }
-        let mut r = Recognition::new(if redis || aof || policy.is_some() {
-            85
-        } else {
-            60
-        })
-        .with("require", aspects.join(","));
-        if let Some(p) = policy {
-            r = r.with("policy", p);
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

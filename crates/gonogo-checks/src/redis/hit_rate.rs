@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -33,6 +33,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["redis.hit-rate", "redis.hit-rate min=95 min_lookups=1000"],
+    claims: &[],
     phrases: &[
         "Redis cache hit rate > 90%",
         "Cache hit ratio above 80% (Redis)",
@@ -61,19 +62,6 @@ impl CheckKind for RedisHitRate {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text)
-            || NOT.is_match(item.text)
-            || !mentions(&item, &REDIS_CONTEXT)
-        {
-            return None;
-        }
-        let mut r = Recognition::new(85);
-        if let Some(c) = THRESHOLD.captures(item.text) {
-            r = r.with("min", &c[2]);
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -6,7 +6,7 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition,
+    PreparedCheck,
 };
 use std::sync::LazyLock;
 
@@ -34,6 +34,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["redis.memory", "redis.memory max=75"],
+    claims: &[],
     phrases: &[
         "Redis memory limits set appropriately",
         "Redis memory usage < 75%",
@@ -76,23 +77,6 @@ impl CheckKind for RedisMemory {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        if !PHRASE.is_match(item.text)
-            || NOT.is_match(item.text)
-            || !mentions(&item, &REDIS_CONTEXT)
-        {
-            return None;
-        }
-        // The CPU/memory of the host in a Redis section is still not Redis' own memory.
-        if item.text.to_lowercase().contains("cpu") {
-            return None;
-        }
-        let mut r = Recognition::new(85);
-        if let Some(c) = THRESHOLD.captures(item.text) {
-            r = r.with("max", &c[2]);
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -167,19 +151,11 @@ mod tests {
         let k8s = vec!["Kubernetes".to_string()];
         let text = "Memory limits set appropriately";
         assert!(
-            RedisMemory
-                .recognise(ItemRef {
-                    text,
-                    context: &redis
-                })
+            crate::util::testing::recognise_in(&RedisMemory, text, &redis)
                 .is_some()
         );
         assert!(
-            RedisMemory
-                .recognise(ItemRef {
-                    text,
-                    context: &k8s
-                })
+            crate::util::testing::recognise_in(&RedisMemory, text, &k8s)
                 .is_none()
         );
     }

@@ -6,7 +6,6 @@ use crate::support::re;
 use gonogo_core::check::ItemRef;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,
-    Recognition,
 };
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -25,6 +24,7 @@ static DOC: CheckDoc = CheckDoc {
         An error when no redis_url is configured.",
     params: &[URL_PARAM],
     examples: &["redis.ping", "redis.ping url=redis://127.0.0.1:6379/0"],
+    claims: &[],
     phrases: &[
         "Redis connection working",
         "Redis reachable",
@@ -59,12 +59,6 @@ impl CheckKind for RedisPing {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        (PHRASE.is_match(item.text)
-            && REDIS_CONTEXT.is_match(item.text)
-            && !item.text.to_lowercase().contains("pool"))
-        .then(|| Recognition::new(85))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

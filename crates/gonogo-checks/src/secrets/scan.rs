@@ -4,7 +4,7 @@
 use crate::util::{check_relative, inventory_blocking, unusable_path};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_repo::resolve_in_repo;
 use gonogo_secrets::history::{HistoryOptions, parse_since, scan_history};
@@ -71,6 +71,7 @@ Evidence shows each secret only as a short prefix and its length.",
         "secrets.scan history=true since=90d",
         "secrets.scan config=.gitleaks.toml baseline=.gonogo/secrets-baseline.json",
     ],
+    claims: &[],
     phrases: &[
         "No hardcoded secrets in codebase",
         "No hardcoded credentials in code",
@@ -124,75 +125,6 @@ impl CheckKind for SecretsScan {
         &DOC
     }
 
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = item.text.to_lowercase();
-        let noun = [
-            "secret",
-            "credential",
-            "password",
-            "api key",
-            "api-key",
-            "apikey",
-            "token",
-            "private key",
-        ]
-        .iter()
-        .any(|w| t.contains(w));
-        if !noun {
-            return None;
-        }
-        let hardcoded = ["hardcoded", "hard-coded", "hard coded"]
-            .iter()
-            .any(|w| t.contains(w));
-        let place = hardcoded
-            || [
-                "committed",
-                "checked in",
-                "checked-in",
-                "in code",
-                "in the code",
-                "in codebase",
-                "in the codebase",
-                "source code",
-                "in source",
-                "in the repo",
-                "in repo",
-                "repository",
-                "git history",
-                "leaked",
-                "secret scanning",
-                "secrets scanning",
-                "secret scan",
-            ]
-            .iter()
-            .any(|w| t.contains(w));
-        let negated = hardcoded
-            || t.starts_with("no ")
-            || [
-                " no ", "without", "free of", "never", "not ", "passes", "clean",
-            ]
-            .iter()
-            .any(|w| t.contains(w));
-        let about_storage = [
-            "rotat",
-            "vault",
-            "encrypt",
-            "stored in",
-            "manager",
-            "strong",
-            "secure",
-        ]
-        .iter()
-        .any(|w| t.contains(w));
-        if !(place && negated) || about_storage {
-            return None;
-        }
-        let mut r = Recognition::new(80);
-        if t.contains("history") || t.contains("committed") {
-            r = r.with("history", "true");
-        }
-        Some(r)
-    }
 
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -737,22 +669,17 @@ mod tests {
     fn recognition() {
         let ctx: Vec<String> = Vec::new();
         let rec = |t: &str| {
-            SecretsScan.recognise(ItemRef {
-                text: t,
-                context: &ctx,
-            })
+            crate::util::testing::recognise_in(&SecretsScan, t, &ctx)
         };
         assert_eq!(
             rec("No secrets in git history")
                 .unwrap()
-                .params
                 .str("history"),
             Some("true")
         );
         assert!(
             rec("No hardcoded secrets in codebase")
                 .unwrap()
-                .params
                 .is_empty()
         );
         assert!(rec("Token expiry configured").is_none());

@@ -4,7 +4,7 @@ use super::{MAX_REPORT_BYTES, ReportPaths};
 use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::line_of;
 use gonogo_repo::read_text;
@@ -53,6 +53,7 @@ static DOC: CheckDoc = CheckDoc {
         "tests.coverage path=reports/coverage.xml min=70",
         "tests.coverage path=frontend/coverage/coverage-summary.json min=60%",
     ],
+    claims: &[],
     phrases: &[
         "Backend unit tests passing (>80% coverage target)",
         "Code coverage > 70%",
@@ -87,18 +88,6 @@ impl CheckKind for TestsCoverage {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        if !text.contains("coverage") {
-            return None;
-        }
-        let pct = PERCENT.captures(&text)?.get(1)?.as_str().to_string();
-        let n: f64 = pct.parse().ok()?;
-        if !(0.0..=100.0).contains(&n) {
-            return None;
-        }
-        Some(Recognition::new(85).with("min", pct))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

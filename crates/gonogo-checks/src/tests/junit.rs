@@ -4,7 +4,7 @@ use super::{MAX_REPORT_BYTES, ReportPaths};
 use crate::util::normalise;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, Status, check::ItemRef,
+    PreparedCheck, Status,
 };
 use gonogo_parsers::LineIndex;
 use gonogo_repo::read_text;
@@ -73,6 +73,7 @@ static DOC: CheckDoc = CheckDoc {
         "tests.junit path=reports/junit.xml",
         "tests.junit path=\"build/test-results/**/*.xml\" allow_skipped=false min_tests=100",
     ],
+    claims: &[],
     phrases: &[
         "Integration tests passing (this PR)",
         "Integration tests passed",
@@ -126,20 +127,6 @@ impl CheckKind for TestsJunit {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let text = normalise(item.text);
-        if NONE_SKIPPED.is_match(&text) {
-            return Some(Recognition::new(75).with("allow_skipped", "false"));
-        }
-        if !PASSING.is_match(&text) || text.contains("coverage") {
-            return None;
-        }
-        let subject = text.split(" test").next().unwrap_or("");
-        if subject.contains("e2e") || subject.contains("end-to-end") || subject.contains("smoke") {
-            return Some(Recognition::new(70).with("path", E2E_PATHS));
-        }
-        Some(Recognition::new(70))
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -5,7 +5,7 @@ use super::{Legacy, handshake, probe_legacy, roots};
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, MissingTarget, Outcome, ParamDoc,
-    ParamError, Params, PreparedCheck, Recognition, check::ItemRef,
+    ParamError, Params, PreparedCheck,
 };
 use gonogo_repo::{read_bytes, resolve_in_repo};
 use rustls::pki_types::ServerName;
@@ -61,6 +61,7 @@ configured (`tls_url`, or an https `api_url`).",
         "tls.cert url=https://api.example.com min_days=30",
         "tls.cert url=https://127.0.0.1:8443 host=localhost ca=certs/ca.pem",
     ],
+    claims: &[],
     phrases: &[
         "TLS/SSL certificates configured (Let's Encrypt)",
         "SSL certificate valid",
@@ -103,32 +104,6 @@ impl CheckKind for TlsCert {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = item.text.to_ascii_lowercase();
-        let tls = t.contains("tls") || t.contains("ssl") || t.contains("https");
-        let cert = t.contains("certificate") || t.contains(" cert");
-        let verb = [
-            "configured",
-            "valid",
-            "installed",
-            "expir",
-            "renew",
-            "enforced",
-            "in place",
-        ]
-        .iter()
-        .any(|w| t.contains(w));
-        if !(tls && cert && verb) {
-            return None;
-        }
-        let mut r = Recognition::new(80);
-        static DAYS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-        let re = DAYS.get_or_init(|| regex::Regex::new(r"(\d+)\s*days").expect("valid regex"));
-        if let Some(c) = re.captures(&t) {
-            r = r.with("min_days", &c[1]);
-        }
-        Some(r)
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);

@@ -286,10 +286,26 @@ pub(crate) mod testing {
             .collect()
     }
 
-    /// What auto-binding gives for `text` (no context).
+    /// The parameters auto-binding gives `text` (no headings) when it binds it to `kind`
+    /// among every registered kind; `None` when it binds it to another kind or to none.
     pub fn recognise(kind: &dyn CheckKind, text: &str) -> Option<Params> {
-        kind.recognise(gonogo_core::check::ItemRef { text, context: &[] })
-            .map(|r| r.params)
+        recognise_in::<&str>(kind, text, &[])
+    }
+
+    /// As [`recognise`], under the headings `context` (outermost first).
+    pub fn recognise_in<S: AsRef<str>>(
+        kind: &dyn CheckKind,
+        text: &str,
+        context: &[S],
+    ) -> Option<Params> {
+        let context: Vec<String> = context.iter().map(|c| c.as_ref().to_string()).collect();
+        let item = gonogo_core::check::ItemRef {
+            context: &context,
+            ..gonogo_core::check::ItemRef::plain(text)
+        };
+        gonogo_core::recognise::recognise(&crate::registry(), item)
+            .filter(|c| c.kind.id() == kind.id())
+            .map(|c| c.params)
     }
 
     // Synchronous helpers: run a kind on a fixture repository, findings as (code, file:line).

@@ -4,7 +4,7 @@
 use crate::util::{absent, blocking, inventory, normalise, unreadable};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
-    PreparedCheck, Recognition, check::ItemRef,
+    PreparedCheck,
 };
 use gonogo_parsers::line_of;
 use gonogo_repo::classify::FileClass;
@@ -51,6 +51,7 @@ Skips when no report is found (fails with `required=true` or when `path=` names 
         "vulns.report severity=critical",
         "vulns.report path=reports/trivy.json severity=none required=true",
     ],
+    claims: &[],
     phrases: &[
         "Vulnerability scan completed (Trivy/Snyk)",
         "No critical vulnerabilities",
@@ -84,30 +85,6 @@ impl CheckKind for VulnsReport {
     }
     fn doc(&self) -> &'static CheckDoc {
         &DOC
-    }
-    fn recognise(&self, item: ItemRef<'_>) -> Option<Recognition> {
-        let t = normalise(item.text);
-        if !t.contains("vulnerabilit") || t.contains("penetration") {
-            return None;
-        }
-        let sev = ["critical", "high", "medium", "low"]
-            .into_iter()
-            .rev()
-            .find(|s| t.contains(s));
-        if t.contains("no ") && sev.is_some() {
-            // "No high or critical vulnerabilities": the lowest named severity is the threshold.
-            return Some(Recognition::new(85).with("severity", sev.unwrap_or("high")));
-        }
-        if t.contains("scan")
-            && (t.contains("completed") || t.contains("done") || t.contains("run"))
-        {
-            return Some(
-                Recognition::new(80)
-                    .with("severity", "none")
-                    .with("required", "true"),
-            );
-        }
-        None
     }
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -524,30 +501,18 @@ mod tests {
         );
         let o = run(&VulnsReport, &[("README.md", "x")], &[]);
         assert_eq!(o.status, Status::Skipped);
-        let r = VulnsReport
-            .recognise(ItemRef {
-                text: "Vulnerability scan completed (Trivy/Snyk)",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&VulnsReport, "Vulnerability scan completed (Trivy/Snyk)")
             .unwrap();
-        let kv: Vec<(&str, &str)> = r.params.iter().collect();
+        let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&VulnsReport, &[("README.md", "x")], &kv);
         assert_eq!(codes(&o), at(&[("vulns-no-report", "")]));
         let o = run(&VulnsReport, &[("trivy.json", TRIVY)], &kv);
         assert_eq!(o.status, Status::Pass);
-        let r = VulnsReport
-            .recognise(ItemRef {
-                text: "No critical vulnerabilities",
-                context: &[],
-            })
+        let r = crate::util::testing::recognise(&VulnsReport, "No critical vulnerabilities")
             .unwrap();
-        assert_eq!(r.params.str("severity"), Some("critical"));
-        let r = VulnsReport
-            .recognise(ItemRef {
-                text: "No high or critical vulnerabilities",
-                context: &[],
-            })
+        assert_eq!(r.str("severity"), Some("critical"));
+        let r = crate::util::testing::recognise(&VulnsReport, "No high or critical vulnerabilities")
             .unwrap();
-        assert_eq!(r.params.str("severity"), Some("high"));
+        assert_eq!(r.str("severity"), Some("high"));
     }
 }

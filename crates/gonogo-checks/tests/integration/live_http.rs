@@ -744,14 +744,11 @@ async fn redirects_to_other_hosts_are_not_followed() {
 fn winner(text: &str, context: &[&str]) -> Option<(&'static str, Params)> {
     let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
     let item = gonogo_core::check::ItemRef {
-        text,
         context: &context,
+        ..gonogo_core::check::ItemRef::plain(text)
     };
-    gonogo_checks::KINDS
-        .iter()
-        .filter_map(|k| k.recognise(item).map(|r| (k.id(), r)))
-        .max_by_key(|(_, r)| r.confidence)
-        .map(|(id, r)| (id, r.params))
+    gonogo_core::recognise::recognise(&gonogo_checks::registry(), item)
+        .map(|c| (c.kind.id(), c.params))
 }
 
 #[test]

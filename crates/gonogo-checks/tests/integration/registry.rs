@@ -115,36 +115,43 @@ fn documented_examples_prepare() {
 }
 
 #[test]
-fn documented_phrases_are_recognised() {
-    let context: Vec<String> = Vec::new();
+fn documented_phrases_bind_to_their_own_kind_and_no_other() {
+    let registry = gonogo_checks::registry();
+    let engine = gonogo_core::recognise::Engine::new(&registry);
+    let mut wrong = Vec::new();
     for kind in gonogo_checks::KINDS {
         for phrase in kind.doc().phrases {
-            let r = kind.recognise(ItemRef {
-                text: phrase,
-                context: &context,
-            });
-            let r = r.unwrap_or_else(|| {
-                panic!("{}: documented phrase {phrase:?} not recognised", kind.id())
-            });
-            if let Err(e) = gonogo_core::check::prepare(*kind, &r.params) {
-                panic!(
-                    "{}: phrase {phrase:?} binds parameters that do not prepare: {e}",
-                    kind.id()
-                );
+            let assessment = engine.assess(ItemRef::plain(phrase));
+            match assessment.chosen() {
+                Some(c) if c.kind.id() == kind.id() => {
+                    if let Err(e) = gonogo_core::check::prepare(*kind, &c.params) {
+                        wrong.push(format!(
+                            "{}: phrase {phrase:?} binds parameters that do not prepare: {e}",
+                            kind.id()
+                        ));
+                    }
+                }
+                other => wrong.push(format!(
+                    "{}: documented phrase {phrase:?} binds to {:?} (candidates {:?}; {})",
+                    kind.id(),
+                    other.map(|c| c.kind.id()),
+                    assessment
+                        .candidates
+                        .iter()
+                        .map(|c| (c.kind.id(), c.score))
+                        .collect::<Vec<_>>(),
+                    assessment.close_call.as_deref().unwrap_or("")
+                )),
             }
         }
         for phrase in kind.doc().not_phrases {
-            assert!(
-                kind.recognise(ItemRef {
-                    text: phrase,
-                    context: &context
-                })
-                .is_none(),
-                "{}: must not recognise {phrase:?}",
-                kind.id()
-            );
+            let assessment = engine.assess(ItemRef::plain(phrase));
+            if assessment.chosen().is_some_and(|c| c.kind.id() == kind.id()) {
+                wrong.push(format!("{}: must not bind {phrase:?}", kind.id()));
+            }
         }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
@@ -247,7 +254,8 @@ fn registry_orders() -> Vec<Vec<&'static dyn gonogo_core::CheckKind>> {
 
 #[test]
 fn recognition_ties_never_depend_on_the_registry_order() {
-    use gonogo_core::bind::{ItemBinding, bind, recognise};
+    use gonogo_core::bind::{ItemBinding, bind};
+    use gonogo_core::recognise::recognise;
     use gonogo_core::{Registry, config::Config};
     let bound = |registry: &Registry, seed: &str| -> Vec<Option<(String, Params)>> {
         let path = format!(
@@ -275,7 +283,7 @@ fn recognition_ties_never_depend_on_the_registry_order() {
             .iter()
             .flat_map(|k| k.doc().phrases)
             .map(|text| {
-                recognise(registry, ItemRef { text, context: &[] }).map(|(k, r)| (k.id(), r.params))
+                recognise(registry, ItemRef::plain(text)).map(|c| (c.kind.id(), c.params))
             })
             .collect()
     };

@@ -302,6 +302,7 @@ static ERROR_RATE_DOC: CheckDoc = CheckDoc {
     description: "",
     params: &[],
     examples: &[],
+    claims: &[],
     phrases: &[],
     not_phrases: &[],
     findings: &[],

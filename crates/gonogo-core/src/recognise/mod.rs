@@ -1,0 +1,397 @@
+//! The one recognition engine: which check kind, if any, verifies what a checklist item says.
+//!
+//! No kind recognises items itself. Each declares in its doc, as data, what it verifies
+//! ([`CheckDoc::claims`](crate::check::CheckDoc::claims)): for every reading of an item it
+//! answers, the subject it must name (synonyms, abbreviations, product names), qualifiers
+//! that must also hold, words that support it, words that rule it out, the parameters the
+//! reading selects and the values it reads from the item. The engine normalises the item once
+//! ([`Text`]), scores every claim of every kind, and binds only when one kind stands clear:
+//! above [`THRESHOLD`] and more than [`MARGIN`] ahead of any other kind, unless that kind is
+//! declared to answer such items better ([`Claim::prefer_over`]). Otherwise the item stays
+//! manual, with its best candidates, because a wrong binding is worse than none.
+
+pub mod text;
+pub mod values;
+
+use crate::check::{CheckKind, ItemRef, Registry};
+use crate::params::Params;
+pub use text::{Place, Term, Text};
+pub use values::Value;
+
+/// The lowest score that binds.
+pub const THRESHOLD: u8 = 60;
+/// A rival kind this close to the best keeps the item manual ("could be … or …").
+pub const MARGIN: u8 = 10;
+/// Parameters whose values several readings of one kind combine: an item naming probes and
+/// resource limits asks for both rule groups.
+const COMBINABLE: &[&str] = &["rules", "require"];
+
+/// One reading of an item that a kind verifies. Terms are words or word sequences matched
+/// after normalisation (case, punctuation and simple suffixes do not matter); a trailing `*`
+/// makes the last word a prefix (`autoscal*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    /// What the item must name, on its own line (a continuation line counts less).
+    pub subject: &'static [&'static str],
+    /// Every group must be met by one of its terms, in the item or (counting less) in its
+    /// headings and parent items.
+    pub qualifiers: &'static [&'static [&'static str]],
+    /// Words that make the reading surer ("configured", "enforced").
+    pub support: &'static [&'static str],
+    /// Words that rule the reading out ("tested", "drill", "frontend").
+    pub excludes: &'static [&'static str],
+    /// Parameters the reading selects (`rules=pdb`).
+    pub params: &'static [(&'static str, &'static str)],
+    /// Values read from the item into parameters.
+    pub slots: &'static [Slot],
+    /// The score when the subject is on the first line and every qualifier in the item.
+    pub weight: u8,
+    /// Kinds this reading answers better when both read the item about as surely.
+    pub prefer_over: &'static [&'static str],
+}
+
+impl Claim {
+    /// A claim with nothing set, for `..Claim::EMPTY` in the kinds' docs.
+    pub const EMPTY: Claim = Claim {
+        subject: &[],
+        qualifiers: &[],
+        support: &[],
+        excludes: &[],
+        params: &[],
+        slots: &[],
+        weight: 70,
+        prefer_over: &[],
+    };
+}
+
+/// A value the item states, read into parameter `param`.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub param: &'static str,
+    pub value: Value,
+    /// Without the value the reading does not hold (a latency item with no bound).
+    pub required: bool,
+}
+
+impl Slot {
+    pub const fn optional(param: &'static str, value: Value) -> Slot {
+        Slot {
+            param,
+            value,
+            required: false,
+        }
+    }
+    pub const fn required(param: &'static str, value: Value) -> Slot {
+        Slot {
+            param,
+            value,
+            required: true,
+        }
+    }
+}
+
+/// Words that ask for an act by people (a drill, a review, a rehearsal under realistic
+/// conditions) rather than a state a check can read. A reading that does not itself name the
+/// word loses [`PROCESS_PENALTY`].
+const PROCESS_WORDS: &[&str] = &[
+    "drill*",
+    "rehears*",
+    "game day",
+    "gameday",
+    "tabletop",
+    "chaos",
+    "simulat*",
+    "realistic",
+    "production like",
+    "prod like",
+    "dry run",
+    "practic*",
+    "trained",
+    "training",
+    "walkthrough",
+    "walk through",
+    "reviewed with",
+    "review with",
+    "reviewed by",
+    "sign off",
+    "signed off",
+    "approved by",
+    "meeting",
+    "communicat*",
+    "announc*",
+    "stakeholder*",
+    "estimat*",
+    "postmortem",
+    "post mortem",
+    "retrospective",
+    "brief*",
+    "handover",
+    "hand off",
+    "agreed",
+    "discuss*",
+];
+const PROCESS_PENALTY: i32 = 35;
+
+/// A kind's best reading of one item.
+#[derive(Clone)]
+pub struct Candidate {
+    pub kind: &'static dyn CheckKind,
+    pub params: Params,
+    pub score: u8,
+    /// The words and values that decided, for `gonogo validate` and `gonogo suggest`.
+    pub matched: Vec<String>,
+}
+
+impl std::fmt::Debug for Candidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Candidate")
+            .field("kind", &self.kind.id())
+            .field("params", &self.params)
+            .field("score", &self.score)
+            .field("matched", &self.matched)
+            .finish()
+    }
+}
+
+/// What the engine concluded about one item.
+#[derive(Debug, Clone, Default)]
+pub struct Assessment {
+    /// Every kind that read the item, best first (one reading per kind).
+    pub candidates: Vec<Candidate>,
+    /// Index into `candidates` of the binding, when one kind stands clear above the threshold.
+    pub chosen: Option<usize>,
+    /// Why no kind was chosen although one scored above the threshold.
+    pub close_call: Option<String>,
+}
+
+impl Assessment {
+    pub fn chosen(&self) -> Option<&Candidate> {
+        self.chosen.map(|i| &self.candidates[i])
+    }
+}
+
+struct CompiledClaim {
+    claim: &'static Claim,
+    subject: Vec<Term>,
+    qualifiers: Vec<Vec<Term>>,
+    support: Vec<Term>,
+    excludes: Vec<Term>,
+}
+
+/// The registry's vocabulary, compiled once per binding.
+pub struct Engine {
+    kinds: Vec<(&'static dyn CheckKind, Vec<CompiledClaim>)>,
+    process: Vec<Term>,
+}
+
+fn compile(terms: &'static [&'static str]) -> Vec<Term> {
+    terms.iter().map(|t| Term::new(t)).collect()
+}
+
+impl Engine {
+    pub fn new(registry: &Registry) -> Engine {
+        Engine::from_kinds(registry.iter())
+    }
+
+    pub fn from_kinds(kinds: impl IntoIterator<Item = &'static dyn CheckKind>) -> Engine {
+        let kinds = kinds
+            .into_iter()
+            .map(|kind| {
+                let claims = kind
+                    .doc()
+                    .claims
+                    .iter()
+                    .map(|claim| CompiledClaim {
+                        claim,
+                        subject: compile(claim.subject),
+                        qualifiers: claim.qualifiers.iter().map(|g| compile(g)).collect(),
+                        support: compile(claim.support),
+                        excludes: compile(claim.excludes),
+                    })
+                    .collect();
+                (kind, claims)
+            })
+            .collect();
+        Engine {
+            kinds,
+            process: compile(PROCESS_WORDS),
+        }
+    }
+
+    /// Score every kind on `item` and decide.
+    pub fn assess(&self, item: ItemRef<'_>) -> Assessment {
+        let text = Text::new(&item);
+        let mut candidates: Vec<Candidate> = self
+            .kinds
+            .iter()
+            .filter_map(|(kind, claims)| self.best_reading(*kind, claims, &text))
+            .collect();
+        candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.kind.id().cmp(b.kind.id())));
+        let (chosen, close_call) = decide(&candidates);
+        Assessment {
+            candidates,
+            chosen,
+            close_call,
+        }
+    }
+
+    /// The kind's best reading, with the parameters of its other strong readings combined.
+    fn best_reading(
+        &self,
+        kind: &'static dyn CheckKind,
+        claims: &[CompiledClaim],
+        text: &Text<'_>,
+    ) -> Option<Candidate> {
+        let mut readings: Vec<(i32, Params, Vec<String>)> = claims
+            .iter()
+            .filter_map(|c| self.read(c, text))
+            .collect();
+        readings.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut readings = readings.into_iter();
+        let (score, mut params, mut matched) = readings.next()?;
+        for (other, other_params, other_matched) in readings {
+            if other < i32::from(THRESHOLD) {
+                break;
+            }
+            let mut combined = false;
+            for key in COMBINABLE {
+                let (Some(mine), Some(theirs)) = (params.str(key), other_params.str(key)) else {
+                    continue;
+                };
+                let mut values: Vec<&str> = mine.split(',').collect();
+                for v in theirs.split(',') {
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+                let joined = values.join(",");
+                params.insert(key, joined);
+                combined = true;
+            }
+            if combined {
+                matched.extend(other_matched);
+            }
+        }
+        matched.dedup();
+        Some(Candidate {
+            kind,
+            params,
+            score: score.clamp(0, 100) as u8,
+            matched,
+        })
+    }
+
+    fn read(&self, c: &CompiledClaim, text: &Text<'_>) -> Option<(i32, Params, Vec<String>)> {
+        if c.excludes.iter().any(|t| text.find_in_item(t).is_some()) {
+            return None;
+        }
+        let (subject, place) = c
+            .subject
+            .iter()
+            .filter_map(|t| text.find_in_item(t).map(|p| (t, p)))
+            .min_by_key(|(_, p)| *p)?;
+        let mut score = i32::from(c.claim.weight);
+        let mut matched = vec![format!("{}{}", subject.written, place.label())];
+        if place == Place::Rest {
+            score -= 25;
+        }
+        for group in &c.qualifiers {
+            let (term, place) = group
+                .iter()
+                .filter_map(|t| text.find(t).map(|p| (t, p)))
+                .min_by_key(|(_, p)| *p)?;
+            if place == Place::Context {
+                score -= 10;
+            }
+            matched.push(format!("{}{}", term.written, place.label()));
+        }
+        let support: Vec<&Term> = c
+            .support
+            .iter()
+            .filter(|t| text.find_in_item(t).is_some())
+            .collect();
+        score += 5 * support.len().min(2) as i32;
+        matched.extend(support.iter().map(|t| t.written.to_string()));
+        let mut params = Params::new();
+        for (k, v) in c.claim.params {
+            if text.conditional && *k == "required" && *v == "true" {
+                continue;
+            }
+            params.insert(k, *v);
+        }
+        for slot in c.claim.slots {
+            match slot.value.read(text) {
+                Some(v) => {
+                    matched.push(format!("{}={v}", slot.param));
+                    params.insert(slot.param, v);
+                    score += 3;
+                }
+                None if slot.required => return None,
+                None => {}
+            }
+        }
+        let named = |t: &Term| matched.iter().any(|m| m.starts_with(t.written.trim_end_matches('*')));
+        if let Some(word) = self
+            .process
+            .iter()
+            .find(|t| text.find_in_item(t).is_some() && !named(t))
+        {
+            score -= PROCESS_PENALTY;
+            matched.push(format!("-{} (asks for an act by people)", word.written));
+        }
+        if text.negated {
+            matched.push("stated as a negation".into());
+        }
+        if text.conditional {
+            matched.push("conditional".into());
+        }
+        if text.must_be_false {
+            matched.push("a condition that must be false".into());
+        }
+        Some((score, params, matched))
+    }
+}
+
+/// The binding among `candidates` (sorted best first): the one kind above the threshold that
+/// no rival comes within the margin of, a rival the best prefers over set aside (and the
+/// best set aside for a rival that prefers over it).
+fn decide(candidates: &[Candidate]) -> (Option<usize>, Option<String>) {
+    let Some(top) = candidates.first() else {
+        return (None, None);
+    };
+    if top.score < THRESHOLD {
+        return (None, None);
+    }
+    let floor = THRESHOLD.max(top.score.saturating_sub(MARGIN));
+    let close: Vec<usize> = (0..candidates.len())
+        .filter(|&i| candidates[i].score >= floor)
+        .collect();
+    let preferred_over = |i: usize| {
+        close.iter().any(|&j| {
+            j != i
+                && candidates[j]
+                    .kind
+                    .doc()
+                    .claims
+                    .iter()
+                    .any(|c| c.prefer_over.contains(&candidates[i].kind.id()))
+        })
+    };
+    let standing: Vec<usize> = close.iter().copied().filter(|&i| !preferred_over(i)).collect();
+    match standing.as_slice() {
+        [one] => (Some(*one), None),
+        _ => {
+            let names: Vec<String> = close
+                .iter()
+                .map(|&i| format!("`{}` ({})", candidates[i].kind.id(), candidates[i].score))
+                .collect();
+            (None, Some(format!("could be {}", names.join(" or "))))
+        }
+    }
+}
+
+/// The binding of `item` alone, for tests and the catalogue.
+pub fn recognise(registry: &Registry, item: ItemRef<'_>) -> Option<Candidate> {
+    let assessment = Engine::new(registry).assess(item);
+    assessment.chosen().cloned()
+}

@@ -1,0 +1,317 @@
+//! The item as the recognition engine reads it: text normalised once, then words.
+//!
+//! Normalising is what lets one vocabulary serve every way of writing the same item: Markdown
+//! is already stripped by the checklist parser; here leading ids (`**SEC-012** —`, `1.2.3`,
+//! `[P0]`), first-person and question forms, and punctuation go, every word is lower-cased
+//! and reduced to a crude stem (`limits` → `limit`, `configured` → `configur`), so that a
+//! term written once in a kind's doc matches its plural and its participle.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::check::ItemRef;
+
+/// Where in the item a term was found: the first line is the item's claim, continuation
+/// lines and headings only support it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    Lead,
+    Rest,
+    Context,
+}
+
+impl Place {
+    pub fn label(self) -> &'static str {
+        match self {
+            Place::Lead => "",
+            Place::Rest => " (continuation line)",
+            Place::Context => " (heading)",
+        }
+    }
+}
+
+/// One item, normalised for matching.
+#[derive(Debug, Clone)]
+pub struct Text<'a> {
+    /// The matching text as the parser gave it (markup stripped), leading id removed: what
+    /// value readers read numbers, names and paths from.
+    pub plain: String,
+    /// The item as written, markup kept (code spans name commands and files).
+    pub display: &'a str,
+    lead: Vec<String>,
+    rest: Vec<String>,
+    context: Vec<String>,
+    /// The item states its requirement as a negation ("no secrets in …", "never run as root").
+    pub negated: bool,
+    /// "(if applicable)", "if you use …", "where relevant": the item applies only where its
+    /// subject exists.
+    pub conditional: bool,
+    /// The item is phrased as a question ("Is HSTS enabled?").
+    pub question: bool,
+    /// The item sits in a list of conditions that must be false ("No-Go if any of these is
+    /// true"): its words name what must not hold, which is what the check refuses.
+    pub must_be_false: bool,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
+}
+
+/// Leading ids and bold prefixes: `SEC-012 —`, `ABC-12-003:`, `1.2.3`, `[P0]`, `(a)`, `#12`.
+fn strip_leading_id(s: &str) -> &str {
+    static ID: OnceLock<Regex> = OnceLock::new();
+    let id = re(
+        &ID,
+        r"^\s*(?:\[?[A-Z][A-Z0-9]{0,9}(?:[-_.][A-Z0-9]+)+\]?|\d+(?:\.\d+)*\.?|\[[A-Za-z0-9 _.-]{1,12}\]|\([a-z0-9]{1,3}\)|#\d+|P[0-4])(?:\s*[-—–:.)|]\s*|\s+)",
+    );
+    let mut s = s;
+    for _ in 0..3 {
+        match id.find(s) {
+            // Only a prefix followed by words: "1.5s" or "P0" alone are not ids.
+            Some(m) if m.end() > 0 && m.end() < s.len() && s[m.end()..].starts_with(char::is_alphabetic) => {
+                s = &s[m.end()..];
+            }
+            _ => break,
+        }
+    }
+    s
+}
+
+const NEGATIONS: &[&str] = &["no", "not", "never", "without", "none", "zero", "nobody", "noth"];
+
+/// A crude suffix stripper, applied alike to item words and to vocabulary terms, so only
+/// consistency matters: plurals and the common verb endings fold onto one form.
+pub fn stem(word: &str) -> String {
+    if !word.is_ascii() || word.len() <= 3 {
+        return word.to_string();
+    }
+    // Plurals first, then verb endings, then a final `e`: "probes", "probe" and "probed"
+    // all end at "prob".
+    let mut w = if let Some(s) = word.strip_suffix("ies").filter(|_| word.len() > 4) {
+        format!("{s}y")
+    } else if let Some(s) = word
+        .strip_suffix("es")
+        .filter(|s| s.ends_with("ss") || s.ends_with("sh") || s.ends_with("ch") || s.ends_with('x'))
+    {
+        s.to_string()
+    } else if let Some(s) = word
+        .strip_suffix('s')
+        .filter(|_| !(word.ends_with("ss") || word.ends_with("us") || word.ends_with("is")))
+    {
+        s.to_string()
+    } else {
+        word.to_string()
+    };
+    let verb = if let Some(s) = w.strip_suffix("ing").filter(|s| s.len() >= 3) {
+        Some(s.to_string())
+    } else {
+        w.strip_suffix("ed")
+            .filter(|s| s.len() >= 3 && !s.ends_with('e'))
+            .map(str::to_string)
+    };
+    if let Some(mut s) = verb {
+        // "scanned" → "scan", "pinned" → "pin"; "installed" keeps its "ll".
+        let b = s.as_bytes();
+        if b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2] && !b"lsz".contains(&b[b.len() - 1]) {
+            s.pop();
+        }
+        w = s;
+    }
+    if w.len() > 4 && w.ends_with('e') {
+        w.pop();
+    }
+    w
+}
+
+/// Words of `s`: lower-cased, split at anything not a letter or digit (`Content-Security-Policy`
+/// is three words, `blue/green` two), `n't` read as `not`, each stemmed.
+pub fn words(s: &str) -> Vec<String> {
+    let lower = s.to_lowercase().replace("n't", " not").replace("n’t", " not");
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(stem)
+        .collect()
+}
+
+impl<'a> Text<'a> {
+    pub fn new(item: &ItemRef<'a>) -> Text<'a> {
+        static CONDITIONAL: OnceLock<Regex> = OnceLock::new();
+        static MUST_BE_FALSE: OnceLock<Regex> = OnceLock::new();
+        let plain = strip_leading_id(item.text).trim().to_string();
+        let lead_src = if item.lead.is_empty() || !item.text.starts_with(item.lead.trim()) {
+            item.text
+        } else {
+            item.lead
+        };
+        let lead_src = strip_leading_id(lead_src);
+        let lead = words(lead_src);
+        let all = words(&plain);
+        let rest = all.get(lead.len()..).map(<[String]>::to_vec).unwrap_or_default();
+        let context: Vec<String> = item.context.iter().flat_map(|c| words(c)).collect();
+        let negated = lead.iter().any(|w| NEGATIONS.contains(&w.as_str()));
+        let conditional = re(
+            &CONDITIONAL,
+            r"(?i)\((?:if|when|where)\b[^)]*\)|\bif (?:applicable|relevant|needed|any|used|present|you use|we use|using)\b|\bwhere (?:applicable|relevant)\b|^(?:if|when) (?:you|we|the (?:app|service))\b",
+        )
+        .is_match(&plain);
+        let question = plain.trim_end().ends_with('?');
+        let no_go = re(
+            &MUST_BE_FALSE,
+            r"(?i)\bno[- ]?go (?:if|when)\b|\b(?:do not|don't|must not|never) (?:deploy|release|ship|proceed|go live|launch)\b.*\b(?:if|while|when)\b|\b(?:abort|stop|halt|roll ?back|rollback) (?:the (?:release|rollout|deploy(?:ment)?) )?(?:if|when)\b|\bblockers?\b|\bshow[- ]?stoppers?\b|\bany of (?:these|the following) (?:is|are) true\b",
+        );
+        let must_be_false = item.context.iter().any(|c| no_go.is_match(c));
+        Text {
+            plain,
+            display: item.display,
+            lead,
+            rest,
+            context,
+            negated,
+            conditional,
+            question,
+            must_be_false,
+        }
+    }
+
+    /// Where `term` occurs (its first, best place), if anywhere.
+    pub fn find(&self, term: &Term) -> Option<Place> {
+        if term.occurs_in(&self.lead) {
+            Some(Place::Lead)
+        } else if term.occurs_in(&self.rest) {
+            Some(Place::Rest)
+        } else if term.occurs_in(&self.context) {
+            Some(Place::Context)
+        } else {
+            None
+        }
+    }
+
+    /// Where `term` occurs in the item itself (headings not counted).
+    pub fn find_in_item(&self, term: &Term) -> Option<Place> {
+        self.find(term).filter(|p| *p != Place::Context)
+    }
+}
+
+/// A vocabulary term compiled to words: `pod disruption budget`, `autoscal*` (a prefix),
+/// `content security policy`.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub written: &'static str,
+    words: Vec<(String, bool)>,
+}
+
+impl Term {
+    pub fn new(written: &'static str) -> Term {
+        let words = written
+            .split_whitespace()
+            .flat_map(|w| {
+                let prefix = w.ends_with('*');
+                let w = w.trim_end_matches('*');
+                let parts = words(w);
+                let last = parts.len().saturating_sub(1);
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, p)| {
+                        if prefix && i == last {
+                            // A prefix is matched as written, unstemmed.
+                            let raw = w.to_lowercase();
+                            let raw = raw
+                                .rsplit(|c: char| !c.is_alphanumeric())
+                                .next()
+                                .unwrap_or_default()
+                                .to_string();
+                            (raw, true)
+                        } else {
+                            (p, false)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Term { written, words }
+    }
+
+    fn occurs_in(&self, hay: &[String]) -> bool {
+        let n = self.words.len();
+        if n == 0 || hay.len() < n {
+            return false;
+        }
+        hay.windows(n).any(|window| {
+            window.iter().zip(&self.words).all(|(h, (w, prefix))| {
+                if *prefix {
+                    h.starts_with(w.as_str())
+                } else {
+                    h == w
+                }
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text<'a>(t: &'a str, context: &'a [String]) -> Text<'a> {
+        Text::new(&ItemRef {
+            text: t,
+            lead: "",
+            display: t,
+            context,
+        })
+    }
+
+    #[test]
+    fn stems_fold_plurals_and_participles() {
+        assert_eq!(words("Limits requests probes policies configured configuring"), [
+            "limit", "request", "prob", "policy", "configur", "configur"
+        ]);
+        assert_eq!(words("scanned scan pinned installed"), ["scan", "scan", "pin", "install"]);
+        assert_eq!(words("PodDisruptionBudgets"), ["poddisruptionbudget"]);
+        assert_eq!(words("Content-Security-Policy"), ["content", "security", "policy"]);
+        assert_eq!(words("don't"), ["do", "not"]);
+    }
+
+    #[test]
+    fn leading_ids_go() {
+        for (input, want) in [
+            ("SEC-012 — Enable HSTS", "Enable HSTS"),
+            ("ABC-12-003: TLS certificates valid", "TLS certificates valid"),
+            ("1.2.3 Backups run nightly", "Backups run nightly"),
+            ("[P0] Alerts routed", "Alerts routed"),
+            ("(a) Alerts routed", "Alerts routed"),
+            ("1.5s p95 latency", "1.5s p95 latency"),
+        ] {
+            assert_eq!(text(input, &[]).plain, want, "{input}");
+        }
+    }
+
+    #[test]
+    fn terms_match_words_prefixes_and_sequences() {
+        let t = text("We configured Horizontal Pod Autoscalers for the API", &[]);
+        assert_eq!(t.find(&Term::new("autoscal*")), Some(Place::Lead));
+        assert_eq!(t.find(&Term::new("pod autoscaler")), Some(Place::Lead));
+        assert_eq!(t.find(&Term::new("hpa")), None);
+        let ctx = ["Kubernetes".to_string()];
+        let t = text("PDBs set", &ctx);
+        assert_eq!(t.find(&Term::new("PDB")), Some(Place::Lead));
+        assert_eq!(t.find(&Term::new("kubernetes")), Some(Place::Context));
+        assert_eq!(t.find_in_item(&Term::new("kubernetes")), None);
+    }
+
+    #[test]
+    fn negation_condition_question_and_no_go_lists() {
+        assert!(text("No hardcoded secrets in the repo", &[]).negated);
+        assert!(text("Containers don't run as root", &[]).negated);
+        assert!(!text("Secrets scanned", &[]).negated);
+        assert!(text("CDN configured (if applicable)", &[]).conditional);
+        assert!(text("Is HSTS enabled?", &[]).question);
+        let ctx = ["No-Go if any of these is true".to_string()];
+        assert!(text("Error rate above 1%", &ctx).must_be_false);
+        let ctx = ["Do not deploy while any of the following holds".to_string()];
+        assert!(text("Error rate above 1%", &ctx).must_be_false);
+    }
+}
