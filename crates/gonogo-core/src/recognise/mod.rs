@@ -395,3 +395,220 @@ pub fn recognise(registry: &Registry, item: ItemRef<'_>) -> Option<Candidate> {
     let assessment = Engine::new(registry).assess(item);
     assessment.chosen().cloned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{CheckDoc, PreparedCheck};
+    use crate::params::ParamError;
+
+    struct Fake(&'static str, &'static CheckDoc);
+    impl CheckKind for Fake {
+        fn id(&self) -> &'static str {
+            self.0
+        }
+        fn doc(&self) -> &'static CheckDoc {
+            self.1
+        }
+        fn prepare(&self, _: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
+            Err(ParamError::new("x", "not runnable"))
+        }
+    }
+
+    const fn doc(claims: &'static [Claim]) -> CheckDoc {
+        CheckDoc {
+            live: None,
+            targets: &[],
+            summary: "",
+            description: "",
+            params: &[],
+            examples: &[],
+            claims,
+            phrases: &[],
+            not_phrases: &[],
+            findings: &[],
+        }
+    }
+
+    static HEADERS: CheckDoc = doc(&[
+        Claim {
+            subject: &["hsts", "strict transport security", "content security policy", "csp"],
+            support: &["enabled", "set"],
+            params: &[("rules", "headers")],
+            weight: 80,
+            ..Claim::EMPTY
+        },
+        Claim {
+            subject: &["x frame options", "clickjacking"],
+            params: &[("rules", "frames")],
+            weight: 80,
+            ..Claim::EMPTY
+        },
+    ]);
+    static TLS: CheckDoc = doc(&[Claim {
+        subject: &["tls", "https", "hsts", "certificate*"],
+        excludes: &["mutual tls", "mtls"],
+        weight: 75,
+        ..Claim::EMPTY
+    }]);
+    static TLS_PREFERRED: CheckDoc = doc(&[Claim {
+        subject: &["tls", "https", "hsts", "certificate*"],
+        weight: 75,
+        prefer_over: &["http.headers"],
+        ..Claim::EMPTY
+    }]);
+    static LATENCY: CheckDoc = doc(&[Claim {
+        subject: &["latency", "response time*"],
+        qualifiers: &[&["api", "backend", "endpoint*"]],
+        slots: &[
+            Slot::required("max", Value::Duration),
+            Slot::optional("percentile", Value::Percentile),
+        ],
+        params: &[("required", "true")],
+        weight: 70,
+        ..Claim::EMPTY
+    }]);
+
+    static H: Fake = Fake("http.headers", &HEADERS);
+    static T: Fake = Fake("tls.cert", &TLS);
+    static TP: Fake = Fake("tls.cert", &TLS_PREFERRED);
+    static L: Fake = Fake("http.latency", &LATENCY);
+
+    fn engine(kinds: &[&'static Fake]) -> Engine {
+        Engine::from_kinds(kinds.iter().map(|k| *k as &'static dyn CheckKind))
+    }
+
+    fn item<'a>(text: &'a str, context: &'a [String]) -> ItemRef<'a> {
+        ItemRef {
+            context,
+            ..ItemRef::plain(text)
+        }
+    }
+
+    fn chosen(e: &Engine, text: &str, context: &[String]) -> Option<(String, Vec<(String, String)>)> {
+        e.assess(item(text, context)).chosen().map(|c| {
+            (
+                c.kind.id().to_string(),
+                c.params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        })
+    }
+
+    #[test]
+    fn one_clear_kind_binds_with_the_words_that_decided() {
+        let e = engine(&[&H, &T, &L]);
+        let a = e.assess(item("Content-Security-Policy set on every page", &[]));
+        let c = a.chosen().expect("bound");
+        assert_eq!(c.kind.id(), "http.headers");
+        assert_eq!(c.score, 85);
+        assert_eq!(c.matched, ["content security policy", "set"]);
+    }
+
+    #[test]
+    fn two_kinds_close_together_stay_manual_and_say_so() {
+        let e = engine(&[&H, &T]);
+        let a = e.assess(item("HSTS enabled", &[]));
+        assert!(a.chosen().is_none());
+        let why = a.close_call.expect("a close call");
+        assert!(why.contains("`http.headers` (85)") && why.contains("`tls.cert` (75)"), "{why}");
+        // Declaring that one kind answers such items better settles it.
+        let e = engine(&[&H, &TP]);
+        assert_eq!(chosen(&e, "HSTS enabled", &[]).unwrap().0, "tls.cert");
+    }
+
+    #[test]
+    fn exclusions_rule_a_reading_out() {
+        let e = engine(&[&T]);
+        assert!(chosen(&e, "Mutual TLS between services", &[]).is_none());
+        assert!(chosen(&e, "TLS certificates valid", &[]).is_some());
+    }
+
+    #[test]
+    fn below_the_threshold_an_item_stays_manual_with_its_candidates() {
+        let e = engine(&[&T]);
+        // The subject only on a continuation line: weaker evidence.
+        let a = e.assess(ItemRef {
+            text: "Customer comms ready and the TLS renewal owner known",
+            lead: "Customer comms ready and",
+            display: "",
+            context: &[],
+        });
+        assert!(a.chosen().is_none());
+        assert_eq!(a.candidates.len(), 1);
+        assert_eq!(a.candidates[0].score, 50);
+        assert_eq!(a.candidates[0].matched[0], "tls (continuation line)");
+    }
+
+    #[test]
+    fn values_become_parameters_and_a_missing_required_value_drops_the_reading() {
+        let e = engine(&[&L]);
+        let (_, params) = chosen(&e, "API p95 response time under 200ms", &[]).unwrap();
+        assert_eq!(
+            params,
+            [
+                ("max".into(), "200ms".into()),
+                ("percentile".into(), "95".into()),
+                ("required".into(), "true".into())
+            ]
+        );
+        assert!(e.assess(item("API response times acceptable", &[])).candidates.is_empty());
+    }
+
+    #[test]
+    fn a_qualifier_from_a_heading_counts_less_but_counts() {
+        let e = engine(&[&L]);
+        let ctx = ["Backend".to_string()];
+        let a = e.assess(item("Latency below 300 ms", &ctx));
+        let c = a.chosen().expect("bound under its heading");
+        assert_eq!(c.score, 63);
+        assert!(c.matched.contains(&"backend (heading)".to_string()));
+        assert!(e.assess(item("Latency below 300 ms", &[])).candidates.is_empty());
+    }
+
+    #[test]
+    fn conditional_items_do_not_require_their_subject() {
+        let e = engine(&[&L]);
+        let (_, params) = chosen(&e, "API latency under 1s (if applicable)", &[]).unwrap();
+        assert!(!params.iter().any(|(k, _)| k == "required"), "{params:?}");
+    }
+
+    #[test]
+    fn negations_and_no_go_conditions_keep_their_subject() {
+        let e = engine(&[&H, &L]);
+        let a = e.assess(item("No page is served without a Content-Security-Policy", &[]));
+        let c = a.chosen().expect("bound");
+        assert!(c.matched.contains(&"stated as a negation".to_string()));
+        let ctx = ["No-Go if any of these is true".to_string()];
+        let a = e.assess(item("API latency above 800ms", &ctx));
+        let c = a.chosen().expect("bound");
+        assert_eq!(c.params.str("max"), Some("800ms"));
+        assert!(c.matched.contains(&"a condition that must be false".to_string()));
+    }
+
+    #[test]
+    fn acts_by_people_lose_to_the_process_penalty() {
+        let e = engine(&[&H]);
+        assert!(chosen(&e, "CSP rollout discussed with the frontend team", &[]).is_none());
+        assert!(chosen(&e, "Clickjacking drill done", &[]).is_none());
+    }
+
+    #[test]
+    fn an_item_naming_two_rule_groups_of_one_kind_asks_for_both() {
+        let e = engine(&[&H]);
+        let (_, params) = chosen(&e, "CSP and X-Frame-Options set", &[]).unwrap();
+        assert_eq!(params, [("rules".to_string(), "headers,frames".to_string())]);
+    }
+
+    #[test]
+    fn the_registry_order_never_decides() {
+        let a = engine(&[&H, &TP]).assess(item("HSTS enabled", &[]));
+        let b = engine(&[&TP, &H]).assess(item("HSTS enabled", &[]));
+        assert_eq!(a.chosen().map(|c| c.kind.id()), b.chosen().map(|c| c.kind.id()));
+        let a = engine(&[&H, &T]).assess(item("HSTS enabled", &[]));
+        let b = engine(&[&T, &H]).assess(item("HSTS enabled", &[]));
+        assert_eq!(a.close_call, b.close_call);
+    }
+}
