@@ -87,9 +87,11 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["runasnonroot", "run as non root", "runs as non root", "non root", "nonroot", "rootless", "as root", "readonlyrootfilesystem", "read only root filesystem", "privileged", "privilege escalation", "allowprivilegeescalation", "securitycontext", "security context", "pod security"],
-        qualifiers: &[CLUSTER],
+        // "Containers run as non-root" is as much the Dockerfile's `USER`: only an item (or
+        // heading) about the cluster's pods is this kind's.
+        qualifiers: &[&["kubernetes", "k8s", "pod", "pods", "helm", "manifest*", "securitycontext", "security context", "statefulset", "cluster"]],
         support: &["set", "enforced", "configur*", "all container", "every container"],
-        excludes: &["dockerfile", "image build", "user namespace*", "admission", "opa", "gatekeeper", "kyverno", "psp", "pod security polic*", "pod security admission", "pod security standard*"],
+        excludes: &["dockerfile", "image build", "user instruction", "stage", "user namespace*", "admission", "opa", "gatekeeper", "kyverno", "psp", "pod security polic*", "pod security admission", "pod security standard*"],
         params: &[("rules", "security")],
         weight: 75,
         ..Claim::EMPTY
