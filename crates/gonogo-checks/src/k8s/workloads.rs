@@ -38,12 +38,12 @@ const CLUSTER: &[&str] = &[
 /// What the kind verifies, rule group by rule group, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["resource limit", "resource request", "cpu limit", "memory limit", "cpu request", "memory request", "limits and requests", "requests and limits", "resource quota*"],
+        subject: &["resource limit", "resource request", "cpu limit", "memory limit", "cpu request", "memory request", "limits and requests", "requests and limits", "limits requests", "requests limits"],
         qualifiers: &[CLUSTER_OR_RESOURCES],
         support: &["set", "defined", "configur*", "specified", "every container", "all container"],
         // Asking for a particular relation (request equal to limit, Guaranteed QoS) or a
         // right-sizing exercise is more than "both are set".
-        excludes: &["equal", "same as", "guaranteed", "qos", "right siz*", "tuned", "appropriate*", "load test*", "vertical pod autoscal*", "vpa"],
+        excludes: &["equal", "same as", "guaranteed", "qos", "right siz*", "tuned", "appropriate*", "load test*", "vertical pod autoscal*", "vpa", "disabl*", "remov*", "unless", "limitrange", "quota*"],
         params: &[("rules", "resources")],
         weight: 75,
         ..Claim::EMPTY
@@ -69,7 +69,8 @@ const CLAIMS: &[Claim] = &[
         subject: &["liveness probe", "readiness probe", "startup probe", "liveness and readiness", "readiness and liveness", "livenessprobe", "readinessprobe", "health probe", "probes"],
         qualifiers: &[CLUSTER_OR_PROBES],
         support: &["configur*", "defined", "set"],
-        excludes: &["tested", "tuned", "endpoint respond*", "responding"],
+        // The rule reads that probes exist, not how they are written.
+        excludes: &["tested", "tuned", "endpoint*", "responding", "shared", "between", "instead", "crash*", "timeout*", "threshold*", "delay*", "dependenc*"],
         params: &[("rules", "probes")],
         weight: 80,
         ..Claim::EMPTY
@@ -86,12 +87,14 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["runasnonroot", "run as non root", "runs as non root", "non root", "nonroot", "rootless", "as root", "readonlyrootfilesystem", "read only root filesystem", "privileged", "privilege escalation", "allowprivilegeescalation", "securitycontext", "security context", "pod security"],
+        // The rule reads runAsNonRoot / runAsUser only: not privileged mode, capabilities,
+        // escalation or a read-only root filesystem.
+        subject: &["runasnonroot", "runasuser", "run as non root", "runs as non root", "non root", "nonroot", "rootless", "as root"],
         // "Containers run as non-root" is as much the Dockerfile's `USER`: only an item (or
         // heading) about the cluster's pods is this kind's.
         qualifiers: &[&["kubernetes", "k8s", "pod", "pods", "helm", "manifest*", "securitycontext", "security context", "statefulset", "cluster"]],
         support: &["set", "enforced", "configur*", "all container", "every container"],
-        excludes: &["dockerfile", "image build", "user instruction", "stage", "user namespace*", "admission", "opa", "gatekeeper", "kyverno", "psp", "pod security polic*", "pod security admission", "pod security standard*"],
+        excludes: &["dockerfile", "image build", "user instruction", "stage", "privileg*", "capabilit*", "read only", "readonly*", "user namespace*", "admission", "opa", "gatekeeper", "kyverno", "psp", "pod security polic*", "pod security admission", "pod security standard*"],
         params: &[("rules", "security")],
         weight: 75,
         ..Claim::EMPTY
@@ -117,7 +120,7 @@ const CLAIMS: &[Claim] = &[
         subject: &["load balancer", "loadbalancer", "ingress", "gateway api", "ingress controller"],
         qualifiers: &[CLUSTER_OR_LB],
         support: &["configur*", "defined", "exposed", "set up"],
-        excludes: &["health check*", "tested", "failover", "tls", "certificate*", "waf", "rate limit*", "dns", "cdn", "timeout*", "sticky", "session affinity"],
+        excludes: &["health check*", "tested", "failover", "tls", "certificate*", "waf", "rate limit*", "dns", "cdn", "timeout*", "sticky", "session affinity", "hostname*", "domain*", "opa", "unique", "class*", "annotation*"],
         params: &[("rules", "load-balancer")],
         weight: 65,
         ..Claim::EMPTY

@@ -132,6 +132,24 @@ const PROCESS_WORDS: &[&str] = &[
 ];
 const PROCESS_PENALTY: i32 = 35;
 
+/// Words that make an item advice rather than a requirement ("Consider disabling CPU
+/// limits"): a check that fails on it would block a release on a suggestion.
+const ADVISORY_WORDS: &[&str] = &[
+    "consider*",
+    "optional*",
+    "nice to have",
+    "where possible",
+    "if possible",
+    "when possible",
+    "try to",
+    "evaluate",
+];
+const ADVISORY_PENALTY: i32 = 25;
+
+/// A bound the item states ("CPU requests ≤ 1", "at least 3 replicas") that a reading reads
+/// into no parameter: the item asks for more than that reading checks.
+const UNREAD_BOUND_PENALTY: i32 = 30;
+
 /// A kind's best reading of one item.
 #[derive(Clone)]
 pub struct Candidate {
@@ -182,6 +200,7 @@ struct CompiledClaim {
 pub struct Engine {
     kinds: Vec<(&'static dyn CheckKind, Vec<CompiledClaim>)>,
     process: Vec<Term>,
+    advisory: Vec<Term>,
 }
 
 fn compile(terms: &'static [&'static str]) -> Vec<Term> {
@@ -215,6 +234,7 @@ impl Engine {
         Engine {
             kinds,
             process: compile(PROCESS_WORDS),
+            advisory: compile(ADVISORY_WORDS),
         }
     }
 
@@ -330,14 +350,33 @@ impl Engine {
                 None => {}
             }
         }
-        let named = |t: &Term| matched.iter().any(|m| m.starts_with(t.written.trim_end_matches('*')));
+        // A word the claim names itself (a load-test reading names "load test") is no penalty.
+        let named = |matched: &[String], t: &Term| {
+            matched
+                .iter()
+                .any(|m| m.starts_with(t.written.trim_end_matches('*')))
+        };
         if let Some(word) = self
             .process
             .iter()
-            .find(|t| text.find_in_item(t).is_some() && !named(t))
+            .find(|t| text.find_in_item(t).is_some() && !named(&matched, t))
         {
             score -= PROCESS_PENALTY;
             matched.push(format!("-{} (asks for an act by people)", word.written));
+        }
+        if let Some(word) = self
+            .advisory
+            .iter()
+            .find(|t| text.find_in_item(t).is_some() && !named(&matched, t))
+        {
+            score -= ADVISORY_PENALTY;
+            matched.push(format!("-{} (advice, not a requirement)", word.written));
+        }
+        if c.claim.slots.is_empty()
+            && let Some(bound) = &text.bound
+        {
+            score -= UNREAD_BOUND_PENALTY;
+            matched.push(format!("-{bound} (a bound this reading does not check)"));
         }
         if text.negated {
             matched.push("stated as a negation".into());
@@ -593,6 +632,15 @@ mod tests {
         let e = engine(&[&H]);
         assert!(chosen(&e, "CSP rollout discussed with the frontend team", &[]).is_none());
         assert!(chosen(&e, "Clickjacking drill done", &[]).is_none());
+    }
+
+    #[test]
+    fn advice_and_bounds_no_reading_checks_stay_manual() {
+        let e = engine(&[&H, &L]);
+        assert!(chosen(&e, "Consider a Content-Security-Policy", &[]).is_none());
+        // The bound is read by the latency reading, but not by the headers one.
+        assert!(chosen(&e, "API latency under 300ms", &[]).is_some());
+        assert!(chosen(&e, "CSP set on at least 3 apps", &[]).is_none());
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub struct Text<'a> {
     pub conditional: bool,
     /// The item is phrased as a question ("Is HSTS enabled?").
     pub question: bool,
+    /// A bound the item states, as written: a comparison with a number ("≤ 1", "at least 3",
+    /// "under 200ms", "> 80%").
+    pub bound: Option<String>,
     /// The item sits in a list of conditions that must be false ("No-Go if any of these is
     /// true"): its words name what must not hold, which is what the check refuses.
     pub must_be_false: bool,
@@ -162,6 +165,13 @@ impl<'a> Text<'a> {
             r"(?i)\bno[- ]?go (?:if|when)\b|\b(?:do not|don't|must not|never) (?:deploy|release|ship|proceed|go live|launch)\b.*\b(?:if|while|when)\b|\b(?:abort|stop|halt|roll ?back|rollback) (?:the (?:release|rollout|deploy(?:ment)?) )?(?:if|when)\b|\bblockers?\b|\bshow[- ]?stoppers?\b|\bany of (?:these|the following) (?:is|are) true\b",
         );
         let must_be_false = item.context.iter().any(|c| no_go.is_match(c));
+        static BOUND: OnceLock<Regex> = OnceLock::new();
+        let bound = re(
+            &BOUND,
+            r"(?i)(?:[<>≤≥]=?|=<|>=|\b(?:at least|at most|no more than|no less than|less than|more than|fewer than|greater than|under|below|above|over|within|max(?:imum)?|min(?:imum)?|up to|exceeds?)\b:?)\s*~?\s*\d[\d.,]*\s*(?:%|(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|rps|req/s|requests?|replicas?|gb|mb|kb|gib|mib|chars?|characters|x)\b)?",
+        )
+        .find(&plain)
+        .map(|m| m.as_str().trim().to_string());
         Text {
             plain,
             display: item.display,
@@ -171,6 +181,7 @@ impl<'a> Text<'a> {
             negated,
             conditional,
             question,
+            bound,
             must_be_false,
         }
     }
@@ -309,6 +320,10 @@ mod tests {
         assert!(!text("Secrets scanned", &[]).negated);
         assert!(text("CDN configured (if applicable)", &[]).conditional);
         assert!(text("Is HSTS enabled?", &[]).question);
+        assert_eq!(text("CPU requests ≤ 1 for most pods", &[]).bound.as_deref(), Some("≤ 1"));
+        assert_eq!(text("At least 3 replicas", &[]).bound.as_deref(), Some("At least 3 replicas"));
+        assert_eq!(text("p95 under 200ms", &[]).bound.as_deref(), Some("under 200ms"));
+        assert_eq!(text("Backups taken for 12-factor apps", &[]).bound, None);
         let ctx = ["No-Go if any of these is true".to_string()];
         assert!(text("Error rate above 1%", &ctx).must_be_false);
         let ctx = ["Do not deploy while any of the following holds".to_string()];
