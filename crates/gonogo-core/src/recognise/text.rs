@@ -162,7 +162,7 @@ impl<'a> Text<'a> {
         let question = plain.trim_end().ends_with('?');
         let no_go = re(
             &MUST_BE_FALSE,
-            r"(?i)\bno[- ]?go (?:if|when)\b|\b(?:do not|don't|must not|never) (?:deploy|release|ship|proceed|go live|launch)\b.*\b(?:if|while|when)\b|\b(?:abort|stop|halt|roll ?back|rollback) (?:the (?:release|rollout|deploy(?:ment)?) )?(?:if|when)\b|\bblockers?\b|\bshow[- ]?stoppers?\b|\bany of (?:these|the following) (?:is|are) true\b",
+            r"(?i)\bno[- ]?go (?:if|when)\b|\b(?:do not|don't|must not|never) (?:deploy|release|ship|proceed|go live|launch)\b.*\b(?:if|while|when)\b|\b(?:abort|stop|halt|roll ?back|rollback) (?:the (?:release|rollout|deploy(?:ment)?) )?(?:if|when)\b|\bblockers?\b|\bshow[- ]?stoppers?\b|\bred flags?\b|\bnever (?:go|ship|deploy|release) (?:to production |live )?with\b|\bany of (?:these|the following) (?:is|are) true\b",
         );
         let must_be_false = item.context.iter().any(|c| no_go.is_match(c));
         static BOUND: OnceLock<Regex> = OnceLock::new();
