@@ -21,11 +21,12 @@ pub struct Checklist {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
-    /// `- [ ] text`, `1. [ ] text`.
+    /// `- [ ] text`, `1. [ ] text`, or a row of a table with a box column.
     Task,
     /// A bullet opening with a check mark: `- ✅ Response time p95 < 2000ms`.
     Criterion,
-    /// A fill-in line: `- [ ] Engineering Lead: ____ Date: ____`.
+    /// A fill-in line: `- [ ] Engineering Lead: ____ Date: ____`, or a task naming a role under
+    /// a sign-off heading: `## Approvals` … `- [ ] Security lead`.
     Signoff,
 }
 
@@ -47,8 +48,9 @@ pub struct Item {
     /// The text as written on the item's line(s) after the box, markup kept, emoji repaired,
     /// trailing annotation comment removed.
     pub display: String,
-    /// The text with Markdown markup and emoji stripped, whitespace collapsed: what binding
-    /// matches against.
+    /// The text with Markdown markup (emphasis, code spans, links but their text, inline HTML)
+    /// and emoji stripped, whitespace collapsed: what binding matches against and every report
+    /// shows.
     pub text: String,
     /// For an item written over several lines: `text` of its first line alone (a
     /// continuation line is weaker evidence of what the item asks). Empty for a one-line item.
@@ -64,11 +66,16 @@ pub struct Item {
     /// `<!-- gonogo: ... -->` annotation on the item's line: the content after `gonogo:`,
     /// trimmed, with its byte range in the source.
     pub annotation: Option<Annotation>,
-    /// For `Signoff` items: the label before the blanks ("Engineering Lead").
+    /// For `Signoff` items: the label before the blanks ("Engineering Lead"), or the role a
+    /// sign-off task names ("Security lead" for `- [ ] Security lead approves`).
     pub signoff_label: Option<String>,
     /// For `Signoff` items someone filled in by hand: what they wrote after the label, blanks
     /// dropped ("Jane Roe Date: 2026-11-30"). It is shown, never counted as an approval.
     pub signoff_filled: Option<String>,
+    /// Read from a row of a table (a box column and a text column) rather than a list:
+    /// write-back leaves the row alone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub table_row: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -126,6 +126,9 @@ fn fix_malformed_boxes(source: &str, lines: &LineIndex) -> (String, Vec<Diagnost
                 }
             }
         }
+        if !inside && insert_at.is_none() {
+            diagnostics.extend(unread_box(line_text, lines.line(bom + start)));
+        }
         match insert_at {
             Some(at) => {
                 fixed.push_str(&raw[..at]);
@@ -136,6 +139,21 @@ fn fix_malformed_boxes(source: &str, lines: &LineIndex) -> (String, Vec<Diagnost
         }
     }
     (fixed, diagnostics)
+}
+
+/// `[ ] text` without a list marker: not read as an item, so reported with how to fix it.
+fn unread_box(line_text: &str, line: usize) -> Option<Diagnostic> {
+    static BARE: OnceLock<Regex> = OnceLock::new();
+    let bare = BARE.get_or_init(|| Regex::new(r"^(\s*)\[[ xX]\]\s+\S").expect("valid pattern"));
+    let indent = bare.captures(line_text)?.get(1)?.as_str().chars().count();
+    Some(Diagnostic {
+        severity: Severity::Warning,
+        code: "task-without-bullet",
+        file: String::new(),
+        message: "a box without a list marker is not read as an item; write `- [ ] …`".into(),
+        line,
+        column: indent + 1,
+    })
 }
 
 /// An open list item while its events stream by.
@@ -181,6 +199,8 @@ enum Capture {
         row: Vec<String>,
         cell: String,
         in_head: bool,
+        /// Line of each body row.
+        row_lines: Vec<usize>,
     },
 }
 
@@ -234,6 +254,9 @@ impl<'s> State<'s> {
                 }
                 (Event::Text(t), Capture::Code { text, .. }) => text.push_str(t),
                 (Event::Start(Tag::TableHead), Capture::Table { in_head, .. }) => *in_head = true,
+                (Event::Start(Tag::TableRow), Capture::Table { row_lines, .. }) => {
+                    row_lines.push(self.fixed_lines.line(range.start))
+                }
                 (
                     Event::End(TagEnd::TableHead),
                     Capture::Table {
@@ -291,6 +314,7 @@ impl<'s> State<'s> {
                     row: Vec::new(),
                     cell: String::new(),
                     in_head: false,
+                    row_lines: Vec::new(),
                 });
             }
             Event::Start(Tag::List(start)) => {
@@ -447,6 +471,7 @@ impl<'s> State<'s> {
             signoff_label: None,
             signoff_filled: None,
             lead: String::new(),
+            table_row: false,
         });
     }
 
@@ -485,6 +510,7 @@ impl<'s> State<'s> {
         let annotation = display_text(raw)
             .1
             .and_then(|rel| self.annotation(raw, rel, self.items[index].line));
+        let last = index + 1 == self.items.len();
         let item = &mut self.items[index];
         item.display = display_text(raw).0;
         item.text = clean_text(&text);
@@ -494,13 +520,27 @@ impl<'s> State<'s> {
             item.text = strip_check_mark(&item.text);
         }
         item.annotation = annotation;
-        if item.kind == ItemKind::Task {
-            let in_signoff_section = item.section_path.iter().any(|t| is_signoff_heading(t));
-            if let Some(slot) = signoff_slot(&item.text, in_signoff_section, item.checked) {
-                item.kind = ItemKind::Signoff;
-                item.signoff_label = Some(slot.label);
-                item.signoff_filled = slot.filled;
+        classify_signoff(item);
+        // A box with nothing after it says nothing to do: reported, and not an item. It is
+        // the last item read (its sub-items open after this), so dropping it moves no index.
+        if item.kind == ItemKind::Task && item.text.is_empty() && item.annotation.is_none() && last
+        {
+            let line = item.line;
+            self.items.pop();
+            if let Some(p) = self.frames.iter().rev().skip(1).find_map(|f| f.item) {
+                self.items[p].children.retain(|&c| c != index);
             }
+            if let Some(f) = self.frames.last_mut() {
+                f.item = None;
+            }
+            self.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "task-empty",
+                file: String::new(),
+                message: "a box with no text is not read as an item; write what is to be done after it (`- [ ] Backups restored in staging`)".into(),
+                line,
+                column: 1,
+            });
         }
     }
 
@@ -611,11 +651,69 @@ impl<'s> State<'s> {
     }
 
     fn end_table(&mut self) {
-        let Some(Capture::Table { table, .. }) = self.capture.take() else {
+        let Some(Capture::Table {
+            table, row_lines, ..
+        }) = self.capture.take()
+        else {
             return;
         };
+        self.table_items(&table, &row_lines);
         if let Some(&s) = self.heading_stack.last() {
             self.sections[s].tables.push(table);
+        }
+    }
+
+    /// A table with a box column is a checklist: each row with text is a task (or a sign-off
+    /// slot, under a sign-off heading). A table that looks like one but cannot be read gets a
+    /// warning that its rows are not read.
+    fn table_items(&mut self, table: &Table, row_lines: &[usize]) {
+        let (boxes, text) = match table_columns(table, row_lines) {
+            TableShape::Plain => return,
+            TableShape::Unreadable(why) => {
+                self.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    code: "table-not-read",
+                    file: String::new(),
+                    message: format!(
+                        "this table looks like a checklist but its rows are not read: {why}; put `[ ]` or `[x]` in one column and the item in another, or write the items as `- [ ] …`"
+                    ),
+                    line: table.line,
+                    column: 1,
+                });
+                return;
+            }
+            TableShape::Checklist { boxes, text } => (boxes, text),
+        };
+        for (row, &line) in table.rows.iter().zip(row_lines) {
+            let Some(cell) = row.get(text).filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            let checked = row.get(boxes).and_then(|c| cell_box(c)).unwrap_or(false);
+            let mut item = Item {
+                id: String::new(),
+                kind: ItemKind::Task,
+                line,
+                line_span: line_span(self.lines, self.source, line),
+                section: self.heading_stack.last().copied(),
+                section_path: self
+                    .heading_stack
+                    .iter()
+                    .map(|&s| self.sections[s].title.clone())
+                    .collect(),
+                display: cell.clone(),
+                text: cell.clone(),
+                checked,
+                numbered: false,
+                parent: None,
+                children: Vec::new(),
+                annotation: None,
+                signoff_label: None,
+                signoff_filled: None,
+                table_row: true,
+                lead: String::new(),
+            };
+            classify_signoff(&mut item);
+            self.items.push(item);
         }
     }
 
@@ -762,6 +860,121 @@ fn strip_check_mark(s: &str) -> String {
     t.trim_start_matches(['\u{FE0F}', ' ']).to_string()
 }
 
+/// A task that is a sign-off slot becomes one: a fill-in line anywhere, and under a sign-off
+/// heading a filled-in line or a task naming a role.
+fn classify_signoff(item: &mut Item) {
+    if item.kind != ItemKind::Task {
+        return;
+    }
+    let in_signoff_section = item.section_path.iter().any(|t| is_signoff_heading(t));
+    if let Some(slot) = signoff_slot(&item.text, in_signoff_section, item.checked) {
+        item.kind = ItemKind::Signoff;
+        item.signoff_label = Some(slot.label);
+        item.signoff_filled = slot.filled;
+    } else if in_signoff_section && let Some(role) = signoff_role(&item.text) {
+        item.kind = ItemKind::Signoff;
+        item.signoff_label = Some(role);
+    }
+}
+
+/// What a table is, read from its header and cells.
+enum TableShape {
+    /// No box column: a table, not a checklist.
+    Plain,
+    /// It looks like a checklist (a box-like header or `[ ]` cells) but cannot be read as one.
+    Unreadable(String),
+    /// The index of the box column and of the item text column.
+    Checklist { boxes: usize, text: usize },
+}
+
+/// Headers of a column of boxes.
+const BOX_HEADERS: &[&str] = &[
+    "done",
+    "status",
+    "✓",
+    "✔",
+    "✅",
+    "☑",
+    "check",
+    "checked",
+    "complete",
+    "completed",
+    "[x]",
+    "[ ]",
+    "ok",
+];
+/// Headers of the column holding what is to be done.
+const TEXT_HEADERS: &[&str] = &[
+    "item",
+    "items",
+    "task",
+    "tasks",
+    "description",
+    "requirement",
+    "requirements",
+    "criterion",
+    "criteria",
+    "step",
+    "steps",
+    "action",
+    "control",
+    "check",
+    "what",
+    "role",
+];
+
+/// A box cell (cleaned: emoji such as ☐ and ❌ are already dropped): ticked, not ticked, or
+/// `None` for text that is no box.
+fn cell_box(cell: &str) -> Option<bool> {
+    match cell.trim().to_lowercase().as_str() {
+        "[x]" | "x" | "✓" | "✔" | "✅" | "☑" | "yes" | "done" => Some(true),
+        "[ ]" | "[]" | "" | "no" | "todo" | "to do" | "pending" | "-" => Some(false),
+        _ => None,
+    }
+}
+
+fn table_columns(table: &Table, row_lines: &[usize]) -> TableShape {
+    let cell = |row: &Vec<String>, i: usize| row.get(i).map_or("", String::as_str).to_string();
+    let box_header = |i: usize| BOX_HEADERS.contains(&table.header[i].to_lowercase().as_str());
+    let literal_box = |c: &str| matches!(c.trim(), "[ ]" | "[x]" | "[X]");
+    let readable = |i: usize| table.rows.iter().all(|r| cell_box(&cell(r, i)).is_some());
+    let has_literal = |i: usize| table.rows.iter().any(|r| literal_box(&cell(r, i)));
+    let width = table.header.len();
+    if table.rows.is_empty() {
+        return TableShape::Plain;
+    }
+    let boxes = (0..width).find(|&i| readable(i) && (has_literal(i) || box_header(i)));
+    let Some(boxes) = boxes else {
+        // A column headed like one, or holding `[ ]` cells, whose cells are not all boxes.
+        let Some(i) = (0..width).find(|&i| box_header(i) || has_literal(i)) else {
+            return TableShape::Plain;
+        };
+        let (unread, line) = table
+            .rows
+            .iter()
+            .zip(row_lines)
+            .map(|(r, l)| (cell(r, i), *l))
+            .find(|(c, _)| cell_box(c).is_none())
+            .unwrap_or_default();
+        return TableShape::Unreadable(format!(
+            "column `{}` holds `{unread}` (line {line}), which is no box",
+            table.header[i]
+        ));
+    };
+    let named = (0..width)
+        .find(|&j| j != boxes && TEXT_HEADERS.contains(&table.header[j].to_lowercase().as_str()));
+    let text = named.or_else(|| {
+        (0..width).find(|&j| j != boxes && table.rows.iter().any(|r| !cell(r, j).is_empty()))
+    });
+    match text {
+        Some(text) => TableShape::Checklist { boxes, text },
+        None => TableShape::Unreadable(format!(
+            "no column beside `{}` holds the items' text",
+            table.header[boxes]
+        )),
+    }
+}
+
 /// A sign-off slot read off its line.
 struct SignoffSlot {
     label: String,
@@ -855,16 +1068,157 @@ fn has_date(s: &str) -> bool {
         })
 }
 
-/// Headings under which `Label: value` lines are sign-offs ("Sign-off", "Approvals",
-/// "Deployment Authorization", "Go/No-Go").
+/// Headings under which `Label: value` lines and tasks naming a role are sign-offs
+/// ("Sign-off", "Required sign-offs", "Approvals", "Stakeholder approval", "Deployment
+/// Authorization", "Go/No-Go", "Signatures").
 fn is_signoff_heading(title: &str) -> bool {
     let t = title.to_ascii_lowercase();
     [
-        "sign-off", "signoff", "sign off", "approval", "authoris", "authoriz", "go/no-go",
+        "sign-off",
+        "signoff",
+        "sign off",
+        "approval",
+        "approver",
+        "authoris",
+        "authoriz",
+        "go/no-go",
+        "signature",
     ]
     .iter()
     .any(|k| t.contains(k))
 }
+
+/// The last word of a role as checklists name them ("Security lead", "Product owner", "QA").
+const ROLE_WORDS: &[&str] = &[
+    "lead",
+    "leads",
+    "owner",
+    "owners",
+    "manager",
+    "managers",
+    "engineer",
+    "engineers",
+    "team",
+    "director",
+    "head",
+    "officer",
+    "architect",
+    "admin",
+    "administrator",
+    "qa",
+    "cto",
+    "ciso",
+    "ceo",
+    "cfo",
+    "coo",
+    "cio",
+    "cpo",
+    "vp",
+    "sre",
+    "devops",
+    "dba",
+    "reviewer",
+    "approver",
+    "stakeholder",
+    "stakeholders",
+    "counsel",
+    "legal",
+    "compliance",
+    "security",
+    "sponsor",
+    "on-call",
+    "president",
+    "analyst",
+    "steward",
+    "board",
+    "committee",
+    "dpo",
+    "ops",
+    "operations",
+    "support",
+    "finance",
+    "representative",
+    "captain",
+    "chair",
+];
+
+/// What a sign-off task may say around its role: "Approved by Security lead", "Product owner
+/// approves", "QA sign-off".
+const ROLE_PREFIXES: &[&str] = &[
+    "approved by ",
+    "approval by ",
+    "approval from ",
+    "sign-off by ",
+    "sign-off from ",
+    "signoff from ",
+    "signed off by ",
+    "signed by ",
+];
+const ROLE_SUFFIXES: &[&str] = &[
+    " has signed off",
+    " has approved",
+    " signed off",
+    " signs off",
+    " sign-off",
+    " sign off",
+    " signoff",
+    " signature",
+    " approves",
+    " approved",
+    " approval",
+    " review",
+];
+
+/// The role a task under a sign-off heading names: `Security lead`, `Product owner approves`,
+/// `QA sign-off`, `Approved by CTO (Alice)` give `Security lead`, `Product owner`, `QA`, `CTO`.
+/// `None` for a task that is not a role ("All tests pass").
+fn signoff_role(text: &str) -> Option<String> {
+    // A name or a note after the role is not part of it: `CTO (Alice)`, `CTO — Alice`.
+    let cut = [" (", " — ", " – ", " - "]
+        .iter()
+        .filter_map(|sep| text.find(sep))
+        .min()
+        .unwrap_or(text.len());
+    let mut role = text[..cut].trim().trim_end_matches(['.', ':', ';']).trim();
+    // ASCII lowercase keeps byte offsets, so the role keeps the author's case.
+    let lower = role.to_ascii_lowercase();
+    if let Some(p) = ROLE_PREFIXES.iter().find(|p| lower.starts_with(**p)) {
+        role = role[p.len()..].trim_start();
+    }
+    let lower = role.to_ascii_lowercase();
+    if let Some(s) = ROLE_SUFFIXES.iter().find(|s| lower.ends_with(**s)) {
+        role = role[..role.len() - s.len()].trim_end();
+    }
+    let words: Vec<String> = role
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let is_role_word = |w: &String| ROLE_WORDS.contains(&w.as_str());
+    // `Head of Security`, `VP of Engineering`: the role word comes before `of`.
+    let head = match words.iter().position(|w| w == "of") {
+        Some(of) if of > 0 => &words[of - 1],
+        _ => words.last()?,
+    };
+    // A task addressed to people is not their sign-off: `Notify the support team`.
+    let task_like = words
+        .first()
+        .is_some_and(|w| TASK_VERBS.contains(&w.as_str()))
+        || words
+            .iter()
+            .any(|w| matches!(w.as_str(), "the" | "a" | "an" | "all" | "every" | "each"));
+    let plausible = words.len() <= 4
+        && is_role_word(head)
+        && !task_like
+        && !role.chars().any(|c| c.is_ascii_digit());
+    plausible.then(|| role.to_string())
+}
+
+/// Verbs a checklist task opens with; a task that opens with one is not a role.
+const TASK_VERBS: &[&str] = &[
+    "notify", "inform", "contact", "ping", "email", "alert", "update", "escalate", "page", "tell",
+    "brief", "confirm", "verify", "check", "ensure", "review", "schedule", "assign", "invite",
+    "ask", "book", "train", "add", "set", "create", "run", "test",
+];
 
 /// The text a filled-in sign-off slot's id is made of: its label and the names of its fields,
 /// never what was filled in, so the id is the one the blank form had
@@ -1020,6 +1374,149 @@ mod tests {
         assert_eq!(
             c.items[2].signoff_filled.as_deref(),
             Some("signed 30/11/2026")
+        );
+    }
+
+    #[test]
+    fn tasks_naming_a_role_under_a_sign_off_heading_are_slots() {
+        let src = "## Required sign-offs\n\
+- [ ] Security lead\n\
+- [ ] Product owner approves\n\
+- [ ] QA sign-off\n\
+- [x] Approved by CTO (Alice)\n\
+- [ ] Head of Security\n\
+- [ ] All tests pass\n\
+- [ ] Notify the support team\n\
+- [ ] Engineering Lead: ____ Date: ____\n\
+## Stakeholder approval\n- [ ] Legal\n\
+## Release\n- [ ] Security lead\n";
+        let c = parse(src);
+        let read: Vec<(ItemKind, Option<&str>)> = c
+            .items
+            .iter()
+            .map(|i| (i.kind, i.signoff_label.as_deref()))
+            .collect();
+        use ItemKind::{Signoff, Task};
+        assert_eq!(
+            read,
+            [
+                (Signoff, Some("Security lead")),
+                (Signoff, Some("Product owner")),
+                (Signoff, Some("QA")),
+                (Signoff, Some("CTO")),
+                (Signoff, Some("Head of Security")),
+                (Task, None),
+                (Task, None),
+                (Signoff, Some("Engineering Lead")),
+                (Signoff, Some("Legal")),
+                (Task, None),
+            ]
+        );
+        // The id is the one the task had: made of its text.
+        assert_eq!(c.items[1].id, "required-sign-offs/product-owner-approves");
+        assert!(c.items[3].checked && c.items[3].signoff_filled.is_none());
+    }
+
+    #[test]
+    fn boxes_that_are_not_read_are_reported() {
+        let src = "# S\n[ ] Backups restored\n  [x] Runbook written\n- [ ]\n- [ ] Real item\n\n```\n[ ] in code\n```\n[x]: https://example.com\n\n- [ ] Parent\n  - [x]\n  - [ ] Child\n";
+        let c = parse(src);
+        let texts: Vec<_> = c.items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, ["Real item", "Parent", "Child"]);
+        assert_eq!(c.items[1].children, [2]);
+        assert_eq!(c.items[2].parent, Some(1));
+        let found: Vec<_> = c
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.column, d.code, d.is_error()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, 1, "task-without-bullet", false),
+                (3, 3, "task-without-bullet", false),
+                (4, 1, "task-empty", false),
+                (13, 1, "task-empty", false),
+            ]
+        );
+        assert_eq!(
+            c.diagnostics[0].message,
+            "a box without a list marker is not read as an item; write `- [ ] …`"
+        );
+    }
+
+    #[test]
+    fn tables_with_a_box_column_are_checklists() {
+        let src = "## Security\n\n\
+| Item | Done | Owner |\n\
+|---|:-:|---|\n\
+| Enable **HSTS** | [x] | Sam |\n\
+| Rotate keys | [ ] | Jo |\n\
+|  | [ ] | |\n\
+\n## Contacts\n\n| Role | Name |\n|---|---|\n| Lead | Jo |\n\
+\n## Services\n\n| Service | Status |\n|---|---|\n| api | Healthy |\n\
+\n## Approvals\n\n| Role | Signed |\n|---|---|\n| Security lead | [ ] |\n";
+        let c = parse(src);
+        let read: Vec<(usize, &str, bool, ItemKind, &str)> = c
+            .items
+            .iter()
+            .map(|i| (i.line, i.text.as_str(), i.checked, i.kind, i.id.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    5,
+                    "Enable HSTS",
+                    true,
+                    ItemKind::Task,
+                    "security/enable-hsts"
+                ),
+                (
+                    6,
+                    "Rotate keys",
+                    false,
+                    ItemKind::Task,
+                    "security/rotate-keys"
+                ),
+                (
+                    25,
+                    "Security lead",
+                    false,
+                    ItemKind::Signoff,
+                    "approvals/security-lead"
+                ),
+            ]
+        );
+        assert!(c.items.iter().all(|i| i.table_row));
+        assert_eq!(c.items[0].section_path, ["Security"]);
+        assert_eq!(
+            &src[c.items[1].line_span.clone()],
+            "| Rotate keys | [ ] | Jo |"
+        );
+        // Tables stay tables, checklist or not.
+        assert_eq!(c.sections.iter().map(|s| s.tables.len()).sum::<usize>(), 4);
+        let found: Vec<_> = c.diagnostics.iter().map(|d| (d.line, d.code)).collect();
+        assert_eq!(found, [(17, "table-not-read")]);
+        assert_eq!(
+            c.diagnostics[0].message,
+            "this table looks like a checklist but its rows are not read: column `Status` holds `Healthy` (line 19), which is no box; put `[ ]` or `[x]` in one column and the item in another, or write the items as `- [ ] …`"
+        );
+    }
+
+    #[test]
+    fn item_text_is_plain() {
+        let src = "- [ ] **SEC-1** — Enable [HSTS](https://x) on *all* hosts\n\
+- [ ] Read <https://example.com/runbook> and `RUNBOOK.md` <b>now</b> ~~never~~\n";
+        let c = parse(src);
+        assert_eq!(c.items[0].text, "SEC-1 — Enable HSTS on all hosts");
+        assert_eq!(
+            c.items[0].display,
+            "**SEC-1** — Enable [HSTS](https://x) on *all* hosts"
+        );
+        assert_eq!(
+            c.items[1].text,
+            "Read https://example.com/runbook and RUNBOOK.md now never"
         );
     }
 

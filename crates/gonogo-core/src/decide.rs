@@ -45,11 +45,15 @@ pub struct ItemReport {
     pub line: usize,
     /// Section titles, outermost first.
     pub section: Vec<String>,
-    /// The item's text as displayed (markup kept, emoji repaired).
+    /// The item's text as plain text (Markdown markup and emoji stripped).
     pub text: String,
     pub kind: ItemKind,
     /// The box as written in the file.
     pub checked: bool,
+    /// Ticked (`[x]`) in the file, with no check bound and no attestation or approval: a
+    /// person's tick that nobody signed. It never counts as attested or as a pass.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ticked_by_hand: bool,
     pub status: Status,
     /// The check kind id, or null for manual and derived items.
     pub check: Option<&'static str>,
@@ -223,6 +227,9 @@ impl Partial {
     }
 }
 
+/// How a manual item ticked in the file but not signed is shown (`ItemReport::ticked_by_hand`).
+pub const TICKED_BY_HAND: &str = "ticked by hand, not attested";
+
 /// The reason of a No-Go when no item passed its check or was attested: Go needs at least one
 /// verified item, so skipped, waived and advisory items alone never make a Go.
 pub const NOTHING_VERIFIED: &str =
@@ -326,9 +333,10 @@ pub fn build_report(
                 id: item.id.clone(),
                 line: item.line,
                 section: item.section_path.clone(),
-                text: item.display.clone(),
+                text: item.text.clone(),
                 kind: item.kind,
                 checked: item.checked,
+                ticked_by_hand: false,
                 status,
                 check,
                 binding: binding_source,
@@ -444,6 +452,11 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
     for item in report.items.iter_mut() {
         item.blocking = is_blocking(item, policy);
         item.holds_back = item.blocking && !item.derived && holds_back(item.status, policy);
+        // Decided here, after records are applied: an attestation or approval is what counts.
+        item.ticked_by_hand = item.checked
+            && item.check.is_none()
+            && !item.derived
+            && item.status != Status::Attested;
         if item.derived {
             continue;
         }
@@ -457,11 +470,12 @@ pub fn conclude(report: &mut Report, policy: &Policy) {
             if let Some(note) = item.signoff.as_ref().filter(|n| n.expired) {
                 why.push_str(&format!(" ({})", note.expiry_text()));
             }
+            if item.ticked_by_hand {
+                why.push_str(&format!(" ({TICKED_BY_HAND})"));
+            }
             reasons.push(format!(
                 "line {}: {} — {}{why}",
-                item.line,
-                plain(&item.text),
-                item.status
+                item.line, item.text, item.status
             ));
         }
         let si = match sections.iter().position(|s| s.section == item.section) {
@@ -561,11 +575,6 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Item text without the commonest Markdown markup, for one-line reasons.
-fn plain(text: &str) -> String {
-    text.replace("**", "").replace('`', "")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,6 +588,7 @@ mod tests {
             text: id.into(),
             kind: ItemKind::Task,
             checked: false,
+            ticked_by_hand: false,
             status,
             check,
             binding: check.map(|_| BindingSource::Auto),
@@ -617,6 +627,29 @@ mod tests {
         assert!(r.reasons[0].starts_with("line 1: a — error"));
         // The other items were skipped or warned: nothing is verified any more.
         assert_eq!(r.reasons[1], NOTHING_VERIFIED);
+    }
+
+    #[test]
+    fn a_tick_by_hand_is_shown_and_never_counts() {
+        let mut r = report(vec![
+            item("a", "Sec", Status::Manual, None),
+            item("b", "Sec", Status::Attested, None),
+            item("c", "Sec", Status::Fail, Some("secrets.scan")),
+            item("d", "Sec", Status::Manual, None),
+        ]);
+        for i in &mut r.items[..3] {
+            i.checked = true;
+        }
+        conclude(&mut r, &Policy::default());
+        let ticked: Vec<bool> = r.items.iter().map(|i| i.ticked_by_hand).collect();
+        assert_eq!(ticked, [true, false, false, false]);
+        assert_eq!(r.items[0].status, Status::Manual);
+        assert_eq!(r.decision, Decision::NoGo);
+        assert_eq!(
+            r.reasons[0],
+            format!("line 1: a — manual ({TICKED_BY_HAND})")
+        );
+        assert_eq!(r.reasons[2], "line 1: d — manual");
     }
 
     #[test]

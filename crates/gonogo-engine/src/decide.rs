@@ -270,6 +270,7 @@ mod tests {
             text: format!("text of {id}"),
             kind,
             checked: false,
+            ticked_by_hand: false,
             status,
             check: (status != Status::Manual).then_some("files.exists"),
             binding: None,

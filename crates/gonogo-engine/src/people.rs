@@ -229,7 +229,7 @@ pub async fn signoff(t: &Target, registry: &Registry, req: SignoffRequest) -> Re
         project: t.key.project.clone().unwrap_or_default(),
         checklist: t.key.checklist.clone(),
         item_id: item.id.clone(),
-        item_text: item.display.clone(),
+        item_text: item.text.clone(),
         by,
         role: req
             .role
@@ -362,7 +362,7 @@ pub async fn waive(t: &Target, req: WaiveRequest) -> Result<Waived> {
         project: t.key.project.clone().unwrap_or_default(),
         checklist: t.key.checklist.clone(),
         item_id: item.id.clone(),
-        item_text: item.display.clone(),
+        item_text: item.text.clone(),
         reason: kept(reason),
         by,
         expires_at,

@@ -4,7 +4,6 @@
 //! back: `fail` is a failure, `error` an error, a blocking item still waiting for a person is a
 //! failure of type `manual`, and what does not count (skipped, advisory manual) is skipped.
 
-use crate::plain;
 use gonogo_core::Status;
 use gonogo_core::decide::{ItemReport, Report};
 use quick_xml::escape::escape;
@@ -16,6 +15,9 @@ fn details(item: &ItemReport) -> String {
         let _ = writeln!(out, "check: {check}");
     }
     let _ = writeln!(out, "item: {} (line {})", item.id, item.line);
+    if item.ticked_by_hand {
+        let _ = writeln!(out, "box: [x] {}", gonogo_core::decide::TICKED_BY_HAND);
+    }
     if let Some(o) = &item.evidence.observed {
         let _ = writeln!(out, "observed: {o}");
     }
@@ -99,7 +101,7 @@ pub fn junit(report: &Report) -> String {
             let _ = write!(
                 out,
                 "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{}\"",
-                escape(plain(&item.text)),
+                escape(&item.text),
                 escape(item.check.unwrap_or("manual")),
                 escape(&report.checklist),
                 item.line,

@@ -34,9 +34,3 @@ pub fn json(report: &Report) -> String {
     out.push('\n');
     out
 }
-
-/// One line of item text without Markdown strong-emphasis and code markers. (`__` stays: in
-/// checklists it is far more often a fill-in blank than emphasis.)
-pub(crate) fn plain(text: &str) -> String {
-    text.replace("**", "").replace('`', "")
-}

@@ -238,7 +238,8 @@ fn strip_note(line: &str) -> &str {
 pub fn markdown(source: &str, checklist: &Checklist, report: &Report) -> String {
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     for (item, result) in checklist.items.iter().zip(&report.items) {
-        if !evaluated(result) {
+        // A table row has no list box to set, and a note would become a cell of its own.
+        if !evaluated(result) || item.table_row {
             continue;
         }
         let Some(line) = source.get(item.line_span.clone()) else {

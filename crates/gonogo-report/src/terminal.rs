@@ -1,9 +1,8 @@
 //! The terminal report: items grouped by section, evidence under the items that need
 //! attention, the verdict last.
 
-use crate::plain;
 use gonogo_core::Status;
-use gonogo_core::decide::{Decision, ItemReport, NOTHING_VERIFIED, Report};
+use gonogo_core::decide::{Decision, ItemReport, NOTHING_VERIFIED, Report, TICKED_BY_HAND};
 use owo_colors::OwoColorize;
 use std::fmt::Write;
 
@@ -151,7 +150,7 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
                 "  {} L{:<4} {} ({} → {})",
                 p.status(r.now),
                 r.line,
-                fit(&plain(&r.text), width.saturating_sub(40)),
+                fit(&r.text, width.saturating_sub(40)),
                 r.was,
                 r.now
             );
@@ -195,11 +194,18 @@ pub fn terminal(report: &Report, opts: &TerminalOptions) -> String {
             out,
             "{indent}{status} {} {}{}",
             p.dim(&line),
-            fit(&plain(&item.text), text_room),
+            fit(&item.text, text_room),
             p.dim(advisory)
         );
         let detail_indent = format!("{indent}{}", " ".repeat(17));
         let detail_room = width.saturating_sub(detail_indent.len());
+        if item.ticked_by_hand {
+            let _ = writeln!(
+                out,
+                "{detail_indent}{}",
+                p.dim(&format!("[x] {TICKED_BY_HAND}"))
+            );
+        }
         if shows_evidence(item, opts.verbose) {
             let mut summary = item.evidence.summary.clone();
             if let Some(check) = item.check {
@@ -325,9 +331,7 @@ fn verdict(report: &Report, p: &Painter) -> String {
                 let _ = writeln!(
                     out,
                     "  waived: line {}: {} — {}{by}",
-                    w.line,
-                    plain(&w.text),
-                    w.evidence.summary
+                    w.line, w.text, w.evidence.summary
                 );
             }
         }
@@ -385,11 +389,14 @@ fn verdict(report: &Report, p: &Painter) -> String {
                 if let Some(note) = i.signoff.as_ref().filter(|n| n.expired) {
                     why.push_str(&format!(" ({})", note.expiry_text()));
                 }
+                if i.ticked_by_hand {
+                    why.push_str(&format!(" ({TICKED_BY_HAND})"));
+                }
                 let _ = writeln!(
                     out,
                     "  line {}: {} — {}{why}",
                     i.line,
-                    fit(&plain(&i.text), 60),
+                    fit(&i.text, 60),
                     i.status
                 );
             }

@@ -23,6 +23,9 @@ struct ValidatedItem<'a> {
     text: &'a str,
     kind: gonogo_checklist::ItemKind,
     checked: bool,
+    /// Ticked in the file with no check bound: the tick is a person's, not an attestation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    ticked_by_hand: bool,
     check: Option<&'static str>,
     binding: Option<decide::BindingSource>,
     params: gonogo_core::Params,
@@ -62,9 +65,10 @@ fn validated_items<'a>(checklist: &'a Checklist, plan: &'a BindingPlan) -> Vec<V
                 id: &item.id,
                 line: item.line,
                 section: &item.section_path,
-                text: &item.display,
+                text: &item.text,
                 kind: item.kind,
                 checked: item.checked,
+                ticked_by_hand: item.checked && check.is_none() && !derived,
                 check,
                 binding,
                 params,
@@ -159,6 +163,11 @@ fn validation_text(
                 manual += 1;
                 format!("manual: {}", item.note.as_deref().unwrap_or(""))
             }
+        };
+        let how = if item.ticked_by_hand {
+            format!("{how}; [x] {}", decide::TICKED_BY_HAND)
+        } else {
+            how
         };
         let _ = writeln!(out, "{indent}{:>4}  {}", item.line, item.text);
         let _ = writeln!(out, "{indent}      → {how}");

@@ -36,8 +36,9 @@ itself (`trivy image`, `grype`, `docker scout cves`, `snyk container`, Trivy's a
 workflow level or on every job, `write-all` is refused and workflow-level write scopes are \
 warned about. Dependabot (`.github/dependabot.yml` with updates) or Renovate (`renovate.json`, \
 `.renovaterc`, `package.json#renovate`) must be configured and not disabled. `rules=` restricts \
-the rule groups. Fails on any failing finding; skips with \"no CI workflow found\" (fails with \
-`required=true`). A workflow that does not parse is `ci-parse-error` at its line.",
+the rule groups; `rules=updates` alone is answered by the Dependabot or Renovate file whether or \
+not a workflow exists, and its evidence names that file. Fails on any failing finding; skips with \
+\"no CI workflow found\" (fails with `required=true`). A workflow that does not parse is `ci-parse-error` at its line.",
     params: &[
         ParamDoc::optional(
             "rules",
@@ -285,6 +286,11 @@ impl PreparedCheck for Prepared {
                 .ci_workflows()
                 .filter(|f| f.rel == ".gitlab-ci.yml")
                 .collect();
+            // Dependabot and Renovate are configured outside any workflow: an item about
+            // them is answered by their files, CI or not.
+            if this.rules.as_ref().is_some_and(|r| r.iter().all(|g| g == "updates")) {
+                return updates_outcome(&files);
+            }
             if workflows.is_empty() && gitlab.is_empty() {
                 return absent(
                     this.required,
@@ -562,7 +568,27 @@ fn gitlab_file(doc: &Node, seen: &mut Seen) {
     }
 }
 
-fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
+/// `rules=updates`: whether Dependabot or Renovate is configured, naming the file that says so.
+fn updates_outcome(files: &gonogo_repo::RepoFiles) -> Outcome {
+    let mut findings = Vec::new();
+    let source = dependency_updates(files, &mut findings);
+    let summary = match (findings.first(), source) {
+        (Some(f), _) => f.message.clone(),
+        (None, Some(source)) => format!("dependency updates configured in {source}"),
+        (None, None) => "no dependency update configuration".to_string(),
+    };
+    let failing = findings
+        .iter()
+        .filter(|f| f.severity == Status::Fail)
+        .count();
+    Outcome::from_findings(summary, findings)
+        .observed(format!("{failing} failing finding(s)"))
+        .expected("0")
+}
+
+/// Checks the Dependabot or Renovate configuration; returns the file that configures updates
+/// (whether or not it disables them), if any.
+fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) -> Option<String> {
     let dependabot = files
         .files
         .iter()
@@ -579,7 +605,7 @@ fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
                 None,
                 &format!("{} does not parse", f.rel),
             ));
-            return;
+            return Some(f.rel.clone());
         };
         let updates = doc.get("updates").map(Node::items).unwrap_or(&[]);
         let live = updates
@@ -596,7 +622,7 @@ fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
                 .fix("add an updates entry per ecosystem with a schedule (and a non-zero open-pull-requests-limit)"),
             );
         }
-        return;
+        return Some(f.rel.clone());
     }
     const RENOVATE: &[&str] = &[
         "renovate.json",
@@ -628,7 +654,7 @@ fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
                 .fix("remove `\"enabled\": false`"),
             );
         }
-        return;
+        return Some(f.rel.clone());
     }
     let pkg_renovate = files
         .files
@@ -639,7 +665,7 @@ fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
             v.get("renovate").map(|_| ())
         });
     if pkg_renovate.is_some() {
-        return;
+        return Some("package.json (renovate)".to_string());
     }
     out.push(
         Finding::fail(
@@ -648,6 +674,7 @@ fn dependency_updates(files: &gonogo_repo::RepoFiles, out: &mut Vec<Finding>) {
         )
         .fix("add .github/dependabot.yml with an updates entry per package ecosystem"),
     );
+    None
 }
 
 #[cfg(test)]
@@ -808,6 +835,68 @@ jobs:
             codes(&o),
             at(&[("ci-dependency-updates-disabled", "renovate.json:2")])
         );
+    }
+
+    #[test]
+    fn dependency_updates_are_answered_without_any_workflow() {
+        let updates = &[("rules", "updates")][..];
+        let dependabot = "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule: {interval: weekly}\n";
+        for file in [
+            ".github/dependabot.yml",
+            ".github/dependabot.yaml",
+            "renovate.json",
+            ".github/renovate.json",
+            ".gitlab/renovate.json",
+            ".renovaterc",
+            ".renovaterc.json",
+            "renovate.json5",
+        ] {
+            let content = if file.contains("dependabot") {
+                dependabot
+            } else {
+                "{\n  \"extends\": [\"config:recommended\"]\n}\n"
+            };
+            let o = run(
+                &CiWorkflows,
+                &[(file, content), ("README.md", "x")],
+                updates,
+            );
+            assert_eq!(o.status, Status::Pass, "{file}: {o:?}");
+            assert_eq!(
+                o.evidence.summary,
+                format!("dependency updates configured in {file}")
+            );
+        }
+        let o = run(
+            &CiWorkflows,
+            &[("renovate.json", "{\n  \"enabled\": false\n}\n")],
+            updates,
+        );
+        assert_eq!(
+            codes(&o),
+            at(&[("ci-dependency-updates-disabled", "renovate.json:2")])
+        );
+        assert_eq!(o.evidence.summary, "renovate.json disables Renovate");
+        let o = run(&CiWorkflows, &[("README.md", "x")], updates);
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(codes(&o), at(&[("ci-no-dependency-updates", "")]));
+        // With a workflow, the same answer.
+        let o = run(
+            &CiWorkflows,
+            &[
+                (".github/workflows/ci.yml", GOOD),
+                (".github/dependabot.yml", dependabot),
+            ],
+            updates,
+        );
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.evidence.summary,
+            "dependency updates configured in .github/dependabot.yml"
+        );
+        // Other groups still need a workflow.
+        let o = run(&CiWorkflows, &[(".github/dependabot.yml", dependabot)], &[]);
+        assert_eq!(o.status, Status::Skipped);
     }
 
     #[test]

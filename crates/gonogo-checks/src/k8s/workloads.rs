@@ -193,8 +193,9 @@ or Pod: CPU and memory requests and limits, liveness and readiness probes (long-
 workloads only), `runAsNonRoot: true` or a non-zero `runAsUser` (pod or container), and an image \
 tag other than `latest`. A Deployment or StatefulSet with more than one replica (or an HPA with \
 `minReplicas` > 1) must be selected by a PodDisruptionBudget in its namespace; every namespace \
-with workloads must have a NetworkPolicy; a Deployment exposed by a Service should have a \
-HorizontalPodAutoscaler or at least 2 replicas (warning). Three groups are checked only when \
+with workloads must have a NetworkPolicy; a Deployment or StatefulSet must have at least 2 \
+replicas or a HorizontalPodAutoscaler whose `scaleTargetRef` names it (no `replicas` field is \
+one replica). Three groups are checked only when \
 `rules=` names them: `migration-job` (a Job, CronJob, Helm hook or init container runs the \
 database migrations: `alembic upgrade`, `manage.py migrate`, `prisma migrate deploy`, Flyway, \
 sqlx, goose, …), `load-balancer` (a Service of `type: LoadBalancer`, an Ingress or a Gateway) \
@@ -281,7 +282,7 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
         ),
         (
             "k8s-no-replica-floor",
-            "A Deployment behind a Service has neither an HPA nor 2+ replicas.",
+            "A Deployment or StatefulSet has one replica (or no `replicas` field) and no HorizontalPodAutoscaler targets it.",
         ),
         (
             "k8s-no-migration-job",
@@ -759,8 +760,10 @@ impl Prepared {
                     );
                 }
             }
+            // One replica and nothing to scale it: a restart or a node drain is an outage,
+            // whether or not a Service in the repository names the pods.
             if wants(&self.rules, "scaling")
-                && o.kind == "Deployment"
+                && matches!(o.kind.as_str(), "Deployment" | "StatefulSet")
                 && hpa.is_none()
                 && replicas < 2
             {
@@ -768,16 +771,21 @@ impl Prepared {
                     s.namespace == o.namespace
                         && selects(&labels(s.node.path(&["spec", "selector"])), &pod)
                 });
-                if exposed {
-                    out.push(
-                        Finding::warn(
-                            "k8s-no-replica-floor",
-                            format!("{} serves a Service with {replicas} replica and no HorizontalPodAutoscaler", o.label()),
-                        )
-                        .at(o.loc())
-                        .fix("add a HorizontalPodAutoscaler (minReplicas: 2) or set replicas: 2"),
-                    );
-                }
+                let serves = if exposed { " serves a Service and" } else { "" };
+                out.push(
+                    Finding::fail(
+                        "k8s-no-replica-floor",
+                        format!(
+                            "{}{serves} has {replicas} replica and no HorizontalPodAutoscaler targeting it",
+                            o.label()
+                        ),
+                    )
+                    .at(o.loc())
+                    .fix(format!(
+                        "set replicas: 2 or add a HorizontalPodAutoscaler whose scaleTargetRef is kind: {}, name: {}",
+                        o.kind, o.name
+                    )),
+                );
             }
         }
         self.opt_in(objs, out);
@@ -1037,11 +1045,45 @@ spec:
     }
 
     #[test]
-    fn replica_floor_warns_for_exposed_single_replica() {
-        let src = GOOD.replace("replicas: 3", "replicas: 1");
-        let o = run(&K8sWorkloads, &[("k8s/app.yaml", &src)], &[]);
-        assert_eq!(o.status, Status::Warn);
+    fn one_replica_without_an_hpa_fails_the_scaling_rule() {
+        let scaling = &[("rules", "scaling")][..];
+        let one = GOOD.replace("replicas: 3", "replicas: 1");
+        let unset = GOOD.replace("  replicas: 3\n", "");
+        let unexposed = one
+            .split("---\napiVersion: v1\nkind: Service")
+            .next()
+            .unwrap();
+        let stateful = unexposed.replace("kind: Deployment", "kind: StatefulSet");
+        for m in [&one[..], &unset, unexposed, &stateful] {
+            let o = run(&K8sWorkloads, &[("k8s/app.yaml", m)], scaling);
+            assert_eq!(o.status, Status::Fail, "{m}");
+            assert_eq!(codes(&o), at(&[("k8s-no-replica-floor", "k8s/app.yaml:1")]));
+        }
+        let o = run(&K8sWorkloads, &[("k8s/app.yaml", unexposed)], scaling);
+        assert_eq!(
+            o.evidence.findings[0].message,
+            "Deployment/api in namespace prod has 1 replica and no HorizontalPodAutoscaler targeting it"
+        );
+        // The default rule groups include it.
+        let o = run(&K8sWorkloads, &[("k8s/app.yaml", &one)], &[]);
         assert_eq!(codes(&o), at(&[("k8s-no-replica-floor", "k8s/app.yaml:1")]));
+
+        let hpa = |kind: &str, name: &str| {
+            format!(
+                "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: api, namespace: prod}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: {kind}, name: {name}}}\n  minReplicas: 2\n  maxReplicas: 6\n"
+            )
+        };
+        for (extra, passes) in [
+            (hpa("Deployment", "api"), true),
+            (hpa("StatefulSet", "api"), false),
+            (hpa("Deployment", "web"), false),
+        ] {
+            let m = format!("{unexposed}{extra}");
+            let o = run(&K8sWorkloads, &[("k8s/app.yaml", &m)], scaling);
+            assert_eq!(o.status == Status::Pass, passes, "{extra}: {o:?}");
+        }
+        let o = run(&K8sWorkloads, &[("k8s/app.yaml", GOOD)], scaling);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     #[test]

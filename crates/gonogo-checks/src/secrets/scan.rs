@@ -32,7 +32,9 @@ xxxxx, <your-key>, ${VAR}, the providers' documented example keys). A line holdi
 once, and each finding names the commit that introduced it. Fails when a secret is found that \
 the baseline (`baseline=`, a file written by `gonogo secrets --write-baseline`) does not list; \
 warns when a file was too large to scan in full or could not be read; errors when the config \
-or baseline is invalid or the history cannot be read; skipped when there is no file to scan; fails when the `path=` folder does not exist. \
+or baseline is invalid or the history cannot be read; skipped when nothing was scanned (no \
+text file in the working tree and, with `history=true`, no blob in history): an empty scan is \
+never a pass; fails when the `path=` folder does not exist. \
 Evidence shows each secret only as a short prefix and its length.",
     params: &[
         ParamDoc::optional(
@@ -244,12 +246,6 @@ impl Prepared {
             })
             .cloned()
             .collect();
-        if files.is_empty() && !self.history {
-            return Outcome::skipped(match &prefix {
-                Some(p) => format!("no files to scan under {p}"),
-                None => "no files to scan in the repository".to_string(),
-            });
-        }
         let mut report = scan_files(&scanner, &files, &opts);
         let mut history_findings: Vec<SecretFinding> = Vec::new();
         let mut history_skipped = None;
@@ -293,6 +289,20 @@ impl Prepared {
                 Err(e) => return Outcome::error(format!("could not read git history: {e}")),
             }
         }
+        // An empty scan proves nothing, with or without history: it is never a pass.
+        let place = match &prefix {
+            Some(p) => format!("under {p}"),
+            None => "in the repository".to_string(),
+        };
+        if let Some(why) = nothing_scanned(
+            &report,
+            &history_findings,
+            files.is_empty(),
+            &place,
+            self.history.then_some(history_skipped.as_deref()),
+        ) {
+            return Outcome::skipped(why);
+        }
         if let Some(b) = &baseline {
             report.apply_baseline(b);
             let before = history_findings.len();
@@ -311,6 +321,41 @@ impl Prepared {
         }
         outcome
     }
+}
+
+/// Why a scan read nothing (no file `place`, only binary files, no blob of history); `None`
+/// when something was scanned or reported. `history` is `None` without `history=true`, else
+/// why history was not read, if it was not.
+fn nothing_scanned(
+    report: &ScanReport,
+    history_findings: &[SecretFinding],
+    no_files: bool,
+    place: &str,
+    history: Option<Option<&str>>,
+) -> Option<String> {
+    let s = &report.stats;
+    let reported =
+        !report.findings.is_empty() || !history_findings.is_empty() || !report.notes.is_empty();
+    if reported || s.files_scanned > 0 || s.blobs_scanned > 0 {
+        return None;
+    }
+    let mut why = if no_files {
+        format!("no files to scan {place}")
+    } else {
+        format!(
+            "nothing to scan {place}: {} binary file(s) skipped",
+            s.binary_skipped
+        )
+    };
+    match history {
+        None => {}
+        Some(Some(not_read)) => why.push_str(not_read),
+        Some(None) => why.push_str(&format!(
+            "; history: no blobs to scan in {} commit(s)",
+            s.commits
+        )),
+    }
+    Some(why)
 }
 
 fn conclude(
@@ -515,6 +560,58 @@ mod tests {
         assert_eq!(o.status, Status::Pass, "{:?}", o.evidence);
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(run(empty.path(), Params::new()).status, Status::Skipped);
+    }
+
+    #[test]
+    fn an_empty_scan_with_history_is_never_a_pass() {
+        use crate::util::testing::dated_git::{commit, init};
+        let history = Params::new().with("history", "true");
+        // No commit at all, one commit without files, and no repository.
+        let unborn = tempfile::tempdir().unwrap();
+        init(unborn.path());
+        let empty = tempfile::tempdir().unwrap();
+        init(empty.path());
+        commit(empty.path(), 1, &[], "empty");
+        let bare = tempfile::tempdir().unwrap();
+        for (dir, why) in [
+            (
+                unborn.path(),
+                "no files to scan in the repository; history: no blobs to scan in 0 commit(s)",
+            ),
+            (
+                empty.path(),
+                "no files to scan in the repository; history: no blobs to scan in 1 commit(s)",
+            ),
+        ] {
+            let o = run(dir, history.clone());
+            assert_eq!(o.status, Status::Skipped, "{:?}", o.evidence);
+            assert_eq!(o.evidence.summary, why);
+        }
+        let o = run(bare.path(), history.clone());
+        assert_eq!(o.status, Status::Skipped, "{:?}", o.evidence);
+        assert!(
+            o.evidence
+                .summary
+                .starts_with("no files to scan in the repository; history not scanned: "),
+            "{}",
+            o.evidence.summary
+        );
+        // The same without history; binary files alone are nothing to scan either.
+        assert_eq!(
+            run(empty.path(), Params::new()).evidence.summary,
+            "no files to scan in the repository"
+        );
+        write(bare.path(), "logo.png", "\u{0}\u{1}PNG\u{0}\u{0}");
+        let o = run(bare.path(), Params::new());
+        assert_eq!(o.status, Status::Skipped, "{:?}", o.evidence);
+        assert_eq!(
+            o.evidence.summary,
+            "nothing to scan in the repository: 1 binary file(s) skipped"
+        );
+        // Once a file is committed, history=true scans and passes.
+        commit(empty.path(), 2, &[("README.md", "# acme\n")], "readme");
+        let o = run(empty.path(), history);
+        assert_eq!(o.status, Status::Pass, "{:?}", o.evidence);
     }
 
     #[test]

@@ -90,7 +90,8 @@ fn json_is_valid_and_counts_add_up() {
         unset["status"], "error",
         "an unset variable is never a pass"
     );
-    let parent = items.iter().find(|i| i["text"] == "**Docs site**").unwrap();
+    // Reports show the text without its Markdown.
+    let parent = items.iter().find(|i| i["text"] == "Docs site").unwrap();
     assert_eq!(
         parent["status"], "fail",
         "a parent derives from its children"
@@ -195,5 +196,73 @@ fn markdown_write_back_is_byte_stable() {
     insta::assert_snapshot!(
         "markdown-byte-stable",
         String::from_utf8_lossy(&first).into_owned()
+    );
+}
+
+/// Checklist structure seen in the wild, in every output: item text with Markdown shown as
+/// plain text, a manual item ticked by hand, a table of tasks, sign-off tasks naming roles,
+/// and boxes that are not read (reported on stderr with their lines).
+#[test]
+fn structure_seen_in_the_wild_in_every_output() {
+    const WILD: &str = "# Release
+
+## Security
+- [ ] **SEC-1** — Enable [HSTS](https://example.com/hsts) on *all* hosts <!-- gonogo: files.exists path=README.md -->
+- [x] Threat model reviewed
+
+[ ] Pen test booked
+- [ ]
+
+| Item | Done |
+|---|---|
+| Vendor contract signed | [x] |
+| Runbook written | [ ] |
+
+## Required sign-offs
+- [ ] Security lead
+- [x] Product owner approves
+";
+    let dir = fixture();
+    std::fs::write(dir.path().join("WILD.md"), WILD).unwrap();
+    let mut settings = settings();
+    settings.add_filter(r"repository /\S+", "repository [repo]");
+    let _guard = settings.bind_to_scope();
+    let output = |args: &[&str]| {
+        let out = crate::gonogo(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for format in ["tty", "json", "junit", "sarif", "markdown"] {
+        let (code, out, err) = output(&["check", "WILD.md", "--format", format]);
+        assert_eq!(code, 1, "{format}: a No-Go\n{err}");
+        insta::assert_snapshot!(
+            format!("wild-{format}"),
+            format!("{out}\n--- stderr\n{err}")
+        );
+    }
+    let (_, out, err) = output(&["validate", "WILD.md"]);
+    insta::assert_snapshot!("wild-validate", format!("{out}\n--- stderr\n{err}"));
+    let (_, json, _) = output(&["check", "WILD.md", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ticked: Vec<&str> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["ticked_by_hand"] == true)
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ticked,
+        [
+            "Threat model reviewed",
+            "Vendor contract signed",
+            "Product owner approves"
+        ]
     );
 }
