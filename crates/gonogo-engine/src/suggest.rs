@@ -23,6 +23,9 @@ pub struct ItemSuggestion {
     pub section: Vec<String>,
     /// The item as written.
     pub text: String,
+    /// The item's plain text, which `text` and `pattern` rules match.
+    #[serde(skip)]
+    pub plain_text: String,
     /// The check that binds it automatically today, if any.
     pub auto_bound: Option<&'static str>,
     /// Best first, down to [`CANDIDATE_FLOOR`]; only candidates whose parameters prepare.
@@ -82,6 +85,7 @@ pub fn suggestions(bound: &Bound) -> Vec<ItemSuggestion> {
                 line: item.line,
                 section: item.section_path.clone(),
                 text: item.display.clone(),
+                plain_text: item.text.clone(),
                 auto_bound,
                 candidates,
             })
@@ -133,7 +137,7 @@ pub fn accept_candidate(suggestion: &ItemSuggestion, index: usize) -> Option<Acc
 fn accepted(s: &ItemSuggestion, c: &Suggested) -> Accepted {
     Accepted {
         item_id: s.id.clone(),
-        item_text: s.text.clone(),
+        item_text: s.plain_text.clone(),
         candidate: c.clone(),
     }
 }
@@ -184,17 +188,14 @@ pub fn append_rules(path: &Path, accepted: &[Accepted], registry: &Registry) -> 
         Err(e) => return Err(Error::input(format!("cannot read {shown}: {e}"))),
     };
     let config = config::parse(&existing, &shown, &known).map_err(|mut diagnostics| {
-        diagnostics.insert(
-            0,
-            config::Diagnostic {
-                severity: config::Severity::Error,
-                code: "config-not-written",
-                file: shown.clone(),
-                line: 1,
-                column: 1,
-                message: "the config has errors: fix them first; no rule was written".into(),
-            },
-        );
+        diagnostics.push(config::Diagnostic {
+            severity: config::Severity::Error,
+            code: "config-not-written",
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message: "the config has errors: fix them first; no rule was written".into(),
+        });
         Error::Diagnostics(diagnostics)
     })?;
     let (new, skipped): (Vec<&Accepted>, Vec<&Accepted>) = accepted.iter().partition(|a| {
@@ -402,8 +403,9 @@ mod tests {
             &registry(),
         )
         .unwrap_err();
-        let shown = err.to_string();
-        assert!(shown.contains("no rule was written"), "{shown}");
+        let messages: Vec<&str> = err.diagnostics().iter().map(|d| d.code).collect();
+        assert_eq!(messages.last(), Some(&"config-not-written"), "{err}");
+        assert!(messages.len() > 1, "the config's own errors come first: {err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     }
 

@@ -109,7 +109,7 @@ fn suggest_text(view: &SuggestView<'_>) -> String {
     for s in view.items {
         if section != Some(s.section.as_slice()) {
             let _ = writeln!(out, "\n{}", crate::section_heading(&s.section, view.title));
-            section = Some(&s.section);
+            section = Some(s.section.as_slice());
         }
         let _ = writeln!(out, "  {:>4}  {}", s.line, s.text);
         let _ = writeln!(out, "        id: {}", s.id);
