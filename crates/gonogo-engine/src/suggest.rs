@@ -416,15 +416,21 @@ mod tests {
         let mut a = accepted(
             "a/say-\"hi\"",
             "k8s.workloads",
-            &[("rules", "p\"d\\b"), ("odd key", "x")],
+            &[
+                ("rules", "p\"d\\b"),
+                ("odd key", "x"),
+                ("both", "it's \"x\""),
+            ],
         );
         a.candidate.matched = vec!["line\nbreak".into()];
         let w = append_rules(&path, &[a], &registry()).unwrap();
-        assert!(w.appended.contains(r#"item = "a/say-\"hi\"""#), "{}", w.appended);
+        // The crate picks the quoting (literal, basic, multi-line): it must read back as written.
+        assert!(w.appended.contains(r#"item = 'a/say-"hi"'"#), "{}", w.appended);
         assert!(w.appended.contains(r#""odd key" = "x""#), "{}", w.appended);
         assert!(w.appended.contains("(line break)"), "{}", w.appended);
         let rule = &w.config.binds[0];
         assert_eq!(rule.params.str("rules"), Some("p\"d\\b"));
+        assert_eq!(rule.params.str("both"), Some("it's \"x\""));
         assert!(rule.matcher.matches("a/say-\"hi\"", ""));
     }
 }
