@@ -211,7 +211,16 @@ pub fn append_rules(path: &Path, accepted: &[Accepted], registry: &Registry) -> 
     if let Err(diagnostics) = config::parse(&after, &shown, &known) {
         return Err(Error::Diagnostics(diagnostics));
     }
-    if !appended.is_empty() {
+    if appended.is_empty() {
+        return Ok(Written {
+            path: path.to_path_buf(),
+            created: false,
+            appended,
+            skipped,
+            config,
+        });
+    }
+    {
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -225,7 +234,7 @@ pub fn append_rules(path: &Path, accepted: &[Accepted], registry: &Registry) -> 
     let config = config::parse(&reread, &shown, &known).map_err(Error::Diagnostics)?;
     Ok(Written {
         path: path.to_path_buf(),
-        created: created && !appended.is_empty(),
+        created,
         appended,
         skipped,
         config,
