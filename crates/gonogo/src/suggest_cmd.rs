@@ -50,7 +50,7 @@ pub fn suggest(args: SuggestArgs) -> anyhow::Result<u8> {
         bail!("--write needs --accept all|ID… when not on a terminal");
     }
     let accepted: Vec<Accepted> = if interactive {
-        ask(&items)?
+        ask(&items, std::io::stdin().lock(), std::io::stdout())?
     } else if ids.iter().any(|id| id == "all") {
         if ids.len() > 1 {
             bail!("--accept all takes no item ids: give `all` or ids, not both");
@@ -101,28 +101,30 @@ pub fn suggest(args: SuggestArgs) -> anyhow::Result<u8> {
 }
 
 /// Ask per item with a candidate: `y` takes the best, a number another, `n` (or nothing)
-/// leaves the item, `q` stops asking and keeps what was accepted so far.
-fn ask(items: &[ItemSuggestion]) -> anyhow::Result<Vec<Accepted>> {
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
-    let mut stdout = std::io::stdout();
+/// leaves the item, `q` (or the end of the input) stops asking and keeps what was accepted.
+fn ask(
+    items: &[ItemSuggestion],
+    input: impl BufRead,
+    mut out: impl Write,
+) -> anyhow::Result<Vec<Accepted>> {
+    let mut lines = input.lines();
     let mut accepted = Vec::new();
     'items: for item in items.iter().filter(|i| !i.candidates.is_empty()) {
-        writeln!(stdout, "\n{:>4}  {}\n      id: {}", item.line, item.text, item.id)?;
+        writeln!(out, "\n{:>4}  {}\n      id: {}", item.line, item.text, item.id)?;
         if let Some(check) = item.auto_bound {
-            writeln!(stdout, "      auto-bound today to {check}")?;
+            writeln!(out, "      auto-bound today to {check}")?;
         }
         for (i, c) in item.candidates.iter().enumerate() {
-            writeln!(stdout, "      {}. {}", i + 1, gonogo_report::candidate_line(c))?;
+            writeln!(out, "      {}. {}", i + 1, gonogo_report::candidate_line(c))?;
         }
         loop {
-            write!(
-                stdout,
-                "Bind it to 1? [y = 1, 1-{}, n = skip, q = stop] ",
-                item.candidates.len()
-            )?;
-            stdout.flush()?;
+            match item.candidates.len() {
+                1 => write!(out, "Bind it? [y = yes, n = skip, q = stop] ")?,
+                n => write!(out, "Bind it? [y = 1, or 1-{n}; n = skip, q = stop] ")?,
+            }
+            out.flush()?;
             let Some(line) = lines.next() else {
+                writeln!(out)?;
                 break 'items;
             };
             let answer = line?.trim().to_lowercase();
@@ -137,9 +139,60 @@ fn ask(items: &[ItemSuggestion]) -> anyhow::Result<Vec<Accepted>> {
                     accepted.push(a);
                     continue 'items;
                 }
-                None => writeln!(stdout, "  answer y, n, q or a candidate's number")?,
+                None => writeln!(out, "  answer y, n, q or a candidate's number")?,
             }
         }
     }
     Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gonogo_core::Params;
+    use gonogo_engine::suggest::Suggested;
+
+    fn item(id: &str, checks: &[(&'static str, u8)]) -> ItemSuggestion {
+        ItemSuggestion {
+            id: id.into(),
+            line: 3,
+            section: vec!["Ops".into()],
+            text: format!("{id} configured"),
+            plain_text: format!("{id} configured"),
+            auto_bound: None,
+            candidates: checks
+                .iter()
+                .map(|(check, score)| Suggested {
+                    check,
+                    params: Params::new().with("rules", "pdb"),
+                    score: *score,
+                    matched: vec!["pdb".into()],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_prompt_takes_yes_a_number_no_and_quit() {
+        let items = [
+            item("ops/a", &[("k8s.workloads", 80)]),
+            item("ops/none", &[]),
+            item("ops/b", &[("k8s.workloads", 50), ("compose.lint", 40)]),
+            item("ops/c", &[("k8s.workloads", 70)]),
+            item("ops/d", &[("k8s.workloads", 70)]),
+            item("ops/e", &[("k8s.workloads", 70)]),
+        ];
+        let mut transcript = Vec::new();
+        let answers = "y\n7\n2\n\nq\n";
+        let accepted = ask(&items, answers.as_bytes(), &mut transcript).unwrap();
+        let picked: Vec<(&str, &str)> = accepted
+            .iter()
+            .map(|a| (a.item_id.as_str(), a.candidate.check))
+            .collect();
+        assert_eq!(
+            picked,
+            [("ops/a", "k8s.workloads"), ("ops/b", "compose.lint")]
+        );
+        insta::assert_snapshot!(String::from_utf8(transcript).unwrap());
+    }
 }

@@ -102,6 +102,10 @@ fn suggest_json_has_ids_lines_and_scored_candidates() {
     assert_eq!(doc["min_score"], 60);
     assert!(doc["written"].is_null());
     let pdb = item(&doc, PDB);
+    insta::assert_snapshot!(
+        "suggest-json-pdb-item",
+        serde_json::to_string_pretty(pdb).unwrap()
+    );
     assert_eq!(pdb["line"], 5);
     assert_eq!(pdb["text"], "PDBs configured");
     assert_eq!(pdb["auto_bound"], "k8s.workloads");
@@ -180,6 +184,8 @@ fn accept_by_id_takes_that_item_only_and_keeps_the_existing_config() {
     let after = config(dir.path());
     assert!(after.starts_with(before), "{after}");
     insta::assert_snapshot!("suggest-accept-id-appended", &after[before.len()..]);
+    let report = &out[out.find("Wrote ").unwrap_or(0)..];
+    insta::assert_snapshot!("suggest-accept-id-report", report);
     assert_eq!(after.matches("[[bind]]").count(), 1, "{after}");
 }
 
