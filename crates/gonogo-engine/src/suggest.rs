@@ -291,8 +291,7 @@ fn toml_string(s: &str) -> String {
 /// A bare key when TOML allows one, else a quoted key.
 fn toml_key(k: &str) -> String {
     let bare = !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if bare { k.to_string() } else { toml_string(k) }
 }
@@ -377,8 +376,16 @@ mod tests {
         let after = std::fs::read_to_string(&path).unwrap();
         assert!(after.starts_with(before), "{after}");
         assert_eq!(&after[before.len()..], w.appended);
-        assert!(w.appended.starts_with("\n\n# Bindings accepted"), "{}", w.appended);
-        assert!(w.appended.contains("\n\n[[bind]]\nitem = \"a/two\""), "{}", w.appended);
+        assert!(
+            w.appended.starts_with("\n\n# Bindings accepted"),
+            "{}",
+            w.appended
+        );
+        assert!(
+            w.appended.contains("\n\n[[bind]]\nitem = \"a/two\""),
+            "{}",
+            w.appended
+        );
         assert_eq!(w.config.binds.len(), 2);
         assert_eq!(w.config.concurrency, 2);
     }
@@ -414,7 +421,10 @@ mod tests {
         .unwrap_err();
         let messages: Vec<&str> = err.diagnostics().iter().map(|d| d.code).collect();
         assert_eq!(messages.last(), Some(&"config-not-written"), "{err}");
-        assert!(messages.len() > 1, "the config's own errors come first: {err}");
+        assert!(
+            messages.len() > 1,
+            "the config's own errors come first: {err}"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     }
 
@@ -434,7 +444,11 @@ mod tests {
         a.candidate.matched = vec!["line\nbreak".into()];
         let w = append_rules(&path, &[a], &registry()).unwrap();
         // The crate picks the quoting (literal, basic, multi-line): it must read back as written.
-        assert!(w.appended.contains(r#"item = 'a/say-"hi"'"#), "{}", w.appended);
+        assert!(
+            w.appended.contains(r#"item = 'a/say-"hi"'"#),
+            "{}",
+            w.appended
+        );
         assert!(w.appended.contains(r#""odd key" = "x""#), "{}", w.appended);
         assert!(w.appended.contains("(line break)"), "{}", w.appended);
         let rule = &w.config.binds[0];

@@ -84,12 +84,12 @@ fn validated_items<'a>(checklist: &'a Checklist, plan: &'a BindingPlan) -> Vec<V
             };
             let assessment = assessment.as_ref();
             let recognition = match b {
-                ItemBinding::Check(bc) if bc.source == decide::BindingSource::Auto => assessment
-                    .and_then(|a| a.chosen())
-                    .map(|c| Recognition {
+                ItemBinding::Check(bc) if bc.source == decide::BindingSource::Auto => {
+                    assessment.and_then(|a| a.chosen()).map(|c| Recognition {
                         score: c.score,
                         matched: c.matched.clone(),
-                    }),
+                    })
+                }
                 _ => None,
             };
             let candidates = match b {

@@ -72,7 +72,10 @@ pub fn suggest(args: SuggestArgs) -> anyhow::Result<u8> {
 
     let file = &bound.loaded.checklist;
     let out = if interactive {
-        written.as_ref().map(gonogo_report::written).unwrap_or_default()
+        written
+            .as_ref()
+            .map(gonogo_report::written)
+            .unwrap_or_default()
     } else {
         let mut out = gonogo_report::suggest(
             &gonogo_report::SuggestView {
@@ -110,7 +113,11 @@ fn ask(
     let mut lines = input.lines();
     let mut accepted = Vec::new();
     'items: for item in items.iter().filter(|i| !i.candidates.is_empty()) {
-        writeln!(out, "\n{:>4}  {}\n      id: {}", item.line, item.text, item.id)?;
+        writeln!(
+            out,
+            "\n{:>4}  {}\n      id: {}",
+            item.line, item.text, item.id
+        )?;
         if let Some(check) = item.auto_bound {
             writeln!(out, "      auto-bound today to {check}")?;
         }

@@ -86,8 +86,14 @@ fn suggest_text_lists_every_unbound_item_with_its_candidates() {
         .collect();
     insta::assert_snapshot!("suggest-text-kubernetes", kubernetes);
     assert!(out.contains(CELEBRATE), "{out}");
-    assert!(!out.contains("docs-reviewed"), "annotated items are bound: {out}");
-    assert!(!out.contains("Engineering Lead"), "sign-off slots are for people: {out}");
+    assert!(
+        !out.contains("docs-reviewed"),
+        "annotated items are bound: {out}"
+    );
+    assert!(
+        !out.contains("Engineering Lead"),
+        "sign-off slots are for people: {out}"
+    );
     assert!(
         !dir.path().join("gonogo.toml").exists(),
         "without --write nothing is written"
@@ -146,12 +152,18 @@ fn write_accept_all_appends_rules_that_validate_and_check_then_use() {
     assert!(out.contains("Wrote "), "{out}");
     assert!(out.contains("(created)"), "{out}");
     let written = config(dir.path());
-    assert!(written.starts_with("# Bindings accepted from `gonogo suggest`.\n"), "{written}");
+    assert!(
+        written.starts_with("# Bindings accepted from `gonogo suggest`.\n"),
+        "{written}"
+    );
     assert!(written.contains(&format!("item = \"{PDB}\"")), "{written}");
     assert!(written.contains("check = \"k8s.workloads\""), "{written}");
     assert!(written.contains("# suggested: score "), "{written}");
 
-    let validated = json(dir.path(), &["validate", "CHECKLIST.md", "--format", "json"]);
+    let validated = json(
+        dir.path(),
+        &["validate", "CHECKLIST.md", "--format", "json"],
+    );
     for id in [PDB, PROBES] {
         assert_eq!(item(&validated, id)["binding"], "config", "{validated:#}");
         assert!(item(&validated, id).get("recognition").is_none());
@@ -212,7 +224,14 @@ fn min_score_limits_what_accept_all_takes() {
     let dir = repo();
     let doc = json(
         dir.path(),
-        &["suggest", "CHECKLIST.md", "--format", "json", "--min-score", "100"],
+        &[
+            "suggest",
+            "CHECKLIST.md",
+            "--format",
+            "json",
+            "--min-score",
+            "100",
+        ],
     );
     assert_eq!(doc["min_score"], 100);
     let (code, out, err) = run(
@@ -234,8 +253,15 @@ fn min_score_limits_what_accept_all_takes() {
         .iter()
         .filter(|i| i["candidates"][0]["score"] == 100)
         .count();
-    assert_eq!(config(dir.path()).matches("[[bind]]").count(), perfect, "{out}");
-    let (code, _, err) = run(dir.path(), &["suggest", "CHECKLIST.md", "--min-score", "101"]);
+    assert_eq!(
+        config(dir.path()).matches("[[bind]]").count(),
+        perfect,
+        "{out}"
+    );
+    let (code, _, err) = run(
+        dir.path(),
+        &["suggest", "CHECKLIST.md", "--min-score", "101"],
+    );
     assert_eq!(code, 2, "{err}");
 }
 
@@ -267,7 +293,10 @@ fn a_broken_config_is_refused_not_made_worse() {
 #[test]
 fn validate_explains_automatic_bindings_and_shows_candidates_of_manual_items() {
     let dir = repo();
-    let doc = json(dir.path(), &["validate", "CHECKLIST.md", "--format", "json"]);
+    let doc = json(
+        dir.path(),
+        &["validate", "CHECKLIST.md", "--format", "json"],
+    );
     let pdb = item(&doc, PDB);
     assert_eq!(pdb["binding"], "auto");
     assert!(pdb["recognition"]["score"].as_u64().unwrap() >= 60, "{pdb}");
@@ -286,7 +315,10 @@ fn validate_explains_automatic_bindings_and_shows_candidates_of_manual_items() {
     let reviewed = item(&doc, REVIEWED);
     assert!(reviewed["check"].is_null(), "{reviewed}");
     let candidates = reviewed["candidates"].as_array().unwrap();
-    assert!(candidates.iter().any(|c| c["check"] == "k8s.workloads"), "{reviewed}");
+    assert!(
+        candidates.iter().any(|c| c["check"] == "k8s.workloads"),
+        "{reviewed}"
+    );
     // Bound by an annotation: nothing was recognised, so nothing to explain.
     let annotated = item(&doc, "team/docs-reviewed");
     assert!(annotated.get("candidates").is_none() && annotated.get("recognition").is_none());
