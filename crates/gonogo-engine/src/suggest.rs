@@ -182,6 +182,12 @@ pub struct Written {
 pub fn append_rules(path: &Path, accepted: &[Accepted], registry: &Registry) -> Result<Written> {
     let shown = path.display().to_string();
     let known = |id: &str| registry.get(id).is_some();
+    // The file may come with the repository under check: a link could point anywhere.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::input(format!(
+            "{shown} is a symbolic link: gonogo suggest writes only to a regular file"
+        )));
+    }
     let (existing, created) = match read_text(path, MAX_CONFIG_BYTES) {
         Ok(text) => (text, false),
         Err(ReadError::Missing) => (String::new(), true),
@@ -426,6 +432,45 @@ mod tests {
             "the config's own errors come first: {err}"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn rules_go_to_the_config_check_would_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let checklist = dir.path().join("docs").join("CHECKLIST.md");
+        let beside = dir.path().join("docs").join("gonogo.toml");
+        let at_root = dir.path().join("gonogo.toml");
+        let discover = || config_file_for(&ConfigChoice::Discover, &checklist, dir.path());
+        assert_eq!(
+            discover(),
+            Some(beside.clone()),
+            "none yet: beside the checklist"
+        );
+        std::fs::write(&at_root, "").unwrap();
+        assert_eq!(discover(), Some(at_root), "the repository's");
+        let named = PathBuf::from("ci/gonogo.toml");
+        let given = ConfigChoice::Given(Source::Path(named.clone()));
+        assert_eq!(config_file_for(&given, &checklist, dir.path()), Some(named));
+        let defaults = config_file_for(&ConfigChoice::Defaults, &checklist, dir.path());
+        assert_eq!(defaults, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_that_is_a_symlink_is_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere.toml");
+        std::fs::write(&elsewhere, "").unwrap();
+        let path = dir.path().join("gonogo.toml");
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        let err = append_rules(
+            &path,
+            &[accepted("a/one", "k8s.workloads", &[])],
+            &registry(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "");
     }
 
     #[test]
