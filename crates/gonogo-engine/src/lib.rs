@@ -22,6 +22,7 @@ mod pipeline;
 pub mod query;
 pub mod record;
 pub mod secrets;
+pub mod suggest;
 
 pub use error::{Error, Result, has_errors};
 pub use gonogo_core::config::{Diagnostic, Severity};

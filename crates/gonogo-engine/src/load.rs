@@ -262,13 +262,7 @@ pub fn load_config(
         ConfigChoice::Defaults => return Ok((Config::with_defaults(), String::new())),
         ConfigChoice::Given(Source::Text { name, text }) => return parse(text, name.clone()),
         ConfigChoice::Given(Source::Path(p)) => vec![p.clone()],
-        ConfigChoice::Discover => {
-            let beside = checklist
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join("gonogo.toml");
-            vec![beside, repo.join("gonogo.toml")]
-        }
+        ConfigChoice::Discover => discovered_configs(checklist, repo),
     };
     let explicit = matches!(choice, ConfigChoice::Given(_));
     for (i, path) in candidates.iter().enumerate() {
@@ -305,6 +299,16 @@ pub fn load_config(
         }
     }
     Ok((Config::with_defaults(), String::new()))
+}
+
+/// Where a config is looked for when none is named, first found wins: beside the checklist,
+/// then in the repository root.
+pub fn discovered_configs(checklist: &Path, repo: &Path) -> Vec<PathBuf> {
+    let beside = checklist
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("gonogo.toml");
+    vec![beside, repo.join("gonogo.toml")]
 }
 
 /// The environment `choice` describes. A dotenv file with problems is [`Error::Diagnostics`].

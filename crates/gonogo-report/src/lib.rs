@@ -3,7 +3,7 @@
 //!
 //! A finished run ([`Report`]): [`terminal`], [`json`], [`junit`], [`sarif`], [`markdown`].
 //! Before a run: [`validation`]. The records: [`history`], [`diff`], [`records`]. The
-//! catalogue: [`catalogue`]. A secret scan: [`secrets`] (its SARIF comes from the same writer
+//! catalogue: [`catalogue`]. Proposed bindings: [`suggest()`]. A secret scan: [`secrets`] (its SARIF comes from the same writer
 //! as a run's).
 
 pub mod catalogue;
@@ -14,6 +14,7 @@ mod markdown;
 pub mod records;
 mod sarif;
 pub mod secrets;
+mod suggest;
 mod terminal;
 mod validation;
 
@@ -22,6 +23,7 @@ pub use history::{HistoryFormat, history};
 pub use junit::junit;
 pub use markdown::{NOTE_CLOSE, NOTE_OPEN, markdown};
 pub use sarif::sarif;
+pub use suggest::{SuggestFormat, SuggestView, candidate_line, suggest, written};
 pub use terminal::{TerminalOptions, section_heading, terminal};
 pub use validation::{ValidateFormat, validation};
 

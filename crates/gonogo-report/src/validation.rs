@@ -4,6 +4,7 @@ use gonogo_checklist::Checklist;
 use gonogo_core::bind::{BindingPlan, ItemBinding};
 use gonogo_core::config::Diagnostic;
 use gonogo_core::decide;
+use gonogo_core::recognise::CANDIDATE_FLOOR;
 use gonogo_core::redact::{Redactor, redact_params};
 use std::fmt::Write;
 use std::path::Path;
@@ -33,14 +34,37 @@ struct ValidatedItem<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
     derived: bool,
+    /// For an automatic binding: the score and the words that decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recognition: Option<Recognition>,
+    /// For a manual item the engine read: its best candidates (none stood clear).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidates: Option<Vec<CandidateView>>,
 }
+
+#[derive(serde::Serialize)]
+struct Recognition {
+    score: u8,
+    matched: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct CandidateView {
+    check: &'static str,
+    params: gonogo_core::Params,
+    score: u8,
+}
+
+/// How many candidates a manual item shows.
+const SHOWN_CANDIDATES: usize = 3;
 
 fn validated_items<'a>(checklist: &'a Checklist, plan: &'a BindingPlan) -> Vec<ValidatedItem<'a>> {
     checklist
         .items
         .iter()
         .zip(&plan.items)
-        .map(|(item, b)| {
+        .zip(&plan.assessments)
+        .map(|((item, b), assessment)| {
             let (check, binding, params, note, derived) = match b {
                 ItemBinding::Check(bc) => (
                     Some(bc.kind.id()),
@@ -61,6 +85,31 @@ fn validated_items<'a>(checklist: &'a Checklist, plan: &'a BindingPlan) -> Vec<V
                 ),
                 ItemBinding::Derived => (None, None, gonogo_core::Params::new(), None, true),
             };
+            let assessment = assessment.as_ref();
+            let recognition = match b {
+                ItemBinding::Check(bc) if bc.source == decide::BindingSource::Auto => {
+                    assessment.and_then(|a| a.chosen()).map(|c| Recognition {
+                        score: c.score,
+                        matched: c.matched.clone(),
+                    })
+                }
+                _ => None,
+            };
+            let candidates = match b {
+                ItemBinding::Manual { .. } => assessment.map(|a| {
+                    a.candidates
+                        .iter()
+                        .filter(|c| c.score >= CANDIDATE_FLOOR)
+                        .take(SHOWN_CANDIDATES)
+                        .map(|c| CandidateView {
+                            check: c.kind.id(),
+                            params: redact_params(&c.params, &Redactor::new()),
+                            score: c.score,
+                        })
+                        .collect()
+                }),
+                _ => None,
+            };
             ValidatedItem {
                 id: &item.id,
                 line: item.line,
@@ -74,6 +123,8 @@ fn validated_items<'a>(checklist: &'a Checklist, plan: &'a BindingPlan) -> Vec<V
                 params,
                 note,
                 derived,
+                recognition,
+                candidates,
             }
         })
         .collect()
@@ -153,7 +204,18 @@ fn validation_text(
                     decide::BindingSource::Config => "config",
                     decide::BindingSource::Auto => "auto",
                 };
-                format!("{id}{params}  [{src}]")
+                let why = item
+                    .recognition
+                    .as_ref()
+                    .map(|r| {
+                        format!(
+                            " (score {}: {})",
+                            r.score,
+                            crate::plain(&r.matched.join(", "))
+                        )
+                    })
+                    .unwrap_or_default();
+                format!("{id}{params}  [{src}]{why}")
             }
             (_, _, true) => {
                 derived += 1;
@@ -173,6 +235,13 @@ fn validation_text(
         let _ = writeln!(out, "{indent}      → {how}");
         if let (Some(_), Some(note)) = (item.check, &item.note) {
             let _ = writeln!(out, "{indent}      ! {note}");
+        }
+        if let Some(candidates) = item.candidates.as_ref().filter(|c| !c.is_empty()) {
+            let best: Vec<String> = candidates
+                .iter()
+                .map(|c| format!("{} ({})", c.check, c.score))
+                .collect();
+            let _ = writeln!(out, "{indent}        best candidates: {}", best.join(", "));
         }
     }
     let total = items.len();

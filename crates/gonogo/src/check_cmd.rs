@@ -30,7 +30,7 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
-    fn inputs(&self) -> Inputs {
+    pub(crate) fn inputs(&self) -> Inputs {
         Inputs {
             checklist: Source::Path(self.checklist.clone()),
             repo: self.repo.clone(),
@@ -112,7 +112,7 @@ pub struct ValidateArgs {
 }
 
 /// Load and bind; the warnings are shown. A checklist without items is an error.
-fn prepare(engine: &Engine, common: &CommonArgs) -> anyhow::Result<Bound> {
+pub(crate) fn prepare(engine: &Engine, common: &CommonArgs) -> anyhow::Result<Bound> {
     let bound = engine.bind(engine.load(&common.inputs())?)?;
     crate::print_diagnostics(&bound.diagnostics);
     bound.require_items()?;

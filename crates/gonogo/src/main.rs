@@ -8,6 +8,7 @@ mod interrupt;
 mod load_cmd;
 mod secrets_cmd;
 mod store_cmd;
+mod suggest_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     Check(check_cmd::CheckArgs),
     /// Parse and bind a checklist without running anything: every item, how it is bound, every diagnostic.
     Validate(check_cmd::ValidateArgs),
+    /// Propose checks for the items no annotation or [[bind]] rule binds; --write makes the accepted ones [[bind]] rules in gonogo.toml.
+    Suggest(suggest_cmd::SuggestArgs),
     /// List the catalogue of check kinds.
     Checks(catalogue::ChecksArgs),
     /// Show one check kind's documentation, parameters and example.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| run_and_abandon(rt, check_cmd::check(args)))
         }
         Command::Validate(args) => check_cmd::validate(args),
+        Command::Suggest(args) => suggest_cmd::suggest(args),
         Command::Checks(args) => catalogue::checks(args),
         Command::Explain(args) => catalogue::explain(args),
         Command::Secrets(args) => secrets_cmd::secrets(args),

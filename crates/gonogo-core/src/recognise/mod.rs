@@ -20,6 +20,9 @@ pub use values::Value;
 
 /// The lowest score that binds.
 pub const THRESHOLD: u8 = 60;
+/// The lowest score still shown as a candidate (`gonogo validate`, `gonogo suggest`): below
+/// it a reading is noise rather than a suggestion.
+pub const CANDIDATE_FLOOR: u8 = 30;
 /// A rival kind this close to the best keeps the item manual ("could be … or …").
 pub const MARGIN: u8 = 10;
 /// Parameters whose values several readings of one kind combine: an item naming probes and

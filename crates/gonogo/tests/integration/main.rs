@@ -13,6 +13,7 @@ mod reports;
 mod secrets_cli;
 mod seeds;
 mod store;
+mod suggest;
 
 use assert_cmd::Command;
 use std::ffi::OsStr;
