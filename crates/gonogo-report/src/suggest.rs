@@ -98,7 +98,7 @@ pub fn candidate_line(c: &Suggested) -> String {
         "{}{params}  score {} ({})",
         c.check,
         c.score,
-        crate::plain(&c.matched.join(", "))
+        c.matched.join(", ")
     )
 }
 

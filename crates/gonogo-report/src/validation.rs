@@ -211,7 +211,7 @@ fn validation_text(
                         format!(
                             " (score {}: {})",
                             r.score,
-                            crate::plain(&r.matched.join(", "))
+                            r.matched.join(", ")
                         )
                     })
                     .unwrap_or_default();
