@@ -1,14 +1,46 @@
 //! `migrations.alembic`: the repository's migrations (Alembic, Django, sqlx, Prisma, Flyway)
 //! form one unbroken chain with exactly one head, no duplicate ids and real downgrades.
 
-use super::{MigrationSet, Tool, detect_in};
-use crate::util::{absent, blocking, inventory, normalise};
+use super::{MigrationSet, TOOL_NAMES, Tool, detect_in};
+use crate::util::{absent, blocking, inventory};
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
 };
 
 pub struct MigrationsAlembic;
+
+/// Words that place an item among migrations (in the item or its headings).
+const MIGRATIONS: &[&str] = &["migrat*", "alembic", "django", "flyway", "sqlx", "prisma", "schema"];
+
+/// Asking for the migrations to be applied, tested or run somewhere is another kind's question.
+const NOT_HISTORY: &[&str] = &[
+    "applied", "tested", "test", "staging", "kubernetes", "k8s", "job", "rehears*", "run",
+    "executed",
+];
+
+/// What the kind verifies: the migration history is one unbroken line whose downgrades exist.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["single head", "one head", "multiple heads", "single leaf", "one leaf", "linear chain", "linear history", "migration chain", "unbroken chain", "no branch*", "no conflicting migration*", "conflicting migration*"],
+        qualifiers: &[MIGRATIONS],
+        support: &["alembic", "django", "per app"],
+        excludes: NOT_HISTORY,
+        slots: &[Slot::optional("tool", Value::Choice(TOOL_NAMES))],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["rollback script*", "downgrad*", "down migration*", "reversible", "reverse migration*"],
+        qualifiers: &[MIGRATIONS],
+        support: &["prepared", "written", "every", "all", "exist*"],
+        excludes: NOT_HISTORY,
+        slots: &[Slot::optional("tool", Value::Choice(TOOL_NAMES))],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -46,7 +78,7 @@ evidence so a reader can compare them with the database's recorded version.",
         "migrations.alembic tool=alembic downgrade=false",
         "migrations.alembic tool=django required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Migration rollback scripts prepared",
         "Alembic migration history has a single head",
