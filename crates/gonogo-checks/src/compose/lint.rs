@@ -50,7 +50,7 @@ const CLAIMS: &[Claim] = &[
         subject: &["healthcheck*", "health check*"],
         qualifiers: &[COMPOSE],
         support: &["defined", "declared", "every service", "all service"],
-        excludes: &["dockerfile*", "instruction", "endpoint*", "tested", "monitor*", "load balancer*", "kubernetes", "k8s", "probe*"],
+        excludes: &["dockerfil*", "instruction", "endpoint*", "tested", "monitor*", "load balancer*", "kubernetes", "k8s", "prob*"],
         params: &[("rules", "healthcheck")],
         weight: 85,
         ..Claim::EMPTY
@@ -66,7 +66,7 @@ const CLAIMS: &[Claim] = &[
     },
     // Database data on a volume; in a cluster that is a PersistentVolumeClaim, not compose.
     Claim {
-        subject: &["persistent volume*", "data volume*", "named volume*", "persistent storage", "volume for data", "data directory"],
+        subject: &["persistent volum*", "data volum*", "named volum*", "persistent storage", "volume for data", "data directory"],
         support: &["configur*", "mounted", "defined"],
         excludes: &["kubernetes", "k8s", "pvc*", "persistentvolumeclaim*", "storage class*", "backup*", "snapshot*", "encrypt*", "resiz*", "tested", "aof", "rdb"],
         params: &[("rules", "volumes")],
@@ -75,26 +75,26 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["image*", "image tag*", "tag*", "latest"],
+        subject: &["imag*", "image tag*", "tag*", "latest"],
         qualifiers: &[&["pinned", "pin", "latest", "released version*", "fixed version*", "digest*"], COMPOSE],
-        excludes: &["base image*", "dockerfile*", "from", "kubernetes", "k8s", "helm", "scan*", "signed", "sign*", "published", "push*", "built", "build*", "registry"],
+        excludes: &["base imag*", "dockerfil*", "from", "kubernetes", "k8s", "helm", "scan*", "signed", "sign*", "published", "push*", "built", "build*", "registry"],
         params: &[("rules", "pinned")],
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["weak default*", "weak fallback*", "default password*", "fallback password*", "fallback value*", "inline secret*", "literal secret*", "hardcoded secret*", "hard coded secret*", "plaintext secret*", "secret*", "password*", "credential*"],
+        subject: &["weak default*", "weak fallback*", "default password*", "fallback password*", "fallback valu*", "inline secret*", "literal secret*", "hardcoded secret*", "hard coded secret*", "plaintext secret*", "secret*", "password*", "credential*"],
         qualifiers: &[COMPOSE],
         support: &["environment", "env", "no", "never"],
-        excludes: &["rotat*", "vault", "manager", "scan*", "git histor*", "env file*", "dotenv", "tracked", "generat*", "installer", "dockerfile*", "kubernetes", "k8s"],
+        excludes: &["rotat*", "vault", "manager", "scan*", "git histor*", "env file*", "dotenv", "tracked", "generat*", "installer", "dockerfil*", "kubernetes", "k8s"],
         params: &[("rules", "secrets")],
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
         subject: &["service healthy", "depends on", "dependency order", "start order*", "startup order", "start only after", "wait for", "waits for"],
-        qualifiers: &[&["compose", "service*", "container*", "stack", "healthy"]],
-        excludes: &["kubernetes", "k8s", "pod*", "init container*", "release*", "pr", "merge*"],
+        qualifiers: &[&["compose", "servic*", "container*", "stack", "healthy"]],
+        excludes: &["kubernetes", "k8s", "pod*", "init container*", "releas*", "pr", "merg*"],
         params: &[("rules", "depends")],
         weight: 85,
         ..Claim::EMPTY
@@ -110,7 +110,7 @@ const CLAIMS: &[Claim] = &[
     // The stack as a whole: every rule group.
     Claim {
         subject: &["docker stack", "compose stack", "compose file*", "docker compose", "compose"],
-        qualifiers: &[&["validat*", "valid", "lint*", "best practice*"]],
+        qualifiers: &[&["validat*", "valid", "lint*", "best practic*"]],
         excludes: &["tested", "up", "running", "healthy", "build*", "deploy*", "start*", "kubernetes", "k8s"],
         weight: 75,
         ..Claim::EMPTY

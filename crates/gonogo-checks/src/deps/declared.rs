@@ -34,12 +34,12 @@ const IN_USE: &[&str] = &[
 ];
 /// What an observability library does, as an item says it.
 const OBSERVABILITY: &[&str] = &[
-    "logging", "logger", "log", "tracing", "trace*", "metric*", "instrument*", "error tracking",
+    "logging", "logger", "log", "tracing", "trac*", "metric*", "instrument*", "error tracking",
     "error reporting", "apm", "profiling", "telemetry",
 ];
 /// Acts on the library's output, or its settings: more than the library being declared.
 const NARROWER: &[&str] = &[
-    "alert*", "dashboard*", "release*", "source map*", "sourcemap*", "dsn", "rout*", "on call",
+    "alert*", "dashboard*", "releas*", "source map*", "sourcemap*", "dsn", "rout*", "on call",
     "slack", "pagerduty", "notif*", "tested", "triag*", "reviewed", "quota", "sampl*",
     "propagat*", "collector", "otelcol", "retention", "redact*", "pii", "level*",
 ];

@@ -34,7 +34,7 @@ const ECOSYSTEM_NAMES: &[(&str, &str)] = &[
     ("pnpm", "node"),
     ("rust", "rust"),
     ("cargo", "rust"),
-    ("crate*", "rust"),
+    ("crat*", "rust"),
     ("go mod", "go"),
     ("go sum", "go"),
     ("golang", "go"),
@@ -42,15 +42,15 @@ const ECOSYSTEM_NAMES: &[(&str, &str)] = &[
 /// Pinning of something else (actions, images), or acts on dependencies beyond pinning.
 const NOT_PINNING: &[&str] = &[
     "vulnerab*", "audit*", "updat*", "upgrad*", "renovate", "dependabot", "licen*", "sbom",
-    "development dependenc*", "dev dependenc*", "outdated", "cve*", "image*", "docker*",
+    "development dependenc*", "dev dependenc*", "outdated", "cve*", "imag*", "docker*",
     "action*", "sha", "commit sha", "mirror*", "proxy", "private registry", "sign*", "review*",
 ];
 
 /// What the kind verifies: requirements pinned with `==`, manifests with their lockfiles.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["dependenc*", "package*", "requirement*", "deps", "version*"],
-        qualifiers: &[&["pinned", "pin", "locked", "lockfile*", "lock file*", "exact version*"]],
+        subject: &["dependenc*", "packag*", "requirement*", "deps", "version*"],
+        qualifiers: &[&["pinned", "pin", "locked", "lockfil*", "lock file*", "exact version*"]],
         support: &["all", "every", "committed"],
         excludes: NOT_PINNING,
         slots: &[Slot::optional("ecosystems", Value::Choices(ECOSYSTEM_NAMES))],
@@ -59,7 +59,7 @@ const CLAIMS: &[Claim] = &[
     },
     // "`go.sum` committed next to `go.mod`": the lockfile is what the item names.
     Claim {
-        subject: &["lockfile*", "lock file*", "go sum", "cargo lock", "package lock", "poetry lock", "yarn lock", "pnpm lock", "pipfile lock", "uv lock", "npm shrinkwrap", "bun lock*"],
+        subject: &["lockfil*", "lock file*", "go sum", "cargo lock", "package lock", "poetry lock", "yarn lock", "pnpm lock", "pipfile lock", "uv lock", "npm shrinkwrap", "bun lock*"],
         qualifiers: &[&["committed", "checked in", "present", "exist*", "tracked", "versioned", "in the repo*", "in git"]],
         excludes: NOT_PINNING,
         slots: &[Slot::optional("ecosystems", Value::Choices(ECOSYSTEM_NAMES))],

@@ -28,7 +28,7 @@ const RULES: &[&str] = &[
 
 /// Words that place an item in an image build (in the item or its headings).
 const BUILD: &[&str] = &[
-    "dockerfile*", "containerfile*", "docker*", "image*", "container*", "runtime stage",
+    "dockerfil*", "containerfil*", "docker*", "imag*", "container*", "runtime stage",
     "final stage", "build stage", "stage",
 ];
 /// A cluster's manifests set these at run time: `k8s.workloads` reads them.
@@ -52,7 +52,7 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["base image*", "from image*", "from line*", "docker image*", "parent image*"],
+        subject: &["base imag*", "from imag*", "from line*", "docker imag*", "parent imag*"],
         qualifiers: &[&["pinned", "pin", "tag*", "digest*", "latest", "version*", "sha256"]],
         excludes: &["scan*", "vulnerab*", "updat*", "signed", "sign*", "minimal", "distroless", "slim", "alpine", "official", "trusted", "approved", "kubernetes", "k8s", "helm", "push*", "publish*", "built", "build"],
         params: &[("rules", "pinned")],
@@ -62,15 +62,15 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["healthcheck*", "health check*"],
-        qualifiers: &[&["dockerfile*", "containerfile*", "image*", "instruction", "final stage", "runtime stage"]],
-        excludes: &["compose", "kubernetes", "k8s", "probe*", "endpoint*", "load balancer*", "tested", "monitor*"],
+        qualifiers: &[&["dockerfil*", "containerfil*", "imag*", "instruction", "final stage", "runtime stage"]],
+        excludes: &["compose", "kubernetes", "k8s", "prob*", "endpoint*", "load balancer*", "tested", "monitor*"],
         params: &[("rules", "healthcheck")],
         weight: 85,
         ..Claim::EMPTY
     },
     Claim {
         subject: &["secret*", "password*", "credential*", "token*", "api key*", "private key*"],
-        qualifiers: &[&["dockerfile*", "containerfile*", "build arg*", "image layer*", "image histor*", "docker image*"]],
+        qualifiers: &[&["dockerfil*", "containerfil*", "build arg*", "image layer*", "image histor*", "docker imag*"]],
         excludes: &["scan*", "rotat*", "vault", "manager", "mount*", "buildkit", "compose", "kubernetes", "k8s"],
         params: &[("rules", "secrets")],
         weight: 85,
@@ -78,7 +78,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["add", "remote url*", "remote file*", "remote download*"],
-        qualifiers: &[&["remote", "url*", "http*", "download*"], &["dockerfile*", "containerfile*", "docker*", "image*"]],
+        qualifiers: &[&["remote", "url*", "http*", "download*"], &["dockerfil*", "containerfil*", "docker*", "imag*"]],
         excludes: &["checksum*", "verified", "scan*"],
         params: &[("rules", "add")],
         weight: 85,
@@ -86,7 +86,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["development dependenc*", "dev dependenc*", "devdependenc*", "dev deps", "dev packages", "development packages"],
-        qualifiers: &[&["production", "prod", "image*", "dockerfile*", "container*", "final stage", "runtime"]],
+        qualifiers: &[&["production", "prod", "imag*", "dockerfil*", "container*", "final stage", "runtime"]],
         excludes: &["audit*", "vulnerab*", "licen*", "pinned", "lock*", "updat*", "outdated", "separat*", "declared"],
         params: &[("rules", "dev-deps")],
         weight: 80,
@@ -94,8 +94,10 @@ const CLAIMS: &[Claim] = &[
     },
     // The Dockerfiles as a whole: every rule group.
     Claim {
-        subject: &["dockerfile*", "containerfile*"],
-        qualifiers: &[&["lint*", "best practice*", "hadolint", "valid*", "harden*"]],
+        subject: &["dockerfil*", "containerfil*"],
+        qualifiers: &[&["lint*", "best practic*", "hadolint", "valid*", "harden*"]],
+        // Names the word the engine reads as an act by people: here it is the practices.
+        support: &["practic*", "followed"],
         excludes: &["tested", "reviewed", "scan*"],
         weight: 80,
         ..Claim::EMPTY

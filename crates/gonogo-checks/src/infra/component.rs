@@ -30,7 +30,7 @@ const PRESENT: &[&str] = &[
 /// Something narrower than the component being there: its data, its content, its settings,
 /// or an act about it.
 const NARROWER: &[&str] = &[
-    "dashboard*", "session*", "storage", "persist*", "volume*", "retention", "alert*", "rule*",
+    "dashboard*", "session*", "storage", "persist*", "volum*", "retention", "alert*", "rule*",
     "tested", "test", "working", "backup*", "tun*", "memory", "password*", "auth*", "tls", "ssl",
     "certificat*", "upgrad*", "version*", "high availability", "ha", "replica*", "scrap*",
     "target*", "quer*", "rate limit*", "cach*", "evict*", "polic*", "header*", "cors", "gzip",
@@ -58,24 +58,25 @@ const CLAIMS: &[Claim] = &[
         subject: &["redis", "valkey"],
         qualifiers: &[PRESENT],
         excludes: &[
-            "dashboard*", "session*", "storage", "persist*", "volume*", "retention", "alert*",
+            "dashboard*", "session*", "storage", "persist*", "volum*", "retention", "alert*",
             "tested", "working", "backup*", "tun*", "memory", "maxmemory", "password*", "auth*",
             "tls", "ssl", "evict*", "polic*", "cach*", "connect*", "ping", "hit*", "aof", "rdb",
-            "keyspace", "timeout*", "optional",
+            "keyspace", "timeout*", "optional", "cluster", "elasticache", "memorystore", "upstash",
+            "managed", "cloud",
         ],
         slots: &[Slot::required("name", Value::Read(component_names))],
         weight: 70,
         ..Claim::EMPTY
     },
     // Prometheus and Alertmanager items mostly ask the running server (targets, rules,
-    // routes): this kind answers only that the service is there.
+    // routes): this kind answers only for the service shipped in the repository's stack.
     Claim {
         subject: &["prometheus", "alertmanager"],
-        qualifiers: &[PRESENT],
+        qualifiers: &[PRESENT, &["compose", "bundled", "helm", "chart*", "manifest*", "stack", "self hosted"]],
         excludes: &[
             "dashboard*", "retention", "alert rule*", "rule*", "tested", "working", "target*",
             "scrap*", "quer*", "metric*", "up", "reachable", "healthy", "loaded", "rout*",
-            "receiver*", "notif*", "storage", "persist*", "volume*", "optional",
+            "receiver*", "notif*", "storage", "persist*", "volum*", "optional",
         ],
         slots: &[Slot::required("name", Value::Read(component_names))],
         weight: 70,
@@ -1006,7 +1007,12 @@ mod tests {
             "the SDK: deps.declared"
         );
         assert_eq!(
-            name("Prometheus deployed and configured").as_deref(),
+            name("Prometheus deployed and configured"),
+            None,
+            "the running server: the prom kinds"
+        );
+        assert_eq!(
+            name("Bundled Prometheus service present in the compose file").as_deref(),
             Some("prometheus")
         );
         assert_eq!(

@@ -32,7 +32,9 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["rollback script*", "downgrad*", "down migration*", "reversible", "reverse migration*"],
+        // A bare "rollback scripts" may be any plan to undo the release: the item must say
+        // they are the migrations'.
+        subject: &["migration rollback*", "rollback migration*", "migration* rollback*", "downgrad*", "down migration*", "reverse migration*", "migration* reversible", "migration* are reversible"],
         qualifiers: &[MIGRATIONS],
         support: &["prepared", "written", "every", "all", "exist*"],
         excludes: NOT_HISTORY,
@@ -371,22 +373,20 @@ mod tests {
     }
 
     #[test]
-    fn rollback_scripts_bind_only_under_migrations() {
-        let ctx = vec![
-            "Code & Dependencies".to_string(),
-            "Database Migrations".to_string(),
-        ];
-        assert!(
-            crate::util::testing::recognise_in(&MigrationsAlembic, "Rollback scripts prepared", &ctx)
-                .is_some()
-        );
-        assert!(
-            crate::util::testing::recognise(&MigrationsAlembic, "Rollback scripts prepared")
-                .is_none()
-        );
-        assert!(
-            crate::util::testing::recognise_in(&MigrationsAlembic, "Rollback procedure tested", &ctx)
-                .is_none()
+    fn rollback_scripts_bind_only_when_they_are_the_migrations() {
+        use crate::util::testing::{recognise, recognise_in};
+        let ctx = ["Database Migrations"];
+        assert!(recognise(&MigrationsAlembic, "Migration rollback scripts prepared").is_some());
+        assert!(recognise_in(&MigrationsAlembic, "Every migration has a downgrade", &ctx).is_some());
+        // Any plan to undo a release has rollback scripts; tested ones are a drill.
+        assert!(recognise_in(&MigrationsAlembic, "Rollback scripts prepared", &ctx).is_none());
+        assert!(recognise_in(&MigrationsAlembic, "Downgrade tested on the copy", &ctx).is_none());
+        assert_eq!(
+            recognise(&MigrationsAlembic, "Django migrations have a single leaf per app")
+                .and_then(|p| p.str("tool").map(String::from))
+                .as_deref(),
+            Some("django")
         );
     }
+
 }

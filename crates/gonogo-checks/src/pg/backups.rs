@@ -17,7 +17,7 @@ const MAX_ENTRIES: usize = 10_000;
 
 /// Backups of something else, or an act about them rather than their being current.
 const NOT_CURRENT: &[&str] = &[
-    "restor*", "tested", "test", "documented", "volume*", "redis", "s3 bucket", "code",
+    "restor*", "tested", "test", "documented", "volum*", "redis", "s3 bucket", "code",
     "retention", "retained", "encrypt*", "offsite", "off site", "cross region", "immutable",
     "rto", "rpo", "monitor*", "alert*",
 ];
@@ -45,7 +45,8 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["wal archiv*", "archive mode", "archive_mode", "archive command", "pitr", "point in time recovery", "wal g", "pgbackrest", "barman"],
         support: &["enabled", "configur*", "on", "running"],
-        excludes: NOT_CURRENT,
+        // A provider's add-on is switched on in its console, not in the server's settings.
+        excludes: &["add on", "addon", "restor*", "tested", "documented", "rto", "rpo"],
         weight: 85,
         ..Claim::EMPTY
     },

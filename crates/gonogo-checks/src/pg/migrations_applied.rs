@@ -34,7 +34,7 @@ const CLAIMS: &[Claim] = &[
     },
     // The deployment step after "Run database migrations": the schema is what they made it.
     Claim {
-        subject: &["schema change*"],
+        subject: &["schema chang*"],
         qualifiers: &[&["verify", "verified", "check", "checked", "confirm*", "applied"]],
         excludes: &["review*", "document*", "backward*", "compatib*", "tested", "approv*"],
         weight: 70,

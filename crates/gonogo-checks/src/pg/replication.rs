@@ -18,7 +18,7 @@ const CLAIMS: &[Claim] = &[Claim {
     subject: &["read replica*", "replication", "replica lag", "streaming replica*", "standby*", "hot standby", "database replica*", "db replica*", "postgr* replica*"],
     support: &["database", "db", "postgr*", "streaming", "healthy", "configur*", "set up"],
     // Replicas of other stores, and acts (failover drills, promotion) the count cannot show.
-    excludes: &["redis", "kafka", "kubernetes", "k8s", "pod*", "s3", "bucket*", "mongo*", "elastic*", "cross region", "failover", "promot*", "tested", "logical replication", "cdc", "debezium"],
+    excludes: &["redis", "kafka", "kubernetes", "k8s", "pod*", "s3", "bucket*", "mongo*", "elastic*", "cross region", "failover", "promot*", "tested", "logical replication", "cdc", "debezium", "for more than", "for over", "sustained"],
     slots: &[
         Slot::optional("max_lag", Value::Duration),
         Slot::optional("min", Value::Read(replica_count)),
