@@ -45,9 +45,12 @@ const COMPONENT_WORDS: &[&str] = &[
 
 /// What the kind verifies: the named component is deployed or configured in the repository.
 const CLAIMS: &[Claim] = &[
+    // The verb is the subject so that it is the item's own: a title such as "running a
+    // service on the cluster" says nothing about the component. The name is read from the
+    // item alone.
     Claim {
-        subject: COMPONENT_WORDS,
-        qualifiers: &[PRESENT],
+        subject: PRESENT,
+        qualifiers: &[COMPONENT_WORDS],
         excludes: NARROWER,
         slots: &[Slot::required("name", Value::Read(component_names))],
         weight: 75,
@@ -55,8 +58,8 @@ const CLAIMS: &[Claim] = &[
     },
     // The Redis kinds read the running server; this one only answers "Redis deployed".
     Claim {
-        subject: &["redis", "valkey"],
-        qualifiers: &[PRESENT],
+        subject: PRESENT,
+        qualifiers: &[&["redis", "valkey"]],
         excludes: &[
             "dashboard*", "session*", "storage", "persist*", "volum*", "retention", "alert*",
             "tested", "working", "backup*", "tun*", "memory", "maxmemory", "password*", "auth*",
@@ -71,8 +74,8 @@ const CLAIMS: &[Claim] = &[
     // Prometheus and Alertmanager items mostly ask the running server (targets, rules,
     // routes): this kind answers only for the service shipped in the repository's stack.
     Claim {
-        subject: &["prometheus", "alertmanager"],
-        qualifiers: &[PRESENT, &["compose", "bundled", "helm", "chart*", "manifest*", "stack", "self hosted"]],
+        subject: PRESENT,
+        qualifiers: &[&["prometheus", "alertmanager"], &["compose", "bundled", "helm", "chart*", "manifest*", "stack", "self hosted"]],
         excludes: &[
             "dashboard*", "retention", "alert rule*", "rule*", "tested", "working", "target*",
             "scrap*", "quer*", "metric*", "up", "reachable", "healthy", "loaded", "rout*",
@@ -84,8 +87,8 @@ const CLAIMS: &[Claim] = &[
     },
     // "Centralized logging configured": any log store or a shipper that forwards to one.
     Claim {
-        subject: &["centrali* logging", "centrali* log*", "central logging", "log aggregation", "log shipping"],
-        qualifiers: &[PRESENT],
+        subject: PRESENT,
+        qualifiers: &[&["centrali* logging", "centrali* log*", "central logging", "log aggregation", "log shipping"]],
         excludes: NARROWER,
         params: &[("name", LOGGING)],
         weight: 70,
