@@ -2,9 +2,7 @@
 //! policies, keep database data on volumes, wait for healthy dependencies and carry no inline
 //! secrets or weak fallbacks.
 
-use crate::util::{
-    absent, blocking, inventory, is_reference, rule_groups, unreadable, wants,
-};
+use crate::util::{absent, blocking, inventory, is_reference, rule_groups, unreadable, wants};
 use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -50,7 +48,17 @@ const CLAIMS: &[Claim] = &[
         subject: &["healthcheck*", "health check*"],
         qualifiers: &[COMPOSE],
         support: &["defined", "declared", "every service", "all service"],
-        excludes: &["dockerfil*", "instruction", "endpoint*", "tested", "monitor*", "load balancer*", "kubernetes", "k8s", "prob*"],
+        excludes: &[
+            "dockerfil*",
+            "instruction",
+            "endpoint*",
+            "tested",
+            "monitor*",
+            "load balancer*",
+            "kubernetes",
+            "k8s",
+            "prob*",
+        ],
         params: &[("rules", "healthcheck")],
         weight: 85,
         ..Claim::EMPTY
@@ -59,16 +67,43 @@ const CLAIMS: &[Claim] = &[
         subject: &["restart*", "restart polic*", "unless stopped"],
         qualifiers: &[COMPOSE],
         support: &["automatic*", "every service", "all service", "polic*"],
-        excludes: &["tested", "drill*", "reboot test*", "kubernetes", "k8s", "pod*"],
+        excludes: &[
+            "tested",
+            "drill*",
+            "reboot test*",
+            "kubernetes",
+            "k8s",
+            "pod*",
+        ],
         params: &[("rules", "restart")],
         weight: 80,
         ..Claim::EMPTY
     },
     // Database data on a volume; in a cluster that is a PersistentVolumeClaim, not compose.
     Claim {
-        subject: &["persistent volum*", "data volum*", "named volum*", "persistent storage", "volume for data", "data directory"],
+        subject: &[
+            "persistent volum*",
+            "data volum*",
+            "named volum*",
+            "persistent storage",
+            "volume for data",
+            "data directory",
+        ],
         support: &["configur*", "mounted", "defined"],
-        excludes: &["kubernetes", "k8s", "pvc*", "persistentvolumeclaim*", "storage class*", "backup*", "snapshot*", "encrypt*", "resiz*", "tested", "aof", "rdb"],
+        excludes: &[
+            "kubernetes",
+            "k8s",
+            "pvc*",
+            "persistentvolumeclaim*",
+            "storage class*",
+            "backup*",
+            "snapshot*",
+            "encrypt*",
+            "resiz*",
+            "tested",
+            "aof",
+            "rdb",
+        ],
         params: &[("rules", "volumes")],
         slots: &[Slot::optional("image", Value::Choice(STATEFUL_NAMES))],
         weight: 80,
@@ -76,42 +111,153 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["imag*", "image tag*", "tag*", "latest"],
-        qualifiers: &[&["pinned", "pin", "latest", "released version*", "fixed version*", "digest*"], COMPOSE],
-        excludes: &["base imag*", "dockerfil*", "from", "kubernetes", "k8s", "helm", "scan*", "signed", "sign*", "published", "push*", "built", "build*", "registry"],
+        qualifiers: &[
+            &[
+                "pinned",
+                "pin",
+                "latest",
+                "released version*",
+                "fixed version*",
+                "digest*",
+            ],
+            COMPOSE,
+        ],
+        excludes: &[
+            "base imag*",
+            "dockerfil*",
+            "from",
+            "kubernetes",
+            "k8s",
+            "helm",
+            "scan*",
+            "signed",
+            "sign*",
+            "published",
+            "push*",
+            "built",
+            "build*",
+            "registry",
+        ],
         params: &[("rules", "pinned")],
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["weak default*", "weak fallback*", "default password*", "fallback password*", "fallback valu*", "inline secret*", "literal secret*", "hardcoded secret*", "hard coded secret*", "plaintext secret*", "secret*", "password*", "credential*"],
+        subject: &[
+            "weak default*",
+            "weak fallback*",
+            "default password*",
+            "fallback password*",
+            "fallback valu*",
+            "inline secret*",
+            "literal secret*",
+            "hardcoded secret*",
+            "hard coded secret*",
+            "plaintext secret*",
+            "secret*",
+            "password*",
+            "credential*",
+        ],
         qualifiers: &[COMPOSE],
         support: &["environment", "env", "no", "never"],
-        excludes: &["rotat*", "vault", "manager", "scan*", "git histor*", "env file*", "dotenv", "tracked", "generat*", "installer", "dockerfil*", "kubernetes", "k8s"],
+        excludes: &[
+            "rotat*",
+            "vault",
+            "manager",
+            "scan*",
+            "git histor*",
+            "env file*",
+            "dotenv",
+            "tracked",
+            "generat*",
+            "installer",
+            "dockerfil*",
+            "kubernetes",
+            "k8s",
+        ],
         params: &[("rules", "secrets")],
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["service healthy", "depends on", "dependency order", "start order*", "startup order", "start only after", "wait for", "waits for"],
+        subject: &[
+            "service healthy",
+            "depends on",
+            "dependency order",
+            "start order*",
+            "startup order",
+            "start only after",
+        ],
         qualifiers: &[&["compose", "servic*", "container*", "stack", "healthy"]],
-        excludes: &["kubernetes", "k8s", "pod*", "init container*", "releas*", "pr", "merg*"],
+        excludes: &[
+            "kubernetes",
+            "k8s",
+            "pod*",
+            "init container*",
+            "releas*",
+            "pr",
+            "merg*",
+        ],
         params: &[("rules", "depends")],
         weight: 85,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["database port*", "db port*", "published port*", "exposed port*", "port*"],
-        qualifiers: &[COMPOSE, &["publish*", "expos*", "bound", "bind", "localhost", "127 0 0 1", "internal"]],
-        excludes: &["firewall", "security group*", "kubernetes", "k8s", "scan*", "tls"],
+        subject: &[
+            "database port*",
+            "db port*",
+            "published port*",
+            "exposed port*",
+            "port*",
+        ],
+        qualifiers: &[
+            COMPOSE,
+            &[
+                "publish*",
+                "expos*",
+                "bound",
+                "bind",
+                "localhost",
+                "127 0 0 1",
+                "internal",
+            ],
+        ],
+        excludes: &[
+            "firewall",
+            "security group*",
+            "kubernetes",
+            "k8s",
+            "scan*",
+            "tls",
+        ],
         params: &[("rules", "ports")],
         weight: 75,
         ..Claim::EMPTY
     },
     // The stack as a whole: every rule group.
     Claim {
-        subject: &["docker stack", "compose stack", "compose file*", "docker compose", "compose"],
+        subject: &[
+            "docker stack",
+            "compose stack",
+            "compose file*",
+            "docker compose",
+            "compose",
+        ],
         qualifiers: &[&["validat*", "valid", "lint*", "best practic*"]],
-        excludes: &["tested", "up", "running", "healthy", "build*", "deploy*", "start*", "kubernetes", "k8s"],
+        // A script named in the item is the command that validates: `cmd.succeeds` runs it.
+        excludes: &[
+            "tested",
+            "up",
+            "running",
+            "healthy",
+            "build*",
+            "deploy*",
+            "start*",
+            "kubernetes",
+            "k8s",
+            "script*",
+            "sh",
+        ],
         weight: 75,
         ..Claim::EMPTY
     },
@@ -157,7 +303,7 @@ with `required=true`. A file that does not parse is `compose-parse-error` at its
     claims: CLAIMS,
     phrases: &[
         "PostgreSQL persistent volumes configured",
-        "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
+        "Docker compose stack validated",
         "Redis persistent volume configured",
         "docker-compose services have healthchecks",
         "Docker stack validation passed",
@@ -793,8 +939,11 @@ volumes:
 
     #[test]
     fn persistent_volume_item_checks_only_postgres_volumes() {
-        let r = crate::util::testing::recognise(&ComposeLint, "PostgreSQL persistent volumes configured")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &ComposeLint,
+            "PostgreSQL persistent volumes configured",
+        )
+        .unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&ComposeLint, &[("compose.yaml", BAD)], &kv);
         assert_eq!(

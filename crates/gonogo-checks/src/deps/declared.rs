@@ -29,19 +29,58 @@ const TRACING: &str = "opentelemetry*,@opentelemetry/*,go.opentelemetry.io/*,ddt
 
 /// The item says the library is part of the project.
 const IN_USE: &[&str] = &[
-    "configur*", "installed", "integrated", "added", "enabled", "set up", "in place", "used",
-    "wired", "declared", "via",
+    "configur*",
+    "installed",
+    "integrated",
+    "added",
+    "enabled",
+    "set up",
+    "in place",
+    "used",
+    "wired",
+    "declared",
+    "via",
 ];
 /// What an observability library does, as an item says it.
 const OBSERVABILITY: &[&str] = &[
-    "logging", "logger", "log", "tracing", "trac*", "metric*", "instrument*", "error tracking",
-    "error reporting", "apm", "profiling", "telemetry",
+    "logging",
+    "logger",
+    "log",
+    "tracing",
+    "trac*",
+    "metric*",
+    "instrument*",
+    "error tracking",
+    "error reporting",
+    "apm",
+    "profiling",
+    "telemetry",
 ];
 /// Acts on the library's output, or its settings: more than the library being declared.
 const NARROWER: &[&str] = &[
-    "alert*", "dashboard*", "releas*", "source map*", "sourcemap*", "dsn", "rout*", "on call",
-    "slack", "pagerduty", "notif*", "tested", "triag*", "reviewed", "quota", "sampl*",
-    "propagat*", "collector", "otelcol", "retention", "redact*", "pii", "level*",
+    "alert*",
+    "dashboard*",
+    "releas*",
+    "source map*",
+    "sourcemap*",
+    "dsn",
+    "rout*",
+    "on call",
+    "slack",
+    "pagerduty",
+    "notif*",
+    "tested",
+    "triag*",
+    "reviewed",
+    "quota",
+    "sampl*",
+    "propagat*",
+    "collector",
+    "otelcol",
+    "retention",
+    "redact*",
+    "pii",
+    "level*",
 ];
 
 /// What the kind verifies: the library is a declared dependency.
@@ -83,7 +122,17 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["distributed tracing"],
         qualifiers: &[&["enabled", "configur*", "instrument*", "in place", "set up"]],
-        excludes: &["jaeger", "zipkin", "tempo", "backend", "sampl*", "propagat*", "dashboard*", "tested", "collector"],
+        excludes: &[
+            "jaeger",
+            "zipkin",
+            "tempo",
+            "backend",
+            "sampl*",
+            "propagat*",
+            "dashboard*",
+            "tested",
+            "collector",
+        ],
         params: &[("name", TRACING)],
         weight: 70,
         ..Claim::EMPTY

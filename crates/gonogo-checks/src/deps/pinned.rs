@@ -41,28 +41,82 @@ const ECOSYSTEM_NAMES: &[(&str, &str)] = &[
 ];
 /// Pinning of something else (actions, images), or acts on dependencies beyond pinning.
 const NOT_PINNING: &[&str] = &[
-    "vulnerab*", "audit*", "updat*", "upgrad*", "renovate", "dependabot", "licen*", "sbom",
-    "development dependenc*", "dev dependenc*", "outdated", "cve*", "imag*", "docker*",
-    "action*", "sha", "commit sha", "mirror*", "proxy", "private registry", "sign*", "review*",
+    "vulnerab*",
+    "audit*",
+    "updat*",
+    "upgrad*",
+    "renovate",
+    "dependabot",
+    "licen*",
+    "sbom",
+    "development dependenc*",
+    "dev dependenc*",
+    "outdated",
+    "cve*",
+    "imag*",
+    "docker*",
+    "action*",
+    "sha",
+    "commit sha",
+    "mirror*",
+    "proxy",
+    "private registry",
+    "sign*",
+    "review*",
 ];
 
 /// What the kind verifies: requirements pinned with `==`, manifests with their lockfiles.
 const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["dependenc*", "packag*", "requirement*", "deps", "version*"],
-        qualifiers: &[&["pinned", "pin", "locked", "lockfil*", "lock file*", "exact version*"]],
+        qualifiers: &[&[
+            "pinned",
+            "pin",
+            "locked",
+            "lockfil*",
+            "lock file*",
+            "exact version*",
+        ]],
         support: &["all", "every", "committed"],
         excludes: NOT_PINNING,
-        slots: &[Slot::optional("ecosystems", Value::Choices(ECOSYSTEM_NAMES))],
+        slots: &[Slot::optional(
+            "ecosystems",
+            Value::Choices(ECOSYSTEM_NAMES),
+        )],
         weight: 85,
         ..Claim::EMPTY
     },
     // "`go.sum` committed next to `go.mod`": the lockfile is what the item names.
     Claim {
-        subject: &["lockfil*", "lock file*", "go sum", "cargo lock", "package lock", "poetry lock", "yarn lock", "pnpm lock", "pipfile lock", "uv lock", "npm shrinkwrap", "bun lock*"],
-        qualifiers: &[&["committed", "checked in", "present", "exist*", "tracked", "versioned", "in the repo*", "in git"]],
+        subject: &[
+            "lockfil*",
+            "lock file*",
+            "go sum",
+            "cargo lock",
+            "package lock",
+            "poetry lock",
+            "yarn lock",
+            "pnpm lock",
+            "pipfile lock",
+            "uv lock",
+            "npm shrinkwrap",
+            "bun lock*",
+        ],
+        qualifiers: &[&[
+            "committed",
+            "checked in",
+            "present",
+            "exist*",
+            "tracked",
+            "versioned",
+            "in the repo*",
+            "in git",
+        ]],
         excludes: NOT_PINNING,
-        slots: &[Slot::optional("ecosystems", Value::Choices(ECOSYSTEM_NAMES))],
+        slots: &[Slot::optional(
+            "ecosystems",
+            Value::Choices(ECOSYSTEM_NAMES),
+        )],
         weight: 85,
         ..Claim::EMPTY
     },

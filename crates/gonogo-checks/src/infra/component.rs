@@ -24,23 +24,85 @@ const LOGGING: &str = "loki,elasticsearch,fluentd,fluent-bit,vector,logstash";
 
 /// The item says the component is there.
 const PRESENT: &[&str] = &[
-    "deployed", "configured", "installed", "set up", "running", "provisioned", "added",
-    "present", "in place", "ship*", "bundled",
+    "deployed",
+    "configured",
+    "installed",
+    "set up",
+    "running",
+    "provisioned",
+    "added",
+    "present",
+    "in place",
+    "ship*",
+    "bundled",
 ];
 /// Something narrower than the component being there: its data, its content, its settings,
 /// or an act about it.
 const NARROWER: &[&str] = &[
-    "dashboard*", "session*", "storage", "persist*", "volum*", "retention", "alert*", "rule*",
-    "tested", "test", "working", "backup*", "tun*", "memory", "password*", "auth*", "tls", "ssl",
-    "certificat*", "upgrad*", "version*", "high availability", "ha", "replica*", "scrap*",
-    "target*", "quer*", "rate limit*", "cach*", "evict*", "polic*", "header*", "cors", "gzip",
-    "compression", "timeout*", "apm", "sampl*", "index*", "optional",
+    "dashboard*",
+    "session*",
+    "storage",
+    "persist*",
+    "volum*",
+    "retention",
+    "alert*",
+    "rule*",
+    "tested",
+    "test",
+    "working",
+    "backup*",
+    "tun*",
+    "memory",
+    "password*",
+    "auth*",
+    "tls",
+    "ssl",
+    "certificat*",
+    "upgrad*",
+    "version*",
+    "high availability",
+    "ha",
+    "replica*",
+    "scrap*",
+    "target*",
+    "quer*",
+    "rate limit*",
+    "cach*",
+    "evict*",
+    "polic*",
+    "header*",
+    "cors",
+    "gzip",
+    "compression",
+    "timeout*",
+    "apm",
+    "sampl*",
+    "index*",
+    "optional",
 ];
 /// `infra.component`'s known components as an item may name them.
 const COMPONENT_WORDS: &[&str] = &[
-    "loki", "promtail", "grafana", "jaeger", "jaegertracing", "zipkin", "openzipkin", "tempo",
-    "opentelemetry collector", "otel collector", "otelcol", "pgbouncer", "fluentd", "fluent bit",
-    "fluentbit", "vector", "elasticsearch", "logstash", "kibana", "nginx", "traefik",
+    "loki",
+    "promtail",
+    "grafana",
+    "jaeger",
+    "jaegertracing",
+    "zipkin",
+    "openzipkin",
+    "tempo",
+    "opentelemetry collector",
+    "otel collector",
+    "otelcol",
+    "pgbouncer",
+    "fluentd",
+    "fluent bit",
+    "fluentbit",
+    "vector",
+    "elasticsearch",
+    "logstash",
+    "kibana",
+    "nginx",
+    "traefik",
 ];
 
 /// What the kind verifies: the named component is deployed or configured in the repository.
@@ -61,11 +123,40 @@ const CLAIMS: &[Claim] = &[
         subject: PRESENT,
         qualifiers: &[&["redis", "valkey"]],
         excludes: &[
-            "dashboard*", "session*", "storage", "persist*", "volum*", "retention", "alert*",
-            "tested", "working", "backup*", "tun*", "memory", "maxmemory", "password*", "auth*",
-            "tls", "ssl", "evict*", "polic*", "cach*", "connect*", "ping", "hit*", "aof", "rdb",
-            "keyspace", "timeout*", "optional", "cluster", "elasticache", "memorystore", "upstash",
-            "managed", "cloud",
+            "dashboard*",
+            "session*",
+            "storage",
+            "persist*",
+            "volum*",
+            "retention",
+            "alert*",
+            "tested",
+            "working",
+            "backup*",
+            "tun*",
+            "memory",
+            "maxmemory",
+            "password*",
+            "auth*",
+            "tls",
+            "ssl",
+            "evict*",
+            "polic*",
+            "cach*",
+            "connect*",
+            "ping",
+            "hit*",
+            "aof",
+            "rdb",
+            "keyspace",
+            "timeout*",
+            "optional",
+            "cluster",
+            "elasticache",
+            "memorystore",
+            "upstash",
+            "managed",
+            "cloud",
         ],
         slots: &[Slot::required("name", Value::Read(component_names))],
         weight: 70,
@@ -75,11 +166,40 @@ const CLAIMS: &[Claim] = &[
     // routes): this kind answers only for the service shipped in the repository's stack.
     Claim {
         subject: PRESENT,
-        qualifiers: &[&["prometheus", "alertmanager"], &["compose", "bundled", "helm", "chart*", "manifest*", "stack", "self hosted"]],
+        qualifiers: &[
+            &["prometheus", "alertmanager"],
+            &[
+                "compose",
+                "bundled",
+                "helm",
+                "chart*",
+                "manifest*",
+                "stack",
+                "self hosted",
+            ],
+        ],
         excludes: &[
-            "dashboard*", "retention", "alert rule*", "rule*", "tested", "working", "target*",
-            "scrap*", "quer*", "metric*", "up", "reachable", "healthy", "loaded", "rout*",
-            "receiver*", "notif*", "storage", "persist*", "volum*", "optional",
+            "dashboard*",
+            "retention",
+            "alert rule*",
+            "rule*",
+            "tested",
+            "working",
+            "target*",
+            "scrap*",
+            "quer*",
+            "metric*",
+            "up",
+            "reachable",
+            "healthy",
+            "loaded",
+            "rout*",
+            "receiver*",
+            "notif*",
+            "storage",
+            "persist*",
+            "volum*",
+            "optional",
         ],
         slots: &[Slot::required("name", Value::Read(component_names))],
         weight: 70,
@@ -88,7 +208,13 @@ const CLAIMS: &[Claim] = &[
     // "Centralized logging configured": any log store or a shipper that forwards to one.
     Claim {
         subject: PRESENT,
-        qualifiers: &[&["centrali* logging", "centrali* log*", "central logging", "log aggregation", "log shipping"]],
+        qualifiers: &[&[
+            "centrali* logging",
+            "centrali* log*",
+            "central logging",
+            "log aggregation",
+            "log shipping",
+        ]],
         excludes: NARROWER,
         params: &[("name", LOGGING)],
         weight: 70,
@@ -125,7 +251,11 @@ fn component_names(text: &Text<'_>) -> Option<String> {
     }
     for pair in found.windows(2) {
         let between = &lower[pair[0].2..pair[1].1];
-        if between.contains(" and ") || between.contains(',') || between.contains('+') || between.contains('&') {
+        if between.contains(" and ")
+            || between.contains(',')
+            || between.contains('+')
+            || between.contains('&')
+        {
             return None;
         }
     }
@@ -1027,7 +1157,10 @@ mod tests {
             name("Nginx fallback deployed for the maintenance page").as_deref(),
             Some("nginx")
         );
-        assert_eq!(name("Promtail ships container logs").as_deref(), Some("promtail"));
+        assert_eq!(
+            name("Promtail ships container logs").as_deref(),
+            Some("promtail")
+        );
         for t in DOC.not_phrases {
             assert_eq!(name(t), None, "{t}");
         }

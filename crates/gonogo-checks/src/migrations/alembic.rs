@@ -12,18 +12,41 @@ use gonogo_core::{
 pub struct MigrationsAlembic;
 
 /// Words that place an item among migrations (in the item or its headings).
-const MIGRATIONS: &[&str] = &["migrat*", "alembic", "django", "flyway", "sqlx", "prisma", "schema"];
+const MIGRATIONS: &[&str] = &[
+    "migrat*", "alembic", "django", "flyway", "sqlx", "prisma", "schema",
+];
 
 /// Asking for the migrations to be applied, tested or run somewhere is another kind's question.
 const NOT_HISTORY: &[&str] = &[
-    "applied", "tested", "test", "staging", "kubernetes", "k8s", "job", "rehears*", "run",
+    "applied",
+    "tested",
+    "test",
+    "staging",
+    "kubernetes",
+    "k8s",
+    "job",
+    "rehears*",
+    "run",
     "executed",
 ];
 
 /// What the kind verifies: the migration history is one unbroken line whose downgrades exist.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["single head", "one head", "multiple heads", "single leaf", "one leaf", "linear chain", "linear history", "migration chain", "unbroken chain", "no branch*", "no conflicting migration*", "conflicting migration*"],
+        subject: &[
+            "single head",
+            "one head",
+            "multiple heads",
+            "single leaf",
+            "one leaf",
+            "linear chain",
+            "linear history",
+            "migration chain",
+            "unbroken chain",
+            "no branch*",
+            "no conflicting migration*",
+            "conflicting migration*",
+        ],
         qualifiers: &[MIGRATIONS],
         support: &["alembic", "django", "per app"],
         excludes: NOT_HISTORY,
@@ -34,7 +57,16 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // A bare "rollback scripts" may be any plan to undo the release: the item must say
         // they are the migrations'.
-        subject: &["migration rollback*", "rollback migration*", "migration* rollback*", "downgrad*", "down migration*", "reverse migration*", "migration* reversible", "migration* are reversible"],
+        subject: &[
+            "migration rollback*",
+            "rollback migration*",
+            "migration* rollback*",
+            "downgrad*",
+            "down migration*",
+            "reverse migration*",
+            "migration* reversible",
+            "migration* are reversible",
+        ],
         qualifiers: &[MIGRATIONS],
         support: &["prepared", "written", "every", "all", "exist*"],
         excludes: NOT_HISTORY,
@@ -377,16 +409,20 @@ mod tests {
         use crate::util::testing::{recognise, recognise_in};
         let ctx = ["Database Migrations"];
         assert!(recognise(&MigrationsAlembic, "Migration rollback scripts prepared").is_some());
-        assert!(recognise_in(&MigrationsAlembic, "Every migration has a downgrade", &ctx).is_some());
+        assert!(
+            recognise_in(&MigrationsAlembic, "Every migration has a downgrade", &ctx).is_some()
+        );
         // Any plan to undo a release has rollback scripts; tested ones are a drill.
         assert!(recognise_in(&MigrationsAlembic, "Rollback scripts prepared", &ctx).is_none());
         assert!(recognise_in(&MigrationsAlembic, "Downgrade tested on the copy", &ctx).is_none());
         assert_eq!(
-            recognise(&MigrationsAlembic, "Django migrations have a single leaf per app")
-                .and_then(|p| p.str("tool").map(String::from))
-                .as_deref(),
+            recognise(
+                &MigrationsAlembic,
+                "Django migrations have a single leaf per app"
+            )
+            .and_then(|p| p.str("tool").map(String::from))
+            .as_deref(),
             Some("django")
         );
     }
-
 }

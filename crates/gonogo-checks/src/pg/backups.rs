@@ -17,9 +17,25 @@ const MAX_ENTRIES: usize = 10_000;
 
 /// Backups of something else, or an act about them rather than their being current.
 const NOT_CURRENT: &[&str] = &[
-    "restor*", "tested", "test", "documented", "volum*", "redis", "s3 bucket", "code",
-    "retention", "retained", "encrypt*", "offsite", "off site", "cross region", "immutable",
-    "rto", "rpo", "monitor*", "alert*",
+    "restor*",
+    "tested",
+    "test",
+    "documented",
+    "volum*",
+    "redis",
+    "s3 bucket",
+    "code",
+    "retention",
+    "retained",
+    "encrypt*",
+    "offsite",
+    "off site",
+    "cross region",
+    "immutable",
+    "rto",
+    "rpo",
+    "monitor*",
+    "alert*",
 ];
 
 /// What the kind verifies: the database is backed up now (archiving or recent backup files).
@@ -27,7 +43,21 @@ const CLAIMS: &[Claim] = &[
     // A backup the release itself takes must be recent, not merely scheduled.
     Claim {
         subject: &["backup*", "pg dump", "pg_dump", "snapshot*"],
-        qualifiers: &[DATABASE, &["take", "taken", "took", "taking", "made before", "done before", "before migrat*", "before the migrat*", "before deploy*", "before the release"]],
+        qualifiers: &[
+            DATABASE,
+            &[
+                "take",
+                "taken",
+                "took",
+                "taking",
+                "made before",
+                "done before",
+                "before migrat*",
+                "before the migrat*",
+                "before deploy*",
+                "before the release",
+            ],
+        ],
         excludes: NOT_CURRENT,
         params: &[("max_age", "6h")],
         weight: 85,
@@ -36,17 +66,59 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["backup*", "database snapshot*", "db snapshot*"],
         qualifiers: &[DATABASE],
-        support: &["configur*", "enabled", "running", "scheduled", "automat*", "in place", "implemented", "current", "recent", "strategy", "daily", "nightly", "hourly"],
+        support: &[
+            "configur*",
+            "enabled",
+            "running",
+            "scheduled",
+            "automat*",
+            "in place",
+            "implemented",
+            "current",
+            "recent",
+            "strategy",
+            "daily",
+            "nightly",
+            "hourly",
+        ],
         excludes: NOT_CURRENT,
-        slots: &[Slot::optional("max_age", Value::Choice(&[("daily", "25h"), ("nightly", "25h"), ("every night", "25h"), ("every day", "25h"), ("hourly", "2h"), ("every hour", "2h")]))],
+        slots: &[Slot::optional(
+            "max_age",
+            Value::Choice(&[
+                ("daily", "25h"),
+                ("nightly", "25h"),
+                ("every night", "25h"),
+                ("every day", "25h"),
+                ("hourly", "2h"),
+                ("every hour", "2h"),
+            ]),
+        )],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["wal archiv*", "archive mode", "archive_mode", "archive command", "pitr", "point in time recovery", "wal g", "pgbackrest", "barman"],
+        subject: &[
+            "wal archiv*",
+            "archive mode",
+            "archive_mode",
+            "archive command",
+            "pitr",
+            "point in time recovery",
+            "wal g",
+            "pgbackrest",
+            "barman",
+        ],
         support: &["enabled", "configur*", "on", "running"],
         // A provider's add-on is switched on in its console, not in the server's settings.
-        excludes: &["add on", "addon", "restor*", "tested", "documented", "rto", "rpo"],
+        excludes: &[
+            "add on",
+            "addon",
+            "restor*",
+            "tested",
+            "documented",
+            "rto",
+            "rpo",
+        ],
         weight: 85,
         ..Claim::EMPTY
     },

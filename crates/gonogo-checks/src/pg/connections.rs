@@ -11,8 +11,22 @@ pub struct PgConnections;
 
 /// Connections of something other than the server's own limit.
 const OTHER_CONNECTIONS: &[&str] = &[
-    "pgbouncer", "redis", "http", "keep alive", "keepalive", "websocket*", "upstream", "tls",
-    "ssl", "encrypt*", "timeout*", "retr*", "leak*", "string*", "secret*", "credential*",
+    "pgbouncer",
+    "redis",
+    "http",
+    "keep alive",
+    "keepalive",
+    "websocket*",
+    "upstream",
+    "tls",
+    "ssl",
+    "encrypt*",
+    "timeout*",
+    "retr*",
+    "leak*",
+    "string*",
+    "secret*",
+    "credential*",
 ];
 
 /// What the kind verifies: the share of `max_connections` in use is below a bound.
@@ -29,8 +43,24 @@ const CLAIMS: &[Claim] = &[
     // The pools' headroom stated without a number: every pool's connections end on the
     // server, so the server's share in use answers it with the default bound.
     Claim {
-        subject: &["connection pool*", "pool exhaustion", "connection exhaustion", "connections exhausted"],
-        qualifiers: &[DATABASE, &["exhaust*", "adequate", "sufficient", "sized", "headroom", "saturat*", "enough"]],
+        subject: &[
+            "connection pool*",
+            "pool exhaustion",
+            "connection exhaustion",
+            "connections exhausted",
+        ],
+        qualifiers: &[
+            DATABASE,
+            &[
+                "exhaust*",
+                "adequate",
+                "sufficient",
+                "sized",
+                "headroom",
+                "saturat*",
+                "enough",
+            ],
+        ],
         excludes: OTHER_CONNECTIONS,
         weight: 75,
         ..Claim::EMPTY

@@ -20,7 +20,18 @@ const CLAIMS: &[Claim] = &[Claim {
     // The check reads a count, so the item must ask for none.
     qualifiers: &[&["no", "zero", "0", "none", "free", "without"]],
     support: &["database", "db", "postgr*", "detected", "recorded"],
-    excludes: &["java", "thread*", "goroutin*", "mysql", "mongo*", "mutex*", "retr*", "handl*", "tested", "detection"],
+    excludes: &[
+        "java",
+        "thread*",
+        "goroutin*",
+        "mysql",
+        "mongo*",
+        "mutex*",
+        "retr*",
+        "handl*",
+        "tested",
+        "detection",
+    ],
     slots: &[Slot::optional("window", Value::Read(watch_window))],
     weight: 80,
     ..Claim::EMPTY

@@ -12,8 +12,20 @@ pub struct PgFkIndexed;
 
 /// Indexes of something other than the database's tables.
 const OTHER_INDEXES: &[&str] = &[
-    "search", "elastic*", "opensearch", "rebuil*", "reindex*", "google", "sitemap*", "seo",
-    "vector", "full text", "fulltext", "bloat*", "unused", "duplicat*",
+    "search",
+    "elastic*",
+    "opensearch",
+    "rebuil*",
+    "reindex*",
+    "google",
+    "sitemap*",
+    "seo",
+    "vector",
+    "full text",
+    "fulltext",
+    "bloat*",
+    "unused",
+    "duplicat*",
 ];
 
 /// What the kind verifies: every foreign key has an index that supports it.
@@ -30,7 +42,10 @@ const CLAIMS: &[Claim] = &[
     // the ones under its foreign keys.
     Claim {
         subject: &["index*"],
-        qualifiers: &[&["verified", "checked", "in place", "present"], &["query", "database", "db", "postgr*", "sql", "tabl*"]],
+        qualifiers: &[
+            &["verified", "checked", "in place", "present"],
+            &["query", "database", "db", "postgr*", "sql", "tabl*"],
+        ],
         excludes: OTHER_INDEXES,
         weight: 70,
         ..Claim::EMPTY

@@ -15,7 +15,17 @@ const CLAIMS: &[Claim] = &[Claim {
     subject: &["foreign key*", "fk", "fks", "constraint*", "not valid"],
     qualifiers: &[&["validat*", "valid", "enforced"]],
     support: &["all", "every", "database", "postgr*"],
-    excludes: &["input", "request*", "payload*", "form*", "schema validat*", "json", "api", "tested", "index*"],
+    excludes: &[
+        "input",
+        "request*",
+        "payload*",
+        "form*",
+        "schema validat*",
+        "json",
+        "api",
+        "tested",
+        "index*",
+    ],
     weight: 80,
     ..Claim::EMPTY
 }];

@@ -221,9 +221,17 @@ pub fn schemas(params: &Params, key: &str) -> Result<Option<Vec<String>>, ParamE
 
 /// Words that place an item in a relational database (any one, in the item or its headings).
 pub(crate) const DATABASE: &[&str] = &[
-    "postgr*", "pg", "psql", "databas*", "db", "rds", "aurora", "cloud sql", "supabase", "sql",
+    "postgr*",
+    "pg",
+    "psql",
+    "databas*",
+    "db",
+    "rds",
+    "aurora",
+    "cloud sql",
+    "supabase",
+    "sql",
 ];
-
 
 /// A PostgreSQL quoted identifier, for messages (`public.orders`).
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
@@ -256,24 +264,103 @@ mod tests {
     #[test]
     fn items_bind_with_the_values_they_state() {
         let cases: &[(&dyn CheckKind, &str, &[&str], &[&str])] = &[
-            (&super::backups::PgBackups, "Take full database backup", &[], &["max_age=6h"]),
-            (&super::backups::PgBackups, "Daily database backups configured", &[], &["max_age=25h"]),
-            (&super::backups::PgBackups, "Are nightly database backups running?", &[], &["max_age=25h"]),
-            (&super::backups::PgBackups, "PostgreSQL WAL archiving enabled", &[], &[]),
-            (&super::connections::PgConnections, "DB connection usage < 60%", &[], &["max=60"]),
-            (&super::connections::PgConnections, "Database connection pool adequate", &[], &[]),
-            (&super::deadlocks::PgDeadlocks, "No database deadlocks during a 30s watch", &[], &["window=30s"]),
-            (&super::deadlocks::PgDeadlocks, "No deadlocks in the last 24 hours", &[], &[]),
-            (&super::replication::PgReplication, "Replication lag under 10s on both replicas", &[], &["max_lag=10s", "min=2"]),
-            (&super::rls::PgRls, "RLS enabled on `public` and `storage`, except `public.waitlist`", &[], &["exclude=public.waitlist", "schemas=public,storage"]),
-            (&super::slow_queries::PgSlowQueries, "No slow database queries (> 300ms)", &[], &["max=300ms"]),
-            (&super::slow_queries::PgSlowQueries, "No statement averages over 100ms across 50+ calls", &["Database"], &["max=100ms", "min_calls=50"]),
-            (&super::migrations_applied::PgMigrationsApplied, "Django migrations applied to production", &[], &["tool=django"]),
-            (&super::fk_indexed::PgFkIndexed, "Update indexes if needed", &[], &[]),
-            (&super::fk_validated::PgFkValidated, "All constraints validated", &[], &[]),
+            (
+                &super::backups::PgBackups,
+                "Take full database backup",
+                &[],
+                &["max_age=6h"],
+            ),
+            (
+                &super::backups::PgBackups,
+                "Daily database backups configured",
+                &[],
+                &["max_age=25h"],
+            ),
+            (
+                &super::backups::PgBackups,
+                "Are nightly database backups running?",
+                &[],
+                &["max_age=25h"],
+            ),
+            (
+                &super::backups::PgBackups,
+                "PostgreSQL WAL archiving enabled",
+                &[],
+                &[],
+            ),
+            (
+                &super::connections::PgConnections,
+                "DB connection usage < 60%",
+                &[],
+                &["max=60"],
+            ),
+            (
+                &super::connections::PgConnections,
+                "Database connection pool adequate",
+                &[],
+                &[],
+            ),
+            (
+                &super::deadlocks::PgDeadlocks,
+                "No database deadlocks during a 30s watch",
+                &[],
+                &["window=30s"],
+            ),
+            (
+                &super::deadlocks::PgDeadlocks,
+                "No deadlocks in the last 24 hours",
+                &[],
+                &[],
+            ),
+            (
+                &super::replication::PgReplication,
+                "Replication lag under 10s on both replicas",
+                &[],
+                &["max_lag=10s", "min=2"],
+            ),
+            (
+                &super::rls::PgRls,
+                "RLS enabled on `public` and `storage`, except `public.waitlist`",
+                &[],
+                &["exclude=public.waitlist", "schemas=public,storage"],
+            ),
+            (
+                &super::slow_queries::PgSlowQueries,
+                "No slow database queries (> 300ms)",
+                &[],
+                &["max=300ms"],
+            ),
+            (
+                &super::slow_queries::PgSlowQueries,
+                "No statement averages over 100ms across 50+ calls",
+                &["Database"],
+                &["max=100ms", "min_calls=50"],
+            ),
+            (
+                &super::migrations_applied::PgMigrationsApplied,
+                "Django migrations applied to production",
+                &[],
+                &["tool=django"],
+            ),
+            (
+                &super::fk_indexed::PgFkIndexed,
+                "Update indexes if needed",
+                &[],
+                &[],
+            ),
+            (
+                &super::fk_validated::PgFkValidated,
+                "All constraints validated",
+                &[],
+                &[],
+            ),
         ];
         for (kind, text, context, want) in cases {
-            assert_eq!(bound(*kind, text, context), Some(want.iter().map(|s| s.to_string()).collect()), "{text}");
+            assert_eq!(
+                bound(*kind, text, context),
+                Some(want.iter().map(|s| s.to_string()).collect()),
+                "{text}"
+            );
         }
     }
 
@@ -288,7 +375,10 @@ mod tests {
             "Connection pooling configured (PgBouncer)",
             "Kubernetes replicas set to 3",
         ] {
-            for kind in crate::registry().iter().filter(|k| k.id().starts_with("pg.")) {
+            for kind in crate::registry()
+                .iter()
+                .filter(|k| k.id().starts_with("pg."))
+            {
                 assert_eq!(recognise(kind, text), None, "{text} bound to {}", kind.id());
             }
         }

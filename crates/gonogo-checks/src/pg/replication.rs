@@ -15,10 +15,48 @@ pub struct PgReplication;
 
 /// What the kind verifies: the database has streaming replicas, with replay lag under a bound.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["read replica*", "replication", "replica lag", "streaming replica*", "standby*", "hot standby", "database replica*", "db replica*", "postgr* replica*"],
-    support: &["database", "db", "postgr*", "streaming", "healthy", "configur*", "set up"],
+    subject: &[
+        "read replica*",
+        "replication",
+        "replica lag",
+        "streaming replica*",
+        "standby*",
+        "hot standby",
+        "database replica*",
+        "db replica*",
+        "postgr* replica*",
+    ],
+    support: &[
+        "database",
+        "db",
+        "postgr*",
+        "streaming",
+        "healthy",
+        "configur*",
+        "set up",
+    ],
     // Replicas of other stores, and acts (failover drills, promotion) the count cannot show.
-    excludes: &["redis", "kafka", "kubernetes", "k8s", "pod*", "s3", "bucket*", "mongo*", "elastic*", "cross region", "failover", "promot*", "tested", "logical replication", "cdc", "debezium", "for more than", "for over", "sustained"],
+    excludes: &[
+        "redis",
+        "kafka",
+        "kubernetes",
+        "k8s",
+        "pod*",
+        "s3",
+        "bucket*",
+        "mongo*",
+        "elastic*",
+        "cross region",
+        "failover",
+        "promot*",
+        "tested",
+        "logical replication",
+        "cdc",
+        "debezium",
+        "for more than",
+        "for over",
+        "sustained",
+    ],
     slots: &[
         Slot::optional("max_lag", Value::Duration),
         Slot::optional("min", Value::Read(replica_count)),
@@ -34,7 +72,10 @@ fn replica_count(text: &Text<'_>) -> Option<String> {
         regex::Regex::new(r"(?i)\b(both|two|three|four|\d+)\s+(?:read\s+|streaming\s+|hot\s+)?(?:replicas|standbys)\b")
             .expect("valid regex")
     });
-    let n = match count.captures(&text.plain)?[1].to_ascii_lowercase().as_str() {
+    let n = match count.captures(&text.plain)?[1]
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "both" | "two" => 2,
         "three" => 3,
         "four" => 4,

@@ -22,15 +22,39 @@ pub struct PgSchemaApplied;
 
 /// Wording about something other than the schema being in the database.
 const NOT_APPLIED: &[&str] = &[
-    "tested", "test", "staging", "documented", "documentation", "verify", "verified", "review*",
-    "changes", "backup*", "rollback", "migration*", "lint*", "diff*", "drift",
+    "tested",
+    "test",
+    "staging",
+    "documented",
+    "documentation",
+    "verify",
+    "verified",
+    "review*",
+    "changes",
+    "backup*",
+    "rollback",
+    "migration*",
+    "lint*",
+    "diff*",
+    "drift",
 ];
 
 /// What the kind verifies: every object the named SQL file creates exists in the database.
 const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["schema", "sql"],
-        qualifiers: &[&["applied", "loaded", "created", "deployed", "installed", "executed", "imported", "in place", "set up", "present"]],
+        qualifiers: &[&[
+            "applied",
+            "loaded",
+            "created",
+            "deployed",
+            "installed",
+            "executed",
+            "imported",
+            "in place",
+            "set up",
+            "present",
+        ]],
         excludes: NOT_APPLIED,
         slots: &[Slot::required("file", Value::Read(sql_file))],
         weight: 85,

@@ -18,14 +18,34 @@ const LISTED: i64 = 20;
 
 /// Acts on slow queries, or slowness the statistics do not show.
 const NOT_MEAN_TIME: &[&str] = &[
-    "log*", "review*", "dashboard*", "alert*", "monitor*", "identified", "optimi*", "analy*",
-    "explain", "index*", "load test*", "api", "endpoint*", "p95", "p99", "percentile",
+    "log*",
+    "review*",
+    "dashboard*",
+    "alert*",
+    "monitor*",
+    "identified",
+    "optimi*",
+    "analy*",
+    "explain",
+    "index*",
+    "load test*",
+    "api",
+    "endpoint*",
+    "p95",
+    "p99",
+    "percentile",
 ];
 
 /// What the kind verifies: no statement is slower on average than a bound.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["slow quer*", "slow statement*", "slow database quer*", "slow db quer*", "slow sql"],
+        subject: &[
+            "slow quer*",
+            "slow statement*",
+            "slow database quer*",
+            "slow db quer*",
+            "slow sql",
+        ],
         support: &["no", "none", "under", "below", "database", "db", "postgr*"],
         excludes: NOT_MEAN_TIME,
         slots: &[Slot::optional("max", Value::Duration)],
@@ -35,13 +55,30 @@ const CLAIMS: &[Claim] = &[
     // No bound stated: the default (500 ms mean) says whether performance held.
     Claim {
         subject: &["query performance", "query latency", "query time*"],
-        qualifiers: &[DATABASE, &["stable", "acceptable", "normal", "ok", "healthy", "no regress*", "not regress*"]],
+        qualifiers: &[
+            DATABASE,
+            &[
+                "stable",
+                "acceptable",
+                "normal",
+                "ok",
+                "healthy",
+                "no regress*",
+                "not regress*",
+            ],
+        ],
         excludes: NOT_MEAN_TIME,
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["statement*", "sql quer*", "database quer*", "db quer*", "pg stat statements"],
+        subject: &[
+            "statement*",
+            "sql quer*",
+            "database quer*",
+            "db quer*",
+            "pg stat statements",
+        ],
         qualifiers: &[&["averag*", "mean"]],
         excludes: NOT_MEAN_TIME,
         slots: &[
