@@ -65,22 +65,28 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["backup*", "database snapshot*", "db snapshot*"],
-        qualifiers: &[DATABASE],
-        support: &[
-            "configur*",
-            "enabled",
-            "running",
-            "scheduled",
-            "automat*",
-            "in place",
-            "implemented",
-            "current",
-            "recent",
-            "strategy",
-            "daily",
-            "nightly",
-            "hourly",
+        // The item must say backups are being made; where they are kept or how is more
+        // than the check reads.
+        qualifiers: &[
+            DATABASE,
+            &[
+                "configur*",
+                "enabled",
+                "running",
+                "scheduled",
+                "automat*",
+                "in place",
+                "implemented",
+                "current",
+                "recent",
+                "daily",
+                "nightly",
+                "hourly",
+                "set up",
+                "active",
+            ],
         ],
+        support: &["strategy"],
         excludes: NOT_CURRENT,
         slots: &[Slot::optional(
             "max_age",

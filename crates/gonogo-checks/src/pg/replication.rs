@@ -56,6 +56,10 @@ const CLAIMS: &[Claim] = &[Claim {
         "for more than",
         "for over",
         "sustained",
+        "slot*",
+        "monitor*",
+        "alert*",
+        "dashboard*",
     ],
     slots: &[
         Slot::optional("max_lag", Value::Duration),
