@@ -261,9 +261,17 @@ mod tests {
         Some(kv)
     }
 
+    /// A kind, an item, its headings and the parameters it must bind with.
+    type Case = (
+        &'static dyn CheckKind,
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
     #[test]
     fn items_bind_with_the_values_they_state() {
-        let cases: &[(&dyn CheckKind, &str, &[&str], &[&str])] = &[
+        let cases: &[Case] = &[
             (
                 &super::backups::PgBackups,
                 "Take full database backup",
