@@ -2,9 +2,8 @@
 //! policies, keep database data on volumes, wait for healthy dependencies and carry no inline
 //! secrets or weak fallbacks.
 
-use crate::util::{
-    absent, blocking, inventory, is_reference, normalise, rule_groups, unreadable, wants,
-};
+use crate::util::{absent, blocking, inventory, is_reference, rule_groups, unreadable, wants};
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status, redact_secret,
@@ -24,6 +23,244 @@ const RULES: &[&str] = &[
     "depends",
     "secrets",
     "ports",
+];
+
+/// Words that place an item in a compose stack (in the item or its headings).
+const COMPOSE: &[&str] = &["compose", "docker stack", "swarm"];
+
+/// Stateful services by the names an item gives them, as `image=` selects them.
+const STATEFUL_NAMES: &[(&str, &str)] = &[
+    ("postgresql", "postgres"),
+    ("postgres", "postgres"),
+    ("mysql", "mysql"),
+    ("mariadb", "mariadb"),
+    ("mongodb", "mongo"),
+    ("mongo", "mongo"),
+    ("redis", "redis"),
+    ("valkey", "valkey"),
+    ("elasticsearch", "elasticsearch"),
+    ("rabbitmq", "rabbitmq"),
+];
+
+/// What the kind verifies, rule group by rule group.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["healthcheck*", "health check*"],
+        qualifiers: &[COMPOSE],
+        support: &["defined", "declared", "every service", "all service"],
+        excludes: &[
+            "dockerfil*",
+            "instruction",
+            "endpoint*",
+            "tested",
+            "monitor*",
+            "load balancer*",
+            "kubernetes",
+            "k8s",
+            "prob*",
+        ],
+        params: &[("rules", "healthcheck")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["restart*", "restart polic*", "unless stopped"],
+        qualifiers: &[COMPOSE],
+        support: &["automatic*", "every service", "all service", "polic*"],
+        excludes: &[
+            "tested",
+            "drill*",
+            "reboot test*",
+            "kubernetes",
+            "k8s",
+            "pod*",
+        ],
+        params: &[("rules", "restart")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // Database data on a volume; in a cluster that is a PersistentVolumeClaim, not compose.
+    Claim {
+        subject: &[
+            "persistent volum*",
+            "data volum*",
+            "named volum*",
+            "persistent storage",
+            "volume for data",
+            "data directory",
+        ],
+        support: &["configur*", "mounted", "defined"],
+        excludes: &[
+            "kubernetes",
+            "k8s",
+            "pvc*",
+            "persistentvolumeclaim*",
+            "storage class*",
+            "backup*",
+            "snapshot*",
+            "encrypt*",
+            "resiz*",
+            "tested",
+            "aof",
+            "rdb",
+        ],
+        params: &[("rules", "volumes")],
+        slots: &[Slot::optional("image", Value::Choice(STATEFUL_NAMES))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["imag*", "image tag*", "tag*", "latest"],
+        qualifiers: &[
+            &[
+                "pinned",
+                "pin",
+                "latest",
+                "released version*",
+                "fixed version*",
+                "digest*",
+            ],
+            COMPOSE,
+        ],
+        excludes: &[
+            "base imag*",
+            "dockerfil*",
+            "from",
+            "kubernetes",
+            "k8s",
+            "helm",
+            "scan*",
+            "signed",
+            "sign*",
+            "published",
+            "push*",
+            "built",
+            "build*",
+            "registry",
+        ],
+        params: &[("rules", "pinned")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "weak default*",
+            "weak fallback*",
+            "default password*",
+            "fallback password*",
+            "fallback valu*",
+            "inline secret*",
+            "literal secret*",
+            "hardcoded secret*",
+            "hard coded secret*",
+            "plaintext secret*",
+            "secret*",
+            "password*",
+            "credential*",
+        ],
+        qualifiers: &[COMPOSE],
+        support: &["environment", "env", "no", "never"],
+        excludes: &[
+            "rotat*",
+            "vault",
+            "manager",
+            "scan*",
+            "git histor*",
+            "env file*",
+            "dotenv",
+            "tracked",
+            "generat*",
+            "installer",
+            "dockerfil*",
+            "kubernetes",
+            "k8s",
+        ],
+        params: &[("rules", "secrets")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "service healthy",
+            "depends on",
+            "dependency order",
+            "start order*",
+            "startup order",
+            "start only after",
+        ],
+        qualifiers: &[&["compose", "servic*", "container*", "stack", "healthy"]],
+        excludes: &[
+            "kubernetes",
+            "k8s",
+            "pod*",
+            "init container*",
+            "releas*",
+            "pr",
+            "merg*",
+        ],
+        params: &[("rules", "depends")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "database port*",
+            "db port*",
+            "published port*",
+            "exposed port*",
+            "port*",
+        ],
+        qualifiers: &[
+            COMPOSE,
+            &[
+                "publish*",
+                "expos*",
+                "bound",
+                "bind",
+                "localhost",
+                "127 0 0 1",
+                "internal",
+            ],
+        ],
+        excludes: &[
+            "firewall",
+            "security group*",
+            "kubernetes",
+            "k8s",
+            "scan*",
+            "tls",
+        ],
+        params: &[("rules", "ports")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // The stack as a whole: every rule group.
+    Claim {
+        subject: &[
+            "docker stack",
+            "compose stack",
+            "compose file*",
+            "docker compose",
+            "compose",
+        ],
+        qualifiers: &[&["validat*", "valid", "lint*", "best practic*"]],
+        // A script named in the item is the command that validates: `cmd.succeeds` runs it.
+        excludes: &[
+            "tested",
+            "up",
+            "running",
+            "healthy",
+            "build*",
+            "deploy*",
+            "start*",
+            "kubernetes",
+            "k8s",
+            "script*",
+            "sh",
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
 ];
 
 static DOC: CheckDoc = CheckDoc {
@@ -63,10 +300,10 @@ with `required=true`. A file that does not parse is `compose-parse-error` at its
         "compose.lint rules=volumes image=postgres",
         "compose.lint rules=secrets,pinned required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "PostgreSQL persistent volumes configured",
-        "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
+        "Docker compose stack validated",
         "Redis persistent volume configured",
         "docker-compose services have healthchecks",
         "Docker stack validation passed",
@@ -702,8 +939,11 @@ volumes:
 
     #[test]
     fn persistent_volume_item_checks_only_postgres_volumes() {
-        let r = crate::util::testing::recognise(&ComposeLint, "PostgreSQL persistent volumes configured")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &ComposeLint,
+            "PostgreSQL persistent volumes configured",
+        )
+        .unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&ComposeLint, &[("compose.yaml", BAD)], &kv);
         assert_eq!(

@@ -4,7 +4,9 @@
 use crate::support::requirements::{
     ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
-use crate::util::{blocking, inventory, normalise, unreadable};
+use crate::util::{blocking, inventory, unreadable};
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value, values};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -24,6 +26,144 @@ const SENTRY: &str = "sentry-sdk,@sentry/*,sentry,github.com/getsentry/sentry-go
 /// What "OpenTelemetry" (and "distributed tracing enabled") means in each ecosystem.
 const OTEL: &str = "opentelemetry*,@opentelemetry/*,go.opentelemetry.io/*";
 const TRACING: &str = "opentelemetry*,@opentelemetry/*,go.opentelemetry.io/*,ddtrace,dd-trace,jaeger-client,elastic-apm,elastic-apm-node";
+
+/// The item says the library is part of the project.
+const IN_USE: &[&str] = &[
+    "configur*",
+    "installed",
+    "integrated",
+    "added",
+    "enabled",
+    "set up",
+    "in place",
+    "used",
+    "wired",
+    "declared",
+    "via",
+];
+/// What an observability library does, as an item says it.
+const OBSERVABILITY: &[&str] = &[
+    "logging",
+    "logger",
+    "log",
+    "tracing",
+    "trac*",
+    "metric*",
+    "instrument*",
+    "error tracking",
+    "error reporting",
+    "apm",
+    "profiling",
+    "telemetry",
+];
+/// Acts on the library's output, or its settings: more than the library being declared.
+const NARROWER: &[&str] = &[
+    "alert*",
+    "dashboard*",
+    "releas*",
+    "source map*",
+    "sourcemap*",
+    "dsn",
+    "rout*",
+    "on call",
+    "slack",
+    "pagerduty",
+    "notif*",
+    "tested",
+    "triag*",
+    "reviewed",
+    "quota",
+    "sampl*",
+    "propagat*",
+    "collector",
+    "otelcol",
+    "retention",
+    "redact*",
+    "pii",
+    "level*",
+];
+
+/// What the kind verifies: the library is a declared dependency.
+const CLAIMS: &[Claim] = &[
+    // "Structured logging configured (structlog)": the library in parentheses or a code span.
+    Claim {
+        subject: OBSERVABILITY,
+        qualifiers: &[IN_USE],
+        excludes: NARROWER,
+        slots: &[Slot::required("name", Value::Read(named_library))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: DISTINCT_LIBS,
+        qualifiers: &[IN_USE],
+        excludes: NARROWER,
+        slots: &[Slot::required("name", Value::Read(named_library))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["sentry"],
+        qualifiers: &[IN_USE],
+        excludes: NARROWER,
+        params: &[("name", SENTRY)],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["opentelemetry", "otel", "open telemetry"],
+        qualifiers: &[IN_USE],
+        excludes: NARROWER,
+        params: &[("name", OTEL)],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // A tracing SDK of any vendor; the backend it reports to is `infra.component`'s.
+    Claim {
+        subject: &["distributed tracing"],
+        qualifiers: &[&["enabled", "configur*", "instrument*", "in place", "set up"]],
+        excludes: &[
+            "jaeger",
+            "zipkin",
+            "tempo",
+            "backend",
+            "sampl*",
+            "propagat*",
+            "dashboard*",
+            "tested",
+            "collector",
+        ],
+        params: &[("name", TRACING)],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+];
+
+/// The library the item names: a code span as written (`opentelemetry`), else the word in
+/// parentheses ("(structlog)", "(Sentry)"), else a known library named in the text.
+fn named_library(text: &Text<'_>) -> Option<String> {
+    static PAREN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\(\s*([@A-Za-z0-9][A-Za-z0-9._/@*-]*)\s*\)").expect("regex"));
+    if let Some(code) = values::code(text.display) {
+        let plain = code.to_lowercase();
+        let package = |c: char| c.is_ascii_alphanumeric() || "-_./@*".contains(c);
+        return lib_name(&plain)
+            .map(|_| code.to_string())
+            .filter(|c| c.chars().all(package));
+    }
+    if let Some(c) = PAREN.captures(&text.plain) {
+        return lib_name(&c[1].to_lowercase());
+    }
+    let lower = text.plain.to_lowercase();
+    DISTINCT_LIBS
+        .iter()
+        .find(|lib| {
+            lower
+                .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                .any(|w| w == **lib)
+        })
+        .map(|lib| lib.to_string())
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -62,7 +202,7 @@ jaeger-client, Elastic APM).",
         "deps.declared name=sentry-sdk,@sentry/*",
         "deps.declared name=opentelemetry* ecosystem=python",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Structured logging configured (structlog)",
         "Sentry error tracking configured",
@@ -92,21 +232,17 @@ jaeger-client, Elastic APM).",
     ],
 };
 
-/// Libraries whose parenthesised name binds an item about what they do.
-const KNOWN_LIBS: &[&str] = &[
+/// Libraries whose names say what they are: named anywhere in an item about them, they are
+/// the library asked for.
+const DISTINCT_LIBS: &[&str] = &[
     "structlog",
     "loguru",
     "python-json-logger",
     "pino",
     "winston",
     "bunyan",
-    "zap",
     "zerolog",
     "logrus",
-    "slog",
-    "tracing",
-    "sentry-sdk",
-    "opentelemetry",
     "prometheus-client",
     "prometheus_client",
     "prom-client",
@@ -115,19 +251,6 @@ const KNOWN_LIBS: &[&str] = &[
     "newrelic",
     "elastic-apm",
 ];
-
-/// Words that make an item about an observability library.
-static OBSERVABILITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(logging|logger|logs?|tracing|traces?|metrics|instrument\w*|error tracking|error reporting|apm|profiling|telemetry)\b").expect("regex")
-});
-
-static PAREN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\(\s*([@a-z0-9][a-z0-9._/@*-]*)\s*\)").expect("regex"));
-
-static VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(configured|installed|integrated|added|enabled|set up|in place|used|wired)\b")
-        .expect("regex")
-});
 
 fn lib_name(paren: &str) -> Option<String> {
     const FILES: &[&str] = &[

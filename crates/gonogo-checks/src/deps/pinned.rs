@@ -4,19 +4,123 @@
 use crate::support::requirements::{
     ReqLine, logical_lines, normalise_rel, parent_dir, parse_req_line, rel_join,
 };
-use crate::util::{inventory_blocking, normalise};
+use crate::util::inventory_blocking;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
 };
 use gonogo_repo::{read_text, resolve_in_repo};
-use regex::Regex;
 use std::collections::{BTreeSet, HashSet};
-use std::sync::LazyLock;
 
 pub struct DepsPinned;
 
 const ECOSYSTEMS: &[&str] = &["python", "node", "rust", "go"];
+
+/// The ecosystems as an item names them, its languages or its files.
+const ECOSYSTEM_NAMES: &[(&str, &str)] = &[
+    ("python", "python"),
+    ("pip", "python"),
+    ("requirements txt", "python"),
+    ("poetry", "python"),
+    ("pipfile", "python"),
+    ("npm", "node"),
+    ("node", "node"),
+    ("javascript", "node"),
+    ("typescript", "node"),
+    ("package json", "node"),
+    ("package lock", "node"),
+    ("yarn", "node"),
+    ("pnpm", "node"),
+    ("rust", "rust"),
+    ("cargo", "rust"),
+    ("crat*", "rust"),
+    ("go mod", "go"),
+    ("go sum", "go"),
+    ("golang", "go"),
+];
+/// Pinning of something else (actions, images), or acts on dependencies beyond pinning.
+const NOT_PINNING: &[&str] = &[
+    "vulnerab*",
+    "audit*",
+    "updat*",
+    "upgrad*",
+    "renovate",
+    "dependabot",
+    "licen*",
+    "sbom",
+    "development dependenc*",
+    "dev dependenc*",
+    "outdated",
+    "cve*",
+    "imag*",
+    "docker*",
+    "action*",
+    "sha",
+    "commit sha",
+    "mirror*",
+    "proxy",
+    "private registry",
+    "sign*",
+    "review*",
+];
+
+/// What the kind verifies: requirements pinned with `==`, manifests with their lockfiles.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["dependenc*", "packag*", "requirement*", "deps", "version*"],
+        qualifiers: &[&[
+            "pinned",
+            "pin",
+            "locked",
+            "lockfil*",
+            "lock file*",
+            "exact version*",
+        ]],
+        support: &["all", "every", "committed"],
+        excludes: NOT_PINNING,
+        slots: &[Slot::optional(
+            "ecosystems",
+            Value::Choices(ECOSYSTEM_NAMES),
+        )],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    // "`go.sum` committed next to `go.mod`": the lockfile is what the item names.
+    Claim {
+        subject: &[
+            "lockfil*",
+            "lock file*",
+            "go sum",
+            "cargo lock",
+            "package lock",
+            "poetry lock",
+            "yarn lock",
+            "pnpm lock",
+            "pipfile lock",
+            "uv lock",
+            "npm shrinkwrap",
+            "bun lock*",
+        ],
+        qualifiers: &[&[
+            "committed",
+            "checked in",
+            "present",
+            "exist*",
+            "tracked",
+            "versioned",
+            "in the repo*",
+            "in git",
+        ]],
+        excludes: NOT_PINNING,
+        slots: &[Slot::optional(
+            "ecosystems",
+            Value::Choices(ECOSYSTEM_NAMES),
+        )],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -50,7 +154,7 @@ static DOC: CheckDoc = CheckDoc {
         "deps.pinned ecosystems=python",
         "deps.pinned ecosystems=node,rust",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "All Python dependencies pinned (`requirements.txt`)",
         "Dependencies pinned and lockfiles committed",
@@ -81,10 +185,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PINNED_ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(all )?((python|pip|npm|node|javascript|rust|cargo|go|backend|frontend) )?(dependencies|packages|requirements|deps)( are)? (pinned|locked)\b").expect("regex")
-});
 
 impl CheckKind for DepsPinned {
     fn id(&self) -> &'static str {

@@ -2,9 +2,9 @@
 //! a health check, carry no secrets and no development dependencies. Multi-stage aware.
 
 use crate::util::{
-    absent, blocking, inventory, is_reference, normalise, rule_groups, unreadable, unusable_path,
-    wants,
+    absent, blocking, inventory, is_reference, rule_groups, unreadable, unusable_path, wants,
 };
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, redact_secret,
@@ -24,6 +24,204 @@ const RULES: &[&str] = &[
     "secrets",
     "add",
     "dev-deps",
+];
+
+/// Words that place an item in an image build (in the item or its headings).
+const BUILD: &[&str] = &[
+    "dockerfil*",
+    "containerfil*",
+    "docker*",
+    "imag*",
+    "container*",
+    "runtime stage",
+    "final stage",
+    "build stage",
+    "stage",
+];
+/// A cluster's manifests set these at run time: `k8s.workloads` reads them.
+const CLUSTER: &[&str] = &[
+    "kubernetes",
+    "k8s",
+    "pod*",
+    "helm",
+    "manifest*",
+    "securitycontext",
+    "security context",
+    "deployment*",
+    "statefulset*",
+];
+
+/// What the kind verifies, rule group by rule group.
+const CLAIMS: &[Claim] = &[
+    // An image built to run as a user runs as that user wherever it runs, unless a
+    // manifest overrides it: the Dockerfile answers the item better than the cluster.
+    Claim {
+        subject: &[
+            "non root",
+            "nonroot",
+            "rootless",
+            "as root",
+            "root user",
+            "unprivileged user",
+        ],
+        qualifiers: &[BUILD],
+        support: &["user", "switch*"],
+        excludes: CLUSTER,
+        params: &[("rules", "user")],
+        weight: 80,
+        prefer_over: &["k8s.workloads"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "base imag*",
+            "from imag*",
+            "from line*",
+            "docker imag*",
+            "parent imag*",
+        ],
+        qualifiers: &[&[
+            "pinned", "pin", "tag*", "digest*", "latest", "version*", "sha256",
+        ]],
+        excludes: &[
+            "scan*",
+            "vulnerab*",
+            "updat*",
+            "signed",
+            "sign*",
+            "minimal",
+            "distroless",
+            "slim",
+            "alpine",
+            "official",
+            "trusted",
+            "approved",
+            "kubernetes",
+            "k8s",
+            "helm",
+            "push*",
+            "publish*",
+            "built",
+            "build",
+        ],
+        params: &[("rules", "pinned")],
+        slots: &[Slot::optional(
+            "require_digest",
+            Value::Choice(&[("digest", "true"), ("sha256", "true")]),
+        )],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["healthcheck*", "health check*"],
+        qualifiers: &[&[
+            "dockerfil*",
+            "containerfil*",
+            "imag*",
+            "instruction",
+            "final stage",
+            "runtime stage",
+        ]],
+        excludes: &[
+            "compose",
+            "kubernetes",
+            "k8s",
+            "prob*",
+            "endpoint*",
+            "load balancer*",
+            "tested",
+            "monitor*",
+        ],
+        params: &[("rules", "healthcheck")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "secret*",
+            "password*",
+            "credential*",
+            "token*",
+            "api key*",
+            "private key*",
+        ],
+        qualifiers: &[&[
+            "dockerfil*",
+            "containerfil*",
+            "build arg*",
+            "image layer*",
+            "image histor*",
+            "docker imag*",
+        ]],
+        excludes: &[
+            "scan*",
+            "rotat*",
+            "vault",
+            "manager",
+            "mount*",
+            "buildkit",
+            "compose",
+            "kubernetes",
+            "k8s",
+        ],
+        params: &[("rules", "secrets")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["add", "remote url*", "remote file*", "remote download*"],
+        qualifiers: &[
+            &["remote", "url*", "http*", "download*"],
+            &["dockerfil*", "containerfil*", "docker*", "imag*"],
+        ],
+        excludes: &["checksum*", "verified", "scan*"],
+        params: &[("rules", "add")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "development dependenc*",
+            "dev dependenc*",
+            "devdependenc*",
+            "dev deps",
+            "dev packages",
+            "development packages",
+        ],
+        qualifiers: &[&[
+            "production",
+            "prod",
+            "imag*",
+            "dockerfil*",
+            "container*",
+            "final stage",
+            "runtime",
+        ]],
+        excludes: &[
+            "audit*",
+            "vulnerab*",
+            "licen*",
+            "pinned",
+            "lock*",
+            "updat*",
+            "outdated",
+            "separat*",
+            "declared",
+        ],
+        params: &[("rules", "dev-deps")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // The Dockerfiles as a whole: every rule group.
+    Claim {
+        subject: &["dockerfil*", "containerfil*"],
+        qualifiers: &[&["lint*", "best practic*", "hadolint", "valid*", "harden*"]],
+        // Names the word the engine reads as an act by people: here it is the practices.
+        support: &["practic*", "followed"],
+        excludes: &["tested", "reviewed", "scan*"],
+        weight: 80,
+        ..Claim::EMPTY
+    },
 ];
 
 static DOC: CheckDoc = CheckDoc {
@@ -66,7 +264,7 @@ on any failing finding, warns on warnings only, skips when no Dockerfile is foun
         "docker.dockerfile rules=user,healthcheck required=true",
         "docker.dockerfile require_digest=true path=services/api",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "No development dependencies in production",
         "Dockerfile best practices followed",

@@ -3,7 +3,9 @@
 //! object, a Helm chart, or the component's own configuration file.
 
 use crate::support::components::component_named;
-use crate::util::{blocking, normalise, unreadable};
+use crate::util::{blocking, unreadable};
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -19,6 +21,247 @@ pub struct InfraComponent;
 
 /// The backends "centralized logging" accepts (any one): a log store or a log shipper.
 const LOGGING: &str = "loki,elasticsearch,fluentd,fluent-bit,vector,logstash";
+
+/// The item says the component is there.
+const PRESENT: &[&str] = &[
+    "deployed",
+    "configured",
+    "installed",
+    "set up",
+    "running",
+    "provisioned",
+    "added",
+    "present",
+    "in place",
+    "ship*",
+    "bundled",
+];
+/// Something narrower than the component being there: its data, its content, its settings,
+/// or an act about it.
+const NARROWER: &[&str] = &[
+    "dashboard*",
+    "session*",
+    "storage",
+    "persist*",
+    "volum*",
+    "retention",
+    "alert*",
+    "rule*",
+    "tested",
+    "test",
+    "working",
+    "backup*",
+    "tun*",
+    "memory",
+    "password*",
+    "auth*",
+    "tls",
+    "ssl",
+    "certificat*",
+    "upgrad*",
+    "version*",
+    "high availability",
+    "ha",
+    "replica*",
+    "scrap*",
+    "target*",
+    "quer*",
+    "rate limit*",
+    "cach*",
+    "evict*",
+    "polic*",
+    "header*",
+    "cors",
+    "gzip",
+    "compression",
+    "timeout*",
+    "apm",
+    "sampl*",
+    "index*",
+    "optional",
+];
+/// `infra.component`'s known components as an item may name them.
+const COMPONENT_WORDS: &[&str] = &[
+    "loki",
+    "promtail",
+    "grafana",
+    "jaeger",
+    "jaegertracing",
+    "zipkin",
+    "openzipkin",
+    "tempo",
+    "opentelemetry collector",
+    "otel collector",
+    "otelcol",
+    "pgbouncer",
+    "fluentd",
+    "fluent bit",
+    "fluentbit",
+    "vector",
+    "elasticsearch",
+    "logstash",
+    "kibana",
+    "nginx",
+    "traefik",
+];
+
+/// What the kind verifies: the named component is deployed or configured in the repository.
+const CLAIMS: &[Claim] = &[
+    // The verb is the subject so that it is the item's own: a title such as "running a
+    // service on the cluster" says nothing about the component. The name is read from the
+    // item alone.
+    Claim {
+        subject: PRESENT,
+        qualifiers: &[COMPONENT_WORDS],
+        excludes: NARROWER,
+        slots: &[Slot::required("name", Value::Read(component_names))],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // The Redis kinds read the running server; this one only answers "Redis deployed".
+    Claim {
+        subject: PRESENT,
+        qualifiers: &[&["redis", "valkey"]],
+        excludes: &[
+            "dashboard*",
+            "session*",
+            "storage",
+            "persist*",
+            "volum*",
+            "retention",
+            "alert*",
+            "tested",
+            "working",
+            "backup*",
+            "tun*",
+            "memory",
+            "maxmemory",
+            "password*",
+            "auth*",
+            "tls",
+            "ssl",
+            "evict*",
+            "polic*",
+            "cach*",
+            "connect*",
+            "ping",
+            "hit*",
+            "aof",
+            "rdb",
+            "keyspace",
+            "timeout*",
+            "optional",
+            "cluster",
+            "elasticache",
+            "memorystore",
+            "upstash",
+            "managed",
+            "cloud",
+        ],
+        slots: &[Slot::required("name", Value::Read(component_names))],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    // Prometheus and Alertmanager items mostly ask the running server (targets, rules,
+    // routes): this kind answers only for the service shipped in the repository's stack.
+    Claim {
+        subject: PRESENT,
+        qualifiers: &[
+            &["prometheus", "alertmanager"],
+            &[
+                "compose",
+                "bundled",
+                "helm",
+                "chart*",
+                "manifest*",
+                "stack",
+                "self hosted",
+            ],
+        ],
+        excludes: &[
+            "dashboard*",
+            "retention",
+            "alert rule*",
+            "rule*",
+            "tested",
+            "working",
+            "target*",
+            "scrap*",
+            "quer*",
+            "metric*",
+            "up",
+            "reachable",
+            "healthy",
+            "loaded",
+            "rout*",
+            "receiver*",
+            "notif*",
+            "storage",
+            "persist*",
+            "volum*",
+            "optional",
+        ],
+        slots: &[Slot::required("name", Value::Read(component_names))],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    // "Centralized logging configured": any log store or a shipper that forwards to one.
+    Claim {
+        subject: PRESENT,
+        qualifiers: &[&[
+            "centrali* logging",
+            "centrali* log*",
+            "central logging",
+            "log aggregation",
+            "log shipping",
+        ]],
+        excludes: NARROWER,
+        params: &[("name", LOGGING)],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+];
+
+/// The components the item names, as alternatives (`Jaeger/Zipkin`, `Jaeger or Zipkin`).
+/// Components joined by "and" are all asked for, which one `name=` cannot say: none then.
+fn component_names(text: &Text<'_>) -> Option<String> {
+    let lower = text.plain.to_lowercase();
+    let words: Vec<(usize, &str)> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - lower.as_ptr() as usize, w))
+        .collect();
+    let mut found: Vec<(&'static str, usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let (at, word) = words[i];
+        // Two-word spellings: "fluent bit", "otel collector", "opentelemetry collector".
+        let pair = words.get(i + 1).map(|(_, next)| format!("{word}-{next}"));
+        let (component, used) = match pair.as_deref().and_then(component_named) {
+            Some(c) => (Some(c), 2),
+            None => (component_named(word), 1),
+        };
+        if let Some(c) = component {
+            let (end_at, end_word) = words[i + used - 1];
+            if !found.iter().any(|(name, _, _)| *name == c.name) {
+                found.push((c.name, at, end_at + end_word.len()));
+            }
+        }
+        i += used;
+    }
+    for pair in found.windows(2) {
+        let between = &lower[pair[0].2..pair[1].1];
+        if between.contains(" and ")
+            || between.contains(',')
+            || between.contains('+')
+            || between.contains('&')
+        {
+            return None;
+        }
+    }
+    let names: Vec<&str> = found.iter().map(|(name, _, _)| *name).collect();
+    (!names.is_empty()).then(|| names.join(","))
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -52,7 +295,7 @@ that forwards to one.",
         "infra.component name=pgbouncer",
         "infra.component name=jaeger,zipkin,tempo",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Loki log aggregation configured",
         "Connection pooling configured (PgBouncer)",
@@ -82,63 +325,6 @@ that forwards to one.",
         ),
     ],
 };
-
-/// Words an item may hold besides component names and the verb, for it to be only about the
-/// component being there ("Loki log aggregation configured", "Connection pooling configured
-/// (PgBouncer)"). Anything else ("for session storage", "persistent volume", "dashboards")
-/// means the item asks something narrower.
-const ALLOWED: &[&str] = &[
-    "log",
-    "logs",
-    "logging",
-    "aggregation",
-    "aggregator",
-    "centralized",
-    "centralised",
-    "central",
-    "shipping",
-    "shipper",
-    "tracing",
-    "trace",
-    "traces",
-    "backend",
-    "monitoring",
-    "connection",
-    "pooling",
-    "pooler",
-    "reverse",
-    "proxy",
-    "ingress",
-    "controller",
-    "server",
-    "service",
-    "stack",
-    "collector",
-    "agent",
-    "instance",
-    "and",
-    "the",
-    "a",
-    "is",
-    "are",
-    "with",
-    "via",
-    "using",
-];
-
-const VERBS: &[&str] = &[
-    "deployed",
-    "configured",
-    "installed",
-    "set",
-    "up",
-    "running",
-    "provisioned",
-    "added",
-    "present",
-    "in",
-    "place",
-];
 
 impl CheckKind for InfraComponent {
     fn id(&self) -> &'static str {
@@ -954,11 +1140,27 @@ mod tests {
             "the SDK: deps.declared"
         );
         assert_eq!(
-            name("Prometheus deployed and configured").as_deref(),
+            name("Prometheus deployed and configured"),
+            None,
+            "the running server: the prom kinds"
+        );
+        assert_eq!(
+            name("Bundled Prometheus service present in the compose file").as_deref(),
             Some("prometheus")
         );
-        let low = crate::util::testing::recognise(&InfraComponent, "Prometheus deployed and configured")
-            .unwrap();
+        assert_eq!(
+            name("Grafana and Loki deployed"),
+            None,
+            "both are asked for; `name=` lists alternatives"
+        );
+        assert_eq!(
+            name("Nginx fallback deployed for the maintenance page").as_deref(),
+            Some("nginx")
+        );
+        assert_eq!(
+            name("Promtail ships container logs").as_deref(),
+            Some("promtail")
+        );
         for t in DOC.not_phrases {
             assert_eq!(name(t), None, "{t}");
         }

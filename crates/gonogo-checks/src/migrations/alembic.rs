@@ -1,14 +1,80 @@
 //! `migrations.alembic`: the repository's migrations (Alembic, Django, sqlx, Prisma, Flyway)
 //! form one unbroken chain with exactly one head, no duplicate ids and real downgrades.
 
-use super::{MigrationSet, Tool, detect_in};
-use crate::util::{absent, blocking, inventory, normalise};
+use super::{MigrationSet, TOOL_NAMES, Tool, detect_in};
+use crate::util::{absent, blocking, inventory};
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
 };
 
 pub struct MigrationsAlembic;
+
+/// Words that place an item among migrations (in the item or its headings).
+const MIGRATIONS: &[&str] = &[
+    "migrat*", "alembic", "django", "flyway", "sqlx", "prisma", "schema",
+];
+
+/// Asking for the migrations to be applied, tested or run somewhere is another kind's question.
+const NOT_HISTORY: &[&str] = &[
+    "applied",
+    "tested",
+    "test",
+    "staging",
+    "kubernetes",
+    "k8s",
+    "job",
+    "rehears*",
+    "run",
+    "executed",
+];
+
+/// What the kind verifies: the migration history is one unbroken line whose downgrades exist.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "single head",
+            "one head",
+            "multiple heads",
+            "single leaf",
+            "one leaf",
+            "linear chain",
+            "linear history",
+            "migration chain",
+            "unbroken chain",
+            "no branch*",
+            "no conflicting migration*",
+            "conflicting migration*",
+        ],
+        qualifiers: &[MIGRATIONS],
+        support: &["alembic", "django", "per app"],
+        excludes: NOT_HISTORY,
+        slots: &[Slot::optional("tool", Value::Choice(TOOL_NAMES))],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        // A bare "rollback scripts" may be any plan to undo the release: the item must say
+        // they are the migrations'.
+        subject: &[
+            "migration rollback*",
+            "rollback migration*",
+            "migration* rollback*",
+            "downgrad*",
+            "down migration*",
+            "reverse migration*",
+            "migration* reversible",
+            "migration* are reversible",
+        ],
+        qualifiers: &[MIGRATIONS],
+        support: &["prepared", "written", "every", "all", "exist*"],
+        excludes: NOT_HISTORY,
+        slots: &[Slot::optional("tool", Value::Choice(TOOL_NAMES))],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -46,7 +112,7 @@ evidence so a reader can compare them with the database's recorded version.",
         "migrations.alembic tool=alembic downgrade=false",
         "migrations.alembic tool=django required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Migration rollback scripts prepared",
         "Alembic migration history has a single head",
@@ -339,22 +405,24 @@ mod tests {
     }
 
     #[test]
-    fn rollback_scripts_bind_only_under_migrations() {
-        let ctx = vec![
-            "Code & Dependencies".to_string(),
-            "Database Migrations".to_string(),
-        ];
+    fn rollback_scripts_bind_only_when_they_are_the_migrations() {
+        use crate::util::testing::{recognise, recognise_in};
+        let ctx = ["Database Migrations"];
+        assert!(recognise(&MigrationsAlembic, "Migration rollback scripts prepared").is_some());
         assert!(
-            crate::util::testing::recognise_in(&MigrationsAlembic, "Rollback scripts prepared", &ctx)
-                .is_some()
+            recognise_in(&MigrationsAlembic, "Every migration has a downgrade", &ctx).is_some()
         );
-        assert!(
-            crate::util::testing::recognise(&MigrationsAlembic, "Rollback scripts prepared")
-                .is_none()
-        );
-        assert!(
-            crate::util::testing::recognise_in(&MigrationsAlembic, "Rollback procedure tested", &ctx)
-                .is_none()
+        // Any plan to undo a release has rollback scripts; tested ones are a drill.
+        assert!(recognise_in(&MigrationsAlembic, "Rollback scripts prepared", &ctx).is_none());
+        assert!(recognise_in(&MigrationsAlembic, "Downgrade tested on the copy", &ctx).is_none());
+        assert_eq!(
+            recognise(
+                &MigrationsAlembic,
+                "Django migrations have a single leaf per app"
+            )
+            .and_then(|p| p.str("tool").map(String::from))
+            .as_deref(),
+            Some("django")
         );
     }
 }

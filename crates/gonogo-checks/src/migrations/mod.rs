@@ -20,6 +20,15 @@ use gonogo_parsers::line_of;
 use gonogo_repo::{RepoFile, RepoFiles, read_repo_text};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The migration tools as an item names them, for the claims of the kinds that read them.
+pub const TOOL_NAMES: &[(&str, &str)] = &[
+    ("alembic", "alembic"),
+    ("django", "django"),
+    ("sqlx", "sqlx"),
+    ("prisma", "prisma"),
+    ("flyway", "flyway"),
+];
+
 /// The migration tool a set belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tool {

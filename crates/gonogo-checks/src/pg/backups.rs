@@ -1,21 +1,134 @@
 //! `pg.backups`: WAL archiving is on and recent, or backup files are recent.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{DATABASE, DSN_PARAM};
+use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
 pub struct PgBackups;
 
 /// At most this many directory entries are looked at in `path=` mode.
 const MAX_ENTRIES: usize = 10_000;
+
+/// Backups of something else, or an act about them rather than their being current.
+const NOT_CURRENT: &[&str] = &[
+    "restor*",
+    "tested",
+    "test",
+    "documented",
+    "volum*",
+    "redis",
+    "s3 bucket",
+    "code",
+    "retention",
+    "retained",
+    "encrypt*",
+    "offsite",
+    "off site",
+    "cross region",
+    "immutable",
+    "rto",
+    "rpo",
+    "monitor*",
+    "alert*",
+];
+
+/// What the kind verifies: the database is backed up now (archiving or recent backup files).
+const CLAIMS: &[Claim] = &[
+    // A backup the release itself takes must be recent, not merely scheduled.
+    Claim {
+        subject: &["backup*", "pg dump", "pg_dump", "snapshot*"],
+        qualifiers: &[
+            DATABASE,
+            &[
+                "take",
+                "taken",
+                "took",
+                "taking",
+                "made before",
+                "done before",
+                "before migrat*",
+                "before the migrat*",
+                "before deploy*",
+                "before the release",
+            ],
+        ],
+        excludes: NOT_CURRENT,
+        params: &[("max_age", "6h")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["backup*", "database snapshot*", "db snapshot*"],
+        // The item must say backups are being made; where they are kept or how is more
+        // than the check reads.
+        qualifiers: &[
+            DATABASE,
+            &[
+                "configur*",
+                "enabled",
+                "running",
+                "scheduled",
+                "automat*",
+                "in place",
+                "implemented",
+                "current",
+                "recent",
+                "daily",
+                "nightly",
+                "hourly",
+                "set up",
+                "active",
+            ],
+        ],
+        support: &["strategy"],
+        excludes: NOT_CURRENT,
+        slots: &[Slot::optional(
+            "max_age",
+            Value::Choice(&[
+                ("daily", "25h"),
+                ("nightly", "25h"),
+                ("every night", "25h"),
+                ("every day", "25h"),
+                ("hourly", "2h"),
+                ("every hour", "2h"),
+            ]),
+        )],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "wal archiv*",
+            "archive mode",
+            "archive_mode",
+            "archive command",
+            "pitr",
+            "point in time recovery",
+            "wal g",
+            "pgbackrest",
+            "barman",
+        ],
+        support: &["enabled", "configur*", "on", "running"],
+        // A provider's add-on is switched on in its console, not in the server's settings.
+        excludes: &[
+            "add on",
+            "addon",
+            "restor*",
+            "tested",
+            "documented",
+            "rto",
+            "rpo",
+        ],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -51,7 +164,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.backups",
         "pg.backups path=/var/backups/postgres max_age=25h",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Database backups configured (daily snapshots)",
         "PostgreSQL WAL archiving enabled",
@@ -93,22 +206,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"(\bbackups?\b.*\b(configured|enabled|running|scheduled|automated|current|recent|daily|nightly|hourly)\b|\b(daily|nightly|hourly|automated)\b.*\bbackups?\b|\bwal archiv(e|ing)\b|\bpoint[- ]in[- ]time recovery\b|\bpitr\b)",
-    )
-});
-/// A backup the release itself takes: it must be recent, not merely scheduled.
-static STEP: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\b(take|taking|took)\b.*\bbackups?\b|\bbackups?\b.*\b(taken|made|done)\b.*\bbefore\b")
-});
-/// A backup strategy in place: archiving or a backup job must be running.
-static STRATEGY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\bbackup (strategy|policy|plan)\b.*\b(implemented|in place|configured|active)\b")
-});
-static NOT: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(restor\w*|tested|documented|volumes?|redis|s3 bucket|code)\b"));
 
 impl CheckKind for PgBackups {
     fn id(&self) -> &'static str {

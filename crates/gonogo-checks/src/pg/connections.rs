@@ -1,15 +1,71 @@
 //! `pg.connections`: connections in use stay below a share of `max_connections`.
 
-use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{DATABASE, DSN_PARAM};
+use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Outcome, ParamDoc, ParamError, Params, PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct PgConnections;
+
+/// Connections of something other than the server's own limit.
+const OTHER_CONNECTIONS: &[&str] = &[
+    "pgbouncer",
+    "redis",
+    "http",
+    "keep alive",
+    "keepalive",
+    "websocket*",
+    "upstream",
+    "tls",
+    "ssl",
+    "encrypt*",
+    "timeout*",
+    "retr*",
+    "leak*",
+    "string*",
+    "secret*",
+    "credential*",
+];
+
+/// What the kind verifies: the share of `max_connections` in use is below a bound.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["connection*", "max_connections", "max connection*"],
+        qualifiers: &[DATABASE],
+        support: &["usage", "below", "under", "less than"],
+        excludes: OTHER_CONNECTIONS,
+        slots: &[Slot::required("max", Value::Percent)],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // The pools' headroom stated without a number: every pool's connections end on the
+    // server, so the server's share in use answers it with the default bound.
+    Claim {
+        subject: &[
+            "connection pool*",
+            "pool exhaustion",
+            "connection exhaustion",
+            "connections exhausted",
+        ],
+        qualifiers: &[
+            DATABASE,
+            &[
+                "exhaust*",
+                "adequate",
+                "sufficient",
+                "sized",
+                "headroom",
+                "saturat*",
+                "enough",
+            ],
+        ],
+        excludes: OTHER_CONNECTIONS,
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -33,7 +89,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.connections", "pg.connections max=70"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Database connections < 80%",
         "PostgreSQL connections below 70% of max_connections",
@@ -51,17 +107,6 @@ static DOC: CheckDoc = CheckDoc {
         "Connections in use are at or above the allowed share of max_connections.",
     )],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\bconnections?\b(\s+usage)?\s*(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%")
-});
-static POOL: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(pool|pooling|pgbouncer|redis)\b"));
-/// The pool's headroom stated without a number: judged against the default bound (80 %).
-static HEADROOM: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\bno (database |db )?connection pool exhaustion\b|\bconnection pool (is )?(adequate|sufficient|sized)\b",
-    )
-});
 
 impl CheckKind for PgConnections {
     fn id(&self) -> &'static str {

@@ -2,18 +2,48 @@
 
 use super::DSN_PARAM;
 use crate::live;
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value, values};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
 };
-use std::sync::LazyLock;
 use std::time::Duration;
 
 pub struct PgDeadlocks;
 
 /// The longest window the check will watch (the runner's timeout must allow for it).
 const MAX_WINDOW: Duration = Duration::from_secs(60);
+
+/// What the kind verifies: the database counts no (or few) deadlocks.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["deadlock*"],
+    // The check reads a count, so the item must ask for none.
+    qualifiers: &[&["no", "zero", "0", "none", "free", "without"]],
+    support: &["database", "db", "postgr*", "detected", "recorded"],
+    excludes: &[
+        "java",
+        "thread*",
+        "goroutin*",
+        "mysql",
+        "mongo*",
+        "mutex*",
+        "retr*",
+        "handl*",
+        "tested",
+        "detection",
+    ],
+    slots: &[Slot::optional("window", Value::Read(watch_window))],
+    weight: 80,
+    ..Claim::EMPTY
+}];
+
+/// A watch the check can keep ("during a 30s watch"); a longer period is what the counter
+/// since the statistics reset already covers.
+fn watch_window(text: &Text<'_>) -> Option<String> {
+    let window = values::duration(&text.plain)?;
+    let length = gonogo_parsers::parse_duration(&window).ok()?;
+    (!length.is_zero() && length <= MAX_WINDOW).then_some(window)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -39,7 +69,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.deadlocks window=30s",
         "pg.deadlocks max=2",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "No deadlocks",
         "No database deadlocks detected",
@@ -51,10 +81,6 @@ static DOC: CheckDoc = CheckDoc {
         "PostgreSQL recorded more deadlocks than allowed.",
     )],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(no|zero|0)\b.*\bdeadlocks?\b"));
-static OTHER: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(java|thread|goroutine|mysql|mongo)\b"));
 
 impl CheckKind for PgDeadlocks {
     fn id(&self) -> &'static str {

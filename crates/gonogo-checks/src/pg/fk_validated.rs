@@ -2,15 +2,33 @@
 
 use super::{DSN_PARAM, SCHEMA_FILTER, plural};
 use crate::live;
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct PgFkValidated;
+
+/// What the kind verifies: no constraint is left `NOT VALID`.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["foreign key*", "fk", "fks", "constraint*", "not valid"],
+    qualifiers: &[&["validat*", "valid", "enforced"]],
+    support: &["all", "every", "database", "postgr*"],
+    excludes: &[
+        "input",
+        "request*",
+        "payload*",
+        "form*",
+        "schema validat*",
+        "json",
+        "api",
+        "tested",
+        "index*",
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -31,7 +49,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.fk-validated", "pg.fk-validated schemas=public"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Foreign key constraints validated",
         "All constraints validated",
@@ -48,12 +66,6 @@ static DOC: CheckDoc = CheckDoc {
         "A foreign-key or check constraint was added NOT VALID and never validated.",
     )],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"(\b(foreign[- ]keys?|fk|constraints?)\b.*\b(validated|valid|enforced)\b|\bnot valid\b.*\bconstraints?\b|\bno not valid constraints\b)",
-    )
-});
 
 impl CheckKind for PgFkValidated {
     fn id(&self) -> &'static str {

@@ -6,20 +6,94 @@
 
 use super::{DSN_PARAM, plural};
 use crate::live;
-use crate::support::re;
 use crate::util::inventory_blocking;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
 use gonogo_repo::RepoFiles;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 pub struct PgMigrationsApplied;
 
 const TOOLS: &[&str] = &["alembic", "django", "sqlx", "prisma", "flyway"];
+
+/// What the kind verifies: the database records exactly the repository's migrations.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["migrat*"],
+        qualifiers: &[&[
+            "applied",
+            "apply",
+            "run",
+            "deployed",
+            "up to date",
+            "current",
+            "executed",
+            "pending",
+        ]],
+        support: &["all", "database", "production", "successfully"],
+        // Tested, rehearsed, written for rollback or run by a job: each asks about something
+        // other than what the database records.
+        excludes: &[
+            "tested",
+            "test",
+            "staging",
+            "rollback",
+            "roll back",
+            "job",
+            "kubernetes",
+            "k8s",
+            "helm",
+            "before",
+            "script*",
+            "backward*",
+            "reversible",
+            "revers*",
+            "zero downtime",
+            "lock*",
+            "reviewed",
+            "review",
+            "ci",
+            "pipeline",
+            "dry run",
+            "expand",
+            "contract",
+            "idempotent",
+            "long running",
+            "automatic*",
+            "on deploy",
+            "on startup",
+            "during deploy*",
+            "timed",
+            "duration",
+        ],
+        slots: &[Slot::optional(
+            "tool",
+            Value::Choice(crate::migrations::TOOL_NAMES),
+        )],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // The deployment step after "Run database migrations": the schema is what they made it.
+    Claim {
+        subject: &["schema chang*"],
+        qualifiers: &[&[
+            "verify", "verified", "check", "checked", "confirm*", "applied",
+        ]],
+        excludes: &[
+            "review*",
+            "document*",
+            "backward*",
+            "compatib*",
+            "tested",
+            "approv*",
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -58,7 +132,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.migrations-applied tool=alembic",
         "pg.migrations-applied tool=sqlx schema=app",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "All Alembic migrations applied successfully",
         "Database migrations applied",
@@ -92,17 +166,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\bmigrations?\b.*\b(applied|run|deployed|up[- ]to[- ]date|current)\b|\b(run|apply)\b.*\bmigrations\b",
-    )
-});
-static VERIFY: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"^(verify|check|confirm) (the )?(database )?schema changes$"));
-static NOT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\b(tested|staging|rollback|job|kubernetes|before|schema applied|scripts?)\b")
-});
 
 impl CheckKind for PgMigrationsApplied {
     fn id(&self) -> &'static str {

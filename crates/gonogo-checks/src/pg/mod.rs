@@ -26,13 +26,11 @@ pub mod schema_applied;
 pub mod slow_queries;
 
 use crate::live;
-use crate::support::re;
 use gonogo_core::{CheckContext, Location, Outcome, ParamError, Params};
 use gonogo_wire::{Limits, Relay};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 /// How long establishing a connection (TCP, TLS, startup, authentication) may take.
@@ -221,10 +219,19 @@ pub fn schemas(params: &Params, key: &str) -> Result<Option<Vec<String>>, ParamE
     Ok(Some(list))
 }
 
-/// The item or its context names a relational database.
-pub(crate) static DATABASE_CONTEXT: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(postgres(ql)?|database|db|rds|cloud sql|supabase|sql)\b"));
-
+/// Words that place an item in a relational database (any one, in the item or its headings).
+pub(crate) const DATABASE: &[&str] = &[
+    "postgr*",
+    "pg",
+    "psql",
+    "databas*",
+    "db",
+    "rds",
+    "aurora",
+    "cloud sql",
+    "supabase",
+    "sql",
+];
 
 /// A PostgreSQL quoted identifier, for messages (`public.orders`).
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
@@ -240,3 +247,148 @@ pub(crate) const SCHEMA_FILTER: &str = "(CASE WHEN $1::text[] IS NULL \
      THEN n.nspname NOT IN ('pg_catalog', 'information_schema') \
           AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
      ELSE n.nspname = ANY($1::text[]) END)";
+
+#[cfg(test)]
+mod tests {
+    use crate::util::testing::{recognise, recognise_in};
+    use gonogo_core::CheckKind;
+
+    /// The parameters the registry binds `text` to `kind` with, as `key=value` pairs.
+    fn bound(kind: &dyn CheckKind, text: &str, context: &[&str]) -> Option<Vec<String>> {
+        let params = recognise_in(kind, text, context)?;
+        let mut kv: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        kv.sort();
+        Some(kv)
+    }
+
+    /// A kind, an item, its headings and the parameters it must bind with.
+    type Case = (
+        &'static dyn CheckKind,
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
+    #[test]
+    fn items_bind_with_the_values_they_state() {
+        let cases: &[Case] = &[
+            (
+                &super::backups::PgBackups,
+                "Take full database backup",
+                &[],
+                &["max_age=6h"],
+            ),
+            (
+                &super::backups::PgBackups,
+                "Daily database backups configured",
+                &[],
+                &["max_age=25h"],
+            ),
+            (
+                &super::backups::PgBackups,
+                "Are nightly database backups running?",
+                &[],
+                &["max_age=25h"],
+            ),
+            (
+                &super::backups::PgBackups,
+                "PostgreSQL WAL archiving enabled",
+                &[],
+                &[],
+            ),
+            (
+                &super::connections::PgConnections,
+                "DB connection usage < 60%",
+                &[],
+                &["max=60"],
+            ),
+            (
+                &super::connections::PgConnections,
+                "Database connection pool adequate",
+                &[],
+                &[],
+            ),
+            (
+                &super::deadlocks::PgDeadlocks,
+                "No database deadlocks during a 30s watch",
+                &[],
+                &["window=30s"],
+            ),
+            (
+                &super::deadlocks::PgDeadlocks,
+                "No deadlocks in the last 24 hours",
+                &[],
+                &[],
+            ),
+            (
+                &super::replication::PgReplication,
+                "Replication lag under 10s on both replicas",
+                &[],
+                &["max_lag=10s", "min=2"],
+            ),
+            (
+                &super::rls::PgRls,
+                "RLS enabled on `public` and `storage`, except `public.waitlist`",
+                &[],
+                &["exclude=public.waitlist", "schemas=public,storage"],
+            ),
+            (
+                &super::slow_queries::PgSlowQueries,
+                "No slow database queries (> 300ms)",
+                &[],
+                &["max=300ms"],
+            ),
+            (
+                &super::slow_queries::PgSlowQueries,
+                "No statement averages over 100ms across 50+ calls",
+                &["Database"],
+                &["max=100ms", "min_calls=50"],
+            ),
+            (
+                &super::migrations_applied::PgMigrationsApplied,
+                "Django migrations applied to production",
+                &[],
+                &["tool=django"],
+            ),
+            (
+                &super::fk_indexed::PgFkIndexed,
+                "Update indexes if needed",
+                &[],
+                &[],
+            ),
+            (
+                &super::fk_validated::PgFkValidated,
+                "All constraints validated",
+                &[],
+                &[],
+            ),
+        ];
+        for (kind, text, context, want) in cases {
+            assert_eq!(
+                bound(*kind, text, context),
+                Some(want.iter().map(|s| s.to_string()).collect()),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn acts_on_the_database_stay_manual() {
+        for text in [
+            "Backup restoration tested",
+            "Restore from backup rehearsed",
+            "Failover to the replica drilled",
+            "Slow query log reviewed weekly",
+            "Migrations tested against a production-sized copy",
+            "Connection pooling configured (PgBouncer)",
+            "Kubernetes replicas set to 3",
+        ] {
+            for kind in crate::registry()
+                .iter()
+                .filter(|k| k.id().starts_with("pg."))
+            {
+                assert_eq!(recognise(kind, text), None, "{text} bound to {}", kind.id());
+            }
+        }
+    }
+}

@@ -2,16 +2,91 @@
 
 use super::{DSN_PARAM, MAX_ROWS, plural};
 use crate::live;
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 pub struct PgReplication;
+
+/// What the kind verifies: the database has streaming replicas, with replay lag under a bound.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "read replica*",
+        "replication",
+        "replica lag",
+        "streaming replica*",
+        "standby*",
+        "hot standby",
+        "database replica*",
+        "db replica*",
+        "postgr* replica*",
+    ],
+    support: &[
+        "database",
+        "db",
+        "postgr*",
+        "streaming",
+        "healthy",
+        "configur*",
+        "set up",
+    ],
+    // Replicas of other stores, and acts (failover drills, promotion) the count cannot show.
+    excludes: &[
+        "redis",
+        "kafka",
+        "kubernetes",
+        "k8s",
+        "pod*",
+        "s3",
+        "bucket*",
+        "mongo*",
+        "elastic*",
+        "cross region",
+        "failover",
+        "promot*",
+        "tested",
+        "logical replication",
+        "cdc",
+        "debezium",
+        "for more than",
+        "for over",
+        "sustained",
+        "slot*",
+        "monitor*",
+        "alert*",
+        "dashboard*",
+    ],
+    slots: &[
+        Slot::optional("max_lag", Value::Duration),
+        Slot::optional("min", Value::Read(replica_count)),
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
+
+/// How many replicas the item asks for: "both replicas", "3 replicas", "at least two standbys".
+fn replica_count(text: &Text<'_>) -> Option<String> {
+    static COUNT: OnceLock<regex::Regex> = OnceLock::new();
+    let count = COUNT.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(both|two|three|four|\d+)\s+(?:read\s+|streaming\s+|hot\s+)?(?:replicas|standbys)\b")
+            .expect("valid regex")
+    });
+    let n = match count.captures(&text.plain)?[1]
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "both" | "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        digits => digits.parse::<u32>().ok().filter(|n| *n > 0)?,
+    };
+    Some(n.to_string())
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -44,7 +119,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.replication min=2 max_lag=5s",
         "pg.replication required=false",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Read replicas set up for scaling",
         "Database replication configured",
@@ -70,11 +145,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(read[- ]replicas?|replication|standbys?|hot standby)\b"));
-static OTHER: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(redis|kafka|kubernetes|k8s|pods?|s3|bucket|mongo|elastic)\b"));
 
 impl CheckKind for PgReplication {
     fn id(&self) -> &'static str {

@@ -2,15 +2,66 @@
 
 use super::{DSN_PARAM, MAX_ROWS, plural};
 use crate::live;
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 pub struct PgRls;
+
+/// What the kind verifies: the exposed schemas' tables have row-level security, with policies.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["row level security", "rls"],
+    support: &["enabled", "policies", "all tables", "every table", "on"],
+    excludes: &["tested", "bypass*", "service role", "reviewed", "audit*"],
+    slots: &[
+        Slot::optional("schemas", Value::Read(rls_schemas)),
+        Slot::optional("exclude", Value::Read(rls_exceptions)),
+    ],
+    weight: 85,
+    ..Claim::EMPTY
+}];
+
+/// Where the item's exceptions begin ("…, except `public.waitlist`").
+fn split_exceptions(display: &str) -> (&str, &str) {
+    static EXCEPT: OnceLock<regex::Regex> = OnceLock::new();
+    let except = EXCEPT.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(?:except|excluding|other than|but not)\b").expect("valid regex")
+    });
+    match except.find(display) {
+        Some(m) => (&display[..m.start()], &display[m.end()..]),
+        None => (display, ""),
+    }
+}
+
+/// The code spans of `s` that are SQL names (`public`, `public.waitlist`).
+fn code_names(s: &str, qualified: bool) -> Vec<String> {
+    static CODE: OnceLock<regex::Regex> = OnceLock::new();
+    let code = CODE.get_or_init(|| regex::Regex::new(r"`([^`\n]+)`").expect("valid regex"));
+    let name = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    code.captures_iter(s)
+        .map(|c| c[1].trim().to_string())
+        .filter(|n| {
+            let parts: Vec<&str> = n.split('.').collect();
+            parts.iter().all(|p| name(p)) && (parts.len() == 1 || (qualified && parts.len() == 2))
+        })
+        .collect()
+}
+
+/// The schemas the item names in code spans before any exception.
+fn rls_schemas(text: &Text<'_>) -> Option<String> {
+    let names = code_names(split_exceptions(text.display).0, false);
+    (!names.is_empty()).then(|| names.join(","))
+}
+
+/// The tables the item excepts.
+fn rls_exceptions(text: &Text<'_>) -> Option<String> {
+    let names = code_names(split_exceptions(text.display).1, true);
+    (!names.is_empty()).then(|| names.join(","))
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -37,7 +88,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.rls",
         "pg.rls schemas=public,api exclude=public.alembic_version",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Row Level Security (RLS) policies enabled",
         "RLS enabled on all tables",
@@ -59,9 +110,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"(\brow[- ]level[- ]security\b|\bRLS\b)"));
 
 impl CheckKind for PgRls {
     fn id(&self) -> &'static str {

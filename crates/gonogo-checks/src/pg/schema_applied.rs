@@ -7,9 +7,9 @@
 
 use super::{DSN_PARAM, plural};
 use crate::live;
-use crate::support::re;
 use crate::util::check_relative;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value, values};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -17,9 +17,65 @@ use gonogo_core::{
 use gonogo_parsers::sql::{Cursor, Tok, Token, statements, truncate_ident};
 use gonogo_repo::{MAX_TEXT_BYTES, ReadError, read_text, resolve_in_repo};
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 pub struct PgSchemaApplied;
+
+/// Wording about something other than the schema being in the database.
+const NOT_APPLIED: &[&str] = &[
+    "tested",
+    "test",
+    "staging",
+    "documented",
+    "documentation",
+    "verify",
+    "verified",
+    "review*",
+    "changes",
+    "backup*",
+    "rollback",
+    "migration*",
+    "lint*",
+    "diff*",
+    "drift",
+];
+
+/// What the kind verifies: every object the named SQL file creates exists in the database.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["schema", "sql"],
+        qualifiers: &[&[
+            "applied",
+            "loaded",
+            "created",
+            "deployed",
+            "installed",
+            "executed",
+            "imported",
+            "in place",
+            "set up",
+            "present",
+        ]],
+        excludes: NOT_APPLIED,
+        slots: &[Slot::required("file", Value::Read(sql_file))],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["apply", "load", "run", "execute", "import"],
+        excludes: NOT_APPLIED,
+        slots: &[Slot::required("file", Value::Read(sql_file))],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
+
+/// The `.sql` file the item names, relative to the repository.
+fn sql_file(text: &Text<'_>) -> Option<String> {
+    let file = values::code(text.display)
+        .and_then(|c| values::path(&c))
+        .or_else(|| values::path(&text.plain))?;
+    file.ends_with(".sql").then_some(file)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -63,7 +119,7 @@ static DOC: CheckDoc = CheckDoc {
         "pg.schema-applied file=scripts/setup-supabase.sql",
         "pg.schema-applied file=db/schema.sql schema=app",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Database schema applied (`scripts/setup-supabase.sql`)",
         "Schema loaded from db/schema.sql",
@@ -126,25 +182,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-/// The item asks for a schema to be in place.
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(schema|sql)\b.*\b(applied|loaded|created|deployed|installed|executed|imported|in place|set up)\b|\b(apply|load|run|execute|import)\b.*\.sql\b",
-    )
-});
-/// Wording about something other than the schema being in the database.
-static NOT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(tested|test|staging|documented|documentation|verify|verified|review|reviewed|changes|backup|rollback|migrations?)\b",
-    )
-});
-/// A `.sql` path in backticks or parentheses.
-static SQL_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"[`(]\s*((?:[\w.-]+/)*[\w.-]+\.sql)\s*[`)]|(?:^|\s)((?:[\w.-]+/)*[\w.-]+\.sql)(?:$|[\s,.;:])",
-    )
-});
 
 impl CheckKind for PgSchemaApplied {
     fn id(&self) -> &'static str {

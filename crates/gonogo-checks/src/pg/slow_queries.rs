@@ -1,20 +1,103 @@
 //! `pg.slow-queries`: no statement's mean execution time exceeds a bound (pg_stat_statements).
 
-use super::{DATABASE_CONTEXT, DSN_PARAM};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{DATABASE, DSN_PARAM};
+use crate::live;
+use gonogo_core::recognise::text::Text;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::Duration;
 
 pub struct PgSlowQueries;
 
 /// At most this many slow statements are listed.
 const LISTED: i64 = 20;
+
+/// Acts on slow queries, or slowness the statistics do not show.
+const NOT_MEAN_TIME: &[&str] = &[
+    "log*",
+    "review*",
+    "dashboard*",
+    "alert*",
+    "monitor*",
+    "identified",
+    "optimi*",
+    "analy*",
+    "explain",
+    "index*",
+    "load test*",
+    "api",
+    "endpoint*",
+    "p95",
+    "p99",
+    "percentile",
+];
+
+/// What the kind verifies: no statement is slower on average than a bound.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "slow quer*",
+            "slow statement*",
+            "slow database quer*",
+            "slow db quer*",
+            "slow sql",
+        ],
+        support: &["no", "none", "under", "below", "database", "db", "postgr*"],
+        excludes: NOT_MEAN_TIME,
+        slots: &[Slot::optional("max", Value::Duration)],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // No bound stated: the default (500 ms mean) says whether performance held.
+    Claim {
+        subject: &["query performance", "query latency", "query time*"],
+        qualifiers: &[
+            DATABASE,
+            &[
+                "stable",
+                "acceptable",
+                "normal",
+                "ok",
+                "healthy",
+                "no regress*",
+                "not regress*",
+            ],
+        ],
+        excludes: NOT_MEAN_TIME,
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "statement*",
+            "sql quer*",
+            "database quer*",
+            "db quer*",
+            "pg stat statements",
+        ],
+        qualifiers: &[&["averag*", "mean"]],
+        excludes: NOT_MEAN_TIME,
+        slots: &[
+            Slot::required("max", Value::Duration),
+            Slot::optional("min_calls", Value::Read(min_calls)),
+        ],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+];
+
+/// The fewest calls a statement needs to count: "across 50+ calls", "called 100 times".
+fn min_calls(text: &Text<'_>) -> Option<String> {
+    static CALLS: OnceLock<regex::Regex> = OnceLock::new();
+    let calls = CALLS.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(\d+)\s*\+?\s*(?:calls|executions|times)\b").expect("valid regex")
+    });
+    Some(calls.captures(&text.plain)?[1].to_string())
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Postgres),
@@ -40,7 +123,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["pg.slow-queries", "pg.slow-queries max=200ms min_calls=50"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "No slow queries",
         "No slow database queries (> 500ms)",
@@ -58,15 +141,6 @@ static DOC: CheckDoc = CheckDoc {
     )],
 };
 
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(no|under|below|<)\b.*\bslow\b.*\bquer(y|ies)\b|\bslow (database )?quer(y|ies)\b.*\b(under|below|<|>)",
-    )
-});
-static STABLE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\b(database|db|sql|postgres\w*) query performance (is )?(stable|acceptable|normal|ok)\b")
-});
-static NUMBER: LazyLock<regex::Regex> = LazyLock::new(|| re(r"(\d+(?:\.\d+)?)\s*(ms|s)\b"));
 static LITERAL: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"'(?:[^']|'')*'").expect("valid regex"));
 static SPACE: LazyLock<regex::Regex> =
