@@ -269,7 +269,7 @@ impl Engine {
             .iter()
             .filter_map(|c| self.read(c, text))
             .collect();
-        readings.sort_by(|a, b| b.0.cmp(&a.0));
+        readings.sort_by_key(|r| std::cmp::Reverse(r.0));
         let mut readings = readings.into_iter();
         let (score, mut params, mut matched) = readings.next()?;
         for (other, other_params, other_matched) in readings {

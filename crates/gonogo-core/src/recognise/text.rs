@@ -39,9 +39,9 @@ pub struct Text<'a> {
     pub plain: String,
     /// The item as written, markup kept (code spans name commands and files).
     pub display: &'a str,
-    lead: Vec<String>,
-    rest: Vec<String>,
-    context: Vec<String>,
+    lead: Words,
+    rest: Words,
+    context: Words,
     /// The item states its requirement as a negation ("no secrets in …", "never run as root").
     pub negated: bool,
     /// "(if applicable)", "if you use …", "where relevant": the item applies only where its
@@ -130,12 +130,47 @@ pub fn stem(word: &str) -> String {
 /// Words of `s`: lower-cased, split at anything not a letter or digit (`Content-Security-Policy`
 /// is three words, `blue/green` two), `n't` read as `not`, each stemmed.
 pub fn words(s: &str) -> Vec<String> {
+    raw_words(s).iter().map(|w| stem(w)).collect()
+}
+
+/// Words of `s` lower-cased but not stemmed: what a prefix term (`image*`) is matched against.
+fn raw_words(s: &str) -> Vec<String> {
     let lower = s.to_lowercase().replace("n't", " not").replace("n’t", " not");
     lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(stem)
+        .map(str::to_string)
         .collect()
+}
+
+/// A run of words, each stemmed and as written.
+#[derive(Debug, Clone, Default)]
+struct Words {
+    stems: Vec<String>,
+    raw: Vec<String>,
+}
+
+impl Words {
+    fn of(s: &str) -> Words {
+        let raw = raw_words(s);
+        Words {
+            stems: raw.iter().map(|w| stem(w)).collect(),
+            raw,
+        }
+    }
+    fn len(&self) -> usize {
+        self.stems.len()
+    }
+    fn tail(&self, from: usize) -> Words {
+        Words {
+            stems: self.stems.get(from..).map(<[String]>::to_vec).unwrap_or_default(),
+            raw: self.raw.get(from..).map(<[String]>::to_vec).unwrap_or_default(),
+        }
+    }
+    fn extend(&mut self, other: Words) {
+        self.stems.extend(other.stems);
+        self.raw.extend(other.raw);
+    }
 }
 
 impl<'a> Text<'a> {
@@ -149,11 +184,13 @@ impl<'a> Text<'a> {
             item.lead
         };
         let lead_src = strip_leading_id(lead_src);
-        let lead = words(lead_src);
-        let all = words(&plain);
-        let rest = all.get(lead.len()..).map(<[String]>::to_vec).unwrap_or_default();
-        let context: Vec<String> = item.context.iter().flat_map(|c| words(c)).collect();
-        let negated = lead.iter().any(|w| NEGATIONS.contains(&w.as_str()));
+        let lead = Words::of(lead_src);
+        let rest = Words::of(&plain).tail(lead.len());
+        let mut context = Words::default();
+        for c in item.context {
+            context.extend(Words::of(c));
+        }
+        let negated = lead.stems.iter().any(|w| NEGATIONS.contains(&w.as_str()));
         let conditional = re(
             &CONDITIONAL,
             r"(?i)\((?:if|when|where)\b[^)]*\)|\bif (?:applicable|relevant|needed|any|used|present|you use|we use|using)\b|\bwhere (?:applicable|relevant)\b|^(?:if|when) (?:you|we|the (?:app|service))\b",
@@ -245,17 +282,19 @@ impl Term {
         Term { written, words }
     }
 
-    fn occurs_in(&self, hay: &[String]) -> bool {
+    fn occurs_in(&self, hay: &Words) -> bool {
         let n = self.words.len();
         if n == 0 || hay.len() < n {
             return false;
         }
-        hay.windows(n).any(|window| {
-            window.iter().zip(&self.words).all(|(h, (w, prefix))| {
+        (0..=hay.len() - n).any(|at| {
+            self.words.iter().enumerate().all(|(i, (w, prefix))| {
                 if *prefix {
-                    h.starts_with(w.as_str())
+                    // A prefix is matched against the word as written and as stemmed, so
+                    // `image*` finds "images" and "imag*" still works.
+                    hay.raw[at + i].starts_with(w.as_str()) || hay.stems[at + i].starts_with(w.as_str())
                 } else {
-                    h == w
+                    hay.stems[at + i] == *w
                 }
             })
         })
@@ -306,6 +345,11 @@ mod tests {
         assert_eq!(t.find(&Term::new("autoscal*")), Some(Place::Lead));
         assert_eq!(t.find(&Term::new("pod autoscaler")), Some(Place::Lead));
         assert_eq!(t.find(&Term::new("hpa")), None);
+        // A prefix is matched against the word as written: `image*` finds "images".
+        let t = text("Images pinned to a database digest", &[]);
+        assert_eq!(t.find(&Term::new("image*")), Some(Place::Lead));
+        assert_eq!(t.find(&Term::new("database*")), Some(Place::Lead));
+        assert_eq!(t.find(&Term::new("imag*")), Some(Place::Lead));
         let ctx = ["Kubernetes".to_string()];
         let t = text("PDBs set", &ctx);
         assert_eq!(t.find(&Term::new("PDB")), Some(Place::Lead));
