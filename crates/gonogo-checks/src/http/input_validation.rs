@@ -20,7 +20,7 @@ const CLAIMS: &[Claim] = &[Claim {
     subject: &["input validation", "invalid input", "invalid payload*", "invalid request*", "malformed", "sql injection", "sqli", "injection attack*"],
     support: &["endpoint*", "operation*", "4xx", "400", "prevented", "protected", "blocked", "rejected", "enabled", "implemented"],
     // Client-side forms, static analysis and code review answer other questions.
-    excludes: &["form validation", "translat*", "messag*", "client side", "frontend", "sast", "scanner", "static analysis", "code review", "parameteri*", "orm", "xss", "training", "audit*", "pentest*", "penetration"],
+    excludes: &["form validation", "translat*", "messag*", "client side", "frontend", "sast", "scanner", "static analysis", "code review", "parameteri*", "orm", "xss", "training", "audit*", "pentest*", "penetration", "vulnerabilit*"],
     slots: &[Slot::optional("spec", recognise::Value::Path)],
     weight: 80,
     // Probing the running API answers the item; the static check only finds one way it fails.

@@ -70,9 +70,15 @@ const CLAIMS: &[Claim] = &[
         weight: 80,
         ..Claim::EMPTY
     },
+    // The item itself says the run happened: a heading's "running" is not a load run.
     Claim {
-        subject: &["load test*", "k6", "locust", "jmeter", "gatling", "stress test*", "performance test*"],
-        qualifiers: &[&["run", "ran", "execut*", "perform*", "pass*", "complet*", "done", "green", "succeed*"]],
+        subject: &[
+            "load test* run", "load test* ran", "load test* execut*", "load test* perform*",
+            "load test* pass*", "load test* complet*", "load test* done", "load test* succeed*",
+            "load test* green", "run load test*", "ran load test*", "execut* load test*",
+            "perform* load test*", "k6 test* pass*", "k6 run", "stress test* pass*",
+            "stress test* complet*", "performance test* pass*", "performance test* complet*",
+        ],
         // A plan, a scenario review or a soak are more than one short run shows.
         excludes: &["scenario*", "review*", "realistic", "soak", "plan*", "document*", "result*", "capacity", "report*", "schedul*", "baseline", "hour*"],
         weight: 75,

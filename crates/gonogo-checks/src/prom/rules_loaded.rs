@@ -17,8 +17,9 @@ const NOT_LOADED: &[&str] = &[
     "annotation*", "severity label*", "pagerduty", "document*", "repositor*", "repo", "file*",
     "expr",
 ];
-/// Words that ask what the server evaluates, not what a file holds.
-const IN_SERVER: &[&str] = &["load*", "prometheus", "active", "evaluat*", "running", "thanos", "mimir"];
+/// The server that evaluates the rules, in the item or its headings: what it loaded, not what
+/// a file holds.
+const IN_SERVER: &[&str] = &["prometheus", "thanos", "mimir", "victoriametrics", "cortex"];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[

@@ -31,8 +31,12 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["prometheus"],
-        qualifiers: &[&["deployed", "configured", "running", "set up", "installed", "up"]],
+        // The state is said of Prometheus itself, not of a heading ("running a service").
+        subject: &[
+            "prometheus deployed", "prometheus is deployed", "prometheus configured",
+            "prometheus is configured", "prometheus running", "prometheus is running",
+            "prometheus up", "prometheus is up", "prometheus installed", "prometheus set up",
+        ],
         excludes: &["grafana", "dashboard*", "retention", "rule*", "alert*", "storage", "metric*", "expos*", "query", "federat*", "document*", "ha"],
         weight: 70,
         ..Claim::EMPTY

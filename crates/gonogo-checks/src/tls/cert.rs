@@ -31,7 +31,7 @@ const NOT_SERVED_CERT: &[&str] = &[
 const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["certificat*", "cert", "certs", "let s encrypt", "letsencrypt"],
-        qualifiers: &[&["valid", "configured", "installed", "expir*", "renew*", "enforced", "in place", "working", "day*"]],
+        qualifiers: &[&["valid", "configured", "installed", "expir*", "renew*", "enforced", "in place", "working"]],
         support: &["tls", "ssl", "https"],
         excludes: NOT_SERVED_CERT,
         slots: &[
@@ -387,9 +387,14 @@ fn min_days_in(text: &Text<'_>) -> Option<String> {
     re.captures(&text.plain).map(|c| c[1].to_string())
 }
 
-/// A CA bundle the item names (`certs/ca.pem`).
+/// A CA bundle the item names (`certs/ca.pem`), wherever in the item it stands.
 fn ca_file_in(text: &Text<'_>) -> Option<String> {
-    gonogo_core::recognise::values::path(&text.plain).filter(|p| p.ends_with(".pem") || p.ends_with(".crt"))
+    static BUNDLE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = BUNDLE
+        .get_or_init(|| regex::Regex::new(r"[\w./-]+\.(?:pem|crt)\b").expect("valid regex"));
+    re.find_iter(text.display)
+        .chain(re.find_iter(&text.plain))
+        .find_map(|m| gonogo_core::recognise::values::path(m.as_str()))
 }
 
 #[cfg(test)]
