@@ -624,9 +624,24 @@ mod tests {
 
     #[test]
     fn items_name_required_headers() {
+        let require = |text: &str| {
+            crate::util::testing::recognise(&HttpHeaders, text)
+                .and_then(|p| p.str("require").map(str::to_string))
+        };
         assert_eq!(
-            named_headers("Security headers configured (HSTS, CSP, etc.)"),
-            ["hsts", "csp"]
+            require("Security headers configured (HSTS, CSP, etc.)").as_deref(),
+            Some("hsts,csp")
         );
+        assert_eq!(
+            require("Is Strict-Transport-Security sent on every response").as_deref(),
+            Some("hsts")
+        );
+        assert_eq!(require("Security headers configured"), None);
+        let score = crate::util::testing::recognise(
+            &HttpHeaders,
+            "Security headers score at least 90 on the Observatory",
+        )
+        .unwrap();
+        assert_eq!(score.str("min_score"), Some("90"));
     }
 }

@@ -218,7 +218,7 @@ static DOC: CheckDoc = CheckDoc {
         "Monitor error rates",
         "Verify no critical alerts",
         "No critical alerts firing",
-        "Error rate < 0.5% in production",
+        "5xx error rate < 0.5%",
         "p95 latency from Prometheus under 0.5 s (`histogram_quantile`)",
     ],
     not_phrases: &[
