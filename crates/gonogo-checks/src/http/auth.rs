@@ -19,19 +19,54 @@ const MAX_PROTECTED: usize = 20;
 
 /// Words that rule out any reading: another auth mechanism, or metrics and secrets about it.
 const NOT_AUTH: &[&str] = &[
-    "mfa", "2fa", "two factor", "sso", "saml", "oauth provider*", "provider*", "social login",
-    "metric*", "secret*", "rotat*", "password polic*", "password reset", "supabase", "ui",
-    "translat*", "rate limit*", "brute force", "lockout", "captcha",
+    "mfa",
+    "2fa",
+    "two factor",
+    "sso",
+    "saml",
+    "oauth provider*",
+    "provider*",
+    "social login",
+    "metric*",
+    "secret*",
+    "rotat*",
+    "password polic*",
+    "password reset",
+    "supabase",
+    "ui",
+    "translat*",
+    "rate limit*",
+    "brute force",
+    "lockout",
+    "captcha",
     // Another server's authentication: Redis, a database, a dashboard.
-    "redis", "postgres*", "database", "db", "mongo*", "rabbitmq", "kafka", "grafana",
-    "prometheus", "dashboard*",
+    "redis",
+    "postgres*",
+    "database",
+    "db",
+    "mongo*",
+    "rabbitmq",
+    "kafka",
+    "grafana",
+    "prometheus",
+    "dashboard*",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     // Protected endpoints refuse anonymous and forged credentials.
     Claim {
-        subject: &["require authentication", "require auth", "authentication required", "auth required", "requires a valid token", "protected endpoint*", "protected rout*", "unauthenticated request*", "without credentials"],
+        subject: &[
+            "require authentication",
+            "require auth",
+            "authentication required",
+            "auth required",
+            "requires a valid token",
+            "protected endpoint*",
+            "protected rout*",
+            "unauthenticated request*",
+            "without credentials",
+        ],
         support: &["endpoint*", "401", "403", "refused", "rejected"],
         excludes: NOT_AUTH,
         weight: 75,
@@ -39,15 +74,34 @@ const CLAIMS: &[Claim] = &[
     },
     // The login yields a working token: needs a login configured.
     Claim {
-        subject: &["login flow", "authentication flow", "auth flow", "sign in flow", "login works", "login working"],
-        qualifiers: &[&["work*", "functional", "verified", "succeed*", "end to end", "pass*"]],
+        subject: &[
+            "login flow",
+            "authentication flow",
+            "auth flow",
+            "sign in flow",
+            "login works",
+            "login working",
+        ],
+        qualifiers: &[&[
+            "work*",
+            "functional",
+            "verified",
+            "succeed*",
+            "end to end",
+            "pass*",
+        ]],
         excludes: NOT_AUTH,
         params: &[("require_login", "true")],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["session timeout", "session expir*", "session lifetime", "idle timeout"],
+        subject: &[
+            "session timeout",
+            "session expir*",
+            "session lifetime",
+            "idle timeout",
+        ],
         support: &["configured", "set", "enforced"],
         excludes: NOT_AUTH,
         params: &[("require_login", "true")],
@@ -57,7 +111,13 @@ const CLAIMS: &[Claim] = &[
     },
     // A token lifetime bound: read from the JWT the login yields.
     Claim {
-        subject: &["jwt", "jwts", "access token*", "session token*", "bearer token*"],
+        subject: &[
+            "jwt",
+            "jwts",
+            "access token*",
+            "session token*",
+            "bearer token*",
+        ],
         qualifiers: &[&["expir*", "lifetime", "ttl", "live*", "valid for"]],
         excludes: NOT_AUTH,
         params: &[("require_login", "true")],

@@ -13,10 +13,25 @@ pub struct HttpCookies;
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
     subject: &["cookie", "cookies", "session cooki*"],
-    qualifiers: &[&["secure", "httponly", "http only", "samesite", "same site", "flag*", "attribut*"]],
+    qualifiers: &[&[
+        "secure",
+        "httponly",
+        "http only",
+        "samesite",
+        "same site",
+        "flag*",
+        "attribut*",
+    ]],
     support: &["set", "marked", "configured"],
     // Consent banners and cookie policies are legal pages, not Set-Cookie attributes.
-    excludes: &["consent", "polic*", "banner", "gdpr", "tracking", "third party"],
+    excludes: &[
+        "consent",
+        "polic*",
+        "banner",
+        "gdpr",
+        "tracking",
+        "third party",
+    ],
     weight: 80,
     ..Claim::EMPTY
 }];

@@ -12,9 +12,28 @@ pub struct HttpCors;
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["cors", "cross origin resource sharing", "access control allow origin", "hostile origin*"],
-    support: &["restricted", "configured", "refused", "locked down", "allowlist", "production domain*", "origin*"],
-    excludes: &["document*", "readme", "tested in browser", "preflight cach*", "frontend"],
+    subject: &[
+        "cors",
+        "cross origin resource sharing",
+        "access control allow origin",
+        "hostile origin*",
+    ],
+    support: &[
+        "restricted",
+        "configured",
+        "refused",
+        "locked down",
+        "allowlist",
+        "production domain*",
+        "origin*",
+    ],
+    excludes: &[
+        "document*",
+        "readme",
+        "tested in browser",
+        "preflight cach*",
+        "frontend",
+    ],
     slots: &[Slot::optional("allowed", Value::Url)],
     weight: 80,
     // The live answer is stronger evidence than `CORS_ORIGINS=*` in an env file.

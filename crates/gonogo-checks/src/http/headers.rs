@@ -23,20 +23,44 @@ const NAMED_HEADERS: &[(&str, &str)] = &[
     ("referrer policy", "referrer"),
 ];
 const HEADER_SUBJECTS: &[&str] = &[
-    "hsts", "strict transport security", "csp", "content security policy", "x frame options",
-    "x content type options", "nosniff", "referrer policy",
+    "hsts",
+    "strict transport security",
+    "csp",
+    "content security policy",
+    "x frame options",
+    "x content type options",
+    "nosniff",
+    "referrer policy",
 ];
 /// Asking for more than the header being sent well: a preload list entry, a report endpoint.
 const NOT_HEADERS: &[&str] = &[
-    "preload list", "report uri", "report to", "violation*", "nonc*", "cors", "request header*",
-    "logged", "document*",
+    "preload list",
+    "report uri",
+    "report to",
+    "violation*",
+    "nonc*",
+    "cors",
+    "request header*",
+    "logged",
+    "document*",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["security header*", "http security header*", "response header*"],
-        support: &["configured", "enabled", "set", "present", "in place", "sent"],
+        subject: &[
+            "security header*",
+            "http security header*",
+            "response header*",
+        ],
+        support: &[
+            "configured",
+            "enabled",
+            "set",
+            "present",
+            "in place",
+            "sent",
+        ],
         excludes: NOT_HEADERS,
         slots: &[Slot::optional("require", Value::Choices(NAMED_HEADERS))],
         weight: 80,
@@ -53,7 +77,15 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: HEADER_SUBJECTS,
-        support: &["configured", "enabled", "set", "present", "in place", "sent", "every response"],
+        support: &[
+            "configured",
+            "enabled",
+            "set",
+            "present",
+            "in place",
+            "sent",
+            "every response",
+        ],
         excludes: NOT_HEADERS,
         slots: &[Slot::required("require", Value::Choices(NAMED_HEADERS))],
         weight: 80,

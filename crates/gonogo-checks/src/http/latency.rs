@@ -16,14 +16,42 @@ const MAX_SAMPLES: u64 = 200;
 /// Where a latency figure is not one of the idle service: a load run, the browser, the
 /// database, or a query over what Prometheus recorded.
 const NOT_IDLE_LATENCY: &[&str] = &[
-    "frontend", "page load", "initial load", "first contentful", "lcp", "ttfb", "under load",
-    "load test*", "load run", "during the load", "sustain*", "throughput", "req s", "rps",
-    "prometheus", "histogram*", "database", "query", "queries", "db", "sla", "slo",
+    "frontend",
+    "page load",
+    "initial load",
+    "first contentful",
+    "lcp",
+    "ttfb",
+    "under load",
+    "load test*",
+    "load run",
+    "during the load",
+    "sustain*",
+    "throughput",
+    "req s",
+    "rps",
+    "prometheus",
+    "histogram*",
+    "database",
+    "query",
+    "queries",
+    "db",
+    "sla",
+    "slo",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["response time*", "latency", "respond*", "median", "p50", "p90", "p95", "p99"],
+    subject: &[
+        "response time*",
+        "latency",
+        "respond*",
+        "median",
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+    ],
     excludes: NOT_IDLE_LATENCY,
     slots: &[
         Slot::required("max", Value::Read(super::bound_in)),
@@ -241,15 +269,20 @@ mod tests {
         assert!(crate::util::testing::recognise_in(&HttpLatency, text, &ctx).is_none());
         let r = crate::util::testing::recognise(&HttpLatency, text).unwrap();
         assert_eq!(r.str("max"), Some("2s"));
-        let r = crate::util::testing::recognise(&HttpLatency, "Backend API response times < 200ms (p95)")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &HttpLatency,
+            "Backend API response times < 200ms (p95)",
+        )
+        .unwrap();
         assert_eq!(r.str("percentile"), Some("95"));
         assert_eq!(r.str("max"), Some("200ms"));
     }
 
     #[test]
     fn paths_and_the_median_come_from_the_item() {
-        let r = crate::util::testing::recognise(&HttpLatency, "`/search?q=test` median under 150 ms").unwrap();
+        let r =
+            crate::util::testing::recognise(&HttpLatency, "`/search?q=test` median under 150 ms")
+                .unwrap();
         assert_eq!(r.str("path"), Some("/search?q=test"));
         assert_eq!(r.str("percentile"), Some("50"));
         assert_eq!(r.str("max"), Some("150ms"));

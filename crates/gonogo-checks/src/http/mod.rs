@@ -21,9 +21,9 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod status;
 
+use gonogo_core::recognise::Text;
 use gonogo_core::redact::redact_url;
 use gonogo_core::{CheckContext, Location, Outcome, ParamError, Params};
-use gonogo_core::recognise::Text;
 use reqwest::header::HeaderMap;
 use std::time::{Duration, Instant};
 use url::Url;

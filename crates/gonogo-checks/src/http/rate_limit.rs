@@ -18,8 +18,27 @@ const MAX_BURST: u64 = 1000;
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
     subject: &["rate limit*", "ratelimit*", "throttl*", "429"],
-    support: &["active", "enabled", "configured", "enforced", "in place", "applied", "endpoint*"],
-    excludes: &["document*", "readme", "alert*", "dashboard*", "monitor*", "login attempt*", "upstream", "third party", "provider", "quota*"],
+    support: &[
+        "active",
+        "enabled",
+        "configured",
+        "enforced",
+        "in place",
+        "applied",
+        "endpoint*",
+    ],
+    excludes: &[
+        "document*",
+        "readme",
+        "alert*",
+        "dashboard*",
+        "monitor*",
+        "login attempt*",
+        "upstream",
+        "third party",
+        "provider",
+        "quota*",
+    ],
     slots: &[
         Slot::optional("burst", Value::Read(burst_in)),
         Slot::optional("path", Value::Read(super::url_path_in)),

@@ -2,8 +2,8 @@
 
 use super::{ProbeError, StatusSet, TargetSpec, clip, http_params, location};
 use crate::live;
-use gonogo_core::redact::{is_secret_name, redact_header, redact_secret};
 use gonogo_core::recognise::{Claim, Slot, Text, Value};
+use gonogo_core::redact::{is_secret_name, redact_header, redact_secret};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -17,17 +17,56 @@ pub struct HttpStatus;
 /// Health endpoints defined in files, container states and failing checks are other kinds';
 /// so are a latency percentile (`http.latency`) and a 429 after a burst (`http.rate-limit`).
 const NOT_LIVE: &[&str] = &[
-    "docker*", "compose", "defined", "container*", "dockerfile", "kubernetes", "k8s", "probe", "probes",
-    "fail*", "load balancer*", "monitor*", "alert*", "dashboard*", "document*", "p50", "p90",
-    "p95", "p99", "percentile", "median", "latency", "429", "rate limit*",
+    "docker*",
+    "compose",
+    "defined",
+    "container*",
+    "dockerfile",
+    "kubernetes",
+    "k8s",
+    "probe",
+    "probes",
+    "fail*",
+    "load balancer*",
+    "monitor*",
+    "alert*",
+    "dashboard*",
+    "document*",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "percentile",
+    "median",
+    "latency",
+    "429",
+    "rate limit*",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     // "Healthcheck endpoints responding": `/health` unless the item names another path.
     Claim {
-        subject: &["health check*", "healthcheck*", "health endpoint*", "healthz", "health route"],
-        qualifiers: &[&["respond*", "reachable", "up", "ok", "green", "pass*", "return*", "answer*", "wait", "200", "available"]],
+        subject: &[
+            "health check*",
+            "healthcheck*",
+            "health endpoint*",
+            "healthz",
+            "health route",
+        ],
+        qualifiers: &[&[
+            "respond*",
+            "reachable",
+            "up",
+            "ok",
+            "green",
+            "pass*",
+            "return*",
+            "answer*",
+            "wait",
+            "200",
+            "available",
+        ]],
         excludes: NOT_LIVE,
         params: &[("path", "/health")],
         slots: &[
@@ -64,7 +103,17 @@ const CLAIMS: &[Claim] = &[
     // "Does `/healthz` answer within 100 ms?": one request in time, not a percentile.
     Claim {
         subject: &["answer*", "respond*", "return*"],
-        excludes: &["p50", "p90", "p95", "p99", "percentile", "median", "latency", "under load", "load test*"],
+        excludes: &[
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "percentile",
+            "median",
+            "latency",
+            "under load",
+            "load test*",
+        ],
         slots: &[
             Slot::required("path", Value::Read(super::url_path_in)),
             Slot::required("max_latency", Value::Read(super::bound_in)),
@@ -74,8 +123,30 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["frontend", "front end", "web app", "website"],
-        qualifiers: &[&["accessible", "reachable", "up", "loading", "serving", "available", "online"]],
-        excludes: &["initial load", "load time", "page load", "performance", "lighthouse", "bundle", "cdn", "seo", "test*", "build*", "deployed", "error*", "analytic*"],
+        qualifiers: &[&[
+            "accessible",
+            "reachable",
+            "up",
+            "loading",
+            "serving",
+            "available",
+            "online",
+        ]],
+        excludes: &[
+            "initial load",
+            "load time",
+            "page load",
+            "performance",
+            "lighthouse",
+            "bundle",
+            "cdn",
+            "seo",
+            "test*",
+            "build*",
+            "deployed",
+            "error*",
+            "analytic*",
+        ],
         params: &[("target", "frontend_url")],
         weight: 75,
         ..Claim::EMPTY
@@ -457,7 +528,8 @@ fn status_code_in(text: &Text<'_>) -> Option<String> {
 fn json_expectation_in(text: &Text<'_>) -> Option<String> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r#""([A-Za-z_][A-Za-z0-9_]*)"\s*:\s*("?[A-Za-z0-9_.-]+"?)"#).expect("valid regex")
+        Regex::new(r#""([A-Za-z_][A-Za-z0-9_]*)"\s*:\s*("?[A-Za-z0-9_.-]+"?)"#)
+            .expect("valid regex")
     });
     let c = re.captures(text.display)?;
     Some(format!("$.{} == {}", &c[1], c[2].trim_matches('"')))

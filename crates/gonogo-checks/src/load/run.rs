@@ -1,8 +1,8 @@
 //! `load.run`: a short load test against the API with gonogo's own engine, judged by the
 //! thresholds the item states (p95, p50, throughput, error rate).
 
-use gonogo_core::redact::redact_url;
 use gonogo_core::recognise::{Claim, Slot, Text, Value};
+use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -20,20 +20,48 @@ const MAX_CHECK_DURATION: Duration = Duration::from_secs(600);
 
 /// Words that place a figure in a load run, in the item or its headings.
 const UNDER_LOAD: &[&str] = &[
-    "load test*", "load run", "under load", "during load", "during the load", "stress test*",
-    "performance test*", "k6", "locust", "jmeter", "gatling", "sustain*", "soak",
+    "load test*",
+    "load run",
+    "under load",
+    "during load",
+    "during the load",
+    "stress test*",
+    "performance test*",
+    "k6",
+    "locust",
+    "jmeter",
+    "gatling",
+    "sustain*",
+    "soak",
 ];
 /// A latency figure measured some other way: in the browser, from Prometheus, in the database.
 const NOT_LOAD_LATENCY: &[&str] = &[
-    "frontend", "page load", "initial load", "prometheus", "histogram*", "database", "query",
-    "queries", "db", "sla", "slo",
+    "frontend",
+    "page load",
+    "initial load",
+    "prometheus",
+    "histogram*",
+    "database",
+    "query",
+    "queries",
+    "db",
+    "sla",
+    "slo",
 ];
 
 /// One claim per percentile bound the kind takes (`p50` … `p99`).
 macro_rules! percentile_claim {
     ($param:literal, $terms:expr) => {
         Claim {
-            subject: &["response time*", "latency", "p50", "p90", "p95", "p99", "median"],
+            subject: &[
+                "response time*",
+                "latency",
+                "p50",
+                "p90",
+                "p95",
+                "p99",
+                "median",
+            ],
             qualifiers: &[$terms, UNDER_LOAD],
             excludes: NOT_LOAD_LATENCY,
             slots: &[
@@ -58,7 +86,14 @@ const CLAIMS: &[Claim] = &[
     percentile_claim!("p99", &["p99", "99th percentile"]),
     Claim {
         subject: &["throughput", "requests per second", "req s", "rps"],
-        excludes: &["forecast", "peak traffic", "capacity model", "database", "db", "queu*"],
+        excludes: &[
+            "forecast",
+            "peak traffic",
+            "capacity model",
+            "database",
+            "db",
+            "queu*",
+        ],
         slots: &[Slot::required("min_rps", Value::Read(min_rps_in))],
         weight: 80,
         ..Claim::EMPTY
@@ -66,21 +101,51 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["error rate*", "error ratio", "errors"],
         qualifiers: &[UNDER_LOAD],
-        slots: &[Slot::required("max_error_rate", Value::Read(max_error_rate_in))],
+        slots: &[Slot::required(
+            "max_error_rate",
+            Value::Read(max_error_rate_in),
+        )],
         weight: 80,
         ..Claim::EMPTY
     },
     // The item itself says the run happened: a heading's "running" is not a load run.
     Claim {
         subject: &[
-            "load test* run", "load test* ran", "load test* execut*", "load test* perform*",
-            "load test* pass*", "load test* complet*", "load test* done", "load test* succeed*",
-            "load test* green", "run load test*", "ran load test*", "execut* load test*",
-            "perform* load test*", "k6 test* pass*", "k6 run", "stress test* pass*",
-            "stress test* complet*", "performance test* pass*", "performance test* complet*",
+            "load test* run",
+            "load test* ran",
+            "load test* execut*",
+            "load test* perform*",
+            "load test* pass*",
+            "load test* complet*",
+            "load test* done",
+            "load test* succeed*",
+            "load test* green",
+            "run load test*",
+            "ran load test*",
+            "execut* load test*",
+            "perform* load test*",
+            "k6 test* pass*",
+            "k6 run",
+            "stress test* pass*",
+            "stress test* complet*",
+            "performance test* pass*",
+            "performance test* complet*",
         ],
         // A plan, a scenario review or a soak are more than one short run shows.
-        excludes: &["scenario*", "review*", "realistic", "soak", "plan*", "document*", "result*", "capacity", "report*", "schedul*", "baseline", "hour*"],
+        excludes: &[
+            "scenario*",
+            "review*",
+            "realistic",
+            "soak",
+            "plan*",
+            "document*",
+            "result*",
+            "capacity",
+            "report*",
+            "schedul*",
+            "baseline",
+            "hour*",
+        ],
         weight: 75,
         ..Claim::EMPTY
     },
@@ -216,7 +281,6 @@ fn to_ms(n: &str, unit: &str) -> Option<String> {
     Some(format!("{ms}ms"))
 }
 
-
 impl CheckKind for LoadRun {
     fn id(&self) -> &'static str {
         "load.run"
@@ -230,7 +294,6 @@ impl CheckKind for LoadRun {
     fn generates_load(&self) -> bool {
         true
     }
-
 
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -576,8 +639,10 @@ fn bound_ms_in(text: &Text<'_>) -> Option<String> {
 /// The rate a run offers: "Sustains 300 req/s".
 fn offered_rate_in(text: &Text<'_>) -> Option<String> {
     static RATE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\bsustains?\s+(\d+)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second)")
-            .expect("static regex")
+        Regex::new(
+            r"(?i)\bsustains?\s+(\d+)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second)",
+        )
+        .expect("static regex")
     });
     RATE.captures(&text.plain).map(|c| c[1].to_string())
 }
@@ -585,10 +650,15 @@ fn offered_rate_in(text: &Text<'_>) -> Option<String> {
 /// How long the run lasts: "for 5 minutes".
 fn run_length_in(text: &Text<'_>) -> Option<String> {
     static LENGTH: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\bfor\s+(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?)\b").expect("static regex")
+        Regex::new(r"(?i)\bfor\s+(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?)\b")
+            .expect("static regex")
     });
     let c = LENGTH.captures(&text.plain)?;
-    let unit = if c[2].to_ascii_lowercase().starts_with('s') { "s" } else { "m" };
+    let unit = if c[2].to_ascii_lowercase().starts_with('s') {
+        "s"
+    } else {
+        "m"
+    };
     Some(format!("{}{unit}", &c[1]))
 }
 

@@ -18,10 +18,36 @@ const LISTED: usize = 20;
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["metric endpoint", "metrics endpoint", "prometheus metric*", "exposition", "openmetrics"],
-    qualifiers: &[&["expos*", "instrument*", "includ*", "served", "available", "enabled", "publish*"]],
+    subject: &[
+        "metric endpoint",
+        "metrics endpoint",
+        "prometheus metric*",
+        "exposition",
+        "openmetrics",
+    ],
+    qualifiers: &[&[
+        "expos*",
+        "instrument*",
+        "includ*",
+        "served",
+        "available",
+        "enabled",
+        "publish*",
+    ]],
     // Dashboards, business metrics, alerts and scraping are other questions.
-    excludes: &["grafana", "dashboard*", "business", "custom", "alert*", "retention", "normal", "scrap*", "target*", "cardinality", "document*"],
+    excludes: &[
+        "grafana",
+        "dashboard*",
+        "business",
+        "custom",
+        "alert*",
+        "retention",
+        "normal",
+        "scrap*",
+        "target*",
+        "cardinality",
+        "document*",
+    ],
     slots: &[Slot::optional("require", Value::Read(metric_names_in))],
     weight: 80,
     ..Claim::EMPTY

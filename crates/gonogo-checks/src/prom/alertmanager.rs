@@ -12,9 +12,28 @@ pub struct PromAlertmanager;
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
     subject: &["alertmanager", "alertmanagers", "alert manager*"],
-    support: &["connected", "configured", "active", "send*", "discovered", "prometheus"],
+    support: &[
+        "connected",
+        "configured",
+        "active",
+        "send*",
+        "discovered",
+        "prometheus",
+    ],
     // Routing, receivers and paging integrations are Alertmanager's own configuration.
-    excludes: &["rout*", "receiver*", "silenc*", "inhibit*", "templat*", "pagerduty", "slack", "opsgenie", "email", "tested", "escalat*"],
+    excludes: &[
+        "rout*",
+        "receiver*",
+        "silenc*",
+        "inhibit*",
+        "templat*",
+        "pagerduty",
+        "slack",
+        "opsgenie",
+        "email",
+        "tested",
+        "escalat*",
+    ],
     slots: &[Slot::optional("min", Value::Read(count_in))],
     weight: 80,
     ..Claim::EMPTY

@@ -54,27 +54,72 @@ const CRITICAL_ALERTS: &str =
 
 /// Other systems' CPU and memory, and resource settings rather than use.
 const NOT_HOST: &[&str] = &[
-    "redis", "postgres*", "database", "db", "jvm", "heap", "container*", "pod*", "limit*",
-    "request*", "throttl*", "leak*", "stable", "normal range", "node pool", "quota*",
+    "redis",
+    "postgres*",
+    "database",
+    "db",
+    "jvm",
+    "heap",
+    "container*",
+    "pod*",
+    "limit*",
+    "request*",
+    "throttl*",
+    "leak*",
+    "stable",
+    "normal range",
+    "node pool",
+    "quota*",
 ];
 /// Where an error rate is read from production traffic, in the item or its headings.
 const IN_PRODUCTION: &[&str] = &[
-    "prometheus", "hypercare", "monitor*", "5xx", "http", "post deploy*",
-    "post launch", "after launch", "after deploy*", "signal*", "observ*",
+    "prometheus",
+    "hypercare",
+    "monitor*",
+    "5xx",
+    "http",
+    "post deploy*",
+    "post launch",
+    "after launch",
+    "after deploy*",
+    "signal*",
+    "observ*",
 ];
 /// Figures of a load run, a browser or a contract rather than of production traffic.
 const NOT_PRODUCTION: &[&str] = &[
-    "load test*", "load run", "during the load", "under load", "stress", "k6", "sla", "slo",
-    "budget", "defined", "document*", "agreed", "contract*", "status page", "frontend",
+    "load test*",
+    "load run",
+    "during the load",
+    "under load",
+    "stress",
+    "k6",
+    "sla",
+    "slo",
+    "budget",
+    "defined",
+    "document*",
+    "agreed",
+    "contract*",
+    "status page",
+    "frontend",
     // A window longer than a query's rate range ("in the canary for 24 hours").
-    "hour*", "day*", "week*",
+    "hour*",
+    "day*",
+    "week*",
 ];
 
 /// "Monitoring enabled" under the heading of a server: its exporter's target is up.
 macro_rules! exporter_claim {
     ($server:expr, $query:literal) => {
         Claim {
-            subject: &["monitoring enabled", "monitoring configured", "monitoring set up", "monitoring in place", "metrics exported", "exporter*"],
+            subject: &[
+                "monitoring enabled",
+                "monitoring configured",
+                "monitoring set up",
+                "monitoring in place",
+                "metrics exported",
+                "exporter*",
+            ],
             qualifiers: &[$server],
             excludes: &["dashboard*", "alert*", "document*", "log*"],
             params: &[("query", $query), ("min", "1")],
@@ -114,7 +159,22 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["availability", "uptime"],
-        excludes: &["high availability", "multi az", "zone*", "region*", "ha", "load test*", "sla", "slo", "budget", "defined", "document*", "agreed", "contract*", "status page"],
+        excludes: &[
+            "high availability",
+            "multi az",
+            "zone*",
+            "region*",
+            "ha",
+            "load test*",
+            "sla",
+            "slo",
+            "budget",
+            "defined",
+            "document*",
+            "agreed",
+            "contract*",
+            "status page",
+        ],
         slots: &[
             Slot::required("min", Value::Read(share_above_in)),
             Slot::required("query", Value::Read(|_| Some(success_ratio("1h")))),
@@ -123,7 +183,14 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["error rate*", "error ratio", "5xx share", "5xx rate", "share of 5xx", "5xx"],
+        subject: &[
+            "error rate*",
+            "error ratio",
+            "5xx share",
+            "5xx rate",
+            "share of 5xx",
+            "5xx",
+        ],
         qualifiers: &[IN_PRODUCTION],
         excludes: NOT_PRODUCTION,
         slots: &[
@@ -135,16 +202,34 @@ const CLAIMS: &[Claim] = &[
     },
     // "Monitor error rates": the conventional 1 % bound.
     Claim {
-        subject: &["monitor error rate*", "watch error rate*", "check error rate*", "monitor the error rate*"],
+        subject: &[
+            "monitor error rate*",
+            "watch error rate*",
+            "check error rate*",
+            "monitor the error rate*",
+        ],
         excludes: &["dashboard*", "alert*", "load test*"],
         params: &[("max", "0.01")],
-        slots: &[Slot::required("query", Value::Read(|_| Some(error_ratio("5m"))))],
+        slots: &[Slot::required(
+            "query",
+            Value::Read(|_| Some(error_ratio("5m"))),
+        )],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
         subject: &["critical alert*"],
-        excludes: &["rule*", "defined", "configured", "rout*", "runbook*", "page*", "pagerduty", "document*", "tested"],
+        excludes: &[
+            "rule*",
+            "defined",
+            "configured",
+            "rout*",
+            "runbook*",
+            "page*",
+            "pagerduty",
+            "document*",
+            "tested",
+        ],
         params: &[("query", CRITICAL_ALERTS), ("max", "0")],
         weight: 75,
         ..Claim::EMPTY
@@ -162,12 +247,30 @@ const CLAIMS: &[Claim] = &[
         prefer_over: &["http.latency"],
         ..Claim::EMPTY
     },
-    exporter_claim!(&["postgres*", "postgresql"], r#"count(up{job=~".*postgres.*"} == 1) or vector(0)"#),
-    exporter_claim!(&["redis"], r#"count(up{job=~".*redis.*"} == 1) or vector(0)"#),
-    exporter_claim!(&["mysql", "mariadb"], r#"count(up{job=~".*mysql.*"} == 1) or vector(0)"#),
-    exporter_claim!(&["mongodb"], r#"count(up{job=~".*mongodb.*"} == 1) or vector(0)"#),
-    exporter_claim!(&["rabbitmq"], r#"count(up{job=~".*rabbitmq.*"} == 1) or vector(0)"#),
-    exporter_claim!(&["kafka"], r#"count(up{job=~".*kafka.*"} == 1) or vector(0)"#),
+    exporter_claim!(
+        &["postgres*", "postgresql"],
+        r#"count(up{job=~".*postgres.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["redis"],
+        r#"count(up{job=~".*redis.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["mysql", "mariadb"],
+        r#"count(up{job=~".*mysql.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["mongodb"],
+        r#"count(up{job=~".*mongodb.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["rabbitmq"],
+        r#"count(up{job=~".*rabbitmq.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["kafka"],
+        r#"count(up{job=~".*kafka.*"} == 1) or vector(0)"#
+    ),
 ];
 
 static DOC: CheckDoc = CheckDoc {
@@ -417,7 +520,9 @@ impl live::Check for Prepared {
 /// The percentage an item puts an upper bound on: "< 70%", "below 85 %".
 fn percent_below_in(text: &Text<'_>) -> Option<String> {
     static BELOW: LazyLock<regex::Regex> = LazyLock::new(|| {
-        re(r"(?:<=?|≤|\bunder\b|\bbelow\b|\bless than\b|\bat most\b)\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
+        re(
+            r"(?:<=?|≤|\bunder\b|\bbelow\b|\bless than\b|\bat most\b)\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)",
+        )
     });
     BELOW.captures(&text.plain).map(|c| c[1].to_string())
 }
@@ -464,13 +569,11 @@ mod tests {
 
     fn bound(text: &str, context: &[&str]) -> Option<Vec<(String, String)>> {
         let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
-        crate::util::testing::recognise_in(&PromQuery, text, &context)
-            .map(|r| {
-                r
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
+        crate::util::testing::recognise_in(&PromQuery, text, &context).map(|r| {
+            r.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
     }
 
     fn query_of(p: &[(String, String)]) -> &str {

@@ -13,8 +13,21 @@ pub struct PromRulesLoaded;
 /// Routing, runbooks, firewalls and reviews share the words but not the question.
 /// Rules read from files in the repository are `prometheus.rules`'.
 const NOT_LOADED: &[&str] = &[
-    "rout*", "runbook*", "firewall", "tested", "silenc*", "waf", "lint*", "unit test*",
-    "annotation*", "severity label*", "pagerduty", "document*", "repositor*", "repo", "file*",
+    "rout*",
+    "runbook*",
+    "firewall",
+    "tested",
+    "silenc*",
+    "waf",
+    "lint*",
+    "unit test*",
+    "annotation*",
+    "severity label*",
+    "pagerduty",
+    "document*",
+    "repositor*",
+    "repo",
+    "file*",
     "expr",
 ];
 /// The server that evaluates the rules, in the item or its headings: what it loaded, not what
@@ -24,11 +37,23 @@ const IN_SERVER: &[&str] = &["prometheus", "thanos", "mimir", "victoriametrics",
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["alert rule*", "alerting rule*", "alerts rule*", "prometheus rule*"],
+        subject: &[
+            "alert rule*",
+            "alerting rule*",
+            "alerts rule*",
+            "prometheus rule*",
+        ],
         qualifiers: &[IN_SERVER],
         support: &["loaded", "active"],
         excludes: NOT_LOADED,
-        slots: &[Slot::optional("severity", Value::Choice(&[("critical", "critical"), ("warning", "warning"), ("page", "page")]))],
+        slots: &[Slot::optional(
+            "severity",
+            Value::Choice(&[
+                ("critical", "critical"),
+                ("warning", "warning"),
+                ("page", "page"),
+            ]),
+        )],
         weight: 80,
         ..Claim::EMPTY
     },

@@ -14,8 +14,28 @@ pub struct PromTargetsUp;
 const LISTED: usize = 50;
 
 /// Words that place scrape targets in Prometheus, in the item or its headings.
-const SCRAPING: &[&str] = &["prometheus", "metric*", "job*", "scrap*", "monitoring", "observability", "exporter*"];
-const NOT_TARGETS: &[&str] = &["grafana", "dashboard*", "retention", "rule*", "alert*", "storage", "thanos", "federat*", "document*", "load balancer*", "ha"];
+const SCRAPING: &[&str] = &[
+    "prometheus",
+    "metric*",
+    "job*",
+    "scrap*",
+    "monitoring",
+    "observability",
+    "exporter*",
+];
+const NOT_TARGETS: &[&str] = &[
+    "grafana",
+    "dashboard*",
+    "retention",
+    "rule*",
+    "alert*",
+    "storage",
+    "thanos",
+    "federat*",
+    "document*",
+    "load balancer*",
+    "ha",
+];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
@@ -33,11 +53,31 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // The state is said of Prometheus itself, not of a heading ("running a service").
         subject: &[
-            "prometheus deployed", "prometheus is deployed", "prometheus configured",
-            "prometheus is configured", "prometheus running", "prometheus is running",
-            "prometheus up", "prometheus is up", "prometheus installed", "prometheus set up",
+            "prometheus deployed",
+            "prometheus is deployed",
+            "prometheus configured",
+            "prometheus is configured",
+            "prometheus running",
+            "prometheus is running",
+            "prometheus up",
+            "prometheus is up",
+            "prometheus installed",
+            "prometheus set up",
         ],
-        excludes: &["grafana", "dashboard*", "retention", "rule*", "alert*", "storage", "metric*", "expos*", "query", "federat*", "document*", "ha"],
+        excludes: &[
+            "grafana",
+            "dashboard*",
+            "retention",
+            "rule*",
+            "alert*",
+            "storage",
+            "metric*",
+            "expos*",
+            "query",
+            "federat*",
+            "document*",
+            "ha",
+        ],
         weight: 70,
         ..Claim::EMPTY
     },

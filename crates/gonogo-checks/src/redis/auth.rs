@@ -14,14 +14,39 @@ const CLAIMS: &[Claim] = &[Claim {
     // Redis and its password named together: "Authentication enabled" under a Redis heading
     // may still mean the application's users.
     subject: &[
-        "redis password", "redis auth*", "redis requir* auth*", "redis requir* a password",
-        "redis acl*", "requirepass", "redis is password protected", "redis password protected",
-        "password protected redis", "auth on redis", "authentication on redis",
-        "password on redis", "valkey password", "valkey auth*", "valkey requir* auth*",
+        "redis password",
+        "redis auth*",
+        "redis requir* auth*",
+        "redis requir* a password",
+        "redis acl*",
+        "requirepass",
+        "redis is password protected",
+        "redis password protected",
+        "password protected redis",
+        "auth on redis",
+        "authentication on redis",
+        "password on redis",
+        "valkey password",
+        "valkey auth*",
+        "valkey requir* auth*",
     ],
-    support: &["set", "enabled", "required", "requir*", "configured", "protected"],
+    support: &[
+        "set",
+        "enabled",
+        "required",
+        "requir*",
+        "configured",
+        "protected",
+    ],
     // Rotation and storage of the password are about the secret, not the server refusing.
-    excludes: &["rotat*", "vault", "stored", "secret manager", "document*", "tls"],
+    excludes: &[
+        "rotat*",
+        "vault",
+        "stored",
+        "secret manager",
+        "document*",
+        "tls",
+    ],
     weight: 85,
     ..Claim::EMPTY
 }];

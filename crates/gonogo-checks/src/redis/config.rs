@@ -34,10 +34,29 @@ const POLICY_NAMES: &[(&str, &str)] = &[
 ];
 /// Words that place an eviction or snapshot item in Redis, in the item or its headings.
 const REDIS_OR_POLICY: &[&str] = &[
-    "redis", "valkey", "elasticache", "keydb", "cache", "noeviction", "allkeys lru", "allkeys lfu",
-    "volatile lru", "volatile lfu", "volatile ttl", "lru", "lfu",
+    "redis",
+    "valkey",
+    "elasticache",
+    "keydb",
+    "cache",
+    "noeviction",
+    "allkeys lru",
+    "allkeys lfu",
+    "volatile lru",
+    "volatile lfu",
+    "volatile ttl",
+    "lru",
+    "lfu",
 ];
-const NOT_CONFIG: &[&str] = &["alert*", "dashboard*", "monitor*", "document*", "tested", "restor*", "backup*"];
+const NOT_CONFIG: &[&str] = &[
+    "alert*",
+    "dashboard*",
+    "monitor*",
+    "document*",
+    "tested",
+    "restor*",
+    "backup*",
+];
 
 /// What the kind verifies, aspect by aspect, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
@@ -81,7 +100,16 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["maxmemory", "max memory"],
         support: &["configured", "set"],
-        excludes: &["polic*", "percent", "usage", "used", "below", "under", "alert*", "dashboard*"],
+        excludes: &[
+            "polic*",
+            "percent",
+            "usage",
+            "used",
+            "below",
+            "under",
+            "alert*",
+            "dashboard*",
+        ],
         params: &[("require", "maxmemory")],
         weight: 85,
         ..Claim::EMPTY

@@ -15,7 +15,17 @@ const CLAIMS: &[Claim] = &[Claim {
     subject: &["hit rate", "hit ratio", "cache hit*", "keyspace hit*"],
     qualifiers: &[REDIS_NAMES],
     // An HTTP cache in front of the service is not Redis.
-    excludes: &["cdn", "edge", "varnish", "cloudfront", "browser", "http cache", "static asset*", "alert*", "dashboard*"],
+    excludes: &[
+        "cdn",
+        "edge",
+        "varnish",
+        "cloudfront",
+        "browser",
+        "http cache",
+        "static asset*",
+        "alert*",
+        "dashboard*",
+    ],
     slots: &[Slot::optional("min", Value::Percent)],
     weight: 85,
     ..Claim::EMPTY

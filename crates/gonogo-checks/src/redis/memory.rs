@@ -12,10 +12,33 @@ pub struct RedisMemory;
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["memory usage", "memory use", "used memory", "memory used", "memory limit*", "memory utili*"],
+    subject: &[
+        "memory usage",
+        "memory use",
+        "used memory",
+        "memory used",
+        "memory limit*",
+        "memory utili*",
+    ],
     qualifiers: &[REDIS_NAMES],
     // The host's or a container's memory, leaks and eviction are other questions.
-    excludes: &["cpu", "leak*", "stable", "container*", "pod*", "kubernetes", "k8s", "host", "node*", "jvm", "heap", "eviction", "polic*", "alert*", "dashboard*"],
+    excludes: &[
+        "cpu",
+        "leak*",
+        "stable",
+        "container*",
+        "pod*",
+        "kubernetes",
+        "k8s",
+        "host",
+        "node*",
+        "jvm",
+        "heap",
+        "eviction",
+        "polic*",
+        "alert*",
+        "dashboard*",
+    ],
     slots: &[Slot::optional("max", Value::Percent)],
     weight: 85,
     // Under a Redis heading "Memory usage < 80%" is Redis' own memory, not the host's.
@@ -153,13 +176,7 @@ mod tests {
         ];
         let k8s = vec!["Kubernetes".to_string()];
         let text = "Memory limits set appropriately";
-        assert!(
-            crate::util::testing::recognise_in(&RedisMemory, text, &redis)
-                .is_some()
-        );
-        assert!(
-            crate::util::testing::recognise_in(&RedisMemory, text, &k8s)
-                .is_none()
-        );
+        assert!(crate::util::testing::recognise_in(&RedisMemory, text, &redis).is_some());
+        assert!(crate::util::testing::recognise_in(&RedisMemory, text, &k8s).is_none());
     }
 }

@@ -13,10 +13,44 @@ pub struct RedisPing;
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[Claim {
     // The item says Redis answers; the Redis it speaks of may be named in its heading.
-    subject: &["reachable", "connect*", "up and", "is up", "respond*", "ping*", "available", "running", "healthy", "alive", "working"],
+    subject: &[
+        "reachable",
+        "connect*",
+        "up and",
+        "is up",
+        "respond*",
+        "ping*",
+        "available",
+        "running",
+        "healthy",
+        "alive",
+        "working",
+    ],
     qualifiers: &[REDIS_NAMES],
     // Pools, provisioning, replication and settings are more than one PING shows.
-    excludes: &["pool*", "provision*", "session storage", "configured for", "failover", "sentinel", "replica*", "tls", "password", "auth*", "persistence", "memory", "hit", "eviction", "cluster", "monitor*", "alert*", "backup*", "ttl", "fill*", "down"],
+    excludes: &[
+        "pool*",
+        "provision*",
+        "session storage",
+        "configured for",
+        "failover",
+        "sentinel",
+        "replica*",
+        "tls",
+        "password",
+        "auth*",
+        "persistence",
+        "memory",
+        "hit",
+        "eviction",
+        "cluster",
+        "monitor*",
+        "alert*",
+        "backup*",
+        "ttl",
+        "fill*",
+        "down",
+    ],
     weight: 80,
     ..Claim::EMPTY
 }];

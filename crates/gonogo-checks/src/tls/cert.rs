@@ -2,8 +2,8 @@
 //! speaks TLS 1.2+ only.
 
 use super::{Legacy, handshake, probe_legacy, roots};
-use gonogo_core::redact::redact_url;
 use gonogo_core::recognise::{Claim, Slot, Text, Value};
+use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, MissingTarget, Outcome, ParamDoc,
     ParamError, Params, PreparedCheck,
@@ -20,18 +20,61 @@ const MAX_CA_BYTES: u64 = 4 << 20;
 /// Certificates of other kinds (legal, client, code signing) and TLS settings other than the
 /// served chain.
 const NOT_SERVED_CERT: &[&str] = &[
-    "incorporation", "client certificat*", "client cert*", "mtls", "mutual tls", "code signing",
-    "signing", "pinning", "pinned", "rotat*", "compliance", "soc", "iso", "training",
-    "at rest", "database", "db", "postgres*", "redis", "internal", "between services",
-    "service mesh", "cipher*", "tls 1", "version*", "redirect*", "hsts", "monitor*", "alert*",
-    "secret*", "vault", "document*", "inventory",
+    "incorporation",
+    "client certificat*",
+    "client cert*",
+    "mtls",
+    "mutual tls",
+    "code signing",
+    "signing",
+    "pinning",
+    "pinned",
+    "rotat*",
+    "compliance",
+    "soc",
+    "iso",
+    "training",
+    "at rest",
+    "database",
+    "db",
+    "postgres*",
+    "redis",
+    "internal",
+    "between services",
+    "service mesh",
+    "cipher*",
+    "tls 1",
+    "version*",
+    "redirect*",
+    "hsts",
+    "monitor*",
+    "alert*",
+    "secret*",
+    "vault",
+    "document*",
+    "inventory",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["certificat*", "cert", "certs", "let s encrypt", "letsencrypt"],
-        qualifiers: &[&["valid", "configured", "installed", "expir*", "renew*", "enforced", "in place", "working"]],
+        subject: &[
+            "certificat*",
+            "cert",
+            "certs",
+            "let s encrypt",
+            "letsencrypt",
+        ],
+        qualifiers: &[&[
+            "valid",
+            "configured",
+            "installed",
+            "expir*",
+            "renew*",
+            "enforced",
+            "in place",
+            "working",
+        ]],
         support: &["tls", "ssl", "https"],
         excludes: NOT_SERVED_CERT,
         slots: &[
@@ -44,7 +87,15 @@ const CLAIMS: &[Claim] = &[
     // "Custom domain + HTTPS working": a handshake with a valid chain is what answers it.
     Claim {
         subject: &["https"],
-        qualifiers: &[&["work*", "enforced", "enabled", "configured", "set up", "valid", "in place"]],
+        qualifiers: &[&[
+            "work*",
+            "enforced",
+            "enabled",
+            "configured",
+            "set up",
+            "valid",
+            "in place",
+        ]],
         excludes: NOT_SERVED_CERT,
         weight: 70,
         ..Claim::EMPTY
@@ -390,8 +441,8 @@ fn min_days_in(text: &Text<'_>) -> Option<String> {
 /// A CA bundle the item names (`certs/ca.pem`), wherever in the item it stands.
 fn ca_file_in(text: &Text<'_>) -> Option<String> {
     static BUNDLE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = BUNDLE
-        .get_or_init(|| regex::Regex::new(r"[\w./-]+\.(?:pem|crt)\b").expect("valid regex"));
+    let re =
+        BUNDLE.get_or_init(|| regex::Regex::new(r"[\w./-]+\.(?:pem|crt)\b").expect("valid regex"));
     re.find_iter(text.display)
         .chain(re.find_iter(&text.plain))
         .find_map(|m| gonogo_core::recognise::values::path(m.as_str()))
