@@ -192,6 +192,7 @@ login is configured, and when the target does not answer.",
         "Authentication flow working",
         "Session timeout configured",
         "Protected endpoints require authentication",
+        "Do JWTs expire in 15 minutes or less?",
     ],
     not_phrases: &[
         "Authentication providers configured",

@@ -130,6 +130,8 @@ assumed) and the summary says so. Error when the URL gives no answer; an error w
         "Security headers configured",
         "HSTS enabled",
         "Content Security Policy configured",
+        "Referrer-Policy set to a private value",
+        "Security headers score at least 90 on the Observatory",
     ],
     not_phrases: &[
         "CORS origins restricted to production domains",

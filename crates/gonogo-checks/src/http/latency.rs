@@ -90,6 +90,7 @@ under a load-testing heading or naming a load run bind there.",
         "Backend API response times < 200ms (p95)",
         "API latency p99 < 500ms",
         "Health endpoint responds in under 100ms",
+        "`/search?q=test` median under 150 ms",
     ],
     not_phrases: &[
         "API response times within SLA",

@@ -572,7 +572,6 @@ pub(crate) fn url_path_in(text: &Text<'_>) -> Option<String> {
         .or_else(|| code.captures(text.display))
         .or_else(|| word.captures(&text.plain))?;
     let p = found[1].trim_end_matches(['.', ',', ':', '?']);
-    // `/v1` alone is a path; `/` alone or `/s` of "req/s" is not.
-    (p.len() > 1 && p[1..].starts_with(|c: char| c.is_ascii_alphanumeric()) && p != "/s")
-        .then(|| p.to_string())
+    // `/v1` alone is a path; `/` alone is not.
+    (p.len() > 1 && p[1..].starts_with(|c: char| c.is_ascii_alphanumeric())).then(|| p.to_string())
 }

@@ -74,6 +74,7 @@ The burst is the only load it adds; it sends GET requests only.",
         "Rate limiting enabled on all endpoints",
         "Rate limiting configured",
         "API rate limits enforced",
+        "`/api/items` returns 429 within 50 requests",
     ],
     not_phrases: &[
         "Rate limiting documented",

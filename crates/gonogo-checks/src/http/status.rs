@@ -199,6 +199,10 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
         "Health check endpoints responding",
         "Frontend accessible and loading",
         "Wait for health checks",
+        "Worker `/healthz` returns 204",
+        "Legacy `/v1` routes return 301 to `/v2` (`GET /v1/items` → 301)",
+        "Gateway `/status` returns JSON with `\"healthy\": true`",
+        "Does `/healthz` answer within 100 ms?",
     ],
     not_phrases: &[
         "All containers running and healthy",
@@ -600,5 +604,31 @@ mod tests {
                 .is_err()
         );
         assert!(JsonExpect::parse("$").is_err());
+    }
+
+    #[test]
+    fn paths_statuses_and_json_come_from_the_item() {
+        let bound = |text: &str| crate::util::testing::recognise(&HttpStatus, text).unwrap();
+        let p = bound("Legacy `/v1` routes return 301 to `/v2` (`GET /v1/items` → 301)");
+        assert_eq!(p.str("path"), Some("/v1/items"));
+        assert_eq!(p.str("expect"), Some("301"));
+        let p = bound("Gateway `/status` returns JSON with `\"healthy\": true`");
+        assert_eq!(p.str("path"), Some("/status"));
+        assert_eq!(p.str("json"), Some("$.healthy == true"));
+        let p = bound("Does `/healthz` answer within 100 ms?");
+        assert_eq!(p.str("path"), Some("/healthz"));
+        assert_eq!(p.str("max_latency"), Some("100ms"));
+        assert_eq!(p.str("expect"), None);
+        let p = bound("Backend /health endpoint responding (200 OK)");
+        assert_eq!(p.str("path"), Some("/health"));
+        assert_eq!(p.str("expect"), Some("200"));
+        // A 429 after a burst is `http.rate-limit`'s, a percentile `http.latency`'s.
+        assert!(
+            crate::util::testing::recognise(
+                &HttpStatus,
+                "`/api/items` returns 429 within 50 requests"
+            )
+            .is_none()
+        );
     }
 }

@@ -88,6 +88,7 @@ static DOC: CheckDoc = CheckDoc {
         "Prometheus metrics instrumented",
         "/metrics endpoint exposed",
         "Service exposes Prometheus metrics",
+        "The exposition includes `process_cpu_seconds_total`",
     ],
     not_phrases: &[
         "Custom business metrics defined",

@@ -62,6 +62,7 @@ static DOC: CheckDoc = CheckDoc {
         "Alertmanager connected",
         "Prometheus sends alerts to Alertmanager",
         "Alertmanager configured in Prometheus",
+        "Two Alertmanagers active for HA",
     ],
     not_phrases: &[
         "Alert routing configured",

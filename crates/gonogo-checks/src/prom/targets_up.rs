@@ -117,6 +117,7 @@ static DOC: CheckDoc = CheckDoc {
         "All services exposing metrics",
         "All Prometheus targets up",
         "Prometheus scraping all services",
+        "At least 3 targets up for the `payments` and `ledger` jobs",
     ],
     not_phrases: &[
         "Grafana deployed",

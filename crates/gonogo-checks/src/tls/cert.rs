@@ -53,6 +53,12 @@ const NOT_SERVED_CERT: &[&str] = &[
     "vault",
     "document*",
     "inventory",
+    "push",
+    "apns",
+    "apple",
+    "android",
+    "saml",
+    "idp",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
@@ -153,6 +159,8 @@ configured (`tls_url`, or an https `api_url`).",
         "SSL certificate valid",
         "TLS certificates not expiring within 30 days",
         "HTTPS enforced with valid certificates",
+        "Is the TLS certificate valid for at least 14 days?",
+        "Custom domain + HTTPS working",
     ],
     not_phrases: &[
         "Security headers configured (HSTS, CSP, etc.)",
