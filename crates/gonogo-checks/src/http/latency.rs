@@ -252,7 +252,6 @@ fn percentile_in(text: &Text<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gonogo_core::check::ItemRef;
 
     #[test]
     fn percentiles() {

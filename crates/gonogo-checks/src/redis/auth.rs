@@ -1,6 +1,6 @@
 //! `redis.auth`: Redis refuses commands from a client that has not authenticated.
 
-use super::{Failure, REDIS_NAMES, URL_PARAM, without_credentials};
+use super::{Failure, URL_PARAM, without_credentials};
 use crate::live::{self, shown};
 use gonogo_core::recognise::Claim;
 use gonogo_core::{
