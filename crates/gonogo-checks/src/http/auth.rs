@@ -5,6 +5,7 @@ use super::openapi::{SpecSource, fill_path, sample_value};
 use super::{Client, TargetSpec, http_params, location};
 use crate::live;
 use base64::Engine;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -15,6 +16,116 @@ pub struct HttpAuth;
 
 /// Most protected endpoints probed in one run.
 const MAX_PROTECTED: usize = 20;
+
+/// Words that rule out any reading: another auth mechanism, or metrics and secrets about it.
+const NOT_AUTH: &[&str] = &[
+    "mfa",
+    "2fa",
+    "two factor",
+    "sso",
+    "saml",
+    "oauth provider*",
+    "provider*",
+    "social login",
+    "metric*",
+    "secret*",
+    "rotat*",
+    "password polic*",
+    "password reset",
+    "supabase",
+    "ui",
+    "translat*",
+    "rate limit*",
+    "brute force",
+    "lockout",
+    "captcha",
+    // Another server's authentication: Redis, a database, a dashboard.
+    "redis",
+    "postgres*",
+    "database",
+    "db",
+    "mongo*",
+    "rabbitmq",
+    "kafka",
+    "grafana",
+    "prometheus",
+    "dashboard*",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    // Protected endpoints refuse anonymous and forged credentials.
+    Claim {
+        subject: &[
+            "require authentication",
+            "require auth",
+            "authentication required",
+            "auth required",
+            "requires a valid token",
+            "protected endpoint*",
+            "protected rout*",
+            "unauthenticated request*",
+            "without credentials",
+        ],
+        support: &["endpoint*", "401", "403", "refused", "rejected"],
+        excludes: NOT_AUTH,
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // The login yields a working token: needs a login configured.
+    Claim {
+        subject: &[
+            "login flow",
+            "authentication flow",
+            "auth flow",
+            "sign in flow",
+            "login works",
+            "login working",
+        ],
+        qualifiers: &[&[
+            "work*",
+            "functional",
+            "verified",
+            "succeed*",
+            "end to end",
+            "pass*",
+        ]],
+        excludes: NOT_AUTH,
+        params: &[("require_login", "true")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "session timeout",
+            "session expir*",
+            "session lifetime",
+            "idle timeout",
+        ],
+        support: &["configured", "set", "enforced"],
+        excludes: NOT_AUTH,
+        params: &[("require_login", "true")],
+        slots: &[Slot::optional("session_timeout", Value::Duration)],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // A token lifetime bound: read from the JWT the login yields.
+    Claim {
+        subject: &[
+            "jwt",
+            "jwts",
+            "access token*",
+            "session token*",
+            "bearer token*",
+        ],
+        qualifiers: &[&["expir*", "lifetime", "ttl", "live*", "valid for"]],
+        excludes: NOT_AUTH,
+        params: &[("require_login", "true")],
+        slots: &[Slot::required("session_timeout", Value::Duration)],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -75,12 +186,13 @@ login is configured, and when the target does not answer.",
         "http.auth protected=/api/me",
         "http.auth login_path=/login username=demo password=$DEMO_PASSWORD session_timeout=1h",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Authentication flow functional",
         "Authentication flow working",
         "Session timeout configured",
         "Protected endpoints require authentication",
+        "Do JWTs expire in 15 minutes or less?",
     ],
     not_phrases: &[
         "Authentication providers configured",

@@ -2,14 +2,39 @@
 
 use super::{TargetSpec, http_params, location};
 use crate::live;
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
 };
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub struct HttpCookies;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["cookie", "cookies", "session cooki*"],
+    qualifiers: &[&[
+        "secure",
+        "httponly",
+        "http only",
+        "samesite",
+        "same site",
+        "flag*",
+        "attribut*",
+    ]],
+    support: &["set", "marked", "configured"],
+    // Consent banners and cookie policies are legal pages, not Set-Cookie attributes.
+    excludes: &[
+        "consent",
+        "polic*",
+        "banner",
+        "gdpr",
+        "tracking",
+        "third party",
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -35,7 +60,7 @@ answer, an error without a target.",
         ),
     ],
     examples: &["http.cookies", "http.cookies path=/ session=session_id"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Session cookies secure (HttpOnly, Secure, SameSite)",
         "Secure cookie flags set",
@@ -61,10 +86,6 @@ answer, an error without a target.",
         ),
     ],
 };
-
-static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bcookies?\b.*\b(secure|httponly|samesite|flags?)\b|\b(secure|httponly)\b.*\bcookies?\b").expect("valid regex")
-});
 
 impl CheckKind for HttpCookies {
     fn id(&self) -> &'static str {

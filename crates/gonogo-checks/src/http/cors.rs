@@ -2,14 +2,44 @@
 
 use super::{TargetSpec, http_params, location};
 use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
 };
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub struct HttpCors;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "cors",
+        "cross origin resource sharing",
+        "access control allow origin",
+        "hostile origin*",
+    ],
+    support: &[
+        "restricted",
+        "configured",
+        "refused",
+        "locked down",
+        "allowlist",
+        "production domain*",
+        "origin*",
+    ],
+    excludes: &[
+        "document*",
+        "readme",
+        "tested in browser",
+        "preflight cach*",
+        "frontend",
+    ],
+    slots: &[Slot::optional("allowed", Value::Url)],
+    weight: 80,
+    // The live answer is stronger evidence than `CORS_ORIGINS=*` in an env file.
+    prefer_over: &["env.strength"],
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -40,7 +70,7 @@ and is an error when no `api_url` is configured. Error when the target does not 
         "http.cors",
         "http.cors path=/api/items allowed=https://app.example.com",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "CORS origins restricted to production domains",
         "CORS configured",
@@ -74,10 +104,6 @@ and is an error when no `api_url` is configured. Error when the target does not 
         ),
     ],
 };
-
-static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:the\s+)?cors\b(?:\s+(?:origins?|policy|policies|headers?|settings?))?\s+(?:is\s+|are\s+)?(?:restricted|configured|locked\s+down|limited|set)\b").expect("valid regex")
-});
 
 impl CheckKind for HttpCors {
     fn id(&self) -> &'static str {

@@ -2,14 +2,96 @@
 
 use super::{TargetSpec, http_params, location};
 use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
 };
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub struct HttpHeaders;
+
+/// The headers an item names, as `require` keys.
+const NAMED_HEADERS: &[(&str, &str)] = &[
+    ("hsts", "hsts"),
+    ("strict transport security", "hsts"),
+    ("csp", "csp"),
+    ("content security policy", "csp"),
+    ("x frame options", "xfo"),
+    ("clickjacking", "xfo"),
+    ("x content type options", "xcto"),
+    ("nosniff", "xcto"),
+    ("referrer policy", "referrer"),
+];
+const HEADER_SUBJECTS: &[&str] = &[
+    "hsts",
+    "strict transport security",
+    "csp",
+    "content security policy",
+    "x frame options",
+    "x content type options",
+    "nosniff",
+    "referrer policy",
+];
+/// Asking for more than the header being sent well: a preload list entry, a report endpoint.
+const NOT_HEADERS: &[&str] = &[
+    "preload list",
+    "report uri",
+    "report to",
+    "violation*",
+    "nonc*",
+    "cors",
+    "request header*",
+    "logged",
+    "document*",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "security header*",
+            "http security header*",
+            "response header*",
+        ],
+        support: &[
+            "configured",
+            "enabled",
+            "set",
+            "present",
+            "in place",
+            "sent",
+        ],
+        excludes: NOT_HEADERS,
+        slots: &[Slot::optional("require", Value::Choices(NAMED_HEADERS))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // "Security headers score at least 90 on the Observatory".
+    Claim {
+        subject: &["security header*", "observatory"],
+        qualifiers: &[&["scor*", "grade"]],
+        excludes: NOT_HEADERS,
+        slots: &[Slot::required("min_score", Value::Count)],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: HEADER_SUBJECTS,
+        support: &[
+            "configured",
+            "enabled",
+            "set",
+            "present",
+            "in place",
+            "sent",
+            "every response",
+        ],
+        excludes: NOT_HEADERS,
+        slots: &[Slot::required("require", Value::Choices(NAMED_HEADERS))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -42,12 +124,14 @@ assumed) and the summary says so. Error when the URL gives no answer; an error w
         "http.headers",
         "http.headers path=/ min_score=90 require=hsts,csp",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Security headers configured (HSTS, CSP, etc.)",
         "Security headers configured",
         "HSTS enabled",
         "Content Security Policy configured",
+        "Referrer-Policy set to a private value",
+        "Security headers score at least 90 on the Observatory",
     ],
     not_phrases: &[
         "CORS origins restricted to production domains",
@@ -88,30 +172,6 @@ assumed) and the summary says so. Error when the URL gives no answer; an error w
 };
 
 const HEADER_KEYS: &[&str] = &["csp", "hsts", "xcto", "xfo", "referrer"];
-
-static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(security\s+headers?|hsts|strict[- ]transport[- ]security|content[- ]security[- ]policy|x-frame-options|x-content-type-options|referrer[- ]policy)\b.*\b(configured|enabled|set|present|in place|implemented|added)\b").expect("valid regex")
-});
-
-/// Which of [`HEADER_KEYS`] an item's text names.
-fn named_headers(text: &str) -> Vec<&'static str> {
-    let t = text.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut add = |k: &'static str, words: &[&str]| {
-        if words.iter().any(|w| t.contains(w)) && !out.contains(&k) {
-            out.push(k);
-        }
-    };
-    add("hsts", &["hsts", "strict-transport", "strict transport"]);
-    add(
-        "csp",
-        &["csp", "content-security-policy", "content security policy"],
-    );
-    add("xfo", &["x-frame-options", "clickjacking"]);
-    add("xcto", &["x-content-type-options", "nosniff"]);
-    add("referrer", &["referrer"]);
-    out
-}
 
 impl CheckKind for HttpHeaders {
     fn id(&self) -> &'static str {
@@ -598,9 +658,24 @@ mod tests {
 
     #[test]
     fn items_name_required_headers() {
+        let require = |text: &str| {
+            crate::util::testing::recognise(&HttpHeaders, text)
+                .and_then(|p| p.str("require").map(str::to_string))
+        };
         assert_eq!(
-            named_headers("Security headers configured (HSTS, CSP, etc.)"),
-            ["hsts", "csp"]
+            require("Security headers configured (HSTS, CSP, etc.)").as_deref(),
+            Some("hsts,csp")
         );
+        assert_eq!(
+            require("Is Strict-Transport-Security sent on every response").as_deref(),
+            Some("hsts")
+        );
+        assert_eq!(require("Security headers configured"), None);
+        let score = crate::util::testing::recognise(
+            &HttpHeaders,
+            "Security headers score at least 90 on the Observatory",
+        )
+        .unwrap();
+        assert_eq!(score.str("min_score"), Some("90"));
     }
 }

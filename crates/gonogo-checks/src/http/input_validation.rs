@@ -3,6 +3,7 @@
 
 use super::openapi::{Operation, ParamIn, Spec, SpecSource, encode, fill_path, sample_value};
 use super::{TargetSpec, http_params, location};
+use gonogo_core::recognise::{self, Claim, Slot};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -13,6 +14,57 @@ use std::collections::HashSet;
 pub struct HttpInputValidation;
 
 const MAX_REQUESTS: u64 = 2000;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "input validation",
+        "invalid input",
+        "invalid payload*",
+        "invalid request*",
+        "malformed",
+        "sql injection",
+        "sqli",
+        "injection attack*",
+    ],
+    support: &[
+        "endpoint*",
+        "operation*",
+        "4xx",
+        "400",
+        "prevented",
+        "protected",
+        "blocked",
+        "rejected",
+        "enabled",
+        "implemented",
+    ],
+    // Client-side forms, static analysis and code review answer other questions.
+    excludes: &[
+        "form validation",
+        "translat*",
+        "messag*",
+        "client side",
+        "frontend",
+        "sast",
+        "scanner",
+        "static analysis",
+        "code review",
+        "parameteri*",
+        "orm",
+        "xss",
+        "training",
+        "audit*",
+        "pentest*",
+        "penetration",
+        "vulnerabilit*",
+    ],
+    slots: &[Slot::optional("spec", recognise::Value::Path)],
+    weight: 80,
+    // Probing the running API answers the item; the static check only finds one way it fails.
+    prefer_over: &["code.sql-concat"],
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -48,7 +100,7 @@ document cannot be read, an error without a target.",
         "http.input-validation",
         "http.input-validation spec=openapi.yaml max_requests=100 methods=GET,POST",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Input validation on all API endpoints",
         "Input validation on all endpoints",

@@ -2,17 +2,67 @@
 
 use super::{StatusSet, TargetSpec, http_params, location};
 use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use regex::Regex;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 pub struct HttpLatency;
 
 const MAX_SAMPLES: u64 = 200;
+
+/// Where a latency figure is not one of the idle service: a load run, the browser, the
+/// database, or a query over what Prometheus recorded.
+const NOT_IDLE_LATENCY: &[&str] = &[
+    "frontend",
+    "page load",
+    "initial load",
+    "first contentful",
+    "lcp",
+    "ttfb",
+    "under load",
+    "load test*",
+    "load run",
+    "during the load",
+    "sustain*",
+    "throughput",
+    "req s",
+    "rps",
+    "prometheus",
+    "histogram*",
+    "database",
+    "query",
+    "queries",
+    "db",
+    "sla",
+    "slo",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "response time*",
+        "latency",
+        "respond*",
+        "median",
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+    ],
+    excludes: NOT_IDLE_LATENCY,
+    slots: &[
+        Slot::required("max", Value::Read(super::bound_in)),
+        Slot::optional("percentile", Value::Read(percentile_in)),
+        Slot::optional("path", Value::Read(super::url_path_in)),
+    ],
+    weight: 70,
+    // A bound on how fast an endpoint answers is a latency figure, even of a health endpoint.
+    prefer_over: &["http.status"],
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -24,7 +74,7 @@ nearest-rank `percentile` (default 95) of the full exchange times. Fails when it
 or when any sample answers outside `expect` (default 2xx, 3xx) — a fast error is no answer. \
 Error when a sample gets no answer within the timeout; an error without a target. This measures \
 an idle service; a load test with a target rate belongs to `load.run`, which is why items \
-under a load-testing or success-criteria heading bind here only weakly.",
+under a load-testing heading or naming a load run bind there.",
     params: http_params![
         ParamDoc::required("max", "Bound of the percentile (`200ms`, `2s`)."),
         ParamDoc::with_default("percentile", "Which percentile is bounded (50–100).", "95"),
@@ -35,17 +85,20 @@ under a load-testing or success-criteria heading bind here only weakly.",
         "http.latency max=200ms",
         "http.latency path=/api/items max=500ms percentile=99 samples=50",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Backend API response times < 200ms (p95)",
         "API latency p99 < 500ms",
         "Health endpoint responds in under 100ms",
+        "`/search?q=test` median under 150 ms",
     ],
     not_phrases: &[
         "API response times within SLA",
         "Frontend initial load < 3s",
         "Target throughput achieved (>100 req/s)",
         "Error rate < 0.5%",
+        "Response time p95 < 2000ms during the load test",
+        "p95 latency from Prometheus under 0.5 s",
     ],
     findings: &[
         (
@@ -58,13 +111,6 @@ under a load-testing or success-criteria heading bind here only weakly.",
         ),
     ],
 };
-
-static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(response\s+times?|latency|responds?)\b").expect("valid regex")
-});
-
-static PCT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bp(50|75|90|95|99|100)\b").expect("valid regex"));
 
 impl CheckKind for HttpLatency {
     fn id(&self) -> &'static str {
@@ -193,10 +239,19 @@ impl live::Check for Prepared {
     }
 }
 
+/// The percentile an item bounds: `p95`, `95th percentile`, or the median.
+fn percentile_in(text: &Text<'_>) -> Option<String> {
+    gonogo_core::recognise::values::percentile(&text.plain).or_else(|| {
+        text.plain
+            .to_ascii_lowercase()
+            .contains("median")
+            .then(|| "50".to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gonogo_core::check::ItemRef;
 
     #[test]
     fn percentiles() {
@@ -207,20 +262,29 @@ mod tests {
     }
 
     #[test]
-    fn load_test_sections_bind_weakly() {
-        let ctx = vec!["Testing".to_string(), "Load Testing".to_string()];
-        let r = crate::util::testing::recognise_in(&HttpLatency, "Response time < 2s (p95)", &ctx)
-            .unwrap();
+    fn load_test_sections_belong_to_load_run() {
+        let ctx = ["Testing", "Load Testing"];
+        let text = "Response time < 2s (p95)";
+        // `load.run` takes it there (its own tests say so).
+        assert!(crate::util::testing::recognise_in(&HttpLatency, text, &ctx).is_none());
+        let r = crate::util::testing::recognise(&HttpLatency, text).unwrap();
         assert_eq!(r.str("max"), Some("2s"));
-        let ctx = vec![
-            "Success Criteria".to_string(),
-            "Performance Metrics".to_string(),
-        ];
-        let r = crate::util::testing::recognise_in(&HttpLatency, "Response time p95 < 2000ms", &ctx)
-            .unwrap();
-        let r = crate::util::testing::recognise(&HttpLatency, "Backend API response times < 200ms (p95)")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &HttpLatency,
+            "Backend API response times < 200ms (p95)",
+        )
+        .unwrap();
         assert_eq!(r.str("percentile"), Some("95"));
         assert_eq!(r.str("max"), Some("200ms"));
+    }
+
+    #[test]
+    fn paths_and_the_median_come_from_the_item() {
+        let r =
+            crate::util::testing::recognise(&HttpLatency, "`/search?q=test` median under 150 ms")
+                .unwrap();
+        assert_eq!(r.str("path"), Some("/search?q=test"));
+        assert_eq!(r.str("percentile"), Some("50"));
+        assert_eq!(r.str("max"), Some("150ms"));
     }
 }

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod status;
 
+use gonogo_core::recognise::Text;
 use gonogo_core::redact::redact_url;
 use gonogo_core::{CheckContext, Location, Outcome, ParamError, Params};
 use reqwest::header::HeaderMap;
@@ -495,6 +496,34 @@ pub(crate) fn clip(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The latency bound an item states (`< 200ms`, `under 150 ms`), for claims' slots.
+pub(crate) fn bound_in(text: &Text<'_>) -> Option<String> {
+    duration_in_text(&text.plain)
+}
+
+/// The URL path an item names: `GET /v1/items` first, then a code span or a word that
+/// starts with `/` (`/healthz`, `/search?q=test`).
+pub(crate) fn url_path_in(text: &Text<'_>) -> Option<String> {
+    static METHOD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static CODE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static WORD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let path = r"(/[A-Za-z0-9_.~%/?=&:-]*)";
+    let method = METHOD.get_or_init(|| {
+        regex::Regex::new(&format!(r"\b(?:GET|HEAD|POST|PUT|PATCH|DELETE)\s+{path}"))
+            .expect("valid regex")
+    });
+    let code = CODE.get_or_init(|| regex::Regex::new(&format!("`{path}`")).expect("valid regex"));
+    let word = WORD
+        .get_or_init(|| regex::Regex::new(&format!(r"(?:^|\s|\(){path}")).expect("valid regex"));
+    let found = method
+        .captures(text.display)
+        .or_else(|| code.captures(text.display))
+        .or_else(|| word.captures(&text.plain))?;
+    let p = found[1].trim_end_matches(['.', ',', ':', '?']);
+    // `/v1` alone is a path; `/` alone is not.
+    (p.len() > 1 && p[1..].starts_with(|c: char| c.is_ascii_alphanumeric())).then(|| p.to_string())
 }
 
 #[cfg(test)]

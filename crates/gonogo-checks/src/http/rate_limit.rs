@@ -2,6 +2,7 @@
 
 use super::{TargetSpec, http_params, location};
 use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -13,6 +14,38 @@ pub struct HttpRateLimit;
 
 /// The largest burst this kind will send, whatever `burst` says.
 const MAX_BURST: u64 = 1000;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["rate limit*", "ratelimit*", "throttl*", "429"],
+    support: &[
+        "active",
+        "enabled",
+        "configured",
+        "enforced",
+        "in place",
+        "applied",
+        "endpoint*",
+    ],
+    excludes: &[
+        "document*",
+        "readme",
+        "alert*",
+        "dashboard*",
+        "monitor*",
+        "login attempt*",
+        "upstream",
+        "third party",
+        "provider",
+        "quota*",
+    ],
+    slots: &[
+        Slot::optional("burst", Value::Read(burst_in)),
+        Slot::optional("path", Value::Read(super::url_path_in)),
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -35,12 +68,13 @@ The burst is the only load it adds; it sends GET requests only.",
         "http.rate-limit",
         "http.rate-limit path=/api/items burst=50",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Rate limiting active (slowapi middleware)",
         "Rate limiting enabled on all endpoints",
         "Rate limiting configured",
         "API rate limits enforced",
+        "`/api/items` returns 429 within 50 requests",
     ],
     not_phrases: &[
         "Rate limiting documented",
@@ -62,10 +96,6 @@ The burst is the only load it adds; it sends GET requests only.",
         ),
     ],
 };
-
-static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\brate[- ]limit(?:s|ing|er)?\b.*\b(active|enabled|configured|enforced|in place|applied|on)\b").expect("valid regex")
-});
 
 impl CheckKind for HttpRateLimit {
     fn id(&self) -> &'static str {
@@ -175,4 +205,12 @@ impl live::Check for Prepared {
         .expected(format!("429 within {} requests", self.burst))
         .at(location(&url)))
     }
+}
+
+/// The burst an item bounds: "429 within 50 requests", "after 100 requests".
+fn burst_in(text: &Text<'_>) -> Option<String> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:within|after|by|at most)\s+(\d+)\s+requests?\b").expect("valid regex")
+    });
+    RE.captures(&text.plain).map(|c| c[1].to_string())
 }

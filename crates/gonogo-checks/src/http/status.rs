@@ -2,16 +2,156 @@
 
 use super::{ProbeError, StatusSet, TargetSpec, clip, http_params, location};
 use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::redact::{is_secret_name, redact_header, redact_secret};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
 use regex::Regex;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 pub struct HttpStatus;
+
+/// Health endpoints defined in files, container states and failing checks are other kinds';
+/// so are a latency percentile (`http.latency`) and a 429 after a burst (`http.rate-limit`).
+const NOT_LIVE: &[&str] = &[
+    "docker*",
+    "compose",
+    "defined",
+    "container*",
+    "dockerfile",
+    "kubernetes",
+    "k8s",
+    "probe",
+    "probes",
+    "fail*",
+    "load balancer*",
+    "monitor*",
+    "alert*",
+    "dashboard*",
+    "document*",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "percentile",
+    "median",
+    "latency",
+    "429",
+    "rate limit*",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    // "Healthcheck endpoints responding": `/health` unless the item names another path.
+    Claim {
+        subject: &[
+            "health check*",
+            "healthcheck*",
+            "health endpoint*",
+            "healthz",
+            "health route",
+        ],
+        qualifiers: &[&[
+            "respond*",
+            "reachable",
+            "up",
+            "ok",
+            "green",
+            "pass*",
+            "return*",
+            "answer*",
+            "wait",
+            "200",
+            "available",
+        ]],
+        excludes: NOT_LIVE,
+        params: &[("path", "/health")],
+        slots: &[
+            Slot::optional("path", Value::Read(super::url_path_in)),
+            Slot::optional("expect", Value::Read(status_code_in)),
+            Slot::optional("max_latency", Value::Read(super::bound_in)),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // "Worker `/healthz` returns 204", "`GET /v1/items` → 301".
+    Claim {
+        subject: &["return*", "answer*", "respond*", "redirect*"],
+        excludes: NOT_LIVE,
+        slots: &[
+            Slot::required("path", Value::Read(super::url_path_in)),
+            Slot::required("expect", Value::Read(status_code_in)),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // "Gateway `/status` returns JSON with `"healthy": true`".
+    Claim {
+        subject: &["json"],
+        qualifiers: &[&["return*", "answer*", "respond*", "serv*"]],
+        excludes: NOT_LIVE,
+        slots: &[
+            Slot::required("path", Value::Read(super::url_path_in)),
+            Slot::required("json", Value::Read(json_expectation_in)),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // "Does `/healthz` answer within 100 ms?": one request in time, not a percentile.
+    Claim {
+        subject: &["answer*", "respond*", "return*"],
+        excludes: &[
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "percentile",
+            "median",
+            "latency",
+            "under load",
+            "load test*",
+        ],
+        slots: &[
+            Slot::required("path", Value::Read(super::url_path_in)),
+            Slot::required("max_latency", Value::Read(super::bound_in)),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["frontend", "front end", "web app", "website"],
+        qualifiers: &[&[
+            "accessible",
+            "reachable",
+            "up",
+            "loading",
+            "serving",
+            "available",
+            "online",
+        ]],
+        excludes: &[
+            "initial load",
+            "load time",
+            "page load",
+            "performance",
+            "lighthouse",
+            "bundle",
+            "cdn",
+            "seo",
+            "test*",
+            "build*",
+            "deployed",
+            "error*",
+            "analytic*",
+        ],
+        params: &[("target", "frontend_url")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -52,13 +192,17 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
         "http.status path=/ header=\"content-type: text/html\" body=<title>",
         "http.status target=frontend_url",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Healthcheck endpoints responding",
         "Backend /health endpoint responding (200 OK)",
         "Health check endpoints responding",
         "Frontend accessible and loading",
         "Wait for health checks",
+        "Worker `/healthz` returns 204",
+        "Legacy `/v1` routes return 301 to `/v2` (`GET /v1/items` → 301)",
+        "Gateway `/status` returns JSON with `\"healthy\": true`",
+        "Does `/healthz` answer within 100 ms?",
     ],
     not_phrases: &[
         "All containers running and healthy",
@@ -98,20 +242,6 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
         ),
     ],
 };
-
-static HEALTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:(?:backend|api)\s+)?(?:/?health[- ]?checks?|/health)(?:\s+endpoints?)?\s+(?:are\s+)?(?:responding|reachable|up|ok|green|passing)\b|^wait\s+for\s+health\s*checks?$").expect("valid regex")
-});
-
-fn frontend_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"(?i)^(?:the\s+)?frontend\s+(?:is\s+)?(?:accessible|reachable|up|loading|serving)\b",
-        )
-        .expect("valid regex")
-    })
-}
 
 impl CheckKind for HttpStatus {
     fn id(&self) -> &'static str {
@@ -386,6 +516,29 @@ impl live::Check for Prepared {
     }
 }
 
+/// The status an item expects: "returns 204", "(200 OK)", "→ 301"; not "within 100 ms".
+fn status_code_in(text: &Text<'_>) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)(?:\breturns?|\banswers?(?: with)?|\bresponds? with|\bresponding|→|->|\()\s*([1-5]\d\d)\b\s*(?:(ms|s|sec|seconds?|milliseconds?)\b)?")
+            .expect("valid regex")
+    });
+    re.captures_iter(&text.plain)
+        .find(|c| c.get(2).is_none())
+        .map(|c| c[1].to_string())
+}
+
+/// A JSON field the item expects in the body, `"healthy": true`, as a `json=` expectation.
+fn json_expectation_in(text: &Text<'_>) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#""([A-Za-z_][A-Za-z0-9_]*)"\s*:\s*("?[A-Za-z0-9_.-]+"?)"#)
+            .expect("valid regex")
+    });
+    let c = re.captures(text.display)?;
+    Some(format!("$.{} == {}", &c[1], c[2].trim_matches('"')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +604,31 @@ mod tests {
                 .is_err()
         );
         assert!(JsonExpect::parse("$").is_err());
+    }
+
+    #[test]
+    fn paths_statuses_and_json_come_from_the_item() {
+        let bound = |text: &str| crate::util::testing::recognise(&HttpStatus, text).unwrap();
+        let p = bound("Legacy `/v1` routes return 301 to `/v2` (`GET /v1/items` → 301)");
+        assert_eq!(p.str("path"), Some("/v1/items"));
+        assert_eq!(p.str("expect"), Some("301"));
+        let p = bound("Gateway `/status` returns JSON with `\"healthy\": true`");
+        assert_eq!(p.str("path"), Some("/status"));
+        assert_eq!(p.str("json"), Some("$.healthy == true"));
+        let p = bound("Does `/healthz` answer within 100 ms?");
+        assert_eq!(p.str("path"), Some("/healthz"));
+        assert_eq!(p.str("max_latency"), Some("100ms"));
+        assert_eq!(p.str("expect"), None);
+        let p = bound("Backend /health endpoint responding (200 OK)");
+        assert_eq!(p.str("path"), Some("/health"));
+        assert_eq!(p.str("expect"), Some("200"));
+        // A 429 after a burst is `http.rate-limit`'s, a percentile `http.latency`'s.
+        assert!(
+            crate::util::testing::recognise(
+                &HttpStatus,
+                "`/api/items` returns 429 within 50 requests"
+            )
+            .is_none()
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `load.run`: a short load test against the API with gonogo's own engine, judged by the
 //! thresholds the item states (p95, p50, throughput, error rate).
 
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -16,6 +17,139 @@ pub struct LoadRun;
 
 /// The longest load a check may run (the command line allows longer runs).
 const MAX_CHECK_DURATION: Duration = Duration::from_secs(600);
+
+/// Words that place a figure in a load run, in the item or its headings.
+const UNDER_LOAD: &[&str] = &[
+    "load test*",
+    "load run",
+    "under load",
+    "during load",
+    "during the load",
+    "stress test*",
+    "performance test*",
+    "k6",
+    "locust",
+    "jmeter",
+    "gatling",
+    "sustain*",
+    "soak",
+];
+/// A latency figure measured some other way: in the browser, from Prometheus, in the database.
+const NOT_LOAD_LATENCY: &[&str] = &[
+    "frontend",
+    "page load",
+    "initial load",
+    "prometheus",
+    "histogram*",
+    "database",
+    "query",
+    "queries",
+    "db",
+    "sla",
+    "slo",
+];
+
+/// One claim per percentile bound the kind takes (`p50` … `p99`).
+macro_rules! percentile_claim {
+    ($param:literal, $terms:expr) => {
+        Claim {
+            subject: &[
+                "response time*",
+                "latency",
+                "p50",
+                "p90",
+                "p95",
+                "p99",
+                "median",
+            ],
+            qualifiers: &[$terms, UNDER_LOAD],
+            excludes: NOT_LOAD_LATENCY,
+            slots: &[
+                Slot::required($param, Value::Read(bound_ms_in)),
+                Slot::optional("rate", Value::Read(offered_rate_in)),
+                Slot::optional("duration", Value::Read(run_length_in)),
+            ],
+            weight: 80,
+            // A percentile under load is a figure of a load run, not of twenty sequential
+            // probes of an idle service.
+            prefer_over: &["http.latency"],
+            ..Claim::EMPTY
+        }
+    };
+}
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    percentile_claim!("p50", &["p50", "50th percentile", "median"]),
+    percentile_claim!("p90", &["p90", "90th percentile"]),
+    percentile_claim!("p95", &["p95", "95th percentile"]),
+    percentile_claim!("p99", &["p99", "99th percentile"]),
+    Claim {
+        subject: &["throughput", "requests per second", "req s", "rps"],
+        excludes: &[
+            "forecast",
+            "peak traffic",
+            "capacity model",
+            "database",
+            "db",
+            "queu*",
+        ],
+        slots: &[Slot::required("min_rps", Value::Read(min_rps_in))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["error rate*", "error ratio", "errors"],
+        qualifiers: &[UNDER_LOAD],
+        slots: &[Slot::required(
+            "max_error_rate",
+            Value::Read(max_error_rate_in),
+        )],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // The item itself says the run happened: a heading's "running" is not a load run.
+    Claim {
+        subject: &[
+            "load test* run",
+            "load test* ran",
+            "load test* execut*",
+            "load test* perform*",
+            "load test* pass*",
+            "load test* complet*",
+            "load test* done",
+            "load test* succeed*",
+            "load test* green",
+            "run load test*",
+            "ran load test*",
+            "execut* load test*",
+            "perform* load test*",
+            "k6 test* pass*",
+            "k6 run",
+            "stress test* pass*",
+            "stress test* complet*",
+            "performance test* pass*",
+            "performance test* complet*",
+        ],
+        // A plan, a scenario review or a soak are more than one short run shows.
+        excludes: &[
+            "scenario*",
+            "review*",
+            "realistic",
+            "soak",
+            "plan*",
+            "document*",
+            "result*",
+            "capacity",
+            "report*",
+            "schedul*",
+            "baseline",
+            "hour*",
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Http),
@@ -68,16 +202,15 @@ change the target.",
         "load.run p95=2s min_rps=100",
         "load.run url=http://127.0.0.1:8080/health duration=30s rate=200 p99=500ms max_error_rate=0.5",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "K6 load tests executed",
         "Target throughput achieved (>100 req/s)",
-        "Response time < 2s (p95)",
-        "Response time p50 < 500ms",
-        "Response time p95 < 2000ms",
-        "Response time p99 < 5000ms",
-        "Error rate < 0.5%",
-        "Backend API response times < 200ms (p95)",
+        "Response time < 2s (p95) under load",
+        "Response time p50 < 500ms in the load test",
+        "Response time p99 < 5000ms during the load test",
+        "Sustains 300 req/s for 5 minutes at p99 < 800ms",
+        "Error rate under 0.5% during the load run",
         "Load tests run",
     ],
     not_phrases: &[
@@ -90,6 +223,8 @@ change the target.",
         "API response times within SLA",
         "Database queries optimized",
         "Response time monitoring set up",
+        "Backend API response times < 200ms (p95)",
+        "Load test scenarios reviewed by product (realistic query mix)",
     ],
     findings: &[
         (
@@ -125,14 +260,6 @@ change the target.",
 
 static NUMBER_UNIT: &str = r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|secs|seconds?)\b";
 
-static LATENCY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)\bresponse[ -]times?\b[^<>]*?(?:<=?|\bunder\b|\bbelow\b|\bless than\b)\s*{NUMBER_UNIT}"
-    ))
-    .expect("static regex")
-});
-static PERCENTILE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bp(50|90|95|99)\b").expect("static regex"));
 static THROUGHPUT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?:\bthroughput\b.*?(?:>=?|\bover\b|\babove\b|\bat least\b)\s*(\d+(?:\.\d+)?)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second)|(?:>=?|\bover\b|\babove\b|\bat least\b)\s*(\d+(?:\.\d+)?)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second))",
@@ -142,12 +269,6 @@ static THROUGHPUT: LazyLock<Regex> = LazyLock::new(|| {
 static ERROR_RATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\berror[ -]rates?\b\s*(?:<=?|\bunder\b|\bbelow\b|\bless than\b)\s*(\d+(?:\.\d+)?)\s*%")
         .expect("static regex")
-});
-static LOAD_TESTS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:k6|gatling|locust|jmeter|load)[ -]tests?\b.*\b(?:executed|run|ran|performed|passed|completed|done)\b",
-    )
-    .expect("static regex")
 });
 
 fn to_ms(n: &str, unit: &str) -> Option<String> {
@@ -159,7 +280,6 @@ fn to_ms(n: &str, unit: &str) -> Option<String> {
     };
     Some(format!("{ms}ms"))
 }
-
 
 impl CheckKind for LoadRun {
     fn id(&self) -> &'static str {
@@ -174,7 +294,6 @@ impl CheckKind for LoadRun {
     fn generates_load(&self) -> bool {
         true
     }
-
 
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
@@ -505,6 +624,53 @@ fn judge(mut report: LoadReport, thresholds: &[Threshold], shown: &str) -> Outco
     outcome
 }
 
+/// The latency bound of an item in milliseconds: "< 2s" → `2000ms`.
+fn bound_ms_in(text: &Text<'_>) -> Option<String> {
+    static BOUND: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?i)(?:<=?|≤|\bunder\b|\bbelow\b|\bless than\b|\bwithin\b)\s*{NUMBER_UNIT}"
+        ))
+        .expect("static regex")
+    });
+    let c = BOUND.captures(&text.plain)?;
+    to_ms(&c[1], &c[2])
+}
+
+/// The rate a run offers: "Sustains 300 req/s".
+fn offered_rate_in(text: &Text<'_>) -> Option<String> {
+    static RATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\bsustains?\s+(\d+)\s*(?:req(?:uests)?\s*/\s*s(?:ec)?|rps|requests per second)",
+        )
+        .expect("static regex")
+    });
+    RATE.captures(&text.plain).map(|c| c[1].to_string())
+}
+
+/// How long the run lasts: "for 5 minutes".
+fn run_length_in(text: &Text<'_>) -> Option<String> {
+    static LENGTH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\bfor\s+(\d+)\s*(s|secs?|seconds?|m|mins?|minutes?)\b")
+            .expect("static regex")
+    });
+    let c = LENGTH.captures(&text.plain)?;
+    let unit = if c[2].to_ascii_lowercase().starts_with('s') {
+        "s"
+    } else {
+        "m"
+    };
+    Some(format!("{}{unit}", &c[1]))
+}
+
+fn min_rps_in(text: &Text<'_>) -> Option<String> {
+    let c = THROUGHPUT.captures(&text.plain)?;
+    Some(c.get(1).or(c.get(2))?.as_str().to_string())
+}
+
+fn max_error_rate_in(text: &Text<'_>) -> Option<String> {
+    ERROR_RATE.captures(&text.plain).map(|c| c[1].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,9 +679,13 @@ mod tests {
         crate::util::testing::recognise(&LoadRun, text)
     }
 
+    fn under_load(text: &str) -> Option<Params> {
+        crate::util::testing::recognise_in(&LoadRun, text, &["Load Testing"])
+    }
+
     #[test]
     fn thresholds_come_from_the_item_text() {
-        let p = |text: &str| rec(text).unwrap();
+        let p = |text: &str| under_load(text).unwrap();
         assert_eq!(
             p("Target throughput achieved (>100 req/s)"),
             Params::new().with("min_rps", "100")
@@ -538,22 +708,32 @@ mod tests {
         );
         assert_eq!(p("K6 load tests executed"), Params::new());
         assert_eq!(
-            p("Backend API response times < 200ms (p95)"),
-            Params::new().with("p95", "200ms")
+            rec("Sustains 300 req/s for 5 minutes at p99 < 800ms"),
+            Some(
+                Params::new()
+                    .with("p99", "800ms")
+                    .with("rate", "300")
+                    .with("duration", "5m")
+            )
         );
-        assert!(rec("Error rate > 5%").is_none());
-        assert!(rec("Response time p95 > 5s").is_none());
+        assert!(under_load("Error rate > 5%").is_none());
+        assert!(under_load("Response time p95 > 5s").is_none());
         assert!(
-            rec("Response time < 2s").is_none(),
+            under_load("Response time < 2s").is_none(),
             "no percentile, no binding"
         );
     }
 
     #[test]
-    fn a_load_testing_section_raises_confidence() {
-        let context = vec!["Load Testing".to_string()];
-        let inside = crate::util::testing::recognise_in(&LoadRun, "Response time < 2s (p95)", &context)
-            .unwrap();
+    fn latency_figures_bind_only_under_load() {
+        // The same figure of an idle service is `http.latency`'s: twenty sequential probes.
+        assert!(rec("Response time < 2s (p95)").is_none());
+        assert!(rec("Backend API response times < 200ms (p95)").is_none());
+        assert!(rec("Error rate < 0.5%").is_none());
+        assert_eq!(
+            rec("Response time < 1s (p95) under load"),
+            Some(Params::new().with("p95", "1000ms"))
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::live::{self, shown};
 use crate::prom::MAX_BODY;
 use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -15,6 +15,43 @@ pub struct MetricsExposed;
 
 /// At most this many bad lines are listed per endpoint; the summary counts them all.
 const LISTED: usize = 20;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "metric endpoint",
+        "metrics endpoint",
+        "prometheus metric*",
+        "exposition",
+        "openmetrics",
+    ],
+    qualifiers: &[&[
+        "expos*",
+        "instrument*",
+        "includ*",
+        "served",
+        "available",
+        "enabled",
+        "publish*",
+    ]],
+    // Dashboards, business metrics, alerts and scraping are other questions.
+    excludes: &[
+        "grafana",
+        "dashboard*",
+        "business",
+        "custom",
+        "alert*",
+        "retention",
+        "normal",
+        "scrap*",
+        "target*",
+        "cardinality",
+        "document*",
+    ],
+    slots: &[Slot::optional("require", Value::Read(metric_names_in))],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
@@ -45,12 +82,13 @@ static DOC: CheckDoc = CheckDoc {
         "metrics.exposed",
         "metrics.exposed url=http://127.0.0.1:8000/metrics require=http_requests_total,process_cpu_seconds_total",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Prometheus metrics exposed",
         "Prometheus metrics instrumented",
         "/metrics endpoint exposed",
         "Service exposes Prometheus metrics",
+        "The exposition includes `process_cpu_seconds_total`",
     ],
     not_phrases: &[
         "Custom business metrics defined",
@@ -75,12 +113,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"(\b(prometheus|openmetrics)\b.*\bmetrics\b.*\b(exposed|exported|instrumented|available|served)\b|/metrics\b.*\b(exposed|endpoint|available|served)\b|\bexpos\w+ (prometheus|openmetrics) metrics\b)",
-    )
-});
 
 impl CheckKind for MetricsExposed {
     fn id(&self) -> &'static str {
@@ -265,4 +297,15 @@ impl live::Check for Prepared {
         }
         Ok(o)
     }
+}
+
+/// Metric names the item asks for, from its code spans: `process_cpu_seconds_total`.
+fn metric_names_in(text: &Text<'_>) -> Option<String> {
+    static SPAN: LazyLock<regex::Regex> =
+        LazyLock::new(|| re(r"`([a-z_:][a-z0-9_:]*_[a-z0-9_:]+)`"));
+    let names: Vec<&str> = SPAN
+        .captures_iter(text.display)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+    (!names.is_empty()).then(|| names.join(","))
 }

@@ -2,14 +2,42 @@
 
 use super::{Api, URL_PARAM, str_of};
 use crate::live::{self, shown};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct PromAlertmanager;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["alertmanager", "alertmanagers", "alert manager*"],
+    support: &[
+        "connected",
+        "configured",
+        "active",
+        "send*",
+        "discovered",
+        "prometheus",
+    ],
+    // Routing, receivers and paging integrations are Alertmanager's own configuration.
+    excludes: &[
+        "rout*",
+        "receiver*",
+        "silenc*",
+        "inhibit*",
+        "templat*",
+        "pagerduty",
+        "slack",
+        "opsgenie",
+        "email",
+        "tested",
+        "escalat*",
+    ],
+    slots: &[Slot::optional("min", Value::Read(count_in))],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
@@ -29,11 +57,12 @@ static DOC: CheckDoc = CheckDoc {
         ParamDoc::with_default("min", "Fewest active Alertmanagers expected.", "1"),
     ],
     examples: &["prom.alertmanager", "prom.alertmanager min=2"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Alertmanager connected",
         "Prometheus sends alerts to Alertmanager",
         "Alertmanager configured in Prometheus",
+        "Two Alertmanagers active for HA",
     ],
     not_phrases: &[
         "Alert routing configured",
@@ -52,10 +81,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\balert-?manager\b"));
-static NOT: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(routing|routes?|receivers?|silences?|inhibit\w*)\b"));
 
 impl CheckKind for PromAlertmanager {
     fn id(&self) -> &'static str {
@@ -119,4 +144,15 @@ impl live::Check for Prepared {
             api.location(),
         ))
     }
+}
+
+/// How many Alertmanagers the item asks for: "Two Alertmanagers", "at least 3".
+fn count_in(text: &Text<'_>) -> Option<String> {
+    const WORDS: &[(&str, &str)] = &[("two", "2"), ("three", "3"), ("four", "4"), ("five", "5")];
+    let plain = text.plain.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .find(|(w, _)| plain.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+        .map(|(_, n)| n.to_string())
+        .or_else(|| gonogo_core::recognise::values::count(&text.plain))
 }

@@ -228,11 +228,6 @@ pub(crate) fn encode(s: &str) -> String {
     out
 }
 
-/// The item or its context names Prometheus (or a compatible server).
-pub(crate) static PROM_CONTEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
-    crate::support::re(r"\b(prometheus|thanos|mimir|victoriametrics|cortex|alertmanager|promql)\b")
-});
-
 /// A string field of a JSON object, or "".
 pub(crate) fn str_of<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
     v.get(key).and_then(|s| s.as_str()).unwrap_or("")

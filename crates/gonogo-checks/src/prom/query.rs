@@ -1,9 +1,9 @@
 //! `prom.query`: a PromQL instant query's value is within a threshold.
 
-use super::{Api, PROM_CONTEXT, URL_PARAM};
-use crate::live::{self, mentions};
+use super::{Api, URL_PARAM};
+use crate::live;
 use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -52,6 +52,227 @@ fn fraction(percent: f64) -> String {
 const CRITICAL_ALERTS: &str =
     r#"count(ALERTS{alertstate="firing",severity="critical"}) or vector(0)"#;
 
+/// Other systems' CPU and memory, and resource settings rather than use.
+const NOT_HOST: &[&str] = &[
+    "redis",
+    "postgres*",
+    "database",
+    "db",
+    "jvm",
+    "heap",
+    "container*",
+    "pod*",
+    "limit*",
+    "request*",
+    "throttl*",
+    "leak*",
+    "stable",
+    "normal range",
+    "node pool",
+    "quota*",
+];
+/// Where an error rate is read from production traffic, in the item or its headings.
+const IN_PRODUCTION: &[&str] = &[
+    "prometheus",
+    "hypercare",
+    "monitor*",
+    "5xx",
+    "http",
+    "post deploy*",
+    "post launch",
+    "after launch",
+    "after deploy*",
+    "signal*",
+    "observ*",
+];
+/// Figures of a load run, a browser or a contract rather than of production traffic.
+const NOT_PRODUCTION: &[&str] = &[
+    "load test*",
+    "load run",
+    "during the load",
+    "under load",
+    "stress",
+    "k6",
+    "sla",
+    "slo",
+    "budget",
+    "defined",
+    "document*",
+    "agreed",
+    "contract*",
+    "status page",
+    "frontend",
+    // A window longer than a query's rate range ("in the canary for 24 hours").
+    "hour*",
+    "day*",
+    "week*",
+];
+
+/// "Monitoring enabled" under the heading of a server: its exporter's target is up.
+macro_rules! exporter_claim {
+    ($server:expr, $query:literal) => {
+        Claim {
+            subject: &[
+                "monitoring enabled",
+                "monitoring configured",
+                "monitoring set up",
+                "monitoring in place",
+                "metrics exported",
+                "exporter*",
+            ],
+            qualifiers: &[$server],
+            excludes: &["dashboard*", "alert*", "document*", "log*"],
+            params: &[("query", $query), ("min", "1")],
+            weight: 75,
+            ..Claim::EMPTY
+        }
+    };
+}
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["cpu usage", "cpu utili*", "cpu use", "cpu load"],
+        excludes: NOT_HOST,
+        params: &[("query", CPU)],
+        slots: &[Slot::required("max", Value::Read(percent_below_in))],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["memory usage", "memory utili*", "memory use", "memory used"],
+        excludes: NOT_HOST,
+        params: &[("query", MEMORY)],
+        slots: &[Slot::required("max", Value::Read(percent_below_in))],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["success rate*", "success ratio"],
+        excludes: NOT_PRODUCTION,
+        slots: &[
+            Slot::required("min", Value::Read(share_above_in)),
+            Slot::required("query", Value::Read(|_| Some(success_ratio("5m")))),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["availability", "uptime"],
+        excludes: &[
+            "high availability",
+            "multi az",
+            "zone*",
+            "region*",
+            "ha",
+            "load test*",
+            "sla",
+            "slo",
+            "budget",
+            "defined",
+            "document*",
+            "agreed",
+            "contract*",
+            "status page",
+        ],
+        slots: &[
+            Slot::required("min", Value::Read(share_above_in)),
+            Slot::required("query", Value::Read(|_| Some(success_ratio("1h")))),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "error rate*",
+            "error ratio",
+            "5xx share",
+            "5xx rate",
+            "share of 5xx",
+            "5xx",
+        ],
+        qualifiers: &[IN_PRODUCTION],
+        excludes: NOT_PRODUCTION,
+        slots: &[
+            Slot::required("max", Value::Read(share_below_in)),
+            Slot::required("query", Value::Read(|_| Some(error_ratio("5m")))),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // "Monitor error rates": the conventional 1 % bound.
+    Claim {
+        subject: &[
+            "monitor error rate*",
+            "watch error rate*",
+            "check error rate*",
+            "monitor the error rate*",
+        ],
+        excludes: &["dashboard*", "alert*", "load test*"],
+        params: &[("max", "0.01")],
+        slots: &[Slot::required(
+            "query",
+            Value::Read(|_| Some(error_ratio("5m"))),
+        )],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["critical alert*"],
+        excludes: &[
+            "rule*",
+            "defined",
+            "configured",
+            "rout*",
+            "runbook*",
+            "page*",
+            "pagerduty",
+            "document*",
+            "tested",
+        ],
+        params: &[("query", CRITICAL_ALERTS), ("max", "0")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // "p95 latency from Prometheus under 0.5 s (`histogram_quantile`)".
+    Claim {
+        subject: &["latency", "response time*", "p50", "p90", "p95", "p99"],
+        qualifiers: &[&["prometheus", "histogram*"]],
+        excludes: &["load test*", "under load", "frontend"],
+        slots: &[
+            Slot::required("max", Value::Read(seconds_in)),
+            Slot::required("query", Value::Read(latency_quantile_in)),
+        ],
+        weight: 80,
+        prefer_over: &["http.latency"],
+        ..Claim::EMPTY
+    },
+    exporter_claim!(
+        &["postgres*", "postgresql"],
+        r#"count(up{job=~".*postgres.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["redis"],
+        r#"count(up{job=~".*redis.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["mysql", "mariadb"],
+        r#"count(up{job=~".*mysql.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["mongodb"],
+        r#"count(up{job=~".*mongodb.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["rabbitmq"],
+        r#"count(up{job=~".*rabbitmq.*"} == 1) or vector(0)"#
+    ),
+    exporter_claim!(
+        &["kafka"],
+        r#"count(up{job=~".*kafka.*"} == 1) or vector(0)"#
+    ),
+];
+
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
     targets: super::TARGETS,
@@ -90,7 +311,7 @@ static DOC: CheckDoc = CheckDoc {
         "prom.query query=\"sum(rate(http_requests_total{code=~'5..'}[5m])) / sum(rate(http_requests_total[5m]))\" max=0.005",
         "prom.query query=\"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))\" max=2",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "CPU usage < 70%",
         "Memory usage < 80%",
@@ -100,6 +321,8 @@ static DOC: CheckDoc = CheckDoc {
         "Monitor error rates",
         "Verify no critical alerts",
         "No critical alerts firing",
+        "5xx error rate < 0.5%",
+        "p95 latency from Prometheus under 0.5 s (`histogram_quantile`)",
     ],
     not_phrases: &[
         "CPU usage within normal range",
@@ -122,31 +345,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static USAGE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(cpu|memory)\s+(usage|utili[sz]ation|use)\s*(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%",
-    )
-});
-/// "success rate(s) > 99%", "availability >= 99.9%".
-static SHARE_AT_LEAST: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(success rates?|availability|uptime)\b\s*(>|>=|≥|above|at least|of at least)\s*(\d+(?:\.\d+)?)\s*%",
-    )
-});
-static MONITOR_ERRORS: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"^(monitor|watch|check)\s+(the\s+)?(http\s+|api\s+)?error rates?$"));
-static CRITICAL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"^(verify\s+|check\s+)?(that\s+)?(there are\s+)?no critical alerts( (are\s+)?firing)?$")
-});
-static MONITORING_ON: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"^monitoring\s+(enabled|configured|set up|in place)$"));
-/// The servers whose exporters a "Monitoring enabled" under their heading asks for.
-static MONITORED: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(postgres(?:ql)?|redis|mysql|mariadb|mongodb|rabbitmq|kafka)\b"));
-
-static NOT: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(redis|postgres\w*|database|jvm|heap|container|pod)\b"));
 
 impl CheckKind for PromQuery {
     fn id(&self) -> &'static str {
@@ -319,19 +517,63 @@ impl live::Check for Prepared {
     }
 }
 
+/// The percentage an item puts an upper bound on: "< 70%", "below 85 %".
+fn percent_below_in(text: &Text<'_>) -> Option<String> {
+    static BELOW: LazyLock<regex::Regex> = LazyLock::new(|| {
+        re(
+            r"(?:<=?|≤|\bunder\b|\bbelow\b|\bless than\b|\bat most\b)\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)",
+        )
+    });
+    BELOW.captures(&text.plain).map(|c| c[1].to_string())
+}
+
+/// The percentage an item puts a lower bound on: "> 99%", "at least 99.9 %".
+fn percent_above_in(text: &Text<'_>) -> Option<String> {
+    static ABOVE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        re(r"(?:>=?|≥|\babove\b|\bover\b|\bat least\b)\s*(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
+    });
+    ABOVE.captures(&text.plain).map(|c| c[1].to_string())
+}
+
+/// An upper bound on a share, as a fraction: "< 0.5%" → `0.005`.
+fn share_below_in(text: &Text<'_>) -> Option<String> {
+    Some(fraction(percent_below_in(text)?.parse().ok()?))
+}
+
+/// A lower bound on a share, as a fraction: "> 99.95%" → `0.9995`.
+fn share_above_in(text: &Text<'_>) -> Option<String> {
+    Some(fraction(percent_above_in(text)?.parse().ok()?))
+}
+
+/// A latency bound in seconds, the unit of Prometheus histograms: "under 0.5 s", "< 300ms".
+fn seconds_in(text: &Text<'_>) -> Option<String> {
+    let bound = gonogo_core::recognise::values::duration(&text.plain)?;
+    let seconds = gonogo_parsers::parse_duration(&bound).ok()?.as_secs_f64();
+    Some(number(seconds))
+}
+
+/// The conventional request-duration histogram at the item's percentile (p95 without one).
+fn latency_quantile_in(text: &Text<'_>) -> Option<String> {
+    let percentile: f64 = gonogo_core::recognise::values::percentile(&text.plain)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(95.0);
+    Some(format!(
+        "histogram_quantile({}, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+        number(percentile / 100.0)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn bound(text: &str, context: &[&str]) -> Option<Vec<(String, String)>> {
         let context: Vec<String> = context.iter().map(|s| s.to_string()).collect();
-        crate::util::testing::recognise_in(&PromQuery, text, &context)
-            .map(|r| {
-                r
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
+        crate::util::testing::recognise_in(&PromQuery, text, &context).map(|r| {
+            r.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
     }
 
     fn query_of(p: &[(String, String)]) -> &str {

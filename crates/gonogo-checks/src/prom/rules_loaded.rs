@@ -1,16 +1,72 @@
 //! `prom.rules-loaded`: Prometheus has alerting (or recording) rules loaded and healthy.
 
-use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{Api, URL_PARAM, str_of};
+use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct PromRulesLoaded;
+
+/// Routing, runbooks, firewalls and reviews share the words but not the question.
+/// Rules read from files in the repository are `prometheus.rules`'.
+const NOT_LOADED: &[&str] = &[
+    "rout*",
+    "runbook*",
+    "firewall",
+    "tested",
+    "silenc*",
+    "waf",
+    "lint*",
+    "unit test*",
+    "annotation*",
+    "severity label*",
+    "pagerduty",
+    "document*",
+    "repositor*",
+    "repo",
+    "file*",
+    "expr",
+];
+/// The server that evaluates the rules, in the item or its headings: what it loaded, not what
+/// a file holds.
+const IN_SERVER: &[&str] = &["prometheus", "thanos", "mimir", "victoriametrics", "cortex"];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "alert rule*",
+            "alerting rule*",
+            "alerts rule*",
+            "prometheus rule*",
+        ],
+        qualifiers: &[IN_SERVER],
+        support: &["loaded", "active"],
+        excludes: NOT_LOADED,
+        slots: &[Slot::optional(
+            "severity",
+            Value::Choice(&[
+                ("critical", "critical"),
+                ("warning", "warning"),
+                ("page", "page"),
+            ]),
+        )],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["recording rule*"],
+        qualifiers: &[IN_SERVER],
+        support: &["loaded", "active"],
+        excludes: NOT_LOADED,
+        params: &[("type", "record")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
@@ -21,8 +77,8 @@ static DOC: CheckDoc = CheckDoc {
         `any`). Fails with `prom-rules-none` when fewer than `min` (default 1) are loaded, \
         `prom-rule-error` for each rule whose last evaluation failed (its group's file as \
         location, Prometheus' error as message), and `prom-rules-no-severity` when \
-        `severity=` is given and no alerting rule carries that `severity` label (\"Alert rules \
-        defined for critical errors\" binds `severity=critical`). Errors when Prometheus \
+        `severity=` is given and no alerting rule carries that `severity` label (\"Critical alerting \
+        rules active in Prometheus\" binds `severity=critical`). Errors when Prometheus \
         cannot be reached, answers something other than its API, or not within 5 s; an error \
         when no prometheus_url is configured.",
     params: &[
@@ -39,14 +95,16 @@ static DOC: CheckDoc = CheckDoc {
         "prom.rules-loaded min=5 severity=critical",
         "prom.rules-loaded type=record",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
-        "Alert rules configured",
-        "Alert rules defined for critical errors",
+        "Alert rules loaded in Prometheus",
+        "Critical alerting rules active in Prometheus",
         "Prometheus alerting rules loaded",
         "Recording rules loaded in Prometheus",
     ],
     not_phrases: &[
+        "Alert rules configured",
+        "Alert rules defined for critical errors",
         "Alert routing configured",
         "Runbooks linked to alerts",
         "Verify no critical alerts",
@@ -65,13 +123,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(alert(ing)?|recording)\s+rules?\b.*\b(configured|defined|loaded|in place|set up|exist)\b",
-    )
-});
-static SEVERITY: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(critical|warning|page|high)\b"));
 
 impl CheckKind for PromRulesLoaded {
     fn id(&self) -> &'static str {

@@ -1,9 +1,9 @@
 //! `prom.targets-up`: Prometheus scrapes targets, and every one is up.
 
-use super::{Api, PROM_CONTEXT, URL_PARAM, str_of};
-use crate::live::{self, mentions, shown};
+use super::{Api, URL_PARAM, str_of};
+use crate::live::{self, shown};
 use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, ParamDoc, ParamError, Params, PreparedCheck,
 };
@@ -12,6 +12,83 @@ use std::sync::LazyLock;
 pub struct PromTargetsUp;
 
 const LISTED: usize = 50;
+
+/// Words that place scrape targets in Prometheus, in the item or its headings.
+const SCRAPING: &[&str] = &[
+    "prometheus",
+    "metric*",
+    "job*",
+    "scrap*",
+    "monitoring",
+    "observability",
+    "exporter*",
+];
+const NOT_TARGETS: &[&str] = &[
+    "grafana",
+    "dashboard*",
+    "retention",
+    "rule*",
+    "alert*",
+    "storage",
+    "thanos",
+    "federat*",
+    "document*",
+    "load balancer*",
+    "ha",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["target* up", "targets are up", "target* healthy", "scrap*"],
+        qualifiers: &[SCRAPING],
+        excludes: NOT_TARGETS,
+        slots: &[
+            Slot::optional("job", Value::Read(jobs_in)),
+            Slot::optional("min", Value::Read(at_least_in)),
+        ],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        // The state is said of Prometheus itself, not of a heading ("running a service").
+        subject: &[
+            "prometheus deployed",
+            "prometheus is deployed",
+            "prometheus configured",
+            "prometheus is configured",
+            "prometheus running",
+            "prometheus is running",
+            "prometheus up",
+            "prometheus is up",
+            "prometheus installed",
+            "prometheus set up",
+        ],
+        excludes: &[
+            "grafana",
+            "dashboard*",
+            "retention",
+            "rule*",
+            "alert*",
+            "storage",
+            "metric*",
+            "expos*",
+            "query",
+            "federat*",
+            "document*",
+            "ha",
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["all services", "every service", "each service"],
+        qualifiers: &[&["metric*", "scrap*"]],
+        excludes: NOT_TARGETS,
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Prometheus),
@@ -34,12 +111,13 @@ static DOC: CheckDoc = CheckDoc {
         ParamDoc::with_default("min", "Fewest active targets expected.", "1"),
     ],
     examples: &["prom.targets-up", "prom.targets-up job=api,worker min=2"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Prometheus deployed and configured",
         "All services exposing metrics",
         "All Prometheus targets up",
         "Prometheus scraping all services",
+        "At least 3 targets up for the `payments` and `ledger` jobs",
     ],
     not_phrases: &[
         "Grafana deployed",
@@ -59,12 +137,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\bprometheus\b.*\b(deployed|configured|running|up|scraping)\b|\b(all|every)\b.*\b(services?|targets?)\b.*\b(expos\w*|export\w*|scraped)\b.*\bmetrics\b|\btargets?\b.*\bup\b",
-    )
-});
 
 impl CheckKind for PromTargetsUp {
     fn id(&self) -> &'static str {
@@ -164,4 +236,25 @@ impl live::Check for Prepared {
             api.location(),
         ))
     }
+}
+
+/// The jobs an item names in code spans when it speaks of jobs: "the `payments` and
+/// `ledger` jobs".
+fn jobs_in(text: &Text<'_>) -> Option<String> {
+    static SPAN: LazyLock<regex::Regex> = LazyLock::new(|| re(r"`([a-z0-9_.-]+)`"));
+    if !text.plain.to_ascii_lowercase().contains("job") {
+        return None;
+    }
+    let jobs: Vec<&str> = SPAN
+        .captures_iter(text.display)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+    (!jobs.is_empty()).then(|| jobs.join(","))
+}
+
+/// "At least 3 targets".
+fn at_least_in(text: &Text<'_>) -> Option<String> {
+    static AT_LEAST: LazyLock<regex::Regex> =
+        LazyLock::new(|| re(r"\b(?:at least|minimum of|>=?)\s*(\d+)\s+targets?\b"));
+    AT_LEAST.captures(&text.plain).map(|c| c[1].to_string())
 }

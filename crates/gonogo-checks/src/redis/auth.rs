@@ -1,15 +1,55 @@
 //! `redis.auth`: Redis refuses commands from a client that has not authenticated.
 
-use super::{Failure, REDIS_CONTEXT, URL_PARAM, without_credentials};
-use crate::live::{self, mentions, shown};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{Failure, URL_PARAM, without_credentials};
+use crate::live::{self, shown};
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct RedisAuth;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    // Redis and its password named together: "Authentication enabled" under a Redis heading
+    // may still mean the application's users.
+    subject: &[
+        "redis password",
+        "redis auth*",
+        "redis requir* auth*",
+        "redis requir* a password",
+        "redis acl*",
+        "requirepass",
+        "redis is password protected",
+        "redis password protected",
+        "password protected redis",
+        "auth on redis",
+        "authentication on redis",
+        "password on redis",
+        "valkey password",
+        "valkey auth*",
+        "valkey requir* auth*",
+    ],
+    support: &[
+        "set",
+        "enabled",
+        "required",
+        "requir*",
+        "configured",
+        "protected",
+    ],
+    // Rotation and storage of the password are about the secret, not the server refusing.
+    excludes: &[
+        "rotat*",
+        "vault",
+        "stored",
+        "secret manager",
+        "document*",
+        "tls",
+    ],
+    weight: 85,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
@@ -25,7 +65,7 @@ static DOC: CheckDoc = CheckDoc {
         answer within the time bound; an error when no redis_url is configured.",
     params: &[URL_PARAM],
     examples: &["redis.auth", "redis.auth url=redis://127.0.0.1:6379"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Redis password set",
         "Redis AUTH enabled",
@@ -47,12 +87,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(auth|authentication|password|requirepass|acls?)\b.*\b(set|enabled|required|on|configured)\b|\brequires? (auth|authentication|a password)\b|\bpassword[- ]protected\b",
-    )
-});
 
 impl CheckKind for RedisAuth {
     fn id(&self) -> &'static str {

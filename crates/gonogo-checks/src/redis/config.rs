@@ -1,14 +1,12 @@
 //! `redis.config`: maxmemory set, eviction policy as expected, AOF and RDB persistence on.
 
-use super::{REDIS_CONTEXT, URL_PARAM};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::URL_PARAM;
+use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct RedisConfig;
 
@@ -22,6 +20,100 @@ const POLICIES: &[&str] = &[
     "volatile-lfu",
     "volatile-random",
     "volatile-ttl",
+];
+
+const POLICY_NAMES: &[(&str, &str)] = &[
+    ("noeviction", "noeviction"),
+    ("allkeys lru", "allkeys-lru"),
+    ("allkeys lfu", "allkeys-lfu"),
+    ("allkeys random", "allkeys-random"),
+    ("volatile lru", "volatile-lru"),
+    ("volatile lfu", "volatile-lfu"),
+    ("volatile random", "volatile-random"),
+    ("volatile ttl", "volatile-ttl"),
+];
+/// Words that place an eviction or snapshot item in Redis, in the item or its headings.
+const REDIS_OR_POLICY: &[&str] = &[
+    "redis",
+    "valkey",
+    "elasticache",
+    "keydb",
+    "cache",
+    "noeviction",
+    "allkeys lru",
+    "allkeys lfu",
+    "volatile lru",
+    "volatile lfu",
+    "volatile ttl",
+    "lru",
+    "lfu",
+];
+const NOT_CONFIG: &[&str] = &[
+    "alert*",
+    "dashboard*",
+    "monitor*",
+    "document*",
+    "tested",
+    "restor*",
+    "backup*",
+];
+
+/// What the kind verifies, aspect by aspect, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["eviction polic*", "maxmemory polic*", "eviction"],
+        qualifiers: &[REDIS_OR_POLICY],
+        support: &["configured", "set"],
+        excludes: NOT_CONFIG,
+        params: &[("require", "policy")],
+        slots: &[Slot::optional("policy", Value::Choice(POLICY_NAMES))],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["aof", "append only file", "appendonly", "appendfsync"],
+        support: &["enabled", "configured", "on"],
+        excludes: NOT_CONFIG,
+        params: &[("require", "aof")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    // "Persistence configured" with neither named asks for both.
+    Claim {
+        subject: &["persistence"],
+        qualifiers: &[&["redis", "valkey", "aof", "rdb", "cache"]],
+        support: &["configured", "enabled"],
+        excludes: NOT_CONFIG,
+        params: &[("require", "aof,rdb")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["rdb", "snapshotting", "bgsave", "rdb snapshot*"],
+        qualifiers: &[&["redis", "valkey", "persistence", "aof", "cache"]],
+        support: &["enabled", "configured"],
+        excludes: NOT_CONFIG,
+        params: &[("require", "rdb")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["maxmemory", "max memory"],
+        support: &["configured", "set"],
+        excludes: &[
+            "polic*",
+            "percent",
+            "usage",
+            "used",
+            "below",
+            "under",
+            "alert*",
+            "dashboard*",
+        ],
+        params: &[("require", "maxmemory")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
 ];
 
 static DOC: CheckDoc = CheckDoc {
@@ -55,7 +147,7 @@ static DOC: CheckDoc = CheckDoc {
         "redis.config require=policy policy=allkeys-lru",
         "redis.config require=aof,rdb",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Eviction policy configured (allkeys-lru)",
         "Persistence configured (AOF + RDB)",
@@ -94,18 +186,6 @@ static DOC: CheckDoc = CheckDoc {
         ("redis-rdb-failing", "The last RDB background save failed."),
     ],
 };
-
-static EVICTION: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(eviction|maxmemory[- ]policy)\b|\b((?:allkeys|volatile)-(?:lru|lfu|random|ttl)|noeviction)\b",
-    )
-});
-static POLICY: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b((?:allkeys|volatile)-(?:lru|lfu|random|ttl)|noeviction)\b"));
-static AOF: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(aof|append[- ]?only)\b"));
-static RDB: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\b(rdb|snapshots?|bgsave)\b"));
-static PERSISTENCE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\bpersistence\b"));
-static MAXMEMORY: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\bmaxmemory\b(?:[- ]policy)?"));
 
 impl CheckKind for RedisConfig {
     fn id(&self) -> &'static str {

@@ -1,16 +1,35 @@
 //! `redis.hit-rate`: the keyspace hit ratio is at least N.
 
-use super::{InfoReading, REDIS_CONTEXT, URL_PARAM};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{InfoReading, REDIS_NAMES, URL_PARAM};
+use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct RedisHitRate;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["hit rate", "hit ratio", "cache hit*", "keyspace hit*"],
+    qualifiers: &[REDIS_NAMES],
+    // An HTTP cache in front of the service is not Redis.
+    excludes: &[
+        "cdn",
+        "edge",
+        "varnish",
+        "cloudfront",
+        "browser",
+        "http cache",
+        "static asset*",
+        "alert*",
+        "dashboard*",
+    ],
+    slots: &[Slot::optional("min", Value::Percent)],
+    weight: 85,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
@@ -33,7 +52,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["redis.hit-rate", "redis.hit-rate min=95 min_lookups=1000"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Redis cache hit rate > 90%",
         "Cache hit ratio above 80% (Redis)",
@@ -49,12 +68,6 @@ static DOC: CheckDoc = CheckDoc {
         "The keyspace hit ratio is below the bound.",
     )],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| re(r"\bhit[- ]?(rate|ratio)\b"));
-static THRESHOLD: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"(>|>=|≥|above|over|at least)\s*(\d+(?:\.\d+)?)\s*%"));
-static NOT: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(cdn|cloudfront|varnish|browser|http)\b"));
 
 impl CheckKind for RedisHitRate {
     fn id(&self) -> &'static str {

@@ -1,16 +1,50 @@
 //! `redis.memory`: a memory limit is set and used memory stays below N % of it.
 
-use super::{InfoReading, REDIS_CONTEXT, URL_PARAM, bytes, info_u64};
-use crate::live::{self, mentions};
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use super::{InfoReading, REDIS_NAMES, URL_PARAM, bytes, info_u64};
+use crate::live;
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
-use std::sync::LazyLock;
 
 pub struct RedisMemory;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "memory usage",
+        "memory use",
+        "used memory",
+        "memory used",
+        "memory limit*",
+        "memory utili*",
+    ],
+    qualifiers: &[REDIS_NAMES],
+    // The host's or a container's memory, leaks and eviction are other questions.
+    excludes: &[
+        "cpu",
+        "leak*",
+        "stable",
+        "container*",
+        "pod*",
+        "kubernetes",
+        "k8s",
+        "host",
+        "node*",
+        "jvm",
+        "heap",
+        "eviction",
+        "polic*",
+        "alert*",
+        "dashboard*",
+    ],
+    slots: &[Slot::optional("max", Value::Percent)],
+    weight: 85,
+    // Under a Redis heading "Memory usage < 80%" is Redis' own memory, not the host's.
+    prefer_over: &["prom.query"],
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
@@ -34,7 +68,7 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
     examples: &["redis.memory", "redis.memory max=75"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Redis memory limits set appropriately",
         "Redis memory usage < 75%",
@@ -62,14 +96,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(r"\b(memory|maxmemory)\b.*\b(limits?|usage|used|set|below|under)\b|\bmaxmemory\b.*\blimit")
-});
-static THRESHOLD: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"(<|<=|≤|below|under|less than)\s*(\d+(?:\.\d+)?)\s*%"));
-static NOT: LazyLock<regex::Regex> =
-    LazyLock::new(|| re(r"\b(leaks?|stable|containers?|pods?|jvm|heap|policy|eviction)\b"));
 
 impl CheckKind for RedisMemory {
     fn id(&self) -> &'static str {
@@ -150,13 +176,7 @@ mod tests {
         ];
         let k8s = vec!["Kubernetes".to_string()];
         let text = "Memory limits set appropriately";
-        assert!(
-            crate::util::testing::recognise_in(&RedisMemory, text, &redis)
-                .is_some()
-        );
-        assert!(
-            crate::util::testing::recognise_in(&RedisMemory, text, &k8s)
-                .is_none()
-        );
+        assert!(crate::util::testing::recognise_in(&RedisMemory, text, &redis).is_some());
+        assert!(crate::util::testing::recognise_in(&RedisMemory, text, &k8s).is_none());
     }
 }

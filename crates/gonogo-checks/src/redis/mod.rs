@@ -26,7 +26,6 @@ use gonogo_secrets::redact::UrlUserinfo;
 use gonogo_wire::resp::RespFrames;
 use gonogo_wire::{Capped, Limits, Upstream};
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 /// How long establishing a connection (and the client's handshake) may take.
@@ -40,9 +39,9 @@ pub const URL_PARAM: gonogo_core::ParamDoc = gonogo_core::ParamDoc::optional(
     "Redis URL (`redis://[:password@]host:port[/db]`); default: the `redis_url` target.",
 );
 
-/// The item or its context names Redis (or a Redis-compatible service).
-pub(crate) static REDIS_CONTEXT: LazyLock<regex::Regex> =
-    LazyLock::new(|| crate::support::re(r"\b(redis|valkey|elasticache|keydb|memorystore)\b"));
+/// Names of Redis and its managed and compatible servers, as the recognition engine reads
+/// items.
+pub(crate) const REDIS_NAMES: &[&str] = &["redis", "valkey", "elasticache", "keydb", "memorystore"];
 
 /// One connection to the Redis under check.
 pub struct Redis {

@@ -1,16 +1,59 @@
 //! `redis.ping`: Redis accepts a connection with the configured URL and answers PING.
 
-use super::{REDIS_CONTEXT, URL_PARAM};
+use super::{REDIS_NAMES, URL_PARAM};
 use crate::live;
-use crate::support::re;
-use gonogo_core::check::ItemRef;
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamError, Params, PreparedCheck,
 };
-use std::sync::LazyLock;
 use std::time::Instant;
 
 pub struct RedisPing;
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[Claim {
+    // The item says Redis answers; the Redis it speaks of may be named in its heading.
+    subject: &[
+        "reachable",
+        "connect*",
+        "up and",
+        "is up",
+        "respond*",
+        "ping*",
+        "available",
+        "running",
+        "healthy",
+        "alive",
+        "working",
+    ],
+    qualifiers: &[REDIS_NAMES],
+    // Pools, provisioning, replication and settings are more than one PING shows.
+    excludes: &[
+        "pool*",
+        "provision*",
+        "session storage",
+        "configured for",
+        "failover",
+        "sentinel",
+        "replica*",
+        "tls",
+        "password",
+        "auth*",
+        "persistence",
+        "memory",
+        "hit",
+        "eviction",
+        "cluster",
+        "monitor*",
+        "alert*",
+        "backup*",
+        "ttl",
+        "fill*",
+        "down",
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Redis),
@@ -24,7 +67,7 @@ static DOC: CheckDoc = CheckDoc {
         An error when no redis_url is configured.",
     params: &[URL_PARAM],
     examples: &["redis.ping", "redis.ping url=redis://127.0.0.1:6379/0"],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Redis connection working",
         "Redis reachable",
@@ -46,12 +89,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PHRASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    re(
-        r"\b(connection|connectivity)\b.*\b(working|works|ok|established|healthy)\b|\b(reachable|responding|up and running|is up)\b",
-    )
-});
 
 impl CheckKind for RedisPing {
     fn id(&self) -> &'static str {

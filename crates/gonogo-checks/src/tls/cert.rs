@@ -2,6 +2,7 @@
 //! speaks TLS 1.2+ only.
 
 use super::{Legacy, handshake, probe_legacy, roots};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::redact::redact_url;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, MissingTarget, Outcome, ParamDoc,
@@ -15,6 +16,97 @@ pub struct TlsCert;
 
 /// A CA bundle larger than this is not read (Mozilla's whole set is about 250 KiB).
 const MAX_CA_BYTES: u64 = 4 << 20;
+
+/// Certificates of other kinds (legal, client, code signing) and TLS settings other than the
+/// served chain.
+const NOT_SERVED_CERT: &[&str] = &[
+    "incorporation",
+    "client certificat*",
+    "client cert*",
+    "mtls",
+    "mutual tls",
+    "code signing",
+    "signing",
+    "pinning",
+    "pinned",
+    "rotat*",
+    "compliance",
+    "soc",
+    "iso",
+    "training",
+    "at rest",
+    "database",
+    "db",
+    "postgres*",
+    "redis",
+    "internal",
+    "between services",
+    "service mesh",
+    "cipher*",
+    "tls 1",
+    "version*",
+    "redirect*",
+    "hsts",
+    "monitor*",
+    "alert*",
+    "secret*",
+    "vault",
+    "document*",
+    "inventory",
+    "push",
+    "apns",
+    "apple",
+    "android",
+    "saml",
+    "idp",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "certificat*",
+            "cert",
+            "certs",
+            "let s encrypt",
+            "letsencrypt",
+        ],
+        qualifiers: &[&[
+            "valid",
+            "configured",
+            "installed",
+            "expir*",
+            "renew*",
+            "enforced",
+            "in place",
+            "working",
+        ]],
+        support: &["tls", "ssl", "https"],
+        excludes: NOT_SERVED_CERT,
+        slots: &[
+            Slot::optional("min_days", Value::Read(min_days_in)),
+            Slot::optional("ca", Value::Read(ca_file_in)),
+        ],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    // "Custom domain + HTTPS working": a handshake with a valid chain is what answers it.
+    Claim {
+        subject: &["https"],
+        qualifiers: &[&[
+            "work*",
+            "enforced",
+            "enabled",
+            "configured",
+            "set up",
+            "valid",
+            "in place",
+        ]],
+        excludes: NOT_SERVED_CERT,
+        weight: 70,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: Some(gonogo_core::Service::Tls),
@@ -61,12 +153,14 @@ configured (`tls_url`, or an https `api_url`).",
         "tls.cert url=https://api.example.com min_days=30",
         "tls.cert url=https://127.0.0.1:8443 host=localhost ca=certs/ca.pem",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "TLS/SSL certificates configured (Let's Encrypt)",
         "SSL certificate valid",
         "TLS certificates not expiring within 30 days",
         "HTTPS enforced with valid certificates",
+        "Is the TLS certificate valid for at least 14 days?",
+        "Custom domain + HTTPS working",
     ],
     not_phrases: &[
         "Security headers configured (HSTS, CSP, etc.)",
@@ -342,6 +436,24 @@ impl PreparedCheck for Prepared {
         ))
         .at(loc)
     }
+}
+
+/// The days of validity an item asks for: "valid for the next 30 days", "not expiring
+/// within 21 days".
+fn min_days_in(text: &Text<'_>) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)\b(\d+)\s*days?\b").expect("valid regex"));
+    re.captures(&text.plain).map(|c| c[1].to_string())
+}
+
+/// A CA bundle the item names (`certs/ca.pem`), wherever in the item it stands.
+fn ca_file_in(text: &Text<'_>) -> Option<String> {
+    static BUNDLE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re =
+        BUNDLE.get_or_init(|| regex::Regex::new(r"[\w./-]+\.(?:pem|crt)\b").expect("valid regex"));
+    re.find_iter(text.display)
+        .chain(re.find_iter(&text.plain))
+        .find_map(|m| gonogo_core::recognise::values::path(m.as_str()))
 }
 
 #[cfg(test)]
