@@ -2,6 +2,7 @@
 //! `history=true`, in any commit reachable from its branches).
 
 use crate::util::{check_relative, inventory_blocking, unusable_path};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -15,6 +16,39 @@ use gonogo_secrets::{
 use std::path::PathBuf;
 
 pub struct SecretsScan;
+
+/// What the kind verifies, as the recognition engine reads items: no secret in the
+/// repository's files (or, asked for, in its history).
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["secret*", "credential*", "password*", "api key*", "apikey*", "token*", "private key*", "leak*", "gitleaks", "trufflehog"],
+    qualifiers: &[&["hardcoded", "hard coded", "committed", "checked in", "in code", "in the code", "codebase", "source code", "in source", "in the repo", "repo", "repository", "git history", "history", "leaked", "leak*", "secret scan*", "secrets scan*", "scanner", "in git", "plaintext in"]],
+    support: &["no", "clean", "pass"],
+    // Where secrets are kept, how strong they are, and the env files are `env.strength`'s;
+    // a CI job or a hook that blocks them is configuration, not the repository's state.
+    excludes: &["rotat*", "vault", "encrypt*", "stored in", "manager", "strong", "secure", "expir*", "env example", "env file*", "job*", "pipeline*", "hook*", "fails the build", "enabled", "configured", "push protection", "log*", "url*", "error message*", "response*"],
+    slots: &[
+        Slot::optional("history", Value::Choice(&[("history", "true"), ("any commit", "true"), ("past commit*", "true"), ("every commit", "true")])),
+        Slot::optional("path", Value::Read(folder)),
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
+
+/// A folder named in a code span: "scan of `services/billing`".
+fn folder(text: &Text<'_>) -> Option<String> {
+    text.display
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.trim().trim_end_matches('/'))
+        .find(|s| {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+                && check_relative("path", s).is_ok()
+                && s.contains('/')
+        })
+        .map(str::to_string)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -71,7 +105,7 @@ Evidence shows each secret only as a short prefix and its length.",
         "secrets.scan history=true since=90d",
         "secrets.scan config=.gitleaks.toml baseline=.gonogo/secrets-baseline.json",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "No hardcoded secrets in codebase",
         "No hardcoded credentials in code",
