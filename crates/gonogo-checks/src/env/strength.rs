@@ -2,7 +2,7 @@
 //! are fit for production.
 
 use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob};
-use gonogo_core::recognise::{Claim, Slot, Text, Value};
+use gonogo_core::recognise::{self, Claim, Slot, Text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status, redact_secret,
@@ -36,8 +36,8 @@ const CLAIMS: &[Claim] = &[
         subject: STRONG,
         excludes: KEPT_ELSEWHERE,
         slots: &[
-            Slot::required("key", Value::Read(secret_key_name)),
-            Slot::optional("min_length", Value::Read(min_length)),
+            Slot::required("key", recognise::Value::Read(secret_key_name)),
+            Slot::optional("min_length", recognise::Value::Read(min_length)),
         ],
         weight: 85,
         ..Claim::EMPTY
@@ -53,7 +53,7 @@ const CLAIMS: &[Claim] = &[
         subject: &["real looking secret*", "real secret*", "real value*", "real credential*", "live secret*", "live key*"],
         qualifiers: &[&["env example", "env sample", "env template", "example*", "template*", "sample*"]],
         params: &[("checks", "secrets")],
-        slots: &[Slot::optional("path", Value::Read(env_file))],
+        slots: &[Slot::optional("path", recognise::Value::Read(env_file))],
         weight: 80,
         prefer_over: &["secrets.scan"],
         ..Claim::EMPTY
@@ -75,7 +75,7 @@ const CLAIMS: &[Claim] = &[
         // Database defaults are their own rule; a rotation schedule is people's work.
         excludes: &["database", "db", "postgres*", "mysql", "default*", "secured", "vault", "encrypted", "stored in", "manager", "kms", "every", "regular*", "schedul*", "automat*", "period*", "policy", "process", "day*", "month*", "leak*", "incident", "compromis*"],
         params: &[("checks", "rotated")],
-        slots: &[Slot::optional("key", Value::Choice(KEY_FAMILIES))],
+        slots: &[Slot::optional("key", recognise::Value::Choice(KEY_FAMILIES))],
         weight: 75,
         prefer_over: &["secrets.scan"],
         ..Claim::EMPTY
@@ -86,7 +86,7 @@ const CLAIMS: &[Claim] = &[
         qualifiers: &[&["secret*", "key*", "token*", "credential*", "password*"]],
         excludes: &["database", "db", "vault", "encrypted", "stored in", "manager", "kms", "every", "regular*", "schedul*", "automat*", "period*", "policy", "process", "day*", "month*"],
         params: &[("checks", "rotated,secrets,tracked")],
-        slots: &[Slot::optional("key", Value::Choice(KEY_FAMILIES))],
+        slots: &[Slot::optional("key", recognise::Value::Choice(KEY_FAMILIES))],
         weight: 80,
         prefer_over: &["secrets.scan"],
         ..Claim::EMPTY

@@ -18,7 +18,7 @@ const CLAIMS: &[Claim] = &[
         subject: &["pr", "pull request", "merge request", "mr"],
         qualifiers: &[&["merged", "landed", "in main", "on main", "in master"]],
         // An order between pull requests is `git.merge-order`; reviews are people's work.
-        excludes: &["after", "before", "in order", "review*", "approv*", "all", "depends on", "open", "opened", "revert*"],
+        excludes: &["after", "before", "order", "sequence", "review*", "approv*", "depends on", "open", "opened", "revert*"],
         slots: &[Slot::required("ref", Value::Read(pull_request))],
         weight: 85,
         ..Claim::EMPTY

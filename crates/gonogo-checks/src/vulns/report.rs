@@ -34,7 +34,6 @@ const CLAIMS: &[Claim] = &[
         subject: &["vulnerabilit*", "cve*", "finding*", "advisor*", "trivy", "grype", "snyk", "pip audit", "npm audit", "cargo audit", "osv scanner"],
         support: &["no", "report*", "clean", "open"],
         excludes: NOT_REPORT,
-        params: &[],
         slots: &[
             Slot::required("severity", recognise::Value::Choice(&[("low", "low"), ("medium", "medium"), ("moderate", "medium"), ("high", "high"), ("critical", "critical")])),
             Slot::optional("path", recognise::Value::Read(report_path)),
