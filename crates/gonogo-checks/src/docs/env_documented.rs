@@ -18,7 +18,7 @@ pub struct DocsEnvDocumented;
 
 /// What the kind verifies: the variables the repository uses are documented.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["environment variable*", "env var*", "env variable*", "config variable*", "configuration variable*", "settings variable*"],
+    subject: &["environment variabl*", "env var*", "env variabl*", "config variabl*", "configuration variabl*", "settings variabl*"],
     qualifiers: &[&["document*", "described", "listed", "explained", "readme"]],
     support: &["all", "every", "readme", "env example"],
     // Values (set, secured, validated at startup) are the deployment's, not the docs'.

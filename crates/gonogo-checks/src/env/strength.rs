@@ -43,15 +43,15 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["strong secret*", "secure secret*", "strong value*", "no weak", "weak secret*", "no default secret*", "no placeholder secret*"],
+        subject: &["strong secret*", "secure secret*", "strong valu*", "no weak", "weak secret*", "no default secret*", "no placeholder secret*"],
         qualifiers: &[ENV_FILE],
         excludes: KEPT_ELSEWHERE,
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["real looking secret*", "real secret*", "real value*", "real credential*", "live secret*", "live key*"],
-        qualifiers: &[&["env example", "env sample", "env template", "example*", "template*", "sample*"]],
+        subject: &["real looking secret*", "real secret*", "real valu*", "real credential*", "live secret*", "live key*"],
+        qualifiers: &[&["env example", "env sample", "env template", "exampl*", "templat*", "sampl*"]],
         params: &[("checks", "secrets")],
         slots: &[Slot::optional("path", recognise::Value::Read(env_file))],
         weight: 80,
@@ -62,7 +62,7 @@ const CLAIMS: &[Claim] = &[
         subject: &["tracked", "committed", "checked in"],
         qualifiers: &[&["env file*", "dotenv", "environment file*"]],
         support: &["literal secret*", "git"],
-        excludes: &["gitignore*", "example", "template"],
+        excludes: &["gitignor*", "example", "template"],
         params: &[("checks", "tracked")],
         weight: 80,
         prefer_over: &["secrets.scan"],
@@ -73,7 +73,7 @@ const CLAIMS: &[Claim] = &[
         qualifiers: &[&["secret*", "key*", "token*", "credential*", "password*"]],
         support: &["development", "dev", "staging"],
         // Database defaults are their own rule; a rotation schedule is people's work.
-        excludes: &["database", "db", "postgres*", "mysql", "default*", "secured", "vault", "encrypted", "stored in", "manager", "kms", "every", "regular*", "schedul*", "automat*", "period*", "policy", "process", "day*", "month*", "leak*", "incident", "compromis*"],
+        excludes: &["database", "db", "postgr*", "mysql", "default*", "secured", "vault", "encrypted", "stored in", "manager", "kms", "every", "regular*", "schedul*", "automat*", "period*", "policy", "process", "day*", "month*", "leak*", "incident", "compromis*"],
         params: &[("checks", "rotated")],
         slots: &[Slot::optional("key", recognise::Value::Choice(KEY_FAMILIES))],
         weight: 75,
@@ -101,17 +101,18 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["cors origin*", "cors allowed origin*", "allowed origin*", "wildcard cors", "cors wildcard"],
-        qualifiers: &[&["env*", "config*", "setting*", "file*", "restricted", "wildcard", "production domain*", "limited", "locked down", "not"]],
-        excludes: &["tested", "probe*", "response*", "header*", "preflight", "credentials"],
+        // The env files' values; a running service's answers to origins are `http.cors`'s.
+        qualifiers: &[&["env", "env file*", "dotenv", "environment file*", "config file*", "setting"]],
+        excludes: &["tested", "prob*", "respons*", "header*", "preflight", "credentials"],
         params: &[("checks", "cors")],
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
         subject: &["debug"],
-        qualifiers: &[&["env file*", "env", "dotenv", "setting*", "config*"]],
+        qualifiers: &[&["env file*", "env", "dotenv", "setting", "config*"]],
         support: &["production", "not true", "false", "off", "disabled"],
-        excludes: &["log*", "endpoint*", "symbol*", "port*", "toolbar", "page*", "stack trace*", "error page*", "response*"],
+        excludes: &["log*", "endpoint*", "symbol*", "port*", "toolbar", "page*", "stack trac*", "error page*", "respons*"],
         params: &[("checks", "debug")],
         weight: 75,
         ..Claim::EMPTY
@@ -220,7 +221,7 @@ static DOC: CheckDoc = CheckDoc {
         "`.env` properly configured with strong secrets",
         "JWT_SECRET is cryptographically secure (min 32 chars)",
         "Database credentials rotated from defaults",
-        "CORS origins restricted to production domains",
+        "`CORS_ORIGINS` is not `*` in any env file",
         "SECRET_KEY is at least 50 characters",
         "All secrets rotated from development values",
         "JWT secrets rotated and secured",
@@ -234,6 +235,8 @@ static DOC: CheckDoc = CheckDoc {
         "Secrets stored in secure vault (AWS Secrets Manager/HashiCorp Vault)",
         "Secrets encrypted at rest",
         "No hardcoded credentials in code",
+        // What origins a running service accepts is `http.cors`'s to probe.
+        "CORS origins restricted to production domains",
         "Environment variables properly configured",
         "Environment variables documented",
         "Rate limiting active (slowapi middleware)",
@@ -1658,11 +1661,7 @@ mod tests {
         assert!(p.is_empty());
         let p = recognise(&EnvStrength, "Database credentials rotated from defaults").unwrap();
         assert_eq!(p.str("checks"), Some("database"));
-        let p = recognise(
-            &EnvStrength,
-            "CORS origins restricted to production domains",
-        )
-        .unwrap();
+        let p = recognise(&EnvStrength, "`CORS_ORIGINS` is not `*` in any env file").unwrap();
         assert_eq!(p.str("checks"), Some("cors"));
         let p = recognise(&EnvStrength, "SECRET_KEY is at least 50 characters").unwrap();
         assert_eq!(p.str("min_length"), Some("50"));

@@ -26,7 +26,7 @@ const CLAIMS: &[Claim] = &[
         // "#91 after #88": the order the item states becomes the parameter.
         subject: &["after", "before"],
         qualifiers: &[&["pr", "prs", "pull request*", "merge request*", "mr", "mrs", "merg*"]],
-        excludes: &["deploy*", "release*", "tag*", "migrat*"],
+        excludes: &["deploy*", "releas*", "tag*", "migrat*"],
         slots: &[Slot::required("order", Value::Read(stated_order))],
         weight: 85,
         prefer_over: &["git.merged"],

@@ -26,7 +26,7 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["commit", "fix", "change", "hotfix", "cherry pick*"],
         qualifiers: &[&["on", "in", "contained", "included", "reachable", "merged", "landed", "cherry picked"]],
-        excludes: &["signed", "message*", "review*", "approv*", "squash*", "revert*"],
+        excludes: &["signed", "messag*", "review*", "approv*", "squash*", "revert*"],
         slots: &[
             Slot::required("ref", Value::Read(commit_id)),
             Slot::optional("branch", Value::Read(branch)),

@@ -10,7 +10,7 @@ use gonogo_repo::git::{GitError, open, short};
 pub struct GitTag;
 
 /// Tags of images and packages are not git tags.
-const NOT_GIT: &[&str] = &["docker", "image*", "container*", "latest", "npm", "package*", "helm chart*", "sha", "digest"];
+const NOT_GIT: &[&str] = &["docker", "imag*", "container*", "latest", "npm", "packag*", "helm chart*", "sha", "digest"];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[

@@ -18,9 +18,9 @@ pub struct OpenapiComplete;
 /// describes every operation.
 const CLAIMS: &[Claim] = &[Claim {
     subject: &["openapi", "open api", "swagger", "api documentation", "api doc*", "api spec*", "api reference", "api description"],
-    qualifiers: &[&["complete", "generated", "up to date", "published", "documented", "every operation", "every endpoint", "all endpoint*", "summary", "summaries", "response*", "described", "exist*", "valid*", "available"]],
+    qualifiers: &[&["complete", "generated", "up to date", "published", "documented", "every operation", "every endpoint", "all endpoint*", "summary", "summaries", "respons*", "described", "exist*", "valid*", "available"]],
     // Contract tests, breaking-change reviews and client SDKs are more than a complete document.
-    excludes: &["tested", "contract test*", "breaking change*", "reviewed", "approved", "sdk*", "client*", "key*", "versioning", "deprecat*", "changelog", "rate limit*", "auth*"],
+    excludes: &["tested", "contract test*", "breaking chang*", "reviewed", "approved", "sdk*", "client*", "key*", "versioning", "deprecat*", "changelog", "rate limit*", "auth*"],
     slots: &[Slot::optional("path", Value::Read(api_document))],
     weight: 80,
     ..Claim::EMPTY

@@ -23,7 +23,7 @@ const NOT_RULE_FILES: &[&str] = &[
 /// What the kind verifies, rule group by rule group, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["alert rule*", "alerting rule*", "prometheus rule*", "prometheusrule*", "alert definition*", "alerts defined", "alerts configured", "rule file*"],
+        subject: &["alert rule*", "alerting rule*", "prometheus rule*", "prometheusrul*", "alert definition*", "alerts defined", "alerts configured", "rule file*"],
         support: &["configured", "defined", "in the repository", "expr", "severity"],
         excludes: NOT_RULE_FILES,
         params: &[("rules", "alerts")],
@@ -35,16 +35,17 @@ const CLAIMS: &[Claim] = &[
         subject: &["runbook*", "playbook*", "runbook url*", "runbook_url"],
         qualifiers: &[&["alert*"]],
         support: &["linked", "annotation*", "every", "each"],
-        excludes: &["tested", "reviewed", "rehears*", "drill*"],
+        excludes: &["tested", "reviewed", "rehear*", "drill*"],
         params: &[("rules", "runbook")],
         weight: 85,
         prefer_over: &["files.exists"],
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["alert routing", "alertmanager", "alert route*", "alert receiver*", "routing of alert*", "alerts routed", "alerts are routed", "alertmanager config*"],
-        support: &["configured", "defined", "receiver*", "route*"],
-        excludes: NOT_RULE_FILES,
+        subject: &["alert routing", "alertmanager", "alert rout*", "alert receiver*", "routing of alert*", "alerts routed", "alerts are routed", "alertmanager config*"],
+        // What the configuration says, not whether Prometheus reaches a running Alertmanager.
+        qualifiers: &[&["configured", "config*", "defined", "rout*", "receiver*", "in the repo", "repository"]],
+        excludes: &["tested", "fire*", "firing", "received", "working", "connected", "send*", "sent", "reach*", "running", "up", "silenc*", "pagerduty", "slack", "loaded"],
         params: &[("rules", "alertmanager")],
         weight: 75,
         ..Claim::EMPTY

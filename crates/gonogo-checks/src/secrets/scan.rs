@@ -20,12 +20,12 @@ pub struct SecretsScan;
 /// What the kind verifies, as the recognition engine reads items: no secret in the
 /// repository's files (or, asked for, in its history).
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["secret*", "credential*", "password*", "api key*", "apikey*", "token*", "private key*", "leak*", "gitleaks", "trufflehog"],
+    subject: &["secret*", "credential*", "password*", "api key*", "apikey*", "token*", "private key*", "leaked credential*", "leaked secret*", "secret leak*", "credential leak*", "gitleaks", "trufflehog"],
     qualifiers: &[&["hardcoded", "hard coded", "committed", "checked in", "in code", "in the code", "codebase", "source code", "in source", "in the repo", "repo", "repository", "git history", "history", "leaked", "leak*", "secret scan*", "secrets scan*", "scanner", "in git", "plaintext in"]],
     support: &["no", "clean", "pass"],
     // Where secrets are kept, how strong they are, and the env files are `env.strength`'s;
     // a CI job or a hook that blocks them is configuration, not the repository's state.
-    excludes: &["rotat*", "vault", "encrypt*", "stored in", "manager", "strong", "secure", "expir*", "env example", "env file*", "job*", "pipeline*", "hook*", "fails the build", "enabled", "configured", "push protection", "log*", "url*", "error message*", "response*"],
+    excludes: &["rotat*", "vault", "encrypt*", "stored in", "manager", "strong", "secure", "expir*", "env example", "env file*", "job*", "pipelin*", "hook*", "fails the build", "enabled", "configured", "push protection", "log*", "url*", "error messag*", "respons*"],
     slots: &[
         Slot::optional("history", Value::Choice(&[("history", "true"), ("any commit", "true"), ("past commit*", "true"), ("every commit", "true")])),
         Slot::optional("path", Value::Read(folder)),

@@ -27,7 +27,7 @@ const CLAIMS: &[Claim] = &[Claim {
     subject: &["coverage"],
     qualifiers: &[&["test*", "code", "line*", "unit", "statement*", "backend", "frontend", "at least", "above", "minimum", "target"]],
     // Trends, diffs and other kinds of coverage (mutation, monitoring) are not a line rate.
-    excludes: &["uploaded", "trend", "increas*", "decreas*", "diff", "delta", "mutation", "branch coverage", "monitoring", "alert*", "tracing", "trace*", "on call", "insurance", "dashboard*", "slo*", "runbook*"],
+    excludes: &["uploaded", "trend", "increa*", "decrea*", "diff", "delta", "mutation", "branch coverage", "monitoring", "alert*", "tracing", "trace", "on call", "insurance", "dashboard*", "slo*", "runbook*"],
     slots: &[Slot::required("min", Value::Read(percentage))],
     weight: 85,
     prefer_over: &["tests.junit"],

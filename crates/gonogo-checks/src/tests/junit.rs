@@ -37,7 +37,7 @@ const MAX_LISTED: usize = 50;
 /// Test suites that a JUnit report answers for (a frontend's runner rarely writes one).
 const SUITES: &[&str] = &[
     "unit test*", "integration test*", "backend test*", "api test*", "server test*", "regression test*",
-    "python test*", "test suite*", "all test*", "tests pass", "tests passing", "tests passed",
+    "python test*", "test suit*", "all test*", "tests pass", "tests passing", "tests passed",
     "tests are passing", "tests green", "junit", "test report*", "test result*",
 ];
 /// Tests of another sort (load, restore, penetration) or of another place are not the suite's
@@ -45,14 +45,14 @@ const SUITES: &[&str] = &[
 const NOT_SUITE: &[&str] = &[
     "frontend", "component", "coverage", "load test*", "performance", "penetration", "pen test*",
     "restor*", "backup*", "written", "added", "manual*", "staging", "production", "flaky",
-    "browser*", "mobile", "device*", "accessibility", "chaos",
+    "browser*", "mobile", "devic*", "accessibility", "chaos",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
         subject: SUITES,
-        qualifiers: &[&["pass", "green", "succeed*", "success*", "junit", "report*", "no failure*", "no failing", "at least"]],
+        qualifiers: &[&["pass", "green", "succeed*", "success*", "junit", "report*", "no failur*", "no failing", "at least"]],
         excludes: NOT_SUITE,
         slots: &[Slot::optional("min_tests", Value::Read(min_tests))],
         weight: 75,
@@ -61,7 +61,7 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["e2e test*", "end to end test*", "smoke test*", "e2e smoke test*"],
-        qualifiers: &[&["pass", "green", "succeed*", "success*", "report*", "no failure*", "no failing"]],
+        qualifiers: &[&["pass", "green", "succeed*", "success*", "report*", "no failur*", "no failing"]],
         excludes: NOT_SUITE,
         params: &[("path", E2E_PATHS)],
         // Above the general reading, which these items also meet.

@@ -23,15 +23,15 @@ const SCANNERS: &[&str] = &[
 /// Policies (fix within N days), people's tests and CI wiring are not a report's findings.
 const NOT_REPORT: &[&str] = &[
     "penetration", "pen test*", "pentest*", "owasp", "sla", "within", "day*", "hour*", "policy",
-    "process", "disclos*", "bounty", "threat model*", "dast", "enabled", "configured", "in ci",
-    "scheduled", "monitor*", "image scan*", "license*",
+    "process", "disclo*", "bounty", "threat model*", "dast", "enabled", "configured", "in ci",
+    "scheduled", "monitor*", "image scan*", "licens*",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
         // "No high or critical vulnerabilities": the lowest severity named is the threshold.
-        subject: &["vulnerabilit*", "cve*", "finding*", "advisor*", "trivy", "grype", "snyk", "pip audit", "npm audit", "cargo audit", "osv scanner"],
+        subject: &["vulnerabilit*", "cve*", "finding", "advisor*", "trivy", "grype", "snyk", "pip audit", "npm audit", "cargo audit", "osv scanner"],
         support: &["no", "report*", "clean", "open"],
         excludes: NOT_REPORT,
         slots: &[
