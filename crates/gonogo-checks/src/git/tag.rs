@@ -17,7 +17,8 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // "Tag the release": a tag at the commit being released.
         subject: &["release tagged", "tag the release", "tag release", "tag this release", "release is tagged", "tag the build", "tagged the release"],
-        excludes: NOT_GIT,
+        // "A release tag matching `v*` exists" asks for a tag anywhere, not at HEAD.
+        excludes: &["docker", "imag*", "container*", "latest", "npm", "packag*", "helm chart*", "sha", "digest", "matching", "exist*", "present"],
         params: &[("at", "HEAD")],
         slots: &[Slot::optional("name", Value::Read(tag_name))],
         weight: 80,

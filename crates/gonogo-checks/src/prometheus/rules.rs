@@ -45,7 +45,8 @@ const CLAIMS: &[Claim] = &[
         subject: &["alert routing", "alertmanager", "alert rout*", "alert receiver*", "routing of alert*", "alerts routed", "alerts are routed", "alertmanager config*"],
         // What the configuration says, not whether Prometheus reaches a running Alertmanager.
         qualifiers: &[&["configured", "config*", "defined", "rout*", "receiver*", "in the repo", "repository"]],
-        excludes: &["tested", "fire*", "firing", "received", "working", "connected", "send*", "sent", "reach*", "running", "up", "silenc*", "pagerduty", "slack", "loaded"],
+        // "Alertmanager configured in Prometheus" is Prometheus' side: `prom.alertmanager`.
+        excludes: &["tested", "fire*", "firing", "received", "working", "connected", "send*", "sent", "reach*", "running", "up", "silenc*", "pagerduty", "slack", "loaded", "prometheus"],
         params: &[("rules", "alertmanager")],
         weight: 75,
         ..Claim::EMPTY
