@@ -137,9 +137,23 @@ static DOC: CheckDoc = CheckDoc {
 
 /// Verbs that say a command named in the item ends well.
 const SUCCEEDS: &[&str] = &[
-    "pass", "green", "clean", "succeed*", "success*", "complet*", "validat*", "exit 0", "exits 0",
-    "exits zero", "without error*", "no error*", "no issu*", "no warn*", "run successfully",
-    "runs successfully", "works",
+    "pass",
+    "green",
+    "clean",
+    "succeed*",
+    "success*",
+    "complet*",
+    "validat*",
+    "exit 0",
+    "exits 0",
+    "exits zero",
+    "without error*",
+    "no error*",
+    "no issu*",
+    "no warn*",
+    "run successfully",
+    "runs successfully",
+    "works",
 ];
 
 /// What the kind verifies: an item that writes the command literally in a code span and
@@ -163,7 +177,9 @@ const CLAIMS: &[Claim] = &[Claim {
 /// The command of the item: its first code span that reads as a command line (a program
 /// or a script, then arguments), not a file name, a setting, a version or a value.
 fn command(text: &Text<'_>) -> Option<String> {
-    code_spans(text.display).into_iter().find(|span| looks_like_command(span))
+    code_spans(text.display)
+        .into_iter()
+        .find(|span| looks_like_command(span))
 }
 
 fn code_spans(display: &str) -> Vec<String> {
@@ -196,7 +212,9 @@ fn looks_like_command(span: &str) -> bool {
     }
     // `go.sum`, `v1.2.0`: a file or a version, not a program.
     let file_like = program.contains('.') && !script;
-    let version_like = program.trim_start_matches('v').starts_with(|c: char| c.is_ascii_digit());
+    let version_like = program
+        .trim_start_matches('v')
+        .starts_with(|c: char| c.is_ascii_digit());
     !file_like && !version_like && (has_args || program.len() > 2)
 }
 
@@ -1070,13 +1088,20 @@ mod tests {
     fn recognition_chooses_the_command() {
         // Only a command written in a code span binds; a tool named in words does not.
         assert!(recognise(&CmdSucceeds, "All MyPy checks passing").is_none());
-        let p = recognise(&CmdSucceeds, "`black --check . && flake8 .` passes for backend").unwrap();
+        let p = recognise(
+            &CmdSucceeds,
+            "`black --check . && flake8 .` passes for backend",
+        )
+        .unwrap();
         assert_eq!(
             (p.str("cmd"), p.str("shell")),
             (Some("black --check . && flake8 ."), Some("true"))
         );
         let p = recognise(&CmdSucceeds, "`pytest -q` passes in `worker/`").unwrap();
-        assert_eq!((p.str("cmd"), p.str("dir"), p.str("shell")), (Some("pytest -q"), Some("worker"), None));
+        assert_eq!(
+            (p.str("cmd"), p.str("dir"), p.str("shell")),
+            (Some("pytest -q"), Some("worker"), None)
+        );
         // A file, a setting or a version in a code span is no command.
         assert!(recognise(&CmdSucceeds, "`go.sum` is clean").is_none());
         assert!(recognise(&CmdSucceeds, "`DEBUG` passes review").is_none());

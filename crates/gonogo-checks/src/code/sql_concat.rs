@@ -17,10 +17,46 @@ pub struct CodeSqlConcat;
 
 /// What the kind verifies: no SQL built from strings reaches an execute call.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["sql injection", "sqli", "parameterized quer*", "parametrized quer*", "parameterised quer*", "parametrised quer*", "prepared statement*", "bind parameter*", "bound parameter*", "query parameter*", "sql string concatenation", "string concatenated sql", "raw sql"],
+    subject: &[
+        "sql injection",
+        "sqli",
+        "parameterized quer*",
+        "parametrized quer*",
+        "parameterised quer*",
+        "parametrised quer*",
+        "prepared statement*",
+        "bind parameter*",
+        "bound parameter*",
+        "query parameter*",
+        "sql string concatenation",
+        "string concatenated sql",
+        "raw sql",
+    ],
     support: &["no", "everywhere", "audit*", "used", "only"],
     // Probing a running service (a scanner, a fuzzer, a WAF) is not reading its code.
-    excludes: &["prevent*", "protect*", "block*", "mitigat*", "prob*", "endpoint*", "penetration", "pen test*", "pentest*", "dast", "waf", "fuzz*", "sqlmap", "zap", "burp", "firewall", "stored procedur*", "performance", "optimi*", "url", "query string"],
+    excludes: &[
+        "prevent*",
+        "protect*",
+        "block*",
+        "mitigat*",
+        "prob*",
+        "endpoint*",
+        "penetration",
+        "pen test*",
+        "pentest*",
+        "dast",
+        "waf",
+        "fuzz*",
+        "sqlmap",
+        "zap",
+        "burp",
+        "firewall",
+        "stored procedur*",
+        "performance",
+        "optimi*",
+        "url",
+        "query string",
+    ],
     weight: 80,
     ..Claim::EMPTY
 }];

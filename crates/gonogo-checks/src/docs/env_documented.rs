@@ -18,11 +18,29 @@ pub struct DocsEnvDocumented;
 
 /// What the kind verifies: the variables the repository uses are documented.
 const CLAIMS: &[Claim] = &[Claim {
-    subject: &["environment variabl*", "env var*", "env variabl*", "config variabl*", "configuration variabl*", "settings variabl*"],
+    subject: &[
+        "environment variabl*",
+        "env var*",
+        "env variabl*",
+        "config variabl*",
+        "configuration variabl*",
+        "settings variabl*",
+    ],
     qualifiers: &[&["document*", "described", "listed", "explained", "readme"]],
     support: &["all", "every", "readme", "env example"],
     // Values (set, secured, validated at startup) are the deployment's, not the docs'.
-    excludes: &["noted", "configured", "secret*", "validated", "validation", "injected", "rotated", "encrypted", "stored", "vault"],
+    excludes: &[
+        "noted",
+        "configured",
+        "secret*",
+        "validated",
+        "validation",
+        "injected",
+        "rotated",
+        "encrypted",
+        "stored",
+        "vault",
+    ],
     weight: 85,
     prefer_over: &["files.exists"],
     ..Claim::EMPTY

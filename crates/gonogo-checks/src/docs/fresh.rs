@@ -17,11 +17,28 @@ const ARCHITECTURE_FILES: &str = "ARCHITECTURE.md,docs/ARCHITECTURE.md,docs/arch
 
 /// Words that say a document keeps up with the code.
 const FRESH: &[&str] = &[
-    "up to date", "updated", "current", "fresh", "changed with the code", "kept in sync", "in sync",
-    "reflect*", "not stale", "refreshed",
+    "up to date",
+    "updated",
+    "current",
+    "fresh",
+    "changed with the code",
+    "kept in sync",
+    "in sync",
+    "reflect*",
+    "not stale",
+    "refreshed",
 ];
 /// What a merged pull request or a pinned dependency file says is not about a document.
-const NOT_DOCS: &[&str] = &["pr", "pull request", "merged", "dependenc*", "pinned", "lock*", "schema", "applied"];
+const NOT_DOCS: &[&str] = &[
+    "pr",
+    "pull request",
+    "merged",
+    "dependenc*",
+    "pinned",
+    "lock*",
+    "schema",
+    "applied",
+];
 
 /// What the kind verifies, document by document, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
@@ -35,16 +52,41 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         subject: &["release notes", "changelog", "change log"],
-        qualifiers: &[&["prepar*", "written", "ready", "drafted", "updated", "up to date", "current"]],
+        qualifiers: &[&[
+            "prepar*",
+            "written",
+            "ready",
+            "drafted",
+            "updated",
+            "up to date",
+            "current",
+        ]],
         // Sending them to customers is communication, not a file in the repository.
-        excludes: &["published", "sent", "customer*", "reviewed", "approved", "pr", "merged"],
-        params: &[("path", RELEASE_NOTES_FILES), ("max_days", "14"), ("max_commits", "10")],
+        excludes: &[
+            "published",
+            "sent",
+            "customer*",
+            "reviewed",
+            "approved",
+            "pr",
+            "merged",
+        ],
+        params: &[
+            ("path", RELEASE_NOTES_FILES),
+            ("max_days", "14"),
+            ("max_commits", "10"),
+        ],
         weight: 75,
         prefer_over: &["files.exists"],
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["architecture diagram*", "architecture doc*", "architecture documentation", "architecture overview"],
+        subject: &[
+            "architecture diagram*",
+            "architecture doc*",
+            "architecture documentation",
+            "architecture overview",
+        ],
         qualifiers: &[FRESH],
         excludes: &["reviewed", "approved", "threat model*"],
         params: &[("path", ARCHITECTURE_FILES)],
@@ -428,8 +470,7 @@ mod tests {
         let d = dir.path();
         init(d);
         commit(d, 0, &[("src/main.py", "v0\n")], "init");
-        let r = crate::util::testing::recognise(&DocsFresh, "Release notes prepared")
-            .unwrap();
+        let r = crate::util::testing::recognise(&DocsFresh, "Release notes prepared").unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run_in(&DocsFresh, d, &kv);
         assert_eq!(o.status, Status::Fail);
@@ -483,8 +524,11 @@ mod tests {
 
     #[test]
     fn recognises_the_file_it_names() {
-        let r = crate::util::testing::recognise(&DocsFresh, "Deployment runbook updated (OPERATIONS_RUNBOOK.md)")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &DocsFresh,
+            "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+        )
+        .unwrap();
         assert_eq!(r.str("path"), Some("OPERATIONS_RUNBOOK.md"));
     }
 }

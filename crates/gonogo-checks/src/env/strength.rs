@@ -19,14 +19,44 @@ pub struct EnvStrength;
 
 /// Where secrets are kept or how often they change is the deployment's, not a file's.
 const KEPT_ELSEWHERE: &[&str] = &[
-    "vault", "encrypted", "encryption", "stored in", "manager", "kms", "sealed", "every", "regular*",
-    "schedul*", "automat*", "period*", "policy", "process", "hardcoded", "hard coded", "git history",
+    "vault",
+    "encrypted",
+    "encryption",
+    "stored in",
+    "manager",
+    "kms",
+    "sealed",
+    "every",
+    "regular*",
+    "schedul*",
+    "automat*",
+    "period*",
+    "policy",
+    "process",
+    "hardcoded",
+    "hard coded",
+    "git history",
 ];
 /// Words that name an env file (any one, in the item or its headings).
-const ENV_FILE: &[&str] = &["env", "env file*", "dotenv", "environment file*", "env example", "configuration", "config"];
+const ENV_FILE: &[&str] = &[
+    "env",
+    "env file*",
+    "dotenv",
+    "environment file*",
+    "env example",
+    "configuration",
+    "config",
+];
 /// Words that say a secret is strong enough.
 const STRONG: &[&str] = &[
-    "character*", "chars", "random", "cryptographically", "strong", "secure", "entropy", "long enough",
+    "character*",
+    "chars",
+    "random",
+    "cryptographically",
+    "strong",
+    "secure",
+    "entropy",
+    "long enough",
     "bytes",
 ];
 
@@ -43,15 +73,37 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["strong secret*", "secure secret*", "strong valu*", "no weak", "weak secret*", "no default secret*", "no placeholder secret*"],
+        subject: &[
+            "strong secret*",
+            "secure secret*",
+            "strong valu*",
+            "no weak",
+            "weak secret*",
+            "no default secret*",
+            "no placeholder secret*",
+        ],
         qualifiers: &[ENV_FILE],
         excludes: KEPT_ELSEWHERE,
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["real looking secret*", "real secret*", "real valu*", "real credential*", "live secret*", "live key*"],
-        qualifiers: &[&["env example", "env sample", "env template", "exampl*", "templat*", "sampl*"]],
+        subject: &[
+            "real looking secret*",
+            "real secret*",
+            "real valu*",
+            "real credential*",
+            "live secret*",
+            "live key*",
+        ],
+        qualifiers: &[&[
+            "env example",
+            "env sample",
+            "env template",
+            "exampl*",
+            "templat*",
+            "sampl*",
+        ]],
         params: &[("checks", "secrets")],
         slots: &[Slot::optional("path", recognise::Value::Read(env_file))],
         weight: 80,
@@ -73,26 +125,86 @@ const CLAIMS: &[Claim] = &[
         qualifiers: &[&["secret*", "key*", "token*", "credential*", "password*"]],
         support: &["development", "dev", "staging"],
         // Database defaults are their own rule; a rotation schedule is people's work.
-        excludes: &["database", "db", "postgr*", "mysql", "default*", "secured", "vault", "encrypted", "stored in", "manager", "kms", "every", "regular*", "schedul*", "automat*", "period*", "policy", "process", "day*", "month*", "leak*", "incident", "compromis*"],
+        excludes: &[
+            "database",
+            "db",
+            "postgr*",
+            "mysql",
+            "default*",
+            "secured",
+            "vault",
+            "encrypted",
+            "stored in",
+            "manager",
+            "kms",
+            "every",
+            "regular*",
+            "schedul*",
+            "automat*",
+            "period*",
+            "policy",
+            "process",
+            "day*",
+            "month*",
+            "leak*",
+            "incident",
+            "compromis*",
+        ],
         params: &[("checks", "rotated")],
-        slots: &[Slot::optional("key", recognise::Value::Choice(KEY_FAMILIES))],
+        slots: &[Slot::optional(
+            "key",
+            recognise::Value::Choice(KEY_FAMILIES),
+        )],
         weight: 75,
         prefer_over: &["secrets.scan"],
         ..Claim::EMPTY
     },
     Claim {
         // "Rotated and secured": changed from the development values, strong and untracked.
-        subject: &["rotated and secured", "rotated and secure", "rotated and strong"],
+        subject: &[
+            "rotated and secured",
+            "rotated and secure",
+            "rotated and strong",
+        ],
         qualifiers: &[&["secret*", "key*", "token*", "credential*", "password*"]],
-        excludes: &["database", "db", "vault", "encrypted", "stored in", "manager", "kms", "every", "regular*", "schedul*", "automat*", "period*", "policy", "process", "day*", "month*"],
+        excludes: &[
+            "database",
+            "db",
+            "vault",
+            "encrypted",
+            "stored in",
+            "manager",
+            "kms",
+            "every",
+            "regular*",
+            "schedul*",
+            "automat*",
+            "period*",
+            "policy",
+            "process",
+            "day*",
+            "month*",
+        ],
         params: &[("checks", "rotated,secrets,tracked")],
-        slots: &[Slot::optional("key", recognise::Value::Choice(KEY_FAMILIES))],
+        slots: &[Slot::optional(
+            "key",
+            recognise::Value::Choice(KEY_FAMILIES),
+        )],
         weight: 80,
         prefer_over: &["secrets.scan"],
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["database credential*", "db credential*", "database password*", "db password*", "postgres password*", "mysql password*", "default database credential*", "default db credential*"],
+        subject: &[
+            "database credential*",
+            "db credential*",
+            "database password*",
+            "db password*",
+            "postgres password*",
+            "mysql password*",
+            "default database credential*",
+            "default db credential*",
+        ],
         qualifiers: &[&["rotated", "changed", "default*", "strong", "not default"]],
         excludes: KEPT_ELSEWHERE,
         params: &[("checks", "database")],
@@ -100,10 +212,30 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["cors origin*", "cors allowed origin*", "allowed origin*", "wildcard cors", "cors wildcard"],
+        subject: &[
+            "cors origin*",
+            "cors allowed origin*",
+            "allowed origin*",
+            "wildcard cors",
+            "cors wildcard",
+        ],
         // The env files' values; a running service's answers to origins are `http.cors`'s.
-        qualifiers: &[&["env", "env file*", "dotenv", "environment file*", "config file*", "setting"]],
-        excludes: &["tested", "prob*", "respons*", "header*", "preflight", "credentials"],
+        qualifiers: &[&[
+            "env",
+            "env file*",
+            "dotenv",
+            "environment file*",
+            "config file*",
+            "setting",
+        ]],
+        excludes: &[
+            "tested",
+            "prob*",
+            "respons*",
+            "header*",
+            "preflight",
+            "credentials",
+        ],
         params: &[("checks", "cors")],
         weight: 70,
         ..Claim::EMPTY
@@ -112,7 +244,17 @@ const CLAIMS: &[Claim] = &[
         subject: &["debug"],
         qualifiers: &[&["env file*", "env", "dotenv", "setting", "config*"]],
         support: &["production", "not true", "false", "off", "disabled"],
-        excludes: &["log*", "endpoint*", "symbol*", "port*", "toolbar", "page*", "stack trac*", "error page*", "respons*"],
+        excludes: &[
+            "log*",
+            "endpoint*",
+            "symbol*",
+            "port*",
+            "toolbar",
+            "page*",
+            "stack trac*",
+            "error page*",
+            "respons*",
+        ],
         params: &[("checks", "debug")],
         weight: 75,
         ..Claim::EMPTY
@@ -381,7 +523,6 @@ static KEY_SECURE: LazyLock<Regex> = LazyLock::new(|| {
 static MIN_CHARS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:min(?:imum)?\.?|at least|>=|≥)\s*(\d{1,4})\s*(?:chars?|characters|bytes)?|(\d{1,4})\+?\s*(?:chars?|characters)").expect("regex")
 });
-
 
 #[derive(Clone, Copy)]
 struct Rules {

@@ -14,15 +14,43 @@ pub struct FilesExists;
 
 /// Words saying a document must exist and be written.
 const WRITTEN: &[&str] = &[
-    "present", "exist*", "created", "written", "documented", "in place", "available", "added",
-    "defined", "described",
+    "present",
+    "exist*",
+    "created",
+    "written",
+    "documented",
+    "in place",
+    "available",
+    "added",
+    "defined",
+    "described",
 ];
 /// Acts on a document (testing it, rehearsing it, approving it) are more than its existence;
 /// items that name a file for another reason (a PR, a pin, a schema applied) are not about it.
 const NOT_EXISTENCE: &[&str] = &[
-    "pr", "pull request", "merged", "pinned", "applied", "dependenc*", "lock*", "tested",
-    "rehear*", "drill*", "reviewed", "approved", "signed", "secured", "linked", "alert*",
-    "sbom", "environment variabl*", "env var*", "up to date", "current", "schema", "loaded",
+    "pr",
+    "pull request",
+    "merged",
+    "pinned",
+    "applied",
+    "dependenc*",
+    "lock*",
+    "tested",
+    "rehear*",
+    "drill*",
+    "reviewed",
+    "approved",
+    "signed",
+    "secured",
+    "linked",
+    "alert*",
+    "sbom",
+    "environment variabl*",
+    "env var*",
+    "up to date",
+    "current",
+    "schema",
+    "loaded",
     "object*",
 ];
 
@@ -37,18 +65,37 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["disaster recovery plan*", "disaster recovery procedur*", "disaster recovery runbook*", "dr plan*"],
+        subject: &[
+            "disaster recovery plan*",
+            "disaster recovery procedur*",
+            "disaster recovery runbook*",
+            "dr plan*",
+        ],
         qualifiers: &[WRITTEN],
         excludes: NOT_EXISTENCE,
-        params: &[("path", "**/*disaster*recovery*,**/*disaster*recovery*/**,**/DR.md,**/DR_PLAN*,**/DR-PLAN*"), ("ignore_case", "true")],
+        params: &[
+            (
+                "path",
+                "**/*disaster*recovery*,**/*disaster*recovery*/**,**/DR.md,**/DR_PLAN*,**/DR-PLAN*",
+            ),
+            ("ignore_case", "true"),
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["incident response plan*", "incident response procedur*", "incident response runbook*", "incident response process"],
+        subject: &[
+            "incident response plan*",
+            "incident response procedur*",
+            "incident response runbook*",
+            "incident response process",
+        ],
         qualifiers: &[WRITTEN],
         excludes: NOT_EXISTENCE,
-        params: &[("path", "**/*incident*response*,**/*incident*response*/**"), ("ignore_case", "true")],
+        params: &[
+            ("path", "**/*incident*response*,**/*incident*response*/**"),
+            ("ignore_case", "true"),
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
@@ -56,33 +103,86 @@ const CLAIMS: &[Claim] = &[
         subject: &["data retention polic*", "retention polic*"],
         qualifiers: &[&["documented", "written", "defined", "described"]],
         // Retention that is configured or enforced is a property of the data stores.
-        excludes: &["configured", "enforced", "automat*", "deleted", "purg*", "implemented", "backup*", "log*"],
-        params: &[("path", "**/*retention*,**/*retention*/**"), ("ignore_case", "true")],
+        excludes: &[
+            "configured",
+            "enforced",
+            "automat*",
+            "deleted",
+            "purg*",
+            "implemented",
+            "backup*",
+            "log*",
+        ],
+        params: &[
+            ("path", "**/*retention*,**/*retention*/**"),
+            ("ignore_case", "true"),
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
         subject: &["runbook*", "playbook*"],
-        qualifiers: &[&["created", "written", "documented", "exist*", "in place", "available"]],
+        qualifiers: &[&[
+            "created",
+            "written",
+            "documented",
+            "exist*",
+            "in place",
+            "available",
+        ]],
         excludes: NOT_EXISTENCE,
-        params: &[("path", "**/*runbook*,**/runbooks/**"), ("ignore_case", "true")],
+        params: &[
+            ("path", "**/*runbook*,**/runbooks/**"),
+            ("ignore_case", "true"),
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["deployment guid*", "deployment documentation", "deployment doc*", "deploy guid*", "deployment instruction*"],
-        qualifiers: &[&["written", "documented", "created", "in place", "available", "exist*"]],
+        subject: &[
+            "deployment guid*",
+            "deployment documentation",
+            "deployment doc*",
+            "deploy guid*",
+            "deployment instruction*",
+        ],
+        qualifiers: &[&[
+            "written",
+            "documented",
+            "created",
+            "in place",
+            "available",
+            "exist*",
+        ]],
         excludes: &["pr", "merged", "tested", "reviewed", "approved", "followed"],
-        params: &[("path", "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**"), ("ignore_case", "true")],
+        params: &[
+            (
+                "path",
+                "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**",
+            ),
+            ("ignore_case", "true"),
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
         // A schema reference document or an entity-relationship diagram.
-        subject: &["database schema", "db schema", "data model", "entity relationship diagram*", "erd"],
+        subject: &[
+            "database schema",
+            "db schema",
+            "data model",
+            "entity relationship diagram*",
+            "erd",
+        ],
         qualifiers: &[&["documented", "described", "diagrammed"]],
         excludes: &["applied", "migrat*", "reviewed", "approved", "validated"],
-        params: &[("path", "**/*schema*.md,**/*schema*.rst,**/*schema*.adoc,**/*database*.md,**/*erd*.md,**/*erd*.png,**/*erd*.svg,**/*.dbml,**/schema*/**/*.md"), ("ignore_case", "true")],
+        params: &[
+            (
+                "path",
+                "**/*schema*.md,**/*schema*.rst,**/*schema*.adoc,**/*database*.md,**/*erd*.md,**/*erd*.png,**/*erd*.svg,**/*.dbml,**/schema*/**/*.md",
+            ),
+            ("ignore_case", "true"),
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
@@ -90,7 +190,10 @@ const CLAIMS: &[Claim] = &[
 
 /// Files every forge knows by name alone, and where they may live.
 const NAMED_FILES: &[(&str, &str)] = &[
-    ("CODEOWNERS", "CODEOWNERS,.github/CODEOWNERS,docs/CODEOWNERS,.gitlab/CODEOWNERS"),
+    (
+        "CODEOWNERS",
+        "CODEOWNERS,.github/CODEOWNERS,docs/CODEOWNERS,.gitlab/CODEOWNERS",
+    ),
     ("LICENSE", "LICENSE,LICENSE.md,LICENSE.txt,COPYING"),
 ];
 
@@ -101,7 +204,11 @@ fn named_file(text: &Text<'_>) -> Option<String> {
     }
     NAMED_FILES
         .iter()
-        .find(|(name, _)| text.plain.split(|c: char| !c.is_alphanumeric()).any(|w| w == *name))
+        .find(|(name, _)| {
+            text.plain
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == *name)
+        })
         .map(|(_, globs)| globs.to_string())
 }
 

@@ -25,7 +25,15 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // "#91 after #88": the order the item states becomes the parameter.
         subject: &["after", "before"],
-        qualifiers: &[&["pr", "prs", "pull request*", "merge request*", "mr", "mrs", "merg*"]],
+        qualifiers: &[&[
+            "pr",
+            "prs",
+            "pull request*",
+            "merge request*",
+            "mr",
+            "mrs",
+            "merg*",
+        ]],
         excludes: &["deploy*", "releas*", "tag*", "migrat*"],
         slots: &[Slot::required("order", Value::Read(stated_order))],
         weight: 85,
@@ -33,7 +41,15 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["in order", "correct order", "right order", "merge order", "in sequence", "dependency order", "in the order"],
+        subject: &[
+            "in order",
+            "correct order",
+            "right order",
+            "merge order",
+            "in sequence",
+            "dependency order",
+            "in the order",
+        ],
         qualifiers: &[PULL_REQUESTS, &["merg*"]],
         excludes: &["review*", "approv*"],
         weight: 75,

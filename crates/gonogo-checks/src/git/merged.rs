@@ -18,15 +18,37 @@ const CLAIMS: &[Claim] = &[
         subject: &["pr", "pull request", "merge request", "mr"],
         qualifiers: &[&["merged", "landed", "in main", "on main", "in master"]],
         // An order between pull requests is `git.merge-order`; reviews are people's work.
-        excludes: &["after", "before", "order", "sequence", "review*", "approv*", "depends on", "open", "opened", "revert*"],
+        excludes: &[
+            "after",
+            "before",
+            "order",
+            "sequence",
+            "review*",
+            "approv*",
+            "depends on",
+            "open",
+            "opened",
+            "revert*",
+        ],
         slots: &[Slot::required("ref", Value::Read(pull_request))],
         weight: 85,
         ..Claim::EMPTY
     },
     Claim {
         subject: &["commit", "fix", "change", "hotfix", "cherry pick*"],
-        qualifiers: &[&["on", "in", "contained", "included", "reachable", "merged", "landed", "cherry picked"]],
-        excludes: &["signed", "messag*", "review*", "approv*", "squash*", "revert*"],
+        qualifiers: &[&[
+            "on",
+            "in",
+            "contained",
+            "included",
+            "reachable",
+            "merged",
+            "landed",
+            "cherry picked",
+        ]],
+        excludes: &[
+            "signed", "messag*", "review*", "approv*", "squash*", "revert*",
+        ],
         slots: &[
             Slot::required("ref", Value::Read(commit_id)),
             Slot::optional("branch", Value::Read(branch)),
@@ -65,7 +87,8 @@ fn branch(text: &Text<'_>) -> Option<String> {
         .filter(|s| *s != commit)
         .find(|s| {
             !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
                 && !s.starts_with(['-', '/', '.'])
                 && !s.contains("..")
         })

@@ -10,15 +10,46 @@ use gonogo_repo::git::{GitError, open, short};
 pub struct GitTag;
 
 /// Tags of images and packages are not git tags.
-const NOT_GIT: &[&str] = &["docker", "imag*", "container*", "latest", "npm", "packag*", "helm chart*", "sha", "digest"];
+const NOT_GIT: &[&str] = &[
+    "docker",
+    "imag*",
+    "container*",
+    "latest",
+    "npm",
+    "packag*",
+    "helm chart*",
+    "sha",
+    "digest",
+];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
         // "Tag the release": a tag at the commit being released.
-        subject: &["release tagged", "tag the release", "tag release", "tag this release", "release is tagged", "tag the build", "tagged the release"],
+        subject: &[
+            "release tagged",
+            "tag the release",
+            "tag release",
+            "tag this release",
+            "release is tagged",
+            "tag the build",
+            "tagged the release",
+        ],
         // "A release tag matching `v*` exists" asks for a tag anywhere, not at HEAD.
-        excludes: &["docker", "imag*", "container*", "latest", "npm", "packag*", "helm chart*", "sha", "digest", "matching", "exist*", "present"],
+        excludes: &[
+            "docker",
+            "imag*",
+            "container*",
+            "latest",
+            "npm",
+            "packag*",
+            "helm chart*",
+            "sha",
+            "digest",
+            "matching",
+            "exist*",
+            "present",
+        ],
         params: &[("at", "HEAD")],
         slots: &[Slot::optional("name", Value::Read(tag_name))],
         weight: 80,
@@ -27,7 +58,9 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // "Tag `v0.9.0` pushed", "a release tag matching `v*` exists": a named tag.
         subject: &["tag", "git tag*", "release tag*", "tagged"],
-        qualifiers: &[&["created", "pushed", "exist*", "present", "cut", "matching", "tagged"]],
+        qualifiers: &[&[
+            "created", "pushed", "exist*", "present", "cut", "matching", "tagged",
+        ]],
         excludes: NOT_GIT,
         slots: &[Slot::required("name", Value::Read(tag_name))],
         weight: 80,
@@ -40,7 +73,9 @@ fn tag_name(text: &Text<'_>) -> Option<String> {
     let spans = text.display.split('`').skip(1).step_by(2).map(str::trim);
     for span in spans {
         let tag_like = !span.is_empty()
-            && span.chars().all(|c| c.is_ascii_alphanumeric() || "._-*/".contains(c))
+            && span
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-*/".contains(c))
             && (span.contains('*') || values::version(span).as_deref() == Some(span));
         if tag_like {
             return Some(span.to_string());

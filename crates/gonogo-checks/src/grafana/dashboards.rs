@@ -19,14 +19,60 @@ const CLAIMS: &[Claim] = &[Claim {
     subject: &["dashboard*"],
     qualifiers: &[
         // Grafana named, or dashboards as code, or a monitoring heading above the item.
-        &["grafana", "provision*", "observability", "dashboard json", "dashboards as code", "monitoring"],
+        &[
+            "grafana",
+            "provision*",
+            "observability",
+            "dashboard json",
+            "dashboards as code",
+            "monitoring",
+        ],
         // A bare "Dashboards" heads a group; the item must say what holds.
-        &["provision*", "imported", "grafana", "tracking", "exist*", "created", "in place", "available", "load*", "json", "as code", "in the repo", "in git", "version*", "sla", "slo", "business"],
+        &[
+            "provision*",
+            "imported",
+            "grafana",
+            "tracking",
+            "exist*",
+            "created",
+            "in place",
+            "available",
+            "load*",
+            "json",
+            "as code",
+            "in the repo",
+            "in git",
+            "version*",
+            "sla",
+            "slo",
+            "business",
+        ],
     ],
     support: &["provisioned", "imported", "in the repo"],
     // Looking at dashboards (what they show, who reviewed them) is people's work.
-    excludes: &["reviewed", "review", "show*", "green", "check", "pr", "merged", "walk*", "alert*", "deployed", "install*", "access", "sso", "shared", "screenshot*", "tv", "wall"],
-    slots: &[Slot::optional("title", Value::Choice(&[("sla", "SLA"), ("slo", "SLO"), ("business", "business")]))],
+    excludes: &[
+        "reviewed",
+        "review",
+        "show*",
+        "green",
+        "check",
+        "pr",
+        "merged",
+        "walk*",
+        "alert*",
+        "deployed",
+        "install*",
+        "access",
+        "sso",
+        "shared",
+        "screenshot*",
+        "tv",
+        "wall",
+    ],
+    slots: &[Slot::optional(
+        "title",
+        Value::Choice(&[("sla", "SLA"), ("slo", "SLO"), ("business", "business")]),
+    )],
     weight: 80,
     ..Claim::EMPTY
 }];
@@ -362,16 +408,15 @@ mod tests {
             "Monitoring & Observability".to_string(),
             "Dashboards".to_string(),
         ];
-        let r = crate::util::testing::recognise_in(&GrafanaDashboards, "SLA tracking dashboard", &ctx)
-            .unwrap();
+        let r =
+            crate::util::testing::recognise_in(&GrafanaDashboards, "SLA tracking dashboard", &ctx)
+                .unwrap();
         assert_eq!(r.str("title"), Some("SLA"));
         assert!(
-            crate::util::testing::recognise_in(&GrafanaDashboards, "Dashboards", &ctx)
-                .is_none()
+            crate::util::testing::recognise_in(&GrafanaDashboards, "Dashboards", &ctx).is_none()
         );
         assert!(
-            crate::util::testing::recognise(&GrafanaDashboards, "SLA tracking dashboard")
-                .is_none()
+            crate::util::testing::recognise(&GrafanaDashboards, "SLA tracking dashboard").is_none()
         );
     }
 

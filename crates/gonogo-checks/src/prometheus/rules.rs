@@ -16,18 +16,51 @@ const RULES: &[&str] = &["alerts", "runbook", "alertmanager"];
 
 /// What a test, a silence or a page says about alerts is not what the rule files hold.
 const NOT_RULE_FILES: &[&str] = &[
-    "tested", "fire*", "firing", "fired", "noisy", "tuned", "reviewed", "silenc*", "pagerduty",
-    "slack", "loaded", "active", "evaluat*", "received", "working", "acknowledg*", "no critical alert*",
+    "tested",
+    "fire*",
+    "firing",
+    "fired",
+    "noisy",
+    "tuned",
+    "reviewed",
+    "silenc*",
+    "pagerduty",
+    "slack",
+    "loaded",
+    "active",
+    "evaluat*",
+    "received",
+    "working",
+    "acknowledg*",
+    "no critical alert*",
 ];
 
 /// What the kind verifies, rule group by rule group, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["alert rule*", "alerting rule*", "prometheus rule*", "prometheusrul*", "alert definition*", "alerts defined", "alerts configured", "rule file*"],
-        support: &["configured", "defined", "in the repository", "expr", "severity"],
+        subject: &[
+            "alert rule*",
+            "alerting rule*",
+            "prometheus rule*",
+            "prometheusrul*",
+            "alert definition*",
+            "alerts defined",
+            "alerts configured",
+            "rule file*",
+        ],
+        support: &[
+            "configured",
+            "defined",
+            "in the repository",
+            "expr",
+            "severity",
+        ],
         excludes: NOT_RULE_FILES,
         params: &[("rules", "alerts")],
-        slots: &[Slot::optional("severity", Value::Choice(&[("critical", "critical")]))],
+        slots: &[Slot::optional(
+            "severity",
+            Value::Choice(&[("critical", "critical")]),
+        )],
         weight: 80,
         ..Claim::EMPTY
     },
@@ -42,11 +75,45 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["alert routing", "alertmanager", "alert rout*", "alert receiver*", "routing of alert*", "alerts routed", "alerts are routed", "alertmanager config*"],
+        subject: &[
+            "alert routing",
+            "alertmanager",
+            "alert rout*",
+            "alert receiver*",
+            "routing of alert*",
+            "alerts routed",
+            "alerts are routed",
+            "alertmanager config*",
+        ],
         // What the configuration says, not whether Prometheus reaches a running Alertmanager.
-        qualifiers: &[&["configured", "config*", "defined", "rout*", "receiver*", "in the repo", "repository"]],
+        qualifiers: &[&[
+            "configured",
+            "config*",
+            "defined",
+            "rout*",
+            "receiver*",
+            "in the repo",
+            "repository",
+        ]],
         // "Alertmanager configured in Prometheus" is Prometheus' side: `prom.alertmanager`.
-        excludes: &["tested", "fire*", "firing", "received", "working", "connected", "send*", "sent", "reach*", "running", "up", "silenc*", "pagerduty", "slack", "loaded", "prometheus"],
+        excludes: &[
+            "tested",
+            "fire*",
+            "firing",
+            "received",
+            "working",
+            "connected",
+            "send*",
+            "sent",
+            "reach*",
+            "running",
+            "up",
+            "silenc*",
+            "pagerduty",
+            "slack",
+            "loaded",
+            "prometheus",
+        ],
         params: &[("rules", "alertmanager")],
         weight: 75,
         ..Claim::EMPTY
@@ -618,8 +685,11 @@ receivers:
 
     #[test]
     fn critical_item_binds_severity() {
-        let r = crate::util::testing::recognise(&PrometheusRules, "Alert rules defined for critical errors")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &PrometheusRules,
+            "Alert rules defined for critical errors",
+        )
+        .unwrap();
         assert_eq!(r.str("severity"), Some("critical"));
         let o = run(
             &PrometheusRules,

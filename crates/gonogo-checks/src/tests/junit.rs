@@ -36,23 +36,64 @@ const MAX_LISTED: usize = 50;
 
 /// Test suites that a JUnit report answers for (a frontend's runner rarely writes one).
 const SUITES: &[&str] = &[
-    "unit test*", "integration test*", "backend test*", "api test*", "server test*", "regression test*",
-    "python test*", "test suit*", "all test*", "tests pass", "tests passing", "tests passed",
-    "tests are passing", "tests green", "junit", "test report*", "test result*",
+    "unit test*",
+    "integration test*",
+    "backend test*",
+    "api test*",
+    "server test*",
+    "regression test*",
+    "python test*",
+    "test suit*",
+    "all test*",
+    "tests pass",
+    "tests passing",
+    "tests passed",
+    "tests are passing",
+    "tests green",
+    "junit",
+    "test report*",
+    "test result*",
 ];
 /// Tests of another sort (load, restore, penetration) or of another place are not the suite's
 /// report; coverage is `tests.coverage`.
 const NOT_SUITE: &[&str] = &[
-    "frontend", "component", "coverage", "load test*", "performance", "penetration", "pen test*",
-    "restor*", "backup*", "written", "added", "manual*", "staging", "production", "flaky",
-    "browser*", "mobile", "devic*", "accessibility", "chaos",
+    "frontend",
+    "component",
+    "coverage",
+    "load test*",
+    "performance",
+    "penetration",
+    "pen test*",
+    "restor*",
+    "backup*",
+    "written",
+    "added",
+    "manual*",
+    "staging",
+    "production",
+    "flaky",
+    "browser*",
+    "mobile",
+    "devic*",
+    "accessibility",
+    "chaos",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
         subject: SUITES,
-        qualifiers: &[&["pass", "green", "succeed*", "success*", "junit", "report*", "no failur*", "no failing", "at least"]],
+        qualifiers: &[&[
+            "pass",
+            "green",
+            "succeed*",
+            "success*",
+            "junit",
+            "report*",
+            "no failur*",
+            "no failing",
+            "at least",
+        ]],
         excludes: NOT_SUITE,
         slots: &[Slot::optional("min_tests", Value::Read(min_tests))],
         weight: 75,
@@ -60,8 +101,21 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["e2e test*", "end to end test*", "smoke test*", "e2e smoke test*"],
-        qualifiers: &[&["pass", "green", "succeed*", "success*", "report*", "no failur*", "no failing"]],
+        subject: &[
+            "e2e test*",
+            "end to end test*",
+            "smoke test*",
+            "e2e smoke test*",
+        ],
+        qualifiers: &[&[
+            "pass",
+            "green",
+            "succeed*",
+            "success*",
+            "report*",
+            "no failur*",
+            "no failing",
+        ]],
         excludes: NOT_SUITE,
         params: &[("path", E2E_PATHS)],
         // Above the general reading, which these items also meet.
@@ -73,7 +127,15 @@ const CLAIMS: &[Claim] = &[
         subject: &["skipped test*", "tests skipped", "test skipped", "skipped"],
         qualifiers: &[&["test*"]],
         // Skips that are allowed when justified are a judgement, not "none skipped".
-        excludes: &["allowed", "acceptable", "documented", "justified", "ticket*", "tracked", "reviewed"],
+        excludes: &[
+            "allowed",
+            "acceptable",
+            "documented",
+            "justified",
+            "ticket*",
+            "tracked",
+            "reviewed",
+        ],
         params: &[("allow_skipped", "false")],
         weight: 80,
         ..Claim::EMPTY
@@ -83,7 +145,8 @@ const CLAIMS: &[Claim] = &[
 /// "at least 400 tests": the fewest tests the reports must hold.
 fn min_tests(text: &Text<'_>) -> Option<String> {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(?:at least|>=|≥|minimum of|min\.?|over|more than)\s*(\d{1,7})\s+tests?\b").expect("regex")
+        Regex::new(r"(?i)(?:at least|>=|≥|minimum of|min\.?|over|more than)\s*(\d{1,7})\s+tests?\b")
+            .expect("regex")
     });
     Some(RE.captures(&text.plain)?[1].to_string())
 }

@@ -16,26 +16,76 @@ pub struct VulnsReport;
 
 /// Vulnerability scanners whose reports the kind reads, and what their users call them.
 const SCANNERS: &[&str] = &[
-    "trivy", "grype", "snyk", "pip audit", "npm audit", "yarn audit", "cargo audit", "osv scanner",
-    "dependency check", "govulncheck", "vulnerability scan*", "vulnerability report*",
-    "audit report*", "security report*",
+    "trivy",
+    "grype",
+    "snyk",
+    "pip audit",
+    "npm audit",
+    "yarn audit",
+    "cargo audit",
+    "osv scanner",
+    "dependency check",
+    "govulncheck",
+    "vulnerability scan*",
+    "vulnerability report*",
+    "audit report*",
+    "security report*",
 ];
 /// Policies (fix within N days), people's tests and CI wiring are not a report's findings.
 const NOT_REPORT: &[&str] = &[
-    "penetration", "pen test*", "pentest*", "owasp", "sla", "within", "day*", "hour*", "policy",
-    "process", "disclo*", "bounty", "threat model*", "dast", "enabled", "configured", "in ci",
-    "scheduled", "monitor*", "image scan*", "licens*",
+    "penetration",
+    "pen test*",
+    "pentest*",
+    "owasp",
+    "sla",
+    "within",
+    "day*",
+    "hour*",
+    "policy",
+    "process",
+    "disclo*",
+    "bounty",
+    "threat model*",
+    "dast",
+    "enabled",
+    "configured",
+    "in ci",
+    "scheduled",
+    "monitor*",
+    "image scan*",
+    "licens*",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
         // "No high or critical vulnerabilities": the lowest severity named is the threshold.
-        subject: &["vulnerabilit*", "cve*", "finding", "advisor*", "trivy", "grype", "snyk", "pip audit", "npm audit", "cargo audit", "osv scanner"],
+        subject: &[
+            "vulnerabilit*",
+            "cve*",
+            "finding",
+            "advisor*",
+            "trivy",
+            "grype",
+            "snyk",
+            "pip audit",
+            "npm audit",
+            "cargo audit",
+            "osv scanner",
+        ],
         support: &["no", "report*", "clean", "open"],
         excludes: NOT_REPORT,
         slots: &[
-            Slot::required("severity", recognise::Value::Choice(&[("low", "low"), ("medium", "medium"), ("moderate", "medium"), ("high", "high"), ("critical", "critical")])),
+            Slot::required(
+                "severity",
+                recognise::Value::Choice(&[
+                    ("low", "low"),
+                    ("medium", "medium"),
+                    ("moderate", "medium"),
+                    ("high", "high"),
+                    ("critical", "critical"),
+                ]),
+            ),
             Slot::optional("path", recognise::Value::Read(report_path)),
         ],
         weight: 80,
@@ -44,7 +94,18 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // "Vulnerability scan completed": a report must exist and parse; no severity asked.
         subject: SCANNERS,
-        qualifiers: &[&["completed", "done", "run", "present", "parseable", "exist*", "generated", "available", "attached", "produced"]],
+        qualifiers: &[&[
+            "completed",
+            "done",
+            "run",
+            "present",
+            "parseable",
+            "exist*",
+            "generated",
+            "available",
+            "attached",
+            "produced",
+        ]],
         excludes: NOT_REPORT,
         params: &[("severity", "none"), ("required", "true")],
         slots: &[Slot::optional("path", recognise::Value::Read(report_path))],
@@ -551,18 +612,22 @@ mod tests {
         );
         let o = run(&VulnsReport, &[("README.md", "x")], &[]);
         assert_eq!(o.status, Status::Skipped);
-        let r = crate::util::testing::recognise(&VulnsReport, "Vulnerability scan completed (Trivy/Snyk)")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &VulnsReport,
+            "Vulnerability scan completed (Trivy/Snyk)",
+        )
+        .unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&VulnsReport, &[("README.md", "x")], &kv);
         assert_eq!(codes(&o), at(&[("vulns-no-report", "")]));
         let o = run(&VulnsReport, &[("trivy.json", TRIVY)], &kv);
         assert_eq!(o.status, Status::Pass);
-        let r = crate::util::testing::recognise(&VulnsReport, "No critical vulnerabilities")
-            .unwrap();
+        let r =
+            crate::util::testing::recognise(&VulnsReport, "No critical vulnerabilities").unwrap();
         assert_eq!(r.str("severity"), Some("critical"));
-        let r = crate::util::testing::recognise(&VulnsReport, "No high or critical vulnerabilities")
-            .unwrap();
+        let r =
+            crate::util::testing::recognise(&VulnsReport, "No high or critical vulnerabilities")
+                .unwrap();
         assert_eq!(r.str("severity"), Some("high"));
     }
 }
