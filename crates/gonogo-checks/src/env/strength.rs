@@ -157,7 +157,6 @@ const CLAIMS: &[Claim] = &[
         )],
         weight: 75,
         prefer_over: &["secrets.scan"],
-        ..Claim::EMPTY
     },
     Claim {
         // "Rotated and secured": changed from the development values, strong and untracked.
