@@ -57,6 +57,8 @@ const CLAIMS: &[Claim] = &[Claim {
         "scanner",
         "in git",
         "plaintext in",
+        "scan*",
+        "clean",
     ]],
     support: &["no", "clean", "pass"],
     // Where secrets are kept, how strong they are, and the env files are `env.strength`'s;

@@ -77,6 +77,15 @@ const NOT_SUITE: &[&str] = &[
     "devic*",
     "accessibility",
     "chaos",
+    // A test command written out is `cmd.succeeds`'s to run.
+    "make test",
+    "npm test",
+    "npm run test",
+    "yarn test",
+    "pnpm test",
+    "cargo test",
+    "go test",
+    "mvn test",
 ];
 
 /// What the kind verifies, as the recognition engine reads items.

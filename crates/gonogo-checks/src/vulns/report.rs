@@ -52,7 +52,6 @@ const NOT_REPORT: &[&str] = &[
     "in ci",
     "scheduled",
     "monitor*",
-    "image scan*",
     "licens*",
 ];
 
