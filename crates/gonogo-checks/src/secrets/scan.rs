@@ -228,6 +228,7 @@ impl CheckKind for SecretsScan {
         &DOC
     }
 
+
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
         let history = params.value::<bool>("history")?;
