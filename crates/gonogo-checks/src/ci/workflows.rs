@@ -1,7 +1,8 @@
 //! `ci.workflows`: CI builds, tests and scans; GitHub Actions pins third-party actions to a
 //! commit, declares least-privilege permissions; dependency updates are automated.
 
-use crate::util::{absent, asked, blocking, inventory, normalise, rule_groups, unreadable, wants};
+use crate::util::{absent, asked, blocking, inventory, rule_groups, unreadable, wants};
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -19,6 +20,283 @@ const RULES: &[&str] = &[
     "pinned",
     "permissions",
     "updates",
+];
+
+/// Words that place an item in CI (any one, in the item or its headings).
+const CI: &[&str] = &[
+    "ci",
+    "workflow*",
+    "pipelin*",
+    "github action*",
+    "gitlab",
+    "action*",
+    "job*",
+    "on every push",
+    "on every pull request",
+    "on every pr",
+    "on every commit",
+    "ci cd",
+];
+
+/// What the kind verifies, rule group by rule group, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "build pipelin*",
+            "build job*",
+            "build workflow*",
+            "ci build*",
+            "build the artifact*",
+            "builds the artifact*",
+            "build artifact*",
+            "builds in ci",
+            "build in ci",
+        ],
+        support: &["configur*", "enabled", "exist*", "in place"],
+        // Publishing, signing and reproducing an artifact are more than a job that builds it.
+        excludes: &[
+            "deploy*",
+            "push*",
+            "publish*",
+            "sign*",
+            "reproduc*",
+            "provenance",
+            "slsa",
+            "sbom",
+            "fast*",
+            "cach*",
+            "tested",
+            "pr",
+            "under",
+        ],
+        params: &[("rules", "build")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "test pipelin*",
+            "test job*",
+            "test workflow*",
+            "tests run on every",
+            "tests run in ci",
+            "ci runs the test*",
+            "tests in ci",
+            "test run on every",
+            "tests run automatically",
+        ],
+        support: &[
+            "running",
+            "configur*",
+            "enabled",
+            "on every push",
+            "on every pull request",
+        ],
+        excludes: &[
+            "deploy*",
+            "coverage",
+            "load test*",
+            "performance",
+            "pass*",
+            "green",
+            "flaky",
+            "fast*",
+            "under",
+            "pr",
+        ],
+        params: &[("rules", "test")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "security scan*",
+            "sast",
+            "codeql",
+            "semgrep",
+            "static application security test*",
+            "code scanning",
+        ],
+        support: &[
+            "enabled",
+            "configur*",
+            "in ci",
+            "on every push",
+            "on every pull request",
+            "running",
+        ],
+        // A scan's results (its report, its findings) are `vulns.report`'s; an image scan is
+        // its own group; a penetration test or a DAST run is no CI job this reads.
+        excludes: &[
+            "imag*",
+            "container*",
+            "penetration",
+            "pen test*",
+            "pentest*",
+            "dast",
+            "completed",
+            "report*",
+            "result*",
+            "finding",
+            "triag*",
+            "fixed",
+            "remediat*",
+            "resolved",
+            "critical",
+            "high",
+            "clean",
+            "pass*",
+            "vulnerabilit*",
+            "secret*",
+        ],
+        params: &[("rules", "security")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "image scan*",
+            "images scanned",
+            "image vulnerability scan*",
+            "container scan*",
+            "scan the imag*",
+            "scans the imag*",
+            "trivy image",
+            "docker scout",
+        ],
+        support: &["enabled", "configur*", "in ci", "vulnerabilit*"],
+        // A registry's own scan on push is not a CI job; a scan's results are `vulns.report`'s.
+        excludes: &[
+            "registry",
+            "completed",
+            "report*",
+            "result*",
+            "finding",
+            "no critical",
+            "no high",
+            "clean",
+            "signed",
+            "sbom",
+        ],
+        params: &[("rules", "image-scan")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "actions pinned",
+            "pinned action*",
+            "action pinned",
+            "referenced by full commit sha",
+            "full commit sha",
+            "full length sha",
+            "commit sha",
+            "pinned to a sha",
+            "pinned to a commit",
+            "pinned to commit sha*",
+            "workflows pinned",
+            "workflow pinned",
+            "pin actions",
+            "pin third party action*",
+        ],
+        qualifiers: &[CI],
+        support: &["third party", "not"],
+        excludes: &[
+            "docker*",
+            "imag*",
+            "dependenc*",
+            "packag*",
+            "lockfil*",
+            "base image",
+            "requirement*",
+            "version*",
+        ],
+        params: &[("rules", "pinned")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "permissions",
+            "permission",
+            "least privilege",
+            "write all",
+            "token permission*",
+            "github token",
+        ],
+        qualifiers: &[CI],
+        support: &["declared", "read only", "minimal", "no write all"],
+        // Permissions of people, databases, clouds and clusters are other things.
+        excludes: &[
+            "database",
+            "db",
+            "iam",
+            "service account*",
+            "rbac",
+            "user*",
+            "role*",
+            "kubernetes",
+            "pod*",
+            "container*",
+            "file permission*",
+            "bucket*",
+            "s3",
+            "admin*",
+            "access review*",
+            "oidc",
+            "deploy*",
+        ],
+        params: &[("rules", "permissions")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "dependabot",
+            "renovate",
+            "renovatebot",
+            "dependency updat*",
+            "automated dependency updat*",
+            "dependency bot",
+        ],
+        support: &["configured", "enabled", "not disabled", "on"],
+        // Acting on the updates (merging, triaging within a delay) is people's work.
+        excludes: &[
+            "merged",
+            "within",
+            "reviewed",
+            "triag*",
+            "alert*",
+            "security updat*",
+        ],
+        params: &[("rules", "updates")],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "ci workflow*",
+            "github actions workflow*",
+            "github workflow*",
+            "ci configuration",
+            "ci config",
+        ],
+        support: &["practic*", "hardened", "secure"],
+        excludes: &[
+            "run*",
+            "deploy*",
+            "green",
+            "pass*",
+            "fail*",
+            "tested",
+            "fast*",
+            "under",
+            "pr",
+            "status check*",
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
 ];
 
 static DOC: CheckDoc = CheckDoc {
@@ -55,7 +333,7 @@ not a workflow exists, and its evidence names that file. Fails on any failing fi
         "ci.workflows rules=security",
         "ci.workflows rules=pinned,permissions required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Build pipeline configured",
         "Test pipeline running",
@@ -756,8 +1034,7 @@ jobs:
 
     #[test]
     fn security_item_checks_only_scans() {
-        let r = crate::util::testing::recognise(&CiWorkflows, "Security scanning enabled")
-            .unwrap();
+        let r = crate::util::testing::recognise(&CiWorkflows, "Security scanning enabled").unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&CiWorkflows, &[(".github/workflows/ci.yml", BAD)], &kv);
         assert_eq!(
@@ -770,8 +1047,12 @@ jobs:
 
     #[test]
     fn image_scan_is_asked_by_its_item_and_needs_an_image_scanner() {
-        let r = crate::util::testing::recognise_in(&CiWorkflows, "Image scanning enabled", &["Container Registry"])
-            .unwrap();
+        let r = crate::util::testing::recognise_in(
+            &CiWorkflows,
+            "Image scanning enabled",
+            &["Container Registry"],
+        )
+        .unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         assert_eq!(kv, [("rules", "image-scan")]);
         // A source-tree scan (pip-audit) is no image scan.

@@ -1,6 +1,7 @@
 //! `cmd.succeeds`: a command run in the repository exits 0.
 
-use crate::util::{check_relative, inventory_blocking, normalise};
+use crate::util::{check_relative, inventory_blocking};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::redact::Redactor;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -105,19 +106,14 @@ static DOC: CheckDoc = CheckDoc {
         "cmd.succeeds cmd=\"black --check . && flake8 .\" shell=true near=pyproject.toml",
         "cmd.succeeds cmd=\"npm test\" near=package.json env=\"NODE_ENV=test,CI\"",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
-        "All MyPy checks passing",
-        "No ESLint errors in frontend",
-        "Black/Flake8 passing for backend",
         "`npm run build` completes without errors",
-        "Next.js production build successful",
-        "TypeScript compilation successful",
         "Frontend tests passing (`npm test`)",
-        "Frontend component tests passing",
-        "Docker images build successfully",
         "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",
         "`npm install` runs successfully",
+        "`cargo clippy --all-targets -- -D warnings` passes",
+        "`make lint` is green",
     ],
     not_phrases: &[
         "Build and push Docker images",
@@ -126,6 +122,12 @@ static DOC: CheckDoc = CheckDoc {
         "No console errors in production build",
         "All services start without errors",
         "Run smoke tests",
+        // A tool or an outcome named in words, no command written: which command to run
+        // would be a guess.
+        "All MyPy checks passing",
+        "TypeScript compilation successful",
+        "Docker images build successfully",
+        "Secrets scan of `services/billing` is clean",
     ],
     findings: &[(
         "cmd-failed",
@@ -133,49 +135,122 @@ static DOC: CheckDoc = CheckDoc {
     )],
 };
 
-const PYTHON_NEAR: &str = "mypy.ini,.mypy.ini,pyproject.toml,setup.cfg,requirements.txt";
+/// Verbs that say a command named in the item ends well.
+const SUCCEEDS: &[&str] = &[
+    "pass",
+    "green",
+    "clean",
+    "succeed*",
+    "success*",
+    "complet*",
+    "validat*",
+    "exit 0",
+    "exits 0",
+    "exits zero",
+    "without error*",
+    "no error*",
+    "no issu*",
+    "no warn*",
+    "run successfully",
+    "runs successfully",
+    "works",
+];
 
-/// Wording → (command, near, shell). Checked in order; the first match binds.
-static RULES: LazyLock<Vec<(Regex, &'static str, &'static str, bool)>> = LazyLock::new(|| {
-    let backend_py = "backend/pyproject.toml,backend/setup.cfg,backend/requirements.txt,pyproject.toml,setup.cfg,requirements.txt";
-    let frontend = "frontend/package.json,package.json";
-    [
-        (r"^(all )?mypy (checks? )?(passing|pass|passes|clean)|^no mypy errors", "mypy .", PYTHON_NEAR, false),
-        (r"^no eslint (errors|warnings|issues)( in (the )?frontend)?$|^eslint (checks? )?(passing|passes|clean)", "node_modules/.bin/eslint .", frontend, false),
-        (r"^(black ?/ ?flake8|flake8 ?/ ?black|black and flake8) (checks? )?(passing|pass|passes|clean)( for (the )?backend)?$", "black --check . && flake8 .", backend_py, true),
-        (r"^(black|black formatting) (checks? )?(passing|passes|clean)( for (the )?backend)?$", "black --check .", backend_py, false),
-        (r"^(flake8|ruff)( lint(ing)?)? (checks? )?(passing|passes|clean)( for (the )?backend)?$", "flake8 .", backend_py, false),
-        (r"^npm run build (completes|succeeds|passes|runs)( successfully)?( without errors)?$", "npm run build", frontend, false),
-        (r"^(next\.?js|frontend) (production )?build (successful|succeeds|passes|completes)( without errors)?$", "npm run build", frontend, false),
-        (r"^typescript (compilation|compiles|type ?check(s|ing)?) (successful|succeeds|passing|passes|clean)$|^no typescript errors$", "node_modules/.bin/tsc --noEmit", "frontend/tsconfig.json,tsconfig.json", false),
-        (r"^frontend (unit |component )?tests (passing|pass|passed)( \(npm test\))?$", "npm test", frontend, false),
-        (r"^docker images? (build|builds|built) (successfully|without errors)$", "docker build .", "Dockerfile", false),
-        // Resolves the whole dependency tree against the registry without writing node_modules
-        // or the lockfile: a check never mutates its target.
-        (r"^npm (install|i|ci) (runs|completes|succeeds|works)( successfully)?( without errors)?$", "npm install --dry-run --ignore-scripts --no-audit --no-fund", frontend, false),
-    ]
-    .into_iter()
-    .map(|(re, cmd, near, shell)| (Regex::new(re).expect("regex"), cmd, near, shell))
-    .collect()
-});
+/// What the kind verifies: an item that writes the command literally in a code span and
+/// says it ends well. A tool or an outcome named in words ("TypeScript compiles") is not
+/// a command: guessing one would run something the item did not ask for.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: SUCCEEDS,
+    support: &["locally", "in ci"],
+    // Failing on purpose, or a run whose output people read, is not "exits 0".
+    excludes: &["fail*", "blocks", "alert*", "reviewed", "manually"],
+    slots: &[
+        Slot::required("cmd", Value::Read(command)),
+        Slot::optional("shell", Value::Read(needs_shell)),
+        Slot::optional("dir", Value::Read(folder)),
+        Slot::optional("unavailable", Value::Read(unavailable)),
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
-/// Output of tools that could not work at all, per command (for the `unavailable` parameter).
-fn unavailable_for(cmd: &str) -> Option<&'static str> {
+/// The command of the item: its first code span that reads as a command line (a program
+/// or a script, then arguments), not a file name, a setting, a version or a value.
+fn command(text: &Text<'_>) -> Option<String> {
+    code_spans(text.display)
+        .into_iter()
+        .find(|span| looks_like_command(span))
+}
+
+fn code_spans(display: &str) -> Vec<String> {
+    display
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && !s.contains('\n'))
+        .collect()
+}
+
+fn looks_like_command(span: &str) -> bool {
+    let mut words = span.split_whitespace();
+    let Some(program) = words.next() else {
+        return false;
+    };
+    let has_args = words.next().is_some();
+    let plain = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-+/".contains(c);
+    if !program.starts_with(|c: char| c.is_ascii_lowercase() || c == '.')
+        || !program.chars().all(plain)
+        || program.ends_with('/')
+    {
+        return false;
+    }
+    let script = [".sh", ".py", ".bash"].iter().any(|e| program.ends_with(e));
+    if program.contains('/') {
+        // A path is a command only when it names a script inside the repository.
+        return script && check_relative("cmd", program).is_ok();
+    }
+    // `go.sum`, `v1.2.0`: a file or a version, not a program.
+    let file_like = program.contains('.') && !script;
+    let version_like = program
+        .trim_start_matches('v')
+        .starts_with(|c: char| c.is_ascii_digit());
+    !file_like && !version_like && (has_args || program.len() > 2)
+}
+
+/// Pipes, lists and redirections need a shell to mean what they say.
+fn needs_shell(text: &Text<'_>) -> Option<String> {
+    let cmd = command(text)?;
+    ["|", "&&", ";", ">", "<", "$("]
+        .iter()
+        .any(|op| cmd.contains(op))
+        .then(|| "true".to_string())
+}
+
+/// "`pytest -q` passes in `worker/`": the folder the command runs in.
+fn folder(text: &Text<'_>) -> Option<String> {
+    let cmd = command(text)?;
+    let after = text.display.split_once(&format!("`{cmd}`"))?.1;
+    let (_, rest) = after.split_once(" in `")?;
+    let dir = rest.split('`').next()?.trim_end_matches('/');
+    (!dir.is_empty() && check_relative("dir", dir).is_ok()).then(|| dir.to_string())
+}
+
+/// Output of tools that could not work at all (for the `unavailable` parameter).
+fn unavailable(text: &Text<'_>) -> Option<String> {
+    let cmd = command(text)?;
     if cmd.starts_with("docker ") {
         return Some(
-            "Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect to the Docker daemon",
+            "Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect to the Docker daemon"
+                .to_string(),
         );
     }
     // No registry to resolve against: npm could not tell whether the install works.
-    cmd.starts_with("npm install").then_some(
-        "ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|network request to .* failed",
-    )
+    cmd.starts_with("npm install").then(|| {
+        "ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|network request to .* failed"
+            .to_string()
+    })
 }
-
-/// A script named in the item: "Docker compose stack validated (scripts/validate_docker_stack.sh)".
-static SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(validated|passing|passes|succeeds|successful|green)\b.*\(\s*((?:\./)?(?:[\w.-]+/)*[\w.-]+\.sh)\s*\)").expect("regex")
-});
 
 impl CheckKind for CmdSucceeds {
     fn id(&self) -> &'static str {
@@ -883,7 +958,7 @@ mod tests {
         assert_eq!(o.status, Status::Error, "{o:?}");
         let o = run(&CmdSucceeds, &with[..2], dir.path()).await;
         assert_eq!(codes(&o), ["cmd-failed"]);
-        let p = recognise(&CmdSucceeds, "Docker images build successfully").unwrap();
+        let p = recognise(&CmdSucceeds, "`docker build .` succeeds").unwrap();
         assert!(p.str("unavailable").unwrap().contains("Docker daemon"));
     }
 
@@ -1011,14 +1086,25 @@ mod tests {
 
     #[test]
     fn recognition_chooses_the_command() {
-        let p = recognise(&CmdSucceeds, "All MyPy checks passing").unwrap();
-        assert_eq!(p.str("cmd"), Some("mypy ."));
-        let p = recognise(&CmdSucceeds, "Black/Flake8 passing for backend").unwrap();
+        // Only a command written in a code span binds; a tool named in words does not.
+        assert!(recognise(&CmdSucceeds, "All MyPy checks passing").is_none());
+        let p = recognise(
+            &CmdSucceeds,
+            "`black --check . && flake8 .` passes for backend",
+        )
+        .unwrap();
         assert_eq!(
             (p.str("cmd"), p.str("shell")),
             (Some("black --check . && flake8 ."), Some("true"))
         );
-        assert!(p.str("near").unwrap().starts_with("backend/"));
+        let p = recognise(&CmdSucceeds, "`pytest -q` passes in `worker/`").unwrap();
+        assert_eq!(
+            (p.str("cmd"), p.str("dir"), p.str("shell")),
+            (Some("pytest -q"), Some("worker"), None)
+        );
+        // A file, a setting or a version in a code span is no command.
+        assert!(recognise(&CmdSucceeds, "`go.sum` is clean").is_none());
+        assert!(recognise(&CmdSucceeds, "`DEBUG` passes review").is_none());
         let p = recognise(
             &CmdSucceeds,
             "Docker compose stack validated (`scripts/validate_docker_stack.sh`)",

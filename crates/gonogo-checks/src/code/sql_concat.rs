@@ -1,7 +1,8 @@
 //! `code.sql-concat`: Python and JavaScript/TypeScript code that builds SQL by string
 //! formatting or concatenation and passes it to an execute call (the "SQL injection audit").
 
-use crate::util::{blocking, inventory, normalise, unusable_path};
+use crate::util::{blocking, inventory, unusable_path};
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -13,6 +14,52 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 pub struct CodeSqlConcat;
+
+/// What the kind verifies: no SQL built from strings reaches an execute call.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "sql injection",
+        "sqli",
+        "parameterized quer*",
+        "parametrized quer*",
+        "parameterised quer*",
+        "parametrised quer*",
+        "prepared statement*",
+        "bind parameter*",
+        "bound parameter*",
+        "query parameter*",
+        "sql string concatenation",
+        "string concatenated sql",
+        "raw sql",
+    ],
+    support: &["no", "everywhere", "audit*", "used", "only"],
+    // Probing a running service (a scanner, a fuzzer, a WAF) is not reading its code.
+    excludes: &[
+        "prevent*",
+        "protect*",
+        "block*",
+        "mitigat*",
+        "prob*",
+        "endpoint*",
+        "penetration",
+        "pen test*",
+        "pentest*",
+        "dast",
+        "waf",
+        "fuzz*",
+        "sqlmap",
+        "zap",
+        "burp",
+        "firewall",
+        "stored procedur*",
+        "performance",
+        "optimi*",
+        "url",
+        "query string",
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -37,7 +84,7 @@ repository has no Python or JS/TS code; fails when the `path=` folder does not e
         "code.sql-concat",
         "code.sql-concat tests=false path=backend",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "SQL injection audit completed",
         "No SQL injection vulnerabilities",

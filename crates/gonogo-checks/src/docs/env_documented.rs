@@ -1,7 +1,8 @@
 //! `docs.env-documented`: every environment variable the code, the compose files and
 //! `.env.example` use is documented in the README, the docs folder or a commented `.env.example`.
 
-use crate::util::{absent, blocking, inventory, normalise};
+use crate::util::{absent, blocking, inventory};
+use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -14,6 +15,36 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 pub struct DocsEnvDocumented;
+
+/// What the kind verifies: the variables the repository uses are documented.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "environment variabl*",
+        "env var*",
+        "env variabl*",
+        "config variabl*",
+        "configuration variabl*",
+        "settings variabl*",
+    ],
+    qualifiers: &[&["document*", "described", "listed", "explained", "readme"]],
+    support: &["all", "every", "readme", "env example"],
+    // Values (set, secured, validated at startup) are the deployment's, not the docs'.
+    excludes: &[
+        "noted",
+        "configured",
+        "secret*",
+        "validated",
+        "validation",
+        "injected",
+        "rotated",
+        "encrypted",
+        "stored",
+        "vault",
+    ],
+    weight: 85,
+    prefer_over: &["files.exists"],
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -44,7 +75,7 @@ no environment variable.",
         "docs.env-documented",
         "docs.env-documented ignore=SENTRY_DSN,LOG_LEVEL",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Environment variables documented",
         "All env vars documented in README",

@@ -1,17 +1,110 @@
 //! `docs.fresh`: a document (README, runbook) was changed in git within N days or N commits of
 //! the code it describes.
 
-use crate::util::{blocking, check_relative, normalise};
+use crate::util::{blocking, check_relative};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
 use gonogo_repo::git::{self, GitError};
 use gonogo_repo::history;
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub struct DocsFresh;
+
+const RELEASE_NOTES_FILES: &str = "CHANGELOG.md,RELEASE_NOTES.md,RELEASES.md,CHANGES.md,HISTORY.md,docs/CHANGELOG.md,docs/release-notes.md";
+const ARCHITECTURE_FILES: &str = "ARCHITECTURE.md,docs/ARCHITECTURE.md,docs/architecture.md,docs/architecture/README.md,docs/architecture/index.md";
+
+/// Words that say a document keeps up with the code.
+const FRESH: &[&str] = &[
+    "up to date",
+    "updated",
+    "current",
+    "fresh",
+    "changed with the code",
+    "kept in sync",
+    "in sync",
+    "reflect*",
+    "not stale",
+    "refreshed",
+];
+/// What a merged pull request or a pinned dependency file says is not about a document.
+const NOT_DOCS: &[&str] = &[
+    "pr",
+    "pull request",
+    "merged",
+    "dependenc*",
+    "pinned",
+    "lock*",
+    "schema",
+    "applied",
+];
+
+/// What the kind verifies, document by document, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: FRESH,
+        excludes: NOT_DOCS,
+        slots: &[Slot::required("path", Value::Read(document))],
+        weight: 85,
+        prefer_over: &["files.exists"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["release notes", "changelog", "change log"],
+        qualifiers: &[&[
+            "prepar*",
+            "written",
+            "ready",
+            "drafted",
+            "updated",
+            "up to date",
+            "current",
+        ]],
+        // Sending them to customers is communication, not a file in the repository.
+        excludes: &[
+            "published",
+            "sent",
+            "customer*",
+            "reviewed",
+            "approved",
+            "pr",
+            "merged",
+        ],
+        params: &[
+            ("path", RELEASE_NOTES_FILES),
+            ("max_days", "14"),
+            ("max_commits", "10"),
+        ],
+        weight: 75,
+        prefer_over: &["files.exists"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "architecture diagram*",
+            "architecture doc*",
+            "architecture documentation",
+            "architecture overview",
+        ],
+        qualifiers: &[FRESH],
+        excludes: &["reviewed", "approved", "threat model*"],
+        params: &[("path", ARCHITECTURE_FILES)],
+        weight: 75,
+        prefer_over: &["files.exists"],
+        ..Claim::EMPTY
+    },
+];
+
+/// The document the item names: a file of prose (`README.md`, `docs/RUNBOOK.rst`).
+fn document(text: &Text<'_>) -> Option<String> {
+    let path = Value::Path.read(text)?;
+    let prose = [".md", ".markdown", ".rst", ".adoc", ".txt"];
+    prose
+        .iter()
+        .any(|e| path.to_ascii_lowercase().ends_with(e))
+        .then_some(path)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -54,7 +147,7 @@ architecture document.",
         "docs.fresh path=README.md",
         "docs.fresh path=OPERATIONS_RUNBOOK.md code=deploy,docker-compose.yml max_days=14",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "README.md up to date",
         "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
@@ -83,22 +176,6 @@ architecture document.",
         ),
     ],
 };
-
-static FILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([A-Za-z0-9_./-]+\.(?:md|rst|adoc|txt))").expect("valid pattern")
-});
-
-static RELEASE_NOTES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(the )?(release notes|changelog) (are |is )?(prepared|written|ready|drafted|updated)$",
-    )
-    .expect("valid pattern")
-});
-const RELEASE_NOTES_FILES: &str = "CHANGELOG.md,RELEASE_NOTES.md,RELEASES.md,CHANGES.md,HISTORY.md,docs/CHANGELOG.md,docs/release-notes.md";
-static ARCHITECTURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(the )?architecture (diagrams?|docs?|documentation|overview) (are |is )?(updated|up to date|current)$").expect("valid pattern")
-});
-const ARCHITECTURE_FILES: &str = "ARCHITECTURE.md,docs/ARCHITECTURE.md,docs/architecture.md,docs/architecture/README.md,docs/architecture/index.md";
 
 impl CheckKind for DocsFresh {
     fn id(&self) -> &'static str {
@@ -393,8 +470,7 @@ mod tests {
         let d = dir.path();
         init(d);
         commit(d, 0, &[("src/main.py", "v0\n")], "init");
-        let r = crate::util::testing::recognise(&DocsFresh, "Release notes prepared")
-            .unwrap();
+        let r = crate::util::testing::recognise(&DocsFresh, "Release notes prepared").unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run_in(&DocsFresh, d, &kv);
         assert_eq!(o.status, Status::Fail);
@@ -448,8 +524,11 @@ mod tests {
 
     #[test]
     fn recognises_the_file_it_names() {
-        let r = crate::util::testing::recognise(&DocsFresh, "Deployment runbook updated (OPERATIONS_RUNBOOK.md)")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &DocsFresh,
+            "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+        )
+        .unwrap();
         assert_eq!(r.str("path"), Some("OPERATIONS_RUNBOOK.md"));
     }
 }

@@ -1,7 +1,8 @@
 //! `env.strength`: the secrets and settings in `.env` files and compose `environment:` blocks
 //! are fit for production.
 
-use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob, normalise};
+use crate::util::{check_relative, glob_set, inventory_with_ignored, is_glob};
+use gonogo_core::recognise::{self, Claim, Slot, Text};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status, redact_secret,
@@ -15,6 +16,277 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 pub struct EnvStrength;
+
+/// Where secrets are kept or how often they change is the deployment's, not a file's.
+const KEPT_ELSEWHERE: &[&str] = &[
+    "vault",
+    "encrypted",
+    "encryption",
+    "stored in",
+    "manager",
+    "kms",
+    "sealed",
+    "every",
+    "regular*",
+    "schedul*",
+    "automat*",
+    "period*",
+    "policy",
+    "process",
+    "hardcoded",
+    "hard coded",
+    "git history",
+];
+/// Words that name an env file (any one, in the item or its headings).
+const ENV_FILE: &[&str] = &[
+    "env",
+    "env file*",
+    "dotenv",
+    "environment file*",
+    "env example",
+    "configuration",
+    "config",
+];
+/// Words that say a secret is strong enough.
+const STRONG: &[&str] = &[
+    "character*",
+    "chars",
+    "random",
+    "cryptographically",
+    "strong",
+    "secure",
+    "entropy",
+    "long enough",
+    "bytes",
+];
+
+/// What the kind verifies, rule by rule, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: STRONG,
+        excludes: KEPT_ELSEWHERE,
+        slots: &[
+            Slot::required("key", recognise::Value::Read(secret_key_name)),
+            Slot::optional("min_length", recognise::Value::Read(min_length)),
+        ],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "strong secret*",
+            "secure secret*",
+            "strong valu*",
+            "no weak",
+            "weak secret*",
+            "no default secret*",
+            "no placeholder secret*",
+        ],
+        qualifiers: &[ENV_FILE],
+        excludes: KEPT_ELSEWHERE,
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "real looking secret*",
+            "real secret*",
+            "real valu*",
+            "real credential*",
+            "live secret*",
+            "live key*",
+        ],
+        qualifiers: &[&[
+            "env example",
+            "env sample",
+            "env template",
+            "exampl*",
+            "templat*",
+            "sampl*",
+        ]],
+        params: &[("checks", "secrets")],
+        slots: &[Slot::optional("path", recognise::Value::Read(env_file))],
+        weight: 80,
+        prefer_over: &["secrets.scan"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["tracked", "committed", "checked in"],
+        qualifiers: &[&["env file*", "dotenv", "environment file*"]],
+        support: &["literal secret*", "git"],
+        excludes: &["gitignor*", "example", "template"],
+        params: &[("checks", "tracked")],
+        weight: 80,
+        prefer_over: &["secrets.scan"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["rotated", "changed from", "differ from", "different from"],
+        qualifiers: &[&["secret*", "key*", "token*", "credential*", "password*"]],
+        support: &["development", "dev", "staging"],
+        // Database defaults are their own rule; a rotation schedule is people's work.
+        excludes: &[
+            "database",
+            "db",
+            "postgr*",
+            "mysql",
+            "default*",
+            "secured",
+            "vault",
+            "encrypted",
+            "stored in",
+            "manager",
+            "kms",
+            "every",
+            "regular*",
+            "schedul*",
+            "automat*",
+            "period*",
+            "policy",
+            "process",
+            "day*",
+            "month*",
+            "leak*",
+            "incident",
+            "compromis*",
+        ],
+        params: &[("checks", "rotated")],
+        slots: &[Slot::optional(
+            "key",
+            recognise::Value::Choice(KEY_FAMILIES),
+        )],
+        weight: 75,
+        prefer_over: &["secrets.scan"],
+    },
+    Claim {
+        // "Rotated and secured": changed from the development values, strong and untracked.
+        subject: &[
+            "rotated and secured",
+            "rotated and secure",
+            "rotated and strong",
+        ],
+        qualifiers: &[&["secret*", "key*", "token*", "credential*", "password*"]],
+        excludes: &[
+            "database",
+            "db",
+            "vault",
+            "encrypted",
+            "stored in",
+            "manager",
+            "kms",
+            "every",
+            "regular*",
+            "schedul*",
+            "automat*",
+            "period*",
+            "policy",
+            "process",
+            "day*",
+            "month*",
+        ],
+        params: &[("checks", "rotated,secrets,tracked")],
+        slots: &[Slot::optional(
+            "key",
+            recognise::Value::Choice(KEY_FAMILIES),
+        )],
+        weight: 80,
+        prefer_over: &["secrets.scan"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "database credential*",
+            "db credential*",
+            "database password*",
+            "db password*",
+            "postgres password*",
+            "mysql password*",
+            "default database credential*",
+            "default db credential*",
+        ],
+        qualifiers: &[&["rotated", "changed", "default*", "strong", "not default"]],
+        excludes: KEPT_ELSEWHERE,
+        params: &[("checks", "database")],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "cors origin*",
+            "cors allowed origin*",
+            "allowed origin*",
+            "wildcard cors",
+            "cors wildcard",
+        ],
+        // The env files' values; a running service's answers to origins are `http.cors`'s.
+        qualifiers: &[&[
+            "env",
+            "env file*",
+            "dotenv",
+            "environment file*",
+            "config file*",
+            "setting",
+        ]],
+        excludes: &[
+            "tested",
+            "prob*",
+            "respons*",
+            "header*",
+            "preflight",
+            "credentials",
+        ],
+        params: &[("checks", "cors")],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["debug"],
+        qualifiers: &[&["env file*", "env", "dotenv", "setting", "config*"]],
+        support: &["production", "not true", "false", "off", "disabled"],
+        excludes: &[
+            "log*",
+            "endpoint*",
+            "symbol*",
+            "port*",
+            "toolbar",
+            "page*",
+            "stack trac*",
+            "error page*",
+            "respons*",
+        ],
+        params: &[("checks", "debug")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
+
+const KEY_FAMILIES: &[(&str, &str)] = &[("jwt", "*JWT*"), ("api key", "*API_KEY*,*APIKEY*")];
+
+/// The secret's name as written: `JWT_SECRET`, `SECRET_KEY`.
+fn secret_key_name(text: &Text<'_>) -> Option<String> {
+    KEY_SECURE.find(&text.plain).map(|m| m.as_str().to_string())
+}
+
+/// "at least 50 characters", "min 32 chars", "64+ characters".
+fn min_length(text: &Text<'_>) -> Option<String> {
+    let c = MIN_CHARS.captures(&text.plain)?;
+    Some(c.get(1).or_else(|| c.get(2))?.as_str().to_string())
+}
+
+/// The env file a code span names: `.env.example`, `deploy/.env.production`.
+fn env_file(text: &Text<'_>) -> Option<String> {
+    text.display
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::trim)
+        .find(|s| {
+            let name = s.rsplit('/').next().unwrap_or(s);
+            (name == ".env" || name.starts_with(".env.") || name.ends_with(".env"))
+                && check_relative("path", s).is_ok()
+        })
+        .map(str::to_string)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -85,12 +357,12 @@ static DOC: CheckDoc = CheckDoc {
         "env.strength path=deploy/.env.production checks=secrets,cors",
         "env.strength checks=rotated",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "`.env` properly configured with strong secrets",
         "JWT_SECRET is cryptographically secure (min 32 chars)",
         "Database credentials rotated from defaults",
-        "CORS origins restricted to production domains",
+        "`CORS_ORIGINS` is not `*` in any env file",
         "SECRET_KEY is at least 50 characters",
         "All secrets rotated from development values",
         "JWT secrets rotated and secured",
@@ -104,6 +376,8 @@ static DOC: CheckDoc = CheckDoc {
         "Secrets stored in secure vault (AWS Secrets Manager/HashiCorp Vault)",
         "Secrets encrypted at rest",
         "No hardcoded credentials in code",
+        // What origins a running service accepts is `http.cors`'s to probe.
+        "CORS origins restricted to production domains",
         "Environment variables properly configured",
         "Environment variables documented",
         "Rate limiting active (slowapi middleware)",
@@ -245,13 +519,9 @@ static KEY_SECURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([A-Z][A-Z0-9]*_)*(SECRET|KEY|TOKEN|PASSWORD|PASS)(_[A-Z0-9]+)*\b")
         .expect("regex")
 });
-static STRONG_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(cryptographically|secure|strong|random|long enough|at least \d+|min(imum)? \d+|\d+\+? (chars|characters))\b").expect("regex")
-});
 static MIN_CHARS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:min(?:imum)?\.?|at least|>=|≥)\s*(\d{1,4})\s*(?:chars?|characters|bytes)?|(\d{1,4})\+?\s*(?:chars?|characters)").expect("regex")
 });
-
 
 #[derive(Clone, Copy)]
 struct Rules {
@@ -1531,11 +1801,7 @@ mod tests {
         assert!(p.is_empty());
         let p = recognise(&EnvStrength, "Database credentials rotated from defaults").unwrap();
         assert_eq!(p.str("checks"), Some("database"));
-        let p = recognise(
-            &EnvStrength,
-            "CORS origins restricted to production domains",
-        )
-        .unwrap();
+        let p = recognise(&EnvStrength, "`CORS_ORIGINS` is not `*` in any env file").unwrap();
         assert_eq!(p.str("checks"), Some("cors"));
         let p = recognise(&EnvStrength, "SECRET_KEY is at least 50 characters").unwrap();
         assert_eq!(p.str("min_length"), Some("50"));

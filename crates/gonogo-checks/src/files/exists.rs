@@ -1,17 +1,216 @@
 //! `files.exists`: a path or glob exists in the repository and is not trivially empty.
 
-use crate::util::{check_relative, glob_set, inventory, is_glob, normalise};
+use crate::util::{check_relative, glob_set, inventory, is_glob};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
 use gonogo_repo::read::past_deadline;
 use gonogo_repo::{ReadError, read_head, rel_path, resolve_in_repo};
-use regex::Regex;
 use std::path::Path;
-use std::sync::LazyLock;
 
 pub struct FilesExists;
+
+/// Words saying a document must exist and be written.
+const WRITTEN: &[&str] = &[
+    "present",
+    "exist*",
+    "created",
+    "written",
+    "documented",
+    "in place",
+    "available",
+    "added",
+    "defined",
+    "described",
+];
+/// Acts on a document (testing it, rehearsing it, approving it) are more than its existence;
+/// items that name a file for another reason (a PR, a pin, a schema applied) are not about it.
+const NOT_EXISTENCE: &[&str] = &[
+    "pr",
+    "pull request",
+    "merged",
+    "pinned",
+    "applied",
+    "dependenc*",
+    "lock*",
+    "tested",
+    "rehear*",
+    "drill*",
+    "reviewed",
+    "approved",
+    "signed",
+    "secured",
+    "linked",
+    "alert*",
+    "sbom",
+    "environment variabl*",
+    "env var*",
+    "up to date",
+    "current",
+    "schema",
+    "loaded",
+    "object*",
+];
+
+/// What the kind verifies, as the recognition engine reads items: a file the item names, or a
+/// document known by what it is.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: WRITTEN,
+        excludes: NOT_EXISTENCE,
+        slots: &[Slot::required("path", Value::Read(named_file))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "disaster recovery plan*",
+            "disaster recovery procedur*",
+            "disaster recovery runbook*",
+            "dr plan*",
+        ],
+        qualifiers: &[WRITTEN],
+        excludes: NOT_EXISTENCE,
+        params: &[
+            (
+                "path",
+                "**/*disaster*recovery*,**/*disaster*recovery*/**,**/DR.md,**/DR_PLAN*,**/DR-PLAN*",
+            ),
+            ("ignore_case", "true"),
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "incident response plan*",
+            "incident response procedur*",
+            "incident response runbook*",
+            "incident response process",
+        ],
+        qualifiers: &[WRITTEN],
+        excludes: NOT_EXISTENCE,
+        params: &[
+            ("path", "**/*incident*response*,**/*incident*response*/**"),
+            ("ignore_case", "true"),
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["data retention polic*", "retention polic*"],
+        qualifiers: &[&["documented", "written", "defined", "described"]],
+        // Retention that is configured or enforced is a property of the data stores.
+        excludes: &[
+            "configured",
+            "enforced",
+            "automat*",
+            "deleted",
+            "purg*",
+            "implemented",
+            "backup*",
+            "log*",
+        ],
+        params: &[
+            ("path", "**/*retention*,**/*retention*/**"),
+            ("ignore_case", "true"),
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["runbook*", "playbook*"],
+        qualifiers: &[&[
+            "created",
+            "written",
+            "documented",
+            "exist*",
+            "in place",
+            "available",
+        ]],
+        excludes: NOT_EXISTENCE,
+        params: &[
+            ("path", "**/*runbook*,**/runbooks/**"),
+            ("ignore_case", "true"),
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "deployment guid*",
+            "deployment documentation",
+            "deployment doc*",
+            "deploy guid*",
+            "deployment instruction*",
+        ],
+        qualifiers: &[&[
+            "written",
+            "documented",
+            "created",
+            "in place",
+            "available",
+            "exist*",
+        ]],
+        excludes: &["pr", "merged", "tested", "reviewed", "approved", "followed"],
+        params: &[
+            (
+                "path",
+                "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**",
+            ),
+            ("ignore_case", "true"),
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+    Claim {
+        // A schema reference document or an entity-relationship diagram.
+        subject: &[
+            "database schema",
+            "db schema",
+            "data model",
+            "entity relationship diagram*",
+            "erd",
+        ],
+        qualifiers: &[&["documented", "described", "diagrammed"]],
+        excludes: &["applied", "migrat*", "reviewed", "approved", "validated"],
+        params: &[
+            (
+                "path",
+                "**/*schema*.md,**/*schema*.rst,**/*schema*.adoc,**/*database*.md,**/*erd*.md,**/*erd*.png,**/*erd*.svg,**/*.dbml,**/schema*/**/*.md",
+            ),
+            ("ignore_case", "true"),
+        ],
+        weight: 70,
+        ..Claim::EMPTY
+    },
+];
+
+/// Files every forge knows by name alone, and where they may live.
+const NAMED_FILES: &[(&str, &str)] = &[
+    (
+        "CODEOWNERS",
+        "CODEOWNERS,.github/CODEOWNERS,docs/CODEOWNERS,.gitlab/CODEOWNERS",
+    ),
+    ("LICENSE", "LICENSE,LICENSE.md,LICENSE.txt,COPYING"),
+];
+
+/// The file the item names: a path with an extension, or a forge's well-known file.
+fn named_file(text: &Text<'_>) -> Option<String> {
+    if let Some(path) = Value::Path.read(text) {
+        return Some(path);
+    }
+    NAMED_FILES
+        .iter()
+        .find(|(name, _)| {
+            text.plain
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == *name)
+        })
+        .map(|(_, globs)| globs.to_string())
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -49,19 +248,23 @@ static DOC: CheckDoc = CheckDoc {
         "files.exists path=docs/*.md",
         "files.exists path=\"**/*disaster*recovery*,**/DR.md\" ignore_case=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
-        "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
-        "README.md up to date",
+        "Runbook `RUNBOOK.md` exists",
+        "CODEOWNERS file present",
         "Disaster recovery plan documented",
         "Incident response plan documented",
         "Runbooks created for common issues",
         "Deployment guide written",
-        "Deployment documentation updated",
         "Data retention policies documented",
         "Database schema documented",
     ],
     not_phrases: &[
+        // A document kept up to date is `docs.fresh`.
+        "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
+        "README.md up to date",
+        // Kept up to date, with no file named: which document, and how fresh, is a judgement.
+        "Deployment documentation updated",
         "PR #15 merged (STATUS.md complete)",
         "All Python dependencies pinned (`requirements.txt`)",
         "Database schema applied (`scripts/setup-supabase.sql`)",
@@ -84,57 +287,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-/// A documentation file named in the item's text: `OPERATIONS_RUNBOOK.md`, `docs/DEPLOY.rst`.
-static DOC_FILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[\s(])((?:[\w.-]+/)*[\w.-]*[a-z0-9_-]\.(?:md|markdown|rst|adoc|txt))(?:$|[\s),.;:])")
-        .expect("regex")
-});
-
-/// Words saying a document must exist and be written.
-static DOC_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(updated|up to date|up-to-date|present|exists?|created|written|documented|complete|in place|available|added)\b")
-        .expect("regex")
-});
-
-/// Items that name a file but are about something else (a PR, a pin, a schema).
-static NOT_A_DOC_ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(pr\s*#\d+|pull request|merged|pinned|applied|dependencies)\b").expect("regex")
-});
-
-/// Documents known by what they are rather than by a file name, and where they usually live.
-static KNOWN_DOCS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
-        (
-            r"^disaster recovery (plan|procedure|runbook)s? (is )?(documented|written|created|in place)$",
-            "**/*disaster*recovery*,**/*disaster*recovery*/**,**/DR.md,**/DR_PLAN*,**/DR-PLAN*",
-        ),
-        (
-            r"^incident response (plan|procedure|runbook)s? (is )?(documented|written|created|in place)$",
-            "**/*incident*response*,**/*incident*response*/**",
-        ),
-        (
-            r"^data retention polic(y|ies) (is |are )?(documented|written|defined)$",
-            "**/*retention*,**/*retention*/**",
-        ),
-        (
-            r"^runbooks? (created|written|documented)( for common (issues|incidents|problems))?$",
-            "**/*runbook*,**/runbooks/**",
-        ),
-        (
-            r"^deployment (guide|documentation|docs) (is )?(written|documented|created|updated|in place)$",
-            "**/*deploy*.md,**/*deploy*.rst,**/*deploy*.adoc,**/deploy*/**",
-        ),
-        (
-            // A schema reference document or an entity-relationship diagram.
-            r"^(the )?database schema (is )?(documented|described|diagrammed)$",
-            "**/*schema*.md,**/*schema*.rst,**/*schema*.adoc,**/*database*.md,**/*erd*.md,**/*erd*.png,**/*erd*.svg,**/*.dbml,**/schema*/**/*.md",
-        ),
-    ]
-    .into_iter()
-    .map(|(re, globs)| (Regex::new(re).expect("regex"), globs))
-    .collect()
-});
 
 impl CheckKind for FilesExists {
     fn id(&self) -> &'static str {
@@ -467,12 +619,10 @@ mod tests {
 
     #[test]
     fn recognition_reads_the_file_name() {
-        let p = recognise(
-            &FilesExists,
-            "Deployment runbook updated (OPERATIONS_RUNBOOK.md)",
-        )
-        .unwrap();
-        assert_eq!(p.str("path"), Some("OPERATIONS_RUNBOOK.md"));
+        let p = recognise(&FilesExists, "Runbook `RUNBOOK.md` exists").unwrap();
+        assert_eq!(p.str("path"), Some("RUNBOOK.md"));
+        let p = recognise(&FilesExists, "CODEOWNERS file present").unwrap();
+        assert!(p.str("path").unwrap().contains(".github/CODEOWNERS"));
         let p = recognise(&FilesExists, "`docs/DEPLOY.md` written").unwrap();
         assert_eq!(p.str("path"), Some("docs/DEPLOY.md"));
         let p = recognise(&FilesExists, "Disaster recovery plan documented").unwrap();

@@ -1,7 +1,8 @@
 //! `git.merge-order`: pull requests were merged in an order that respects their dependencies
 //! (`17 after 14`, or the deployment sequence's "depends on #14").
 
-use crate::util::{blocking, inventory, normalise};
+use crate::util::{blocking, inventory};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -15,6 +16,58 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 pub struct GitMergeOrder;
+
+/// Words that place an item among pull requests.
+const PULL_REQUESTS: &[&str] = &["pr", "prs", "pull request*", "merge request*", "mr", "mrs"];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        // "#91 after #88": the order the item states becomes the parameter.
+        subject: &["after", "before"],
+        qualifiers: &[&[
+            "pr",
+            "prs",
+            "pull request*",
+            "merge request*",
+            "mr",
+            "mrs",
+            "merg*",
+        ]],
+        excludes: &["deploy*", "releas*", "tag*", "migrat*"],
+        slots: &[Slot::required("order", Value::Read(stated_order))],
+        weight: 85,
+        prefer_over: &["git.merged"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "in order",
+            "correct order",
+            "right order",
+            "merge order",
+            "in sequence",
+            "dependency order",
+            "in the order",
+        ],
+        qualifiers: &[PULL_REQUESTS, &["merg*"]],
+        excludes: &["review*", "approv*"],
+        weight: 75,
+        prefer_over: &["git.merged"],
+        ..Claim::EMPTY
+    },
+];
+
+/// "#91 after #88, #93 after #91" as `91 after 88, 93 after 91`.
+fn stated_order(text: &Text<'_>) -> Option<String> {
+    let deps = parse_order(&text.plain);
+    (!deps.is_empty()).then(|| {
+        deps.iter()
+            .map(|d| format!("{} after {}", d.later, d.earlier))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -46,7 +99,7 @@ read.",
         "git.merge-order sequence=PRODUCTION_CHECKLIST.md",
         "git.merge-order",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Merge PRs in Order",
         "All PRs merged in correct order",

@@ -1,6 +1,6 @@
 //! `git.merged`: a pull request or a commit is part of a branch's history.
 
-use crate::util::normalise;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -10,6 +10,90 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 pub struct GitMerged;
+
+/// What the kind verifies, as the recognition engine reads items: a pull request or a commit
+/// the item names is in a branch's history.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &["pr", "pull request", "merge request", "mr"],
+        qualifiers: &[&["merged", "landed", "in main", "on main", "in master"]],
+        // An order between pull requests is `git.merge-order`; reviews are people's work.
+        excludes: &[
+            "after",
+            "before",
+            "order",
+            "sequence",
+            "review*",
+            "approv*",
+            "depends on",
+            "open",
+            "opened",
+            "revert*",
+        ],
+        slots: &[Slot::required("ref", Value::Read(pull_request))],
+        weight: 85,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["commit", "fix", "change", "hotfix", "cherry pick*"],
+        qualifiers: &[&[
+            "on",
+            "in",
+            "contained",
+            "included",
+            "reachable",
+            "merged",
+            "landed",
+            "cherry picked",
+        ]],
+        excludes: &[
+            "signed", "messag*", "review*", "approv*", "squash*", "revert*",
+        ],
+        slots: &[
+            Slot::required("ref", Value::Read(commit_id)),
+            Slot::optional("branch", Value::Read(branch)),
+        ],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+];
+
+/// `PR #88`, `pull request #91` as `#88`; `MR !12`, `merge request 12` as `!12`.
+fn pull_request(text: &Text<'_>) -> Option<String> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(pr|pull request|merge request|mr)\s*([#!]?)(\d{1,7})\b").expect("regex")
+    });
+    let c = RE.captures(&text.plain)?;
+    let gitlab = &c[2] == "!" || c[1].to_ascii_lowercase().starts_with('m');
+    Some(format!("{}{}", if gitlab { '!' } else { '#' }, &c[3]))
+}
+
+/// Code spans of the item as written.
+fn code_spans<'a>(text: &'a Text<'_>) -> impl Iterator<Item = &'a str> {
+    text.display.split('`').skip(1).step_by(2).map(str::trim)
+}
+
+/// A commit id written in a code span: `4f2a9c1`.
+fn commit_id(text: &Text<'_>) -> Option<String> {
+    code_spans(text)
+        .find(|s| (7..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_string)
+}
+
+/// The branch after the commit: "is on `release/1.0`".
+fn branch(text: &Text<'_>) -> Option<String> {
+    let commit = commit_id(text)?;
+    code_spans(text)
+        .filter(|s| *s != commit)
+        .find(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+                && !s.starts_with(['-', '/', '.'])
+                && !s.contains("..")
+        })
+        .map(str::to_string)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -50,8 +134,9 @@ static DOC: CheckDoc = CheckDoc {
         "git.merged ref=#17 branch=main",
         "git.merged ref=a1b2c3d branch=release/1.4",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
+        "Commit `4f2a9c1` is on `release/1.0`",
         "**PR #14** merged (Type checking errors fixed)",
         "**PR #17** merged (CI/CD pipeline functional)",
         "**PR #16** merged (Test infrastructure in place)",
@@ -69,11 +154,6 @@ static DOC: CheckDoc = CheckDoc {
         "The pull request or commit is not in the branch's history.",
     )],
 };
-
-static PR_MERGED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:pr|pull request|merge request|mr)\s*([#!])(\d{1,7})\b.*\bmerged\b")
-        .expect("regex")
-});
 
 impl CheckKind for GitMerged {
     fn id(&self) -> &'static str {

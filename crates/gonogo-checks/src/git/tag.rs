@@ -1,15 +1,88 @@
 //! `git.tag`: a release tag exists (optionally on the commit being released).
 
-use crate::util::normalise;
+use gonogo_core::recognise::{Claim, Slot, Text, Value, values};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
 };
 use gonogo_repo::git::{GitError, open, short};
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub struct GitTag;
+
+/// Tags of images and packages are not git tags.
+const NOT_GIT: &[&str] = &[
+    "docker",
+    "imag*",
+    "container*",
+    "latest",
+    "npm",
+    "packag*",
+    "helm chart*",
+    "sha",
+    "digest",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        // "Tag the release": a tag at the commit being released.
+        subject: &[
+            "release tagged",
+            "tag the release",
+            "tag release",
+            "tag this release",
+            "release is tagged",
+            "tag the build",
+            "tagged the release",
+        ],
+        // "A release tag matching `v*` exists" asks for a tag anywhere, not at HEAD.
+        excludes: &[
+            "docker",
+            "imag*",
+            "container*",
+            "latest",
+            "npm",
+            "packag*",
+            "helm chart*",
+            "sha",
+            "digest",
+            "matching",
+            "exist*",
+            "present",
+        ],
+        params: &[("at", "HEAD")],
+        slots: &[Slot::optional("name", Value::Read(tag_name))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        // "Tag `v0.9.0` pushed", "a release tag matching `v*` exists": a named tag.
+        subject: &["tag", "git tag*", "release tag*", "tagged"],
+        qualifiers: &[&[
+            "created", "pushed", "exist*", "present", "cut", "matching", "tagged",
+        ]],
+        excludes: NOT_GIT,
+        slots: &[Slot::required("name", Value::Read(tag_name))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+];
+
+/// The tag the item names: a version (`v1.0.0`) or a pattern in a code span (`v*`).
+fn tag_name(text: &Text<'_>) -> Option<String> {
+    let spans = text.display.split('`').skip(1).step_by(2).map(str::trim);
+    for span in spans {
+        let tag_like = !span.is_empty()
+            && span
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-*/".contains(c))
+            && (span.contains('*') || values::version(span).as_deref() == Some(span));
+        if tag_like {
+            return Some(span.to_string());
+        }
+    }
+    Value::Version.read(text)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -37,11 +110,13 @@ static DOC: CheckDoc = CheckDoc {
         "git.tag name=v0.3.0",
         "git.tag name=v* at=HEAD",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Tag release in Git",
         "Release tagged in git",
         "Git tag v0.3.0 created",
+        "Tag `v0.9.0` pushed",
+        "A release tag matching `v*` exists",
     ],
     not_phrases: &[
         "Docker images tagged and pushed",
@@ -56,13 +131,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static TAG_RELEASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(tag (the )?release( in git)?|release tagged( in git)?|(create|push) (a |the )?(git |release )?tag|git tag (v?\d+\.\d+(\.\d+)?\S*) (created|pushed)|release (v?\d+\.\d+(\.\d+)?\S*) tagged)$")
-        .expect("regex")
-});
-static VERSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bv?\d+\.\d+(\.\d+)?[\w.-]*").expect("regex"));
 
 impl CheckKind for GitTag {
     fn id(&self) -> &'static str {
@@ -279,5 +347,7 @@ mod tests {
         assert_eq!((p.str("at"), p.str("name")), (Some("HEAD"), None));
         let p = recognise(&GitTag, "Git tag v0.3.0 created").unwrap();
         assert_eq!(p.str("name"), Some("v0.3.0"));
+        let p = recognise(&GitTag, "A release tag matching `v*` exists").unwrap();
+        assert_eq!((p.str("at"), p.str("name")), (None, Some("v*")));
     }
 }

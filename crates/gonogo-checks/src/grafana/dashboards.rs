@@ -1,7 +1,8 @@
 //! `grafana.dashboards`: Grafana dashboard JSON files are present and valid, and provisioning
 //! loads them.
 
-use crate::util::{absent, blocking, inventory, normalise, unreadable};
+use crate::util::{absent, blocking, inventory, unreadable};
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -11,6 +12,70 @@ use gonogo_repo::read_repo_text;
 use std::collections::BTreeMap;
 
 pub struct GrafanaDashboards;
+
+/// What the kind verifies, as the recognition engine reads items: dashboards kept as code
+/// and provisioned into Grafana (one whose title names what the item asks for).
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["dashboard*"],
+    qualifiers: &[
+        // Grafana named, or dashboards as code, or a monitoring heading above the item.
+        &[
+            "grafana",
+            "provision*",
+            "observability",
+            "dashboard json",
+            "dashboards as code",
+            "monitoring",
+        ],
+        // A bare "Dashboards" heads a group; the item must say what holds.
+        &[
+            "provision*",
+            "imported",
+            "grafana",
+            "tracking",
+            "exist*",
+            "created",
+            "in place",
+            "available",
+            "load*",
+            "json",
+            "as code",
+            "in the repo",
+            "in git",
+            "version*",
+            "sla",
+            "slo",
+            "business",
+        ],
+    ],
+    support: &["provisioned", "imported", "in the repo"],
+    // Looking at dashboards (what they show, who reviewed them) is people's work.
+    excludes: &[
+        "reviewed",
+        "review",
+        "show*",
+        "green",
+        "check",
+        "pr",
+        "merged",
+        "walk*",
+        "alert*",
+        "deployed",
+        "install*",
+        "access",
+        "sso",
+        "shared",
+        "screenshot*",
+        "tv",
+        "wall",
+    ],
+    slots: &[Slot::optional(
+        "title",
+        Value::Choice(&[("sla", "SLA"), ("slo", "SLO"), ("business", "business")]),
+    )],
+    weight: 80,
+    ..Claim::EMPTY
+}];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -43,7 +108,7 @@ line.",
         "grafana.dashboards title=SLA",
         "grafana.dashboards provisioning=false required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Grafana dashboards imported",
         "Grafana dashboards provisioned",
@@ -343,16 +408,15 @@ mod tests {
             "Monitoring & Observability".to_string(),
             "Dashboards".to_string(),
         ];
-        let r = crate::util::testing::recognise_in(&GrafanaDashboards, "SLA tracking dashboard", &ctx)
-            .unwrap();
+        let r =
+            crate::util::testing::recognise_in(&GrafanaDashboards, "SLA tracking dashboard", &ctx)
+                .unwrap();
         assert_eq!(r.str("title"), Some("SLA"));
         assert!(
-            crate::util::testing::recognise_in(&GrafanaDashboards, "Dashboards", &ctx)
-                .is_none()
+            crate::util::testing::recognise_in(&GrafanaDashboards, "Dashboards", &ctx).is_none()
         );
         assert!(
-            crate::util::testing::recognise(&GrafanaDashboards, "SLA tracking dashboard")
-                .is_none()
+            crate::util::testing::recognise(&GrafanaDashboards, "SLA tracking dashboard").is_none()
         );
     }
 

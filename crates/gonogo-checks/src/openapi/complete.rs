@@ -1,7 +1,8 @@
 //! `openapi.complete`: the API's OpenAPI 3 document describes every operation: a summary,
 //! declared responses, request body schemas, and a security requirement (or an explicit none).
 
-use crate::util::{absent, blocking, inventory, normalise, unreadable, unusable_path};
+use crate::util::{absent, blocking, inventory, unreadable, unusable_path};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status, redact::redact_url,
@@ -12,6 +13,67 @@ use gonogo_repo::read_repo_text;
 use std::time::Duration;
 
 pub struct OpenapiComplete;
+
+/// What the kind verifies, as the recognition engine reads items: the API's OpenAPI document
+/// describes every operation.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "openapi",
+        "open api",
+        "swagger",
+        "api documentation",
+        "api doc*",
+        "api spec*",
+        "api reference",
+        "api description",
+    ],
+    qualifiers: &[&[
+        "complete",
+        "generated",
+        "up to date",
+        "published",
+        "documented",
+        "every operation",
+        "every endpoint",
+        "all endpoint*",
+        "summary",
+        "summaries",
+        "respons*",
+        "described",
+        "exist*",
+        "valid*",
+        "available",
+    ]],
+    // Contract tests, breaking-change reviews and client SDKs are more than a complete document.
+    excludes: &[
+        "tested",
+        "contract test*",
+        "breaking chang*",
+        "reviewed",
+        "approved",
+        "sdk*",
+        "client*",
+        "key*",
+        "versioning",
+        "deprecat*",
+        "changelog",
+        "rate limit*",
+        "auth*",
+    ],
+    slots: &[Slot::optional("path", Value::Read(api_document))],
+    weight: 80,
+    ..Claim::EMPTY
+}];
+
+/// The document the item names: `api/openapi.yaml`, `docs/swagger.json`.
+fn api_document(text: &Text<'_>) -> Option<String> {
+    let path = Value::Path.read(text)?;
+    let lower = path.to_ascii_lowercase();
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+        .then_some(path)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -45,7 +107,7 @@ fetched. A document that does not parse is `openapi-parse-error` at its line. Fe
         "openapi.complete path=docs/openapi.yaml",
         "openapi.complete url=http://127.0.0.1:8000/openapi.json",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "API documentation generated",
         "API documentation complete",

@@ -1,7 +1,8 @@
 //! `prometheus.rules`: Prometheus rule files parse and every alert is actionable (expr, for,
 //! severity, summary, runbook); an Alertmanager config routes to real receivers.
 
-use crate::util::{absent, blocking, inventory, normalise, rule_groups, unreadable, wants};
+use crate::util::{absent, blocking, inventory, rule_groups, unreadable, wants};
+use gonogo_core::recognise::{Claim, Slot, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -12,6 +13,112 @@ use gonogo_repo::{RepoFile, read_repo_text};
 pub struct PrometheusRules;
 
 const RULES: &[&str] = &["alerts", "runbook", "alertmanager"];
+
+/// What a test, a silence or a page says about alerts is not what the rule files hold.
+const NOT_RULE_FILES: &[&str] = &[
+    "tested",
+    "fire*",
+    "firing",
+    "fired",
+    "noisy",
+    "tuned",
+    "reviewed",
+    "silenc*",
+    "pagerduty",
+    "slack",
+    "loaded",
+    "active",
+    "evaluat*",
+    "received",
+    "working",
+    "acknowledg*",
+    "no critical alert*",
+];
+
+/// What the kind verifies, rule group by rule group, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: &[
+            "alert rule*",
+            "alerting rule*",
+            "prometheus rule*",
+            "prometheusrul*",
+            "alert definition*",
+            "alerts defined",
+            "alerts configured",
+            "rule file*",
+        ],
+        support: &[
+            "configured",
+            "defined",
+            "in the repository",
+            "expr",
+            "severity",
+        ],
+        excludes: NOT_RULE_FILES,
+        params: &[("rules", "alerts")],
+        slots: &[Slot::optional(
+            "severity",
+            Value::Choice(&[("critical", "critical")]),
+        )],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["runbook*", "playbook*", "runbook url*", "runbook_url"],
+        qualifiers: &[&["alert*"]],
+        support: &["linked", "annotation*", "every", "each"],
+        excludes: &["tested", "reviewed", "rehear*", "drill*"],
+        params: &[("rules", "runbook")],
+        weight: 85,
+        prefer_over: &["files.exists"],
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "alert routing",
+            "alertmanager",
+            "alert rout*",
+            "alert receiver*",
+            "routing of alert*",
+            "alerts routed",
+            "alerts are routed",
+            "alertmanager config*",
+        ],
+        // What the configuration says, not whether Prometheus reaches a running Alertmanager.
+        qualifiers: &[&[
+            "configured",
+            "config*",
+            "defined",
+            "rout*",
+            "receiver*",
+            "in the repo",
+            "repository",
+        ]],
+        // "Alertmanager configured in Prometheus" is Prometheus' side: `prom.alertmanager`.
+        excludes: &[
+            "tested",
+            "fire*",
+            "firing",
+            "received",
+            "working",
+            "connected",
+            "send*",
+            "sent",
+            "reach*",
+            "running",
+            "up",
+            "silenc*",
+            "pagerduty",
+            "slack",
+            "loaded",
+            "prometheus",
+        ],
+        params: &[("rules", "alertmanager")],
+        weight: 75,
+        ..Claim::EMPTY
+    },
+];
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -48,7 +155,7 @@ that does not parse is `prometheus-parse-error` at its line.",
         "prometheus.rules severity=critical",
         "prometheus.rules rules=alertmanager required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Alert rules defined for critical errors",
         "Alert rules configured",
@@ -578,8 +685,11 @@ receivers:
 
     #[test]
     fn critical_item_binds_severity() {
-        let r = crate::util::testing::recognise(&PrometheusRules, "Alert rules defined for critical errors")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &PrometheusRules,
+            "Alert rules defined for critical errors",
+        )
+        .unwrap();
         assert_eq!(r.str("severity"), Some("critical"));
         let o = run(
             &PrometheusRules,

@@ -2,6 +2,7 @@
 //! `history=true`, in any commit reachable from its branches).
 
 use crate::util::{check_relative, inventory_blocking, unusable_path};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -15,6 +16,108 @@ use gonogo_secrets::{
 use std::path::PathBuf;
 
 pub struct SecretsScan;
+
+/// What the kind verifies, as the recognition engine reads items: no secret in the
+/// repository's files (or, asked for, in its history).
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &[
+        "secret*",
+        "credential*",
+        "password*",
+        "api key*",
+        "apikey*",
+        "token*",
+        "private key*",
+        "leaked credential*",
+        "leaked secret*",
+        "secret leak*",
+        "credential leak*",
+        "gitleaks",
+        "trufflehog",
+    ],
+    qualifiers: &[&[
+        "hardcoded",
+        "hard coded",
+        "committed",
+        "checked in",
+        "in code",
+        "in the code",
+        "codebase",
+        "source code",
+        "in source",
+        "in the repo",
+        "repo",
+        "repository",
+        "git history",
+        "history",
+        "leaked",
+        "leak*",
+        "secret scan*",
+        "secrets scan*",
+        "scanner",
+        "in git",
+        "plaintext in",
+        "scan*",
+        "clean",
+    ]],
+    support: &["no", "clean", "pass"],
+    // Where secrets are kept, how strong they are, and the env files are `env.strength`'s;
+    // a CI job or a hook that blocks them is configuration, not the repository's state.
+    excludes: &[
+        "rotat*",
+        "vault",
+        "encrypt*",
+        "stored in",
+        "manager",
+        "strong",
+        "secure",
+        "expir*",
+        "env example",
+        "env file*",
+        "job*",
+        "pipelin*",
+        "hook*",
+        "fails the build",
+        "enabled",
+        "configured",
+        "push protection",
+        "log*",
+        "url*",
+        "error messag*",
+        "respons*",
+    ],
+    slots: &[
+        Slot::optional(
+            "history",
+            Value::Choice(&[
+                ("history", "true"),
+                ("any commit", "true"),
+                ("past commit*", "true"),
+                ("every commit", "true"),
+            ]),
+        ),
+        Slot::optional("path", Value::Read(folder)),
+    ],
+    weight: 80,
+    ..Claim::EMPTY
+}];
+
+/// A folder named in a code span: "scan of `services/billing`".
+fn folder(text: &Text<'_>) -> Option<String> {
+    text.display
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.trim().trim_end_matches('/'))
+        .find(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+                && check_relative("path", s).is_ok()
+                && s.contains('/')
+        })
+        .map(str::to_string)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -73,7 +176,7 @@ Evidence shows each secret only as a short prefix and its length.",
         "secrets.scan history=true since=90d",
         "secrets.scan config=.gitleaks.toml baseline=.gonogo/secrets-baseline.json",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "No hardcoded secrets in codebase",
         "No hardcoded credentials in code",
@@ -765,20 +868,12 @@ mod tests {
     #[test]
     fn recognition() {
         let ctx: Vec<String> = Vec::new();
-        let rec = |t: &str| {
-            crate::util::testing::recognise_in(&SecretsScan, t, &ctx)
-        };
+        let rec = |t: &str| crate::util::testing::recognise_in(&SecretsScan, t, &ctx);
         assert_eq!(
-            rec("No secrets in git history")
-                .unwrap()
-                .str("history"),
+            rec("No secrets in git history").unwrap().str("history"),
             Some("true")
         );
-        assert!(
-            rec("No hardcoded secrets in codebase")
-                .unwrap()
-                .is_empty()
-        );
+        assert!(rec("No hardcoded secrets in codebase").unwrap().is_empty());
         assert!(rec("Token expiry configured").is_none());
     }
 }

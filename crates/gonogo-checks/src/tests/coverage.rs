@@ -1,7 +1,7 @@
 //! `tests.coverage`: line coverage from a coverage report meets a threshold.
 
 use super::{MAX_REPORT_BYTES, ReportPaths};
-use crate::util::normalise;
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck, Status,
@@ -9,8 +9,6 @@ use gonogo_core::{
 use gonogo_parsers::line_of;
 use gonogo_repo::read_text;
 use quick_xml::events::Event;
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub struct TestsCoverage;
 
@@ -22,6 +20,56 @@ const DEFAULT_PATHS: &[&str] = &[
     "**/coverage.json",
     "**/coverage-summary.json",
 ];
+
+/// What the kind verifies, as the recognition engine reads items: line coverage at or above
+/// the percentage the item states.
+const CLAIMS: &[Claim] = &[Claim {
+    subject: &["coverage"],
+    qualifiers: &[&[
+        "test*",
+        "code",
+        "line*",
+        "unit",
+        "statement*",
+        "backend",
+        "frontend",
+        "at least",
+        "above",
+        "minimum",
+        "target",
+    ]],
+    // Trends, diffs and other kinds of coverage (mutation, monitoring) are not a line rate.
+    excludes: &[
+        "uploaded",
+        "trend",
+        "increa*",
+        "decrea*",
+        "diff",
+        "delta",
+        "mutation",
+        "branch coverage",
+        "monitoring",
+        "alert*",
+        "tracing",
+        "trace",
+        "on call",
+        "insurance",
+        "dashboard*",
+        "slo*",
+        "runbook*",
+    ],
+    slots: &[Slot::required("min", Value::Read(percentage))],
+    weight: 85,
+    prefer_over: &["tests.junit"],
+    ..Claim::EMPTY
+}];
+
+/// A percentage between 0 and 100.
+fn percentage(text: &Text<'_>) -> Option<String> {
+    let p = Value::Percent.read(text)?;
+    let n: f64 = p.parse().ok()?;
+    (0.0..=100.0).contains(&n).then_some(p)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -53,7 +101,7 @@ static DOC: CheckDoc = CheckDoc {
         "tests.coverage path=reports/coverage.xml min=70",
         "tests.coverage path=frontend/coverage/coverage-summary.json min=60%",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Backend unit tests passing (>80% coverage target)",
         "Code coverage > 70%",
@@ -78,9 +126,6 @@ static DOC: CheckDoc = CheckDoc {
         ),
     ],
 };
-
-static PERCENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{1,3}(?:\.\d+)?)\s*%").expect("regex"));
 
 impl CheckKind for TestsCoverage {
     fn id(&self) -> &'static str {

@@ -1,7 +1,8 @@
 //! `vulns.report`: vulnerability scanner reports (Trivy, Grype, npm audit, pip-audit,
 //! cargo-audit, Snyk JSON) hold no finding at or above a severity.
 
-use crate::util::{absent, blocking, inventory, normalise, unreadable};
+use crate::util::{absent, blocking, inventory, unreadable};
+use gonogo_core::recognise::{self, Claim, Slot};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -12,6 +13,115 @@ use gonogo_repo::{RepoFile, read_repo_text};
 use serde_json::Value;
 
 pub struct VulnsReport;
+
+/// Vulnerability scanners whose reports the kind reads, and what their users call them.
+const SCANNERS: &[&str] = &[
+    "trivy",
+    "grype",
+    "snyk",
+    "pip audit",
+    "npm audit",
+    "yarn audit",
+    "cargo audit",
+    "osv scanner",
+    "dependency check",
+    "govulncheck",
+    "vulnerability scan*",
+    "vulnerability report*",
+    "audit report*",
+    "security report*",
+];
+/// Policies (fix within N days), people's tests and CI wiring are not a report's findings.
+const NOT_REPORT: &[&str] = &[
+    "penetration",
+    "pen test*",
+    "pentest*",
+    "owasp",
+    "sla",
+    "within",
+    "day*",
+    "hour*",
+    "policy",
+    "process",
+    "disclo*",
+    "bounty",
+    "threat model*",
+    "dast",
+    "enabled",
+    "configured",
+    "in ci",
+    "scheduled",
+    "monitor*",
+    "licens*",
+];
+
+/// What the kind verifies, as the recognition engine reads items.
+const CLAIMS: &[Claim] = &[
+    Claim {
+        // "No high or critical vulnerabilities": the lowest severity named is the threshold.
+        subject: &[
+            "vulnerabilit*",
+            "cve*",
+            "finding",
+            "advisor*",
+            "trivy",
+            "grype",
+            "snyk",
+            "pip audit",
+            "npm audit",
+            "cargo audit",
+            "osv scanner",
+        ],
+        support: &["no", "report*", "clean", "open"],
+        excludes: NOT_REPORT,
+        slots: &[
+            Slot::required(
+                "severity",
+                recognise::Value::Choice(&[
+                    ("low", "low"),
+                    ("medium", "medium"),
+                    ("moderate", "medium"),
+                    ("high", "high"),
+                    ("critical", "critical"),
+                ]),
+            ),
+            Slot::optional("path", recognise::Value::Read(report_path)),
+        ],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    Claim {
+        // "Vulnerability scan completed": a report must exist and parse; no severity asked.
+        subject: SCANNERS,
+        qualifiers: &[&[
+            "completed",
+            "done",
+            "run",
+            "present",
+            "parseable",
+            "exist*",
+            "generated",
+            "available",
+            "attached",
+            "produced",
+        ]],
+        excludes: NOT_REPORT,
+        params: &[("severity", "none"), ("required", "true")],
+        slots: &[Slot::optional("path", recognise::Value::Read(report_path))],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+];
+
+/// The report the item names: `reports/trivy.json`.
+fn report_path(text: &recognise::Text<'_>) -> Option<String> {
+    let path = recognise::Value::Path.read(text)?;
+    let lower = path.to_ascii_lowercase();
+    [".json", ".sarif", ".xml"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+        .then_some(path)
+}
 
 static DOC: CheckDoc = CheckDoc {
     live: None,
@@ -51,7 +161,7 @@ Skips when no report is found (fails with `required=true` or when `path=` names 
         "vulns.report severity=critical",
         "vulns.report path=reports/trivy.json severity=none required=true",
     ],
-    claims: &[],
+    claims: CLAIMS,
     phrases: &[
         "Vulnerability scan completed (Trivy/Snyk)",
         "No critical vulnerabilities",
@@ -501,18 +611,22 @@ mod tests {
         );
         let o = run(&VulnsReport, &[("README.md", "x")], &[]);
         assert_eq!(o.status, Status::Skipped);
-        let r = crate::util::testing::recognise(&VulnsReport, "Vulnerability scan completed (Trivy/Snyk)")
-            .unwrap();
+        let r = crate::util::testing::recognise(
+            &VulnsReport,
+            "Vulnerability scan completed (Trivy/Snyk)",
+        )
+        .unwrap();
         let kv: Vec<(&str, &str)> = r.iter().collect();
         let o = run(&VulnsReport, &[("README.md", "x")], &kv);
         assert_eq!(codes(&o), at(&[("vulns-no-report", "")]));
         let o = run(&VulnsReport, &[("trivy.json", TRIVY)], &kv);
         assert_eq!(o.status, Status::Pass);
-        let r = crate::util::testing::recognise(&VulnsReport, "No critical vulnerabilities")
-            .unwrap();
+        let r =
+            crate::util::testing::recognise(&VulnsReport, "No critical vulnerabilities").unwrap();
         assert_eq!(r.str("severity"), Some("critical"));
-        let r = crate::util::testing::recognise(&VulnsReport, "No high or critical vulnerabilities")
-            .unwrap();
+        let r =
+            crate::util::testing::recognise(&VulnsReport, "No high or critical vulnerabilities")
+                .unwrap();
         assert_eq!(r.str("severity"), Some("high"));
     }
 }

@@ -71,14 +71,30 @@ fn strip_leading_id(s: &str) -> &str {
     let mut s = s;
     for _ in 0..3 {
         match id.find(s) {
-            // Only a prefix followed by words: "1.5s" or "P0" alone are not ids.
-            Some(m) if m.end() > 0 && m.end() < s.len() && s[m.end()..].starts_with(char::is_alphabetic) => {
+            // Only a prefix followed by words: "1.5s" or "P0" alone are not ids; nor is a
+            // variable name (`JWT_SECRET is …`), whose parts only underscores join.
+            Some(m)
+                if m.end() > 0
+                    && m.end() < s.len()
+                    && s[m.end()..].starts_with(char::is_alphabetic)
+                    && !is_variable_name(m.as_str()) =>
+            {
                 s = &s[m.end()..];
             }
             _ => break,
         }
     }
     s
+}
+
+/// `JWT_SECRET`, `CORS_ORIGINS`: an identifier of words joined by underscores, not an id.
+fn is_variable_name(prefix: &str) -> bool {
+    let token = prefix
+        .trim()
+        .split(|c: char| c.is_whitespace() || "—–:|)".contains(c))
+        .next()
+        .unwrap_or_default();
+    token.contains('_') && !token.contains(['-', '.'])
 }
 
 const NEGATIONS: &[&str] = &["no", "not", "never", "without", "none", "zero", "nobody", "noth"];
@@ -334,6 +350,8 @@ mod tests {
             ("[P0] Alerts routed", "Alerts routed"),
             ("(a) Alerts routed", "Alerts routed"),
             ("1.5s p95 latency", "1.5s p95 latency"),
+            ("JWT_SECRET is at least 32 characters", "JWT_SECRET is at least 32 characters"),
+            ("CORS_ORIGINS is not * in any env file", "CORS_ORIGINS is not * in any env file"),
         ] {
             assert_eq!(text(input, &[]).plain, want, "{input}");
         }
