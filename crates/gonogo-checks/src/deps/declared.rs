@@ -105,6 +105,7 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["sentry"],
         qualifiers: &[IN_USE],
+        support: &["error tracking", "error monitoring", "crash report*", "sdk"],
         excludes: NARROWER,
         params: &[("name", SENTRY)],
         weight: 80,
@@ -113,6 +114,7 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["opentelemetry", "otel", "open telemetry"],
         qualifiers: &[IN_USE],
+        support: &["instrumentation", "tracing", "sdk"],
         excludes: NARROWER,
         params: &[("name", OTEL)],
         weight: 75,

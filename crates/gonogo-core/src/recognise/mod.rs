@@ -149,6 +149,35 @@ const ADVISORY_WORDS: &[&str] = &[
 ];
 const ADVISORY_PENALTY: i32 = 25;
 
+/// Words that may follow a subject without changing what the item is about: states, verbs of
+/// setting up, function words. Any other word right after the subject ("rate limit
+/// **headers**", "certificate **auto**-renewal") makes the item about that word, and a subject
+/// right after "of" ("graceful handling **of** rate limits") is not the item's head either.
+const FOLLOWERS: &[&str] = &[
+    "is", "are", "be", "been", "was", "were", "has", "have", "had", "and", "or", "nor", "for",
+    "to", "in", "on", "at", "with", "within", "across", "from", "by", "per", "via", "using",
+    "use", "so", "when", "where", "if", "that", "which", "must", "should", "shall", "can",
+    "will", "not", "no", "all", "every", "each", "only", "always", "never", "properly",
+    "correctly", "fully", "also", "a", "an", "the", "of", "configured", "configuration",
+    "set", "setup", "enabled", "on", "defined", "implemented", "in", "place", "installed",
+    "deployed", "active", "exists", "exist", "present", "working", "works", "work", "passing",
+    "passes", "pass", "passed", "complete", "completed", "done", "ready", "running", "runs",
+    "enforced", "applied", "required", "added", "created", "written", "provided", "documented",
+    "updated", "maintained", "verified", "checked", "validated", "respected", "restricted",
+    "limited", "blocked", "prevented", "disabled", "removed", "rotated", "green", "clean",
+    "ok", "healthy", "available", "responding", "returns", "return", "succeeds", "successful",
+    "successfully", "up", "there", "we", "our", "it", "they", "as", "than", "per", "everywhere",
+    "production", "prod", "staging", "by", "default", "without", "any", "none", "etc",
+    "integrated", "automated", "automatic", "scheduled", "tracked", "monitored", "tested",
+    "achieved", "prepared", "firing", "true", "false", "yes", "follow", "follows", "met",
+    "reached", "kept", "stays", "remain", "remains", "below", "above", "under", "over",
+    "less", "more", "at", "least", "most", "usage", "utilisation", "utilization", "rate",
+    // A file name's extension: "`openapi.yaml` has …".
+    "yaml", "yml", "json", "toml", "md", "txt", "sql", "sh", "py", "js", "ts", "lock", "cfg",
+    "ini", "conf", "env", "example", "script", "scripts", "file", "files",
+];
+const MODIFIER_PENALTY: i32 = 25;
+
 /// A bound the item states ("CPU requests ≤ 1", "at least 3 replicas") that a reading reads
 /// into no parameter: the item asks for more than that reading checks.
 const UNREAD_BOUND_PENALTY: i32 = 30;
@@ -204,6 +233,7 @@ pub struct Engine {
     kinds: Vec<(&'static dyn CheckKind, Vec<CompiledClaim>)>,
     process: Vec<Term>,
     advisory: Vec<Term>,
+    followers: Vec<String>,
 }
 
 fn compile(terms: &'static [&'static str]) -> Vec<Term> {
@@ -238,6 +268,7 @@ impl Engine {
             kinds,
             process: compile(PROCESS_WORDS),
             advisory: compile(ADVISORY_WORDS),
+            followers: FOLLOWERS.iter().map(|w| text::stem(w)).collect(),
         }
     }
 
@@ -318,6 +349,12 @@ impl Engine {
         if place == Place::Rest {
             score -= 25;
         }
+        if place == Place::Lead
+            && let Some(word) = self.modifier(c, subject, text)
+        {
+            score -= MODIFIER_PENALTY;
+            matched.push(format!("-{word} (next to the subject: the item may be about it)"));
+        }
         for group in &c.qualifiers {
             let (term, place) = group
                 .iter()
@@ -391,6 +428,30 @@ impl Engine {
             matched.push("a condition that must be false".into());
         }
         Some((score, params, matched))
+    }
+}
+
+impl Engine {
+    /// A word next to the subject that makes the item about something else: a noun right
+    /// after it that neither the claim nor [`FOLLOWERS`] knows, or "of" right before it.
+    fn modifier<'t>(&self, c: &CompiledClaim, subject: &Term, text: &'t Text<'_>) -> Option<&'t str> {
+        let (before, after) = text.neighbours(subject)?;
+        if before == Some("of") {
+            return Some("of");
+        }
+        let after = after?;
+        let known = |w: &str| {
+            self.followers.iter().any(|f| f == w)
+                // A value ("200ms", "v1.2"), not a word.
+                || w.chars().any(|ch| ch.is_ascii_digit())
+                || c.subject
+                    .iter()
+                    .chain(c.qualifiers.iter().flatten())
+                    .chain(&c.support)
+                    .flat_map(Term::stems)
+                    .any(|t| t == w || (t.len() >= 4 && w.starts_with(t)))
+        };
+        (!known(after)).then_some(after)
     }
 }
 

@@ -252,6 +252,21 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The stemmed words just before and just after `term`'s first occurrence on the first
+    /// line: "rate limit **headers**", "handling **of** rate limits".
+    pub fn neighbours(&self, term: &Term) -> Option<(Option<&str>, Option<&str>)> {
+        let at = term.position_in(&self.lead)?;
+        let end = at + term.words.len();
+        let before = at.checked_sub(1).map(|i| self.lead.stems[i].as_str());
+        let after = self.lead.stems.get(end).map(String::as_str);
+        Some((before, after))
+    }
+
+    /// Every stemmed word of the item (first line, then continuation lines).
+    pub fn item_words(&self) -> impl Iterator<Item = &str> {
+        self.lead.stems.iter().chain(&self.rest.stems).map(String::as_str)
+    }
+
     /// Where `term` occurs in the item itself (headings not counted).
     pub fn find_in_item(&self, term: &Term) -> Option<Place> {
         self.find(term).filter(|p| *p != Place::Context)
@@ -264,6 +279,13 @@ impl<'a> Text<'a> {
 pub struct Term {
     pub written: &'static str,
     words: Vec<(String, bool)>,
+}
+
+impl Term {
+    /// The term's words as matched (stems, or prefixes).
+    pub fn stems(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(|(w, _)| w.as_str())
+    }
 }
 
 impl Term {
@@ -299,11 +321,16 @@ impl Term {
     }
 
     fn occurs_in(&self, hay: &Words) -> bool {
+        self.position_in(hay).is_some()
+    }
+
+    /// Where the term's first occurrence in `hay` starts.
+    fn position_in(&self, hay: &Words) -> Option<usize> {
         let n = self.words.len();
         if n == 0 || hay.len() < n {
-            return false;
+            return None;
         }
-        (0..=hay.len() - n).any(|at| {
+        (0..=hay.len() - n).find(|&at| {
             self.words.iter().enumerate().all(|(i, (w, prefix))| {
                 if *prefix {
                     // A prefix is matched against the word as written and as stemmed, so
