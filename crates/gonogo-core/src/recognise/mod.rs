@@ -174,7 +174,8 @@ const FOLLOWERS: &[&str] = &[
     "less", "more", "at", "least", "most", "usage", "utilisation", "utilization", "rate",
     // A file name's extension: "`openapi.yaml` has …".
     "yaml", "yml", "json", "toml", "md", "txt", "sql", "sh", "py", "js", "ts", "lock", "cfg",
-    "ini", "conf", "env", "example", "script", "scripts", "file", "files",
+    "ini", "conf", "env", "example", "script", "scripts", "file", "files", "valid", "secure",
+    "secured", "current", "date", "fresh", "renewed", "stable", "reviewed",
 ];
 const MODIFIER_PENALTY: i32 = 25;
 
