@@ -450,7 +450,7 @@ impl Engine {
                     .chain(c.qualifiers.iter().flatten())
                     .chain(&c.support)
                     .flat_map(Term::stems)
-                    .any(|t| t == w || (t.len() >= 4 && w.starts_with(t)))
+                    .any(|t| t == w || (t.len().min(w.len()) >= 4 && (w.starts_with(t) || t.starts_with(w))))
         };
         (!known(after)).then_some(after)
     }
