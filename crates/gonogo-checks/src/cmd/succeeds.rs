@@ -172,7 +172,63 @@ const CLAIMS: &[Claim] = &[Claim {
     ],
     weight: 80,
     ..Claim::EMPTY
+},
+// An item that names a tool but not its command ("All MyPy checks passing") would need the
+// command guessed, with the folder it runs in: never bound on its own (the weights stay
+// below the threshold), only offered by `gonogo suggest` for a person to accept.
+Claim {
+    subject: &["mypy"],
+    support: PASSES,
+    params: &[("cmd", "mypy ."), ("near", PYTHON_NEAR)],
+    weight: 45,
+    ..Claim::EMPTY
+},
+Claim {
+    subject: &["eslint"],
+    support: PASSES,
+    params: &[("cmd", "node_modules/.bin/eslint ."), ("near", NODE_NEAR)],
+    weight: 45,
+    ..Claim::EMPTY
+},
+Claim {
+    subject: &["black flake8", "flake8 black", "black and flake8"],
+    support: PASSES,
+    params: &[("cmd", "black --check . && flake8 ."), ("shell", "true"), ("near", PYTHON_NEAR)],
+    weight: 45,
+    ..Claim::EMPTY
+},
+Claim {
+    subject: &["typescript compil*", "typescript type check*", "tsc"],
+    support: PASSES,
+    params: &[("cmd", "node_modules/.bin/tsc --noEmit"), ("near", "frontend/tsconfig.json,tsconfig.json")],
+    weight: 45,
+    ..Claim::EMPTY
+},
+Claim {
+    subject: &["next js production build", "nextjs production build", "next js build", "frontend build", "production build"],
+    support: PASSES,
+    params: &[("cmd", "npm run build"), ("near", NODE_NEAR)],
+    weight: 45,
+    ..Claim::EMPTY
+},
+Claim {
+    subject: &["frontend test*", "frontend component test*", "frontend unit test*"],
+    support: PASSES,
+    params: &[("cmd", "npm test"), ("near", NODE_NEAR)],
+    weight: 45,
+    ..Claim::EMPTY
+},
+Claim {
+    subject: &["docker image* build", "docker image* built"],
+    support: PASSES,
+    params: &[("cmd", "docker build ."), ("near", "Dockerfile")],
+    weight: 45,
+    ..Claim::EMPTY
 }];
+
+const PASSES: &[&str] = &["passing", "passes", "pass", "clean", "no error*", "successful*", "succeeds"];
+const PYTHON_NEAR: &str = "backend/pyproject.toml,backend/setup.cfg,backend/requirements.txt,pyproject.toml,setup.cfg,requirements.txt";
+const NODE_NEAR: &str = "frontend/package.json,package.json";
 
 /// The command of the item: its first code span that reads as a command line (a program
 /// or a script, then arguments), not a file name, a setting, a version or a value.

@@ -237,6 +237,8 @@ const CLAIMS: &[Claim] = &[
         ],
         params: &[("checks", "cors")],
         weight: 70,
+        // An item about the env files' CORS value is this kind's, not the live probe's.
+        prefer_over: &["http.cors"],
         ..Claim::EMPTY
     },
     Claim {

@@ -33,6 +33,10 @@ const CLAIMS: &[Claim] = &[Claim {
         "tested in browser",
         "preflight cach*",
         "frontend",
+        // An item about the value in the env files asks for that file, not the live answer.
+        "env file*",
+        "dotenv",
+        "environment file*",
     ],
     slots: &[Slot::optional("allowed", Value::Url)],
     weight: 80,

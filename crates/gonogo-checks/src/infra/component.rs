@@ -1158,7 +1158,7 @@ mod tests {
             Some("nginx")
         );
         assert_eq!(
-            name("Promtail ships container logs").as_deref(),
+            name("Promtail deployed to ship container logs").as_deref(),
             Some("promtail")
         );
         for t in DOC.not_phrases {

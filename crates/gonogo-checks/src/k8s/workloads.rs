@@ -943,7 +943,7 @@ spec:
             Some("migration-job")
         );
         assert_eq!(
-            bound("Load balancer configured").as_deref(),
+            bound("Load balancer configured in Kubernetes").as_deref(),
             Some("load-balancer")
         );
         assert_eq!(

@@ -191,6 +191,8 @@ pub struct Candidate {
     pub score: u8,
     /// The words and values that decided, for `gonogo validate` and `gonogo suggest`.
     pub matched: Vec<String>,
+    /// The kinds the reading that scored best answers better ([`Claim::prefer_over`]).
+    pub prefer_over: &'static [&'static str],
 }
 
 impl std::fmt::Debug for Candidate {
@@ -297,14 +299,17 @@ impl Engine {
         claims: &[CompiledClaim],
         text: &Text<'_>,
     ) -> Option<Candidate> {
-        let mut readings: Vec<(i32, Params, Vec<String>)> = claims
+        let mut readings: Vec<(i32, Params, Vec<String>, &'static [&'static str])> = claims
             .iter()
-            .filter_map(|c| self.read(c, text))
+            .filter_map(|c| {
+                self.read(c, text)
+                    .map(|(score, params, matched)| (score, params, matched, c.claim.prefer_over))
+            })
             .collect();
         readings.sort_by_key(|r| std::cmp::Reverse(r.0));
         let mut readings = readings.into_iter();
-        let (score, mut params, mut matched) = readings.next()?;
-        for (other, other_params, other_matched) in readings {
+        let (score, mut params, mut matched, prefer_over) = readings.next()?;
+        for (other, other_params, other_matched, _) in readings {
             if other < i32::from(THRESHOLD) {
                 break;
             }
@@ -333,6 +338,7 @@ impl Engine {
             params,
             score: score.clamp(0, 100) as u8,
             matched,
+            prefer_over,
         })
     }
 
@@ -350,12 +356,6 @@ impl Engine {
         if place == Place::Rest {
             score -= 25;
         }
-        if place == Place::Lead
-            && let Some(word) = self.modifier(c, subject, text)
-        {
-            score -= MODIFIER_PENALTY;
-            matched.push(format!("-{word} (next to the subject: the item may be about it)"));
-        }
         for group in &c.qualifiers {
             let (term, place) = group
                 .iter()
@@ -366,11 +366,13 @@ impl Engine {
             }
             matched.push(format!("{}{}", term.written, place.label()));
         }
-        let support: Vec<&Term> = c
+        let mut support: Vec<&Term> = c
             .support
             .iter()
             .filter(|t| text.find_in_item(t).is_some())
             .collect();
+        // "passing" is "pass" and "passes" too: one word supports once.
+        support.dedup_by(|a, b| a.stems().eq(b.stems()));
         score += 5 * support.len().min(2) as i32;
         matched.extend(support.iter().map(|t| t.written.to_string()));
         let mut params = Params::new();
@@ -390,6 +392,14 @@ impl Engine {
                 None if slot.required => return None,
                 None => {}
             }
+        }
+        if place == Place::Lead
+            && let Some(word) = self.modifier(c, subject, text)
+            // A word of a value the reading took ("passing (`npm test`)") is accounted for.
+            && !params.iter().any(|(_, v)| v.to_lowercase().contains(word))
+        {
+            score -= MODIFIER_PENALTY;
+            matched.push(format!("-{word} (next to the subject: the item may be about it)"));
         }
         // A word the claim names itself (a load-test reading names "load test") is no penalty.
         let named = |matched: &[String], t: &Term| {
@@ -470,15 +480,10 @@ fn decide(candidates: &[Candidate]) -> (Option<usize>, Option<String>) {
     let close: Vec<usize> = (0..candidates.len())
         .filter(|&i| candidates[i].score >= floor)
         .collect();
+    // The preference of the reading that scored, not of every reading of the kind.
     let preferred_over = |i: usize| {
         close.iter().any(|&j| {
-            j != i
-                && candidates[j]
-                    .kind
-                    .doc()
-                    .claims
-                    .iter()
-                    .any(|c| c.prefer_over.contains(&candidates[i].kind.id()))
+            j != i && candidates[j].prefer_over.contains(&candidates[i].kind.id())
         })
     };
     let standing: Vec<usize> = close.iter().copied().filter(|&i| !preferred_over(i)).collect();
