@@ -136,12 +136,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Case-insensitive: does the item's text or any of its context (section titles, parent
-/// items) match `re`? Used for wordings that only name their subject in a heading
-/// ("**Redis Cache** › Memory limits set appropriately").
-pub fn mentions(item: &gonogo_core::check::ItemRef<'_>, re: &regex::Regex) -> bool {
-    re.is_match(item.text) || item.context.iter().any(|c| re.is_match(c))
-}
 
 #[cfg(test)]
 mod tests {

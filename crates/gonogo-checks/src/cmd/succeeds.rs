@@ -236,6 +236,27 @@ fn command(text: &Text<'_>) -> Option<String> {
     code_spans(text.display)
         .into_iter()
         .find(|span| looks_like_command(span))
+        .map(|span| without_side_effects(&span))
+}
+
+/// A check never mutates its target: `npm install` (which writes `node_modules`, may rewrite
+/// the lockfile and runs install scripts) is run as the resolution it stands for, without
+/// writing anything or running a script.
+fn without_side_effects(cmd: &str) -> String {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    match words.as_slice() {
+        ["npm", "install" | "i" | "ci", rest @ ..] => {
+            let mut out = vec!["npm", "install"];
+            out.extend(rest.iter().copied());
+            for flag in ["--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"] {
+                if !rest.contains(&flag) {
+                    out.push(flag);
+                }
+            }
+            out.join(" ")
+        }
+        _ => cmd.to_string(),
+    }
 }
 
 fn code_spans(display: &str) -> Vec<String> {
@@ -793,6 +814,22 @@ async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_npm_install_is_run_without_writing_or_running_scripts() {
+        let p = crate::util::testing::recognise(&CmdSucceeds, "`npm install` runs successfully")
+            .expect("bound");
+        assert_eq!(
+            p.str("cmd"),
+            Some("npm install --dry-run --ignore-scripts --no-audit --no-fund")
+        );
+        let p = crate::util::testing::recognise(&CmdSucceeds, "`npm install --omit=dev` succeeds")
+            .expect("bound");
+        assert_eq!(
+            p.str("cmd"),
+            Some("npm install --omit=dev --dry-run --ignore-scripts --no-audit --no-fund")
+        );
+    }
     use crate::util::testing::{codes, params, recognise, repo};
     use gonogo_core::Status;
 

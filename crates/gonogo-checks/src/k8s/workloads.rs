@@ -3,7 +3,7 @@
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
 use crate::util::{
-    absent, blocking, inventory, normalise, rule_groups, unreadable, unusable_path, wants,
+    absent, blocking, inventory, rule_groups, unreadable, unusable_path, wants,
 };
 use gonogo_core::recognise::Claim;
 use gonogo_core::{
@@ -235,7 +235,7 @@ A manifest that does not parse is `k8s-parse-error` at its line.",
         "Liveness and readiness probes configured",
         "Horizontal pod autoscaling configured",
         "Migration job configured in Kubernetes",
-        "Load balancer configured",
+        "Load balancer configured in Kubernetes",
         "Blue-green deployment configured",
     ],
     not_phrases: &[

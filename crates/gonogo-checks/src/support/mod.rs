@@ -4,7 +4,7 @@
 pub mod components;
 pub mod requirements;
 
-/// A case-insensitive regex (recognition phrases of the live families).
+/// A case-insensitive regex (the value readers of the live families: metric names, jobs, bounds).
 #[cfg(any(feature = "pg", feature = "redis", feature = "prom"))]
 pub fn re(pattern: &str) -> regex::Regex {
     regex::RegexBuilder::new(pattern)

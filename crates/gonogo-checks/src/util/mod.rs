@@ -78,24 +78,6 @@ pub fn glob_set(
         .map_err(|e| gonogo_core::ParamError::new(key, e.to_string()))
 }
 
-/// Item text prepared for matching: lowercase, Markdown emphasis and code marks removed,
-/// whitespace collapsed.
-pub fn normalise(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| match c {
-            '`' | '*' => ' ',
-            c => c,
-        })
-        .collect();
-    cleaned
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace("( ", "(")
-        .replace(" )", ")")
-        .to_lowercase()
-}
 
 /// A finding for a file that could not be read or parsed, at `line` when known.
 pub fn unreadable(code: &'static str, rel: &str, line: Option<usize>, why: &str) -> Finding {

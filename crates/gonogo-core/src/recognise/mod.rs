@@ -175,7 +175,7 @@ const FOLLOWERS: &[&str] = &[
     // A file name's extension: "`openapi.yaml` has …".
     "yaml", "yml", "json", "toml", "md", "txt", "sql", "sh", "py", "js", "ts", "lock", "cfg",
     "ini", "conf", "env", "example", "script", "scripts", "file", "files", "valid", "secure",
-    "secured", "current", "date", "fresh", "renewed", "stable", "reviewed",
+    "secured", "current", "date", "fresh", "renewed", "stable", "reviewed", "exposed", "exposing",
 ];
 const MODIFIER_PENALTY: i32 = 25;
 
