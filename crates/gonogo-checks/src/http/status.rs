@@ -194,6 +194,7 @@ target is configured (\"no api_url configured\"). Items about a frontend bind to
     ],
     claims: CLAIMS,
     phrases: &[
+        "Our API answers on /health with 200 once deployed",
         "Healthcheck endpoints responding",
         "Backend /health endpoint responding (200 OK)",
         "Health check endpoints responding",
@@ -520,7 +521,7 @@ impl live::Check for Prepared {
 fn status_code_in(text: &Text<'_>) -> Option<String> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"(?i)(?:\breturns?|\banswers?(?: with)?|\bresponds? with|\bresponding|→|->|\()\s*([1-5]\d\d)\b\s*(?:(ms|s|sec|seconds?|milliseconds?)\b)?")
+        Regex::new(r"(?i)(?:\breturns?|\banswers?(?: with)?|\bresponds?(?: with)?|\bresponding(?: with)?|\bwith|\bstatus(?: code)?|\bgives|\bHTTP|→|->|\()\s*([1-5]\d\d)\b\s*(?:(ms|s|sec|seconds?|milliseconds?|%|percent)\b)?")
             .expect("valid regex")
     });
     re.captures_iter(&text.plain)
