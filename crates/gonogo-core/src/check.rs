@@ -5,8 +5,8 @@
 //! validates parameters, and a [`PreparedCheck`] whose async `run` does the IO.
 
 use crate::outcome::Outcome;
-use crate::recognise::Claim;
 use crate::params::{ParamError, Params};
+use crate::recognise::Claim;
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

@@ -15,8 +15,7 @@ pub mod redact;
 pub mod run;
 
 pub use check::{
-    CheckContext, CheckDoc, CheckKind, MissingTarget, ParamDoc, PreparedCheck, Registry,
-    Service,
+    CheckContext, CheckDoc, CheckKind, MissingTarget, ParamDoc, PreparedCheck, Registry, Service,
 };
 pub use outcome::{Evidence, Finding, Location, Outcome, Status};
 pub use params::{ParamError, Params};

@@ -207,13 +207,7 @@ fn validation_text(
                 let why = item
                     .recognition
                     .as_ref()
-                    .map(|r| {
-                        format!(
-                            " (score {}: {})",
-                            r.score,
-                            r.matched.join(", ")
-                        )
-                    })
+                    .map(|r| format!(" (score {}: {})", r.score, r.matched.join(", ")))
                     .unwrap_or_default();
                 format!("{id}{params}  [{src}]{why}")
             }

@@ -159,74 +159,101 @@ const SUCCEEDS: &[&str] = &[
 /// What the kind verifies: an item that writes the command literally in a code span and
 /// says it ends well. A tool or an outcome named in words ("TypeScript compiles") is not
 /// a command: guessing one would run something the item did not ask for.
-const CLAIMS: &[Claim] = &[Claim {
-    subject: SUCCEEDS,
-    support: &["locally", "in ci"],
-    // Failing on purpose, or a run whose output people read, is not "exits 0".
-    excludes: &["fail*", "blocks", "alert*", "reviewed", "manually"],
-    slots: &[
-        Slot::required("cmd", Value::Read(command)),
-        Slot::optional("shell", Value::Read(needs_shell)),
-        Slot::optional("dir", Value::Read(folder)),
-        Slot::optional("unavailable", Value::Read(unavailable)),
-    ],
-    weight: 80,
-    ..Claim::EMPTY
-},
-// An item that names a tool but not its command ("All MyPy checks passing") would need the
-// command guessed, with the folder it runs in: never bound on its own (the weights stay
-// below the threshold), only offered by `gonogo suggest` for a person to accept.
-Claim {
-    subject: &["mypy"],
-    support: PASSES,
-    params: &[("cmd", "mypy ."), ("near", PYTHON_NEAR)],
-    weight: 45,
-    ..Claim::EMPTY
-},
-Claim {
-    subject: &["eslint"],
-    support: PASSES,
-    params: &[("cmd", "node_modules/.bin/eslint ."), ("near", NODE_NEAR)],
-    weight: 45,
-    ..Claim::EMPTY
-},
-Claim {
-    subject: &["black flake8", "flake8 black", "black and flake8"],
-    support: PASSES,
-    params: &[("cmd", "black --check . && flake8 ."), ("shell", "true"), ("near", PYTHON_NEAR)],
-    weight: 45,
-    ..Claim::EMPTY
-},
-Claim {
-    subject: &["typescript compil*", "typescript type check*", "tsc"],
-    support: PASSES,
-    params: &[("cmd", "node_modules/.bin/tsc --noEmit"), ("near", "frontend/tsconfig.json,tsconfig.json")],
-    weight: 45,
-    ..Claim::EMPTY
-},
-Claim {
-    subject: &["next js production build", "nextjs production build", "next js build", "frontend build", "production build"],
-    support: PASSES,
-    params: &[("cmd", "npm run build"), ("near", NODE_NEAR)],
-    weight: 45,
-    ..Claim::EMPTY
-},
-Claim {
-    subject: &["frontend test*", "frontend component test*", "frontend unit test*"],
-    support: PASSES,
-    params: &[("cmd", "npm test"), ("near", NODE_NEAR)],
-    weight: 45,
-    ..Claim::EMPTY
-},
-Claim {
-    subject: &["docker image* build", "docker image* built"],
-    support: PASSES,
-    params: &[("cmd", "docker build ."), ("near", "Dockerfile")],
-    weight: 45,
-    ..Claim::EMPTY
-}];
+const CLAIMS: &[Claim] = &[
+    Claim {
+        subject: SUCCEEDS,
+        support: &["locally", "in ci"],
+        // Failing on purpose, or a run whose output people read, is not "exits 0".
+        excludes: &["fail*", "blocks", "alert*", "reviewed", "manually"],
+        slots: &[
+            Slot::required("cmd", Value::Read(command)),
+            Slot::optional("shell", Value::Read(needs_shell)),
+            Slot::optional("dir", Value::Read(folder)),
+            Slot::optional("unavailable", Value::Read(unavailable)),
+        ],
+        weight: 80,
+        ..Claim::EMPTY
+    },
+    // An item that names a tool but not its command ("All MyPy checks passing") would need the
+    // command guessed, with the folder it runs in: never bound on its own (the weights stay
+    // below the threshold), only offered by `gonogo suggest` for a person to accept.
+    Claim {
+        subject: &["mypy"],
+        support: PASSES,
+        params: &[("cmd", "mypy ."), ("near", PYTHON_NEAR)],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["eslint"],
+        support: PASSES,
+        params: &[("cmd", "node_modules/.bin/eslint ."), ("near", NODE_NEAR)],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["black flake8", "flake8 black", "black and flake8"],
+        support: PASSES,
+        params: &[
+            ("cmd", "black --check . && flake8 ."),
+            ("shell", "true"),
+            ("near", PYTHON_NEAR),
+        ],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["typescript compil*", "typescript type check*", "tsc"],
+        support: PASSES,
+        params: &[
+            ("cmd", "node_modules/.bin/tsc --noEmit"),
+            ("near", "frontend/tsconfig.json,tsconfig.json"),
+        ],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "next js production build",
+            "nextjs production build",
+            "next js build",
+            "frontend build",
+            "production build",
+        ],
+        support: PASSES,
+        params: &[("cmd", "npm run build"), ("near", NODE_NEAR)],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &[
+            "frontend test*",
+            "frontend component test*",
+            "frontend unit test*",
+        ],
+        support: PASSES,
+        params: &[("cmd", "npm test"), ("near", NODE_NEAR)],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+    Claim {
+        subject: &["docker image* build", "docker image* built"],
+        support: PASSES,
+        params: &[("cmd", "docker build ."), ("near", "Dockerfile")],
+        weight: 45,
+        ..Claim::EMPTY
+    },
+];
 
-const PASSES: &[&str] = &["passing", "passes", "pass", "clean", "no error*", "successful*", "succeeds"];
+const PASSES: &[&str] = &[
+    "passing",
+    "passes",
+    "pass",
+    "clean",
+    "no error*",
+    "successful*",
+    "succeeds",
+];
 const PYTHON_NEAR: &str = "backend/pyproject.toml,backend/setup.cfg,backend/requirements.txt,pyproject.toml,setup.cfg,requirements.txt";
 const NODE_NEAR: &str = "frontend/package.json,package.json";
 

@@ -2,9 +2,7 @@
 //! and pinned images; replicated workloads are covered by PodDisruptionBudgets; every namespace
 //! has a NetworkPolicy; user-facing Deployments have an autoscaler or a replica floor.
 
-use crate::util::{
-    absent, blocking, inventory, rule_groups, unreadable, unusable_path, wants,
-};
+use crate::util::{absent, blocking, inventory, rule_groups, unreadable, unusable_path, wants};
 use gonogo_core::recognise::Claim;
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
@@ -31,25 +29,74 @@ const RULES: &[&str] = &[
 
 /// Words that place an item in a cluster (any one is enough, in the item or its headings).
 const CLUSTER: &[&str] = &[
-    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "container",
-    "statefulset", "workload", "namespace",
+    "kubernetes",
+    "k8s",
+    "pod",
+    "cluster",
+    "deployment",
+    "helm",
+    "manifest",
+    "container",
+    "statefulset",
+    "workload",
+    "namespace",
 ];
 
 /// What the kind verifies, rule group by rule group, as the recognition engine reads items.
 const CLAIMS: &[Claim] = &[
     Claim {
-        subject: &["resource limit", "resource request", "cpu limit", "memory limit", "cpu request", "memory request", "limits and requests", "requests and limits", "limits requests", "requests limits"],
+        subject: &[
+            "resource limit",
+            "resource request",
+            "cpu limit",
+            "memory limit",
+            "cpu request",
+            "memory request",
+            "limits and requests",
+            "requests and limits",
+            "limits requests",
+            "requests limits",
+        ],
         qualifiers: &[CLUSTER_OR_RESOURCES],
-        support: &["set", "defined", "configur*", "specified", "every container", "all container"],
+        support: &[
+            "set",
+            "defined",
+            "configur*",
+            "specified",
+            "every container",
+            "all container",
+        ],
         // Asking for a particular relation (request equal to limit, Guaranteed QoS) or a
         // right-sizing exercise is more than "both are set".
-        excludes: &["equal", "same as", "guaranteed", "qos", "right siz*", "tuned", "appropriate*", "load test*", "vertical pod autoscal*", "vpa", "disabl*", "remov*", "unless", "limitrange", "quota*"],
+        excludes: &[
+            "equal",
+            "same as",
+            "guaranteed",
+            "qos",
+            "right siz*",
+            "tuned",
+            "appropriate*",
+            "load test*",
+            "vertical pod autoscal*",
+            "vpa",
+            "disabl*",
+            "remov*",
+            "unless",
+            "limitrange",
+            "quota*",
+        ],
         params: &[("rules", "resources")],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["poddisruptionbudget", "pod disruption budget", "disruption budget", "pdb", "pdbs"],
+        subject: &[
+            "poddisruptionbudget",
+            "pod disruption budget",
+            "disruption budget",
+            "pdb",
+            "pdbs",
+        ],
         support: &["configur*", "defined", "set", "in place"],
         excludes: &["tested", "drain test*"],
         params: &[("rules", "pdb")],
@@ -57,7 +104,15 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["networkpolicy", "networkpolicies", "network polic*", "netpol*", "default deny", "deny all ingress", "pod to pod traffic"],
+        subject: &[
+            "networkpolicy",
+            "networkpolicies",
+            "network polic*",
+            "netpol*",
+            "default deny",
+            "deny all ingress",
+            "pod to pod traffic",
+        ],
         qualifiers: &[CLUSTER_OR_NETWORK],
         support: &["applied", "configur*", "defined", "enforced", "in place"],
         excludes: &["firewall", "security group", "waf"],
@@ -66,22 +121,66 @@ const CLAIMS: &[Claim] = &[
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["liveness probe", "readiness probe", "startup probe", "liveness and readiness", "readiness and liveness", "livenessprobe", "readinessprobe", "health probe", "probes"],
+        subject: &[
+            "liveness probe",
+            "readiness probe",
+            "startup probe",
+            "liveness and readiness",
+            "readiness and liveness",
+            "livenessprobe",
+            "readinessprobe",
+            "health probe",
+            "probes",
+        ],
         qualifiers: &[CLUSTER_OR_PROBES],
         support: &["configur*", "defined", "set"],
         // The rule reads that probes exist, not how they are written.
-        excludes: &["tested", "tuned", "endpoint*", "responding", "shared", "between", "instead", "crash*", "timeout*", "threshold*", "delay*", "dependenc*"],
+        excludes: &[
+            "tested",
+            "tuned",
+            "endpoint*",
+            "responding",
+            "shared",
+            "between",
+            "instead",
+            "crash*",
+            "timeout*",
+            "threshold*",
+            "delay*",
+            "dependenc*",
+        ],
         params: &[("rules", "probes")],
         weight: 80,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["horizontalpodautoscaler", "horizontal pod autoscal*", "pod autoscal*", "hpa", "hpas", "autoscal*", "auto scal*"],
+        subject: &[
+            "horizontalpodautoscaler",
+            "horizontal pod autoscal*",
+            "pod autoscal*",
+            "hpa",
+            "hpas",
+            "autoscal*",
+            "auto scal*",
+        ],
         qualifiers: &[CLUSTER_OR_SCALING],
         support: &["configur*", "defined", "enabled", "replica*"],
         // The rule reads an HPA or two replicas: it says nothing about nodes, load-tested
         // scaling behaviour or scale-to-zero.
-        excludes: &["node*", "cluster autoscal*", "karpenter", "tested", "under load", "load test*", "scale to zero", "keda", "vertical", "vpa", "database", "db"],
+        excludes: &[
+            "node*",
+            "cluster autoscal*",
+            "karpenter",
+            "tested",
+            "under load",
+            "load test*",
+            "scale to zero",
+            "keda",
+            "vertical",
+            "vpa",
+            "database",
+            "db",
+        ],
         params: &[("rules", "scaling")],
         weight: 75,
         ..Claim::EMPTY
@@ -89,38 +188,135 @@ const CLAIMS: &[Claim] = &[
     Claim {
         // The rule reads runAsNonRoot / runAsUser only: not privileged mode, capabilities,
         // escalation or a read-only root filesystem.
-        subject: &["runasnonroot", "runasuser", "run as non root", "runs as non root", "non root", "nonroot", "rootless", "as root"],
+        subject: &[
+            "runasnonroot",
+            "runasuser",
+            "run as non root",
+            "runs as non root",
+            "non root",
+            "nonroot",
+            "rootless",
+            "as root",
+        ],
         // "Containers run as non-root" is as much the Dockerfile's `USER`: only an item (or
         // heading) about the cluster's pods is this kind's.
-        qualifiers: &[&["kubernetes", "k8s", "pod", "pods", "helm", "manifest*", "securitycontext", "security context", "statefulset", "cluster"]],
-        support: &["set", "enforced", "configur*", "all container", "every container"],
-        excludes: &["dockerfile", "image build", "user instruction", "stage", "privileg*", "capabilit*", "read only", "readonly*", "user namespace*", "admission", "opa", "gatekeeper", "kyverno", "psp", "pod security polic*", "pod security admission", "pod security standard*"],
+        qualifiers: &[&[
+            "kubernetes",
+            "k8s",
+            "pod",
+            "pods",
+            "helm",
+            "manifest*",
+            "securitycontext",
+            "security context",
+            "statefulset",
+            "cluster",
+        ]],
+        support: &[
+            "set",
+            "enforced",
+            "configur*",
+            "all container",
+            "every container",
+        ],
+        excludes: &[
+            "dockerfile",
+            "image build",
+            "user instruction",
+            "stage",
+            "privileg*",
+            "capabilit*",
+            "read only",
+            "readonly*",
+            "user namespace*",
+            "admission",
+            "opa",
+            "gatekeeper",
+            "kyverno",
+            "psp",
+            "pod security polic*",
+            "pod security admission",
+            "pod security standard*",
+        ],
         params: &[("rules", "security")],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["latest tag", "latest image tag*", ":latest", "image tag*", "pinned image*", "images pinned", "image digest*", "pinned to a digest", "pinned by digest"],
+        subject: &[
+            "latest tag",
+            "latest image tag*",
+            ":latest",
+            "image tag*",
+            "pinned image*",
+            "images pinned",
+            "image digest*",
+            "pinned to a digest",
+            "pinned by digest",
+        ],
         qualifiers: &[CLUSTER],
         support: &["pinned", "no latest", "immutable", "digest"],
-        excludes: &["base image", "dockerfile", "from line", "signed", "signature", "scan*"],
+        excludes: &[
+            "base image",
+            "dockerfile",
+            "from line",
+            "signed",
+            "signature",
+            "scan*",
+        ],
         params: &[("rules", "pinned")],
         weight: 70,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["migration job", "migrations job", "migration hook", "migrate job", "init container", "pre install hook", "pre upgrade hook"],
-        qualifiers: &[&["migration*", "migrate*", "alembic", "flyway", "schema"], CLUSTER],
+        subject: &[
+            "migration job",
+            "migrations job",
+            "migration hook",
+            "migrate job",
+            "init container",
+            "pre install hook",
+            "pre upgrade hook",
+        ],
+        qualifiers: &[
+            &["migration*", "migrate*", "alembic", "flyway", "schema"],
+            CLUSTER,
+        ],
         excludes: &["tested", "rollback", "applied"],
         params: &[("rules", "migration-job")],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["load balancer", "loadbalancer", "ingress", "gateway api", "ingress controller"],
+        subject: &[
+            "load balancer",
+            "loadbalancer",
+            "ingress",
+            "gateway api",
+            "ingress controller",
+        ],
         qualifiers: &[CLUSTER_OR_LB],
         support: &["configur*", "defined", "exposed", "set up"],
-        excludes: &["health check*", "tested", "failover", "tls", "certificate*", "waf", "rate limit*", "dns", "cdn", "timeout*", "sticky", "session affinity", "hostname*", "domain*", "opa", "unique", "class*", "annotation*"],
+        excludes: &[
+            "health check*",
+            "tested",
+            "failover",
+            "tls",
+            "certificate*",
+            "waf",
+            "rate limit*",
+            "dns",
+            "cdn",
+            "timeout*",
+            "sticky",
+            "session affinity",
+            "hostname*",
+            "domain*",
+            "opa",
+            "unique",
+            "class*",
+            "annotation*",
+        ],
         params: &[("rules", "load-balancer")],
         weight: 65,
         ..Claim::EMPTY
@@ -128,37 +324,105 @@ const CLAIMS: &[Claim] = &[
     Claim {
         subject: &["blue green", "bluegreen", "blue and green"],
         support: &["configur*", "deployment", "rollout", "strategy"],
-        excludes: &["tested", "rehears*", "switch* back", "rollback test*", "drill*"],
+        excludes: &[
+            "tested",
+            "rehears*",
+            "switch* back",
+            "rollback test*",
+            "drill*",
+        ],
         params: &[("rules", "blue-green")],
         weight: 75,
         ..Claim::EMPTY
     },
     Claim {
-        subject: &["kubernetes manifest*", "k8s manifest*", "helm chart*", "kustomiz*"],
+        subject: &[
+            "kubernetes manifest*",
+            "k8s manifest*",
+            "helm chart*",
+            "kustomiz*",
+        ],
         support: &["valid", "lint*", "best practice*", "reviewed", "checked"],
-        excludes: &["applied", "deployed", "rendered in ci", "argo", "flux", "gitops", "version*", "published", "signed"],
+        excludes: &[
+            "applied",
+            "deployed",
+            "rendered in ci",
+            "argo",
+            "flux",
+            "gitops",
+            "version*",
+            "published",
+            "signed",
+        ],
         weight: 70,
         ..Claim::EMPTY
     },
 ];
 const CLUSTER_OR_RESOURCES: &[&str] = &[
-    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "container",
-    "statefulset", "workload", "namespace", "resource",
+    "kubernetes",
+    "k8s",
+    "pod",
+    "cluster",
+    "deployment",
+    "helm",
+    "manifest",
+    "container",
+    "statefulset",
+    "workload",
+    "namespace",
+    "resource",
 ];
 const CLUSTER_OR_NETWORK: &[&str] = &[
-    "kubernetes", "k8s", "pod", "cluster", "namespace", "network", "ingress", "egress",
-    "networkpolicy", "networkpolicies",
+    "kubernetes",
+    "k8s",
+    "pod",
+    "cluster",
+    "namespace",
+    "network",
+    "ingress",
+    "egress",
+    "networkpolicy",
+    "networkpolicies",
 ];
 const CLUSTER_OR_PROBES: &[&str] = &[
-    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "container",
-    "statefulset", "workload", "liveness", "readiness", "startup",
+    "kubernetes",
+    "k8s",
+    "pod",
+    "cluster",
+    "deployment",
+    "helm",
+    "manifest",
+    "container",
+    "statefulset",
+    "workload",
+    "liveness",
+    "readiness",
+    "startup",
 ];
 const CLUSTER_OR_SCALING: &[&str] = &[
-    "kubernetes", "k8s", "pod", "cluster", "deployment", "helm", "manifest", "hpa",
-    "horizontalpodautoscaler", "horizontal", "replica*", "workload", "service",
+    "kubernetes",
+    "k8s",
+    "pod",
+    "cluster",
+    "deployment",
+    "helm",
+    "manifest",
+    "hpa",
+    "horizontalpodautoscaler",
+    "horizontal",
+    "replica*",
+    "workload",
+    "service",
 ];
 const CLUSTER_OR_LB: &[&str] = &[
-    "kubernetes", "k8s", "cluster", "ingress", "service", "helm", "manifest", "traffic",
+    "kubernetes",
+    "k8s",
+    "cluster",
+    "ingress",
+    "service",
+    "helm",
+    "manifest",
+    "traffic",
 ];
 
 /// Rule groups a cluster may rightly do without: checked only when asked for by name.
@@ -922,8 +1186,7 @@ spec:
             ("Pod disruption budgets configured", "k8s-no-pdb"),
             ("Network policies applied", "k8s-no-network-policy"),
         ] {
-            let r = crate::util::testing::recognise(&K8sWorkloads, text)
-                .unwrap();
+            let r = crate::util::testing::recognise(&K8sWorkloads, text).unwrap();
             let kv: Vec<(&str, &str)> = r.iter().collect();
             let o = run(&K8sWorkloads, &[("k8s/app.yaml", BAD)], &kv);
             assert_eq!(codes(&o), at(&[(code, "k8s/app.yaml:1")]), "{text}");

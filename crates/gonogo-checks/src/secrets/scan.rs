@@ -238,7 +238,6 @@ impl CheckKind for SecretsScan {
         &DOC
     }
 
-
     fn prepare(&self, params: &Params) -> Result<Box<dyn PreparedCheck>, ParamError> {
         let params = &params.with_doc(&DOC);
         let history = params.value::<bool>("history")?;

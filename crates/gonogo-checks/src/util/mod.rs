@@ -78,7 +78,6 @@ pub fn glob_set(
         .map_err(|e| gonogo_core::ParamError::new(key, e.to_string()))
 }
 
-
 /// A finding for a file that could not be read or parsed, at `line` when known.
 pub fn unreadable(code: &'static str, rel: &str, line: Option<usize>, why: &str) -> Finding {
     let loc = match line {

@@ -146,7 +146,10 @@ fn documented_phrases_bind_to_their_own_kind_and_no_other() {
         }
         for phrase in kind.doc().not_phrases {
             let assessment = engine.assess(ItemRef::plain(phrase));
-            if assessment.chosen().is_some_and(|c| c.kind.id() == kind.id()) {
+            if assessment
+                .chosen()
+                .is_some_and(|c| c.kind.id() == kind.id())
+            {
                 wrong.push(format!("{}: must not bind {phrase:?}", kind.id()));
             }
         }
@@ -282,9 +285,7 @@ fn recognition_ties_never_depend_on_the_registry_order() {
         gonogo_checks::KINDS
             .iter()
             .flat_map(|k| k.doc().phrases)
-            .map(|text| {
-                recognise(registry, ItemRef::plain(text)).map(|c| (c.kind.id(), c.params))
-            })
+            .map(|text| recognise(registry, ItemRef::plain(text)).map(|c| (c.kind.id(), c.params)))
             .collect()
     };
     let listed = gonogo_checks::registry();

@@ -24,7 +24,7 @@ pub const THRESHOLD: u8 = 60;
 /// it a reading is noise rather than a suggestion.
 pub const CANDIDATE_FLOOR: u8 = 30;
 /// A rival kind this close to the best keeps the item manual ("could be … or …").
-pub const MARGIN: u8 = 10;
+pub const MARGIN: u8 = 15;
 /// Parameters whose values several readings of one kind combine: an item naming probes and
 /// resource limits asks for both rule groups.
 const COMBINABLE: &[&str] = &["rules", "require"];
@@ -154,28 +154,206 @@ const ADVISORY_PENALTY: i32 = 25;
 /// **headers**", "certificate **auto**-renewal") makes the item about that word, and a subject
 /// right after "of" ("graceful handling **of** rate limits") is not the item's head either.
 const FOLLOWERS: &[&str] = &[
-    "is", "are", "be", "been", "was", "were", "has", "have", "had", "and", "or", "nor", "for",
-    "to", "in", "on", "at", "with", "within", "across", "from", "by", "per", "via", "using",
-    "use", "so", "when", "where", "if", "that", "which", "must", "should", "shall", "can",
-    "will", "not", "no", "all", "every", "each", "only", "always", "never", "properly",
-    "correctly", "fully", "also", "a", "an", "the", "of", "configured", "configuration",
-    "set", "setup", "enabled", "on", "defined", "implemented", "in", "place", "installed",
-    "deployed", "active", "exists", "exist", "present", "working", "works", "work", "passing",
-    "passes", "pass", "passed", "complete", "completed", "done", "ready", "running", "runs",
-    "enforced", "applied", "required", "added", "created", "written", "provided", "documented",
-    "updated", "maintained", "verified", "checked", "validated", "respected", "restricted",
-    "limited", "blocked", "prevented", "disabled", "removed", "rotated", "green", "clean",
-    "ok", "healthy", "available", "responding", "returns", "return", "succeeds", "successful",
-    "successfully", "up", "there", "we", "our", "it", "they", "as", "than", "per", "everywhere",
-    "production", "prod", "staging", "by", "default", "without", "any", "none", "etc",
-    "integrated", "automated", "automatic", "scheduled", "tracked", "monitored", "tested",
-    "achieved", "prepared", "firing", "true", "false", "yes", "follow", "follows", "met",
-    "reached", "kept", "stays", "remain", "remains", "below", "above", "under", "over",
-    "less", "more", "at", "least", "most", "usage", "utilisation", "utilization", "rate",
+    "is",
+    "are",
+    "be",
+    "been",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "and",
+    "or",
+    "nor",
+    "for",
+    "to",
+    "in",
+    "on",
+    "at",
+    "with",
+    "within",
+    "across",
+    "from",
+    "by",
+    "per",
+    "via",
+    "using",
+    "use",
+    "so",
+    "when",
+    "where",
+    "if",
+    "that",
+    "which",
+    "must",
+    "should",
+    "shall",
+    "can",
+    "will",
+    "not",
+    "no",
+    "all",
+    "every",
+    "each",
+    "only",
+    "always",
+    "never",
+    "properly",
+    "correctly",
+    "fully",
+    "also",
+    "a",
+    "an",
+    "the",
+    "of",
+    "configured",
+    "configuration",
+    "set",
+    "setup",
+    "enabled",
+    "on",
+    "defined",
+    "implemented",
+    "in",
+    "place",
+    "installed",
+    "deployed",
+    "active",
+    "exists",
+    "exist",
+    "present",
+    "working",
+    "works",
+    "work",
+    "passing",
+    "passes",
+    "pass",
+    "passed",
+    "complete",
+    "completed",
+    "done",
+    "ready",
+    "running",
+    "runs",
+    "enforced",
+    "applied",
+    "required",
+    "added",
+    "created",
+    "written",
+    "provided",
+    "documented",
+    "updated",
+    "maintained",
+    "verified",
+    "checked",
+    "validated",
+    "respected",
+    "restricted",
+    "limited",
+    "blocked",
+    "prevented",
+    "disabled",
+    "removed",
+    "rotated",
+    "green",
+    "clean",
+    "ok",
+    "healthy",
+    "available",
+    "responding",
+    "returns",
+    "return",
+    "succeeds",
+    "successful",
+    "successfully",
+    "up",
+    "there",
+    "we",
+    "our",
+    "it",
+    "they",
+    "as",
+    "than",
+    "per",
+    "everywhere",
+    "production",
+    "prod",
+    "staging",
+    "by",
+    "default",
+    "without",
+    "any",
+    "none",
+    "etc",
+    "integrated",
+    "automated",
+    "automatic",
+    "scheduled",
+    "tracked",
+    "monitored",
+    "tested",
+    "achieved",
+    "prepared",
+    "firing",
+    "true",
+    "false",
+    "yes",
+    "follow",
+    "follows",
+    "met",
+    "reached",
+    "kept",
+    "stays",
+    "remain",
+    "remains",
+    "below",
+    "above",
+    "under",
+    "over",
+    "less",
+    "more",
+    "at",
+    "least",
+    "most",
+    "usage",
+    "utilisation",
+    "utilization",
+    "rate",
     // A file name's extension: "`openapi.yaml` has …".
-    "yaml", "yml", "json", "toml", "md", "txt", "sql", "sh", "py", "js", "ts", "lock", "cfg",
-    "ini", "conf", "env", "example", "script", "scripts", "file", "files", "valid", "secure",
-    "secured", "current", "date", "fresh", "renewed", "stable", "reviewed", "exposed", "exposing",
+    "yaml",
+    "yml",
+    "json",
+    "toml",
+    "md",
+    "txt",
+    "sql",
+    "sh",
+    "py",
+    "js",
+    "ts",
+    "lock",
+    "cfg",
+    "ini",
+    "conf",
+    "env",
+    "example",
+    "script",
+    "scripts",
+    "file",
+    "files",
+    "valid",
+    "secure",
+    "secured",
+    "current",
+    "date",
+    "fresh",
+    "renewed",
+    "stable",
+    "reviewed",
+    "exposed",
+    "exposing",
 ];
 const MODIFIER_PENALTY: i32 = 25;
 
@@ -399,7 +577,9 @@ impl Engine {
             && !params.iter().any(|(_, v)| v.to_lowercase().contains(word))
         {
             score -= MODIFIER_PENALTY;
-            matched.push(format!("-{word} (next to the subject: the item may be about it)"));
+            matched.push(format!(
+                "-{word} (next to the subject: the item may be about it)"
+            ));
         }
         // A word the claim names itself (a load-test reading names "load test") is no penalty.
         let named = |matched: &[String], t: &Term| {
@@ -445,7 +625,12 @@ impl Engine {
 impl Engine {
     /// A word next to the subject that makes the item about something else: a noun right
     /// after it that neither the claim nor [`FOLLOWERS`] knows, or "of" right before it.
-    fn modifier<'t>(&self, c: &CompiledClaim, subject: &Term, text: &'t Text<'_>) -> Option<&'t str> {
+    fn modifier<'t>(
+        &self,
+        c: &CompiledClaim,
+        subject: &Term,
+        text: &'t Text<'_>,
+    ) -> Option<&'t str> {
         let (before, after) = text.neighbours(subject)?;
         if before == Some("of") {
             return Some("of");
@@ -482,11 +667,15 @@ fn decide(candidates: &[Candidate]) -> (Option<usize>, Option<String>) {
         .collect();
     // The preference of the reading that scored, not of every reading of the kind.
     let preferred_over = |i: usize| {
-        close.iter().any(|&j| {
-            j != i && candidates[j].prefer_over.contains(&candidates[i].kind.id())
-        })
+        close
+            .iter()
+            .any(|&j| j != i && candidates[j].prefer_over.contains(&candidates[i].kind.id()))
     };
-    let standing: Vec<usize> = close.iter().copied().filter(|&i| !preferred_over(i)).collect();
+    let standing: Vec<usize> = close
+        .iter()
+        .copied()
+        .filter(|&i| !preferred_over(i))
+        .collect();
     match standing.as_slice() {
         [one] => (Some(*one), None),
         _ => {
@@ -541,7 +730,12 @@ mod tests {
 
     static HEADERS: CheckDoc = doc(&[
         Claim {
-            subject: &["hsts", "strict transport security", "content security policy", "csp"],
+            subject: &[
+                "hsts",
+                "strict transport security",
+                "content security policy",
+                "csp",
+            ],
             support: &["enabled", "set"],
             params: &[("rules", "headers")],
             weight: 80,
@@ -594,7 +788,11 @@ mod tests {
         }
     }
 
-    fn chosen(e: &Engine, text: &str, context: &[String]) -> Option<(String, Vec<(String, String)>)> {
+    fn chosen(
+        e: &Engine,
+        text: &str,
+        context: &[String],
+    ) -> Option<(String, Vec<(String, String)>)> {
         e.assess(item(text, context)).chosen().map(|c| {
             (
                 c.kind.id().to_string(),
@@ -622,7 +820,10 @@ mod tests {
         let a = e.assess(item("HSTS enabled", &[]));
         assert!(a.chosen().is_none());
         let why = a.close_call.expect("a close call");
-        assert!(why.contains("`http.headers` (85)") && why.contains("`tls.cert` (75)"), "{why}");
+        assert!(
+            why.contains("`http.headers` (85)") && why.contains("`tls.cert` (75)"),
+            "{why}"
+        );
         // Declaring that one kind answers such items better settles it.
         let e = engine(&[&H, &TP]);
         assert_eq!(chosen(&e, "HSTS enabled", &[]).unwrap().0, "tls.cert");
@@ -663,7 +864,11 @@ mod tests {
                 ("required".into(), "true".into())
             ]
         );
-        assert!(e.assess(item("API response times acceptable", &[])).candidates.is_empty());
+        assert!(
+            e.assess(item("API response times acceptable", &[]))
+                .candidates
+                .is_empty()
+        );
     }
 
     #[test]
@@ -674,7 +879,11 @@ mod tests {
         let c = a.chosen().expect("bound under its heading");
         assert_eq!(c.score, 63);
         assert!(c.matched.contains(&"backend (heading)".to_string()));
-        assert!(e.assess(item("Latency below 300 ms", &[])).candidates.is_empty());
+        assert!(
+            e.assess(item("Latency below 300 ms", &[]))
+                .candidates
+                .is_empty()
+        );
     }
 
     #[test]
@@ -687,14 +896,20 @@ mod tests {
     #[test]
     fn negations_and_no_go_conditions_keep_their_subject() {
         let e = engine(&[&H, &L]);
-        let a = e.assess(item("No page is served without a Content-Security-Policy", &[]));
+        let a = e.assess(item(
+            "No page is served without a Content-Security-Policy",
+            &[],
+        ));
         let c = a.chosen().expect("bound");
         assert!(c.matched.contains(&"stated as a negation".to_string()));
         let ctx = ["No-Go if any of these is true".to_string()];
         let a = e.assess(item("API latency above 800ms", &ctx));
         let c = a.chosen().expect("bound");
         assert_eq!(c.params.str("max"), Some("800ms"));
-        assert!(c.matched.contains(&"a condition that must be false".to_string()));
+        assert!(
+            c.matched
+                .contains(&"a condition that must be false".to_string())
+        );
     }
 
     #[test]
@@ -717,14 +932,20 @@ mod tests {
     fn an_item_naming_two_rule_groups_of_one_kind_asks_for_both() {
         let e = engine(&[&H]);
         let (_, params) = chosen(&e, "CSP and X-Frame-Options set", &[]).unwrap();
-        assert_eq!(params, [("rules".to_string(), "headers,frames".to_string())]);
+        assert_eq!(
+            params,
+            [("rules".to_string(), "headers,frames".to_string())]
+        );
     }
 
     #[test]
     fn the_registry_order_never_decides() {
         let a = engine(&[&H, &TP]).assess(item("HSTS enabled", &[]));
         let b = engine(&[&TP, &H]).assess(item("HSTS enabled", &[]));
-        assert_eq!(a.chosen().map(|c| c.kind.id()), b.chosen().map(|c| c.kind.id()));
+        assert_eq!(
+            a.chosen().map(|c| c.kind.id()),
+            b.chosen().map(|c| c.kind.id())
+        );
         let a = engine(&[&H, &T]).assess(item("HSTS enabled", &[]));
         let b = engine(&[&T, &H]).assess(item("HSTS enabled", &[]));
         assert_eq!(a.close_call, b.close_call);

@@ -97,7 +97,9 @@ fn is_variable_name(prefix: &str) -> bool {
     token.contains('_') && !token.contains(['-', '.'])
 }
 
-const NEGATIONS: &[&str] = &["no", "not", "never", "without", "none", "zero", "nobody", "noth"];
+const NEGATIONS: &[&str] = &[
+    "no", "not", "never", "without", "none", "zero", "nobody", "noth",
+];
 
 /// A crude suffix stripper, applied alike to item words and to vocabulary terms, so only
 /// consistency matters: plurals and the common verb endings fold onto one form.
@@ -151,7 +153,10 @@ pub fn words(s: &str) -> Vec<String> {
 
 /// Words of `s` lower-cased but not stemmed: what a prefix term (`image*`) is matched against.
 fn raw_words(s: &str) -> Vec<String> {
-    let lower = s.to_lowercase().replace("n't", " not").replace("n’t", " not");
+    let lower = s
+        .to_lowercase()
+        .replace("n't", " not")
+        .replace("n’t", " not");
     lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -179,8 +184,16 @@ impl Words {
     }
     fn tail(&self, from: usize) -> Words {
         Words {
-            stems: self.stems.get(from..).map(<[String]>::to_vec).unwrap_or_default(),
-            raw: self.raw.get(from..).map(<[String]>::to_vec).unwrap_or_default(),
+            stems: self
+                .stems
+                .get(from..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
+            raw: self
+                .raw
+                .get(from..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
         }
     }
     fn extend(&mut self, other: Words) {
@@ -264,7 +277,11 @@ impl<'a> Text<'a> {
 
     /// Every stemmed word of the item (first line, then continuation lines).
     pub fn item_words(&self) -> impl Iterator<Item = &str> {
-        self.lead.stems.iter().chain(&self.rest.stems).map(String::as_str)
+        self.lead
+            .stems
+            .iter()
+            .chain(&self.rest.stems)
+            .map(String::as_str)
     }
 
     /// Where `term` occurs in the item itself (headings not counted).
@@ -335,7 +352,8 @@ impl Term {
                 if *prefix {
                     // A prefix is matched against the word as written and as stemmed, so
                     // `image*` finds "images" and "imag*" still works.
-                    hay.raw[at + i].starts_with(w.as_str()) || hay.stems[at + i].starts_with(w.as_str())
+                    hay.raw[at + i].starts_with(w.as_str())
+                        || hay.stems[at + i].starts_with(w.as_str())
                 } else {
                     hay.stems[at + i] == *w
                 }
@@ -359,12 +377,19 @@ mod tests {
 
     #[test]
     fn stems_fold_plurals_and_participles() {
-        assert_eq!(words("Limits requests probes policies configured configuring"), [
-            "limit", "request", "prob", "policy", "configur", "configur"
-        ]);
-        assert_eq!(words("scanned scan pinned installed"), ["scan", "scan", "pin", "install"]);
+        assert_eq!(
+            words("Limits requests probes policies configured configuring"),
+            ["limit", "request", "prob", "policy", "configur", "configur"]
+        );
+        assert_eq!(
+            words("scanned scan pinned installed"),
+            ["scan", "scan", "pin", "install"]
+        );
         assert_eq!(words("PodDisruptionBudgets"), ["poddisruptionbudget"]);
-        assert_eq!(words("Content-Security-Policy"), ["content", "security", "policy"]);
+        assert_eq!(
+            words("Content-Security-Policy"),
+            ["content", "security", "policy"]
+        );
         assert_eq!(words("don't"), ["do", "not"]);
     }
 
@@ -372,13 +397,22 @@ mod tests {
     fn leading_ids_go() {
         for (input, want) in [
             ("SEC-012 — Enable HSTS", "Enable HSTS"),
-            ("ABC-12-003: TLS certificates valid", "TLS certificates valid"),
+            (
+                "ABC-12-003: TLS certificates valid",
+                "TLS certificates valid",
+            ),
             ("1.2.3 Backups run nightly", "Backups run nightly"),
             ("[P0] Alerts routed", "Alerts routed"),
             ("(a) Alerts routed", "Alerts routed"),
             ("1.5s p95 latency", "1.5s p95 latency"),
-            ("JWT_SECRET is at least 32 characters", "JWT_SECRET is at least 32 characters"),
-            ("CORS_ORIGINS is not * in any env file", "CORS_ORIGINS is not * in any env file"),
+            (
+                "JWT_SECRET is at least 32 characters",
+                "JWT_SECRET is at least 32 characters",
+            ),
+            (
+                "CORS_ORIGINS is not * in any env file",
+                "CORS_ORIGINS is not * in any env file",
+            ),
         ] {
             assert_eq!(text(input, &[]).plain, want, "{input}");
         }
@@ -409,9 +443,18 @@ mod tests {
         assert!(!text("Secrets scanned", &[]).negated);
         assert!(text("CDN configured (if applicable)", &[]).conditional);
         assert!(text("Is HSTS enabled?", &[]).question);
-        assert_eq!(text("CPU requests ≤ 1 for most pods", &[]).bound.as_deref(), Some("≤ 1"));
-        assert_eq!(text("At least 3 replicas", &[]).bound.as_deref(), Some("At least 3 replicas"));
-        assert_eq!(text("p95 under 200ms", &[]).bound.as_deref(), Some("under 200ms"));
+        assert_eq!(
+            text("CPU requests ≤ 1 for most pods", &[]).bound.as_deref(),
+            Some("≤ 1")
+        );
+        assert_eq!(
+            text("At least 3 replicas", &[]).bound.as_deref(),
+            Some("At least 3 replicas")
+        );
+        assert_eq!(
+            text("p95 under 200ms", &[]).bound.as_deref(),
+            Some("under 200ms")
+        );
         assert_eq!(text("Backups taken for 12-factor apps", &[]).bound, None);
         let ctx = ["No-Go if any of these is true".to_string()];
         assert!(text("Error rate above 1%", &ctx).must_be_false);

@@ -104,7 +104,11 @@ pub fn path(s: &str) -> Option<String> {
 pub fn url(s: &str) -> Option<String> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let m = re(&RE, r"https?://[^\s<>`'\x22)\]]+").find(s)?;
-    Some(m.as_str().trim_end_matches(['.', ',', ';', ':']).to_string())
+    Some(
+        m.as_str()
+            .trim_end_matches(['.', ',', ';', ':'])
+            .to_string(),
+    )
 }
 
 pub fn version(s: &str) -> Option<String> {
@@ -174,18 +178,27 @@ mod tests {
 
     #[test]
     fn counts_skip_durations_percentages_and_percentiles() {
-        assert_eq!(count("p95 under 200ms with 3 replicas").as_deref(), Some("3"));
+        assert_eq!(
+            count("p95 under 200ms with 3 replicas").as_deref(),
+            Some("3")
+        );
         assert_eq!(count("at least 2 replicas").as_deref(), Some("2"));
         assert_eq!(count("80% coverage"), None);
     }
 
     #[test]
     fn paths_urls_versions_code() {
-        assert_eq!(path("Runbook in docs/runbook.md").as_deref(), Some("docs/runbook.md"));
+        assert_eq!(
+            path("Runbook in docs/runbook.md").as_deref(),
+            Some("docs/runbook.md")
+        );
         assert_eq!(path("README.md up to date").as_deref(), Some("README.md"));
         assert_eq!(path("see ../secret.md"), None);
         assert_eq!(path("/etc/passwd.conf"), None);
-        assert_eq!(url("Status page at https://status.example.com.").as_deref(), Some("https://status.example.com"));
+        assert_eq!(
+            url("Status page at https://status.example.com.").as_deref(),
+            Some("https://status.example.com")
+        );
         assert_eq!(version("Release v1.4.0 tagged").as_deref(), Some("v1.4.0"));
         assert_eq!(code("`make test` passes").as_deref(), Some("make test"));
     }
