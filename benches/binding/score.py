@@ -6,7 +6,7 @@ repository, so nothing but the wording decides) and compares each item's binding
 in the split's `labels.tsv`. Prints items, automatable items, auto-bound items, correct
 bindings, precision (correct / auto-bound) and recall (correct / automatable).
 
-Usage: python3 benches/binding/score.py [--gonogo PATH] [--split test|train|all]
+Usage: python3 benches/binding/score.py [--gonogo PATH] [--split test|train|dev|all]
                                         [--show-errors] [--json]
 
 Exit status 0 whatever the figures; 2 when it cannot run (no binary, no labels, a checklist
@@ -321,7 +321,7 @@ def main() -> int:
     ap.add_argument("--gonogo", help="the gonogo binary (default target/release, else target/debug)")
     ap.add_argument(
         "--split",
-        choices=("test", "train", "all"),
+        choices=("test", "train", "dev", "all"),
         default="train",
         help="which split to score (default train: tune on train, never on test)",
     )
