@@ -26,6 +26,8 @@ const CLAIMS: &[Claim] = &[Claim {
         "parametrised quer*",
         "prepared statement*",
         "bind parameter*",
+        "sql built by string*",
+        "string concatenat*",
         "bound parameter*",
         "query parameter*",
         "sql string concatenation",

@@ -2,7 +2,7 @@
 
 use super::{DATABASE, DSN_PARAM};
 use crate::live;
-use gonogo_core::recognise::{Claim, Slot, Value};
+use gonogo_core::recognise::{Claim, Slot, Text, Value};
 use gonogo_core::{
     CheckContext, CheckDoc, CheckKind, Finding, Location, Outcome, ParamDoc, ParamError, Params,
     PreparedCheck,
@@ -37,6 +37,20 @@ const NOT_CURRENT: &[&str] = &[
     "monitor*",
     "alert*",
 ];
+
+/// The age a backup may have, as the item states it: "younger than 12 hours", "newer than
+/// 26 h", "no older than a day" is not read (no number).
+fn stated_age(text: &Text<'_>) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:younger than|newer than|no older than|not older than|less than|under|within(?: the last)?)\s+(\d+\s*(?:h|hours?|d|days?|m|min(?:utes?)?))\b",
+        )
+        .expect("valid regex")
+    });
+    let c = re.captures(&text.plain)?;
+    gonogo_core::recognise::values::duration(&c[1])
+}
 
 /// What the kind verifies: the database is backed up now (archiving or recent backup files).
 const CLAIMS: &[Claim] = &[
@@ -84,21 +98,29 @@ const CLAIMS: &[Claim] = &[
                 "hourly",
                 "set up",
                 "active",
+                "younger than",
+                "newer than",
+                "no older than",
+                "last backup",
             ],
         ],
         support: &["strategy"],
         excludes: NOT_CURRENT,
-        slots: &[Slot::optional(
-            "max_age",
-            Value::Choice(&[
-                ("daily", "25h"),
-                ("nightly", "25h"),
-                ("every night", "25h"),
-                ("every day", "25h"),
-                ("hourly", "2h"),
-                ("every hour", "2h"),
-            ]),
-        )],
+        slots: &[
+            Slot::optional(
+                "max_age",
+                Value::Choice(&[
+                    ("daily", "25h"),
+                    ("nightly", "25h"),
+                    ("every night", "25h"),
+                    ("every day", "25h"),
+                    ("hourly", "2h"),
+                    ("every hour", "2h"),
+                ]),
+            ),
+            // A stated age wins over the schedule's: "newer than 26 hours".
+            Slot::optional("max_age", Value::Read(stated_age)),
+        ],
         weight: 75,
         ..Claim::EMPTY
     },

@@ -20,6 +20,8 @@ const CLAIMS: &[Claim] = &[Claim {
         "redis requir* a password",
         "redis acl*",
         "requirepass",
+        "redis refus* unauthenticated",
+        "redis reject* unauthenticated",
         "redis is password protected",
         "redis password protected",
         "password protected redis",

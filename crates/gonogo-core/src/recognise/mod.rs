@@ -132,6 +132,9 @@ const PROCESS_WORDS: &[&str] = &[
     "hand off",
     "agreed",
     "discuss*",
+    // Something done in another environment to see what happens is a test, not a state.
+    "in staging",
+    "on staging",
 ];
 const PROCESS_PENALTY: i32 = 35;
 
@@ -359,7 +362,7 @@ const MODIFIER_PENALTY: i32 = 25;
 
 /// A bound the item states ("CPU requests ≤ 1", "at least 3 replicas") that a reading reads
 /// into no parameter: the item asks for more than that reading checks.
-const UNREAD_BOUND_PENALTY: i32 = 30;
+const UNREAD_BOUND_PENALTY: i32 = 35;
 
 /// A kind's best reading of one item.
 #[derive(Clone)]
@@ -603,8 +606,8 @@ impl Engine {
             score -= ADVISORY_PENALTY;
             matched.push(format!("-{} (advice, not a requirement)", word.written));
         }
-        if c.claim.slots.is_empty()
-            && let Some(bound) = &text.bound
+        if let Some(bound) = &text.bound
+            && !self.reads_bound(c, bound, &params)
         {
             score -= UNREAD_BOUND_PENALTY;
             matched.push(format!("-{bound} (a bound this reading does not check)"));
@@ -623,6 +626,43 @@ impl Engine {
 }
 
 impl Engine {
+    /// Whether the reading accounts for the bound the item states: a parameter holds its
+    /// number ("under 200ms" read as `max=200ms`), or the claim's own terms name what it
+    /// bounds (the scaling reading's "at least two replicas").
+    fn reads_bound(&self, c: &CompiledClaim, bound: &str, params: &Params) -> bool {
+        let numbers_in = |s: &str| -> Vec<f64> {
+            s.split(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+                .filter_map(|n| n.trim_matches('.').parse::<f64>().ok())
+                .collect()
+        };
+        // The same figure, perhaps converted: 99.95 % as 0.9995, 2 s as 2000 ms.
+        let same = |a: f64, b: f64| {
+            [1.0, 100.0, 0.01, 1000.0, 0.001]
+                .iter()
+                .any(|k| (a * k - b).abs() <= 1e-9 * b.abs().max(1.0))
+        };
+        let stated = numbers_in(bound);
+        let in_params = params.iter().any(|(_, v)| {
+            numbers_in(v)
+                .iter()
+                .any(|p| stated.iter().any(|n| same(*n, *p)))
+        });
+        let bound_words = text::words(bound);
+        let named = c
+            .subject
+            .iter()
+            .chain(c.qualifiers.iter().flatten())
+            .chain(&c.support)
+            .flat_map(Term::stems)
+            .any(|t| {
+                t.len() >= 4
+                    && bound_words
+                        .iter()
+                        .any(|w| w.starts_with(t) || t.starts_with(w.as_str()) && w.len() >= 4)
+            });
+        in_params || named
+    }
+
     /// A word next to the subject that makes the item about something else: a noun right
     /// after it that neither the claim nor [`FOLLOWERS`] knows, or "of" right before it.
     fn modifier<'t>(

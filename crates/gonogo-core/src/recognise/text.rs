@@ -232,9 +232,12 @@ impl<'a> Text<'a> {
         );
         let must_be_false = item.context.iter().any(|c| no_go.is_match(c));
         static BOUND: OnceLock<Regex> = OnceLock::new();
+        // A comparison with a number (or a number word: "at least one year"), a range
+        // ("between 3 and 12"), a relation ("exactly twice the request") or a setting given
+        // a value ("minAvailable: 2", "port 8080").
         let bound = re(
             &BOUND,
-            r"(?i)(?:[<>≤≥]=?|=<|>=|\b(?:at least|at most|no more than|no less than|less than|more than|fewer than|greater than|under|below|above|over|within|max(?:imum)?|min(?:imum)?|up to|exceeds?)\b:?)\s*~?\s*\d[\d.,]*\s*(?:%|(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|rps|req/s|requests?|replicas?|gb|mb|kb|gib|mib|chars?|characters|x)\b)?",
+            r"(?i)(?:[<>≤≥]=?|=<|>=|\b(?:at least|at most|no more than|no less than|less than|more than|fewer than|greater than|under|below|above|over|within|max(?:imum)?|min(?:imum)?|up to|exceeds?|between|exactly)\b:?)\s*~?\s*(?:\d[\d.,]*|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\b)\s*(?:%|(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|weeks?|months?|years?|rps|req/s|requests?|replicas?|gb|mb|kb|gib|mib|chars?|characters|x)\b)?|\b(?:twice|three times|exactly)\b(?: the)?|\b[a-z][a-zA-Z]+:\s*\d+\b|\bport\s+\d+",
         )
         .find(&plain)
         .map(|m| m.as_str().trim().to_string());
@@ -456,6 +459,27 @@ mod tests {
             Some("under 200ms")
         );
         assert_eq!(text("Backups taken for 12-factor apps", &[]).bound, None);
+        assert!(
+            text("HSTS max-age of at least one year", &[])
+                .bound
+                .is_some()
+        );
+        assert!(
+            text("HPA scales between 3 and 12 replicas", &[])
+                .bound
+                .is_some()
+        );
+        assert!(
+            text("Memory limit is exactly twice the request", &[])
+                .bound
+                .is_some()
+        );
+        assert!(text("PDB set to minAvailable: 2", &[]).bound.is_some());
+        assert!(
+            text("Only the ingress reaches port 8080", &[])
+                .bound
+                .is_some()
+        );
         let ctx = ["No-Go if any of these is true".to_string()];
         assert!(text("Error rate above 1%", &ctx).must_be_false);
         let ctx = ["Do not deploy while any of the following holds".to_string()];
