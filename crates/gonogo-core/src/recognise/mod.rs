@@ -606,8 +606,10 @@ impl Engine {
             score -= ADVISORY_PENALTY;
             matched.push(format!("-{} (advice, not a requirement)", word.written));
         }
-        if let Some(bound) = &text.bound
-            && !self.reads_bound(c, bound, &params)
+        if let Some(bound) = text
+            .bounds
+            .iter()
+            .find(|b| !self.reads_bound(c, b, &params))
         {
             score -= UNREAD_BOUND_PENALTY;
             matched.push(format!("-{bound} (a bound this reading does not check)"));

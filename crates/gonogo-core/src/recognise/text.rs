@@ -49,9 +49,9 @@ pub struct Text<'a> {
     pub conditional: bool,
     /// The item is phrased as a question ("Is HSTS enabled?").
     pub question: bool,
-    /// A bound the item states, as written: a comparison with a number ("≤ 1", "at least 3",
-    /// "under 200ms", "> 80%").
-    pub bound: Option<String>,
+    /// The bounds the item states, as written: comparisons with a number ("≤ 1", "at least
+    /// 3", "under 200ms", "> 80%"), ranges, windows ("over the last 30 days").
+    pub bounds: Vec<String>,
     /// The item sits in a list of conditions that must be false ("No-Go if any of these is
     /// true"): its words name what must not hold, which is what the check refuses.
     pub must_be_false: bool,
@@ -237,10 +237,11 @@ impl<'a> Text<'a> {
         // a value ("minAvailable: 2", "port 8080").
         let bound = re(
             &BOUND,
-            r"(?i)(?:[<>≤≥]=?|=<|>=|\b(?:at least|at most|no more than|no less than|less than|more than|fewer than|greater than|under|below|above|over|within|max(?:imum)?|min(?:imum)?|up to|exceeds?|between|exactly)\b:?)\s*~?\s*(?:\d[\d.,]*|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\b)\s*(?:%|(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|weeks?|months?|years?|rps|req/s|requests?|replicas?|gb|mb|kb|gib|mib|chars?|characters|x)\b)?|\b(?:twice|three times|exactly)\b(?: the)?|\b[a-z][a-zA-Z]+:\s*\d+\b|\bport\s+\d+",
+            r"(?i)(?:[<>≤≥]=?|=<|>=|\b(?:at least|at most|no more than|no less than|less than|more than|fewer than|greater than|younger than|newer than|older than|under|below|above|over(?: the (?:last|past))?|within(?: the (?:last|past))?|max(?:imum)?|min(?:imum)?|up to|exceeds?|between|exactly)\b:?)\s*~?\s*(?:\d[\d.,]*|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\b)\s*(?:%|(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|weeks?|months?|years?|rps|req/s|requests?|replicas?|gb|mb|kb|gib|mib|chars?|characters|x)\b)?|\b(?:twice|three times|exactly)\b(?: the)?|\b[a-z][a-zA-Z]+:\s*\d+\b|\bport\s+\d+",
         )
-        .find(&plain)
-        .map(|m| m.as_str().trim().to_string());
+        .find_iter(&plain)
+        .map(|m| m.as_str().trim().to_string())
+        .collect::<Vec<_>>();
         Text {
             plain,
             display: item.display,
@@ -250,7 +251,7 @@ impl<'a> Text<'a> {
             negated,
             conditional,
             question,
-            bound,
+            bounds: bound,
             must_be_false,
         }
     }
@@ -447,39 +448,48 @@ mod tests {
         assert!(text("CDN configured (if applicable)", &[]).conditional);
         assert!(text("Is HSTS enabled?", &[]).question);
         assert_eq!(
-            text("CPU requests ≤ 1 for most pods", &[]).bound.as_deref(),
+            text("CPU requests ≤ 1 for most pods", &[])
+                .bounds
+                .first()
+                .map(String::as_str),
             Some("≤ 1")
         );
         assert_eq!(
-            text("At least 3 replicas", &[]).bound.as_deref(),
+            text("At least 3 replicas", &[])
+                .bounds
+                .first()
+                .map(String::as_str),
             Some("At least 3 replicas")
         );
         assert_eq!(
-            text("p95 under 200ms", &[]).bound.as_deref(),
+            text("p95 under 200ms", &[])
+                .bounds
+                .first()
+                .map(String::as_str),
             Some("under 200ms")
         );
-        assert_eq!(text("Backups taken for 12-factor apps", &[]).bound, None);
         assert!(
-            text("HSTS max-age of at least one year", &[])
-                .bound
-                .is_some()
+            text("Backups taken for 12-factor apps", &[])
+                .bounds
+                .is_empty()
+        );
+        assert_eq!(
+            text("Availability above 99.95% over the last 30 days", &[]).bounds,
+            ["above 99.95%", "over the last 30 days"]
+        );
+        assert!(text("HSTS max-age of at least one year", &[]).bounds.len() == 1);
+        assert!(
+            !text("HPA scales between 3 and 12 replicas", &[])
+                .bounds
+                .is_empty()
         );
         assert!(
-            text("HPA scales between 3 and 12 replicas", &[])
-                .bound
-                .is_some()
+            !text("Memory limit is exactly twice the request", &[])
+                .bounds
+                .is_empty()
         );
-        assert!(
-            text("Memory limit is exactly twice the request", &[])
-                .bound
-                .is_some()
-        );
-        assert!(text("PDB set to minAvailable: 2", &[]).bound.is_some());
-        assert!(
-            text("Only the ingress reaches port 8080", &[])
-                .bound
-                .is_some()
-        );
+        assert!(!text("PDB set to minAvailable: 2", &[]).bounds.is_empty());
+        assert!(text("Only the ingress reaches port 8080", &[]).bounds.len() == 1);
         let ctx = ["No-Go if any of these is true".to_string()];
         assert!(text("Error rate above 1%", &ctx).must_be_false);
         let ctx = ["Do not deploy while any of the following holds".to_string()];
