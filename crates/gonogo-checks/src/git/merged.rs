@@ -30,7 +30,10 @@ const CLAIMS: &[Claim] = &[
             "opened",
             "revert*",
         ],
-        slots: &[Slot::required("ref", Value::Read(pull_request))],
+        slots: &[
+            Slot::required("ref", Value::Read(pull_request)),
+            Slot::optional("branch", Value::Read(merged_into)),
+        ],
         weight: 85,
         ..Claim::EMPTY
     },
@@ -81,6 +84,24 @@ fn commit_id(text: &Text<'_>) -> Option<String> {
 }
 
 /// The branch after the commit: "is on `release/1.0`".
+/// The branch a pull request must be merged into, as the item names it: "merged into
+/// `main`", "merged to release/2.3". An environment ("into production") is no branch.
+fn merged_into(text: &Text<'_>) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\bmerged (?:in)?to (?:the )?([A-Za-z0-9][A-Za-z0-9/._-]*)")
+            .expect("valid regex")
+    });
+    let name = re
+        .captures(&text.plain)?
+        .get(1)?
+        .as_str()
+        .trim_end_matches(['.', ',']);
+    let environment = ["production", "prod", "staging", "trunk", "the", "upstream"];
+    (!environment.contains(&name.to_ascii_lowercase().as_str()) && !name.contains(".."))
+        .then(|| name.to_string())
+}
+
 fn branch(text: &Text<'_>) -> Option<String> {
     let commit = commit_id(text)?;
     code_spans(text)

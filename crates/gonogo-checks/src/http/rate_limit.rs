@@ -210,7 +210,8 @@ impl live::Check for Prepared {
 /// The burst an item bounds: "429 within 50 requests", "after 100 requests".
 fn burst_in(text: &Text<'_>) -> Option<String> {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?:within|after|by|at most)\s+(\d+)\s+requests?\b").expect("valid regex")
+        Regex::new(r"(?i)\b(?:within|after|by|at most)\s+(\d+)\s+(?:[a-z]+\s+)?requests?\b")
+            .expect("valid regex")
     });
     RE.captures(&text.plain).map(|c| c[1].to_string())
 }

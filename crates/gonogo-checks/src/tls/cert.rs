@@ -442,7 +442,10 @@ impl PreparedCheck for Prepared {
 /// within 21 days".
 fn min_days_in(text: &Text<'_>) -> Option<String> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)\b(\d+)\s*days?\b").expect("valid regex"));
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(\d+)\s*(?:more\s+|further\s+|remaining\s+)?days?\b")
+            .expect("valid regex")
+    });
     re.captures(&text.plain).map(|c| c[1].to_string())
 }
 
