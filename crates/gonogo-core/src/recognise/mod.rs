@@ -357,6 +357,20 @@ const FOLLOWERS: &[&str] = &[
     "reviewed",
     "exposed",
     "exposing",
+    "carry",
+    "carries",
+    "sent",
+    "send",
+    "sends",
+    "refused",
+    "refuse",
+    "rejected",
+    "reject",
+    "mode",
+    "slower",
+    "faster",
+    "higher",
+    "lower",
 ];
 const MODIFIER_PENALTY: i32 = 25;
 
