@@ -231,6 +231,10 @@ pub(crate) const DATABASE: &[&str] = &[
     "cloud sql",
     "supabase",
     "sql",
+    // PostgreSQL's own names say which database an item means.
+    "max_connections",
+    "pg_stat_statements",
+    "pg_stat_activity",
 ];
 
 /// A PostgreSQL quoted identifier, for messages (`public.orders`).
