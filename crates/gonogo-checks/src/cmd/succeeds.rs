@@ -260,8 +260,7 @@ const NODE_NEAR: &str = "frontend/package.json,package.json";
 /// The command of the item: its first code span that reads as a command line (a program
 /// or a script, then arguments), not a file name, a setting, a version or a value.
 fn command(text: &Text<'_>) -> Option<String> {
-    code_spans(text.display)
-        .into_iter()
+    text.code_spans()
         .find(|span| looks_like_command(span))
         .map(|span| without_side_effects(&span))
 }
@@ -284,16 +283,6 @@ fn without_side_effects(cmd: &str) -> String {
         }
         _ => cmd.to_string(),
     }
-}
-
-fn code_spans(display: &str) -> Vec<String> {
-    display
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty() && !s.contains('\n'))
-        .collect()
 }
 
 fn looks_like_command(span: &str) -> bool {

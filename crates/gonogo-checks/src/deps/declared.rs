@@ -146,7 +146,7 @@ const CLAIMS: &[Claim] = &[
 fn named_library(text: &Text<'_>) -> Option<String> {
     static PAREN: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\(\s*([@A-Za-z0-9][A-Za-z0-9._/@*-]*)\s*\)").expect("regex"));
-    if let Some(code) = values::code(text.display) {
+    if let Some(code) = values::code(text) {
         let plain = code.to_lowercase();
         let package = |c: char| c.is_ascii_alphanumeric() || "-_./@*".contains(c);
         return lib_name(&plain)

@@ -277,11 +277,7 @@ fn min_length(text: &Text<'_>) -> Option<String> {
 
 /// The env file a code span names: `.env.example`, `deploy/.env.production`.
 fn env_file(text: &Text<'_>) -> Option<String> {
-    text.display
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::trim)
+    text.code_spans()
         .find(|s| {
             let name = s.rsplit('/').next().unwrap_or(s);
             (name == ".env" || name.starts_with(".env.") || name.ends_with(".env"))

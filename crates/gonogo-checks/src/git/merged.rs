@@ -71,14 +71,9 @@ fn pull_request(text: &Text<'_>) -> Option<String> {
     Some(format!("{}{}", if gitlab { '!' } else { '#' }, &c[3]))
 }
 
-/// Code spans of the item as written.
-fn code_spans<'a>(text: &'a Text<'_>) -> impl Iterator<Item = &'a str> {
-    text.display.split('`').skip(1).step_by(2).map(str::trim)
-}
-
 /// A commit id written in a code span: `4f2a9c1`.
 fn commit_id(text: &Text<'_>) -> Option<String> {
-    code_spans(text)
+    text.code_spans()
         .find(|s| (7..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()))
         .map(str::to_string)
 }
@@ -104,7 +99,7 @@ fn merged_into(text: &Text<'_>) -> Option<String> {
 
 fn branch(text: &Text<'_>) -> Option<String> {
     let commit = commit_id(text)?;
-    code_spans(text)
+    text.code_spans()
         .filter(|s| *s != commit)
         .find(|s| {
             !s.is_empty()

@@ -70,8 +70,7 @@ const CLAIMS: &[Claim] = &[
 
 /// The tag the item names: a version (`v1.0.0`) or a pattern in a code span (`v*`).
 fn tag_name(text: &Text<'_>) -> Option<String> {
-    let spans = text.display.split('`').skip(1).step_by(2).map(str::trim);
-    for span in spans {
+    for span in text.code_spans() {
         let tag_like = !span.is_empty()
             && span
                 .chars()

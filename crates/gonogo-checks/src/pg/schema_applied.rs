@@ -71,7 +71,7 @@ const CLAIMS: &[Claim] = &[
 
 /// The `.sql` file the item names, relative to the repository.
 fn sql_file(text: &Text<'_>) -> Option<String> {
-    let file = values::code(text.display)
+    let file = values::code(text)
         .and_then(|c| values::path(&c))
         .or_else(|| values::path(&text.plain))?;
     file.ends_with(".sql").then_some(file)

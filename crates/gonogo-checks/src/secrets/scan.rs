@@ -111,11 +111,8 @@ const CLAIMS: &[Claim] = &[Claim {
 
 /// A folder named in a code span: "scan of `services/billing`".
 fn folder(text: &Text<'_>) -> Option<String> {
-    text.display
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|s| s.trim().trim_end_matches('/'))
+    text.code_spans()
+        .map(|s| s.trim_end_matches('/'))
         .find(|s| {
             !s.is_empty()
                 && s.chars()

@@ -13,6 +13,11 @@
 pub mod text;
 pub mod values;
 
+/// A regex compiled once, in `cell`: the normaliser's and the value readers' patterns.
+fn re(cell: &'static std::sync::OnceLock<regex::Regex>, pattern: &str) -> &'static regex::Regex {
+    cell.get_or_init(|| regex::Regex::new(pattern).expect("valid regex"))
+}
+
 use crate::check::{CheckKind, ItemRef, Registry};
 use crate::params::Params;
 pub use text::{Place, Term, Text};

@@ -57,9 +57,7 @@ pub struct Text<'a> {
     pub must_be_false: bool,
 }
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
-}
+use super::re;
 
 /// Leading ids and bold prefixes: `SEC-012 —`, `ABC-12-003:`, `1.2.3`, `[P0]`, `(a)`, `#12`.
 fn strip_leading_id(s: &str) -> &str {
@@ -279,13 +277,15 @@ impl<'a> Text<'a> {
         Some((before, after))
     }
 
-    /// Every stemmed word of the item (first line, then continuation lines).
-    pub fn item_words(&self) -> impl Iterator<Item = &str> {
-        self.lead
-            .stems
-            .iter()
-            .chain(&self.rest.stems)
-            .map(String::as_str)
+    /// The item's code spans as written (`` `alembic heads` ``), trimmed, empty ones left out.
+    pub fn code_spans(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let display: &'a str = self.display;
+        display
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && !s.contains('\n'))
     }
 
     /// Where `term` occurs in the item itself (headings not counted).

@@ -35,9 +35,7 @@ pub enum Value {
     Read(fn(&Text<'_>) -> Option<String>),
 }
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
-}
+use super::re;
 
 /// A duration as `gonogo_parsers::parse_duration` reads it.
 pub fn duration(s: &str) -> Option<String> {
@@ -117,11 +115,9 @@ pub fn version(s: &str) -> Option<String> {
     Some(m.as_str().to_string())
 }
 
-pub fn code(display: &str) -> Option<String> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let c = re(&RE, r"`([^`\n]+)`").captures(display)?;
-    let v = c[1].trim();
-    (!v.is_empty()).then(|| v.to_string())
+/// The first code span of `text`.
+pub fn code(text: &Text<'_>) -> Option<String> {
+    text.code_spans().next().map(str::to_string)
 }
 
 impl Value {
@@ -133,12 +129,10 @@ impl Value {
             Value::Percentile => percentile(s),
             Value::Percent => percent(s),
             Value::Count => count(s),
-            Value::Path => code(text.display)
-                .and_then(|c| path(&c))
-                .or_else(|| path(s)),
+            Value::Path => code(text).and_then(|c| path(&c)).or_else(|| path(s)),
             Value::Url => url(s),
             Value::Version => version(s),
-            Value::Code => code(text.display),
+            Value::Code => code(text),
             Value::Choice(list) => list.iter().find_map(|(term, value)| {
                 text.find_in_item(&super::text::Term::new(term))
                     .map(|_| value.to_string())
@@ -200,6 +194,7 @@ mod tests {
             Some("https://status.example.com")
         );
         assert_eq!(version("Release v1.4.0 tagged").as_deref(), Some("v1.4.0"));
-        assert_eq!(code("`make test` passes").as_deref(), Some("make test"));
+        let item = crate::check::ItemRef::plain("`make test` passes");
+        assert_eq!(code(&Text::new(&item)).as_deref(), Some("make test"));
     }
 }
