@@ -262,7 +262,7 @@ const NODE_NEAR: &str = "frontend/package.json,package.json";
 fn command(text: &Text<'_>) -> Option<String> {
     text.code_spans()
         .find(|span| looks_like_command(span))
-        .map(|span| without_side_effects(span))
+        .map(without_side_effects)
 }
 
 /// A check never mutates its target: `npm install` (which writes `node_modules`, may rewrite
